@@ -1,0 +1,193 @@
+/* The setting tables of every section, and checks across keys. */
+#include "config/settings.h"
+#include "config/config.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAIN(name, type, def, desc)                                           \
+	{ #name, type, offsetof(struct postroom_settings, name), def, desc }
+#define SMTPD(name, type, def, desc)                                          \
+	{ #name, type, offsetof(struct smtpd_settings, name), def, desc }
+#define QUEUE(name, type, def, desc)                                          \
+	{ #name, type, offsetof(struct queue_settings, name), def, desc }
+#define DELIVER(name, type, def, desc)                                        \
+	{ #name, type, offsetof(struct deliver_settings, name), def, desc }
+
+static const struct setting_def main_defs[] = {
+	MAIN(data_dir, SETTING_STRING, "./var", "folder for all state"),
+	MAIN(hostname, SETTING_STRING, "", "name in banners and Received"),
+	MAIN(user, SETTING_STRING, "", "unprivileged user for the servers"),
+	MAIN(listen, SETTING_STRING, "127.0.0.1", "addresses to bind"),
+	MAIN(log, SETTING_STRING, "stderr", "stderr or syslog"),
+	MAIN(log_level, SETTING_STRING, "info", "debug, info, warn, error"),
+	MAIN(tls_cert, SETTING_STRING, "", "certificate chain (PEM)"),
+	MAIN(tls_key, SETTING_STRING, "", "private key (PEM)"),
+	MAIN(tls_selfsigned, SETTING_BOOL, "yes",
+	     "make a self-signed pair when missing"),
+	MAIN(plaintext_auth_loopback, SETTING_BOOL, "yes",
+	     "allow AUTH without TLS from loopback"),
+};
+
+static const struct setting_def smtpd_defs[] = {
+	SMTPD(port, SETTING_PORT, "2525", "SMTP (MX) port"),
+	SMTPD(submission_port, SETTING_PORT, "2587", "submission (STARTTLS)"),
+	SMTPD(submissions_port, SETTING_PORT, "2465", "submission (TLS)"),
+	SMTPD(workers, SETTING_UINT, "0", "processes; 0 is one per core"),
+	SMTPD(max_message_size, SETTING_SIZE, "50M", "largest message"),
+	SMTPD(max_recipients, SETTING_UINT, "100", "recipients per message"),
+	SMTPD(max_command_line, SETTING_UINT, "2048", "command line bytes"),
+	SMTPD(max_text_line, SETTING_UINT, "1000", "message line bytes"),
+	SMTPD(max_connections, SETTING_UINT, "500", "per process"),
+	SMTPD(max_connections_per_ip, SETTING_UINT, "20", "per client IP"),
+	SMTPD(max_errors, SETTING_UINT, "10", "errors before disconnect"),
+	SMTPD(idle_timeout, SETTING_DURATION, "5m", "between commands"),
+	SMTPD(data_timeout, SETTING_DURATION, "10m", "while reading data"),
+};
+
+static const struct setting_def queue_defs[] = {
+	QUEUE(run_interval, SETTING_DURATION, "1m", "between queue scans"),
+	QUEUE(max_lifetime, SETTING_DURATION, "5d", "before a bounce"),
+};
+
+static const struct setting_def deliver_defs[] = {
+	DELIVER(default_quota, SETTING_SIZE, "0", "bytes; 0 is unlimited"),
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct config_section sections[] = {
+	{ "", main_defs, N(main_defs), 0 },
+	{ "smtpd", smtpd_defs, N(smtpd_defs),
+	  offsetof(struct postroom_settings, smtpd) },
+	{ "queue", queue_defs, N(queue_defs),
+	  offsetof(struct postroom_settings, queue) },
+	{ "deliver", deliver_defs, N(deliver_defs),
+	  offsetof(struct postroom_settings, deliver) },
+};
+
+void settings_init(struct postroom_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	config_defaults(s, sections, N(sections));
+}
+
+const char *settings_path(const char *path)
+{
+	if (path != NULL)
+		return path;
+	const char *env = getenv("POSTROOM_CONF");
+	return env != NULL && env[0] != '\0' ? env : NULL;
+}
+
+int settings_load(struct postroom_settings *s, const char *path,
+		  struct pool *pool, const char **error_r)
+{
+	path = settings_path(path);
+	if (path != NULL &&
+	    config_read(s, sections, N(sections), path, pool, error_r) < 0)
+		return -1;
+	return settings_check(s, pool, error_r);
+}
+
+int settings_check(const struct postroom_settings *s, struct pool *pool,
+		   const char **error_r)
+{
+	if (s->data_dir[0] == '\0') {
+		*error_r = "key 'data_dir': must not be empty";
+		return -1;
+	}
+	if (strcmp(s->log, "stderr") != 0 && strcmp(s->log, "syslog") != 0) {
+		*error_r = pool_printf(pool,
+			"key 'log': bad value '%s': expected stderr or syslog",
+			s->log);
+		return -1;
+	}
+	static const char *const levels[] = { "debug", "info", "warn", "error" };
+	bool level_ok = false;
+	for (size_t i = 0; i < N(levels); i++)
+		level_ok = level_ok || strcmp(s->log_level, levels[i]) == 0;
+	if (!level_ok) {
+		*error_r = pool_printf(pool,
+			"key 'log_level': bad value '%s': expected debug, "
+			"info, warn or error", s->log_level);
+		return -1;
+	}
+	if (s->listen[0] == '\0') {
+		*error_r = "key 'listen': must name at least one address";
+		return -1;
+	}
+	const unsigned ports[] = { s->smtpd.port, s->smtpd.submission_port,
+				   s->smtpd.submissions_port };
+	for (size_t i = 0; i < N(ports); i++) {
+		for (size_t j = i + 1; j < N(ports); j++) {
+			if (ports[i] != 0 && ports[i] == ports[j]) {
+				*error_r = pool_printf(pool,
+					"[smtpd]: port %u is used twice",
+					ports[i]);
+				return -1;
+			}
+		}
+	}
+	if (s->smtpd.max_command_line < 512) {
+		*error_r = "[smtpd] key 'max_command_line': must be at least "
+			   "512 (RFC 5321 4.5.3.1.4)";
+		return -1;
+	}
+	if (s->smtpd.max_text_line < 1000) {
+		*error_r = "[smtpd] key 'max_text_line': must be at least "
+			   "1000 (RFC 5321 4.5.3.1.6)";
+		return -1;
+	}
+	if (s->smtpd.max_recipients < 100) {
+		*error_r = "[smtpd] key 'max_recipients': must be at least "
+			   "100 (RFC 5321 4.5.3.1.8)";
+		return -1;
+	}
+	if (s->smtpd.max_connections == 0 ||
+	    s->smtpd.max_connections_per_ip == 0) {
+		*error_r = "[smtpd] max_connections and "
+			   "max_connections_per_ip must be at least 1";
+		return -1;
+	}
+	if (s->smtpd.idle_timeout == 0 || s->smtpd.data_timeout == 0) {
+		*error_r = "[smtpd] idle_timeout and data_timeout must be "
+			   "at least 1s";
+		return -1;
+	}
+	if (s->queue.run_interval == 0) {
+		*error_r = "[queue] key 'run_interval': must be at least 1s";
+		return -1;
+	}
+	return 0;
+}
+
+void settings_print(const struct postroom_settings *s, struct buf *out)
+{
+	config_print(s, sections, N(sections), out);
+}
+
+void settings_deinit(struct postroom_settings *s)
+{
+	config_free(s, sections, N(sections));
+}
+
+char *settings_data_path(const struct postroom_settings *s, const char *rel)
+{
+	return xasprintf("%s/%s", s->data_dir, rel);
+}
+
+char *settings_hostname(const struct postroom_settings *s)
+{
+	if (s->hostname[0] != '\0')
+		return xstrdup(s->hostname);
+	char name[256];
+	if (gethostname(name, sizeof(name)) < 0)
+		return xstrdup("localhost");
+	name[sizeof(name) - 1] = '\0';
+	return xstrdup(name);
+}

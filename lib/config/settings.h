@@ -1,0 +1,80 @@
+/* Every setting of Postroom, section by section, with the embedded default
+ * as the built-in value: data in ./var, 127.0.0.1 only, unprivileged ports.
+ * A production install passes -c /etc/postroom/postroom.conf (see
+ * etc/postroom.conf.production). doc/configuration.md documents each key;
+ * settings_check() holds the rules that span keys. Servers read this struct
+ * and hand the parts they need to the libraries as their own settings. */
+#ifndef CONFIG_SETTINGS_H
+#define CONFIG_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pool;
+struct buf;
+
+struct smtpd_settings {
+	unsigned port;             /* MX, 25 in production */
+	unsigned submission_port;  /* 587: STARTTLS, AUTH required */
+	unsigned submissions_port; /* 465: implicit TLS, AUTH required */
+	unsigned workers;          /* 0: one per core */
+	uint64_t max_message_size; /* SIZE; 552 5.3.4 past it */
+	unsigned max_recipients;   /* 452 4.5.3 past it */
+	unsigned max_command_line; /* bytes incl. CRLF; 500 5.5.2 past it */
+	unsigned max_text_line;    /* bytes incl. CRLF in DATA/BDAT */
+	unsigned max_connections;  /* per smtpd process */
+	unsigned max_connections_per_ip;
+	unsigned max_errors;   /* errors before 421 and disconnect */
+	unsigned idle_timeout; /* seconds between commands */
+	unsigned data_timeout; /* seconds between DATA/BDAT reads */
+};
+
+struct queue_settings {
+	unsigned run_interval; /* seconds between scans of the queue */
+	unsigned max_lifetime; /* seconds before a message bounces */
+};
+
+struct deliver_settings {
+	uint64_t default_quota; /* bytes for new accounts; 0 is unlimited */
+};
+
+struct postroom_settings {
+	char *data_dir;  /* databases, blobs, queue, run/, tls/ */
+	char *hostname;  /* "" means gethostname() */
+	char *user;      /* "" means the invoking user (root: see doc) */
+	char *listen;    /* comma-separated addresses to bind */
+	char *log;       /* "stderr" or "syslog" */
+	char *log_level; /* debug, info, warn, error */
+	char *tls_cert;  /* PEM; "" means data_dir/tls/cert.pem */
+	char *tls_key;   /* PEM; "" means data_dir/tls/key.pem */
+	bool tls_selfsigned; /* create a self-signed pair when missing */
+	bool plaintext_auth_loopback; /* AUTH without TLS from 127/8, ::1 */
+	struct smtpd_settings smtpd;
+	struct queue_settings queue;
+	struct deliver_settings deliver;
+};
+
+/* Fills s with the built-in (embedded) defaults. */
+void settings_init(struct postroom_settings *s);
+/* Reads path (NULL: defaults only, or $POSTROOM_CONF if set) over s, then
+ * runs settings_check. Returns 0, or -1 with the file, line, key and
+ * problem, allocated from pool, in *error_r. */
+int settings_load(struct postroom_settings *s, const char *path,
+		  struct pool *pool, const char **error_r);
+/* Checks rules that span keys (distinct ports, a usable data_dir...).
+ * Returns 0, or -1 with the reason from pool in *error_r. */
+int settings_check(const struct postroom_settings *s, struct pool *pool,
+		   const char **error_r);
+/* Appends the effective configuration in config-file syntax. */
+void settings_print(const struct postroom_settings *s, struct buf *out);
+void settings_deinit(struct postroom_settings *s);
+
+/* The config path in effect: path if not NULL, else $POSTROOM_CONF if set,
+ * else NULL (built-in defaults). */
+const char *settings_path(const char *path);
+/* Returns "data_dir/rel" (heap). */
+char *settings_data_path(const struct postroom_settings *s, const char *rel);
+/* Returns the hostname to announce: s->hostname or gethostname() (heap). */
+char *settings_hostname(const struct postroom_settings *s);
+
+#endif

@@ -1,0 +1,27 @@
+/* File helpers for crash-safe writing: every durable step is write, fsync,
+ * then rename or link, then fsync of the directory (DESIGN.md, the store). */
+#ifndef CORE_FILE_H
+#define CORE_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct buf;
+
+/* Writes all size bytes, retrying on EINTR and short writes.
+ * Returns 0, or -1 with errno set. */
+int file_write_all(int fd, const void *data, size_t size);
+/* Opens dir and fsyncs it. Returns 0, or -1 with errno set. */
+int file_fsync_dir(const char *dir);
+/* Creates dir and any missing parents with mode. An existing directory is
+ * fine. Returns 0, or -1 with errno set. */
+int file_mkdirs(const char *dir, mode_t mode);
+/* Reads the whole file into out (appending). Fails with EFBIG past max bytes.
+ * Returns 0, or -1 with errno set. */
+int file_read_all(const char *path, struct buf *out, size_t max);
+/* Writes data to path atomically: a temporary file beside it, fsync, rename,
+ * fsync of the directory. Returns 0, or -1 with errno set. */
+int file_write_atomic(const char *path, const void *data, size_t size,
+		      mode_t mode);
+
+#endif

@@ -1,0 +1,74 @@
+/* Allocation wrappers that abort on out-of-memory, so no caller carries an
+ * error path for a condition it cannot handle anyway. */
+#include "core/xmalloc.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void oom(size_t size)
+{
+	char msg[96];
+	int n = snprintf(msg, sizeof(msg), "panic: out of memory (%zu bytes)\n",
+			 size);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, msg, (size_t)n);
+	abort();
+}
+
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+	if (p == NULL)
+		oom(size);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (p == NULL)
+		oom(n * size);
+	return p;
+}
+
+void *xrealloc(void *ptr, size_t size)
+{
+	void *p = realloc(ptr, size ? size : 1);
+	if (p == NULL)
+		oom(size);
+	return p;
+}
+
+char *xstrdup(const char *str)
+{
+	return xstrndup(str, strlen(str));
+}
+
+char *xstrndup(const char *str, size_t len)
+{
+	char *p = xmalloc(len + 1);
+	memcpy(p, str, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom(0);
+	char *p = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}

@@ -1,0 +1,288 @@
+/* The store: everything Postroom keeps for accounts (DESIGN.md, the store).
+ *   data_dir/postroom.db          global SQLite (WAL): domains, accounts,
+ *                                 aliases
+ *   data_dir/accounts/<id>/       one folder per account, named by its
+ *     mail.db                     numeric id (never by client input):
+ *                                 mailboxes, messages, flags, MODSEQ
+ *     changes                     touched after every commit, for watchers
+ *   data_dir/blobs/xx/<sha256>    message bodies, immutable and
+ *                                 content-addressed: written once however
+ *                                 many accounts hold the message
+ * Blob write order: temporary file, fsync, rename, fsync the folder; only
+ * then is the row that names it committed. SQLite stays behind this API so a
+ * PostgreSQL backend can replace it without touching the servers. Addresses
+ * are compared case-insensitively and stored lowercased. Every function is
+ * safe to call from several processes at once (SQLite busy timeout). */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct pool;
+
+struct store_settings {
+	const char *data_dir;
+	uint64_t default_quota; /* bytes for new accounts; 0 is unlimited */
+};
+
+struct store;         /* the global database and the blob folder */
+struct store_account; /* one open account database */
+
+/* Opens (creating when missing) the store under settings->data_dir.
+ * Returns 0, or -1 with a static or pool-less heap-free reason in *error_r
+ * (a string literal or one kept until store_close). */
+int store_open(const struct store_settings *settings, struct store **store_r,
+	       const char **error_r);
+void store_close(struct store **store);
+/* The reason of the last failure on this store, for logging. */
+const char *store_last_error(const struct store *store);
+
+/* ---- Addresses ---------------------------------------------------------
+ * Syntax checks shared by postroomctl and smtpd. */
+
+/* Returns true if addr is local@domain with a dot-atom or quoted local
+ * part (RFC 5321 §4.1.2) and a valid domain name. */
+bool store_address_is_valid(const char *addr);
+/* Returns true if domain is a valid DNS name (letters, digits, hyphens,
+ * dot-separated labels of 1-63 bytes, 253 in all). */
+bool store_domain_is_valid(const char *domain);
+
+/* ---- Domains ---------------------------------------------------------- */
+
+/* Returns 0, or -1 with *error_r: "invalid domain", "domain exists". */
+int store_domain_add(struct store *store, const char *domain,
+		     const char **error_r);
+/* Returns 0, or -1 with *error_r: "no such domain", "domain has accounts"
+ * (its aliases go with it). */
+int store_domain_del(struct store *store, const char *domain,
+		     const char **error_r);
+/* Returns 1 if domain is local, 0 if not, -1 on error. */
+int store_domain_exists(struct store *store, const char *domain);
+typedef void store_domain_cb(const char *domain, void *ctx);
+/* Calls cb for each domain in order. Returns 0 or -1. */
+int store_domain_list(struct store *store, store_domain_cb *cb, void *ctx);
+
+/* ---- Accounts --------------------------------------------------------- */
+
+struct store_account_info {
+	int64_t id;
+	const char *address;
+	const char *password_hash;
+	uint64_t quota; /* bytes; 0 is unlimited */
+	time_t created;
+};
+
+/* Adds an account in an existing local domain, with the default mailboxes
+ * INBOX, Drafts, Sent, Trash, Junk, Archive (RFC 6154 roles). quota 0 means
+ * settings->default_quota. Returns 0, or -1 with *error_r: "invalid
+ * address", "no such domain", "account exists", "address is an alias". */
+int store_account_add(struct store *store, const char *address,
+		      const char *password_hash, uint64_t quota,
+		      const char **error_r);
+/* Returns 0, or -1 with *error_r ("no such account"). */
+int store_account_set_password(struct store *store, const char *address,
+			       const char *password_hash, const char **error_r);
+int store_account_set_quota(struct store *store, const char *address,
+			    uint64_t quota, const char **error_r);
+/* Removes the account row and its folder (its blobs are collected later).
+ * Returns 0, or -1 with *error_r ("no such account"). */
+int store_account_del(struct store *store, const char *address,
+		      const char **error_r);
+/* Looks address up (exactly, no aliases or +detail). Returns 1 with *info_r
+ * filled from pool, 0 if there is no such account, -1 on error. */
+int store_account_lookup(struct store *store, const char *address,
+			 struct pool *pool, struct store_account_info *info_r);
+typedef void store_account_cb(const struct store_account_info *info,
+			      void *ctx);
+int store_account_list(struct store *store, store_account_cb *cb, void *ctx);
+
+/* ---- Aliases -----------------------------------------------------------
+ * source is "user@domain" or "@domain" (catch-all); target is any valid
+ * address, local or remote. One source may have several targets. */
+
+/* Returns 0, or -1 with *error_r: "invalid address", "no such domain"
+ * (source's domain must be local), "alias exists", "address is an
+ * account". */
+int store_alias_add(struct store *store, const char *source,
+		    const char *target, const char **error_r);
+/* Deletes source -> target, or every target of source when target is NULL.
+ * Returns 0, or -1 with *error_r ("no such alias"). */
+int store_alias_del(struct store *store, const char *source,
+		    const char *target, const char **error_r);
+typedef void store_alias_cb(const char *source, const char *target,
+			    void *ctx);
+int store_alias_list(struct store *store, store_alias_cb *cb, void *ctx);
+
+/* ---- Resolving a recipient ----------------------------------------------
+ * Order for local part L, detail D and domain X of "L+D@X": account L@X,
+ * alias L+D@X, alias L@X, catch-all @X. Aliases expand recursively (at most
+ * 10 levels; a loop ends with what was found); duplicates are removed. */
+
+struct store_target {
+	const char *address; /* account address, or a remote address */
+	const char *detail;  /* "+tag" part without '+', or NULL */
+	bool is_local;       /* true: an account of this store */
+};
+
+struct store_resolution {
+	size_t count;
+	struct store_target *targets; /* from pool */
+};
+
+/* Resolves address. Returns 1 with at least one target, 0 if nothing here
+ * takes the address (unknown user, or a domain that is not local), -1 on
+ * error. Everything is allocated from pool. */
+int store_address_resolve(struct store *store, const char *address,
+			  struct pool *pool, struct store_resolution *res_r);
+/* Returns the address of the accounts-or-aliases the user may send as: 1 if
+ * sender is account's own address, an alias source whose targets include
+ * account, or account's address with a +detail; 0 if not; -1 on error. */
+int store_sender_allowed(struct store *store, const char *account,
+			 const char *sender);
+/* Returns 1 if size more bytes fit in account's quota, 0 if not, -1 on
+ * error. */
+int store_quota_check(struct store *store, const char *account, uint64_t size);
+
+/* ---- Blobs -------------------------------------------------------------- */
+
+#define STORE_BLOB_ID_LEN 64 /* lowercase hex SHA-256 */
+
+struct store_blob_writer;
+
+/* Starts a blob in a temporary file. Returns 0, or -1 with *error_r. */
+int store_blob_begin(struct store *store, struct store_blob_writer **w_r,
+		     const char **error_r);
+/* Appends bytes. Returns 0, or -1 (the writer then only aborts). */
+int store_blob_write(struct store_blob_writer *w, const void *data,
+		     size_t size);
+/* Makes the blob durable under its hash (an existing identical blob is kept
+ * and the new copy dropped). Writes the id into blob_id_r (NUL-terminated)
+ * and frees *w (set to NULL). Returns 0, or -1 with *error_r. */
+int store_blob_finish(struct store_blob_writer **w,
+		      char blob_id_r[STORE_BLOB_ID_LEN + 1], uint64_t *size_r,
+		      const char **error_r);
+/* Drops an unfinished blob; accepts NULL. */
+void store_blob_abort(struct store_blob_writer **w);
+/* Opens a blob for reading. Returns an fd (caller closes), or -1 with errno
+ * (ENOENT if there is no such blob, EINVAL for a malformed id). */
+int store_blob_open(struct store *store, const char *blob_id);
+
+/* ---- One account's mail ------------------------------------------------- */
+
+enum store_special_use {
+	STORE_SPECIAL_NONE,
+	STORE_SPECIAL_INBOX,
+	STORE_SPECIAL_DRAFTS,
+	STORE_SPECIAL_SENT,
+	STORE_SPECIAL_TRASH,
+	STORE_SPECIAL_JUNK,
+	STORE_SPECIAL_ARCHIVE,
+};
+
+/* System flags (RFC 9051 §2.3.2); keywords are kept as a space-separated
+ * string beside them. */
+#define STORE_FLAG_SEEN (1u << 0)
+#define STORE_FLAG_ANSWERED (1u << 1)
+#define STORE_FLAG_FLAGGED (1u << 2)
+#define STORE_FLAG_DELETED (1u << 3)
+#define STORE_FLAG_DRAFT (1u << 4)
+
+struct store_mailbox_info {
+	int64_t id;
+	const char *name; /* "/"-separated UTF-8, "INBOX" for the inbox */
+	enum store_special_use special_use;
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t highestmodseq;
+	uint32_t messages;
+	uint32_t unseen;
+	uint64_t size; /* bytes of all its messages */
+	bool is_subscribed;
+};
+
+struct store_message {
+	uint32_t uid;
+	uint64_t modseq;
+	uint32_t flags;
+	const char *keywords; /* "" when none */
+	time_t internal_date;
+	uint64_t size;
+	const char *blob_id;
+	const char *guid; /* 32 hex bytes, stable for the message's life:
+			     POP3 UIDL, dedupe across mailboxes */
+};
+
+/* Opens the account of address (exact account address). Returns 0, or -1
+ * with *error_r ("no such account", or a storage failure). */
+int store_account_open(struct store *store, const char *address,
+		       struct store_account **account_r, const char **error_r);
+void store_account_close(struct store_account **account);
+
+/* Returns 1 with *info_r (strings from pool), 0 if no such mailbox, -1. */
+int store_mailbox_get(struct store_account *account, const char *name,
+		      struct pool *pool, struct store_mailbox_info *info_r);
+typedef void store_mailbox_cb(const struct store_mailbox_info *info,
+			      void *ctx);
+/* Calls cb for every mailbox, INBOX first then by name. Returns 0 or -1. */
+int store_mailbox_list(struct store_account *account, store_mailbox_cb *cb,
+		       void *ctx);
+/* Returns 0, or -1 with *error_r: "invalid name" (empty, "..", NUL, control
+ * bytes, leading or doubled "/"), "mailbox exists", "no such mailbox",
+ * "cannot delete INBOX". */
+int store_mailbox_create(struct store_account *account, const char *name,
+			 enum store_special_use special_use,
+			 const char **error_r);
+int store_mailbox_delete(struct store_account *account, const char *name,
+			 const char **error_r);
+int store_mailbox_rename(struct store_account *account, const char *old_name,
+			 const char *new_name, const char **error_r);
+int store_mailbox_subscribe(struct store_account *account, const char *name,
+			    bool subscribe, const char **error_r);
+
+/* Adds the message of blob_id to mailbox with the next UID and MODSEQ.
+ * delivery_key (may be NULL) makes the call idempotent: a second add with
+ * the same key to the same account adds nothing and returns 0 with the
+ * first UID. Returns 1 added, 0 already there, -1 with *error_r. Touches
+ * the account's changes file after commit. */
+int store_message_add(struct store_account *account, const char *mailbox,
+		      const char *blob_id, uint64_t size, uint32_t flags,
+		      const char *keywords, time_t internal_date,
+		      const char *delivery_key, uint32_t *uid_r,
+		      const char **error_r);
+typedef int store_message_cb(const struct store_message *msg, void *ctx);
+/* Calls cb for each message with first_uid <= uid <= last_uid in UID
+ * order; cb returning non-zero stops the walk and is returned. The pointers
+ * in msg live until cb returns. Returns 0, cb's value, or -1. */
+int store_message_list(struct store_account *account, const char *mailbox,
+		       uint32_t first_uid, uint32_t last_uid,
+		       store_message_cb *cb, void *ctx);
+enum store_flag_mode { STORE_FLAGS_SET, STORE_FLAGS_ADD, STORE_FLAGS_REMOVE };
+/* Changes flags and keywords of one message, giving it a new MODSEQ.
+ * Returns 1 changed, 0 no such UID, -1. */
+int store_message_set_flags(struct store_account *account, const char *mailbox,
+			    uint32_t uid, enum store_flag_mode mode,
+			    uint32_t flags, const char *keywords,
+			    uint64_t *modseq_r);
+/* Removes the messages whose UIDs are listed. Returns how many went, or -1. */
+int store_message_expunge(struct store_account *account, const char *mailbox,
+			  const uint32_t *uids, size_t count);
+/* Copies (or moves) one message to another mailbox of the same account; the
+ * blob is shared. Returns 1 with the new UID in *uid_r, 0 no such UID, -1. */
+int store_message_copy(struct store_account *account, const char *from,
+		       uint32_t uid, const char *to, bool move,
+		       uint32_t *uid_r);
+
+/* Bytes and messages used by the whole account. Returns 0 or -1. */
+int store_account_usage(struct store_account *account, uint64_t *bytes_r,
+			uint64_t *messages_r);
+
+/* Change notification: returns an fd (owned by account) that becomes
+ * readable after any commit to this account by any process; call
+ * store_account_watch_drain() when it fires. Returns -1 on failure. */
+int store_account_watch_fd(struct store_account *account);
+void store_account_watch_drain(struct store_account *account);
+
+#endif
