@@ -93,4 +93,68 @@ typedef void queue_list_cb(const char *state, const struct queue_envelope *env,
 int queue_list(const char *queue_dir, queue_list_cb *cb, void *ctx,
 	       const char **error_r);
 
+/* ---- Files and folders (qmgr, deliver) --------------------------------- */
+
+#define QUEUE_ID_LEN 23 /* 13 hex digits of microseconds, 6 of pid, 4 of
+			   a counter: unique across processes and restarts,
+			   and sorting by id sorts by age */
+
+/* The file layout, version 1: text records (core/ipc.h encoding, so any
+ * byte of a value is %XX-escaped and lines split only on LF), then a blank
+ * line, then the message bytes:
+ *   postroom-queue version=1
+ *   control id=<23 hex> size=<20 digits> attempts=<10 digits>
+ *           next=<20 digits>                      (one line, fixed width)
+ *   envelope arrival=T sender=S [ret= envid= body= smtputf8=1 auth=
+ *            client= helo=]
+ *   rcpt status=<one byte> local=0|1 address=A [original= detail= orcpt=
+ *        notify=]                                 (one line per recipient)
+ *   <empty line>
+ *   <size bytes of message>
+ * The control line and each status byte are overwritten in place. */
+
+/* Returns true if id is a queue id (QUEUE_ID_LEN upper-case hex digits). */
+bool queue_id_is_valid(const char *id);
+/* Creates queue_dir and its tmp/ incoming/ active/ deferred/ corrupt/
+ * folders when missing. Returns 0, or -1 with a static reason. */
+int queue_dirs_create(const char *queue_dir, const char **error_r);
+/* Returns "queue_dir/state/name" (heap; caller frees). */
+char *queue_path(const char *queue_dir, const char *state, const char *name);
+
+/* Reads the envelope of the queue file at path; the message is not read.
+ * Returns 0 with *env_r filled (strings from pool, rcpt status_offset and
+ * data_offset set), or -1 with a reason from pool in *error_r; errno is
+ * then EBADMSG if the file is truncated or malformed (move it aside),
+ * ENOENT if it is gone, or another system error. When fd_r is not NULL the
+ * file stays open read-write (O_CLOEXEC) in *fd_r on success; the caller
+ * closes it. */
+int queue_envelope_read(const char *path, struct pool *pool,
+			struct queue_envelope *env_r, int *fd_r,
+			const char **error_r);
+/* Writes status into rcpt's status byte of the file open on fd and into
+ * rcpt->status. Not durable until queue_envelope_sync(). Returns 0, or -1
+ * with a static reason. */
+int queue_envelope_mark(int fd, struct queue_recipient *rcpt, char status,
+			const char **error_r);
+/* Rewrites env->attempts and env->next_attempt in the control line of the
+ * file on fd (same width, in place). Not durable until
+ * queue_envelope_sync(). Returns 0, or -1 with a static reason. */
+int queue_envelope_set_schedule(int fd, const struct queue_envelope *env,
+				const char **error_r);
+/* fdatasyncs the file on fd. Returns 0, or -1 with a static reason. */
+int queue_envelope_sync(int fd, const char **error_r);
+
+/* Renames queue_dir/from/name to queue_dir/to/name and fsyncs to/. name
+ * must not contain '/'. Returns 0, or -1 with a static reason (errno is
+ * ENOENT if the file was not there). */
+int queue_move(const char *queue_dir, const char *name, const char *from,
+	       const char *to, const char **error_r);
+/* Unlinks queue_dir/state/name and fsyncs state/. Returns 0, or -1 with a
+ * static reason. */
+int queue_remove(const char *queue_dir, const char *state, const char *name,
+		 const char **error_r);
+/* Returns the delay before retry number attempts+1 after attempts failed
+ * attempts (attempts >= 1): 1m, 5m, 15m, 30m, 1h, then hourly. */
+unsigned queue_retry_delay(unsigned attempts);
+
 #endif

@@ -1,0 +1,207 @@
+/* Writing a message into the queue (smtpd): tmp/<id> is created with
+ * O_EXCL, filled, fsynced, then linked into incoming/ (link never
+ * overwrites: on EEXIST a new id is written in place and linking retried)
+ * and incoming/ is fsynced. Only then does commit return 0, the moment
+ * smtpd may answer 250 (DESIGN.md, the promise; RFC 5321 §6.1). */
+#include "queue/queue_private.h"
+#include "core/buf.h"
+#include "core/file.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define WRITER_FLUSH_SIZE 65536
+#define WRITER_ID_TRIES 100
+
+struct queue_writer {
+	char *queue_dir;
+	char *tmp_path;
+	char id[QUEUE_ID_MAX];
+	int fd;
+	bool failed;
+	struct buf out;       /* bytes not yet written to fd */
+	uint64_t data_size;   /* message bytes so far */
+};
+
+/* Makes a new id: microseconds since the epoch, pid, and a per-process
+ * counter, all hex, so ids sort by age and never repeat across processes. */
+static void queue_id_new(char id[QUEUE_ID_MAX])
+{
+	static unsigned counter;
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	uint64_t usec = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+	int n = snprintf(id, QUEUE_ID_MAX, "%013" PRIX64 "%06X%04X",
+			 (uint64_t)(usec & 0xFFFFFFFFFFFFFu),
+			 (unsigned)getpid() & 0xFFFFFFu, counter++ & 0xFFFFu);
+	ASSERT(n == QUEUE_ID_LEN);
+}
+
+static void writer_free(struct queue_writer **wp)
+{
+	struct queue_writer *w = *wp;
+	if (w->fd >= 0)
+		close(w->fd);
+	buf_deinit(&w->out);
+	free(w->queue_dir);
+	free(w->tmp_path);
+	free(w);
+	*wp = NULL;
+}
+
+/* Creates tmp/<id> exclusively, retrying with new ids. */
+static int writer_create(struct queue_writer *w, const char **error_r)
+{
+	for (int i = 0; i < WRITER_ID_TRIES; i++) {
+		queue_id_new(w->id);
+		free(w->tmp_path);
+		w->tmp_path = queue_path(w->queue_dir, "tmp", w->id);
+		w->fd = open(w->tmp_path,
+			     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (w->fd >= 0)
+			return 0;
+		if (errno != EEXIST) {
+			*error_r = "cannot create queue file";
+			return -1;
+		}
+	}
+	*error_r = "cannot find a free queue id";
+	return -1;
+}
+
+int queue_writer_begin(const char *queue_dir, struct queue_envelope *env,
+		       struct queue_writer **w_r, const char **error_r)
+{
+	struct queue_writer *w = xcalloc(1, sizeof(*w));
+	w->queue_dir = xstrdup(queue_dir);
+	w->fd = -1;
+	buf_init(&w->out);
+	if (writer_create(w, error_r) < 0) {
+		writer_free(&w);
+		return -1;
+	}
+	if (queue_envelope_encode(env, w->id, &w->out, error_r) < 0) {
+		queue_writer_abort(&w);
+		return -1;
+	}
+	memcpy(env->id, w->id, sizeof(w->id));
+	*w_r = w;
+	return 0;
+}
+
+static int writer_flush(struct queue_writer *w)
+{
+	if (w->out.len == 0)
+		return 0;
+	if (file_write_all(w->fd, w->out.data, w->out.len) < 0) {
+		w->failed = true;
+		return -1;
+	}
+	buf_truncate(&w->out, 0);
+	return 0;
+}
+
+int queue_writer_write(struct queue_writer *w, const void *data, size_t size)
+{
+	if (w->failed)
+		return -1;
+	w->data_size += size;
+	if (w->out.len + size < WRITER_FLUSH_SIZE) {
+		buf_append(&w->out, data, size);
+		return 0;
+	}
+	if (writer_flush(w) < 0)
+		return -1;
+	if (file_write_all(w->fd, data, size) < 0) {
+		w->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* Links tmp/<id> into incoming/<id>, choosing a new id (written into the
+ * control line and synced) if the name is taken. */
+static int writer_link(struct queue_writer *w, const char **error_r)
+{
+	for (int i = 0; i < WRITER_ID_TRIES; i++) {
+		char *path = queue_path(w->queue_dir, "incoming", w->id);
+		int ret = link(w->tmp_path, path);
+		int saved = errno;
+		free(path);
+		if (ret == 0)
+			return 0;
+		if (saved != EEXIST) {
+			*error_r = "cannot link queue file into incoming";
+			return -1;
+		}
+		queue_id_new(w->id);
+		if (pwrite(w->fd, w->id, QUEUE_ID_LEN, QUEUE_ID_OFFSET) !=
+			    QUEUE_ID_LEN ||
+		    fdatasync(w->fd) < 0) {
+			*error_r = "cannot rewrite queue id";
+			return -1;
+		}
+	}
+	*error_r = "cannot find a free queue id";
+	return -1;
+}
+
+int queue_writer_commit(struct queue_writer **wp, const char **error_r)
+{
+	struct queue_writer *w = *wp;
+	if (w->failed || writer_flush(w) < 0) {
+		*error_r = "cannot write queue file";
+		goto fail;
+	}
+	if (queue_field_write(w->fd, QUEUE_SIZE_OFFSET, w->data_size,
+			      QUEUE_SIZE_WIDTH) < 0) {
+		*error_r = "cannot write queue file size";
+		goto fail;
+	}
+	if (fsync(w->fd) < 0) {
+		*error_r = "fsync of queue file failed";
+		goto fail;
+	}
+	if (writer_link(w, error_r) < 0)
+		goto fail;
+	/* From here the message is in incoming/; a tmp name left behind by a
+	 * failed unlink is only a second link, removed by qmgr later. */
+	(void)unlink(w->tmp_path);
+	char *incoming = queue_path(w->queue_dir, "incoming", "");
+	int ret = file_fsync_dir(incoming);
+	free(incoming);
+	if (ret < 0) {
+		/* XXX: not durable, so the client must retry; qmgr may
+		 * already have taken the file, and then it is delivered
+		 * twice. An fsync failure of a folder is rare enough. */
+		char *path = queue_path(w->queue_dir, "incoming", w->id);
+		(void)unlink(path);
+		free(path);
+		*error_r = "fsync of incoming folder failed";
+		writer_free(wp);
+		return -1;
+	}
+	writer_free(wp);
+	return 0;
+fail:
+	queue_writer_abort(wp);
+	return -1;
+}
+
+void queue_writer_abort(struct queue_writer **wp)
+{
+	struct queue_writer *w = *wp;
+	if (w == NULL)
+		return;
+	if (w->tmp_path != NULL && w->fd >= 0)
+		(void)unlink(w->tmp_path);
+	writer_free(wp);
+}

@@ -1,0 +1,317 @@
+/* Local delivery of one queue file: checks each pending local recipient
+ * (account still there, quota), writes the blob once per message as
+ * "Return-Path: <sender>" (RFC 5321 §4.4) followed by the queued bytes,
+ * streamed in chunks, then adds it to each INBOX with an idempotent delivery
+ * key. Opened accounts are kept in a small LRU cache. */
+#include "deliver/deliver.h"
+#include "core/buf.h"
+#include "core/ipc.h"
+#include "core/log.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+#include "queue/queue.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DELIVER_CHUNK 65536
+
+struct cache_entry {
+	char *address;
+	int64_t account_id; /* to notice an account deleted and re-created */
+	struct store_account *account;
+	uint64_t last_used;
+};
+
+struct deliver {
+	struct store *store;
+	char *queue_dir;
+	struct cache_entry *cache;
+	size_t cache_size;
+	uint64_t clock;
+};
+
+/* One request in progress. */
+struct delivery {
+	struct deliver *d;
+	struct pool *pool;
+	struct queue_envelope env;
+	int fd;
+	struct buf *out;
+	struct buf header;  /* the Return-Path line */
+	uint64_t size;      /* header + message */
+	char blob_id[STORE_BLOB_ID_LEN + 1];
+	bool has_blob, blob_failed;
+};
+
+struct deliver *deliver_new(struct store *store, const char *queue_dir,
+			    size_t cache_size)
+{
+	ASSERT(cache_size > 0);
+	struct deliver *d = xcalloc(1, sizeof(*d));
+	d->store = store;
+	d->queue_dir = xstrdup(queue_dir);
+	d->cache = xcalloc(cache_size, sizeof(*d->cache));
+	d->cache_size = cache_size;
+	return d;
+}
+
+static void cache_entry_clear(struct cache_entry *e)
+{
+	store_account_close(&e->account);
+	free(e->address);
+	memset(e, 0, sizeof(*e));
+}
+
+void deliver_free(struct deliver **dp)
+{
+	struct deliver *d = *dp;
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->cache_size; i++)
+		cache_entry_clear(&d->cache[i]);
+	free(d->cache);
+	free(d->queue_dir);
+	free(d);
+	*dp = NULL;
+}
+
+/* Returns the open account for info, opening it (and evicting the least
+ * recently used entry) when needed; NULL with *error_r on failure. */
+static struct cache_entry *cache_get(struct deliver *d,
+				     const struct store_account_info *info,
+				     const char **error_r)
+{
+	struct cache_entry *victim = NULL;
+	for (size_t i = 0; i < d->cache_size; i++) {
+		struct cache_entry *e = &d->cache[i];
+		if (e->account == NULL ||
+		    strcmp(e->address, info->address) != 0)
+			continue;
+		if (e->account_id == info->id) {
+			e->last_used = ++d->clock;
+			return e;
+		}
+		victim = e; /* same address, but a new account */
+	}
+	for (size_t i = 0; victim == NULL && i < d->cache_size; i++) {
+		if (d->cache[i].account == NULL)
+			victim = &d->cache[i];
+	}
+	if (victim == NULL) {
+		victim = &d->cache[0];
+		for (size_t i = 1; i < d->cache_size; i++) {
+			if (d->cache[i].last_used < victim->last_used)
+				victim = &d->cache[i];
+		}
+	}
+	cache_entry_clear(victim);
+	if (store_account_open(d->store, info->address, &victim->account,
+			       error_r) < 0)
+		return NULL;
+	victim->address = xstrdup(info->address);
+	victim->account_id = info->id;
+	victim->last_used = ++d->clock;
+	return victim;
+}
+
+static void reply_result(struct delivery *dv, size_t index, const char *status,
+			 const char *text)
+{
+	struct ipc_record rec;
+	ipc_record_init(&rec, "result");
+	ipc_record_add(&rec, "id", dv->env.id);
+	ipc_record_addf(&rec, "rcpt", "%zu", index);
+	ipc_record_add(&rec, "status", status);
+	ipc_record_add(&rec, "text", text);
+	ipc_record_encode(&rec, dv->out);
+	ipc_record_deinit(&rec);
+}
+
+static void reply_done(struct buf *out, const char *id, const char *status,
+		       const char *text)
+{
+	struct ipc_record rec;
+	ipc_record_init(&rec, "done");
+	ipc_record_add(&rec, "id", id);
+	ipc_record_add(&rec, "status", status);
+	if (text != NULL)
+		ipc_record_add(&rec, "text", text);
+	ipc_record_encode(&rec, out);
+	ipc_record_deinit(&rec);
+}
+
+/* Streams header + message into a new blob. Returns 0 or -1. */
+static int blob_write(struct delivery *dv, const char **error_r)
+{
+	struct store_blob_writer *w;
+	uint64_t left = dv->env.data_size, size;
+	off_t offset = dv->env.data_offset;
+	if (store_blob_begin(dv->d->store, &w, error_r) < 0)
+		return -1;
+	if (store_blob_write(w, dv->header.data, dv->header.len) < 0)
+		goto fail;
+	char *chunk = xmalloc(DELIVER_CHUNK);
+	while (left > 0) {
+		size_t want = left < DELIVER_CHUNK ? (size_t)left : DELIVER_CHUNK;
+		ssize_t n = pread(dv->fd, chunk, want, offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || store_blob_write(w, chunk, (size_t)n) < 0) {
+			free(chunk);
+			goto fail;
+		}
+		left -= (uint64_t)n;
+		offset += n;
+	}
+	free(chunk);
+	if (store_blob_finish(&w, dv->blob_id, &size, error_r) < 0)
+		return -1;
+	dv->size = size;
+	return 0;
+fail:
+	store_blob_abort(&w);
+	*error_r = "cannot copy message into blob";
+	return -1;
+}
+
+/* Delivers to recipient index; replies with its result. */
+static void deliver_rcpt(struct delivery *dv, size_t index)
+{
+	const struct queue_recipient *r = &dv->env.rcpts[index];
+	struct store_account_info info;
+	const char *error = NULL;
+	int ret = store_account_lookup(dv->d->store, r->address, dv->pool, &info);
+	if (ret == 0) {
+		reply_result(dv, index, "permfail", "5.1.1 no such user");
+		return;
+	}
+	if (ret > 0)
+		ret = store_quota_check(dv->d->store, info.address, dv->size);
+	if (ret == 0) {
+		log_info(NULL, "over-quota id=%s to=<%s> size=%llu", dv->env.id,
+			 log_sanitize(r->address, 200),
+			 (unsigned long long)dv->size);
+		reply_result(dv, index, "tempfail", "4.2.2 mailbox full");
+		return;
+	}
+	if (ret < 0) {
+		log_error(NULL, "store-failed id=%s to=<%s> error=%s",
+			  dv->env.id, log_sanitize(r->address, 200),
+			  store_last_error(dv->d->store));
+		reply_result(dv, index, "tempfail", "4.3.0 local storage error");
+		return;
+	}
+	if (!dv->has_blob && !dv->blob_failed) {
+		if (blob_write(dv, &error) < 0) {
+			log_error(NULL, "blob-failed id=%s error=%s", dv->env.id,
+				  error);
+			dv->blob_failed = true;
+		}
+		dv->has_blob = !dv->blob_failed;
+	}
+	if (dv->blob_failed) {
+		reply_result(dv, index, "tempfail", "4.3.0 local storage error");
+		return;
+	}
+	struct cache_entry *e = cache_get(dv->d, &info, &error);
+	uint32_t uid = 0;
+	const char *key = pool_printf(dv->pool, "%s/%zu", dv->env.id, index);
+	if (e != NULL)
+		ret = store_message_add(e->account, "INBOX", dv->blob_id,
+					dv->size, 0, "", dv->env.arrival, key,
+					&uid, &error);
+	if (e == NULL || ret < 0) {
+		log_error(NULL, "store-failed id=%s to=<%s> error=%s",
+			  dv->env.id, log_sanitize(r->address, 200), error);
+		if (e != NULL)
+			cache_entry_clear(e);
+		reply_result(dv, index, "tempfail", "4.3.0 local storage error");
+		return;
+	}
+	log_info(NULL, "delivered id=%s to=<%s> mailbox=INBOX uid=%u size=%llu%s",
+		 dv->env.id, log_sanitize(r->address, 200), uid,
+		 (unsigned long long)dv->size, ret == 0 ? " duplicate=yes" : "");
+	reply_result(dv, index, "ok", "2.0.0 delivered");
+}
+
+/* Builds "Return-Path: <sender>\r\n"; control bytes cannot reach a
+ * header even from a damaged envelope. */
+static void header_build(struct buf *out, const char *sender)
+{
+	buf_append_str(out, "Return-Path: <");
+	for (const unsigned char *p = (const unsigned char *)sender; *p; p++)
+		buf_append_char(out, *p < 0x20 || *p == 0x7f ? '?' : (char)*p);
+	buf_append_str(out, ">\r\n");
+}
+
+/* path = ( "incoming" / "active" / "deferred" ) "/" ID, with ID == id */
+static bool request_path_is_valid(const char *path, const char *id)
+{
+	static const char *const states[] = { "incoming/", "active/",
+					      "deferred/" };
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		size_t len = strlen(states[i]);
+		if (strncmp(path, states[i], len) == 0)
+			return strcmp(path + len, id) == 0;
+	}
+	return false;
+}
+
+static void delivery_run(struct deliver *d, const char *id, const char *path,
+			 struct buf *out)
+{
+	struct delivery dv = { .d = d, .out = out, .fd = -1 };
+	const char *error;
+	dv.pool = pool_new();
+	buf_init(&dv.header);
+	char *full = xasprintf("%s/%s", d->queue_dir, path);
+	if (queue_envelope_read(full, dv.pool, &dv.env, &dv.fd, &error) < 0) {
+		log_warn(NULL, "deliver-failed id=%s error=%s", id, error);
+		reply_done(out, id, "error", "cannot read queue file");
+		goto out;
+	}
+	if (strcmp(dv.env.id, id) != 0) {
+		reply_done(out, id, "error", "queue id mismatch");
+		goto out;
+	}
+	header_build(&dv.header, dv.env.sender);
+	dv.size = dv.header.len + dv.env.data_size;
+	for (size_t i = 0; i < dv.env.rcpt_count; i++) {
+		const struct queue_recipient *r = &dv.env.rcpts[i];
+		if (r->is_local && r->status == QUEUE_RCPT_PENDING)
+			deliver_rcpt(&dv, i);
+	}
+	reply_done(out, id, "ok", NULL);
+out:
+	if (dv.fd >= 0)
+		close(dv.fd);
+	free(full);
+	buf_deinit(&dv.header);
+	pool_free(&dv.pool);
+}
+
+void deliver_request(struct deliver *d, const char *line, size_t len,
+		     struct buf *out)
+{
+	struct ipc_record req;
+	const char *error;
+	if (ipc_record_decode(line, len, &req, &error) < 0) {
+		reply_done(out, "-", "error", error);
+		ipc_record_deinit(&req);
+		return;
+	}
+	const char *id = ipc_record_get(&req, "id");
+	const char *path = ipc_record_get(&req, "path");
+	if (strcmp(req.verb, "deliver") != 0 || id == NULL || path == NULL ||
+	    !queue_id_is_valid(id) || !request_path_is_valid(path, id))
+		reply_done(out, id != NULL && queue_id_is_valid(id) ? id : "-",
+			   "error", "bad request");
+	else
+		delivery_run(d, id, path, out);
+	ipc_record_deinit(&req);
+}

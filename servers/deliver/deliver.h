@@ -1,0 +1,30 @@
+/* Local delivery, the only writer of mailboxes: one request names a queue
+ * file, and every pending local recipient in it gets the message in its
+ * INBOX (store_message_add with the delivery key "<queue id>/<index>", so a
+ * repeated request adds nothing twice). Protocol, core/ipc records:
+ *   deliver id=ID path=STATE/ID
+ *   result id=ID rcpt=INDEX status=ok|tempfail|permfail text=...
+ *   done id=ID status=ok|error [text=...] */
+#ifndef DELIVER_DELIVER_H
+#define DELIVER_DELIVER_H
+
+#include <stddef.h>
+
+struct buf;
+struct store;
+struct deliver;
+
+/* Returns a delivery context over store (not owned) and the queue under
+ * queue_dir (copied). cache_size is how many accounts stay open (>= 1). */
+struct deliver *deliver_new(struct store *store, const char *queue_dir,
+			    size_t cache_size);
+/* Closes the cached accounts and frees *d (set to NULL); accepts NULL. */
+void deliver_free(struct deliver **d);
+
+/* Handles one request line (without its LF) and appends the reply records
+ * to out: a result per recipient handled, then done. Never fails: problems
+ * become tempfail results or "done status=error". */
+void deliver_request(struct deliver *d, const char *line, size_t len,
+		     struct buf *out);
+
+#endif

@@ -1,0 +1,248 @@
+/* deliver [-c CONFIG]: the local delivery server. Listens on the UNIX
+ * stream socket data_dir/run/deliver.sock (mode 0600) for qmgr's requests
+ * (deliver.h gives the protocol), one line each, answered in order; each
+ * request is handled synchronously, since SQLite and fsync block anyway.
+ * SIGTERM ends the loop once the current request is answered. */
+#include "deliver/deliver.h"
+#include "config/settings.h"
+#include "core/buf.h"
+#include "core/file.h"
+#include "core/ipc.h"
+#include "core/log.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+#include "queue/queue.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define DELIVER_CACHE_SIZE 32
+
+struct client {
+	struct server *srv;
+	struct bufferevent *bev;
+	struct client *prev, *next;
+};
+
+struct server {
+	struct event_base *base;
+	struct deliver *deliver;
+	struct client *clients;
+};
+
+static void client_free(struct client **cp)
+{
+	struct client *c = *cp;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->srv->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	free(c);
+	*cp = NULL;
+}
+
+/* At exit: writes out replies still buffered, so qmgr sees the answer to
+ * the request that was handled last, then closes every connection. */
+static void clients_close(struct server *srv)
+{
+	while (srv->clients != NULL) {
+		struct client *c = srv->clients;
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+		evutil_socket_t fd = bufferevent_getfd(c->bev);
+		if (fcntl(fd, F_SETFL, 0) == 0) {
+			while (evbuffer_get_length(out) > 0 &&
+			       evbuffer_write(out, fd) > 0)
+				;
+		}
+		client_free(&c);
+	}
+}
+
+static void client_read_cb(struct bufferevent *bev, void *ctx)
+{
+	struct client *c = ctx;
+	struct server *srv = c->srv;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct buf out;
+	char *line;
+	size_t len;
+	buf_init(&out);
+	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		deliver_request(srv->deliver, line, len, &out);
+		free(line);
+		bufferevent_write(bev, out.data, out.len);
+		buf_truncate(&out, 0);
+		if (event_base_got_break(srv->base))
+			break;
+	}
+	buf_deinit(&out);
+	if (evbuffer_get_length(in) > IPC_RECORD_MAX_LEN) {
+		log_warn(NULL, "disconnect reason=request too long");
+		client_free(&c);
+	}
+}
+
+static void client_event_cb(struct bufferevent *bev, short what, void *ctx)
+{
+	struct client *c = ctx;
+	if ((what & BEV_EVENT_ERROR) != 0)
+		log_warn(NULL, "disconnect error=%s", strerror(errno));
+	client_free(&c);
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+		      struct sockaddr *sa, int socklen, void *ctx)
+{
+	struct server *srv = ctx;
+	struct bufferevent *bev = bufferevent_socket_new(
+		srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		close(fd);
+		return;
+	}
+	struct client *c = xcalloc(1, sizeof(*c));
+	c->srv = srv;
+	c->bev = bev;
+	c->next = srv->clients;
+	if (c->next != NULL)
+		c->next->prev = c;
+	srv->clients = c;
+	bufferevent_setcb(bev, client_read_cb, NULL, client_event_cb, c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *ctx)
+{
+	struct server *srv = ctx;
+	log_info(NULL, "stopping signal=%d", (int)sig);
+	event_base_loopbreak(srv->base);
+}
+
+/* Binds a UNIX stream socket at path with mode 0600, replacing a stale
+ * one. Returns the fd, or -1 with errno set. */
+static int socket_listen(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	(void)unlink(path);
+	mode_t old = umask(0177);
+	int ret = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	/* libevent accepts until EAGAIN */
+	if (ret < 0 || listen(fd, 16) < 0 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static void settings_read(int argc, char **argv, struct postroom_settings *s,
+			  struct pool *pool)
+{
+	const char *config = NULL, *error;
+	enum log_level level;
+	int c;
+	while ((c = getopt(argc, argv, "c:")) != -1) {
+		if (c != 'c')
+			log_fatal(NULL, "usage: deliver [-c CONFIG]");
+		config = optarg;
+	}
+	settings_init(s);
+	if (settings_load(s, config, pool, &error) < 0)
+		log_fatal(NULL, "config-failed error=%s", error);
+	if (log_level_parse(s->log_level, &level) < 0)
+		level = LOG_LEVEL_INFO;
+	log_open("deliver", strcmp(s->log, "syslog") == 0 ? LOG_TARGET_SYSLOG
+							 : LOG_TARGET_STDERR,
+		 level);
+}
+
+static int server_run(struct server *srv, const char *sock_path)
+{
+	int fd = socket_listen(sock_path);
+	if (fd < 0)
+		log_fatal(NULL, "listen-failed path=%s error=%s", sock_path,
+			  strerror(errno));
+	struct evconnlistener *l = evconnlistener_new(
+		srv->base, accept_cb, srv,
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	struct event *term = evsignal_new(srv->base, SIGTERM, signal_cb, srv);
+	struct event *intr = evsignal_new(srv->base, SIGINT, signal_cb, srv);
+	if (l == NULL || term == NULL || intr == NULL ||
+	    event_add(term, NULL) < 0 || event_add(intr, NULL) < 0)
+		log_fatal(NULL, "event-setup-failed");
+	log_info(NULL, "started path=%s", sock_path);
+	int ret = event_base_dispatch(srv->base);
+	clients_close(srv);
+	evconnlistener_free(l);
+	event_free(term);
+	event_free(intr);
+	(void)unlink(sock_path);
+	return ret < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct postroom_settings s;
+	struct pool *pool = pool_new();
+	struct store *store;
+	const char *error;
+	settings_read(argc, argv, &s, pool);
+	signal(SIGPIPE, SIG_IGN);
+
+	char *queue_dir = settings_data_path(&s, "queue");
+	char *run_dir = settings_data_path(&s, "run");
+	char *sock_path = settings_data_path(&s, "run/deliver.sock");
+	if (queue_dirs_create(queue_dir, &error) < 0 ||
+	    file_mkdirs(run_dir, 0700) < 0)
+		log_fatal(NULL, "mkdir-failed data_dir=%s", s.data_dir);
+	struct store_settings store_set = {
+		.data_dir = s.data_dir,
+		.default_quota = s.deliver.default_quota,
+	};
+	if (store_open(&store_set, &store, &error) < 0)
+		log_fatal(NULL, "store-open-failed error=%s", error);
+
+	struct server srv = { .base = event_base_new() };
+	if (srv.base == NULL)
+		log_fatal(NULL, "event-base-failed");
+	srv.deliver = deliver_new(store, queue_dir, DELIVER_CACHE_SIZE);
+	int ret = server_run(&srv, sock_path);
+
+	deliver_free(&srv.deliver);
+	event_base_free(srv.base);
+	store_close(&store);
+	free(queue_dir);
+	free(run_dir);
+	free(sock_path);
+	settings_deinit(&s);
+	pool_free(&pool);
+	log_info(NULL, "stopped");
+	return ret;
+}

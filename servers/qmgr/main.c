@@ -1,0 +1,54 @@
+/* qmgr [-c CONFIG]: the queue manager process (qmgr.h). Reads the
+ * settings, logs as "qmgr", runs the loop until SIGTERM or SIGINT, which
+ * take effect once the message in hand is finished. */
+#include "qmgr/qmgr.h"
+#include "config/settings.h"
+#include "core/log.h"
+#include "core/pool.h"
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	struct postroom_settings s;
+	struct pool *pool = pool_new();
+	const char *config = NULL, *error;
+	enum log_level level;
+	struct qmgr q;
+	int c;
+	while ((c = getopt(argc, argv, "c:")) != -1) {
+		if (c != 'c')
+			log_fatal(NULL, "usage: qmgr [-c CONFIG]");
+		config = optarg;
+	}
+	settings_init(&s);
+	if (settings_load(&s, config, pool, &error) < 0)
+		log_fatal(NULL, "config-failed error=%s", error);
+	if (log_level_parse(s.log_level, &level) < 0)
+		level = LOG_LEVEL_INFO;
+	log_open("qmgr", strcmp(s.log, "syslog") == 0 ? LOG_TARGET_SYSLOG
+						     : LOG_TARGET_STDERR,
+		 level);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct event_base *base = event_base_new();
+	if (base == NULL)
+		log_fatal(NULL, "event-base-failed");
+	if (qmgr_init(&q, base, s.data_dir, s.queue.run_interval,
+		      s.queue.max_lifetime, &error) < 0)
+		log_fatal(NULL, "start-failed data_dir=%s error=%s", s.data_dir,
+			  error);
+	log_info(NULL, "started data_dir=%s run_interval=%u", s.data_dir,
+		 q.run_interval);
+	int ret = event_base_dispatch(base) < 0 ? 1 : 0;
+	qmgr_deinit(&q);
+	event_base_free(base);
+	settings_deinit(&s);
+	pool_free(&pool);
+	log_info(NULL, "stopped");
+	return ret;
+}

@@ -1,0 +1,289 @@
+/* The queue manager's loop: start-up recovery (active/ back to incoming/,
+ * stale tmp/ files removed), the wake-up datagram socket run/qmgr.sock,
+ * the run_interval timer, and the work list of one scan that is handled a
+ * message per loop turn. When deliver cannot be reached the work stops and
+ * a retry timer backs off from 1 to 30 seconds; nothing is lost, since the
+ * message goes back where it came from. */
+#include "qmgr/qmgr.h"
+#include "core/file.h"
+#include "core/log.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+#include "queue/queue.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define QMGR_TMP_MAX_AGE 3600
+#define QMGR_DELIVER_TIMEOUT 600
+#define QMGR_BACKOFF_MAX 30
+
+typedef void qmgr_dir_cb(struct qmgr *q, const char *name, void *ctx);
+
+/* Calls cb for every entry of queue_dir/state except dot files. */
+static void dir_walk(struct qmgr *q, const char *state, qmgr_dir_cb *cb,
+		     void *ctx)
+{
+	char *dir = queue_path(q->queue_dir, state, "");
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		log_error(NULL, "opendir-failed dir=%s error=%s", dir,
+			  strerror(errno));
+		free(dir);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			cb(q, de->d_name, ctx);
+	}
+	closedir(d);
+	free(dir);
+}
+
+static void recover_cb(struct qmgr *q, const char *name, void *ctx)
+{
+	const char *error;
+	if (queue_move(q->queue_dir, name, "active", "incoming", &error) < 0)
+		log_error(NULL, "recover-failed id=%s error=%s", name, error);
+	else
+		log_info(NULL, "recovered id=%s", name);
+}
+
+static void tmp_clean_cb(struct qmgr *q, const char *name, void *ctx)
+{
+	const time_t *now = ctx;
+	struct stat st;
+	char *path = queue_path(q->queue_dir, "tmp", name);
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_mtime + QMGR_TMP_MAX_AGE < *now) {
+		if (unlink(path) == 0)
+			log_info(NULL, "removed-stale path=tmp/%s", name);
+	}
+	free(path);
+}
+
+static void work_add_cb(struct qmgr *q, const char *name, void *ctx)
+{
+	const char *state = ctx, *error;
+	if (!queue_id_is_valid(name)) {
+		log_error(NULL, "corrupt name=%s state=%s error=not a queue id",
+			  log_sanitize(name, 64), state);
+		if (queue_move(q->queue_dir, name, state, "corrupt", &error) < 0)
+			log_error(NULL, "move-failed error=%s", error);
+		return;
+	}
+	if (q->work_count == q->work_cap) {
+		q->work_cap = q->work_cap == 0 ? 64 : q->work_cap * 2;
+		q->work = xrealloc(q->work, q->work_cap * sizeof(*q->work));
+	}
+	struct qmgr_entry *e = &q->work[q->work_count++];
+	memcpy(e->id, name, QUEUE_ID_LEN + 1);
+	e->state = state;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct qmgr_entry *x = a, *y = b;
+	return strcmp(x->id, y->id);
+}
+
+/* Replaces the work list with incoming/ (and deferred/ if all), oldest
+ * first, and starts on it. */
+static void scan(struct qmgr *q, bool all)
+{
+	size_t first_deferred;
+	q->work_count = q->work_pos = 0;
+	q->rescan_incoming = false;
+	q->rescan_all = q->rescan_all && !all;
+	dir_walk(q, "incoming", work_add_cb, (void *)"incoming");
+	first_deferred = q->work_count;
+	if (all)
+		dir_walk(q, "deferred", work_add_cb, (void *)"deferred");
+	/* new mail first, then retries, each oldest first */
+	qsort(q->work, first_deferred, sizeof(*q->work), entry_cmp);
+	qsort(q->work + first_deferred, q->work_count - first_deferred,
+	      sizeof(*q->work), entry_cmp);
+	if (q->work_count > 0)
+		event_active(q->work_ev, EV_TIMEOUT, 0);
+}
+
+static bool is_working(const struct qmgr *q)
+{
+	return q->work_pos < q->work_count;
+}
+
+static void work_cb(evutil_socket_t fd, short what, void *ctx)
+{
+	struct qmgr *q = ctx;
+	if (q->is_paused || !is_working(q))
+		return;
+	struct qmgr_entry *e = &q->work[q->work_pos++];
+	if (qmgr_message_process(q, e->id, e->state, time(NULL)) < 0) {
+		/* deliver is down: stop, and look again after a back-off */
+		struct timeval tv = { .tv_sec = 0 };
+		q->backoff = q->backoff == 0 ? 1 : q->backoff * 2;
+		if (q->backoff > QMGR_BACKOFF_MAX)
+			q->backoff = QMGR_BACKOFF_MAX;
+		tv.tv_sec = q->backoff;
+		q->work_count = q->work_pos = 0;
+		q->is_paused = true;
+		event_add(q->retry_ev, &tv);
+		return;
+	}
+	q->backoff = 0;
+	if (is_working(q))
+		event_active(q->work_ev, EV_TIMEOUT, 0);
+	else if (q->rescan_all || q->rescan_incoming)
+		scan(q, q->rescan_all);
+}
+
+static void retry_cb(evutil_socket_t fd, short what, void *ctx)
+{
+	struct qmgr *q = ctx;
+	q->is_paused = false;
+	scan(q, true);
+}
+
+static void dgram_cb(evutil_socket_t fd, short what, void *ctx)
+{
+	struct qmgr *q = ctx;
+	char msg[64];
+	while (recv(fd, msg, sizeof(msg), 0) >= 0)
+		;
+	if (q->is_paused)
+		return;
+	if (is_working(q))
+		q->rescan_incoming = true;
+	else
+		scan(q, false);
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *ctx)
+{
+	struct qmgr *q = ctx;
+	time_t now = time(NULL);
+	dir_walk(q, "tmp", tmp_clean_cb, &now);
+	if (q->is_paused)
+		return;
+	if (is_working(q))
+		q->rescan_all = true;
+	else
+		scan(q, true);
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *ctx)
+{
+	struct qmgr *q = ctx;
+	log_info(NULL, "stopping signal=%d", (int)sig);
+	event_base_loopbreak(q->base);
+}
+
+/* Binds the wake-up socket, replacing a stale one. */
+static int dgram_bind(struct qmgr *q, const char **error_r)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char *path = xasprintf("%s/qmgr.sock", q->run_dir);
+	int ret = -1;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		*error_r = "socket path too long";
+		goto out;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	q->dgram_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (q->dgram_fd < 0 || fcntl(q->dgram_fd, F_SETFL, O_NONBLOCK) < 0) {
+		*error_r = "cannot create qmgr.sock";
+		goto out;
+	}
+	(void)unlink(path);
+	mode_t old = umask(0177);
+	ret = bind(q->dgram_fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (ret < 0)
+		*error_r = "cannot bind qmgr.sock";
+out:
+	free(path);
+	return ret;
+}
+
+static int events_add(struct qmgr *q, const char **error_r)
+{
+	struct timeval interval = { .tv_sec = q->run_interval };
+	q->dgram_ev = event_new(q->base, q->dgram_fd, EV_READ | EV_PERSIST,
+				dgram_cb, q);
+	q->timer_ev = event_new(q->base, -1, EV_PERSIST, timer_cb, q);
+	q->work_ev = event_new(q->base, -1, 0, work_cb, q);
+	q->retry_ev = event_new(q->base, -1, 0, retry_cb, q);
+	q->term_ev = evsignal_new(q->base, SIGTERM, signal_cb, q);
+	q->int_ev = evsignal_new(q->base, SIGINT, signal_cb, q);
+	if (q->dgram_ev == NULL || q->timer_ev == NULL || q->work_ev == NULL ||
+	    q->retry_ev == NULL || q->term_ev == NULL || q->int_ev == NULL ||
+	    event_add(q->dgram_ev, NULL) < 0 ||
+	    event_add(q->timer_ev, &interval) < 0 ||
+	    event_add(q->term_ev, NULL) < 0 || event_add(q->int_ev, NULL) < 0) {
+		*error_r = "cannot set up events";
+		return -1;
+	}
+	return 0;
+}
+
+int qmgr_init(struct qmgr *q, struct event_base *base, const char *data_dir,
+	      unsigned run_interval, unsigned max_lifetime,
+	      const char **error_r)
+{
+	memset(q, 0, sizeof(*q));
+	q->base = base;
+	q->dgram_fd = -1;
+	q->queue_dir = xasprintf("%s/queue", data_dir);
+	q->run_dir = xasprintf("%s/run", data_dir);
+	q->run_interval = run_interval > 0 ? run_interval : 60;
+	q->max_lifetime = max_lifetime;
+	q->pool = pool_new();
+	char *sock = xasprintf("%s/deliver.sock", q->run_dir);
+	q->deliver = qmgr_deliver_new(sock, QMGR_DELIVER_TIMEOUT);
+	free(sock);
+	if (queue_dirs_create(q->queue_dir, error_r) < 0)
+		return -1;
+	if (file_mkdirs(q->run_dir, 0700) < 0) {
+		*error_r = "cannot create run folder";
+		return -1;
+	}
+	if (dgram_bind(q, error_r) < 0 || events_add(q, error_r) < 0)
+		return -1;
+	time_t now = time(NULL);
+	dir_walk(q, "active", recover_cb, NULL);
+	dir_walk(q, "tmp", tmp_clean_cb, &now);
+	scan(q, true);
+	return 0;
+}
+
+void qmgr_deinit(struct qmgr *q)
+{
+	struct event **evs[] = { &q->dgram_ev, &q->timer_ev, &q->work_ev,
+				 &q->retry_ev, &q->term_ev, &q->int_ev };
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		if (*evs[i] != NULL)
+			event_free(*evs[i]);
+		*evs[i] = NULL;
+	}
+	if (q->dgram_fd >= 0) {
+		char *path = xasprintf("%s/qmgr.sock", q->run_dir);
+		(void)unlink(path);
+		free(path);
+		close(q->dgram_fd);
+	}
+	qmgr_deliver_free(&q->deliver);
+	pool_free(&q->pool);
+	free(q->work);
+	free(q->queue_dir);
+	free(q->run_dir);
+}
