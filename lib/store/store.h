@@ -12,7 +12,10 @@
  * then is the row that names it committed. SQLite stays behind this API so a
  * PostgreSQL backend can replace it without touching the servers. Addresses
  * are compared case-insensitively and stored lowercased. Every function is
- * safe to call from several processes at once (SQLite busy timeout). */
+ * safe to call from several processes at once (SQLite busy timeout).
+ * A reason in *error_r is a string literal or a buffer kept until the next
+ * failure (or close) of the same handle. Callbacks of the _list
+ * functions must not start the same listing again on the same handle. */
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
 
@@ -82,7 +85,8 @@ struct store_account_info {
 int store_account_add(struct store *store, const char *address,
 		      const char *password_hash, uint64_t quota,
 		      const char **error_r);
-/* Returns 0, or -1 with *error_r ("no such account"). */
+/* Replace the password hash or the quota (0: unlimited). Return 0, or -1
+ * with *error_r ("no such account"). */
 int store_account_set_password(struct store *store, const char *address,
 			       const char *password_hash, const char **error_r);
 int store_account_set_quota(struct store *store, const char *address,
@@ -134,16 +138,19 @@ struct store_resolution {
 
 /* Resolves address. Returns 1 with at least one target, 0 if nothing here
  * takes the address (unknown user, or a domain that is not local), -1 on
- * error. Everything is allocated from pool. */
+ * error. Everything is allocated from pool. A +detail is kept for a local
+ * account reached directly or through alias L@X; an alias L+D@X or a
+ * catch-all passes no detail on. */
 int store_address_resolve(struct store *store, const char *address,
 			  struct pool *pool, struct store_resolution *res_r);
-/* Returns the address of the accounts-or-aliases the user may send as: 1 if
- * sender is account's own address, an alias source whose targets include
- * account, or account's address with a +detail; 0 if not; -1 on error. */
+/* May the user logged in as account send as sender? Returns 1 if sender
+ * is account's own address, account's address with a +detail, or an alias
+ * source (with or without +detail) that has account among its direct
+ * targets; 0 if not (a catch-all does not count); -1 on error. */
 int store_sender_allowed(struct store *store, const char *account,
 			 const char *sender);
-/* Returns 1 if size more bytes fit in account's quota, 0 if not, -1 on
- * error. */
+/* Returns 1 if size more bytes fit in account's quota (always, when it is
+ * 0), 0 if not, -1 on error (including no such account). */
 int store_quota_check(struct store *store, const char *account, uint64_t size);
 
 /* ---- Blobs -------------------------------------------------------------- */
@@ -229,9 +236,12 @@ typedef void store_mailbox_cb(const struct store_mailbox_info *info,
 /* Calls cb for every mailbox, INBOX first then by name. Returns 0 or -1. */
 int store_mailbox_list(struct store_account *account, store_mailbox_cb *cb,
 		       void *ctx);
-/* Returns 0, or -1 with *error_r: "invalid name" (empty, "..", NUL, control
- * bytes, leading or doubled "/"), "mailbox exists", "no such mailbox",
- * "cannot delete INBOX". */
+/* Returns 0, or -1 with *error_r: "invalid name" (empty, over 1024 bytes,
+ * a "." or ".." component, control bytes, the LIST wildcards '*' and '%',
+ * leading, trailing or doubled "/"), "mailbox exists", "no such mailbox",
+ * "cannot delete INBOX". Renaming moves the children along ("a/x" with
+ * "a"); renaming INBOX moves its messages to the new mailbox and leaves
+ * INBOX empty (RFC 9051 §6.3.6). */
 int store_mailbox_create(struct store_account *account, const char *name,
 			 enum store_special_use special_use,
 			 const char **error_r);

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Drives the built postroomctl against a scratch store: confirmations,
+# error lines and exit statuses (0 done, 1 bad input, 2 usage).
+set -u
+ctl=$1
+dir=$(mktemp -d "${TMPDIR:-/tmp}/postroomctl-test-XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+printf 'data_dir = %s/var\n' "$dir" > "$dir/postroom.conf"
+export POSTROOM_CONF="$dir/postroom.conf"
+failed=0
+
+# expect STATUS STDERR-SUBSTRING ARGS...: runs postroomctl with stdin from
+# $input and checks its exit status and (if not empty) its stderr.
+input=/dev/null
+expect() {
+	want=$1 msg=$2
+	shift 2
+	"$ctl" "$@" < "$input" > "$dir/out" 2> "$dir/err"
+	got=$?
+	if [ "$got" != "$want" ]; then
+		echo "FAIL postroomctl $*: got status $got, want $want"
+		cat "$dir/err"
+		failed=1
+	elif [ -n "$msg" ] && ! grep -qF -- "$msg" "$dir/err"; then
+		echo "FAIL postroomctl $*: got stderr '$(cat "$dir/err")'," \
+			"want '$msg'"
+		failed=1
+	else
+		echo "ok   postroomctl $*"
+	fi
+}
+
+expect 2 "usage" 
+expect 2 "unknown command" frobnicate
+expect 2 "usage" domain
+expect 2 "usage" domain add
+expect 2 "usage" account add
+expect 2 "usage" alias add a@x.test
+expect 0 "" domain add x.test
+expect 1 "postroomctl: domain add: domain exists 'X.test'" domain add X.test
+expect 1 "invalid domain" domain add bad..test
+echo secret > "$dir/pw"
+input=$dir/pw
+expect 1 "postroomctl: account add: no such domain 'y.test'" \
+	account add bob@y.test
+expect 1 "invalid address 'bob'" account add bob
+expect 0 "" account add bob@x.test --quota 1G
+expect 1 "account exists 'bob@x.test'" account add bob@x.test
+expect 0 "" account passwd bob@x.test
+input=/dev/null
+expect 1 "empty password" account add carol@x.test
+expect 1 "no such account" account passwd nobody@x.test
+expect 0 "" account list
+grep -q "bob@x.test.*quota=1G" "$dir/out" || { echo "FAIL account list"; failed=1; }
+expect 1 "invalid size" account quota bob@x.test lots
+expect 0 "" account quota bob@x.test unlimited
+expect 0 "" alias add team@x.test bob@x.test friend@remote.example
+expect 0 "" alias add @x.test bob@x.test
+expect 1 "alias exists" alias add team@x.test bob@x.test
+expect 1 "address is an account 'bob@x.test'" alias add bob@x.test a@x.test
+expect 1 "invalid address 'no'" alias add team@x.test no
+expect 0 "" alias list
+grep -q "team@x.test -> friend@remote.example" "$dir/out" ||
+	{ echo "FAIL alias list"; failed=1; }
+expect 0 "" alias del team@x.test friend@remote.example
+expect 1 "no such alias" alias del team@x.test friend@remote.example
+expect 0 "" alias del team@x.test
+expect 1 "domain has accounts 'x.test'" domain del x.test
+expect 0 "" account del bob@x.test
+expect 1 "no such account" account del bob@x.test
+expect 0 "" domain del x.test
+expect 0 "" domain list
+expect 0 "" config
+grep -q "data_dir = $dir/var" "$dir/out" || { echo "FAIL config"; failed=1; }
+expect 0 "" queue list
+expect 1 "postroomctl: config:" -c "$dir/missing.conf" config
+exit $failed

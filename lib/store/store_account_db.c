@@ -1,0 +1,277 @@
+/* One account's own database, accounts/<id>/mail.db: creating it with the
+ * default mailboxes (RFC 6154 roles), opening and closing it, usage totals,
+ * and change notification. After every commit a writer touches
+ * accounts/<id>/changes (utimensat); watchers get an inotify fd on it. */
+#include "core/file.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+#include "store/store_private.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct store_migration store_account_migrations[] = {
+    {"CREATE TABLE meta ("
+     " key TEXT PRIMARY KEY,"
+     " value INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE TABLE mailboxes ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " name TEXT NOT NULL UNIQUE,"
+     " special_use INTEGER NOT NULL DEFAULT 0,"
+     " uidvalidity INTEGER NOT NULL,"
+     " uidnext INTEGER NOT NULL DEFAULT 1,"
+     " highestmodseq INTEGER NOT NULL DEFAULT 1,"
+     " subscribed INTEGER NOT NULL DEFAULT 1);"
+     "CREATE TABLE messages ("
+     " mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id)"
+     "  ON DELETE CASCADE,"
+     " uid INTEGER NOT NULL,"
+     " modseq INTEGER NOT NULL,"
+     " flags INTEGER NOT NULL DEFAULT 0,"
+     " keywords TEXT NOT NULL DEFAULT '',"
+     " internal_date INTEGER NOT NULL,"
+     " size INTEGER NOT NULL,"
+     " blob_id TEXT NOT NULL,"
+     " guid TEXT NOT NULL,"
+     " PRIMARY KEY (mailbox_id, uid)) WITHOUT ROWID;"
+     "CREATE INDEX messages_blob ON messages(blob_id);"
+     "CREATE INDEX messages_guid ON messages(guid);"
+     /* Kept after expunge so a retried delivery is still recognised;
+      * maintenance may prune old rows. */
+     "CREATE TABLE deliveries ("
+     " key TEXT PRIMARY KEY,"
+     " mailbox_id INTEGER NOT NULL,"
+     " uid INTEGER NOT NULL,"
+     " created INTEGER NOT NULL) WITHOUT ROWID;"},
+};
+
+#define ACCOUNT_MIGRATION_COUNT                                                \
+	(sizeof(store_account_migrations) / sizeof(*store_account_migrations))
+
+static const struct {
+	const char *name;
+	enum store_special_use special_use;
+} default_mailboxes[] = {
+    {"INBOX", STORE_SPECIAL_INBOX}, {"Drafts", STORE_SPECIAL_DRAFTS},
+    {"Sent", STORE_SPECIAL_SENT},   {"Trash", STORE_SPECIAL_TRASH},
+    {"Junk", STORE_SPECIAL_JUNK},   {"Archive", STORE_SPECIAL_ARCHIVE},
+};
+
+int store_account_db_remove(struct store *store, int64_t id)
+{
+	char *dir = xasprintf("%s/%lld", store->accounts_dir, (long long)id);
+	DIR *d = opendir(dir);
+	int ret = 0;
+	if (d == NULL) {
+		ret = errno == ENOENT ? 0 : -1;
+		goto out;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+			ret = -1;
+	}
+	closedir(d);
+	if (ret == 0 && rmdir(dir) < 0)
+		ret = -1;
+	if (ret == 0)
+		ret = file_fsync_dir(store->accounts_dir);
+out:
+	free(dir);
+	return ret;
+}
+
+static int account_db_fill(struct store_account *account, const char **error_r)
+{
+	if (store_db_begin(&account->db) < 0) {
+		*error_r = account->db.error.data;
+		return -1;
+	}
+	for (size_t i = 0;
+	     i < sizeof(default_mailboxes) / sizeof(*default_mailboxes); i++) {
+		if (store_mailbox_insert(account, default_mailboxes[i].name,
+		                         default_mailboxes[i].special_use,
+		                         error_r) < 0) {
+			store_db_rollback(&account->db);
+			return -1;
+		}
+	}
+	if (store_db_commit(&account->db) < 0) {
+		*error_r = account->db.error.data;
+		return -1;
+	}
+	return 0;
+}
+
+/* Creates the changes file if missing. Returns 0 or -1 (errno). */
+static int changes_create(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	return close(fd);
+}
+
+int store_account_db_create(struct store *store, int64_t id,
+                            const char **error_r)
+{
+	static char error[256];
+	struct store_account *account = NULL;
+	char *dir = xasprintf("%s/%lld", store->accounts_dir, (long long)id);
+	int ret = -1;
+	if (store_account_db_remove(store, id) < 0 || mkdir(dir, 0750) < 0) {
+		snprintf(error, sizeof(error), "mkdir %s: %s", dir,
+		         strerror(errno));
+		*error_r = error;
+		goto out;
+	}
+	if (store_account_db_open(store, id, "", &account, error_r) < 0 ||
+	    account_db_fill(account, error_r) < 0) {
+		/* the reason lives in account->db, which is about to go */
+		snprintf(error, sizeof(error), "%s", *error_r);
+		*error_r = error;
+		goto out;
+	}
+	if (changes_create(account->changes_path) < 0 ||
+	    file_fsync_dir(dir) < 0 ||
+	    file_fsync_dir(store->accounts_dir) < 0) {
+		snprintf(error, sizeof(error), "%s: %s", dir, strerror(errno));
+		*error_r = error;
+		goto out;
+	}
+	ret = 0;
+out:
+	store_account_close(&account);
+	if (ret < 0)
+		(void)store_account_db_remove(store, id);
+	free(dir);
+	return ret;
+}
+
+int store_account_db_open(struct store *store, int64_t id, const char *address,
+                          struct store_account **account_r,
+                          const char **error_r)
+{
+	static char error[256];
+	struct store_account *account = xcalloc(1, sizeof(*account));
+	account->store = store;
+	account->id = id;
+	account->address = xstrdup(address);
+	account->dir = xasprintf("%s/%lld", store->accounts_dir, (long long)id);
+	account->changes_path = xasprintf("%s/changes", account->dir);
+	account->watch_fd = -1;
+	char *path = xasprintf("%s/mail.db", account->dir);
+	int ret = store_db_open(&account->db, path, store_account_migrations,
+	                        ACCOUNT_MIGRATION_COUNT);
+	free(path);
+	if (ret < 0) {
+		snprintf(error, sizeof(error), "%s", account->db.error.data);
+		*error_r = error;
+		store_account_close(&account);
+		return -1;
+	}
+	*account_r = account;
+	return 0;
+}
+
+int store_account_open(struct store *store, const char *address,
+                       struct store_account **account_r, const char **error_r)
+{
+	struct pool *pool = pool_new();
+	const char *addr = store_address_normalize(address, pool);
+	int64_t id;
+	int ret = -1;
+	int found = addr == NULL ? 0 : store_account_get_id(store, addr, &id);
+	if (found <= 0) {
+		*error_r =
+		    found == 0 ? "no such account" : store->db.error.data;
+		goto out;
+	}
+	ret = store_account_db_open(store, id, addr, account_r, error_r);
+out:
+	pool_free(&pool);
+	return ret;
+}
+
+void store_account_close(struct store_account **account)
+{
+	struct store_account *a = *account;
+	if (a == NULL)
+		return;
+	store_db_close(&a->db);
+	if (a->watch_fd >= 0)
+		close(a->watch_fd);
+	free(a->address);
+	free(a->dir);
+	free(a->changes_path);
+	free(a);
+	*account = NULL;
+}
+
+int store_account_usage(struct store_account *account, uint64_t *bytes_r,
+                        uint64_t *messages_r)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db,
+	    "SELECT count(*), coalesce(sum(size), 0) FROM messages");
+	if (stmt == NULL)
+		return -1;
+	int ret = -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*messages_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+		*bytes_r = (uint64_t)sqlite3_column_int64(stmt, 1);
+		ret = 0;
+	} else {
+		store_db_fail(&account->db, "usage");
+	}
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+void store_account_db_touch(struct store_account *account)
+{
+	if (utimensat(AT_FDCWD, account->changes_path, NULL, 0) < 0 &&
+	    errno == ENOENT) {
+		(void)changes_create(account->changes_path);
+		(void)utimensat(AT_FDCWD, account->changes_path, NULL, 0);
+	}
+}
+
+int store_account_watch_fd(struct store_account *account)
+{
+	if (account->watch_fd >= 0)
+		return account->watch_fd;
+	if (changes_create(account->changes_path) < 0)
+		return -1;
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (inotify_add_watch(fd, account->changes_path,
+	                      IN_ATTRIB | IN_MODIFY | IN_CLOSE_WRITE) < 0) {
+		close(fd);
+		return -1;
+	}
+	account->watch_fd = fd;
+	return fd;
+}
+
+void store_account_watch_drain(struct store_account *account)
+{
+	if (account->watch_fd < 0)
+		return;
+	/* Events only say "something changed": read and drop them all. */
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	while (read(account->watch_fd, buf, sizeof(buf)) > 0)
+		;
+}
