@@ -1,6 +1,7 @@
 /* A bump allocator over a list of blocks; big requests get a block of their
  * own. */
 #include "core/pool.h"
+#include "core/buf.h"
 #include "core/xmalloc.h"
 
 #include <stdarg.h>
@@ -88,15 +89,13 @@ char *pool_strdup(struct pool *pool, const char *str)
 
 char *pool_printf(struct pool *pool, const char *fmt, ...)
 {
+	struct buf b;
 	va_list ap;
+	buf_init(&b);
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	char *p = pool_alloc(pool, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	char *p = pool_strndup(pool, b.data, b.len);
+	buf_deinit(&b);
 	return p;
 }

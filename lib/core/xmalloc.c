@@ -1,6 +1,7 @@
 /* Allocation wrappers that abort on out-of-memory, so no caller carries an
  * error path for a condition it cannot handle anyway. */
 #include "core/xmalloc.h"
+#include "core/buf.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -60,15 +61,13 @@ char *xstrndup(const char *str, size_t len)
 
 char *xasprintf(const char *fmt, ...)
 {
+	struct buf b;
 	va_list ap;
+	buf_init(&b);
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		oom(0);
-	char *p = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	char *p = buf_detach(&b);
+	buf_deinit(&b);
 	return p;
 }

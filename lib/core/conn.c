@@ -1,0 +1,443 @@
+/* Connections over libevent bufferevents: a socket bufferevent for plain TCP,
+ * an OpenSSL one (made in tls.c) for TLS. Work that must not run inside a
+ * bufferevent callback (closing, the STARTTLS swap, resuming input) goes
+ * through one deferred event, so the owner never sees re-entrant calls. */
+#include "core/conn.h"
+#include "core/buf.h"
+#include "core/event_loop_private.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "core/tls.h"
+#include "core/xmalloc.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CONN_INPUT_MAX_DEFAULT (64 * 1024)
+#define CONN_OUTPUT_MAX_DEFAULT (256 * 1024)
+
+struct conn {
+	struct event_base *base;
+	struct bufferevent *bev;
+	struct event *deferred;
+	int fd;
+	struct conn_callbacks cb;
+	void *ctx;
+	size_t input_max, output_max;
+	unsigned timeout_secs;
+
+	struct buf line;
+	enum conn_error error;
+	enum conn_status close_status;
+	struct tls_server *starttls;
+
+	bool is_tls;
+	bool is_discarding; /* dropping the rest of a too-long line */
+	bool has_eof;
+	bool is_closing;
+	bool is_paused;
+	bool is_output_blocked;
+	bool is_peer_loopback;
+	char peer[NET_ADDR_STR_MAX];
+	char error_str[256];
+};
+
+static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void conn_write_cb(struct bufferevent *bev, void *arg);
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
+
+static void conn_defer(struct conn *conn)
+{
+	event_active(conn->deferred, EV_TIMEOUT, 0);
+}
+
+static void conn_bev_setup(struct conn *conn)
+{
+	bufferevent_setcb(conn->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	                  conn);
+	bufferevent_setwatermark(conn->bev, EV_READ, 0, conn->input_max);
+	conn_set_timeout(conn, conn->timeout_secs);
+	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+}
+
+static void conn_finish(struct conn *conn)
+{
+	/* The owner frees the conn here: nothing may touch it afterwards. */
+	conn->cb.closed(conn, conn->close_status, conn->ctx);
+}
+
+static bool conn_has_input(struct conn *conn)
+{
+	return evbuffer_get_length(bufferevent_get_input(conn->bev)) > 0;
+}
+
+static bool conn_output_empty(struct conn *conn)
+{
+	return evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0;
+}
+
+static void conn_starttls_swap(struct conn *conn)
+{
+	struct tls_server *tls = conn->starttls;
+	conn->starttls = NULL;
+	/* The plain bufferevent does not own fd; anything it read since the
+	 * STARTTLS command is dropped with it (CVE-2011-0411). */
+	bufferevent_free(conn->bev);
+	conn->bev = tls_bufferevent_new(conn->base, conn->fd, tls);
+	if (conn->bev == NULL) {
+		conn->bev = NULL;
+		snprintf(conn->error_str, sizeof(conn->error_str),
+		         "cannot start TLS");
+		conn->close_status = CONN_STATUS_ERROR;
+		conn->is_closing = true;
+		return;
+	}
+	conn->is_tls = true;
+	conn->is_discarding = false;
+	conn_bev_setup(conn);
+}
+
+static void conn_deferred_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+	(void)fd;
+	(void)what;
+	if (conn->starttls != NULL && conn_output_empty(conn))
+		conn_starttls_swap(conn);
+	if (conn->bev == NULL) {
+		conn_finish(conn);
+		return;
+	}
+	if (!conn->is_closing && !conn->is_paused && !conn->is_output_blocked &&
+	    conn->starttls == NULL && (conn_has_input(conn) || conn->has_eof))
+		conn->cb.input(conn, conn->ctx);
+	if (conn->has_eof && !conn->is_paused && !conn->is_closing) {
+		conn->is_closing = true;
+		conn->close_status = CONN_STATUS_EOF;
+		bufferevent_disable(conn->bev, EV_READ);
+	}
+	if (conn->is_closing && conn_output_empty(conn))
+		conn_finish(conn);
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *conn = arg;
+	(void)bev;
+	if (conn->is_closing || conn->is_paused || conn->is_output_blocked ||
+	    conn->starttls != NULL)
+		return;
+	conn->cb.input(conn, conn->ctx);
+}
+
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *conn = arg;
+	(void)bev;
+	/* Called when the output has drained completely. */
+	if (conn->is_output_blocked) {
+		conn->is_output_blocked = false;
+		conn_defer(conn);
+	}
+	if (conn->is_closing || conn->starttls != NULL)
+		conn_defer(conn);
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *conn = arg;
+	if ((what & BEV_EVENT_CONNECTED) != 0)
+		return; /* TLS handshake done */
+	if ((what & BEV_EVENT_TIMEOUT) != 0) {
+		if ((what & BEV_EVENT_READING) != 0 &&
+		    conn->cb.timeout != NULL && !conn->is_closing) {
+			conn->cb.timeout(conn, conn->ctx);
+			return;
+		}
+		conn->close_status = CONN_STATUS_TIMEOUT;
+	} else if ((what & BEV_EVENT_EOF) != 0) {
+		conn->has_eof = true;
+		conn_defer(conn);
+		return;
+	} else {
+		int err = EVUTIL_SOCKET_ERROR();
+		if (conn->is_tls)
+			tls_bufferevent_error(bev, conn->error_str,
+			                      sizeof(conn->error_str));
+		else
+			snprintf(conn->error_str, sizeof(conn->error_str), "%s",
+			         err != 0 ? strerror(err) : "error");
+		conn->close_status = CONN_STATUS_ERROR;
+	}
+	conn->is_closing = true;
+	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
+	/* Nothing more can be written: finish from the loop. */
+	evbuffer_drain(bufferevent_get_output(conn->bev),
+	               evbuffer_get_length(bufferevent_get_output(conn->bev)));
+	conn_defer(conn);
+}
+
+struct conn *conn_new(struct event_loop *loop, int fd, struct tls_server *tls,
+                      const struct conn_settings *settings,
+                      const struct conn_callbacks *callbacks, void *ctx)
+{
+	struct conn *conn = xcalloc(1, sizeof(*conn));
+	conn->base = event_loop_base(loop);
+	conn->fd = fd;
+	conn->cb = *callbacks;
+	conn->ctx = ctx;
+	conn->input_max = settings != NULL && settings->input_max != 0
+	                      ? settings->input_max
+	                      : CONN_INPUT_MAX_DEFAULT;
+	conn->output_max = settings != NULL && settings->output_max != 0
+	                       ? settings->output_max
+	                       : CONN_OUTPUT_MAX_DEFAULT;
+	buf_init(&conn->line);
+
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		net_addr_str((struct sockaddr *)&ss, conn->peer);
+		conn->is_peer_loopback =
+		    net_addr_is_loopback((struct sockaddr *)&ss);
+	} else {
+		memcpy(conn->peer, "unknown", sizeof("unknown"));
+	}
+	conn->deferred = event_new(conn->base, -1, 0, conn_deferred_cb, conn);
+	ASSERT(conn->deferred != NULL);
+	if (tls != NULL) {
+		conn->bev = tls_bufferevent_new(conn->base, fd, tls);
+		conn->is_tls = true;
+	} else {
+		conn->bev = bufferevent_socket_new(conn->base, fd, 0);
+	}
+	if (conn->bev == NULL) {
+		/* Reported through closed, from the loop. */
+		snprintf(conn->error_str, sizeof(conn->error_str),
+		         "cannot set up the connection");
+		conn->close_status = CONN_STATUS_ERROR;
+		conn->is_closing = true;
+		conn_defer(conn);
+		return conn;
+	}
+	conn_bev_setup(conn);
+	return conn;
+}
+
+void conn_free(struct conn **connp)
+{
+	struct conn *conn = *connp;
+	if (conn == NULL)
+		return;
+	*connp = NULL;
+	if (conn->bev != NULL)
+		bufferevent_free(conn->bev);
+	/* A TLS bufferevent owns fd; a plain one does not. */
+	if (!conn->is_tls || conn->bev == NULL)
+		close(conn->fd);
+	event_free(conn->deferred);
+	buf_deinit(&conn->line);
+	free(conn);
+}
+
+static int conn_discard_line(struct conn *conn, struct evbuffer *input)
+{
+	struct evbuffer_ptr p = evbuffer_search(input, "\n", 1, NULL);
+	if (p.pos < 0) {
+		evbuffer_drain(input, evbuffer_get_length(input));
+		return 0;
+	}
+	evbuffer_drain(input, (size_t)p.pos + 1);
+	conn->is_discarding = false;
+	return 1;
+}
+
+int conn_read_line(struct conn *conn, size_t max, const char **line_r,
+                   size_t *len_r, bool *has_bare_lf_r)
+{
+	if (conn->bev == NULL || conn->starttls != NULL)
+		return 0;
+	struct evbuffer *input = bufferevent_get_input(conn->bev);
+	conn->error = CONN_ERROR_NONE;
+	if (conn->is_discarding && conn_discard_line(conn, input) == 0)
+		goto need_more;
+	size_t avail = evbuffer_get_length(input);
+	struct evbuffer_ptr p = evbuffer_search(input, "\n", 1, NULL);
+	if (p.pos < 0) {
+		if (avail < max)
+			goto need_more;
+		evbuffer_drain(input, avail);
+		conn->is_discarding = true;
+		conn->error = CONN_ERROR_TOO_LONG;
+		return -1;
+	}
+	size_t n = (size_t)p.pos + 1;
+	if (n > max) {
+		evbuffer_drain(input, n);
+		conn->error = CONN_ERROR_TOO_LONG;
+		return -1;
+	}
+	buf_truncate(&conn->line, 0);
+	buf_reserve(&conn->line, n);
+	evbuffer_remove(input, conn->line.data, n);
+	size_t len = n - 1;
+	bool has_cr = len > 0 && conn->line.data[len - 1] == '\r';
+	if (has_cr)
+		len--;
+	conn->line.len = len;
+	conn->line.data[len] = '\0';
+	*line_r = conn->line.data;
+	*len_r = len;
+	if (has_bare_lf_r != NULL)
+		*has_bare_lf_r = !has_cr;
+	return 1;
+need_more:
+	if (conn->has_eof) {
+		conn->error = CONN_ERROR_EOF;
+		return -1;
+	}
+	return 0;
+}
+
+enum conn_error conn_last_error(const struct conn *conn)
+{
+	return conn->error;
+}
+
+int conn_peek(struct conn *conn, const unsigned char **data_r, size_t *size_r)
+{
+	if (conn->bev == NULL || conn->starttls != NULL)
+		return 0;
+	struct evbuffer *input = bufferevent_get_input(conn->bev);
+	size_t avail = evbuffer_get_length(input);
+	if (avail == 0)
+		return conn->has_eof ? -1 : 0;
+	/* The first chunk is enough: callers loop until 0. */
+	struct evbuffer_iovec vec;
+	if (evbuffer_peek(input, -1, NULL, &vec, 1) < 1)
+		return 0;
+	*data_r = vec.iov_base;
+	*size_r = vec.iov_len;
+	return 1;
+}
+
+void conn_consume(struct conn *conn, size_t n)
+{
+	evbuffer_drain(bufferevent_get_input(conn->bev), n);
+}
+
+void conn_write(struct conn *conn, const void *data, size_t size)
+{
+	if (conn->bev == NULL || size == 0)
+		return;
+	bufferevent_write(conn->bev, data, size);
+}
+
+void conn_write_str(struct conn *conn, const char *str)
+{
+	conn_write(conn, str, strlen(str));
+}
+
+bool conn_output_is_full(struct conn *conn)
+{
+	if (conn->bev == NULL)
+		return false;
+	if (evbuffer_get_length(bufferevent_get_output(conn->bev)) >
+	    conn->output_max)
+		conn->is_output_blocked = true;
+	return conn->is_output_blocked;
+}
+
+void conn_set_timeout(struct conn *conn, unsigned secs)
+{
+	conn->timeout_secs = secs;
+	if (conn->bev == NULL)
+		return;
+	struct timeval tv = {.tv_sec = secs, .tv_usec = 0};
+	bufferevent_set_timeouts(conn->bev, secs != 0 ? &tv : NULL,
+	                         secs != 0 ? &tv : NULL);
+}
+
+void conn_set_input_paused(struct conn *conn, bool is_paused)
+{
+	if (conn->is_paused == is_paused)
+		return;
+	conn->is_paused = is_paused;
+	if (!is_paused)
+		conn_defer(conn);
+}
+
+void conn_close_after_flush(struct conn *conn)
+{
+	if (conn->is_closing)
+		return;
+	conn->is_closing = true;
+	conn->close_status = CONN_STATUS_CLOSED;
+	if (conn->bev != NULL)
+		bufferevent_disable(conn->bev, EV_READ);
+	conn_defer(conn);
+}
+
+bool conn_is_closing(const struct conn *conn)
+{
+	return conn->is_closing;
+}
+
+int conn_starttls(struct conn *conn, struct tls_server *tls,
+                  const char **error_r)
+{
+	if (conn->is_tls || conn->starttls != NULL) {
+		*error_r = "TLS already active";
+		return -1;
+	}
+	struct evbuffer *input = bufferevent_get_input(conn->bev);
+	evbuffer_drain(input, evbuffer_get_length(input));
+	conn->is_discarding = false;
+	conn->starttls = tls;
+	/* Keep reading off until the swap: bytes the client sends before the
+	 * handshake must reach the TLS layer, not the old stream. */
+	bufferevent_disable(conn->bev, EV_READ);
+	conn_defer(conn);
+	return 0;
+}
+
+bool conn_is_tls(const struct conn *conn)
+{
+	return conn->is_tls;
+}
+
+const char *conn_tls_version(const struct conn *conn)
+{
+	return conn->is_tls && conn->bev != NULL
+	           ? tls_bufferevent_version(conn->bev)
+	           : "";
+}
+
+const char *conn_tls_cipher(const struct conn *conn)
+{
+	return conn->is_tls && conn->bev != NULL
+	           ? tls_bufferevent_cipher(conn->bev)
+	           : "";
+}
+
+const char *conn_peer_addr(const struct conn *conn)
+{
+	return conn->peer;
+}
+
+bool conn_peer_is_loopback(const struct conn *conn)
+{
+	return conn->is_peer_loopback;
+}
+
+const char *conn_error_str(const struct conn *conn)
+{
+	return conn->error_str[0] != '\0' ? conn->error_str : "closed";
+}

@@ -1,0 +1,124 @@
+/* Tests for conn.c over a socketpair: lines with a limit (too long, then
+ * resync), bare LF, raw bytes with peek/consume, EOF, close after flush. */
+#include "core/conn.h"
+#include "core/buf.h"
+#include "core/event_loop.h"
+#include "core/file.h"
+#include "test/test.h"
+
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct reader {
+	struct event_loop *loop;
+	struct buf got;
+	bool raw_mode;
+	enum conn_status status;
+};
+
+static void reader_input(struct conn *conn, void *ctx)
+{
+	struct reader *r = ctx;
+	for (;;) {
+		if (r->raw_mode) {
+			const unsigned char *data;
+			size_t size;
+			int ret = conn_peek(conn, &data, &size);
+			if (ret <= 0)
+				return;
+			buf_printf(&r->got, "raw:%zu|", size);
+			conn_consume(conn, size);
+			continue;
+		}
+		const char *line;
+		size_t len;
+		bool bare;
+		int ret = conn_read_line(conn, 10, &line, &len, &bare);
+		if (ret == 0)
+			return;
+		if (ret < 0) {
+			if (conn_last_error(conn) == CONN_ERROR_EOF)
+				return;
+			buf_append_str(&r->got, "TOO-LONG|");
+			continue;
+		}
+		buf_printf(&r->got, "%s%s|", line, bare ? "(lf)" : "");
+		if (strcmp(line, "raw") == 0)
+			r->raw_mode = true;
+		if (strcmp(line, "bye") == 0) {
+			conn_write_str(conn, "closing\r\n");
+			conn_close_after_flush(conn);
+			return;
+		}
+	}
+}
+
+static void reader_closed(struct conn *conn, enum conn_status status, void *ctx)
+{
+	struct reader *r = ctx;
+	(void)conn;
+	r->status = status;
+	event_loop_stop(r->loop);
+}
+
+static const struct conn_callbacks reader_callbacks = {
+    .input = reader_input,
+    .closed = reader_closed,
+};
+
+static void run_reader(const char *input, bool half_close, const char *want,
+                       enum conn_status want_status, const char *want_reply)
+{
+	int sv[2];
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	struct reader r = {.loop = event_loop_new()};
+	buf_init(&r.got);
+	struct conn *conn =
+	    conn_new(r.loop, sv[0], NULL, NULL, &reader_callbacks, &r);
+	test_assert(file_write_all(sv[1], input, strlen(input)) == 0);
+	if (half_close)
+		shutdown(sv[1], SHUT_WR);
+	event_loop_run(r.loop);
+	test_assert_str(r.got.data, want);
+	test_assert_int(r.status, want_status);
+	conn_free(&conn);
+	test_assert(conn == NULL);
+	char reply[64] = "";
+	ssize_t n = read(sv[1], reply, sizeof(reply) - 1);
+	reply[n > 0 ? n : 0] = '\0';
+	test_assert_str(reply, want_reply);
+	close(sv[1]);
+	buf_deinit(&r.got);
+	event_loop_free(&r.loop);
+}
+
+static void test_conn_lines(void)
+{
+	test_begin("conn_read_line");
+	run_reader("a\r\nb\nccc\r\n0123456789abc\r\nd\r\nbye\r\n", false,
+	           "a|b(lf)|ccc|TOO-LONG|d|bye|", CONN_STATUS_CLOSED,
+	           "closing\r\n");
+	/* Exactly the limit (10 with CRLF) is fine; 11 is not. */
+	run_reader("12345678\r\n123456789\r\nbye\r\n", false,
+	           "12345678|TOO-LONG|bye|", CONN_STATUS_CLOSED, "closing\r\n");
+	/* A long line split over reads: dropped up to its LF. */
+	run_reader("0123456789012345678901234567890\nx\r\nbye\r\n", false,
+	           "TOO-LONG|x|bye|", CONN_STATUS_CLOSED, "closing\r\n");
+	test_end();
+}
+
+static void test_conn_eof(void)
+{
+	test_begin("conn EOF");
+	run_reader("a\r\npartial", true, "a|", CONN_STATUS_EOF, "");
+	run_reader("raw\r\nxyz", true, "raw|raw:3|", CONN_STATUS_EOF, "");
+	test_end();
+}
+
+int main(void)
+{
+	static void (*const tests[])(void) = {test_conn_lines, test_conn_eof,
+	                                      NULL};
+	return test_run(tests);
+}

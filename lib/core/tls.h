@@ -1,0 +1,44 @@
+/* TLS for every server (OpenSSL 3, TLS 1.2 and later): a server context
+ * loaded from PEM files, the self-signed pair the master makes on first
+ * start, and the TLS bufferevents that lib/core's connection layer puts
+ * under a struct conn for implicit TLS and STARTTLS (RFC 3207, RFC 8314).
+ * OpenSSL is used nowhere else (STYLE.md §2). */
+#ifndef CORE_TLS_H
+#define CORE_TLS_H
+
+#include <stddef.h>
+
+struct tls_server;
+struct bufferevent;
+struct event_base;
+
+/* Loads the certificate chain and private key (PEM) into a server context
+ * that allows TLS 1.2 and 1.3 only. Returns 0 with *server_r, or -1 with
+ * *error_r (a heap-free string that lives until the next call). */
+int tls_server_new(const char *cert_path, const char *key_path,
+                   struct tls_server **server_r, const char **error_r);
+/* Frees; sets *server to NULL; accepts NULL. Connections that use it keep
+ * their own reference to the OpenSSL context. */
+void tls_server_free(struct tls_server **server);
+
+/* Makes a self-signed certificate for hostname (EC P-256, SHA-256, valid
+ * for 10 years, subjectAltName DNS:hostname and DNS:localhost) and writes
+ * key_path (mode 0600) and then cert_path (0644), each atomically; missing
+ * parent folders are created with mode 0700. Returns 0, or -1 with a
+ * static reason in *error_r. */
+int tls_selfsigned_create(const char *cert_path, const char *key_path,
+                          const char *hostname, const char **error_r);
+
+/* For lib/core/conn.c: a bufferevent that runs the server side of a TLS
+ * handshake on fd and then carries the decrypted stream. It owns fd (closed
+ * when freed). Returns NULL on failure. */
+struct bufferevent *tls_bufferevent_new(struct event_base *base, int fd,
+                                        struct tls_server *server);
+/* The negotiated protocol ("TLSv1.3") and cipher of a TLS bufferevent;
+ * static strings, "" before the handshake is done. */
+const char *tls_bufferevent_version(struct bufferevent *bev);
+const char *tls_bufferevent_cipher(struct bufferevent *bev);
+/* Describes the last OpenSSL error of bev into str (NUL-terminated). */
+void tls_bufferevent_error(struct bufferevent *bev, char *str, size_t size);
+
+#endif

@@ -1,0 +1,94 @@
+/* smtpd: the SMTP server process (DESIGN.md). One struct smtpd per process
+ * holds what every connection shares; one struct smtpd_client per
+ * connection carries its policy state. main.c starts and stops the
+ * process, smtpd_client.c accepts and tracks connections, smtpd_policy.c
+ * answers the SMTP engine (relay, AUTH, queueing). */
+#ifndef SMTPD_SMTPD_H
+#define SMTPD_SMTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/settings.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "queue/queue.h"
+#include "smtp/smtp_server.h"
+
+struct auth_throttle;
+struct event_loop;
+struct event_timer;
+struct pool;
+struct store;
+struct tls_server;
+
+enum smtpd_service {
+	SMTPD_SERVICE_SMTP,        /* port 25: local recipients only */
+	SMTPD_SERVICE_SUBMISSION,  /* 587: STARTTLS, AUTH required */
+	SMTPD_SERVICE_SUBMISSIONS, /* 465: implicit TLS, AUTH required */
+};
+
+struct smtpd {
+	struct postroom_settings set;
+	struct event_loop *loop;
+	struct store *store;
+	struct tls_server *tls; /* NULL if the certificate did not load */
+	struct auth_throttle *throttle;
+	char *hostname;
+	char *queue_dir;
+	struct smtp_server_settings smtp_set;
+	struct smtpd_client *clients; /* doubly linked */
+	unsigned client_count;        /* accepted, not refused at connect */
+	unsigned next_id;
+	bool is_shutting_down;
+};
+
+struct smtpd_client {
+	struct smtpd *smtpd;
+	struct smtpd_client *prev, *next;
+	struct smtp_server_conn *srv;
+	enum smtpd_service service;
+	unsigned id;
+	struct log log;
+	char addr[NET_ADDR_STR_MAX];
+	bool is_loopback;
+	bool is_counted;         /* in client_count and the per-IP limit */
+	struct pool *pool;       /* the connection's */
+	struct pool *trans_pool; /* the transaction's */
+	const char *auth_user;   /* account address once authenticated */
+
+	/* AUTH exchange */
+	const char *auth_mech;
+	const char *login_user;           /* LOGIN: the first answer */
+	struct event_timer *auth_timer;   /* delays a failure reply */
+	struct smtp_server_cmd *auth_cmd; /* answered when it fires */
+
+	/* The transaction */
+	const struct smtp_server_mail *mail;
+	struct queue_recipient *rcpts;
+	size_t rcpt_count, rcpt_alloc;
+	unsigned rcpt_cmds;     /* RCPT commands accepted */
+	const char *first_rcpt; /* for "for <...>" in Received */
+	struct queue_writer *writer;
+	struct queue_envelope env;
+	uint64_t data_size;
+	bool has_write_failed;
+};
+
+/* The engine callbacks of smtpd_policy.c. */
+extern const struct smtp_server_callbacks smtpd_policy_callbacks;
+
+/* Takes a new connection on service (fd is owned from now on). */
+void smtpd_client_accept(struct smtpd *smtpd, enum smtpd_service service,
+                         int fd, const struct sockaddr *addr);
+/* Called from the disconnect callback: logs and frees the client. */
+void smtpd_client_free(struct smtpd_client **client, const char *reason);
+/* Graceful stop of every connection (SIGTERM). */
+void smtpd_client_shutdown_all(struct smtpd *smtpd);
+/* After the grace period: 421 to every connection still open. */
+void smtpd_client_close_all(struct smtpd *smtpd);
+/* Drops the current transaction (idempotent). */
+void smtpd_policy_reset(struct smtpd_client *client);
+
+#endif

@@ -1,0 +1,122 @@
+/* smtpd connections: accepting with the per-process and per-IP limits
+ * (421 4.7.0 at connect), the per-connection log context "conn=N peer=IP",
+ * the "connect"/"disconnect" lines, and the graceful stop of SIGTERM. */
+#include "smtpd.h"
+#include "core/conn.h"
+#include "core/event_loop.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const service_names[] = {"smtp", "submission",
+                                            "submissions"};
+
+static unsigned smtpd_clients_from(const struct smtpd *smtpd, const char *addr)
+{
+	unsigned n = 0;
+	for (const struct smtpd_client *c = smtpd->clients; c != NULL;
+	     c = c->next)
+		if (c->is_counted && strcmp(c->addr, addr) == 0)
+			n++;
+	return n;
+}
+
+void smtpd_client_accept(struct smtpd *smtpd, enum smtpd_service service,
+                         int fd, const struct sockaddr *addr)
+{
+	struct tls_server *tls = NULL;
+	if (service == SMTPD_SERVICE_SUBMISSIONS) {
+		if (smtpd->tls == NULL) {
+			close(fd); /* no certificate: nothing to offer */
+			return;
+		}
+		tls = smtpd->tls;
+	}
+	struct smtpd_client *c = xcalloc(1, sizeof(*c));
+	c->smtpd = smtpd;
+	c->service = service;
+	c->id = ++smtpd->next_id;
+	net_addr_str(addr, c->addr);
+	c->is_loopback = net_addr_is_loopback(addr);
+	c->pool = pool_new();
+	c->trans_pool = pool_new();
+	log_init(&c->log, "conn=%u peer=%s", c->id, c->addr);
+	c->next = smtpd->clients;
+	if (c->next != NULL)
+		c->next->prev = c;
+	smtpd->clients = c;
+
+	struct smtp_server_settings set = smtpd->smtp_set;
+	set.log = &c->log;
+	/* STARTTLS on 25 and 587; 465 is TLS from the first byte. */
+	set.starttls = service == SMTPD_SERVICE_SUBMISSIONS ? NULL : smtpd->tls;
+	c->srv = smtp_server_conn_new(smtpd->loop, fd, tls, &set,
+	                              &smtpd_policy_callbacks, c);
+	log_info(&c->log, "connect service=%s", service_names[service]);
+	if (smtpd->is_shutting_down) {
+		smtp_server_conn_close(c->srv, 421, "4.3.2",
+		                       "Service shutting down");
+		return;
+	}
+	if (smtpd->client_count >= smtpd->set.smtpd.max_connections) {
+		smtp_server_conn_close(c->srv, 421, "4.7.0",
+		                       "Too many connections, try again later");
+		return;
+	}
+	if (smtpd_clients_from(smtpd, c->addr) >=
+	    smtpd->set.smtpd.max_connections_per_ip) {
+		smtp_server_conn_close(c->srv, 421, "4.7.0",
+		                       "Too many connections from your "
+		                       "address, try again later");
+		return;
+	}
+	c->is_counted = true;
+	smtpd->client_count++;
+	smtp_server_conn_start(c->srv);
+}
+
+void smtpd_client_free(struct smtpd_client **clientp, const char *reason)
+{
+	struct smtpd_client *c = *clientp;
+	struct smtpd *smtpd = c->smtpd;
+	*clientp = NULL;
+	log_info(&c->log, "disconnect reason=%s commands=%u",
+	         log_sanitize(reason, 100), smtp_server_conn_commands(c->srv));
+	smtpd_policy_reset(c);
+	event_timer_free(&c->auth_timer);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		smtpd->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (c->is_counted)
+		smtpd->client_count--;
+	pool_free(&c->pool);
+	pool_free(&c->trans_pool);
+	log_deinit(&c->log);
+	free(c);
+	if (smtpd->is_shutting_down && smtpd->clients == NULL)
+		event_loop_stop(smtpd->loop);
+}
+
+void smtpd_client_shutdown_all(struct smtpd *smtpd)
+{
+	struct smtpd_client *c = smtpd->clients;
+	while (c != NULL) {
+		/* Replies only write; the client is freed later, from the
+		 * loop, so walking the list is safe. */
+		smtp_server_conn_shutdown(c->srv);
+		c = c->next;
+	}
+}
+
+void smtpd_client_close_all(struct smtpd *smtpd)
+{
+	for (struct smtpd_client *c = smtpd->clients; c != NULL; c = c->next)
+		smtp_server_conn_close(c->srv, 421, "4.3.2",
+		                       "Service shutting down");
+}
