@@ -1,8 +1,9 @@
 /* Address and domain syntax for the store (RFC 5321 §4.1.2 Local-part,
  * §4.1.3 Domain; lengths from §4.5.3.1). Addresses are kept lowercased
  * (local part included: Postroom treats local parts case-insensitively),
- * split at the last '@'. XXX: only ASCII local parts for now; SMTPUTF8
- * (RFC 6531) addresses are refused until the store handles them. */
+ * split at the last '@'. Local parts may hold UTF-8 (RFC 6531 §3.3,
+ * atext =/ UTF8-non-ascii); only ASCII letters are lowercased, so "Ö" and
+ * "ö" stay different. Domains are ASCII (A-labels, RFC 5890). */
 #include "core/pool.h"
 #include "store/store_private.h"
 
@@ -19,14 +20,48 @@ static bool is_atext(unsigned char c)
 	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c));
 }
 
-/* Dot-string = Atom *("." Atom) */
+/* Returns the length of the well-formed UTF-8 sequence of 2 to 4 bytes at
+ * s (RFC 3629 §4: no overlongs, no surrogates, at most U+10FFFF), or 0. */
+static size_t utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	size_t n;
+	unsigned min;
+	unsigned cp;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2, min = 0x80, cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3, min = 0x800, cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4, min = 0x10000, cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* Dot-string = Atom *("." Atom); atext includes UTF8-non-ascii (RFC 6531) */
 static bool dot_string_is_valid(const char *s, size_t len)
 {
 	if (len == 0 || s[0] == '.' || s[len - 1] == '.')
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '.') {
+		if (c >= 0x80) {
+			size_t n = utf8_seq_len((const unsigned char *)s + i,
+						len - i);
+			if (n == 0)
+				return false;
+			i += n - 1;
+		} else if (c == '.') {
 			if (s[i + 1] == '.')
 				return false;
 		} else if (!is_atext(c)) {

@@ -36,6 +36,12 @@ static void test_store_address_is_valid(void)
 	    {"\"unterminated@example.org", false},
 	    {"a@b@example.org", false},
 	    {"user\n@example.org", false},
+	    {"j\xc3\xb6rg@example.org", true},     /* RFC 6531 UTF-8 */
+	    {"\xe7\x94\xa8\xe6\x88\xb7@example.org", true},
+	    {"j\xc3rg@example.org", false},         /* truncated sequence */
+	    {"j\xc0\xafrg@example.org", false},    /* overlong */
+	    {"j\xed\xa0\x80@example.org", false}, /* surrogate */
+	    {"j\xff@example.org", false},
 	    {"1234567890123456789012345678901234567890123456789012345678901234"
 	     "5@example.org",
 	     false},

@@ -1,0 +1,328 @@
+/* Supervision of the server processes: spawn, reap, restart with back-off,
+ * graceful reload and shutdown. The master is single-threaded and waits in
+ * sigtimedwait(); it holds no session state, so it rarely has reason to
+ * crash, and if it is killed its children get SIGTERM (PR_SET_PDEATHSIG). */
+#define _GNU_SOURCE /* PR_SET_PDEATHSIG */
+#include "master.h"
+#include "core/log.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SHUTDOWN_GRACE_SECS 40 /* children finish transactions first */
+#define QUICK_EXIT_SECS 10     /* a child dying sooner counts as a crash */
+#define MAX_BACKOFF_SECS 60
+
+struct child {
+	const char *name; /* "smtpd", "qmgr", "deliver" */
+	unsigned index;   /* worker number for smtpd */
+	unsigned generation;
+	pid_t pid;        /* 0 while waiting to be restarted */
+	struct timespec started;
+	struct timespec restart_at;
+	unsigned quick_exits;
+	bool is_retiring; /* from an older generation: not restarted */
+};
+
+static struct child *children;
+static size_t child_count;
+static unsigned generation;
+
+static double now_secs(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double ts_secs(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
+static void ts_set(struct timespec *ts, double secs)
+{
+	ts->tv_sec = (time_t)secs;
+	ts->tv_nsec = (long)((secs - (double)ts->tv_sec) * 1e9);
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void exec_child(const struct master *m, const struct child *c,
+		       pid_t master_pid)
+{
+	char path[4096], env[2048] = "";
+	sigset_t none;
+	sigemptyset(&none);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != master_pid)
+		_exit(1);
+	int devnull = open("/dev/null", O_RDONLY);
+	if (devnull >= 0 && devnull != STDIN_FILENO) {
+		dup2(devnull, STDIN_FILENO);
+		close(devnull);
+	}
+	if (strcmp(c->name, "smtpd") == 0 &&
+	    listen_install_for_worker(&m->listeners, c->index, 3, env,
+				      sizeof(env)) < 0)
+		_exit(1);
+	char worker[16];
+	snprintf(worker, sizeof(worker), "%u", c->index);
+	setenv("POSTROOM_LISTEN", env, 1);
+	setenv("POSTROOM_WORKER", worker, 1);
+	if (m->is_build_tree)
+		snprintf(path, sizeof(path), "%s/%s/%s", m->libexec_dir,
+			 c->name, c->name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", m->libexec_dir, c->name);
+	char *argv[4] = { (char *)c->name, NULL, NULL, NULL };
+	if (m->config_path != NULL) {
+		argv[1] = "-c";
+		argv[2] = (char *)m->config_path;
+	}
+	execv(path, argv);
+	_exit(127);
+}
+
+static void spawn(const struct master *m, struct child *c)
+{
+	pid_t master_pid = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_error(NULL, "fork-failed child=%s error=%s", c->name,
+			  strerror(errno));
+		ts_set(&c->restart_at, now_secs() + 1);
+		c->pid = 0;
+		return;
+	}
+	if (pid == 0)
+		exec_child(m, c, master_pid);
+	c->pid = pid;
+	clock_gettime(CLOCK_MONOTONIC, &c->started);
+	log_info(NULL, "started child=%s worker=%u pid=%ld", c->name, c->index,
+		 (long)pid);
+}
+
+static void add_generation(const struct master *m)
+{
+	generation++;
+	const struct {
+		const char *name;
+		unsigned count;
+	} kinds[] = { { "deliver", 1 }, { "qmgr", 1 }, { "smtpd", m->workers } };
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (unsigned i = 0; i < kinds[k].count; i++) {
+			children = xrealloc(children, (child_count + 1) *
+							      sizeof(*children));
+			struct child *c = &children[child_count++];
+			memset(c, 0, sizeof(*c));
+			c->name = kinds[k].name;
+			c->index = i;
+			c->generation = generation;
+			spawn(m, c);
+		}
+	}
+}
+
+static void remove_child(size_t i)
+{
+	memmove(&children[i], &children[i + 1],
+		(child_count - i - 1) * sizeof(*children));
+	child_count--;
+}
+
+static void describe_status(int status, char *out, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(out, size, "exit=%d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, size, "signal=%d", WTERMSIG(status));
+	else
+		snprintf(out, size, "status=%d", status);
+}
+
+static void reap(bool is_stopping)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < child_count; i++) {
+			struct child *c = &children[i];
+			if (c->pid != pid)
+				continue;
+			char how[32];
+			describe_status(status, how, sizeof(how));
+			bool is_clean = WIFEXITED(status) &&
+					WEXITSTATUS(status) == 0;
+			if (is_stopping || c->is_retiring) {
+				log_info(NULL, "stopped child=%s pid=%ld %s",
+					 c->name, (long)pid, how);
+				remove_child(i);
+				break;
+			}
+			double lived = now_secs() - ts_secs(&c->started);
+			if (lived < QUICK_EXIT_SECS)
+				c->quick_exits++;
+			else
+				c->quick_exits = 0;
+			/* Two quick deaths restart at once; after that the
+			 * wait doubles up to a minute (crash-loop guard). */
+			double delay = 0;
+			if (c->quick_exits > 2) {
+				unsigned shift = c->quick_exits - 3;
+				delay = shift >= 6 ? MAX_BACKOFF_SECS
+						   : (double)(1u << shift);
+			}
+			(is_clean ? log_info : log_warn)(NULL,
+				"child-exited child=%s pid=%ld %s "
+				"restart_in=%.0fs", c->name, (long)pid, how,
+				delay);
+			c->pid = 0;
+			ts_set(&c->restart_at, now_secs() + delay);
+			break;
+		}
+	}
+}
+
+static void restart_due(const struct master *m, double *next_r)
+{
+	double now = now_secs();
+	for (size_t i = 0; i < child_count; i++) {
+		struct child *c = &children[i];
+		if (c->pid != 0)
+			continue;
+		double at = ts_secs(&c->restart_at);
+		if (at <= now)
+			spawn(m, c);
+		else if (*next_r < 0 || at < *next_r)
+			*next_r = at;
+	}
+}
+
+static void signal_all(int sig, bool only_retiring)
+{
+	for (size_t i = 0; i < child_count; i++) {
+		if (children[i].pid > 0 &&
+		    (!only_retiring || children[i].is_retiring))
+			kill(children[i].pid, sig);
+	}
+}
+
+static size_t running_count(void)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < child_count; i++)
+		n += children[i].pid > 0;
+	return n;
+}
+
+static void stop_all(void)
+{
+	log_info(NULL, "stopping children=%zu", running_count());
+	signal_all(SIGTERM, false);
+	double deadline = now_secs() + SHUTDOWN_GRACE_SECS;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	while (running_count() > 0 && now_secs() < deadline) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		sigtimedwait(&set, NULL, &ts);
+		reap(true);
+	}
+	if (running_count() > 0) {
+		log_warn(NULL, "killing children=%zu after %ds",
+			 running_count(), SHUTDOWN_GRACE_SECS);
+		signal_all(SIGKILL, false);
+		while (running_count() > 0 && waitpid(-1, NULL, 0) > 0)
+			reap(true);
+	}
+}
+
+static void reload(struct master *m)
+{
+	struct postroom_settings fresh;
+	struct pool *pool = pool_new();
+	const char *error;
+	settings_init(&fresh);
+	if (settings_load(&fresh, m->config_path, pool, &error) < 0) {
+		log_error(NULL, "reload-failed error=\"%s\" (keeping the old "
+			  "configuration)", error);
+		settings_deinit(&fresh);
+		pool_free(&pool);
+		return;
+	}
+	pool_free(&pool);
+	if (!listen_same_config(&m->settings, &fresh)) {
+		struct listener_set set;
+		char *why = NULL;
+		unsigned workers = m->workers;
+		if (listen_bind_all(&fresh, workers, &set, &why) < 0) {
+			log_error(NULL, "reload-failed error=\"%s\" (keeping "
+				  "the old configuration)", why);
+			free(why);
+			settings_deinit(&fresh);
+			return;
+		}
+		listen_close_all(&m->listeners);
+		m->listeners = set;
+	}
+	settings_deinit(&m->settings);
+	m->settings = fresh;
+	for (size_t i = 0; i < child_count; i++)
+		children[i].is_retiring = true;
+	/* Children that were waiting for a restart simply go away. */
+	for (size_t i = child_count; i-- > 0;) {
+		if (children[i].pid == 0)
+			remove_child(i);
+	}
+	signal_all(SIGTERM, true);
+	add_generation(m);
+	log_info(NULL, "reloaded generation=%u", generation);
+}
+
+int master_run(struct master *m)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	add_generation(m);
+	for (;;) {
+		double next = -1;
+		restart_due(m, &next);
+		struct timespec ts = { 1, 0 };
+		if (next > 0) {
+			double wait = next - now_secs();
+			ts_set(&ts, wait > 0.01 ? (wait < 1 ? wait : 1) : 0.01);
+		}
+		int sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGCHLD) {
+			reap(false);
+		} else if (sig == SIGHUP) {
+			log_info(NULL, "reload requested");
+			reload(m);
+		} else if (sig == SIGTERM || sig == SIGINT) {
+			log_info(NULL, "shutdown requested signal=%d", sig);
+			stop_all();
+			return 0;
+		}
+		/* SIGCHLD can be merged with another signal: always reap. */
+		reap(false);
+	}
+}
