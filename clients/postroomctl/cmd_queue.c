@@ -4,6 +4,7 @@
 #include "postroomctl.h"
 #include "queue/queue.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,28 @@ static void queue_print_cb(const char *state, const struct queue_envelope *env,
 	}
 }
 
+/* queue flush: qmgr retries every deferred message now. */
+static int queue_flush(struct ctl *ctl)
+{
+	ctl->cmd = "queue flush";
+	if (ctl_drop_privileges(ctl) < 0)
+		return CTL_EXIT_FAIL;
+	char *dir = settings_data_path(&ctl->settings, "queue");
+	int ret = queue_flush_request(dir);
+	free(dir);
+	if (ret < 0)
+		return ctl_error(ctl, "cannot reach qmgr (is postroomd "
+				 "running?): %s", strerror(errno));
+	printf("flush requested\n");
+	return CTL_EXIT_OK;
+}
+
 int cmd_queue(struct ctl *ctl, int argc, char **argv)
 {
+	if (argc == 1 && strcmp(argv[0], "flush") == 0)
+		return queue_flush(ctl);
 	if (argc != 1 || strcmp(argv[0], "list") != 0)
-		return ctl_usage(ctl, "queue list");
+		return ctl_usage(ctl, "queue list|flush");
 	ctl->cmd = "queue list";
 	if (ctl_drop_privileges(ctl) < 0)
 		return CTL_EXIT_FAIL;

@@ -20,7 +20,7 @@ static const char usage_text[] =
     "  account list\n"
     "  alias add SOURCE TARGET...  (SOURCE @domain is a catch-all)\n"
     "  alias del SOURCE [TARGET]   alias list\n"
-    "  queue list\n"
+    "  queue list | flush\n"
     "  config\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 

@@ -112,7 +112,7 @@ unsigned queue_retry_delay(unsigned attempts)
 	return delays[attempts - 1];
 }
 
-void queue_notify(const char *queue_dir)
+static int qmgr_send(const char *queue_dir, const char *msg)
 {
 	struct sockaddr_un sun;
 	memset(&sun, 0, sizeof(sun));
@@ -121,18 +121,34 @@ void queue_notify(const char *queue_dir)
 	size_t len = strlen(path);
 	if (len >= sizeof(sun.sun_path)) {
 		free(path);
-		return;
+		errno = ENAMETOOLONG;
+		return -1;
 	}
 	memcpy(sun.sun_path, path, len + 1);
 	free(path);
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return;
+		return -1;
 	/* a full socket buffer means qmgr has wake-ups pending anyway */
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) == 0)
-		(void)sendto(fd, "new", 3, 0, (struct sockaddr *)&sun,
-			     sizeof(sun));
+	int ret = -1;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == 0 &&
+	    sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sun,
+		   sizeof(sun)) >= 0)
+		ret = 0;
+	int saved = errno;
 	close(fd);
+	errno = saved;
+	return ret;
+}
+
+void queue_notify(const char *queue_dir)
+{
+	(void)qmgr_send(queue_dir, "new");
+}
+
+int queue_flush_request(const char *queue_dir)
+{
+	return qmgr_send(queue_dir, "flush");
 }
 
 /* ---- Listing ------------------------------------------------------------ */

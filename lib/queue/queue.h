@@ -81,6 +81,9 @@ void queue_writer_abort(struct queue_writer **w);
 /* Tells qmgr (a datagram to queue_dir/../run/qmgr.sock) that new mail is
  * in incoming/. Never blocks; errors are ignored because qmgr also scans. */
 void queue_notify(const char *queue_dir);
+/* Asks qmgr to retry every deferred message now (postroomctl queue flush).
+ * Returns 0 if the request was sent, or -1 with errno (qmgr not running). */
+int queue_flush_request(const char *queue_dir);
 
 /* ---- Listing (postroomctl queue list) ---------------------------------- */
 

@@ -207,10 +207,17 @@ int main(int argc, char **argv)
 		log_fatal(NULL, "%s", error);
 
 	make_folders(&m.settings);
+	if (master_absolute_data_dir(&m.settings) < 0)
+		log_fatal(NULL, "cannot resolve %s: %s", m.settings.data_dir,
+			  strerror(errno));
 	int pidfd = lock_pidfile(&m.settings);
 	clean_queue_tmp(&m.settings);
 	ensure_tls(&m.settings);
 	find_servers(&m);
+	m.snapshot_path = settings_data_path(&m.settings, "run/postroom.conf");
+	if (master_write_snapshot(&m) < 0)
+		log_fatal(NULL, "cannot write %s: %s", m.snapshot_path,
+			  strerror(errno));
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	m.workers = m.settings.smtpd.workers != 0 ? m.settings.smtpd.workers
 		    : cores > 0 ? (unsigned)cores : 1;

@@ -4,12 +4,15 @@
  * crash, and if it is killed its children get SIGTERM (PR_SET_PDEATHSIG). */
 #define _GNU_SOURCE /* PR_SET_PDEATHSIG */
 #include "master.h"
+#include "core/buf.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "core/xmalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,10 +91,9 @@ static void exec_child(const struct master *m, const struct child *c,
 	else
 		snprintf(path, sizeof(path), "%s/%s", m->libexec_dir, c->name);
 	char *argv[4] = { (char *)c->name, NULL, NULL, NULL };
-	if (m->config_path != NULL) {
-		argv[1] = "-c";
-		argv[2] = (char *)m->config_path;
-	}
+
+	argv[1] = "-c";
+	argv[2] = m->snapshot_path;
 	execv(path, argv);
 	_exit(127);
 }
@@ -250,6 +252,29 @@ static void stop_all(void)
 	}
 }
 
+int master_absolute_data_dir(struct postroom_settings *s)
+{
+	char real[PATH_MAX];
+	if (realpath(s->data_dir, real) == NULL)
+		return -1;
+	free(s->data_dir);
+	s->data_dir = xstrdup(real);
+	return 0;
+}
+
+int master_write_snapshot(struct master *m)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_append_str(&b, "# Written by postroomd: the configuration the "
+			   "servers run with.\n# Edit the file postroomd was "
+			   "started with, not this one.\n");
+	settings_print(&m->settings, &b);
+	int ret = file_write_atomic(m->snapshot_path, b.data, b.len, 0640);
+	buf_deinit(&b);
+	return ret;
+}
+
 static void reload(struct master *m)
 {
 	struct postroom_settings fresh;
@@ -264,6 +289,23 @@ static void reload(struct master *m)
 		return;
 	}
 	pool_free(&pool);
+	if (master_absolute_data_dir(&fresh) < 0 ||
+	    strcmp(fresh.data_dir, m->settings.data_dir) != 0) {
+		log_error(NULL, "reload-failed error=\"data_dir cannot change "
+			  "on reload; restart postroomd\" (keeping the old "
+			  "configuration)");
+		settings_deinit(&fresh);
+		return;
+	}
+	/* TLS files: keep what start-up settled on unless set anew. */
+	if (fresh.tls_cert[0] == '\0') {
+		free(fresh.tls_cert);
+		fresh.tls_cert = xstrdup(m->settings.tls_cert);
+	}
+	if (fresh.tls_key[0] == '\0') {
+		free(fresh.tls_key);
+		fresh.tls_key = xstrdup(m->settings.tls_key);
+	}
 	if (!listen_same_config(&m->settings, &fresh)) {
 		struct listener_set set;
 		char *why = NULL;
@@ -280,6 +322,9 @@ static void reload(struct master *m)
 	}
 	settings_deinit(&m->settings);
 	m->settings = fresh;
+	if (master_write_snapshot(m) < 0)
+		log_error(NULL, "cannot write %s: %s", m->snapshot_path,
+			  strerror(errno));
 	for (size_t i = 0; i < child_count; i++)
 		children[i].is_retiring = true;
 	/* Children that were waiting for a restart simply go away. */

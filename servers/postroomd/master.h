@@ -13,6 +13,8 @@
 
 struct master {
 	const char *config_path; /* absolute, or NULL for built-in defaults */
+	char *snapshot_path;     /* data_dir/run/postroom.conf: what the
+				    children read (see master_write_snapshot) */
 	const char *libexec_dir; /* servers are libexec_dir/<name> */
 	bool is_build_tree;      /* servers are libexec_dir/<name>/<name> */
 	struct postroom_settings settings;
@@ -20,6 +22,13 @@ struct master {
 	unsigned workers;
 };
 
+/* Writes the effective settings to snapshot_path. The children read this
+ * snapshot, never the operator's file, so a child restarted after a bad
+ * edit of that file runs with the configuration the master accepted.
+ * Returns 0, or -1 with errno. */
+int master_write_snapshot(struct master *master);
+/* Makes data_dir absolute (it must exist). Returns 0, or -1 with errno. */
+int master_absolute_data_dir(struct postroom_settings *s);
 /* Runs until SIGTERM or SIGINT. Returns the exit status. */
 int master_run(struct master *master);
 

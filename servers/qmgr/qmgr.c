@@ -110,9 +110,11 @@ static void scan(struct qmgr *q, bool all)
 	if (all)
 		dir_walk(q, "deferred", work_add_cb, (void *)"deferred");
 	/* new mail first, then retries, each oldest first */
-	qsort(q->work, first_deferred, sizeof(*q->work), entry_cmp);
-	qsort(q->work + first_deferred, q->work_count - first_deferred,
-	      sizeof(*q->work), entry_cmp);
+	if (first_deferred > 1)
+		qsort(q->work, first_deferred, sizeof(*q->work), entry_cmp);
+	if (q->work_count - first_deferred > 1)
+		qsort(q->work + first_deferred, q->work_count - first_deferred,
+		      sizeof(*q->work), entry_cmp);
 	if (q->work_count > 0)
 		event_active(q->work_ev, EV_TIMEOUT, 0);
 }
@@ -145,6 +147,8 @@ static void work_cb(evutil_socket_t fd, short what, void *ctx)
 		event_active(q->work_ev, EV_TIMEOUT, 0);
 	else if (q->rescan_all || q->rescan_incoming)
 		scan(q, q->rescan_all);
+	if (!is_working(q))
+		q->is_flushing = false;
 }
 
 static void retry_cb(evutil_socket_t fd, short what, void *ctx)
@@ -158,14 +162,25 @@ static void dgram_cb(evutil_socket_t fd, short what, void *ctx)
 {
 	struct qmgr *q = ctx;
 	char msg[64];
-	while (recv(fd, msg, sizeof(msg), 0) >= 0)
-		;
+	ssize_t n;
+	bool flush = false;
+	while ((n = recv(fd, msg, sizeof(msg), 0)) >= 0)
+		flush = flush || (n == 5 && memcmp(msg, "flush", 5) == 0);
+	if (flush) {
+		/* postroomctl queue flush: every deferred message is due */
+		log_info(NULL, "flush requested");
+		q->is_flushing = true;
+		q->is_paused = false;
+		q->backoff = 0;
+	}
 	if (q->is_paused)
 		return;
-	if (is_working(q))
+	if (is_working(q)) {
 		q->rescan_incoming = true;
-	else
-		scan(q, false);
+		q->rescan_all = q->rescan_all || flush;
+	} else {
+		scan(q, flush);
+	}
 }
 
 static void timer_cb(evutil_socket_t fd, short what, void *ctx)

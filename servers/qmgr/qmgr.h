@@ -70,6 +70,7 @@ struct qmgr {
 	unsigned backoff; /* seconds; 0 while deliver answers */
 	bool is_paused;   /* deliver unreachable: waiting for retry_ev */
 	bool relay_logged;
+	bool is_flushing; /* "flush": deferred mail is due now, this scan */
 
 	int dgram_fd;
 	struct event *dgram_ev, *timer_ev, *work_ev, *retry_ev;

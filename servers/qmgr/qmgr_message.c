@@ -172,7 +172,7 @@ static bool deferred_is_due(struct qmgr *q, const char *id, time_t now)
 		return false;
 	if (is_expired(q, &env, now))
 		return true;
-	if (env.next_attempt > now)
+	if (env.next_attempt > now && !q->is_flushing)
 		return false;
 	if (!has_pending(&env, true)) {
 		if (!q->relay_logged)

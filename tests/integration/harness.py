@@ -18,6 +18,9 @@ BUILD = os.environ.get("POSTROOM_BUILD", os.path.join(ROOT, "build-asan"))
 POSTROOMD = os.path.join(BUILD, "servers", "postroomd", "postroomd")
 POSTROOMCTL = os.path.join(BUILD, "clients", "postroomctl", "postroomctl")
 LONG = os.environ.get("POSTROOM_LONG") == "1"
+SANITIZER_MARKS = ("runtime error:", "ERROR: AddressSanitizer",
+                   "ERROR: LeakSanitizer", "SUMMARY: UndefinedBehavior",
+                   "SUMMARY: AddressSanitizer")
 
 
 def free_port():
@@ -170,10 +173,15 @@ class Postroom:
                 raise AssertionError("sanitizer reports:\n" + reports)
 
     def sanitizer_reports(self):
+        """Reports in the sanitizer log folder, and any that a process
+        printed to its stderr (UBSan may), which ends up in our log."""
         text = ""
         for path in sorted(glob.glob(os.path.join(self.asan_dir, "report*"))):
             with open(path, errors="replace") as f:
                 text += f"--- {path}\n{f.read()[-6000:]}\n"
+        for line in self.log().splitlines():
+            if any(m in line for m in SANITIZER_MARKS):
+                text += f"--- in postroomd.log: {line}\n"
         return text
 
     def log(self):
@@ -240,6 +248,20 @@ class Postroom:
         raise AssertionError(
             f"{address}: {len(msgs)} messages after {timeout}s, want "
             f"{count}\n{self.log()[-4000:]}")
+
+    def settle(self, timeout=120):
+        """Asks qmgr to retry deferred mail now, then waits until nothing
+        local is left in the queue."""
+        self.ctl("queue", "flush")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.queue_files("incoming") and \
+                    not self.queue_files("active") and \
+                    not self.queue_files("deferred"):
+                return
+            time.sleep(0.1)
+        raise AssertionError("queue did not drain:\n" +
+                             self.ctl("queue", "list").stdout)
 
     def queue_files(self, state):
         return sorted(os.listdir(os.path.join(self.data, "queue", state)))

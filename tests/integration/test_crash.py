@@ -44,7 +44,7 @@ class CrashTest(unittest.TestCase):
             pr.add_user(u)
         acked = {}  # n -> (user, bytes)
         lock = threading.Lock()
-        todo = list(range(MESSAGES))
+        counter = iter(range(MESSAGES * 20))
         stop = threading.Event()
         restart_lock = threading.Lock()
         kills = {"master": 0, "child": 0}
@@ -52,9 +52,13 @@ class CrashTest(unittest.TestCase):
         def client():
             while True:
                 with lock:
-                    if not todo:
+                    # At least MESSAGES, and on until enough kills landed.
+                    if len(acked) >= MESSAGES and kills["child"] >= 12 \
+                            and kills["master"] >= 2:
                         return
-                    n = todo.pop()
+                    n = next(counter, None)
+                    if n is None:
+                        return
                 user = USERS[n % len(USERS)]
                 msg = make_message(n)
                 for attempt in range(200):
@@ -71,11 +75,11 @@ class CrashTest(unittest.TestCase):
 
         def killer():
             rnd = random.Random(1)
-            while not stop.wait(rnd.uniform(0.2, 0.6)):
+            while not stop.wait(rnd.uniform(0.05, 0.3)):
                 with restart_lock:
                     if pr.proc is None:
                         continue
-                    if rnd.random() < 0.12:
+                    if rnd.random() < 0.1:
                         kills["master"] += 1
                         pr.kill_all()
                         pr.start(wait=False)
@@ -101,16 +105,13 @@ class CrashTest(unittest.TestCase):
             t.join(900)
         stop.set()
         k.join()
-        self.assertEqual(len(acked), MESSAGES)
-        self.assertGreater(kills["child"] + kills["master"], 5)
+        self.assertGreaterEqual(len(acked), MESSAGES)
+        self.assertGreaterEqual(kills["child"], 12)
+        self.assertGreaterEqual(kills["master"], 2)
         # Settle: a fresh start delivers whatever the kills left queued.
         pr.kill_all()
         pr.start()
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if not any(pr.queue_files(s) for s in ("incoming", "active")):
-                break
-            time.sleep(0.2)
+        pr.settle()
         stored = {}
         for u in USERS:
             for m in pr.messages(u):
@@ -120,7 +121,7 @@ class CrashTest(unittest.TestCase):
                    if msg not in stored.get(u, [])]
         half = [b[:80] for u in stored for b in stored[u]
                 if b not in sent_bodies]
-        print(f"\n  crash: {MESSAGES} acknowledged, kills master="
+        print(f"\n  crash: {len(acked)} acknowledged, kills master="
               f"{kills['master']} child={kills['child']}, stored="
               f"{sum(len(v) for v in stored.values())}, missing="
               f"{len(missing)}, partial={len(half)}")

@@ -103,6 +103,38 @@ class CtlTest(unittest.TestCase):
         else:
             self.fail("remote mail not listed as deferred:\n" + out)
         self.assertIn("eve@d4.test", out)
+        self.assertIn("(remote)", out)
+
+    def test_quota_defers_then_flush_delivers(self):
+        self.pr.ctl("domain", "add", "d5.test")
+        self.pr.ctl("account", "add", "fay@d5.test", "--quota", "1k",
+                    input="pw\n")
+        big = b"Subject: big\r\n\r\n" + (b"y" * 76 + b"\r\n") * 40
+        with smtplib.SMTP("127.0.0.1", self.pr.port, timeout=30) as s:
+            s.ehlo("x.test")
+            # With SIZE the quota is checked at RCPT: 452 4.2.2.
+            s.mail("x@remote.test", ["SIZE=%d" % len(big)])
+            code, text = s.rcpt("fay@d5.test")
+            self.assertEqual(code, 452, text)
+            self.assertIn(b"4.2.2", text)
+            s.rset()
+            # Without SIZE it is accepted, and deliver defers it.
+            self.assertEqual(s.mail("x@remote.test")[0], 250)
+            self.assertEqual(s.rcpt("fay@d5.test")[0], 250)
+            self.assertEqual(s.data(big)[0], 250)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            out = self.pr.ctl("queue", "list").stdout
+            if "fay@d5.test" in out and "deferred" in out:
+                break
+            time.sleep(0.2)
+        else:
+            self.fail("over-quota mail not deferred:\n" + out)
+        self.assertEqual(self.pr.messages("fay@d5.test"), [])
+        self.pr.ctl("account", "quota", "fay@d5.test", "10M")
+        self.assertIn("flush requested",
+                      self.pr.ctl("queue", "flush").stdout)
+        self.pr.wait_messages("fay@d5.test", 1)
 
     def test_usage_errors(self):
         out = self.pr.ctl("frobnicate", check=False)

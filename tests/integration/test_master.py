@@ -115,6 +115,17 @@ class MasterTest(unittest.TestCase):
         time.sleep(1)
         self.assertIsNone(self.pr.proc.poll())
         self.assertIn("reload-failed", self.pr.log())
+        # A child restarted now runs with the configuration the master
+        # accepted, not the broken file.
+        old = self.pr.children("qmgr")
+        os.kill(old[0], signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and \
+                self.pr.children("qmgr") in ([], old):
+            time.sleep(0.05)
+        time.sleep(1)
+        self.assertEqual(len(self.pr.children("qmgr")), 1)
+        self.assertNotIn("config-failed", self.pr.log())
         self.send("still here")
         self.pr.wait_messages("bob@local.test", 1)
 

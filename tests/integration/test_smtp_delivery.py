@@ -2,6 +2,7 @@
 the MX port and from our users on submission, and is filed byte for byte.
 Clients we did not write: Python's smtplib and email package, swaks, curl."""
 import email.message
+import email.policy
 import os
 import shutil
 import smtplib
@@ -61,10 +62,16 @@ class SmtpDeliveryTest(unittest.TestCase):
             s.ehlo("lisa-laptop")
             self.assertIn("PLAIN", s.esmtp_features.get("auth", "").upper())
             s.login("lisa@local.test", "lisa-pw")
-            s.send_message(m)
+            raw = m.as_bytes(policy=email.policy.SMTP)
+            s.sendmail("lisa@local.test", ["bob@local.test"], raw)
         stored = self.pr.wait_messages("bob@local.test", before + 1)[-1]
         self.assertIn(b"with ESMTPSA", stored)
-        self.assertEqual(body_of(stored).replace(b"\r\n", b"\n"), m.as_bytes())
+        self.assertEqual(body_of(stored), raw)
+        parsed = email.message_from_bytes(body_of(stored),
+                                          policy=email.policy.default)
+        att = next(parsed.iter_attachments())
+        self.assertEqual(att.get_filename(), "data.bin")
+        self.assertEqual(att.get_content(), blob)
 
     def test_submissions_implicit_tls(self):
         before = len(self.pr.messages("bob@local.test"))
