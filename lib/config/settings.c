@@ -13,6 +13,12 @@
 	{ #name, type, offsetof(struct postroom_settings, name), def, desc }
 #define SMTPD(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct smtpd_settings, name), def, desc }
+#define POP3D(name, type, def, desc)                                          \
+	{ #name, type, offsetof(struct pop3d_settings, name), def, desc }
+#define IMAPD(name, type, def, desc)                                          \
+	{ #name, type, offsetof(struct imapd_settings, name), def, desc }
+#define RELAY(name, type, def, desc)                                          \
+	{ #name, type, offsetof(struct relay_settings, name), def, desc }
 #define QUEUE(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct queue_settings, name), def, desc }
 #define DELIVER(name, type, def, desc)                                        \
@@ -49,9 +55,42 @@ static const struct setting_def smtpd_defs[] = {
 	SMTPD(data_timeout, SETTING_DURATION, "10m", "while reading data"),
 };
 
+static const struct setting_def pop3d_defs[] = {
+	POP3D(port, SETTING_PORT, "2110", "POP3 (STLS) port"),
+	POP3D(pop3s_port, SETTING_PORT, "2995", "POP3 over TLS port"),
+	POP3D(workers, SETTING_UINT, "0", "processes; 0 is one per core"),
+	POP3D(max_connections, SETTING_UINT, "500", "per process"),
+	POP3D(max_connections_per_ip, SETTING_UINT, "20", "per client IP"),
+	POP3D(idle_timeout, SETTING_DURATION, "10m", "between commands"),
+};
+
+static const struct setting_def imapd_defs[] = {
+	IMAPD(port, SETTING_PORT, "2143", "IMAP (STARTTLS) port"),
+	IMAPD(imaps_port, SETTING_PORT, "2993", "IMAP over TLS port"),
+	IMAPD(workers, SETTING_UINT, "0", "processes; 0 is one per core"),
+	IMAPD(max_connections, SETTING_UINT, "2000", "per process"),
+	IMAPD(max_connections_per_ip, SETTING_UINT, "50", "per client IP"),
+	IMAPD(idle_timeout, SETTING_DURATION, "30m", "between commands"),
+	IMAPD(max_literal_size, SETTING_SIZE, "50M", "APPENDLIMIT"),
+};
+
+static const struct setting_def relay_defs[] = {
+	RELAY(dns_server, SETTING_STRING, "", "resolver address[:port]"),
+	RELAY(smarthost, SETTING_STRING, "", "host:port for all remote mail"),
+	RELAY(smarthost_user, SETTING_STRING, "", "AUTH user at smarthost"),
+	RELAY(smarthost_password, SETTING_STRING, "", "its password"),
+	RELAY(transport_map, SETTING_STRING, "", "domain=host:port, ..."),
+	RELAY(require_tls, SETTING_STRING, "", "domains needing STARTTLS"),
+	RELAY(max_per_destination, SETTING_UINT, "5", "connections"),
+	RELAY(connect_timeout, SETTING_DURATION, "30s", "TCP connect"),
+};
+
 static const struct setting_def queue_defs[] = {
 	QUEUE(run_interval, SETTING_DURATION, "1m", "between queue scans"),
 	QUEUE(max_lifetime, SETTING_DURATION, "5d", "before a bounce"),
+	QUEUE(min_backoff, SETTING_DURATION, "5m", "first retry"),
+	QUEUE(max_backoff, SETTING_DURATION, "1h", "longest retry wait"),
+	QUEUE(delay_warning, SETTING_DURATION, "4h", "delay DSN; 0 is off"),
 };
 
 static const struct setting_def deliver_defs[] = {
@@ -64,6 +103,12 @@ static const struct config_section sections[] = {
 	{ "", main_defs, N(main_defs), 0 },
 	{ "smtpd", smtpd_defs, N(smtpd_defs),
 	  offsetof(struct postroom_settings, smtpd) },
+	{ "pop3d", pop3d_defs, N(pop3d_defs),
+	  offsetof(struct postroom_settings, pop3d) },
+	{ "imapd", imapd_defs, N(imapd_defs),
+	  offsetof(struct postroom_settings, imapd) },
+	{ "relay", relay_defs, N(relay_defs),
+	  offsetof(struct postroom_settings, relay) },
 	{ "queue", queue_defs, N(queue_defs),
 	  offsetof(struct postroom_settings, queue) },
 	{ "deliver", deliver_defs, N(deliver_defs),
@@ -122,13 +167,14 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 		return -1;
 	}
 	const unsigned ports[] = { s->smtpd.port, s->smtpd.submission_port,
-				   s->smtpd.submissions_port };
+				   s->smtpd.submissions_port, s->pop3d.port,
+				   s->pop3d.pop3s_port, s->imapd.port,
+				   s->imapd.imaps_port };
 	for (size_t i = 0; i < N(ports); i++) {
 		for (size_t j = i + 1; j < N(ports); j++) {
 			if (ports[i] != 0 && ports[i] == ports[j]) {
 				*error_r = pool_printf(pool,
-					"[smtpd]: port %u is used twice",
-					ports[i]);
+					"port %u is used twice", ports[i]);
 				return -1;
 			}
 		}
@@ -157,6 +203,12 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	if (s->smtpd.idle_timeout == 0 || s->smtpd.data_timeout == 0) {
 		*error_r = "[smtpd] idle_timeout and data_timeout must be "
 			   "at least 1s";
+		return -1;
+	}
+	if (s->queue.min_backoff == 0 ||
+	    s->queue.max_backoff < s->queue.min_backoff) {
+		*error_r = "[queue] min_backoff must be at least 1s and at "
+			   "most max_backoff";
 		return -1;
 	}
 	if (s->queue.run_interval == 0) {

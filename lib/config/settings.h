@@ -29,9 +29,42 @@ struct smtpd_settings {
 	unsigned data_timeout; /* seconds between DATA/BDAT reads */
 };
 
+struct pop3d_settings {
+	unsigned port;       /* 110: STLS */
+	unsigned pop3s_port; /* 995: implicit TLS */
+	unsigned workers;    /* 0: one per core */
+	unsigned max_connections; /* per pop3d process */
+	unsigned max_connections_per_ip;
+	unsigned idle_timeout; /* seconds; RFC 1939 §3: at least 10 minutes */
+};
+
+struct imapd_settings {
+	unsigned port;       /* 143: STARTTLS */
+	unsigned imaps_port; /* 993: implicit TLS */
+	unsigned workers;    /* 0: one per core */
+	unsigned max_connections; /* per imapd process */
+	unsigned max_connections_per_ip;
+	unsigned idle_timeout;       /* seconds; RFC 9051 §5.4: >= 30 min */
+	uint64_t max_literal_size;   /* after login (APPENDLIMIT) */
+};
+
+struct relay_settings {
+	char *dns_server;   /* "" = /etc/resolv.conf; "127.0.0.53:5353" */
+	char *smarthost;    /* "" or "host:port": all remote mail there */
+	char *smarthost_user;     /* AUTH to the smarthost, or "" */
+	char *smarthost_password; /* its password, or "" */
+	char *transport_map;      /* "domain=host:port, ..." (static routes) */
+	char *require_tls;        /* domains that must get STARTTLS */
+	unsigned max_per_destination; /* connections per destination */
+	unsigned connect_timeout;     /* seconds */
+};
+
 struct queue_settings {
 	unsigned run_interval; /* seconds between scans of the queue */
 	unsigned max_lifetime; /* seconds before a message bounces */
+	unsigned min_backoff;  /* first retry after a temporary failure */
+	unsigned max_backoff;  /* retries double up to this */
+	unsigned delay_warning; /* seconds before a delay DSN; 0 is off */
 };
 
 struct deliver_settings {
@@ -50,6 +83,9 @@ struct postroom_settings {
 	bool tls_selfsigned; /* create a self-signed pair when missing */
 	bool plaintext_auth_loopback; /* AUTH without TLS from 127/8, ::1 */
 	struct smtpd_settings smtpd;
+	struct pop3d_settings pop3d;
+	struct imapd_settings imapd;
+	struct relay_settings relay;
 	struct queue_settings queue;
 	struct deliver_settings deliver;
 };

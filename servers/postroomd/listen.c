@@ -12,6 +12,7 @@
 #include <linux/filter.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +79,8 @@ fail:;
 #define LISTEN_FD_FLOOR 100
 
 static void add_listener(struct listener_set *set, const char *service,
-			 const char *addr_str, unsigned group, unsigned worker,
-			 int is_shared, int fd)
+			 const char *server, const char *addr_str,
+			 unsigned group, unsigned worker, int is_shared, int fd)
 {
 	if (fd < LISTEN_FD_FLOOR) {
 		int high = fcntl(fd, F_DUPFD_CLOEXEC, LISTEN_FD_FLOOR);
@@ -92,6 +93,7 @@ static void add_listener(struct listener_set *set, const char *service,
 			      (set->count + 1) * sizeof(*set->items));
 	set->items[set->count++] = (struct listener){
 		.service = service,
+		.server = server,
 		.addr_str = xstrdup(addr_str),
 		.group = group,
 		.worker = worker,
@@ -103,8 +105,9 @@ static void add_listener(struct listener_set *set, const char *service,
 /* Binds one (address, port) for all workers. Returns 0, or -1 with errno
  * and *what_r naming the failing call. */
 static int bind_group(struct listener_set *set, const char *service,
-		      const struct addrinfo *ai, const char *addr_str,
-		      unsigned group, unsigned workers, const char **what_r)
+		      const char *server, const struct addrinfo *ai,
+		      const char *addr_str, unsigned group, unsigned workers,
+		      const char **what_r)
 {
 	int first = open_socket(ai, workers > 1, what_r);
 	if (first < 0)
@@ -119,71 +122,115 @@ static int bind_group(struct listener_set *set, const char *service,
 			if ((first = open_socket(ai, 0, what_r)) < 0)
 				return -1;
 		}
-		add_listener(set, service, addr_str, group, 0, 1, first);
+		add_listener(set, service, server, addr_str, group, 0, 1,
+			     first);
 		return 0;
 	}
-	add_listener(set, service, addr_str, group, 0, 0, first);
+	add_listener(set, service, server, addr_str, group, 0, 0, first);
 	for (unsigned w = 1; w < workers; w++) {
 		int fd = open_socket(ai, 1, what_r);
 		if (fd < 0)
 			return -1;
-		add_listener(set, service, addr_str, group, w, 0, fd);
+		add_listener(set, service, server, addr_str, group, w, 0, fd);
 	}
 	return 0;
 }
 
-int listen_bind_all(const struct postroom_settings *s, unsigned workers,
+struct service {
+	const char *name;
+	const char *server;
+	unsigned port;
+};
+
+/* Every listening service, with its port from s. */
+static size_t services_of(const struct postroom_settings *s,
+			  struct service out[7])
+{
+	const struct service all[] = {
+		{ "smtp", "smtpd", s->smtpd.port },
+		{ "submission", "smtpd", s->smtpd.submission_port },
+		{ "submissions", "smtpd", s->smtpd.submissions_port },
+		{ "pop3", "pop3d", s->pop3d.port },
+		{ "pop3s", "pop3d", s->pop3d.pop3s_port },
+		{ "imap", "imapd", s->imapd.port },
+		{ "imaps", "imapd", s->imapd.imaps_port },
+	};
+	memcpy(out, all, sizeof(all));
+	return sizeof(all) / sizeof(all[0]);
+}
+
+unsigned listen_server_workers(const struct postroom_settings *s,
+			       const char *server)
+{
+	struct service services[7];
+	size_t n = services_of(s, services);
+	bool is_on = false;
+	for (size_t i = 0; i < n; i++)
+		is_on = is_on || (strcmp(services[i].server, server) == 0 &&
+				  services[i].port != 0);
+	if (!is_on)
+		return 0;
+	unsigned asked = strcmp(server, "smtpd") == 0 ? s->smtpd.workers
+			 : strcmp(server, "pop3d") == 0 ? s->pop3d.workers
+							: s->imapd.workers;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return asked != 0 ? asked : cores > 0 ? (unsigned)cores : 1;
+}
+
+/* Binds one address for every service. Returns 0, or -1 with *error_r. */
+static int bind_address(const struct postroom_settings *s, const char *a,
+			unsigned *group, struct listener_set *set,
+			char **error_r)
+{
+	struct service services[7];
+	size_t n = services_of(s, services);
+	for (size_t i = 0; i < n; i++) {
+		if (services[i].port == 0)
+			continue;
+		char port[16];
+		snprintf(port, sizeof(port), "%u", services[i].port);
+		struct addrinfo hints = { .ai_flags = AI_NUMERICHOST |
+						      AI_NUMERICSERV | AI_PASSIVE,
+					  .ai_socktype = SOCK_STREAM };
+		struct addrinfo *ai = NULL;
+		char *addr_str = xasprintf(strchr(a, ':') ? "[%s]:%s" : "%s:%s",
+					   a, port);
+		int gai = getaddrinfo(a, port, &hints, &ai);
+		const char *what = NULL;
+		int ret = 0;
+		if (gai != 0) {
+			*error_r = xasprintf("key 'listen': bad address '%s': "
+					     "%s", a, gai_strerror(gai));
+			ret = -1;
+		} else if (bind_group(set, services[i].name, services[i].server,
+				      ai, addr_str, (*group)++,
+				      listen_server_workers(s,
+						services[i].server),
+				      &what) < 0) {
+			*error_r = xasprintf("cannot listen on %s (%s): %s: %s",
+					     addr_str, services[i].name, what,
+					     strerror(errno));
+			ret = -1;
+		}
+		if (ai != NULL)
+			freeaddrinfo(ai);
+		free(addr_str);
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int listen_bind_all(const struct postroom_settings *s,
 		    struct listener_set *set_r, char **error_r)
 {
-	const struct {
-		const char *service;
-		unsigned port;
-	} services[] = {
-		{ "smtp", s->smtpd.port },
-		{ "submission", s->smtpd.submission_port },
-		{ "submissions", s->smtpd.submissions_port },
-	};
 	memset(set_r, 0, sizeof(*set_r));
-	set_r->workers = workers;
 	char *list = xstrdup(s->listen), *save = NULL;
 	unsigned group = 0;
 	int ret = 0;
 	for (char *a = strtok_r(list, ", ", &save); a != NULL && ret == 0;
-	     a = strtok_r(NULL, ", ", &save)) {
-		for (size_t i = 0; i < 3 && ret == 0; i++) {
-			if (services[i].port == 0)
-				continue;
-			char port[16];
-			snprintf(port, sizeof(port), "%u", services[i].port);
-			struct addrinfo hints = { .ai_flags = AI_NUMERICHOST |
-								  AI_NUMERICSERV |
-								  AI_PASSIVE,
-						  .ai_socktype = SOCK_STREAM };
-			struct addrinfo *ai = NULL;
-			char *addr_str = xasprintf(strchr(a, ':') ? "[%s]:%s"
-								  : "%s:%s",
-						   a, port);
-			int gai = getaddrinfo(a, port, &hints, &ai);
-			const char *what = NULL;
-			if (gai != 0) {
-				*error_r = xasprintf("key 'listen': bad "
-					"address '%s': %s", a,
-					gai_strerror(gai));
-				ret = -1;
-			} else if (bind_group(set_r, services[i].service, ai,
-					      addr_str, group++, workers,
-					      &what) < 0) {
-				*error_r = xasprintf("cannot listen on %s "
-					"(%s): %s: %s", addr_str,
-					services[i].service, what,
-					strerror(errno));
-				ret = -1;
-			}
-			if (ai != NULL)
-				freeaddrinfo(ai);
-			free(addr_str);
-		}
-	}
+	     a = strtok_r(NULL, ", ", &save))
+		ret = bind_address(s, a, &group, set_r, error_r);
 	free(list);
 	if (ret < 0)
 		listen_close_all(set_r);
@@ -193,21 +240,32 @@ int listen_bind_all(const struct postroom_settings *s, unsigned workers,
 int listen_same_config(const struct postroom_settings *a,
 		       const struct postroom_settings *b)
 {
+	struct service sa[7], sb[7];
+	size_t n = services_of(a, sa);
+	services_of(b, sb);
+	for (size_t i = 0; i < n; i++) {
+		if (sa[i].port != sb[i].port)
+			return 0;
+	}
 	return strcmp(a->listen, b->listen) == 0 &&
-	       a->smtpd.port == b->smtpd.port &&
-	       a->smtpd.submission_port == b->smtpd.submission_port &&
-	       a->smtpd.submissions_port == b->smtpd.submissions_port &&
-	       a->smtpd.workers == b->smtpd.workers;
+	       listen_server_workers(a, "smtpd") ==
+		       listen_server_workers(b, "smtpd") &&
+	       listen_server_workers(a, "pop3d") ==
+		       listen_server_workers(b, "pop3d") &&
+	       listen_server_workers(a, "imapd") ==
+		       listen_server_workers(b, "imapd");
 }
 
-int listen_install_for_worker(const struct listener_set *set, unsigned w,
-			      int first_fd, char *env, size_t env_size)
+int listen_install_for_worker(const struct listener_set *set,
+			      const char *server, unsigned w, int first_fd,
+			      char *env, size_t env_size)
 {
 	int next = first_fd;
 	size_t used = strlen(env);
 	for (size_t i = 0; i < set->count; i++) {
 		const struct listener *l = &set->items[i];
-		if (!l->is_shared && l->worker != w)
+		if (strcmp(l->server, server) != 0 ||
+		    (!l->is_shared && l->worker != w))
 			continue;
 		/* every listener fd is >= LISTEN_FD_FLOOR (add_listener) */
 		if (dup2(l->fd, next) < 0)

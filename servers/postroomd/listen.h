@@ -11,7 +11,9 @@
 struct postroom_settings;
 
 struct listener {
-	const char *service; /* "smtp", "submission", "submissions" */
+	const char *service; /* "smtp", "submission", "submissions", "pop3",
+				"pop3s", "imap", "imaps" */
+	const char *server;  /* the executable that serves it: "smtpd"... */
 	char *addr_str;      /* "127.0.0.1:2525" */
 	unsigned group;      /* which (address, port) it belongs to */
 	unsigned worker;     /* the worker it is for; all when is_shared */
@@ -22,21 +24,26 @@ struct listener {
 struct listener_set {
 	size_t count;
 	struct listener *items;
-	unsigned workers;
 };
 
-/* Binds every configured (address, port) for workers workers. Returns 0, or
- * -1 with a heap reason in *error_r (caller frees) and nothing left open. */
-int listen_bind_all(const struct postroom_settings *s, unsigned workers,
+/* The number of processes of server ("smtpd", "pop3d", "imapd") that s
+ * asks for (0 means one per core), or 0 when all its ports are off. */
+unsigned listen_server_workers(const struct postroom_settings *s,
+			       const char *server);
+/* Binds every configured (address, port), one socket per worker of the
+ * server that serves it. Returns 0, or -1 with a heap reason in *error_r
+ * (caller frees) and nothing left open. */
+int listen_bind_all(const struct postroom_settings *s,
 		    struct listener_set *set_r, char **error_r);
 /* Returns 1 if a and b would bind the same things, 0 if not. */
 int listen_same_config(const struct postroom_settings *a,
 		       const struct postroom_settings *b);
-/* Appends to env ("service:fd ...") the listeners of worker w, after
+/* Appends to env ("service:fd ...") the listeners of worker w of server, after
  * moving each to the fd numbers starting at first_fd in a child about to
  * exec. Only for use between fork and exec. Returns the next free fd, or -1. */
-int listen_install_for_worker(const struct listener_set *set, unsigned w,
-			      int first_fd, char *env, size_t env_size);
+int listen_install_for_worker(const struct listener_set *set,
+			      const char *server, unsigned w, int first_fd,
+			      char *env, size_t env_size);
 void listen_close_all(struct listener_set *set);
 
 #endif

@@ -218,12 +218,9 @@ int main(int argc, char **argv)
 	if (master_write_snapshot(&m) < 0)
 		log_fatal(NULL, "cannot write %s: %s", m.snapshot_path,
 			  strerror(errno));
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	m.workers = m.settings.smtpd.workers != 0 ? m.settings.smtpd.workers
-		    : cores > 0 ? (unsigned)cores : 1;
 
 	char *why = NULL;
-	if (listen_bind_all(&m.settings, m.workers, &m.listeners, &why) < 0)
+	if (listen_bind_all(&m.settings, &m.listeners, &why) < 0)
 		log_fatal(NULL, "%s", why);
 	for (size_t i = 0; i < m.listeners.count; i++) {
 		const struct listener *l = &m.listeners.items[i];
@@ -240,9 +237,9 @@ int main(int argc, char **argv)
 	if (priv_drop(&user, &error) < 0)
 		log_fatal(NULL, "cannot drop privileges to %s: %s", user.name,
 			  error);
-	log_info(NULL, "ready user=%s uid=%ld workers=%u data=%s",
+	log_info(NULL, "ready user=%s uid=%ld data=%s",
 		 user.name != NULL ? user.name : "(invoking)", (long)getuid(),
-		 m.workers, m.settings.data_dir);
+		 m.settings.data_dir);
 	priv_user_deinit(&user);
 	int status = master_run(&m);
 	char *pidpath = settings_data_path(&m.settings, "run/postroomd.pid");

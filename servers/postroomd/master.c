@@ -60,6 +60,15 @@ static void ts_set(struct timespec *ts, double secs)
 	ts->tv_nsec = (long)((secs - (double)ts->tv_sec) * 1e9);
 }
 
+static void server_path(const struct master *m, const char *name,
+			char *path, size_t size)
+{
+	if (m->is_build_tree)
+		snprintf(path, size, "%s/%s/%s", m->libexec_dir, name, name);
+	else
+		snprintf(path, size, "%s/%s", m->libexec_dir, name);
+}
+
 /* In the child, between fork and exec: only async-signal-safe calls. */
 static void exec_child(const struct master *m, const struct child *c,
 		       pid_t master_pid)
@@ -77,19 +86,14 @@ static void exec_child(const struct master *m, const struct child *c,
 		dup2(devnull, STDIN_FILENO);
 		close(devnull);
 	}
-	if (strcmp(c->name, "smtpd") == 0 &&
-	    listen_install_for_worker(&m->listeners, c->index, 3, env,
+	if (listen_install_for_worker(&m->listeners, c->name, c->index, 3, env,
 				      sizeof(env)) < 0)
 		_exit(1);
 	char worker[16];
 	snprintf(worker, sizeof(worker), "%u", c->index);
 	setenv("POSTROOM_LISTEN", env, 1);
 	setenv("POSTROOM_WORKER", worker, 1);
-	if (m->is_build_tree)
-		snprintf(path, sizeof(path), "%s/%s/%s", m->libexec_dir,
-			 c->name, c->name);
-	else
-		snprintf(path, sizeof(path), "%s/%s", m->libexec_dir, c->name);
+	server_path(m, c->name, path, sizeof(path));
 	char *argv[4] = { (char *)c->name, NULL, NULL, NULL };
 
 	argv[1] = "-c";
@@ -120,11 +124,29 @@ static void spawn(const struct master *m, struct child *c)
 static void add_generation(const struct master *m)
 {
 	generation++;
+	const struct postroom_settings *s = &m->settings;
 	const struct {
 		const char *name;
 		unsigned count;
-	} kinds[] = { { "deliver", 1 }, { "qmgr", 1 }, { "smtpd", m->workers } };
+	} kinds[] = {
+		{ "deliver", 1 },
+		{ "qmgr", 1 },
+		{ "relay", 1 },
+		{ "smtpd", listen_server_workers(s, "smtpd") },
+		{ "pop3d", listen_server_workers(s, "pop3d") },
+		{ "imapd", listen_server_workers(s, "imapd") },
+	};
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		char path[4096];
+		server_path(m, kinds[k].name, path, sizeof(path));
+		if (kinds[k].count > 0 && access(path, X_OK) < 0) {
+			/* XXX: while servers are being added to the tree a
+			 * missing one is skipped; an install missing one
+			 * should refuse to start once all exist. */
+			log_warn(NULL, "missing server=%s path=%s: not started",
+				 kinds[k].name, path);
+			continue;
+		}
 		for (unsigned i = 0; i < kinds[k].count; i++) {
 			children = xrealloc(children, (child_count + 1) *
 							      sizeof(*children));
@@ -309,8 +331,7 @@ static void reload(struct master *m)
 	if (!listen_same_config(&m->settings, &fresh)) {
 		struct listener_set set;
 		char *why = NULL;
-		unsigned workers = m->workers;
-		if (listen_bind_all(&fresh, workers, &set, &why) < 0) {
+		if (listen_bind_all(&fresh, &set, &why) < 0) {
 			log_error(NULL, "reload-failed error=\"%s\" (keeping "
 				  "the old configuration)", why);
 			free(why);

@@ -1,4 +1,5 @@
-/* The master's supervision: it starts smtpd workers, qmgr and deliver,
+/* The master's supervision: it starts deliver, qmgr, relay, and the
+ * workers of smtpd, pop3d and imapd,
  * restarts a crashed child (with back-off against crash loops), re-reads the
  * configuration on SIGHUP by starting a new generation of children and
  * retiring the old one, and on SIGTERM lets the children finish their
@@ -19,7 +20,6 @@ struct master {
 	bool is_build_tree;      /* servers are libexec_dir/<name>/<name> */
 	struct postroom_settings settings;
 	struct listener_set listeners;
-	unsigned workers;
 };
 
 /* Writes the effective settings to snapshot_path. The children read this

@@ -38,36 +38,52 @@ def client_tls_context():
 
 
 class Postroom:
-    def __init__(self, main=None, smtpd=None, workers=2):
+    def __init__(self, main=None, smtpd=None, workers=2, sections=None,
+                 hostname="mx.local.test", listen="127.0.0.1"):
+        """main, smtpd and each entry of sections ({"pop3d": {...}}) add to
+        or override the keys this test instance is configured with."""
         self.tmp = tempfile.mkdtemp(prefix="postroom-it-")
         os.chmod(self.tmp, 0o755)  # the servers may run as nobody
         self.data = os.path.join(self.tmp, "data")
+        self.listen = listen
         self.port = free_port()
         self.submission = free_port()
         self.submissions = free_port()
+        self.pop3 = free_port()
+        self.pop3s = free_port()
+        self.imap = free_port()
+        self.imaps = free_port()
         self.conf = os.path.join(self.tmp, "postroom.conf")
         self.log_path = os.path.join(self.tmp, "postroomd.log")
         self.asan_dir = os.path.join(self.tmp, "asan")
         os.mkdir(self.asan_dir)
         os.chmod(self.asan_dir, 0o777)
-        main_keys = {"data_dir": self.data, "hostname": "mx.local.test",
-                     "listen": "127.0.0.1", "log_level": "info"}
-        main_keys.update(main or {})
-        smtpd_keys = {"port": self.port, "submission_port": self.submission,
+        self.sections = {
+            "": {"data_dir": self.data, "hostname": hostname,
+                 "listen": listen, "log_level": "info"},
+            "smtpd": {"port": self.port, "submission_port": self.submission,
                       "submissions_port": self.submissions,
-                      "workers": workers}
-        smtpd_keys.update(smtpd or {})
-        self.write_conf(main_keys, smtpd_keys)
+                      "workers": workers},
+            "pop3d": {"port": self.pop3, "pop3s_port": self.pop3s,
+                      "workers": 1},
+            "imapd": {"port": self.imap, "imaps_port": self.imaps,
+                      "workers": 1},
+        }
+        self.sections[""].update(main or {})
+        self.sections["smtpd"].update(smtpd or {})
+        for name, keys in (sections or {}).items():
+            self.sections.setdefault(name, {}).update(keys)
+        self.write_conf()
         self.proc = None
         self.log_file = None
 
-    def write_conf(self, main_keys, smtpd_keys, extra=""):
+    def write_conf(self, extra=""):
         with open(self.conf, "w") as f:
-            for k, v in main_keys.items():
-                f.write(f"{k} = {v}\n")
-            f.write("\n[smtpd]\n")
-            for k, v in smtpd_keys.items():
-                f.write(f"{k} = {v}\n")
+            for name, keys in self.sections.items():
+                if name:
+                    f.write(f"\n[{name}]\n")
+                for k, v in keys.items():
+                    f.write(f"{k} = {v}\n")
             f.write(extra)
         os.chmod(self.conf, 0o644)
 
@@ -95,15 +111,16 @@ class Postroom:
             if self.proc.poll() is not None:
                 raise AssertionError(
                     f"postroomd exited {self.proc.returncode}:\n{self.log()}")
-            if self.banner_ok(self.port) and self.banner_ok(self.submission):
+            if self.banner_ok(self.port, self.listen) and \
+                    self.banner_ok(self.submission, self.listen):
                 return
             time.sleep(0.05)
         raise AssertionError(f"postroomd not ready:\n{self.log()}")
 
     @staticmethod
-    def banner_ok(port):
+    def banner_ok(port, host="127.0.0.1"):
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            with socket.create_connection((host, port), timeout=2) as s:
                 s.settimeout(2)
                 return s.recv(512).startswith(b"220")
         except OSError:
