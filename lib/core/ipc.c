@@ -89,10 +89,11 @@ int ipc_record_decode(const char *line, size_t len, struct ipc_record *rec,
 		      const char **error_r)
 {
 	const char *p = line, *end = line + len;
-	const char *sp = memchr(p, ' ', len);
-	const char *vend = sp != NULL ? sp : end;
-	if (vend == p) {
-		*error_r = "empty verb";
+	const char *vend = p;
+	while (vend < end && is_key_char(*vend))
+		vend++;
+	if (vend == p || (vend < end && *vend != ' ')) {
+		*error_r = "malformed verb";
 		ipc_record_init(rec, "");
 		return -1;
 	}
@@ -117,12 +118,16 @@ int ipc_record_decode(const char *line, size_t len, struct ipc_record *rec,
 			if (*p == '%') {
 				int hi = p + 2 < end ? hexval(p[1]) : -1;
 				int lo = hi >= 0 ? hexval(p[2]) : -1;
-				if (lo < 0) {
+				/* values are C strings: no NUL, escaped or not */
+				if (lo < 0 || hi * 16 + lo == 0) {
 					free(key);
 					goto bad;
 				}
 				buf_append_char(&val, (char)(hi * 16 + lo));
 				p += 3;
+			} else if (*p == '\0') {
+				free(key);
+				goto bad;
 			} else {
 				buf_append_char(&val, *p++);
 			}

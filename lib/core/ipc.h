@@ -1,7 +1,8 @@
 /* Records exchanged between processes over UNIX sockets (STYLE.md §6): one
  * line per record, a verb then space-separated key=value fields, ending in
- * LF. Keys are [a-z0-9_-]; values are %XX-escaped for '%', space, '=', and
- * bytes below 0x21 or 0x7f, so any byte string survives the trip.
+ * LF. Verbs and keys are [a-z0-9_-]; values are %XX-escaped for '%', space, '=', and
+ * bytes below 0x21 or 0x7f, so any C string survives the trip (a NUL,
+ * raw or as %00, is refused by the decoder).
  *   deliver id=1a2b3c
  *   result id=1a2b3c rcpt=2 status=tempfail text=4.2.2%20quota%20exceeded */
 #ifndef CORE_IPC_H

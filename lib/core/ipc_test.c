@@ -35,7 +35,9 @@ static void test_ipc_roundtrip(void)
 static void test_ipc_malformed(void)
 {
 	static const char *const bad[] = { "", " x=1", "v x", "v X=1", "v x=%4",
-					   "v x=%zz", "v x=1  y=2", "v =1" };
+					   "v x=%zz", "v x=1  y=2", "v =1",
+					   "V x=1", "v\x01 x=1", "v x=%00",
+					   "v=1 x=2" };
 	test_begin("ipc rejects malformed records");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ipc_record rec;
