@@ -1,0 +1,138 @@
+/* The text of a message for the full-text index (RFC 9051 §6.4.4: BODY,
+ * TEXT, FROM, TO, CC, SUBJECT are substring matches over the decoded
+ * text). Header fields are decoded by GMime (RFC 2047); text/ * bodies are
+ * transfer-decoded and converted from their charset (RFC 2046 §4.1.2) to
+ * UTF-8. The header of an attached message/rfc822 counts as body text. */
+#include "mime/mime_text.h"
+
+#include "core/buf.h"
+#include "mime/mime.h"
+#include "mime/mime_decode.h"
+#include "mime/mime_private.h"
+
+#include <string.h>
+
+/* Fields longer than this add nothing to search but index size. */
+#define TEXT_FIELD_MAX 16384
+
+void mime_text_init(struct mime_text *text)
+{
+	buf_init(&text->from);
+	buf_init(&text->to);
+	buf_init(&text->cc);
+	buf_init(&text->subject);
+	buf_init(&text->header);
+	buf_init(&text->body);
+}
+
+void mime_text_deinit(struct mime_text *text)
+{
+	buf_deinit(&text->from);
+	buf_deinit(&text->to);
+	buf_deinit(&text->cc);
+	buf_deinit(&text->subject);
+	buf_deinit(&text->header);
+	buf_deinit(&text->body);
+}
+
+static struct buf *field_target(struct mime_text *text,
+                                const struct mime_header_field *f)
+{
+	if (mime_name_eq(f->name, f->name_len, "from"))
+		return &text->from;
+	if (mime_name_eq(f->name, f->name_len, "to"))
+		return &text->to;
+	if (mime_name_eq(f->name, f->name_len, "cc"))
+		return &text->cc;
+	if (mime_name_eq(f->name, f->name_len, "subject"))
+		return &text->subject;
+	return NULL;
+}
+
+/* Appends "Name: decoded value\n" for each field of part's header to out,
+ * and the value of From/To/Cc/Subject to text's fields when text given. */
+static void header_text(const unsigned char *data, const struct mime_part *part,
+                        struct mime_text *text, struct buf *out)
+{
+	struct mime_header_iter iter;
+	struct mime_header_field f;
+	struct buf value;
+	buf_init(&value);
+	mime_header_iter_init(&iter, data, part);
+	while (mime_header_iter_next(&iter, &f) > 0) {
+		if (f.name_len == 0)
+			continue;
+		buf_truncate(&value, 0);
+		mime_decode_header(
+		    f.value,
+		    f.value_len < TEXT_FIELD_MAX ? f.value_len : TEXT_FIELD_MAX,
+		    &value);
+		buf_append(out, f.name, f.name_len);
+		buf_append_str(out, ": ");
+		buf_append(out, value.data, value.len);
+		buf_append_char(out, '\n');
+		struct buf *target =
+		    text != NULL ? field_target(text, &f) : NULL;
+		if (target != NULL) {
+			if (target->len > 0)
+				buf_append_char(target, ' ');
+			buf_append(target, value.data, value.len);
+		}
+	}
+	buf_deinit(&value);
+}
+
+static void body_text(const unsigned char *data, const struct mime_part *part,
+                      size_t max_body, struct buf *out)
+{
+	if (max_body > 0 && out->len >= max_body)
+		return;
+	if ((part->flags & MIME_PART_FLAG_MESSAGE) != 0) {
+		header_text(data, part->children, NULL, out);
+		body_text(data, part->children, max_body, out);
+		return;
+	}
+	if ((part->flags & MIME_PART_FLAG_MULTIPART) != 0) {
+		for (const struct mime_part *c = part->children; c != NULL;
+		     c = c->next)
+			body_text(data, c, max_body, out);
+		return;
+	}
+	if ((part->flags & MIME_PART_FLAG_TEXT) == 0)
+		return;
+	struct buf raw;
+	buf_init(&raw);
+	if (mime_decode_transfer(part->encoding, data + part->body_offset,
+	                         part->end_offset - part->body_offset,
+	                         &raw) < 0) {
+		/* unknown encoding: the bytes as they are */
+		buf_append(&raw, data + part->body_offset,
+		           part->end_offset - part->body_offset);
+	}
+	const char *charset =
+	    mime_param_get(part->params, part->param_count, "charset", NULL);
+	mime_decode_charset(charset, (const unsigned char *)raw.data, raw.len,
+	                    out);
+	buf_deinit(&raw);
+	buf_append_char(out, '\n');
+	if (max_body > 0 && out->len > max_body) {
+		/* cut at a UTF-8 character start */
+		size_t n = max_body;
+		while (n > 0 && ((unsigned char)out->data[n] & 0xc0) == 0x80)
+			n--;
+		buf_truncate(out, n);
+	}
+}
+
+void mime_text_extract(const unsigned char *data, const struct mime_part *root,
+                       size_t max_body, struct mime_text *text)
+{
+	buf_truncate(&text->from, 0);
+	buf_truncate(&text->to, 0);
+	buf_truncate(&text->cc, 0);
+	buf_truncate(&text->subject, 0);
+	buf_truncate(&text->header, 0);
+	buf_truncate(&text->body, 0);
+	header_text(data, root, text, &text->header);
+	body_text(data, root, max_body, &text->body);
+}

@@ -1,0 +1,28 @@
+/* The text of a message for full-text search (RFC 9051 §6.4.4 SEARCH BODY,
+ * TEXT, FROM, TO, CC, SUBJECT): header fields decoded to UTF-8, and the
+ * bodies of text/ * parts transfer-decoded and converted to UTF-8 (HTML
+ * tags are kept: SEARCH is a substring match over the body). */
+#ifndef MIME_MIME_TEXT_H
+#define MIME_MIME_TEXT_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+struct mime_part;
+
+struct mime_text {
+	struct buf from, to, cc, subject; /* decoded field values */
+	struct buf header; /* every field of the top header, decoded,
+	                      "Name: value\n" */
+	struct buf body;   /* text parts, each followed by "\n" */
+};
+
+void mime_text_init(struct mime_text *text);
+void mime_text_deinit(struct mime_text *text);
+/* Fills text (after emptying it) from the message of root. Bodies stop
+ * after max_body bytes of text (0: no limit). Never fails. */
+void mime_text_extract(const unsigned char *data, const struct mime_part *root,
+                       size_t max_body, struct mime_text *text);
+
+#endif
