@@ -176,20 +176,46 @@ int store_db_begin(struct store_db *db)
 	return store_db_exec(db, "BEGIN IMMEDIATE");
 }
 
+int store_db_begin_relaxed(struct store_db *db)
+{
+	/* PRAGMA synchronous cannot change inside a transaction: set first. */
+	if (store_db_exec(db, "PRAGMA synchronous=NORMAL") < 0)
+		return -1;
+	db->is_relaxed = true;
+	if (store_db_begin(db) == 0)
+		return 0;
+	store_db_exec(db, "PRAGMA synchronous=FULL");
+	db->is_relaxed = false;
+	return -1;
+}
+
+static void db_unrelax(struct store_db *db)
+{
+	if (db->is_relaxed) {
+		db->is_relaxed = false;
+		store_db_exec(db, "PRAGMA synchronous=FULL");
+	}
+}
+
 int store_db_commit(struct store_db *db)
 {
-	if (store_db_exec(db, "COMMIT") == 0)
+	if (store_db_exec(db, "COMMIT") == 0) {
+		db_unrelax(db);
 		return 0;
+	}
 	store_db_rollback(db);
 	return -1;
 }
 
 void store_db_rollback(struct store_db *db)
 {
-	if (sqlite3_get_autocommit(db->db))
+	if (sqlite3_get_autocommit(db->db)) {
+		db_unrelax(db);
 		return;
+	}
 	/* Not cached: a failed ROLLBACK must not disturb the cache. */
 	sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+	db_unrelax(db);
 }
 
 const char *store_db_column_str(sqlite3_stmt *stmt, int col)

@@ -107,7 +107,14 @@ int store_mime_cache_put(struct store *store, const char *blob_id,
 {
 	struct mime_strings s;
 	strings_build(data, size, &s);
-	int ret = strings_insert(store, blob_id, &s, error_r);
+	/* The cache can be rebuilt from the blob: no sync of its commit. */
+	int ret = store_db_begin_relaxed(&store->db);
+	if (ret < 0)
+		*error_r = store->db.error.data;
+	else if ((ret = strings_insert(store, blob_id, &s, error_r)) < 0)
+		store_db_rollback(&store->db);
+	else if ((ret = store_db_commit(&store->db)) < 0)
+		*error_r = store->db.error.data;
 	strings_deinit(&s);
 	return ret;
 }
@@ -228,7 +235,9 @@ static int index_add_data(struct store_account *account, const char *blob_id,
 
 	struct store_db *db = &account->db;
 	int64_t id = 0;
-	int ret = store_db_begin(db);
+	/* The index can be rebuilt (search indexes what is missing): the
+	 * commit need not be synced. */
+	int ret = store_db_begin_relaxed(db);
 	if (ret == 0)
 		ret = text_id_take(db, blob_id, &id);
 	if (ret > 0 && text_insert(db, id, &text) < 0)

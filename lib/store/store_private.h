@@ -25,6 +25,7 @@ struct store_db {
 	struct buf error; /* the last failure, for store_last_error */
 	size_t stmt_count;
 	struct store_stmt_slot stmts[STORE_STMT_CACHE_MAX];
+	bool is_relaxed; /* inside store_db_begin_relaxed's transaction */
 };
 
 struct store {
@@ -71,6 +72,11 @@ int store_db_exec(struct store_db *db, const char *sql);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 or -1 (rollback never
  * fails visibly). */
 int store_db_begin(struct store_db *db);
+/* Begins a transaction whose commit is not synced (synchronous=NORMAL), for
+ * data that can be rebuilt (the MIME cache, the search index): WAL keeps it
+ * consistent, a power cut may lose only such trailing commits, and the next
+ * durable commit syncs them too. Commit and rollback restore FULL. */
+int store_db_begin_relaxed(struct store_db *db);
 int store_db_commit(struct store_db *db);
 void store_db_rollback(struct store_db *db);
 /* Records the SQLite error of db (prefixed with what) in db->error and
