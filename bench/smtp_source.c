@@ -2,7 +2,9 @@
  * `sessions` connections to host:port and sends `count` messages in all,
  * each of `size` bytes to `rcpts` recipients, over as many transactions per
  * connection as it takes, then prints one line of figures. Loopback only
- * (the benchmark passes 127.0.0.1). Asserts nothing: it reports. */
+ * (the benchmark passes 127.0.0.1). Session i connects from 127.0.1.(1 + i)
+ * so that, as with real clients, connections come from many addresses
+ * (postroomd steers each address to one smtpd worker). Asserts nothing. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 struct job {
+	int index; /* of the session */
 	const char *host;
 	int port;
 	size_t size;
@@ -67,7 +70,10 @@ static void *session(void *arg)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	src.sin_addr.s_addr = htonl(0x7f000101u + (uint32_t)(job->index % 250));
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    read_reply(fd, buf, sizeof(buf)) != 220 ||
 	    cmd(fd, "EHLO bench.test\r\n", buf, sizeof(buf)) != 250) {
 		perror("connect");
@@ -150,8 +156,12 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_t *t = calloc((size_t)sessions, sizeof(*t));
-	for (int i = 0; i < sessions; i++)
-		pthread_create(&t[i], NULL, session, &job);
+	struct job *jobs = calloc((size_t)sessions, sizeof(*jobs));
+	for (int i = 0; i < sessions; i++) {
+		jobs[i] = job;
+		jobs[i].index = i;
+		pthread_create(&t[i], NULL, session, &jobs[i]);
+	}
 	for (int i = 0; i < sessions; i++)
 		pthread_join(t[i], NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

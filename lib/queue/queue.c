@@ -17,7 +17,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static const char *const queue_states[] = { "incoming", "active", "deferred" };
+static const char *const queue_states[] = { "incoming", "active", "deferred",
+					    "held" };
 #define QUEUE_STATE_COUNT (sizeof(queue_states) / sizeof(queue_states[0]))
 
 bool queue_id_is_valid(const char *id)
@@ -39,7 +40,7 @@ char *queue_path(const char *queue_dir, const char *state, const char *name)
 int queue_dirs_create(const char *queue_dir, const char **error_r)
 {
 	static const char *const dirs[] = { "tmp", "incoming", "active",
-					    "deferred", "corrupt" };
+					    "deferred", "corrupt", "held" };
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		char *path = queue_path(queue_dir, dirs[i], "");
 		int ret = file_mkdirs(path, 0700);
@@ -59,7 +60,7 @@ static bool name_is_safe(const char *name)
 }
 
 int queue_move(const char *queue_dir, const char *name, const char *from,
-	       const char *to, const char **error_r)
+	       const char *to, enum queue_sync sync, const char **error_r)
 {
 	if (!name_is_safe(name)) {
 		errno = EINVAL;
@@ -73,7 +74,7 @@ int queue_move(const char *queue_dir, const char *name, const char *from,
 	if (ret < 0)
 		*error_r = errno == ENOENT ? "no such queue file"
 					   : "cannot rename queue file";
-	else if ((ret = file_fsync_dir(to_dir)) < 0)
+	else if (sync == QUEUE_DURABLE && (ret = file_fsync_dir(to_dir)) < 0)
 		*error_r = "fsync of queue folder failed";
 	int saved = errno;
 	free(old_path);
@@ -84,7 +85,7 @@ int queue_move(const char *queue_dir, const char *name, const char *from,
 }
 
 int queue_remove(const char *queue_dir, const char *state, const char *name,
-		 const char **error_r)
+		 enum queue_sync sync, const char **error_r)
 {
 	if (!name_is_safe(name)) {
 		*error_r = "bad queue file name";
@@ -95,7 +96,7 @@ int queue_remove(const char *queue_dir, const char *state, const char *name,
 	int ret = unlink(path);
 	if (ret < 0)
 		*error_r = "cannot remove queue file";
-	else if ((ret = file_fsync_dir(dir)) < 0)
+	else if (sync == QUEUE_DURABLE && (ret = file_fsync_dir(dir)) < 0)
 		*error_r = "fsync of queue folder failed";
 	free(path);
 	free(dir);

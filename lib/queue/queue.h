@@ -3,7 +3,8 @@
  *   tmp/       files being written by smtpd; stale ones are removed by qmgr
  *   incoming/  complete and durable, not yet taken by qmgr
  *   active/    qmgr is delivering it
- *   deferred/  waiting for a retry (tempfails; remote mail until relay)
+ *   deferred/  waiting for a retry after a temporary failure
+ *   held/      put aside by postroomctl queue hold; qmgr never looks here
  * A queue file holds the envelope, a blank line, then the message exactly as
  * it will be stored (CRLF line ends, Received header first). Each recipient
  * record carries one status byte that qmgr overwrites in place (pwrite +
@@ -87,7 +88,7 @@ int queue_flush_request(const char *queue_dir);
 
 /* ---- Listing (postroomctl queue list) ---------------------------------- */
 
-/* state is "incoming", "active" or "deferred"; env and its strings live
+/* state is "incoming", "active", "deferred" or "held"; env and its strings live
  * until cb returns. */
 typedef void queue_list_cb(const char *state, const struct queue_envelope *env,
 			   void *ctx);
@@ -118,7 +119,7 @@ int queue_list(const char *queue_dir, queue_list_cb *cb, void *ctx,
 
 /* Returns true if id is a queue id (QUEUE_ID_LEN upper-case hex digits). */
 bool queue_id_is_valid(const char *id);
-/* Creates queue_dir and its tmp/ incoming/ active/ deferred/ corrupt/
+/* Creates queue_dir and its tmp/ incoming/ active/ deferred/ corrupt/ held/
  * folders when missing. Returns 0, or -1 with a static reason. */
 int queue_dirs_create(const char *queue_dir, const char **error_r);
 /* Returns "queue_dir/state/name" (heap; caller frees). */
@@ -147,14 +148,22 @@ int queue_envelope_set_schedule(int fd, const struct queue_envelope *env,
 /* fdatasyncs the file on fd. Returns 0, or -1 with a static reason. */
 int queue_envelope_sync(int fd, const char **error_r);
 
-/* Renames queue_dir/from/name to queue_dir/to/name and fsyncs to/. name
- * must not contain '/'. Returns 0, or -1 with a static reason (errno is
- * ENOENT if the file was not there). */
+/* How a move or removal must survive a power cut. qmgr's own steps
+ * (incoming -> active -> deferred, removal after delivery) need no sync: a
+ * file found in either folder after a crash is handled alike, and a removed
+ * file that comes back is redelivered idempotently (delivery keys). An
+ * operator's command (hold, delete) must stick: QUEUE_DURABLE. */
+enum queue_sync { QUEUE_NOSYNC, QUEUE_DURABLE };
+
+/* Renames queue_dir/from/name to queue_dir/to/name, and fsyncs to/ when
+ * sync is QUEUE_DURABLE. name must not contain '/'. Returns 0, or -1 with a
+ * static reason (errno is ENOENT if the file was not there). */
 int queue_move(const char *queue_dir, const char *name, const char *from,
-	       const char *to, const char **error_r);
-/* Unlinks queue_dir/state/name and fsyncs state/. Returns 0, or -1 with a
- * static reason. */
+	       const char *to, enum queue_sync sync, const char **error_r);
+/* Unlinks queue_dir/state/name, and fsyncs state/ when sync is
+ * QUEUE_DURABLE. Returns 0, or -1 with a static reason. */
 int queue_remove(const char *queue_dir, const char *state, const char *name,
+		 enum queue_sync sync,
 		 const char **error_r);
 /* Returns the delay before retry number attempts+1 after attempts failed
  * attempts (attempts >= 1): 1m, 5m, 15m, 30m, 1h, then hourly. */

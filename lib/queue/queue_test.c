@@ -52,11 +52,15 @@ static void test_queue_move_list(void)
 	char *id1 = queue_one(dir, "first");
 	char *id2 = queue_one(dir, "second");
 	char *id3 = queue_one(dir, "third");
-	test_assert(queue_move(dir, id1, "incoming", "deferred", &error) == 0);
-	test_assert(queue_move(dir, id2, "incoming", "active", &error) == 0);
-	test_assert(queue_move(dir, id2, "incoming", "active", &error) < 0);
+	test_assert(queue_move(dir, id1, "incoming", "deferred",
+			       QUEUE_DURABLE, &error) == 0);
+	test_assert(queue_move(dir, id2, "incoming", "active",
+			       QUEUE_NOSYNC, &error) == 0);
+	test_assert(queue_move(dir, id2, "incoming", "active",
+			       QUEUE_NOSYNC, &error) < 0);
 	test_assert_int(errno, ENOENT);
-	test_assert(queue_move(dir, "../x", "incoming", "active", &error) < 0);
+	test_assert(queue_move(dir, "../x", "incoming", "active",
+			       QUEUE_DURABLE, &error) < 0);
 
 	struct seen seen = { 0 };
 	test_assert_int(queue_list(dir, list_cb, &seen, &error), 3);
@@ -67,8 +71,10 @@ static void test_queue_move_list(void)
 	test_assert_str(seen.senders[2], "third");
 	test_assert_str(seen.states[2], "incoming");
 
-	test_assert(queue_remove(dir, "active", id2, &error) == 0);
-	test_assert(queue_remove(dir, "active", id2, &error) < 0);
+	test_assert(queue_remove(dir, "active", id2, QUEUE_DURABLE,
+				 &error) == 0);
+	test_assert(queue_remove(dir, "active", id2, QUEUE_NOSYNC,
+				 &error) < 0);
 	/* a corrupt file is not listed */
 	char *path = queue_path(dir, "incoming", id3);
 	test_assert(truncate(path, 10) == 0);

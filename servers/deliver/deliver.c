@@ -2,7 +2,10 @@
  * (account still there, quota), writes the blob once per message as
  * "Return-Path: <sender>" (RFC 5321 §4.4) followed by the queued bytes,
  * streamed in chunks, then adds it to each INBOX with an idempotent delivery
- * key. Opened accounts are kept in a small LRU cache. */
+ * key. Opened accounts are kept in a small LRU cache. The MIME cache and
+ * the search index of each new message are built after the replies, while
+ * no request waits (deliver_idle_work): they can be rebuilt, so a lost job
+ * only means IMAP computes them on first use. */
 #include "deliver/deliver.h"
 #include "core/buf.h"
 #include "core/ipc.h"
@@ -11,6 +14,7 @@
 #include "core/xmalloc.h"
 #include "queue/queue.h"
 #include "store/store.h"
+#include "store/store_mime.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -19,6 +23,15 @@
 #include <unistd.h>
 
 #define DELIVER_CHUNK 65536
+#define DELIVER_IDLE_JOBS_MAX 100000 /* beyond this, IMAP catches up */
+
+/* Idle work for one new blob: its MIME cache, and the search index of
+ * each account it was delivered to. */
+struct idle_job {
+	char blob_id[STORE_BLOB_ID_LEN + 1];
+	char **addresses;
+	size_t address_count;
+};
 
 struct cache_entry {
 	char *address;
@@ -33,6 +46,8 @@ struct deliver {
 	struct cache_entry *cache;
 	size_t cache_size;
 	uint64_t clock;
+	struct idle_job *jobs; /* a ring buffer */
+	size_t job_head, job_count, job_cap;
 };
 
 /* One request in progress. */
@@ -46,6 +61,7 @@ struct delivery {
 	uint64_t size;      /* header + message */
 	char blob_id[STORE_BLOB_ID_LEN + 1];
 	bool has_blob, blob_failed;
+	struct idle_job *job; /* idle work for the new blob, or NULL */
 };
 
 struct deliver *deliver_new(struct store *store, const char *queue_dir,
@@ -67,11 +83,22 @@ static void cache_entry_clear(struct cache_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+static void idle_job_clear(struct idle_job *job)
+{
+	for (size_t i = 0; i < job->address_count; i++)
+		free(job->addresses[i]);
+	free(job->addresses);
+	memset(job, 0, sizeof(*job));
+}
+
 void deliver_free(struct deliver **dp)
 {
 	struct deliver *d = *dp;
 	if (d == NULL)
 		return;
+	for (size_t i = 0; i < d->job_count; i++)
+		idle_job_clear(&d->jobs[(d->job_head + i) % d->job_cap]);
+	free(d->jobs);
 	for (size_t i = 0; i < d->cache_size; i++)
 		cache_entry_clear(&d->cache[i]);
 	free(d->cache);
@@ -179,6 +206,78 @@ fail:
 	return -1;
 }
 
+/* Queues idle work for the blob just written; NULL when the queue is full
+ * (the work is then left to IMAP's first use). */
+static struct idle_job *idle_job_new(struct deliver *d, const char *blob_id)
+{
+	if (d->job_count >= DELIVER_IDLE_JOBS_MAX)
+		return NULL;
+	if (d->job_count == d->job_cap) {
+		size_t cap = d->job_cap == 0 ? 64 : d->job_cap * 2;
+		struct idle_job *jobs = xcalloc(cap, sizeof(*jobs));
+		for (size_t i = 0; i < d->job_count; i++)
+			jobs[i] = d->jobs[(d->job_head + i) % d->job_cap];
+		free(d->jobs);
+		d->jobs = jobs;
+		d->job_cap = cap;
+		d->job_head = 0;
+	}
+	struct idle_job *job =
+		&d->jobs[(d->job_head + d->job_count++) % d->job_cap];
+	memcpy(job->blob_id, blob_id, sizeof(job->blob_id));
+	return job;
+}
+
+static void idle_job_add_address(struct idle_job *job, const char *address)
+{
+	job->addresses = xrealloc(job->addresses, (job->address_count + 1) *
+							  sizeof(*job->addresses));
+	job->addresses[job->address_count++] = xstrdup(address);
+}
+
+bool deliver_has_idle_work(const struct deliver *d)
+{
+	return d->job_count > 0;
+}
+
+void deliver_idle_work(struct deliver *d)
+{
+	if (d->job_count == 0)
+		return;
+	struct idle_job *job = &d->jobs[d->job_head];
+	struct buf blob;
+	const char *error;
+	buf_init(&blob);
+	if (store_mime_blob_read(d->store, job->blob_id, &blob, &error) < 0 ||
+	    store_mime_cache_put(d->store, job->blob_id,
+				 (const unsigned char *)blob.data, blob.len,
+				 &error) < 0) {
+		log_warn(NULL, "mime-cache-failed blob=%s error=%s",
+			 job->blob_id, error);
+		buf_truncate(&blob, 0);
+	}
+	struct pool *pool = pool_new();
+	for (size_t i = 0; i < job->address_count && blob.len > 0; i++) {
+		struct store_account_info info;
+		if (store_account_lookup(d->store, job->addresses[i], pool,
+					 &info) <= 0)
+			continue; /* deleted since */
+		struct cache_entry *e = cache_get(d, &info, &error);
+		if (e == NULL ||
+		    store_mime_index_add(e->account, job->blob_id,
+					 (const unsigned char *)blob.data,
+					 blob.len, &error) < 0)
+			log_warn(NULL, "mime-index-failed blob=%s to=<%s> "
+				 "error=%s", job->blob_id,
+				 log_sanitize(job->addresses[i], 200), error);
+	}
+	pool_free(&pool);
+	buf_deinit(&blob);
+	idle_job_clear(job);
+	d->job_head = (d->job_head + 1) % d->job_cap;
+	d->job_count--;
+}
+
 /* Delivers to recipient index; replies with its result. */
 static void deliver_rcpt(struct delivery *dv, size_t index)
 {
@@ -213,6 +312,8 @@ static void deliver_rcpt(struct delivery *dv, size_t index)
 			dv->blob_failed = true;
 		}
 		dv->has_blob = !dv->blob_failed;
+		if (dv->has_blob)
+			dv->job = idle_job_new(dv->d, dv->blob_id);
 	}
 	if (dv->blob_failed) {
 		reply_result(dv, index, "tempfail", "4.3.0 local storage error");
@@ -233,6 +334,8 @@ static void deliver_rcpt(struct delivery *dv, size_t index)
 		reply_result(dv, index, "tempfail", "4.3.0 local storage error");
 		return;
 	}
+	if (dv->job != NULL && ret > 0)
+		idle_job_add_address(dv->job, info.address);
 	log_info(NULL, "delivered id=%s to=<%s> mailbox=INBOX uid=%u size=%llu%s",
 		 dv->env.id, log_sanitize(r->address, 200), uid,
 		 (unsigned long long)dv->size, ret == 0 ? " duplicate=yes" : "");

@@ -8,6 +8,7 @@
 #ifndef DELIVER_DELIVER_H
 #define DELIVER_DELIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct buf;
@@ -26,5 +27,10 @@ void deliver_free(struct deliver **d);
  * become tempfail results or "done status=error". */
 void deliver_request(struct deliver *d, const char *line, size_t len,
 		     struct buf *out);
+/* Returns true while work for idle time is queued: the MIME cache and the
+ * search index of delivered messages, kept out of the path to the reply. */
+bool deliver_has_idle_work(const struct deliver *d);
+/* Does one piece of idle work (one message). Failures are logged only. */
+void deliver_idle_work(struct deliver *d);
 
 #endif

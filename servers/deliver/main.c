@@ -41,7 +41,25 @@ struct server {
 	struct event_base *base;
 	struct deliver *deliver;
 	struct client *clients;
+	struct event *idle; /* one piece of idle work per loop turn */
 };
+
+static void idle_schedule(struct server *srv)
+{
+	static const struct timeval now = { 0, 0 };
+	if (deliver_has_idle_work(srv->deliver) &&
+	    !event_pending(srv->idle, EV_TIMEOUT, NULL))
+		event_add(srv->idle, &now);
+}
+
+/* Requests are served first: they have the higher priority (0), so idle
+ * work runs only in loop turns where no request is ready. */
+static void idle_cb(evutil_socket_t fd, short what, void *ctx)
+{
+	struct server *srv = ctx;
+	deliver_idle_work(srv->deliver);
+	idle_schedule(srv);
+}
 
 static void client_free(struct client **cp)
 {
@@ -92,6 +110,7 @@ static void client_read_cb(struct bufferevent *bev, void *ctx)
 			break;
 	}
 	buf_deinit(&out);
+	idle_schedule(srv);
 	if (evbuffer_get_length(in) > IPC_RECORD_MAX_LEN) {
 		log_warn(NULL, "disconnect reason=request too long");
 		client_free(&c);
@@ -230,12 +249,16 @@ int main(int argc, char **argv)
 		log_fatal(NULL, "store-open-failed error=%s", error);
 
 	struct server srv = { .base = event_base_new() };
-	if (srv.base == NULL)
+	if (srv.base == NULL || event_base_priority_init(srv.base, 2) < 0)
 		log_fatal(NULL, "event-base-failed");
+	srv.idle = evtimer_new(srv.base, idle_cb, &srv);
+	if (srv.idle == NULL || event_priority_set(srv.idle, 1) < 0)
+		log_fatal(NULL, "event-setup-failed");
 	srv.deliver = deliver_new(store, queue_dir, DELIVER_CACHE_SIZE);
 	int ret = server_run(&srv, sock_path);
 
 	deliver_free(&srv.deliver);
+	event_free(srv.idle);
 	event_base_free(srv.base);
 	store_close(&store);
 	free(queue_dir);
