@@ -17,6 +17,7 @@
 struct conn;
 struct event_loop;
 struct tls_server;
+struct tls_client;
 
 enum conn_status {
 	CONN_STATUS_EOF,     /* the peer closed (its output was flushed) */
@@ -44,6 +45,13 @@ struct conn_callbacks {
 	conn_cb *timeout;
 	/* The conn is finished; the owner must conn_free() it now. */
 	conn_closed_cb *closed;
+	/* Client side only (conn_connect, conn_starttls_client); may be
+	 * NULL: the TCP connection is up, or a client TLS handshake is done.
+	 * Servers leave it NULL. */
+	conn_cb *connected;
+	/* May be NULL: the output has been written out completely (a client
+	 * streaming a message refills it here). */
+	conn_cb *drained;
 };
 
 struct conn_settings {
@@ -79,8 +87,10 @@ void conn_consume(struct conn *conn, size_t n);
 
 void conn_write(struct conn *conn, const void *data, size_t size);
 void conn_write_str(struct conn *conn, const char *str);
-/* Returns true while output is above output_max: stop producing; the input
- * callback runs again once it has drained. */
+/* Returns true while output is above output_max: stop producing. Reading
+ * stops meanwhile; once output falls below the limit the input callback
+ * runs again only if input is waiting, so a producer that is not driven by
+ * input (RETR, FETCH of a large body) resumes from the drained callback. */
 bool conn_output_is_full(struct conn *conn);
 
 /* Sets the idle timeout in seconds (0: none); restarts the clock. */
@@ -102,6 +112,27 @@ bool conn_is_tls(const struct conn *conn);
 /* "TLSv1.3" and the cipher name once the handshake is done, else "". */
 const char *conn_tls_version(const struct conn *conn);
 const char *conn_tls_cipher(const struct conn *conn);
+
+/* ---- Client side (relay) ------------------------------------------- */
+
+/* Starts a non-blocking TCP connect to sa; callbacks->connected runs when
+ * it is up, closed (CONN_STATUS_ERROR, or the timeout callback / TIMEOUT
+ * once conn_set_timeout's time passes) when it fails. Never NULL: an
+ * immediate failure is reported through closed from the loop. */
+struct conn *conn_connect(struct event_loop *loop, const struct sockaddr *sa,
+                          socklen_t sa_len,
+                          const struct conn_settings *settings,
+                          const struct conn_callbacks *callbacks, void *ctx);
+/* Client STARTTLS (RFC 3207 §4): once the output written so far (the
+ * STARTTLS command) is flushed, drops any buffered input (nothing may
+ * follow the 220 reply) and runs the client handshake with servername as
+ * SNI; callbacks->connected runs when it is done, closed if it fails.
+ * Returns 0, or -1 with *error_r if already TLS. */
+int conn_starttls_client(struct conn *conn, struct tls_client *tls,
+                         const char *servername, const char **error_r);
+/* Returns true once a client TLS handshake is done and the certificate
+ * verified and matched servername (tls_bufferevent_is_verified). */
+bool conn_tls_is_verified(const struct conn *conn);
 
 /* The peer's numeric address ("unknown" if not IP). */
 const char *conn_peer_addr(const struct conn *conn);

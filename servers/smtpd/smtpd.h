@@ -20,6 +20,7 @@ struct auth_throttle;
 struct event_loop;
 struct event_timer;
 struct pool;
+struct service;
 struct store;
 struct tls_server;
 
@@ -32,6 +33,7 @@ enum smtpd_service {
 struct smtpd {
 	struct postroom_settings set;
 	struct event_loop *loop;
+	struct service *service; /* listeners, limits, SIGTERM */
 	struct store *store;
 	struct tls_server *tls; /* NULL if the certificate did not load */
 	struct auth_throttle *throttle;
@@ -39,7 +41,6 @@ struct smtpd {
 	char *queue_dir;
 	struct smtp_server_settings smtp_set;
 	struct smtpd_client *clients; /* doubly linked */
-	unsigned client_count;        /* accepted, not refused at connect */
 	unsigned next_id;
 	bool is_shutting_down;
 };
@@ -53,7 +54,7 @@ struct smtpd_client {
 	struct log log;
 	char addr[NET_ADDR_STR_MAX];
 	bool is_loopback;
-	bool is_counted;         /* in client_count and the per-IP limit */
+	bool is_counted;         /* in the service's connection counts */
 	struct pool *pool;       /* the connection's */
 	struct pool *trans_pool; /* the transaction's */
 	const char *auth_user;   /* account address once authenticated */

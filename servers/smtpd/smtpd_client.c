@@ -5,6 +5,7 @@
 #include "core/conn.h"
 #include "core/event_loop.h"
 #include "core/pool.h"
+#include "core/service.h"
 #include "core/xmalloc.h"
 
 #include <stdlib.h>
@@ -13,16 +14,6 @@
 
 static const char *const service_names[] = {"smtp", "submission",
                                             "submissions"};
-
-static unsigned smtpd_clients_from(const struct smtpd *smtpd, const char *addr)
-{
-	unsigned n = 0;
-	for (const struct smtpd_client *c = smtpd->clients; c != NULL;
-	     c = c->next)
-		if (c->is_counted && strcmp(c->addr, addr) == 0)
-			n++;
-	return n;
-}
 
 void smtpd_client_accept(struct smtpd *smtpd, enum smtpd_service service,
                          int fd, const struct sockaddr *addr)
@@ -61,20 +52,17 @@ void smtpd_client_accept(struct smtpd *smtpd, enum smtpd_service service,
 		                       "Service shutting down");
 		return;
 	}
-	if (smtpd->client_count >= smtpd->set.smtpd.max_connections) {
-		smtp_server_conn_close(c->srv, 421, "4.7.0",
-		                       "Too many connections, try again later");
-		return;
-	}
-	if (smtpd_clients_from(smtpd, c->addr) >=
-	    smtpd->set.smtpd.max_connections_per_ip) {
-		smtp_server_conn_close(c->srv, 421, "4.7.0",
-		                       "Too many connections from your "
-		                       "address, try again later");
+	const char *error;
+	if (service_conn_add(smtpd->service, c->addr, &error) < 0) {
+		smtp_server_conn_close(
+		    c->srv, 421, "4.7.0",
+		    strcmp(error, "too many connections") == 0
+		        ? "Too many connections, try again later"
+		        : "Too many connections from your address, try again "
+		          "later");
 		return;
 	}
 	c->is_counted = true;
-	smtpd->client_count++;
 	smtp_server_conn_start(c->srv);
 }
 
@@ -94,7 +82,7 @@ void smtpd_client_free(struct smtpd_client **clientp, const char *reason)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	if (c->is_counted)
-		smtpd->client_count--;
+		service_conn_remove(smtpd->service, c->addr);
 	pool_free(&c->pool);
 	pool_free(&c->trans_pool);
 	log_deinit(&c->log);
