@@ -1,5 +1,10 @@
-/* postroomctl queue list: the messages in data_dir/queue (incoming,
- * active, deferred), oldest first, with each recipient's status. */
+/* postroomctl queue list|show|flush|hold|release|delete: the messages in
+ * data_dir/queue, oldest first, with each recipient's status; one
+ * message's envelope and header; a retry of everything deferred now; a
+ * message put aside in held/ (qmgr never looks there) and taken back; and
+ * a message removed for good. A message qmgr is working on (active/) can
+ * be neither held nor deleted: try again a moment later. */
+#include "core/pool.h"
 #include "core/xmalloc.h"
 #include "postroomctl.h"
 #include "queue/queue.h"
@@ -9,6 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+static const char *rcpt_status_name(char status)
+{
+	return status == QUEUE_RCPT_DELIVERED ? "done"
+	       : status == QUEUE_RCPT_FAILED  ? "failed"
+	                                      : "pending";
+}
 
 static void queue_print_cb(const char *state, const struct queue_envelope *env,
                            void *ctx)
@@ -16,6 +29,7 @@ static void queue_print_cb(const char *state, const struct queue_envelope *env,
 	char date[32] = "";
 	struct tm tm;
 	time_t when = env->arrival;
+	(void)ctx;
 	if (gmtime_r(&when, &tm) != NULL)
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
 	printf("%-20s %-9s %s %9s <%s>", env->id, state, date,
@@ -25,40 +39,13 @@ static void queue_print_cb(const char *state, const struct queue_envelope *env,
 	putchar('\n');
 	for (size_t i = 0; i < env->rcpt_count; i++) {
 		const struct queue_recipient *r = &env->rcpts[i];
-		const char *status = r->status == QUEUE_RCPT_DELIVERED ? "done"
-		                     : r->status == QUEUE_RCPT_FAILED
-		                         ? "failed"
-		                         : "pending";
-		printf("    %s <%s>%s\n", status, r->address,
-		       r->is_local ? "" : " (remote)");
+		printf("    %s <%s>%s\n", rcpt_status_name(r->status),
+		       r->address, r->is_local ? "" : " (remote)");
 	}
 }
 
-/* queue flush: qmgr retries every deferred message now. */
-static int queue_flush(struct ctl *ctl)
+static int queue_list_cmd(struct ctl *ctl)
 {
-	ctl->cmd = "queue flush";
-	if (ctl_drop_privileges(ctl) < 0)
-		return CTL_EXIT_FAIL;
-	char *dir = settings_data_path(&ctl->settings, "queue");
-	int ret = queue_flush_request(dir);
-	free(dir);
-	if (ret < 0)
-		return ctl_error(ctl, "cannot reach qmgr (is postroomd "
-				 "running?): %s", strerror(errno));
-	printf("flush requested\n");
-	return CTL_EXIT_OK;
-}
-
-int cmd_queue(struct ctl *ctl, int argc, char **argv)
-{
-	if (argc == 1 && strcmp(argv[0], "flush") == 0)
-		return queue_flush(ctl);
-	if (argc != 1 || strcmp(argv[0], "list") != 0)
-		return ctl_usage(ctl, "queue list|flush");
-	ctl->cmd = "queue list";
-	if (ctl_drop_privileges(ctl) < 0)
-		return CTL_EXIT_FAIL;
 	char *dir = settings_data_path(&ctl->settings, "queue");
 	const char *error;
 	int count = queue_list(dir, queue_print_cb, NULL, &error);
@@ -67,4 +54,172 @@ int cmd_queue(struct ctl *ctl, int argc, char **argv)
 		return ctl_error(ctl, "%s", error);
 	printf("%d message%s queued\n", count, count == 1 ? "" : "s");
 	return CTL_EXIT_OK;
+}
+
+/* queue flush: qmgr retries every deferred message now. */
+static int queue_flush(struct ctl *ctl)
+{
+	char *dir = settings_data_path(&ctl->settings, "queue");
+	int ret = queue_flush_request(dir);
+	free(dir);
+	if (ret < 0)
+		return ctl_error(ctl,
+		                 "cannot reach qmgr (is postroomd "
+		                 "running?): %s",
+		                 strerror(errno));
+	printf("flush requested\n");
+	return CTL_EXIT_OK;
+}
+
+/* Returns the state folder of id among states, or NULL. */
+static const char *queue_find(const char *dir, const char *id,
+                              const char *const *states)
+{
+	for (size_t i = 0; states[i] != NULL; i++) {
+		char *path = queue_path(dir, states[i], id);
+		int ret = access(path, F_OK);
+		free(path);
+		if (ret == 0)
+			return states[i];
+	}
+	return NULL;
+}
+
+static void header_print(const char *path, const struct queue_envelope *env)
+{
+	FILE *f = fopen(path, "rb");
+	char line[1000];
+	if (f == NULL || fseeko(f, env->data_offset, SEEK_SET) < 0) {
+		if (f != NULL)
+			fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL &&
+	       strcmp(line, "\r\n") != 0 && strcmp(line, "\n") != 0)
+		fputs(line, stdout);
+	fclose(f);
+}
+
+static int queue_show(struct ctl *ctl, const char *dir, const char *id)
+{
+	static const char *const states[] = {"incoming", "active", "deferred",
+	                                     "held", NULL};
+	const char *state = queue_find(dir, id, states), *error;
+	if (state == NULL)
+		return ctl_error(ctl, "no message %s in the queue", id);
+	struct pool *pool = pool_new();
+	struct queue_envelope env;
+	char *path = queue_path(dir, state, id);
+	int ret = queue_envelope_read(path, pool, &env, NULL, &error);
+	if (ret == 0) {
+		printf("id: %s\nstate: %s\nsender: <%s>\narrival: %lld\n"
+		       "attempts: %u\nnext_attempt: %lld\nsize: %llu\n",
+		       env.id, state, env.sender, (long long)env.arrival,
+		       env.attempts, (long long)env.next_attempt,
+		       (unsigned long long)env.data_size);
+		for (size_t i = 0; i < env.rcpt_count; i++)
+			printf("recipient: %s <%s>%s\n",
+			       rcpt_status_name(env.rcpts[i].status),
+			       env.rcpts[i].address,
+			       env.rcpts[i].is_local ? "" : " (remote)");
+		putchar('\n');
+		header_print(path, &env);
+	}
+	free(path);
+	pool_free(&pool);
+	return ret == 0 ? CTL_EXIT_OK : ctl_error(ctl, "%s", error);
+}
+
+static int queue_hold(struct ctl *ctl, const char *dir, const char *id)
+{
+	static const char *const states[] = {"deferred", "incoming", NULL};
+	const char *state = queue_find(dir, id, states), *error;
+	if (state == NULL)
+		return ctl_error(ctl,
+		                 "no message %s waiting (it may be "
+		                 "being delivered: try again)",
+		                 id);
+	if (queue_move(dir, id, state, "held", QUEUE_DURABLE, &error) < 0)
+		return ctl_error(ctl, "%s", error);
+	printf("held %s\n", id);
+	return CTL_EXIT_OK;
+}
+
+static int queue_release(struct ctl *ctl, const char *dir, const char *id)
+{
+	struct pool *pool = pool_new();
+	struct queue_envelope env;
+	const char *error;
+	int fd = -1;
+	char *path = queue_path(dir, "held", id);
+	int ret = queue_envelope_read(path, pool, &env, &fd, &error);
+	free(path);
+	if (ret == 0) {
+		/* due at once */
+		env.next_attempt = 0;
+		ret = queue_envelope_set_schedule(fd, &env, &error);
+		if (ret == 0)
+			ret = queue_envelope_sync(fd, &error);
+		close(fd);
+	}
+	if (ret == 0)
+		ret = queue_move(dir, id, "held", "deferred", QUEUE_DURABLE,
+		                 &error);
+	pool_free(&pool);
+	if (ret < 0)
+		return ctl_error(ctl, "no held message %s: %s", id, error);
+	(void)queue_flush_request(dir);
+	printf("released %s\n", id);
+	return CTL_EXIT_OK;
+}
+
+static int queue_delete(struct ctl *ctl, const char *dir, const char *id)
+{
+	static const char *const states[] = {"deferred", "incoming", "held",
+	                                     NULL};
+	const char *state = queue_find(dir, id, states), *error;
+	if (state == NULL)
+		return ctl_error(ctl,
+		                 "no message %s waiting (it may be "
+		                 "being delivered: try again)",
+		                 id);
+	if (queue_remove(dir, state, id, QUEUE_DURABLE, &error) < 0)
+		return ctl_error(ctl, "%s", error);
+	printf("deleted %s\n", id);
+	return CTL_EXIT_OK;
+}
+
+static int queue_one(struct ctl *ctl, const char *verb, const char *id)
+{
+	if (!queue_id_is_valid(id))
+		return ctl_error(ctl, "not a queue id: %s", id);
+	char *dir = settings_data_path(&ctl->settings, "queue");
+	int ret = strcmp(verb, "show") == 0      ? queue_show(ctl, dir, id)
+	          : strcmp(verb, "hold") == 0    ? queue_hold(ctl, dir, id)
+	          : strcmp(verb, "release") == 0 ? queue_release(ctl, dir, id)
+	                                         : queue_delete(ctl, dir, id);
+	free(dir);
+	return ret;
+}
+
+int cmd_queue(struct ctl *ctl, int argc, char **argv)
+{
+	static const char *const one[] = {"show", "hold", "release", "delete",
+	                                  NULL};
+	const char *usage = "queue list|flush|show ID|hold ID|release ID|"
+	                    "delete ID";
+	if (argc < 1)
+		return ctl_usage(ctl, usage);
+	ctl->cmd = "queue";
+	if (ctl_drop_privileges(ctl) < 0)
+		return CTL_EXIT_FAIL;
+	if (argc == 1 && strcmp(argv[0], "list") == 0)
+		return queue_list_cmd(ctl);
+	if (argc == 1 && strcmp(argv[0], "flush") == 0)
+		return queue_flush(ctl);
+	for (size_t i = 0; argc == 2 && one[i] != NULL; i++) {
+		if (strcmp(argv[0], one[i]) == 0)
+			return queue_one(ctl, one[i], argv[1]);
+	}
+	return ctl_usage(ctl, usage);
 }

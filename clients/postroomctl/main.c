@@ -21,6 +21,7 @@ static const char usage_text[] =
     "  alias add SOURCE TARGET...  (SOURCE @domain is a catch-all)\n"
     "  alias del SOURCE [TARGET]   alias list\n"
     "  queue list | flush\n"
+    "  queue show|hold|release|delete QUEUE-ID\n"
     "  config\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 

@@ -36,6 +36,8 @@ struct conn {
 	enum conn_error error;
 	enum conn_status close_status;
 	struct tls_server *starttls;
+	struct tls_client *starttls_client; /* client STARTTLS pending */
+	char *servername;
 
 	bool is_tls;
 	bool is_discarding; /* dropping the rest of a too-long line */
@@ -82,14 +84,26 @@ static bool conn_output_empty(struct conn *conn)
 	return evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0;
 }
 
+/* A server or client STARTTLS is waiting for the output to drain. */
+static bool conn_is_swapping(const struct conn *conn)
+{
+	return conn->starttls != NULL || conn->starttls_client != NULL;
+}
+
 static void conn_starttls_swap(struct conn *conn)
 {
 	struct tls_server *tls = conn->starttls;
+	struct tls_client *client = conn->starttls_client;
 	conn->starttls = NULL;
+	conn->starttls_client = NULL;
 	/* The plain bufferevent does not own fd; anything it read since the
 	 * STARTTLS command is dropped with it (CVE-2011-0411). */
 	bufferevent_free(conn->bev);
-	conn->bev = tls_bufferevent_new(conn->base, conn->fd, tls);
+	if (client != NULL)
+		conn->bev = tls_client_bufferevent_new(
+		    conn->base, conn->fd, client, conn->servername);
+	else
+		conn->bev = tls_bufferevent_new(conn->base, conn->fd, tls);
 	if (conn->bev == NULL) {
 		conn->bev = NULL;
 		snprintf(conn->error_str, sizeof(conn->error_str),
@@ -108,14 +122,14 @@ static void conn_deferred_cb(evutil_socket_t fd, short what, void *arg)
 	struct conn *conn = arg;
 	(void)fd;
 	(void)what;
-	if (conn->starttls != NULL && conn_output_empty(conn))
+	if (conn_is_swapping(conn) && conn_output_empty(conn))
 		conn_starttls_swap(conn);
 	if (conn->bev == NULL) {
 		conn_finish(conn);
 		return;
 	}
 	if (!conn->is_closing && !conn->is_paused && !conn->is_output_blocked &&
-	    conn->starttls == NULL && (conn_has_input(conn) || conn->has_eof))
+	    !conn_is_swapping(conn) && (conn_has_input(conn) || conn->has_eof))
 		conn->cb.input(conn, conn->ctx);
 	if (conn->has_eof && !conn->is_paused && !conn->is_closing) {
 		conn->is_closing = true;
@@ -131,7 +145,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 	struct conn *conn = arg;
 	(void)bev;
 	if (conn->is_closing || conn->is_paused || conn->is_output_blocked ||
-	    conn->starttls != NULL)
+	    conn_is_swapping(conn))
 		return;
 	conn->cb.input(conn, conn->ctx);
 }
@@ -145,15 +159,21 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 		conn->is_output_blocked = false;
 		conn_defer(conn);
 	}
-	if (conn->is_closing || conn->starttls != NULL)
+	if (conn->is_closing || conn_is_swapping(conn))
 		conn_defer(conn);
+	else if (conn->cb.drained != NULL)
+		conn->cb.drained(conn, conn->ctx);
 }
 
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *conn = arg;
-	if ((what & BEV_EVENT_CONNECTED) != 0)
-		return; /* TLS handshake done */
+	if ((what & BEV_EVENT_CONNECTED) != 0) {
+		/* TLS handshake done, or a client's TCP connect */
+		if (conn->cb.connected != NULL && !conn->is_closing)
+			conn->cb.connected(conn, conn->ctx);
+		return;
+	}
 	if ((what & BEV_EVENT_TIMEOUT) != 0) {
 		if ((what & BEV_EVENT_READING) != 0 &&
 		    conn->cb.timeout != NULL && !conn->is_closing) {
@@ -244,6 +264,7 @@ void conn_free(struct conn **connp)
 		close(conn->fd);
 	event_free(conn->deferred);
 	buf_deinit(&conn->line);
+	free(conn->servername);
 	free(conn);
 }
 
@@ -262,7 +283,7 @@ static int conn_discard_line(struct conn *conn, struct evbuffer *input)
 int conn_read_line(struct conn *conn, size_t max, const char **line_r,
                    size_t *len_r, bool *has_bare_lf_r)
 {
-	if (conn->bev == NULL || conn->starttls != NULL)
+	if (conn->bev == NULL || conn_is_swapping(conn))
 		return 0;
 	struct evbuffer *input = bufferevent_get_input(conn->bev);
 	conn->error = CONN_ERROR_NONE;
@@ -313,7 +334,7 @@ enum conn_error conn_last_error(const struct conn *conn)
 
 int conn_peek(struct conn *conn, const unsigned char **data_r, size_t *size_r)
 {
-	if (conn->bev == NULL || conn->starttls != NULL)
+	if (conn->bev == NULL || conn_is_swapping(conn))
 		return 0;
 	struct evbuffer *input = bufferevent_get_input(conn->bev);
 	size_t avail = evbuffer_get_length(input);
@@ -440,4 +461,61 @@ bool conn_peer_is_loopback(const struct conn *conn)
 const char *conn_error_str(const struct conn *conn)
 {
 	return conn->error_str[0] != '\0' ? conn->error_str : "closed";
+}
+
+/* ---- Client side -------------------------------------------------------- */
+
+struct conn *conn_connect(struct event_loop *loop, const struct sockaddr *sa,
+                          socklen_t sa_len,
+                          const struct conn_settings *settings,
+                          const struct conn_callbacks *callbacks, void *ctx)
+{
+	int fd = socket(sa->sa_family,
+	                SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int saved = errno;
+	if (fd < 0) {
+		/* conn_new reports a bad fd through closed */
+		fd = -1;
+	}
+	struct conn *conn = conn_new(loop, fd, NULL, settings, callbacks, ctx);
+	net_addr_str(sa, conn->peer);
+	conn->is_peer_loopback = net_addr_is_loopback(sa);
+	if (conn->bev == NULL)
+		return conn;
+	if (fd < 0 ||
+	    bufferevent_socket_connect(conn->bev, sa, (int)sa_len) < 0) {
+		if (fd >= 0)
+			saved = errno;
+		snprintf(conn->error_str, sizeof(conn->error_str), "%s",
+		         strerror(saved != 0 ? saved : ECONNREFUSED));
+		conn->close_status = CONN_STATUS_ERROR;
+		conn->is_closing = true;
+		bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
+		conn_defer(conn);
+	}
+	return conn;
+}
+
+int conn_starttls_client(struct conn *conn, struct tls_client *tls,
+                         const char *servername, const char **error_r)
+{
+	if (conn->is_tls || conn_is_swapping(conn)) {
+		*error_r = "TLS already active";
+		return -1;
+	}
+	struct evbuffer *input = bufferevent_get_input(conn->bev);
+	evbuffer_drain(input, evbuffer_get_length(input));
+	conn->is_discarding = false;
+	free(conn->servername);
+	conn->servername = xstrdup(servername != NULL ? servername : "");
+	conn->starttls_client = tls;
+	bufferevent_disable(conn->bev, EV_READ);
+	conn_defer(conn);
+	return 0;
+}
+
+bool conn_tls_is_verified(const struct conn *conn)
+{
+	return conn->is_tls && conn->bev != NULL &&
+	       tls_bufferevent_is_verified(conn->bev);
 }

@@ -6,9 +6,11 @@
 #ifndef CORE_TLS_H
 #define CORE_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct tls_server;
+struct tls_client;
 struct bufferevent;
 struct event_base;
 
@@ -40,5 +42,24 @@ const char *tls_bufferevent_version(struct bufferevent *bev);
 const char *tls_bufferevent_cipher(struct bufferevent *bev);
 /* Describes the last OpenSSL error of bev into str (NUL-terminated). */
 void tls_bufferevent_error(struct bufferevent *bev, char *str, size_t size);
+
+/* ---- Client side (tls_client.c) ------------------------------------- */
+
+/* A client context: TLS 1.2 and later, the system trust store, and no
+ * verification failure that stops a handshake (the outcome is kept for
+ * tls_bufferevent_is_verified). Returns 0 with *client_r, or -1 with a
+ * static reason in *error_r. */
+int tls_client_new(struct tls_client **client_r, const char **error_r);
+/* Frees; sets *client to NULL; accepts NULL. */
+void tls_client_free(struct tls_client **client);
+/* For lib/core/conn.c: a bufferevent that runs the client side of a TLS
+ * handshake on the connected fd, sending servername as SNI and checking
+ * the certificate against it. Owns fd. Returns NULL on failure. */
+struct bufferevent *tls_client_bufferevent_new(struct event_base *base, int fd,
+                                               struct tls_client *client,
+                                               const char *servername);
+/* Returns true once the handshake is done if the peer's certificate chain
+ * verified against the trust store and matched servername. */
+bool tls_bufferevent_is_verified(struct bufferevent *bev);
 
 #endif

@@ -5,6 +5,7 @@
 #include "config/settings.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "store/store.h"
 
 #include <event2/event.h>
 #include <signal.h>
@@ -30,21 +31,38 @@ int main(int argc, char **argv)
 		log_fatal(NULL, "config-failed error=%s", error);
 	if (log_level_parse(s.log_level, &level) < 0)
 		level = LOG_LEVEL_INFO;
-	log_open("qmgr", strcmp(s.log, "syslog") == 0 ? LOG_TARGET_SYSLOG
-						     : LOG_TARGET_STDERR,
-		 level);
+	log_open("qmgr",
+	         strcmp(s.log, "syslog") == 0 ? LOG_TARGET_SYSLOG
+	                                      : LOG_TARGET_STDERR,
+	         level);
 	signal(SIGPIPE, SIG_IGN);
 
 	struct event_base *base = event_base_new();
 	if (base == NULL)
 		log_fatal(NULL, "event-base-failed");
 	if (qmgr_init(&q, base, s.data_dir, s.queue.run_interval,
-		      s.queue.max_lifetime, &error) < 0)
+	              s.queue.max_lifetime, &error) < 0)
 		log_fatal(NULL, "start-failed data_dir=%s error=%s", s.data_dir,
-			  error);
+		          error);
+	struct store_settings store_set = {
+	    .data_dir = s.data_dir, .default_quota = s.deliver.default_quota};
+	if (store_open(&store_set, &q.store, &error) < 0)
+		log_warn(NULL,
+		         "store-open-failed error=%s (DSNs go out as "
+		         "remote mail)",
+		         error);
+	free(q.hostname);
+	q.hostname = settings_hostname(&s);
+	q.min_backoff = s.queue.min_backoff;
+	q.max_backoff = s.queue.max_backoff;
+	q.delay_warning = s.queue.delay_warning;
+	q.blob_grace = s.queue.blob_grace;
+	if (qmgr_maintenance_start(&q, s.queue.maintenance_interval) < 0)
+		log_fatal(NULL, "maintenance-timer-failed");
 	log_info(NULL, "started data_dir=%s run_interval=%u", s.data_dir,
-		 q.run_interval);
+	         q.run_interval);
 	int ret = event_base_dispatch(base) < 0 ? 1 : 0;
+	store_close(&q.store);
 	qmgr_deinit(&q);
 	event_base_free(base);
 	settings_deinit(&s);

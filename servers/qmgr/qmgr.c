@@ -6,6 +6,7 @@
  * message goes back where it came from. */
 #include "qmgr/qmgr.h"
 #include "core/file.h"
+#include "store/store_gc.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "core/xmalloc.h"
@@ -31,13 +32,13 @@ typedef void qmgr_dir_cb(struct qmgr *q, const char *name, void *ctx);
 
 /* Calls cb for every entry of queue_dir/state except dot files. */
 static void dir_walk(struct qmgr *q, const char *state, qmgr_dir_cb *cb,
-		     void *ctx)
+                     void *ctx)
 {
 	char *dir = queue_path(q->queue_dir, state, "");
 	DIR *d = opendir(dir);
 	if (d == NULL) {
 		log_error(NULL, "opendir-failed dir=%s error=%s", dir,
-			  strerror(errno));
+		          strerror(errno));
 		free(dir);
 		return;
 	}
@@ -53,7 +54,8 @@ static void dir_walk(struct qmgr *q, const char *state, qmgr_dir_cb *cb,
 static void recover_cb(struct qmgr *q, const char *name, void *ctx)
 {
 	const char *error;
-	if (queue_move(q->queue_dir, name, "active", "incoming", &error) < 0)
+	if (queue_move(q->queue_dir, name, "active", "incoming", QUEUE_NOSYNC,
+		       &error) < 0)
 		log_error(NULL, "recover-failed id=%s error=%s", name, error);
 	else
 		log_info(NULL, "recovered id=%s", name);
@@ -77,8 +79,10 @@ static void work_add_cb(struct qmgr *q, const char *name, void *ctx)
 	const char *state = ctx, *error;
 	if (!queue_id_is_valid(name)) {
 		log_error(NULL, "corrupt name=%s state=%s error=not a queue id",
-			  log_sanitize(name, 64), state);
-		if (queue_move(q->queue_dir, name, state, "corrupt", &error) < 0)
+		          log_sanitize(name, 64), state);
+		if (queue_move(q->queue_dir, name, state, "corrupt",
+			       QUEUE_DURABLE, &error) <
+		    0)
 			log_error(NULL, "move-failed error=%s", error);
 		return;
 	}
@@ -132,7 +136,7 @@ static void work_cb(evutil_socket_t fd, short what, void *ctx)
 	struct qmgr_entry *e = &q->work[q->work_pos++];
 	if (qmgr_message_process(q, e->id, e->state, time(NULL)) < 0) {
 		/* deliver is down: stop, and look again after a back-off */
-		struct timeval tv = { .tv_sec = 0 };
+		struct timeval tv = {.tv_sec = 0};
 		q->backoff = q->backoff == 0 ? 1 : q->backoff * 2;
 		if (q->backoff > QMGR_BACKOFF_MAX)
 			q->backoff = QMGR_BACKOFF_MAX;
@@ -196,6 +200,20 @@ static void timer_cb(evutil_socket_t fd, short what, void *ctx)
 		scan(q, true);
 }
 
+/* Scheduled maintenance (maintenance_interval): unreferenced blobs older
+ * than blob_grace. Later jobs (trash expiry, send-later) go here too. */
+static void maint_cb(evutil_socket_t fd, short what, void *ctx)
+{
+	struct qmgr *q = ctx;
+	const char *error;
+	size_t removed = 0, kept = 0;
+	if (store_gc_blobs(q->data_dir, q->blob_grace, time(NULL), &removed,
+	                   &kept, &error) < 0)
+		log_error(NULL, "blob-gc-failed error=%s", error);
+	else if (removed > 0)
+		log_info(NULL, "blob-gc removed=%zu kept=%zu", removed, kept);
+}
+
 static void signal_cb(evutil_socket_t sig, short what, void *ctx)
 {
 	struct qmgr *q = ctx;
@@ -206,7 +224,7 @@ static void signal_cb(evutil_socket_t sig, short what, void *ctx)
 /* Binds the wake-up socket, replacing a stale one. */
 static int dgram_bind(struct qmgr *q, const char **error_r)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	char *path = xasprintf("%s/qmgr.sock", q->run_dir);
 	int ret = -1;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
@@ -232,17 +250,18 @@ out:
 
 static int events_add(struct qmgr *q, const char **error_r)
 {
-	struct timeval interval = { .tv_sec = q->run_interval };
-	q->dgram_ev = event_new(q->base, q->dgram_fd, EV_READ | EV_PERSIST,
-				dgram_cb, q);
+	struct timeval interval = {.tv_sec = q->run_interval};
+	q->dgram_ev =
+	    event_new(q->base, q->dgram_fd, EV_READ | EV_PERSIST, dgram_cb, q);
 	q->timer_ev = event_new(q->base, -1, EV_PERSIST, timer_cb, q);
 	q->work_ev = event_new(q->base, -1, 0, work_cb, q);
 	q->retry_ev = event_new(q->base, -1, 0, retry_cb, q);
+	q->maint_ev = event_new(q->base, -1, EV_PERSIST, maint_cb, q);
 	q->term_ev = evsignal_new(q->base, SIGTERM, signal_cb, q);
 	q->int_ev = evsignal_new(q->base, SIGINT, signal_cb, q);
 	if (q->dgram_ev == NULL || q->timer_ev == NULL || q->work_ev == NULL ||
 	    q->retry_ev == NULL || q->term_ev == NULL || q->int_ev == NULL ||
-	    event_add(q->dgram_ev, NULL) < 0 ||
+	    q->maint_ev == NULL || event_add(q->dgram_ev, NULL) < 0 ||
 	    event_add(q->timer_ev, &interval) < 0 ||
 	    event_add(q->term_ev, NULL) < 0 || event_add(q->int_ev, NULL) < 0) {
 		*error_r = "cannot set up events";
@@ -251,9 +270,15 @@ static int events_add(struct qmgr *q, const char **error_r)
 	return 0;
 }
 
+int qmgr_maintenance_start(struct qmgr *q, unsigned interval)
+{
+	struct timeval tv = {.tv_sec = interval > 0 ? interval : 3600};
+	return event_add(q->maint_ev, &tv);
+}
+
 int qmgr_init(struct qmgr *q, struct event_base *base, const char *data_dir,
-	      unsigned run_interval, unsigned max_lifetime,
-	      const char **error_r)
+              unsigned run_interval, unsigned max_lifetime,
+              const char **error_r)
 {
 	memset(q, 0, sizeof(*q));
 	q->base = base;
@@ -262,9 +287,18 @@ int qmgr_init(struct qmgr *q, struct event_base *base, const char *data_dir,
 	q->run_dir = xasprintf("%s/run", data_dir);
 	q->run_interval = run_interval > 0 ? run_interval : 60;
 	q->max_lifetime = max_lifetime;
+	/* defaults until main() copies the [queue] settings */
+	q->min_backoff = 60;
+	q->max_backoff = 3600;
+	q->blob_grace = 86400;
+	q->data_dir = xstrdup(data_dir);
+	q->hostname = xstrdup("localhost");
 	q->pool = pool_new();
 	char *sock = xasprintf("%s/deliver.sock", q->run_dir);
 	q->deliver = qmgr_deliver_new(sock, QMGR_DELIVER_TIMEOUT);
+	free(sock);
+	sock = xasprintf("%s/relay.sock", q->run_dir);
+	q->relay = qmgr_relay_new(q, sock);
 	free(sock);
 	if (queue_dirs_create(q->queue_dir, error_r) < 0)
 		return -1;
@@ -283,8 +317,9 @@ int qmgr_init(struct qmgr *q, struct event_base *base, const char *data_dir,
 
 void qmgr_deinit(struct qmgr *q)
 {
-	struct event **evs[] = { &q->dgram_ev, &q->timer_ev, &q->work_ev,
-				 &q->retry_ev, &q->term_ev, &q->int_ev };
+	struct event **evs[] = {&q->dgram_ev, &q->timer_ev, &q->work_ev,
+	                        &q->retry_ev, &q->term_ev,  &q->int_ev,
+	                        &q->maint_ev};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
 		if (*evs[i] != NULL)
 			event_free(*evs[i]);
@@ -297,7 +332,10 @@ void qmgr_deinit(struct qmgr *q)
 		close(q->dgram_fd);
 	}
 	qmgr_deliver_free(&q->deliver);
+	qmgr_relay_free(&q->relay);
 	pool_free(&q->pool);
+	free(q->data_dir);
+	free(q->hostname);
 	free(q->work);
 	free(q->queue_dir);
 	free(q->run_dir);

@@ -16,6 +16,7 @@ struct event;
 struct event_base;
 struct pool;
 struct queue_envelope;
+struct store;
 
 /* ---- The deliver client (qmgr_deliver.c) -------------------------------- */
 
@@ -28,7 +29,11 @@ enum qmgr_result_status {
 
 struct qmgr_result {
 	enum qmgr_result_status status;
-	const char *text; /* deliver's text, e.g. "4.2.2 mailbox full" */
+	const char *text;     /* deliver's text, e.g. "4.2.2 mailbox full", or
+	                         relay's "550 5.1.1 peer text" */
+	const char *enhanced; /* relay: "5.1.1", or NULL */
+	const char *mta;      /* relay: the remote host, or NULL */
+	bool is_dsn_passed;   /* relay: the peer took our DSN parameters */
 };
 
 struct qmgr_deliver;
@@ -45,8 +50,28 @@ void qmgr_deliver_free(struct qmgr_deliver **c);
  * connection broke or deliver failed mid-request, with *error_r (results
  * hold what arrived). */
 int qmgr_deliver_run(struct qmgr_deliver *c, const struct queue_envelope *env,
-		     const char *path, struct pool *pool,
-		     struct qmgr_result *results, const char **error_r);
+                     const char *path, struct pool *pool,
+                     struct qmgr_result *results, const char **error_r);
+
+/* ---- The relay client (qmgr_relay.c) ------------------------------------ */
+
+struct qmgr;
+struct qmgr_relay;
+
+/* Returns a client for the relay socket at path (copied); it connects on
+ * first use, without blocking on relay's answers. */
+struct qmgr_relay *qmgr_relay_new(struct qmgr *q, const char *path);
+/* Closes and frees *r (set to NULL); messages in flight are forgotten
+ * (they stay in active/, which the next start recovers). */
+void qmgr_relay_free(struct qmgr_relay **r);
+/* Asks relay to deliver recipients idx[0..count) of the queue file at the
+ * queue_dir-relative path. Returns 0 when sent: qmgr_message_relayed()
+ * follows once relay answered or the connection broke; -1 when relay
+ * cannot be reached. */
+int qmgr_relay_send(struct qmgr_relay *r, const struct queue_envelope *env,
+                    const char *path, const size_t *idx, size_t count);
+/* The number of messages relay is working on. */
+size_t qmgr_relay_in_flight(const struct qmgr_relay *r);
 
 /* ---- The manager (qmgr.c) ----------------------------------------------- */
 
@@ -62,6 +87,14 @@ struct qmgr {
 	unsigned run_interval; /* seconds */
 	unsigned max_lifetime; /* seconds; 0 never expires */
 	struct qmgr_deliver *deliver;
+	struct qmgr_relay *relay;
+	struct store *store;    /* to tell local DSN recipients; may be NULL */
+	char *hostname;         /* Reporting-MTA of DSNs */
+	unsigned min_backoff;   /* seconds: first retry after a tempfail */
+	unsigned max_backoff;   /* retries double up to this */
+	unsigned delay_warning; /* seconds; 0: no delay DSN */
+	unsigned blob_grace;    /* seconds before an unreferenced blob goes */
+	char *data_dir;
 	struct pool *pool; /* cleared after each message */
 
 	struct qmgr_entry *work; /* the current scan, oldest first */
@@ -73,7 +106,7 @@ struct qmgr {
 	bool is_flushing; /* "flush": deferred mail is due now, this scan */
 
 	int dgram_fd;
-	struct event *dgram_ev, *timer_ev, *work_ev, *retry_ev;
+	struct event *dgram_ev, *timer_ev, *work_ev, *retry_ev, *maint_ev;
 	struct event *term_ev, *int_ev;
 };
 
@@ -82,9 +115,11 @@ struct qmgr {
  * than an hour, binds run/qmgr.sock and schedules the first scan. Returns
  * 0, or -1 with a static reason. */
 int qmgr_init(struct qmgr *q, struct event_base *base, const char *data_dir,
-	      unsigned run_interval, unsigned max_lifetime,
-	      const char **error_r);
+              unsigned run_interval, unsigned max_lifetime,
+              const char **error_r);
 void qmgr_deinit(struct qmgr *q);
+/* Runs the maintenance jobs every interval seconds. Returns 0 or -1. */
+int qmgr_maintenance_start(struct qmgr *q, unsigned interval);
 
 /* ---- One message (qmgr_message.c) --------------------------------------- */
 
@@ -93,6 +128,34 @@ void qmgr_deinit(struct qmgr *q);
  * when done with it (delivered, deferred, skipped, or moved to corrupt/),
  * or -1 if deliver could not be reached (the file is back in state). */
 int qmgr_message_process(struct qmgr *q, const char *id, const char *state,
-			 time_t now);
+                         time_t now);
+/* relay answered for active/id (results[0..count) indexed like the
+ * envelope's recipients; NONE where it said nothing): marks, bounces,
+ * then removes or defers the file. */
+void qmgr_message_relayed(struct qmgr *q, const char *id,
+                          const struct qmgr_result *results, size_t count);
+/* The delay before retry number attempts+1: min_backoff doubled per
+ * failed attempt, at most max_backoff. */
+unsigned qmgr_backoff(const struct qmgr *q, unsigned attempts);
+
+/* ---- Bounces (qmgr_bounce.c) -------------------------------------------- */
+
+enum qmgr_dsn_kind { QMGR_DSN_FAILED, QMGR_DSN_DELAYED, QMGR_DSN_RELAYED };
+
+struct qmgr_dsn_entry {
+	size_t rcpt; /* index in the envelope */
+	enum qmgr_dsn_kind kind;
+	const char *status;     /* "5.1.1" */
+	const char *mta;        /* remote host or NULL */
+	const char *diagnostic; /* reply or reason, or NULL */
+};
+
+/* Queues a DSN (RFC 3464) from <> to env's sender about the entries whose
+ * recipients asked for one (NOTIFY, RFC 3461 §4.1); nothing for a null
+ * sender. fd is the queue file (for the original message). Returns 0
+ * (also when nothing was due), or -1 after logging. */
+int qmgr_bounce_send(struct qmgr *q, const struct queue_envelope *env, int fd,
+                     const struct qmgr_dsn_entry *entries, size_t count,
+                     time_t now);
 
 #endif

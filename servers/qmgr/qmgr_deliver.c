@@ -59,8 +59,8 @@ void qmgr_deliver_free(struct qmgr_deliver **cp)
 
 static int deliver_connect(struct qmgr_deliver *c)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = c->timeout };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = c->timeout};
 	if (strlen(c->path) >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -129,8 +129,8 @@ static enum qmgr_result_status status_parse(const char *status)
 /* Handles one reply record. Returns 1 on "done" (ok), 0 to read on, -1 on
  * "done" with an error or a reply that makes no sense. */
 static int reply_handle(const struct ipc_record *rec,
-			const struct queue_envelope *env, struct pool *pool,
-			struct qmgr_result *results, const char **error_r)
+                        const struct queue_envelope *env, struct pool *pool,
+                        struct qmgr_result *results, const char **error_r)
 {
 	const char *id = ipc_record_get(rec, "id");
 	const char *text = ipc_record_get(rec, "text");
@@ -142,7 +142,8 @@ static int reply_handle(const struct ipc_record *rec,
 		const char *status = ipc_record_get(rec, "status");
 		if (status != NULL && strcmp(status, "ok") == 0)
 			return 1;
-		*error_r = pool_strdup(pool, text != NULL ? text : "deliver failed");
+		*error_r =
+		    pool_strdup(pool, text != NULL ? text : "deliver failed");
 		return -1;
 	}
 	const char *rcpt = ipc_record_get(rec, "rcpt");
@@ -159,9 +160,10 @@ static int reply_handle(const struct ipc_record *rec,
 }
 
 /* Reads replies until "done". Returns 1, or -1 with *error_r. */
-static int replies_read(struct qmgr_deliver *c, const struct queue_envelope *env,
-			struct pool *pool, struct qmgr_result *results,
-			size_t *count_r, const char **error_r)
+static int replies_read(struct qmgr_deliver *c,
+                        const struct queue_envelope *env, struct pool *pool,
+                        struct qmgr_result *results, size_t *count_r,
+                        const char **error_r)
 {
 	for (;;) {
 		struct ipc_record rec;
@@ -170,8 +172,8 @@ static int replies_read(struct qmgr_deliver *c, const struct queue_envelope *env
 			*error_r = "deliver connection lost";
 			return -1;
 		}
-		int ret = ipc_record_decode(c->in.data, (size_t)len, &rec,
-					    error_r);
+		int ret =
+		    ipc_record_decode(c->in.data, (size_t)len, &rec, error_r);
 		buf_consume(&c->in, (size_t)len + 1);
 		if (ret == 0)
 			ret = reply_handle(&rec, env, pool, results, error_r);
@@ -183,8 +185,8 @@ static int replies_read(struct qmgr_deliver *c, const struct queue_envelope *env
 }
 
 int qmgr_deliver_run(struct qmgr_deliver *c, const struct queue_envelope *env,
-		     const char *path, struct pool *pool,
-		     struct qmgr_result *results, const char **error_r)
+                     const char *path, struct pool *pool,
+                     struct qmgr_result *results, const char **error_r)
 {
 	struct ipc_record req;
 	struct buf line;
@@ -205,7 +207,7 @@ int qmgr_deliver_run(struct qmgr_deliver *c, const struct queue_envelope *env,
 		}
 		if (send_all(c->fd, line.data, line.len) == 0) {
 			ret = replies_read(c, env, pool, results, &count,
-					   error_r);
+			                   error_r);
 			if (ret > 0)
 				break;
 		} else {

@@ -1,9 +1,12 @@
 /* One queued message through qmgr: move it to active/, hand its pending
- * local recipients to deliver, write each recipient's fate into its status
- * byte, then remove the file (all done) or move it to deferred/ with the
- * next retry time. Recipients' marks and the schedule are synced before
- * the rename, so a crash can only repeat a delivery, which deliver's keys
- * make harmless. A file that does not parse goes to corrupt/. */
+ * local recipients to deliver and its remote ones to relay (the file then
+ * waits in active/ for relay's answer), write each recipient's fate into
+ * its status byte, queue a DSN for permanent failures (and a delay warning
+ * once the message is delay_warning old), then remove the file (all done)
+ * or move it to deferred/ with the next retry time (min_backoff doubling
+ * up to max_backoff). Past max_lifetime every pending recipient fails.
+ * Marks and the schedule are synced before the rename, so a crash can only
+ * repeat a delivery. A file that does not parse goes to corrupt/. */
 #include "qmgr/qmgr.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -14,22 +17,38 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const relay_reason = "relay not yet available";
+static const char *const relay_down = "4.4.0 relay not reachable";
+
+struct qmgr_outcome {
+	const char **reasons;           /* tempfail text per recipient */
+	struct qmgr_dsn_entry *entries; /* failures and reports for a DSN */
+	size_t entry_count;
+};
+
+unsigned qmgr_backoff(const struct qmgr *q, unsigned attempts)
+{
+	unsigned delay = q->min_backoff > 0 ? q->min_backoff : 300;
+	unsigned max = q->max_backoff >= delay ? q->max_backoff : delay;
+	for (unsigned i = 1; i < attempts && delay < max; i++)
+		delay = delay > max / 2 ? max : delay * 2;
+	return delay < max ? delay : max;
+}
 
 static void message_corrupt(struct qmgr *q, const char *id, const char *state,
-			    const char *error)
+                            const char *error)
 {
 	const char *move_error;
 	log_error(NULL, "corrupt id=%s state=%s error=%s", id, state, error);
-	if (queue_move(q->queue_dir, id, state, "corrupt", &move_error) < 0)
+	if (queue_move(q->queue_dir, id, state, "corrupt", QUEUE_DURABLE,
+	               &move_error) < 0)
 		log_error(NULL, "move-failed id=%s to=corrupt error=%s", id,
-			  move_error);
+		          move_error);
 }
 
 /* Reads state/id. Returns 0, or -1 after logging (and moving aside a
  * corrupt file). fd_r may be NULL. */
 static int message_read(struct qmgr *q, const char *id, const char *state,
-			struct queue_envelope *env, int *fd_r)
+                        struct queue_envelope *env, int *fd_r)
 {
 	const char *error;
 	char *path = queue_path(q->queue_dir, state, id);
@@ -52,102 +71,168 @@ static int message_read(struct qmgr *q, const char *id, const char *state,
 	return -1;
 }
 
-static bool has_pending(const struct queue_envelope *env, bool local_only)
+/* 0: any, 1: local only, 2: remote only */
+static bool has_pending(const struct queue_envelope *env, int which)
 {
 	for (size_t i = 0; i < env->rcpt_count; i++) {
-		if (env->rcpts[i].status == QUEUE_RCPT_PENDING &&
-		    (env->rcpts[i].is_local || !local_only))
+		const struct queue_recipient *r = &env->rcpts[i];
+		if (r->status == QUEUE_RCPT_PENDING &&
+		    (which == 0 || (which == 1) == r->is_local))
 			return true;
 	}
 	return false;
 }
 
 static bool is_expired(const struct qmgr *q, const struct queue_envelope *env,
-		       time_t now)
+                       time_t now)
 {
 	return q->max_lifetime > 0 &&
 	       now - env->arrival >= (time_t)q->max_lifetime;
 }
 
-static void log_bounce_needed(const struct queue_envelope *env,
-			      const struct queue_recipient *r,
-			      const char *reason)
+static struct qmgr_outcome *outcome_new(struct qmgr *q,
+                                        const struct queue_envelope *env)
 {
-	/* XXX: a DSN (RFC 3464) must be queued to env->sender before this
-	 * recipient is forgotten; the relay issue builds DSNs. Until then
-	 * the failure is only logged. */
-	log_warn(NULL, "bounce-needed id=%s to=<%s> reason=%s", env->id,
-		 log_sanitize(r->address, 200), log_sanitize(reason, 200));
+	struct qmgr_outcome *o = pool_alloc(q->pool, sizeof(*o));
+	o->reasons =
+	    pool_alloc(q->pool, (env->rcpt_count + 1) * sizeof(*o->reasons));
+	o->entries =
+	    pool_alloc(q->pool, (env->rcpt_count + 1) * sizeof(*o->entries));
+	return o;
 }
 
-/* Marks recipient i failed (permanently); returns 0 or -1. */
-static int rcpt_fail(int fd, struct queue_envelope *env, size_t i,
-		     const char *reason)
+static void outcome_add(struct qmgr_outcome *o, size_t i,
+                        enum qmgr_dsn_kind kind, const char *status,
+                        const char *mta, const char *diagnostic)
+{
+	o->entries[o->entry_count++] = (struct qmgr_dsn_entry){
+	    .rcpt = i,
+	    .kind = kind,
+	    .status = status,
+	    .mta = mta,
+	    .diagnostic = diagnostic,
+	};
+}
+
+static void rcpt_mark(int fd, struct queue_envelope *env, size_t i, char st)
 {
 	const char *error;
-	if (queue_envelope_mark(fd, &env->rcpts[i], QUEUE_RCPT_FAILED,
-				&error) < 0) {
+	if (queue_envelope_mark(fd, &env->rcpts[i], st, &error) < 0)
 		log_error(NULL, "mark-failed id=%s error=%s", env->id, error);
-		return -1;
-	}
-	log_bounce_needed(env, &env->rcpts[i], reason);
-	return 0;
 }
 
-/* Applies deliver's results; reasons[i] gets the tempfail text of each
- * recipient still pending. */
-static void results_apply(int fd, struct queue_envelope *env,
-			  const struct qmgr_result *results,
-			  const char *fallback, const char **reasons)
+/* Takes "5.1.1" from text like "550 5.1.1 ..." or "5.1.1 ..."; else def. */
+static const char *status_of(struct qmgr *q, const struct qmgr_result *res,
+                             const char *def)
 {
-	const char *error;
+	if (res != NULL && res->enhanced != NULL && res->enhanced[0] != '\0')
+		return res->enhanced;
+	const char *t = res != NULL && res->text != NULL ? res->text : "";
+	if (t[0] >= '2' && t[0] <= '5' && t[1] == '.')
+		return pool_strndup(q->pool, t, strcspn(t, " "));
+	return def;
+}
+
+/* Applies one recipient's result. */
+static void result_apply(struct qmgr *q, int fd, struct queue_envelope *env,
+                         size_t i, const struct qmgr_result *res,
+                         const char *fallback, struct qmgr_outcome *o)
+{
+	struct queue_recipient *r = &env->rcpts[i];
+	switch (res != NULL ? res->status : QMGR_RESULT_NONE) {
+	case QMGR_RESULT_OK:
+		rcpt_mark(fd, env, i, QUEUE_RCPT_DELIVERED);
+		/* RFC 3461 §5.2.2: the peer has no DSN, so we report */
+		if (!r->is_local && !res->is_dsn_passed)
+			outcome_add(o, i, QMGR_DSN_RELAYED,
+			            status_of(q, res, "2.0.0"), res->mta,
+			            res->text);
+		break;
+	case QMGR_RESULT_PERMFAIL:
+		rcpt_mark(fd, env, i, QUEUE_RCPT_FAILED);
+		log_info(NULL, "bounced id=%s to=<%s> reason=%s", env->id,
+		         log_sanitize(r->address, 200),
+		         log_sanitize(res->text, 300));
+		outcome_add(o, i, QMGR_DSN_FAILED, status_of(q, res, "5.0.0"),
+		            res->mta, res->text);
+		break;
+	case QMGR_RESULT_TEMPFAIL:
+		o->reasons[i] = res->text;
+		break;
+	case QMGR_RESULT_NONE:
+		o->reasons[i] = fallback;
+		break;
+	}
+}
+
+/* Past max_lifetime: every pending recipient fails (RFC 5321 §4.5.4.1). */
+static void message_expire(struct qmgr *q, int fd, struct queue_envelope *env,
+                           struct qmgr_outcome *o)
+{
 	for (size_t i = 0; i < env->rcpt_count; i++) {
-		struct queue_recipient *r = &env->rcpts[i];
-		if (r->status != QUEUE_RCPT_PENDING)
+		if (env->rcpts[i].status != QUEUE_RCPT_PENDING)
 			continue;
-		if (!r->is_local) {
-			reasons[i] = relay_reason;
-			continue;
-		}
-		switch (results[i].status) {
-		case QMGR_RESULT_OK:
-			if (queue_envelope_mark(fd, r, QUEUE_RCPT_DELIVERED,
-						&error) < 0)
-				log_error(NULL, "mark-failed id=%s error=%s",
-					  env->id, error);
-			break;
-		case QMGR_RESULT_PERMFAIL:
-			(void)rcpt_fail(fd, env, i, results[i].text);
-			break;
-		case QMGR_RESULT_TEMPFAIL:
-			reasons[i] = results[i].text;
-			break;
-		case QMGR_RESULT_NONE:
-			reasons[i] = fallback;
-			break;
-		}
+		rcpt_mark(fd, env, i, QUEUE_RCPT_FAILED);
+		log_info(NULL, "expired id=%s to=<%s>", env->id,
+		         log_sanitize(env->rcpts[i].address, 200));
+		outcome_add(o, i, QMGR_DSN_FAILED, "4.4.7", NULL,
+		            "delivery time expired: the message could not be "
+		            "delivered within the queue lifetime");
 	}
 }
 
-/* Removes the finished file, or defers it with attempts + 1. */
+/* The first time a deferral finds the message delay_warning old. */
+static bool delay_warning_due(const struct qmgr *q,
+                              const struct queue_envelope *env, time_t now)
+{
+	if (q->delay_warning == 0 || env->sender[0] == '\0' ||
+	    now - env->arrival < (time_t)q->delay_warning)
+		return false;
+	if (env->attempts == 0)
+		return true;
+	/* the previous deferral happened at next_attempt - its delay */
+	time_t prev =
+	    env->next_attempt - (time_t)qmgr_backoff(q, env->attempts);
+	return prev - env->arrival < (time_t)q->delay_warning;
+}
+
+static void delay_warn(struct qmgr *q, struct queue_envelope *env, int fd,
+                       struct qmgr_outcome *o, time_t now)
+{
+	struct qmgr_outcome *w = outcome_new(q, env);
+	for (size_t i = 0; i < env->rcpt_count; i++) {
+		if (env->rcpts[i].status == QUEUE_RCPT_PENDING)
+			outcome_add(w, i, QMGR_DSN_DELAYED, "4.4.7", NULL,
+			            o->reasons[i]);
+	}
+	(void)qmgr_bounce_send(q, env, fd, w->entries, w->entry_count, now);
+}
+
+/* DSNs, then removes the finished file or defers it with attempts + 1. */
 static void message_finish(struct qmgr *q, struct queue_envelope *env, int fd,
-			   const char **reasons, time_t now)
+                           struct qmgr_outcome *o, time_t now)
 {
 	const char *error;
-	if (!has_pending(env, false)) {
-		if (queue_remove(q->queue_dir, "active", env->id, &error) < 0)
+	(void)qmgr_bounce_send(q, env, fd, o->entries, o->entry_count, now);
+	if (!has_pending(env, 0)) {
+		if (queue_remove(q->queue_dir, "active", env->id,
+		                 QUEUE_NOSYNC, &error) < 0)
 			log_error(NULL, "remove-failed id=%s error=%s", env->id,
-				  error);
+			          error);
 		else
 			log_info(NULL, "removed id=%s", env->id);
 		return;
 	}
+	if (delay_warning_due(q, env, now))
+		delay_warn(q, env, fd, o, now);
 	env->attempts++;
-	unsigned delay = queue_retry_delay(env->attempts);
+	unsigned delay = qmgr_backoff(q, env->attempts);
 	env->next_attempt = now + (time_t)delay;
 	if (queue_envelope_set_schedule(fd, env, &error) < 0 ||
 	    queue_envelope_sync(fd, &error) < 0 ||
-	    queue_move(q->queue_dir, env->id, "active", "deferred", &error) < 0) {
+	    queue_move(q->queue_dir, env->id, "active", "deferred",
+	               QUEUE_NOSYNC, &error) <
+	        0) {
 		/* left in active/: the next start of qmgr retries it */
 		log_error(NULL, "defer-failed id=%s error=%s", env->id, error);
 		return;
@@ -155,12 +240,14 @@ static void message_finish(struct qmgr *q, struct queue_envelope *env, int fd,
 	for (size_t i = 0; i < env->rcpt_count; i++) {
 		if (env->rcpts[i].status != QUEUE_RCPT_PENDING)
 			continue;
-		log_info(NULL, "deferred id=%s to=<%s> attempts=%u delay=%u "
-			 "reason=%s", env->id,
-			 log_sanitize(env->rcpts[i].address, 200),
-			 env->attempts, delay,
-			 log_sanitize(reasons[i] != NULL ? reasons[i]
-							 : relay_reason, 200));
+		log_info(NULL,
+		         "deferred id=%s to=<%s> attempts=%u delay=%u "
+		         "reason=%s",
+		         env->id, log_sanitize(env->rcpts[i].address, 200),
+		         env->attempts, delay,
+		         log_sanitize(o->reasons[i] != NULL ? o->reasons[i]
+		                                            : "unknown",
+		                      300));
 	}
 }
 
@@ -172,78 +259,127 @@ static bool deferred_is_due(struct qmgr *q, const char *id, time_t now)
 		return false;
 	if (is_expired(q, &env, now))
 		return true;
-	if (env.next_attempt > now && !q->is_flushing)
-		return false;
-	if (!has_pending(&env, true)) {
-		if (!q->relay_logged)
-			log_info(NULL, "waiting id=%s reason=%s (remote mail "
-				 "stays in deferred/)", id, relay_reason);
-		q->relay_logged = true;
-		return false;
+	return env.next_attempt <= now || q->is_flushing;
+}
+
+/* Hands the pending remote recipients to relay. Returns 0 when relay
+ * took them (the file waits in active/), -1 if relay is unreachable. */
+static int message_relay(struct qmgr *q, struct queue_envelope *env, int fd,
+                         struct qmgr_outcome *o)
+{
+	const char *error;
+	size_t *idx = pool_alloc(q->pool, (env->rcpt_count + 1) * sizeof(*idx));
+	size_t n = 0;
+	for (size_t i = 0; i < env->rcpt_count; i++) {
+		if (env->rcpts[i].status == QUEUE_RCPT_PENDING &&
+		    !env->rcpts[i].is_local)
+			idx[n++] = i;
 	}
-	return true;
+	/* local marks must be durable before relay's answer can come */
+	if (queue_envelope_sync(fd, &error) < 0) {
+		log_error(NULL, "sync-failed id=%s error=%s", env->id, error);
+		return -1;
+	}
+	char *path = pool_printf(q->pool, "active/%s", env->id);
+	if (qmgr_relay_send(q->relay, env, path, idx, n) < 0) {
+		for (size_t i = 0; i < n; i++)
+			o->reasons[idx[i]] = relay_down;
+		return -1;
+	}
+	/* local failures are reported now; remote ones come later */
+	(void)qmgr_bounce_send(q, env, fd, o->entries, o->entry_count,
+	                       time(NULL));
+	return 0;
 }
 
 /* Delivers, marks and finishes an open active/ file. Returns -1 if deliver
  * was unreachable (the caller moves the file back). */
 static int message_deliver(struct qmgr *q, struct queue_envelope *env, int fd,
-			   time_t now)
+                           time_t now)
 {
-	const char **reasons = pool_alloc(q->pool,
-					  env->rcpt_count * sizeof(*reasons));
+	struct qmgr_outcome *o = outcome_new(q, env);
 	const char *error = NULL;
 	if (is_expired(q, env, now)) {
-		for (size_t i = 0; i < env->rcpt_count; i++) {
-			if (env->rcpts[i].status == QUEUE_RCPT_PENDING)
-				(void)rcpt_fail(fd, env, i,
-						"5.4.7 delivery time expired");
-		}
-	} else if (has_pending(env, true)) {
+		message_expire(q, fd, env, o);
+	} else if (has_pending(env, 1)) {
 		struct qmgr_result *results =
-			pool_alloc(q->pool, env->rcpt_count * sizeof(*results));
+		    pool_alloc(q->pool, env->rcpt_count * sizeof(*results));
 		char *path = pool_printf(q->pool, "active/%s", env->id);
 		int ret = qmgr_deliver_run(q->deliver, env, path, q->pool,
-					   results, &error);
+		                           results, &error);
 		if (ret == 0) {
 			log_warn(NULL, "deliver-unavailable id=%s error=%s",
-				 env->id, error);
+			         env->id, error);
 			return -1;
 		}
 		if (ret < 0)
 			log_warn(NULL, "deliver-failed id=%s error=%s", env->id,
-				 error);
-		results_apply(fd, env, results,
-			      error != NULL ? error : "no result from deliver",
-			      reasons);
-	} else {
-		results_apply(fd, env, NULL, NULL, reasons);
+			         error);
+		for (size_t i = 0; i < env->rcpt_count; i++) {
+			if (env->rcpts[i].status == QUEUE_RCPT_PENDING &&
+			    env->rcpts[i].is_local)
+				result_apply(q, fd, env, i, &results[i],
+				             error != NULL
+				                 ? error
+				                 : "no result from deliver",
+				             o);
+		}
 	}
-	message_finish(q, env, fd, reasons, now);
+	if (has_pending(env, 2) && !is_expired(q, env, now) &&
+	    message_relay(q, env, fd, o) == 0)
+		return 1;
+	message_finish(q, env, fd, o, now);
 	return 0;
 }
 
 int qmgr_message_process(struct qmgr *q, const char *id, const char *state,
-			 time_t now)
+                         time_t now)
 {
 	struct queue_envelope env;
 	const char *error;
 	int fd = -1, ret = 0;
 	if (strcmp(state, "deferred") == 0 && !deferred_is_due(q, id, now))
 		goto out;
-	if (queue_move(q->queue_dir, id, state, "active", &error) < 0) {
+	if (queue_move(q->queue_dir, id, state, "active", QUEUE_NOSYNC,
+	               &error) < 0) {
 		if (errno != ENOENT)
-			log_error(NULL, "move-failed id=%s error=%s", id, error);
+			log_error(NULL, "move-failed id=%s error=%s", id,
+			          error);
 		goto out;
 	}
 	if (message_read(q, id, "active", &env, &fd) < 0)
 		goto out;
 	if (message_deliver(q, &env, fd, now) < 0) {
 		ret = -1;
-		if (queue_move(q->queue_dir, id, "active", state, &error) < 0)
-			log_error(NULL, "move-failed id=%s error=%s", id, error);
+		if (queue_move(q->queue_dir, id, "active", state,
+		               QUEUE_NOSYNC, &error) < 0)
+			log_error(NULL, "move-failed id=%s error=%s", id,
+			          error);
 	}
 	close(fd);
 out:
 	pool_clear(q->pool);
 	return ret;
+}
+
+void qmgr_message_relayed(struct qmgr *q, const char *id,
+                          const struct qmgr_result *results, size_t count)
+{
+	struct queue_envelope env;
+	int fd = -1;
+	time_t now = time(NULL);
+	if (message_read(q, id, "active", &env, &fd) < 0) {
+		pool_clear(q->pool);
+		return;
+	}
+	struct qmgr_outcome *o = outcome_new(q, &env);
+	for (size_t i = 0; i < env.rcpt_count && i < count; i++) {
+		if (env.rcpts[i].status == QUEUE_RCPT_PENDING &&
+		    !env.rcpts[i].is_local)
+			result_apply(q, fd, &env, i, &results[i],
+			             "4.4.0 no answer from relay", o);
+	}
+	message_finish(q, &env, fd, o, now);
+	close(fd);
+	pool_clear(q->pool);
 }

@@ -40,11 +40,14 @@ static void fake_deliver_serve(int lfd, const char *script)
 			buf_init(&out);
 			for (size_t i = 0; script[i] != '\0'; i++) {
 				const char *status = script[i] == 'o' ? "ok"
-					: script[i] == 't' ? "tempfail"
-					: "permfail";
+				                     : script[i] == 't'
+				                         ? "tempfail"
+				                         : "permfail";
 				if (script[i] != '.')
-					buf_printf(&out, "result id=%s rcpt=%zu status=%s text=x%%20%c\n",
-						   id, i, status, script[i]);
+					buf_printf(&out,
+					           "result id=%s rcpt=%zu "
+					           "status=%s text=x%%20%c\n",
+					           id, i, status, script[i]);
 			}
 			buf_printf(&out, "done id=%s status=ok\n", id);
 			if (send(fd, out.data, out.len, MSG_NOSIGNAL) < 0)
@@ -57,7 +60,7 @@ static void fake_deliver_serve(int lfd, const char *script)
 
 static pid_t fake_deliver_start(const char *script)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
 	unlink(sock_path);
 	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -85,17 +88,23 @@ static void qmgr_setup(struct qmgr *q)
 	q->max_lifetime = 86400;
 	q->pool = pool_new();
 	q->deliver = qmgr_deliver_new(sock_path, 5);
+	/* no relay listening: remote recipients are deferred */
+	q->relay = qmgr_relay_new(q, "/nonexistent/relay.sock");
+	q->min_backoff = 60;
+	q->max_backoff = 3600;
+	q->hostname = (char *)"qmgr.test";
 }
 
 static void qmgr_teardown(struct qmgr *q)
 {
 	qmgr_deliver_free(&q->deliver);
+	qmgr_relay_free(&q->relay);
 	pool_free(&q->pool);
 }
 
 /* Queues a message for rcpts ("l:addr" local, "r:addr" remote). */
 static void queue_message(const char *const *rcpts, size_t count,
-			  time_t arrival, char id_r[QUEUE_ID_MAX])
+                          time_t arrival, char id_r[QUEUE_ID_MAX])
 {
 	struct queue_recipient r[8];
 	memset(r, 0, sizeof(r));
@@ -103,8 +112,10 @@ static void queue_message(const char *const *rcpts, size_t count,
 		r[i].address = rcpts[i] + 2;
 		r[i].is_local = rcpts[i][0] == 'l';
 	}
-	struct queue_envelope env = { .arrival = arrival, .sender = "s@x",
-				      .rcpt_count = count, .rcpts = r };
+	struct queue_envelope env = {.arrival = arrival,
+	                             .sender = "s@x",
+	                             .rcpt_count = count,
+	                             .rcpts = r};
 	struct queue_writer *w;
 	const char *error;
 	if (queue_writer_begin(queue_dir, &env, &w, &error) < 0 ||
@@ -116,7 +127,7 @@ static void queue_message(const char *const *rcpts, size_t count,
 
 /* Returns the status bytes of state/id ("" if the file is not there). */
 static const char *statuses(const char *state, const char *id,
-			    unsigned *attempts_r, time_t *next_r)
+                            unsigned *attempts_r, time_t *next_r)
 {
 	static char got[16];
 	struct pool *pool = pool_new();
@@ -137,18 +148,18 @@ static const char *statuses(const char *state, const char *id,
 }
 
 static const struct {
-	const char *script;        /* the fake deliver's answers */
+	const char *script; /* the fake deliver's answers */
 	const char *rcpts[4];
 	size_t count;
-	const char *state_after;   /* where the file is then */
-	const char *status_after;  /* its status bytes */
+	const char *state_after;  /* where the file is then */
+	const char *status_after; /* its status bytes */
 } process_rows[] = {
-	{ "oo", { "l:a@x", "l:b@x" }, 2, NULL, "" },
-	{ "otp", { "l:a@x", "l:b@x", "l:c@x" }, 3, "deferred", "D-F" },
-	{ "o", { "l:a@x", "r:far@y" }, 2, "deferred", "D-" },
-	{ "p", { "l:a@x" }, 1, NULL, "" },
-	{ ".o", { "l:a@x", "l:b@x" }, 2, "deferred", "-D" },
-	{ "", { "r:far@y" }, 1, "deferred", "-" },
+    {"oo", {"l:a@x", "l:b@x"}, 2, NULL, ""},
+    {"otp", {"l:a@x", "l:b@x", "l:c@x"}, 3, "deferred", "D-F"},
+    {"o", {"l:a@x", "r:far@y"}, 2, "deferred", "D-"},
+    {"p", {"l:a@x"}, 1, NULL, ""},
+    {".o", {"l:a@x", "l:b@x"}, 2, "deferred", "-D"},
+    {"", {"r:far@y"}, 1, "deferred", "-"},
 };
 
 static void test_qmgr_process(void)
@@ -163,17 +174,20 @@ static void test_qmgr_process(void)
 		time_t next = 0;
 		pid_t pid = fake_deliver_start(process_rows[i].script);
 		qmgr_setup(&q);
-		queue_message(process_rows[i].rcpts, process_rows[i].count,
-			      now, id);
-		test_assert_idx(qmgr_message_process(&q, id, "incoming",
-						     now) == 0, i);
+		queue_message(process_rows[i].rcpts, process_rows[i].count, now,
+		              id);
+		test_assert_idx(
+		    qmgr_message_process(&q, id, "incoming", now) == 0, i);
 		const char *state = process_rows[i].state_after;
 		if (state == NULL) {
-			test_assert_idx(*statuses("incoming", id, &attempts, &next) == '\0' &&
-					*statuses("active", id, &attempts, &next) == '\0', i);
+			test_assert_idx(*statuses("incoming", id, &attempts,
+			                          &next) == '\0' &&
+			                    *statuses("active", id, &attempts,
+			                              &next) == '\0',
+			                i);
 		} else {
 			test_assert_str(statuses(state, id, &attempts, &next),
-					process_rows[i].status_after);
+			                process_rows[i].status_after);
 			test_assert_idx(attempts == 1 && next == now + 60, i);
 		}
 		qmgr_teardown(&q);
@@ -185,7 +199,7 @@ static void test_qmgr_process(void)
 static void test_qmgr_deferred(void)
 {
 	test_begin("qmgr message: deferred retry, deliver down, expiry");
-	static const char *const rcpts[] = { "l:a@x", "l:b@x" };
+	static const char *const rcpts[] = {"l:a@x", "l:b@x"};
 	time_t now = time(NULL);
 	struct qmgr q;
 	char id[QUEUE_ID_MAX];
@@ -199,11 +213,11 @@ static void test_qmgr_deferred(void)
 	/* not due yet: untouched */
 	test_assert(qmgr_message_process(&q, id, "deferred", now + 59) == 0);
 	test_assert_int(attempts, 1);
-	/* due: second attempt, five minutes more */
+	/* due: second attempt, min_backoff doubled */
 	test_assert(qmgr_message_process(&q, id, "deferred", now + 60) == 0);
 	test_assert_str(statuses("deferred", id, &attempts, &next), "D-");
 	test_assert_int(attempts, 2);
-	test_assert_int(next, now + 60 + 300);
+	test_assert_int(next, now + 60 + 120);
 	/* deliver is down: back in deferred/, nothing counted */
 	fake_deliver_stop(pid);
 	test_assert(qmgr_message_process(&q, id, "deferred", now + 400) < 0);
@@ -219,7 +233,7 @@ static void test_qmgr_deferred(void)
 static void test_qmgr_corrupt(void)
 {
 	test_begin("qmgr message: a corrupt file goes to corrupt/");
-	static const char *const rcpts[] = { "l:a@x" };
+	static const char *const rcpts[] = {"l:a@x"};
 	struct qmgr q;
 	char id[QUEUE_ID_MAX];
 	qmgr_setup(&q);
@@ -238,7 +252,10 @@ static void test_qmgr_corrupt(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_qmgr_process, test_qmgr_deferred, test_qmgr_corrupt, NULL,
+	    test_qmgr_process,
+	    test_qmgr_deferred,
+	    test_qmgr_corrupt,
+	    NULL,
 	};
 	const char *error;
 	data_dir = xasprintf("%s/data", test_tmpdir());

@@ -1,0 +1,378 @@
+/* c-ares driven by the libevent base under an event_loop: c-ares reports
+ * the sockets it wants watched (ARES_OPT_SOCK_STATE_CB), each gets a
+ * persistent event, and one timer follows ares_timeout(). Results are
+ * copied out of c-ares and handed to the caller from a deferred event, so
+ * a callback never runs inside dns_mx_lookup() or dns_addr_lookup().
+ * MX ordering: RFC 5321 §5.1; null MX: RFC 7505 §3. */
+#include "core/dns.h"
+#include "core/event_loop_private.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dns_watch {
+	struct event *ev;
+	ares_socket_t fd; /* ARES_SOCKET_BAD when the slot is free */
+};
+
+struct dns_req {
+	struct dns *dns;
+	struct dns_req *prev, *next;
+	struct event *done_ev;
+	bool is_mx;
+	dns_mx_cb *mx_cb;
+	dns_addr_cb *addr_cb;
+	void *ctx;
+	unsigned port;
+	enum dns_status status;
+	char error[128];
+	struct dns_mx *mx;
+	size_t count;
+	struct dns_addr addrs[DNS_ADDR_MAX];
+};
+
+struct dns {
+	struct event_base *base;
+	ares_channel channel;
+	struct event *timer;
+	struct dns_watch *watches;
+	size_t watch_count;
+	struct dns_req *reqs;
+	bool is_freeing;
+};
+
+static int ares_library_refs;
+
+static void dns_timer_update(struct dns *dns)
+{
+	struct timeval tv, *tvp = ares_timeout(dns->channel, NULL, &tv);
+	if (tvp == NULL)
+		event_del(dns->timer);
+	else
+		event_add(dns->timer, tvp);
+}
+
+static void dns_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns *dns = arg;
+	ares_process_fd(dns->channel,
+	                (what & EV_READ) != 0 ? fd : ARES_SOCKET_BAD,
+	                (what & EV_WRITE) != 0 ? fd : ARES_SOCKET_BAD);
+	dns_timer_update(dns);
+}
+
+static void dns_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns *dns = arg;
+	(void)fd;
+	(void)what;
+	ares_process_fd(dns->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	dns_timer_update(dns);
+}
+
+static struct dns_watch *dns_watch_find(struct dns *dns, ares_socket_t fd)
+{
+	for (size_t i = 0; i < dns->watch_count; i++) {
+		if (dns->watches[i].fd == fd)
+			return &dns->watches[i];
+	}
+	return NULL;
+}
+
+/* Slots are reused, never freed before dns_free: an event may be changed
+ * from inside its own callback (ares_process_fd closes sockets). */
+static void dns_sock_state_cb(void *data, ares_socket_t fd, int readable,
+                              int writable)
+{
+	struct dns *dns = data;
+	struct dns_watch *w = dns_watch_find(dns, fd);
+	if (w != NULL)
+		event_del(w->ev);
+	if (!readable && !writable) {
+		if (w != NULL)
+			w->fd = ARES_SOCKET_BAD;
+		return;
+	}
+	if (w == NULL)
+		w = dns_watch_find(dns, ARES_SOCKET_BAD);
+	if (w == NULL) {
+		dns->watches =
+		    xrealloc(dns->watches,
+		             (dns->watch_count + 1) * sizeof(*dns->watches));
+		w = &dns->watches[dns->watch_count++];
+		w->ev = event_new(dns->base, -1, 0, dns_io_cb, dns);
+		ASSERT(w->ev != NULL);
+	}
+	w->fd = fd;
+	short what =
+	    EV_PERSIST | (readable ? EV_READ : 0) | (writable ? EV_WRITE : 0);
+	event_assign(w->ev, dns->base, fd, what, dns_io_cb, dns);
+	event_add(w->ev, NULL);
+}
+
+int dns_new(struct event_loop *loop, const char *server, struct dns **dns_r,
+            const char **error_r)
+{
+	if (ares_library_refs++ == 0 &&
+	    ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+		ares_library_refs--;
+		*error_r = "cannot initialise c-ares";
+		return -1;
+	}
+	struct dns *dns = xcalloc(1, sizeof(*dns));
+	struct ares_options opts;
+	memset(&opts, 0, sizeof(opts));
+	opts.sock_state_cb = dns_sock_state_cb;
+	opts.sock_state_cb_data = dns;
+	opts.timeout = 3000;
+	opts.tries = 2;
+	dns->base = event_loop_base(loop);
+	if (ares_init_options(&dns->channel, &opts,
+	                      ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS |
+	                          ARES_OPT_TRIES) != ARES_SUCCESS) {
+		free(dns);
+		ares_library_refs--;
+		*error_r = "cannot initialise the resolver";
+		return -1;
+	}
+	if (server != NULL && server[0] != '\0' &&
+	    ares_set_servers_ports_csv(dns->channel, server) != ARES_SUCCESS) {
+		ares_destroy(dns->channel);
+		free(dns);
+		ares_library_refs--;
+		*error_r = "bad DNS server address (want ip[:port])";
+		return -1;
+	}
+	dns->timer = event_new(dns->base, -1, 0, dns_timer_cb, dns);
+	ASSERT(dns->timer != NULL);
+	*dns_r = dns;
+	return 0;
+}
+
+static void dns_req_free(struct dns_req *req)
+{
+	struct dns *dns = req->dns;
+	if (req->prev != NULL)
+		req->prev->next = req->next;
+	else
+		dns->reqs = req->next;
+	if (req->next != NULL)
+		req->next->prev = req->prev;
+	for (size_t i = 0; req->mx != NULL && i < req->count; i++)
+		free(req->mx[i].host);
+	free(req->mx);
+	event_free(req->done_ev);
+	free(req);
+}
+
+void dns_free(struct dns **dnsp)
+{
+	struct dns *dns = *dnsp;
+	if (dns == NULL)
+		return;
+	*dnsp = NULL;
+	dns->is_freeing = true;
+	/* c-ares calls every pending callback with ARES_EDESTRUCTION */
+	ares_destroy(dns->channel);
+	while (dns->reqs != NULL)
+		dns_req_free(dns->reqs);
+	for (size_t i = 0; i < dns->watch_count; i++)
+		event_free(dns->watches[i].ev);
+	free(dns->watches);
+	event_free(dns->timer);
+	free(dns);
+	if (--ares_library_refs == 0)
+		ares_library_cleanup();
+}
+
+static void dns_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_req *req = arg;
+	(void)fd;
+	(void)what;
+	const char *error = req->error[0] != '\0' ? req->error : NULL;
+	if (req->is_mx)
+		req->mx_cb(req->status, req->mx, req->count, error, req->ctx);
+	else
+		req->addr_cb(req->status, req->addrs, req->count, error,
+		             req->ctx);
+	dns_req_free(req);
+}
+
+static struct dns_req *dns_req_new(struct dns *dns, void *ctx)
+{
+	struct dns_req *req = xcalloc(1, sizeof(*req));
+	req->dns = dns;
+	req->ctx = ctx;
+	req->done_ev = event_new(dns->base, -1, 0, dns_done_cb, req);
+	ASSERT(req->done_ev != NULL);
+	req->next = dns->reqs;
+	if (req->next != NULL)
+		req->next->prev = req;
+	dns->reqs = req;
+	return req;
+}
+
+/* Maps a c-ares status; returns false for ARES_EDESTRUCTION (dns_free). */
+static bool dns_req_status(struct dns_req *req, int status)
+{
+	if (status == ARES_EDESTRUCTION || req->dns->is_freeing)
+		return false;
+	switch (status) {
+	case ARES_SUCCESS:
+		req->status = DNS_STATUS_OK;
+		break;
+	case ARES_ENOTFOUND:
+		req->status = DNS_STATUS_NXDOMAIN;
+		break;
+	case ARES_ENODATA:
+		req->status = DNS_STATUS_NODATA;
+		break;
+	default:
+		req->status = DNS_STATUS_TEMPFAIL;
+		break;
+	}
+	if (status != ARES_SUCCESS)
+		snprintf(req->error, sizeof(req->error), "%s",
+		         ares_strerror(status));
+	return true;
+}
+
+static void dns_mx_answer_cb(void *arg, int status, int timeouts,
+                             unsigned char *abuf, int alen)
+{
+	struct dns_req *req = arg;
+	struct ares_mx_reply *reply = NULL;
+	(void)timeouts;
+	if (!dns_req_status(req, status))
+		return;
+	if (status == ARES_SUCCESS) {
+		int ret = ares_parse_mx_reply(abuf, alen, &reply);
+		if (ret != ARES_SUCCESS || reply == NULL)
+			(void)dns_req_status(
+			    req, ret != ARES_SUCCESS ? ret : ARES_ENODATA);
+	}
+	for (struct ares_mx_reply *r = reply; r != NULL; r = r->next)
+		req->count++;
+	req->mx = xcalloc(req->count + 1, sizeof(*req->mx));
+	size_t i = 0;
+	for (struct ares_mx_reply *r = reply; r != NULL; r = r->next, i++) {
+		size_t len = strlen(r->host);
+		while (len > 0 && r->host[len - 1] == '.')
+			len--;
+		req->mx[i].host = xstrndup(r->host, len);
+		req->mx[i].preference = r->priority;
+	}
+	if (reply != NULL)
+		ares_free_data(reply);
+	dns_mx_sort(req->mx, req->count, NULL);
+	event_active(req->done_ev, EV_TIMEOUT, 0);
+}
+
+void dns_mx_lookup(struct dns *dns, const char *domain, dns_mx_cb *cb,
+                   void *ctx)
+{
+	struct dns_req *req = dns_req_new(dns, ctx);
+	req->is_mx = true;
+	req->mx_cb = cb;
+	ares_query(dns->channel, domain, ns_c_in, ns_t_mx, dns_mx_answer_cb,
+	           req);
+	dns_timer_update(dns);
+}
+
+static void dns_addr_answer_cb(void *arg, int status, int timeouts,
+                               struct ares_addrinfo *result)
+{
+	struct dns_req *req = arg;
+	(void)timeouts;
+	if (!dns_req_status(req, status)) {
+		if (result != NULL)
+			ares_freeaddrinfo(result);
+		return;
+	}
+	for (struct ares_addrinfo_node *n = result != NULL ? result->nodes
+	                                                   : NULL;
+	     n != NULL && req->count < DNS_ADDR_MAX; n = n->ai_next) {
+		if ((n->ai_family != AF_INET && n->ai_family != AF_INET6) ||
+		    (size_t)n->ai_addrlen > sizeof(struct sockaddr_storage))
+			continue;
+		struct dns_addr *a = &req->addrs[req->count++];
+		memcpy(&a->sa, n->ai_addr, n->ai_addrlen);
+		a->len = (socklen_t)n->ai_addrlen;
+		if (n->ai_family == AF_INET)
+			((struct sockaddr_in *)&a->sa)->sin_port =
+			    htons((uint16_t)req->port);
+		else
+			((struct sockaddr_in6 *)&a->sa)->sin6_port =
+			    htons((uint16_t)req->port);
+	}
+	if (req->status == DNS_STATUS_OK && req->count == 0) {
+		req->status = DNS_STATUS_NODATA;
+		snprintf(req->error, sizeof(req->error), "no address");
+	}
+	if (result != NULL)
+		ares_freeaddrinfo(result);
+	event_active(req->done_ev, EV_TIMEOUT, 0);
+}
+
+void dns_addr_lookup(struct dns *dns, const char *host, unsigned port,
+                     dns_addr_cb *cb, void *ctx)
+{
+	struct dns_req *req = dns_req_new(dns, ctx);
+	struct ares_addrinfo_hints hints;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	req->addr_cb = cb;
+	req->port = port;
+	ares_getaddrinfo(dns->channel, host, NULL, &hints, dns_addr_answer_cb,
+	                 req);
+	dns_timer_update(dns);
+}
+
+static unsigned dns_random(unsigned n)
+{
+	return (unsigned)(random() % n);
+}
+
+void dns_mx_sort(struct dns_mx *mx, size_t count,
+                 unsigned (*random_cb)(unsigned n))
+{
+	if (random_cb == NULL)
+		random_cb = dns_random;
+	/* insertion sort: a domain has a handful of MX records */
+	for (size_t i = 1; i < count; i++) {
+		struct dns_mx x = mx[i];
+		size_t j = i;
+		for (; j > 0 && mx[j - 1].preference > x.preference; j--)
+			mx[j] = mx[j - 1];
+		mx[j] = x;
+	}
+	/* Fisher-Yates within each run of equal preference (§5.1) */
+	for (size_t start = 0; start < count;) {
+		size_t end = start + 1;
+		while (end < count &&
+		       mx[end].preference == mx[start].preference)
+			end++;
+		for (size_t i = end - 1; i > start; i--) {
+			size_t k = start + random_cb((unsigned)(i - start + 1));
+			struct dns_mx t = mx[i];
+			mx[i] = mx[k];
+			mx[k] = t;
+		}
+		start = end;
+	}
+}
+
+bool dns_mx_is_null(const struct dns_mx *mx, size_t count)
+{
+	return count == 1 && mx[0].host[0] == '\0';
+}

@@ -1,0 +1,72 @@
+/* Asynchronous DNS on the event loop (c-ares, used nowhere else: STYLE.md
+ * §2): MX look-ups sorted by preference with equal preferences shuffled
+ * (RFC 5321 §5.1), the null MX of RFC 7505, and A/AAAA look-ups of a host.
+ * A name that does not exist (NXDOMAIN) is told apart from a name without
+ * records of the type (NODATA: RFC 5321 §5.1 implicit MX) and from a
+ * failure to get an answer (SERVFAIL, timeout: try again later). */
+#ifndef CORE_DNS_H
+#define CORE_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct event_loop;
+struct dns;
+
+enum dns_status {
+	DNS_STATUS_OK,
+	DNS_STATUS_NXDOMAIN, /* the name does not exist: permanent */
+	DNS_STATUS_NODATA,   /* the name exists without such records */
+	DNS_STATUS_TEMPFAIL, /* no usable answer now (SERVFAIL, timeout) */
+};
+
+struct dns_mx {
+	char *host; /* without the final dot; "" for the root (null MX) */
+	unsigned preference;
+};
+
+#define DNS_ADDR_MAX 8 /* addresses kept per host */
+
+struct dns_addr {
+	struct sockaddr_storage sa;
+	socklen_t len;
+};
+
+/* mx[0..count) and error live until the callback returns. With status
+ * other than OK, count is 0 and error says why (for a log line). */
+typedef void dns_mx_cb(enum dns_status status, const struct dns_mx *mx,
+                       size_t count, const char *error, void *ctx);
+typedef void dns_addr_cb(enum dns_status status, const struct dns_addr *addrs,
+                         size_t count, const char *error, void *ctx);
+
+/* Makes a resolver on loop. server is "" for the servers of
+ * /etc/resolv.conf, or "ip[:port]" (IPv6 as "[ip]:port"). Returns 0 with
+ * *dns_r, or -1 with a static reason in *error_r. */
+int dns_new(struct event_loop *loop, const char *server, struct dns **dns_r,
+            const char **error_r);
+/* Cancels every pending look-up (their callbacks are not called), frees
+ * and sets *dns to NULL; accepts NULL. */
+void dns_free(struct dns **dns);
+
+/* Looks up the MX records of domain; cb is always called from the loop,
+ * never from inside this call. Records come sorted (dns_mx_sort). */
+void dns_mx_lookup(struct dns *dns, const char *domain, dns_mx_cb *cb,
+                   void *ctx);
+/* Looks up the IPv4 and IPv6 addresses of host (a numeric address is
+ * answered as is) with port set in each; at most DNS_ADDR_MAX. cb is
+ * always called from the loop. */
+void dns_addr_lookup(struct dns *dns, const char *host, unsigned port,
+                     dns_addr_cb *cb, void *ctx);
+
+/* Sorts mx by preference, lowest first, and puts records of equal
+ * preference in random order (random_cb(n) returns 0..n-1; NULL uses
+ * random()). */
+void dns_mx_sort(struct dns_mx *mx, size_t count,
+                 unsigned (*random_cb)(unsigned n));
+/* Returns true if the records are a null MX (RFC 7505 §3: a single record
+ * for "." with preference 0; "." among other records is ignored by the
+ * caller as §4.3 says). */
+bool dns_mx_is_null(const struct dns_mx *mx, size_t count);
+
+#endif

@@ -1,0 +1,138 @@
+/* Blob collection: the ids every account database refers to are gathered
+ * into a sorted array first (read-only connections, so deliver's writes go
+ * on), then blobs/ is walked and an old blob missing from the array is
+ * unlinked. A database that cannot be read stops the run before anything
+ * is removed: a blob is never taken on incomplete knowledge. */
+#include "store/store_gc.h"
+#include "store/store.h"
+#include "core/xmalloc.h"
+
+#include <dirent.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct gc_ids {
+	char **ids;
+	size_t count, cap;
+};
+
+static void ids_add(struct gc_ids *ids, const char *id)
+{
+	if (ids->count == ids->cap) {
+		ids->cap = ids->cap == 0 ? 256 : ids->cap * 2;
+		ids->ids = xrealloc(ids->ids, ids->cap * sizeof(*ids->ids));
+	}
+	ids->ids[ids->count++] = xstrdup(id);
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ids_read_db(struct gc_ids *ids, const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_prepare_v2(db, "SELECT DISTINCT blob_id FROM messages", -1,
+	                       &st, NULL) != SQLITE_OK)
+		goto out;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *id = sqlite3_column_text(st, 0);
+		if (id != NULL)
+			ids_add(ids, (const char *)id);
+	}
+	ret = rc == SQLITE_DONE ? 0 : -1;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ret;
+}
+
+static int ids_read_all(struct gc_ids *ids, const char *data_dir)
+{
+	char *dir = xasprintf("%s/accounts", data_dir);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int ret = 0;
+	if (d == NULL) {
+		free(dir);
+		return 0; /* no account yet */
+	}
+	while (ret == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *path = xasprintf("%s/%s/mail.db", dir, de->d_name);
+		if (access(path, F_OK) == 0)
+			ret = ids_read_db(ids, path);
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	return ret;
+}
+
+static void gc_dir(const struct gc_ids *ids, const char *dir, time_t limit,
+                   size_t *removed_r, size_t *kept_r)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != STORE_BLOB_ID_LEN)
+			continue;
+		char *key = de->d_name;
+		char *path = xasprintf("%s/%s", dir, de->d_name);
+		struct stat stbuf;
+		if (bsearch(&key, ids->ids, ids->count, sizeof(*ids->ids),
+		            id_cmp) == NULL &&
+		    stat(path, &stbuf) == 0 && stbuf.st_mtime < limit &&
+		    unlink(path) == 0)
+			(*removed_r)++;
+		else
+			(*kept_r)++;
+		free(path);
+	}
+	closedir(d);
+}
+
+int store_gc_blobs(const char *data_dir, unsigned grace, time_t now,
+                   size_t *removed_r, size_t *kept_r, const char **error_r)
+{
+	struct gc_ids ids = {NULL, 0, 0};
+	*removed_r = *kept_r = 0;
+	int ret = ids_read_all(&ids, data_dir);
+	if (ret < 0) {
+		*error_r = "cannot read an account database";
+	} else {
+		qsort(ids.ids, ids.count, sizeof(*ids.ids), id_cmp);
+		char *blobs = xasprintf("%s/blobs", data_dir);
+		DIR *d = opendir(blobs);
+		struct dirent *de;
+		while (d != NULL && (de = readdir(d)) != NULL) {
+			if (strlen(de->d_name) != 2)
+				continue;
+			char *sub = xasprintf("%s/%s", blobs, de->d_name);
+			gc_dir(&ids, sub, now - (time_t)grace, removed_r,
+			       kept_r);
+			free(sub);
+		}
+		if (d != NULL)
+			closedir(d);
+		free(blobs);
+	}
+	for (size_t i = 0; i < ids.count; i++)
+		free(ids.ids[i]);
+	free(ids.ids);
+	return ret;
+}
