@@ -1,0 +1,211 @@
+/* IMAP helpers over one account database (RFC 9051 §2.3.1 UIDs and
+ * sequence numbers, RFC 7162 MODSEQ) and the process-wide change watcher
+ * (inotify on accounts/<id>/changes, which every commit touches). */
+#include "core/xmalloc.h"
+#include "store/store_imap.h"
+#include "store/store_private.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+int store_imap_mailbox_state(struct store_account *account, const char *mailbox,
+                             uint32_t *uidvalidity_r, uint32_t *uidnext_r,
+                             uint64_t *highestmodseq_r)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db, "SELECT uidvalidity, uidnext, highestmodseq"
+	                  " FROM mailboxes WHERE name = ?1");
+	if (stmt == NULL)
+		return -1;
+	const char *name =
+	    strcasecmp(mailbox, "INBOX") == 0 ? "INBOX" : mailbox;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt), ret = 0;
+	if (rc == SQLITE_ROW) {
+		*uidvalidity_r = (uint32_t)sqlite3_column_int64(stmt, 0);
+		*uidnext_r = (uint32_t)sqlite3_column_int64(stmt, 1);
+		*highestmodseq_r = (uint64_t)sqlite3_column_int64(stmt, 2);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_db_fail(&account->db, "mailbox state");
+		ret = -1;
+	}
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+int store_imap_uids(struct store_account *account, const char *mailbox,
+                    uint32_t **uids_r, size_t *count_r)
+{
+	int64_t box;
+	uint32_t uidnext;
+	uint64_t hms;
+	*uids_r = NULL;
+	*count_r = 0;
+	int ret = store_mailbox_get_ids(account, mailbox, &box, &uidnext, &hms);
+	if (ret <= 0)
+		return ret;
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db,
+	    "SELECT uid FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, box);
+	size_t count = 0, cap = 0;
+	uint32_t *uids = NULL;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			uids = xrealloc(uids, cap * sizeof(*uids));
+		}
+		uids[count++] = (uint32_t)sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		store_db_fail(&account->db, "uid list");
+		free(uids);
+		return -1;
+	}
+	*uids_r = uids;
+	*count_r = count;
+	return 1;
+}
+
+int store_imap_changed(struct store_account *account, const char *mailbox,
+                       uint64_t since, store_message_cb *cb, void *ctx)
+{
+	int64_t box;
+	uint32_t uidnext;
+	uint64_t hms;
+	int ret = store_mailbox_get_ids(account, mailbox, &box, &uidnext, &hms);
+	if (ret <= 0)
+		return ret < 0 ? -1 : 0;
+	if (hms <= since)
+		return 0;
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db,
+	    "SELECT uid, modseq, flags, keywords, internal_date, size,"
+	    " blob_id, guid FROM messages"
+	    " WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, box);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)since);
+	int rc;
+	ret = 0;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_message m = {
+		    .uid = (uint32_t)sqlite3_column_int64(stmt, 0),
+		    .modseq = (uint64_t)sqlite3_column_int64(stmt, 1),
+		    .flags = (uint32_t)sqlite3_column_int64(stmt, 2),
+		    .keywords = store_db_column_str(stmt, 3),
+		    .internal_date = (time_t)sqlite3_column_int64(stmt, 4),
+		    .size = (uint64_t)sqlite3_column_int64(stmt, 5),
+		    .blob_id = store_db_column_str(stmt, 6),
+		    .guid = store_db_column_str(stmt, 7),
+		};
+		ret = cb(&m, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		store_db_fail(&account->db, "changed list");
+		ret = -1;
+	}
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+struct watch_ref {
+	int wd;
+	unsigned refs;
+};
+
+struct store_watcher {
+	int fd;
+	struct watch_ref *refs;
+	size_t count, cap;
+};
+
+struct store_watcher *store_watcher_new(struct store *store)
+{
+	(void)store;
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct store_watcher *w = xcalloc(1, sizeof(*w));
+	w->fd = fd;
+	return w;
+}
+
+void store_watcher_free(struct store_watcher **watcher)
+{
+	struct store_watcher *w = *watcher;
+	if (w == NULL)
+		return;
+	*watcher = NULL;
+	close(w->fd);
+	free(w->refs);
+	free(w);
+}
+
+int store_watcher_fd(const struct store_watcher *w)
+{
+	return w->fd;
+}
+
+int store_watcher_add(struct store_watcher *w, struct store_account *account)
+{
+	int wd = inotify_add_watch(w->fd, account->changes_path,
+	                           IN_ATTRIB | IN_MODIFY | IN_CLOSE_WRITE);
+	if (wd < 0)
+		return -1;
+	for (size_t i = 0; i < w->count; i++) {
+		if (w->refs[i].wd == wd) {
+			w->refs[i].refs++;
+			return wd;
+		}
+	}
+	if (w->count == w->cap) {
+		w->cap = w->cap == 0 ? 16 : w->cap * 2;
+		w->refs = xrealloc(w->refs, w->cap * sizeof(*w->refs));
+	}
+	w->refs[w->count++] = (struct watch_ref){.wd = wd, .refs = 1};
+	return wd;
+}
+
+void store_watcher_remove(struct store_watcher *w, int watch_id)
+{
+	for (size_t i = 0; i < w->count; i++) {
+		if (w->refs[i].wd != watch_id)
+			continue;
+		if (--w->refs[i].refs == 0) {
+			(void)inotify_rm_watch(w->fd, watch_id);
+			w->refs[i] = w->refs[--w->count];
+		}
+		return;
+	}
+}
+
+void store_watcher_read(struct store_watcher *w, store_watcher_cb *cb,
+                        void *ctx)
+{
+	char data[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	for (;;) {
+		ssize_t n = read(w->fd, data, sizeof(data));
+		if (n <= 0)
+			return; /* EAGAIN: drained */
+		for (char *p = data; p < data + n;) {
+			const struct inotify_event *ev = (const void *)p;
+			if ((ev->mask & IN_IGNORED) == 0)
+				cb(ev->wd, ctx);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}

@@ -1,0 +1,208 @@
+/* Logging in: LOGIN (RFC 9051 §6.2.3) and AUTHENTICATE (§6.2.2) with the
+ * PLAIN (RFC 4616) and LOGIN mechanisms and an initial response (SASL-IR,
+ * RFC 4959). Both are refused without TLS unless the peer is loopback and
+ * plaintext_auth_loopback is set (LOGINDISABLED, RFC 9051 §6.2.3). A
+ * failure is answered after the throttle's delay, during which nothing
+ * else is read from the client. */
+#include "auth/auth.h"
+#include "core/base64.h"
+#include "core/conn.h"
+#include "core/event_loop.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+#include "imapd.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static bool auth_allowed(const struct imapd_client *c)
+{
+	return conn_is_tls(c->conn) ||
+	       (c->is_loopback && c->imapd->set.plaintext_auth_loopback);
+}
+
+static void auth_delay_cb(void *ctx)
+{
+	struct imapd_client *c = ctx;
+	buf_printf(&c->out,
+	           "%s NO [AUTHENTICATIONFAILED] Authentication failed\r\n",
+	           c->wait_tag);
+	imapd_client_resume(c);
+}
+
+static void auth_reply_ok(struct imapd_client *c, const char *tag)
+{
+	buf_printf(&c->out, "%s OK [CAPABILITY ", tag);
+	imapd_capability(c, &c->out);
+	buf_append_str(&c->out, "] Logged in\r\n");
+}
+
+/* Verifies user and password (wiped afterwards) and answers tag. Returns
+ * true if the client now waits for a delayed failure reply. */
+static bool auth_verify(struct imapd_client *c, const char *tag,
+                        const char *mech, const char *user, char *password)
+{
+	struct imapd *imapd = c->imapd;
+	struct store_account_info info;
+	int ret = store_account_lookup(imapd->store, user, c->pool, &info);
+	if (ret < 0) {
+		explicit_bzero(password, strlen(password));
+		log_error(&c->log, "auth lookup failed: %s",
+		          store_last_error(imapd->store));
+		buf_printf(
+		    &c->out,
+		    "%s NO [UNAVAILABLE] Temporary failure (conn=%u)\r\n", tag,
+		    c->id);
+		return false;
+	}
+	const char *hash =
+	    ret > 0 ? info.password_hash : auth_password_dummy_hash();
+	bool ok = auth_password_verify(password, hash) == 1 && ret > 0;
+	explicit_bzero(password, strlen(password));
+	if (ok) {
+		auth_throttle_success(imapd->throttle, c->addr);
+		c->user = imapd_user_ref(imapd, info.address);
+		c->state = IMAPD_STATE_AUTH;
+		log_add(&c->log, "user=%s", info.address);
+		log_info(&c->log, "login mech=%s", mech);
+		auth_reply_ok(c, tag);
+		return false;
+	}
+	time_t now = time(NULL);
+	unsigned delay = auth_throttle_delay(imapd->throttle, c->addr, now);
+	auth_throttle_fail(imapd->throttle, c->addr, now);
+	log_info(&c->log, "login-failed mech=%s user=%s delay=%u", mech,
+	         log_sanitize(user, 100), delay);
+	free(c->wait_tag);
+	c->wait_tag = xstrdup(tag);
+	c->wait = IMAPD_WAIT_AUTH_DELAY;
+	if (c->auth_timer == NULL)
+		c->auth_timer = event_timer_new(imapd->loop, auth_delay_cb, c);
+	event_timer_set(c->auth_timer, delay * 1000);
+	return true;
+}
+
+/* login = "LOGIN" SP userid SP password */
+void cmd_login(struct imapd_cmd *cmd)
+{
+	struct imapd_client *c = cmd->client;
+	const char *user, *password;
+	const struct imap_arg *a = cmd->args;
+	if (!imap_arg_get_astring(a, &user) || a->next == NULL ||
+	    !imap_arg_get_astring(a->next, &password) ||
+	    a->next->next != NULL) {
+		imapd_cmd_bad(cmd, "LOGIN needs a user and a password");
+		return;
+	}
+	if (!auth_allowed(c)) {
+		imapd_cmd_no(cmd, "[PRIVACYREQUIRED] Use STARTTLS first");
+		return;
+	}
+	auth_verify(c, cmd->tag, "login", user, (char *)password);
+}
+
+/* Handles one decoded SASL step. */
+static void auth_step(struct imapd_client *c, const char *tag, const char *b64)
+{
+	const char *error, *authzid, *authcid, *password, *value;
+	bool is_plain = strcasecmp(c->auth_mech, "PLAIN") == 0;
+	if (is_plain) {
+		if (auth_sasl_plain_decode(b64, strlen(b64), c->pool, &authzid,
+		                           &authcid, &password, &error) < 0) {
+			buf_printf(&c->out, "%s BAD %s\r\n", tag, error);
+			return;
+		}
+		if (authzid[0] != '\0' && strcasecmp(authzid, authcid) != 0) {
+			explicit_bzero((char *)password, strlen(password));
+			buf_printf(&c->out,
+			           "%s NO [AUTHORIZATIONFAILED] Cannot act as "
+			           "another user\r\n",
+			           tag);
+			return;
+		}
+		auth_verify(c, tag, "plain", authcid, (char *)password);
+		return;
+	}
+	if (auth_sasl_login_decode(b64, strlen(b64), c->pool, &value, &error) <
+	    0) {
+		buf_printf(&c->out, "%s BAD %s\r\n", tag, error);
+		return;
+	}
+	if (c->auth_user == NULL) {
+		c->auth_user = xstrdup(value);
+		buf_append_str(&c->out, "+ UGFzc3dvcmQ6\r\n");
+		c->wait = IMAPD_WAIT_AUTH_LINE;
+		return;
+	}
+	char *user = c->auth_user;
+	c->auth_user = NULL;
+	auth_verify(c, tag, "login", user, (char *)value);
+	free(user);
+}
+
+/* authenticate = "AUTHENTICATE" SP auth-type [SP initial-resp]
+ *                *(CRLF base64); initial-resp = base64 / "=" */
+void cmd_authenticate(struct imapd_cmd *cmd)
+{
+	struct imapd_client *c = cmd->client;
+	const char *mech, *ir = NULL;
+	const struct imap_arg *a = cmd->args;
+	if (a == NULL || a->type != IMAP_ARG_ATOM ||
+	    !imap_arg_get_astring(a, &mech) ||
+	    (a->next != NULL &&
+	     (!imap_arg_get_astring(a->next, &ir) || a->next->next != NULL))) {
+		imapd_cmd_bad(cmd, "AUTHENTICATE needs a mechanism");
+		return;
+	}
+	if (strcasecmp(mech, "PLAIN") != 0 && strcasecmp(mech, "LOGIN") != 0) {
+		imapd_cmd_no(cmd, "Unsupported authentication mechanism");
+		return;
+	}
+	if (!auth_allowed(c)) {
+		imapd_cmd_no(cmd, "[PRIVACYREQUIRED] Use STARTTLS first");
+		return;
+	}
+	free(c->auth_mech);
+	c->auth_mech = xstrdup(mech);
+	free(c->wait_tag);
+	c->wait_tag = xstrdup(cmd->tag);
+	if (ir != NULL && strcmp(ir, "=") == 0)
+		ir = "";
+	if (ir != NULL && strcasecmp(mech, "PLAIN") == 0) {
+		auth_step(c, cmd->tag, ir);
+		if (c->wait != IMAPD_WAIT_AUTH_DELAY)
+			imapd_client_resume(c);
+		return;
+	}
+	if (ir != NULL) {
+		/* LOGIN with the user name as initial response */
+		auth_step(c, cmd->tag, ir);
+		if (c->wait != IMAPD_WAIT_AUTH_LINE)
+			imapd_client_resume(c);
+		return;
+	}
+	buf_append_str(&c->out, strcasecmp(mech, "PLAIN") == 0
+	                            ? "+ \r\n"
+	                            : "+ VXNlcm5hbWU6\r\n");
+	c->wait = IMAPD_WAIT_AUTH_LINE;
+}
+
+void cmd_authenticate_line(struct imapd_client *c, const char *line)
+{
+	char *tag = xstrdup(c->wait_tag);
+	c->wait = IMAPD_WAIT_COMMAND;
+	if (strcmp(line, "*") == 0) {
+		buf_printf(&c->out, "%s BAD Authentication cancelled\r\n", tag);
+	} else {
+		auth_step(c, tag, line);
+	}
+	free(tag);
+	if (c->wait == IMAPD_WAIT_COMMAND) {
+		free(c->auth_user);
+		c->auth_user = NULL;
+		imapd_client_resume(c);
+	}
+}

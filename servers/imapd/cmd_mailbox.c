@@ -1,0 +1,370 @@
+/* Mailbox commands: SELECT and EXAMINE (RFC 9051 §6.3.2-3, CONDSTORE
+ * SELECT parameter RFC 7162 §3.1.8), CREATE, DELETE, RENAME, SUBSCRIBE,
+ * UNSUBSCRIBE (§6.3.4-8), STATUS (§6.3.11, SIZE from RFC 8438), CLOSE and
+ * UNSELECT (§6.4.1-2, RFC 3691), EXPUNGE and UID EXPUNGE (§6.4.3, RFC
+ * 4315), GETQUOTAROOT and GETQUOTA (RFC 9208 §4.2-3). */
+#include "core/pool.h"
+#include "imap/imap_write.h"
+#include "imapd.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Answers a store failure of a mailbox operation (error from store.h). */
+static void mailbox_refuse(struct imapd_cmd *cmd, const char *error)
+{
+	if (strcmp(error, "mailbox exists") == 0)
+		imapd_cmd_no(cmd, "[ALREADYEXISTS] Mailbox exists");
+	else if (strcmp(error, "no such mailbox") == 0)
+		imapd_cmd_no(cmd, "[NONEXISTENT] No such mailbox");
+	else if (strcmp(error, "invalid name") == 0)
+		imapd_cmd_no(cmd, "[CANNOT] Invalid mailbox name");
+	else if (strcmp(error, "cannot delete INBOX") == 0)
+		imapd_cmd_no(cmd, "[CANNOT] Cannot delete INBOX");
+	else
+		imapd_cmd_fail(cmd, error);
+}
+
+static struct store_account *cmd_account(struct imapd_cmd *cmd)
+{
+	struct store_account *account = imapd_user_account(cmd->client->user);
+	if (account == NULL)
+		imapd_cmd_fail(cmd, "account open");
+	return account;
+}
+
+/* select = "SELECT" SP mailbox [select-params] */
+void cmd_select(struct imapd_cmd *cmd)
+{
+	struct imapd_client *c = cmd->client;
+	bool is_examine = strcmp(cmd->name, "EXAMINE") == 0;
+	const char *name = imapd_arg_mailbox(cmd, cmd->args);
+	if (name == NULL)
+		return;
+	const struct imap_arg *p = cmd->args->next;
+	if (p != NULL && p->type == IMAP_ARG_LIST && p->next == NULL) {
+		for (const struct imap_arg *a = p->list; a != NULL; a = a->next)
+			if (imap_arg_atom_equals(a, "CONDSTORE"))
+				c->is_condstore = true;
+	} else if (p != NULL) {
+		imapd_cmd_bad(cmd, "Unexpected arguments");
+		return;
+	}
+	if (c->box != NULL) /* RFC 9051 §6.3.2 */
+		buf_append_str(&c->out, "* OK [CLOSED] Previous mailbox "
+		                        "closed\r\n");
+	imapd_mailbox_close(c);
+	int ret = imapd_mailbox_select(c, name, is_examine);
+	if (ret < 0) {
+		imapd_cmd_fail(cmd, "select");
+		return;
+	}
+	if (ret == 0) {
+		imapd_cmd_no(cmd, "[NONEXISTENT] No such mailbox");
+		return;
+	}
+	log_debug(&c->log, "select mailbox=%s", log_sanitize(name, 100));
+	imapd_cmd_ok(cmd, "[%s] %s completed",
+	             is_examine ? "READ-ONLY" : "READ-WRITE", cmd->name);
+}
+
+/* create = "CREATE" SP mailbox [create-params] */
+void cmd_create(struct imapd_cmd *cmd)
+{
+	const char *name = imapd_arg_mailbox(cmd, cmd->args), *error;
+	if (name == NULL)
+		return;
+	struct store_account *account = cmd_account(cmd);
+	if (account == NULL)
+		return;
+	/* RFC 9051 §6.3.4: a trailing separator is only a hint */
+	size_t len = strlen(name);
+	if (len > 1 && name[len - 1] == '/')
+		name = pool_strndup(cmd->pool, name, len - 1);
+	if (strcasecmp(name, "INBOX") == 0) {
+		imapd_cmd_no(cmd, "[ALREADYEXISTS] INBOX exists");
+		return;
+	}
+	if (store_mailbox_create(account, name, STORE_SPECIAL_NONE, &error) <
+	    0) {
+		mailbox_refuse(cmd, error);
+		return;
+	}
+	imapd_cmd_ok(cmd, "Create completed");
+}
+
+void cmd_delete(struct imapd_cmd *cmd)
+{
+	struct imapd_client *c = cmd->client;
+	const char *name = imapd_arg_mailbox(cmd, cmd->args), *error;
+	if (name == NULL)
+		return;
+	struct store_account *account = cmd_account(cmd);
+	if (account == NULL)
+		return;
+	if (c->box != NULL && strcmp(c->box->name, name) == 0)
+		imapd_mailbox_close(c);
+	if (store_mailbox_delete(account, name, &error) < 0) {
+		mailbox_refuse(cmd, error);
+		return;
+	}
+	imapd_cmd_ok(cmd, "Delete completed");
+}
+
+void cmd_rename(struct imapd_cmd *cmd)
+{
+	const char *from = imapd_arg_mailbox(cmd, cmd->args), *to, *error;
+	if (from == NULL)
+		return;
+	to = imapd_arg_mailbox(cmd, cmd->args->next);
+	if (to == NULL)
+		return;
+	struct store_account *account = cmd_account(cmd);
+	if (account == NULL)
+		return;
+	if (store_mailbox_rename(account, from, to, &error) < 0) {
+		mailbox_refuse(cmd, error);
+		return;
+	}
+	imapd_cmd_ok(cmd, "Rename completed");
+}
+
+void cmd_subscribe(struct imapd_cmd *cmd)
+{
+	bool subscribe = strcmp(cmd->name, "SUBSCRIBE") == 0;
+	const char *name = imapd_arg_mailbox(cmd, cmd->args), *error;
+	if (name == NULL)
+		return;
+	struct store_account *account = cmd_account(cmd);
+	if (account == NULL)
+		return;
+	if (store_mailbox_subscribe(account, name, subscribe, &error) < 0) {
+		mailbox_refuse(cmd, error);
+		return;
+	}
+	imapd_cmd_ok(cmd, "%s completed", cmd->name);
+}
+
+static int count_deleted_cb(const struct store_message *msg, void *ctx)
+{
+	if ((msg->flags & STORE_FLAG_DELETED) != 0)
+		(*(uint32_t *)ctx)++;
+	return 0;
+}
+
+/* status-att = "MESSAGES" / "UIDNEXT" / "UIDVALIDITY" / "UNSEEN" /
+ *              "DELETED" / "SIZE" / "RECENT" / "HIGHESTMODSEQ" */
+static int status_items(struct imapd_cmd *cmd, const char *name,
+                        const struct imap_arg *list, struct buf *out)
+{
+	struct store_account *account = imapd_user_account(cmd->client->user);
+	struct store_mailbox_info info;
+	if (account == NULL ||
+	    store_mailbox_get(account, name, cmd->pool, &info) <= 0)
+		return -1;
+	buf_append_str(out, "* STATUS ");
+	imap_write_mailbox(out, info.name, cmd->client->is_utf8);
+	buf_append_str(out, " (");
+	for (const struct imap_arg *a = list->list; a != NULL; a = a->next) {
+		const char *item = a->type == IMAP_ARG_ATOM ? a->str : "";
+		if (a != list->list)
+			buf_append_char(out, ' ');
+		if (strcasecmp(item, "MESSAGES") == 0)
+			buf_printf(out, "MESSAGES %u", info.messages);
+		else if (strcasecmp(item, "UIDNEXT") == 0)
+			buf_printf(out, "UIDNEXT %u", info.uidnext);
+		else if (strcasecmp(item, "UIDVALIDITY") == 0)
+			buf_printf(out, "UIDVALIDITY %u", info.uidvalidity);
+		else if (strcasecmp(item, "UNSEEN") == 0)
+			buf_printf(out, "UNSEEN %u", info.unseen);
+		else if (strcasecmp(item, "SIZE") == 0)
+			buf_printf(out, "SIZE %llu",
+			           (unsigned long long)info.size);
+		else if (strcasecmp(item, "RECENT") == 0)
+			buf_append_str(out, "RECENT 0");
+		else if (strcasecmp(item, "HIGHESTMODSEQ") == 0)
+			buf_printf(out, "HIGHESTMODSEQ %llu",
+			           (unsigned long long)info.highestmodseq);
+		else if (strcasecmp(item, "DELETED") == 0) {
+			uint32_t n = 0;
+			if (store_message_list(account, name, 1, UINT32_MAX,
+			                       count_deleted_cb, &n) < 0)
+				return -1;
+			buf_printf(out, "DELETED %u", n);
+		} else
+			return -2;
+	}
+	buf_append_str(out, ")\r\n");
+	return 0;
+}
+
+void imapd_status_write(struct imapd_cmd *cmd, const char *name,
+                        const struct imap_arg *list)
+{
+	size_t len = cmd->client->out.len;
+	if (status_items(cmd, name, list, &cmd->client->out) < 0)
+		buf_truncate(&cmd->client->out, len);
+}
+
+/* status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")" */
+void cmd_status(struct imapd_cmd *cmd)
+{
+	const char *name = imapd_arg_mailbox(cmd, cmd->args);
+	if (name == NULL)
+		return;
+	const struct imap_arg *list = cmd->args->next;
+	if (list == NULL || list->type != IMAP_ARG_LIST || list->count == 0 ||
+	    list->next != NULL) {
+		imapd_cmd_bad(cmd, "STATUS needs a list of items");
+		return;
+	}
+	struct buf *out = &cmd->client->out;
+	size_t len = out->len;
+	int ret = status_items(cmd, name, list, out);
+	if (ret < 0)
+		buf_truncate(out, len);
+	if (ret == -2)
+		imapd_cmd_bad(cmd, "Unknown STATUS item");
+	else if (ret < 0)
+		imapd_cmd_no(cmd, "[NONEXISTENT] No such mailbox");
+	else
+		imapd_cmd_ok(cmd, "Status completed");
+}
+
+/* Expunges the \Deleted messages of the view (only those in uids when not
+ * NULL). Returns how many went, or -1. */
+static int expunge_deleted(struct imapd_cmd *cmd, const uint32_t *uids,
+                           size_t count);
+
+void cmd_close(struct imapd_cmd *cmd)
+{
+	struct imapd_client *c = cmd->client;
+	if (strcmp(cmd->name, "CLOSE") == 0 && !c->box->is_readonly)
+		(void)expunge_deleted(cmd, NULL, 0);
+	imapd_mailbox_close(c);
+	imapd_cmd_ok(cmd, "%s completed", cmd->name);
+}
+
+struct deleted_ctx {
+	struct pool *pool;
+	uint32_t *uids;
+	size_t count, cap;
+	const uint32_t *only;
+	size_t only_count;
+};
+
+static int collect_deleted_cb(const struct store_message *msg, void *ctx)
+{
+	struct deleted_ctx *dc = ctx;
+	if ((msg->flags & STORE_FLAG_DELETED) == 0)
+		return 0;
+	if (dc->only != NULL) {
+		bool found = false;
+		for (size_t i = 0; i < dc->only_count && !found; i++)
+			found = dc->only[i] == msg->uid;
+		if (!found)
+			return 0;
+	}
+	if (dc->count == dc->cap) {
+		size_t cap = dc->cap == 0 ? 64 : dc->cap * 2;
+		uint32_t *n = pool_alloc(dc->pool, cap * sizeof(*n));
+		if (dc->count > 0)
+			memcpy(n, dc->uids, dc->count * sizeof(*n));
+		dc->uids = n;
+		dc->cap = cap;
+	}
+	dc->uids[dc->count++] = msg->uid;
+	return 0;
+}
+
+static int expunge_deleted(struct imapd_cmd *cmd, const uint32_t *uids,
+                           size_t count)
+{
+	struct imapd_client *c = cmd->client;
+	struct store_account *account = imapd_user_account(c->user);
+	struct deleted_ctx dc = {
+	    .pool = cmd->pool, .only = uids, .only_count = count};
+	if (account == NULL ||
+	    store_message_list(account, c->box->name, 1, UINT32_MAX,
+	                       collect_deleted_cb, &dc) < 0)
+		return -1;
+	if (dc.count == 0)
+		return 0;
+	return store_message_expunge(account, c->box->name, dc.uids, dc.count);
+}
+
+/* expunge = "EXPUNGE"; uid-expunge = "UID" SP "EXPUNGE" SP sequence-set */
+void cmd_expunge(struct imapd_cmd *cmd)
+{
+	struct imapd_client *c = cmd->client;
+	uint32_t *uids = NULL;
+	size_t count = 0;
+	const char *set;
+	if (cmd->is_uid) {
+		if (!imap_arg_get_astring(cmd->args, &set) ||
+		    cmd->args->next != NULL ||
+		    imapd_set_uids(cmd, set, true, &uids, &count) < 0) {
+			imapd_cmd_bad(cmd, "UID EXPUNGE needs a UID set");
+			return;
+		}
+		if (count == 0) {
+			imapd_cmd_ok(cmd, "Expunge completed");
+			return;
+		}
+	} else if (cmd->args != NULL) {
+		imapd_cmd_bad(cmd, "EXPUNGE takes no arguments");
+		return;
+	}
+	if (c->box->is_readonly) {
+		imapd_cmd_no(cmd, "[READ-ONLY] Mailbox is read-only");
+		return;
+	}
+	int n = expunge_deleted(cmd, uids, count);
+	if (n < 0) {
+		imapd_cmd_fail(cmd, "expunge");
+		return;
+	}
+	log_info(&c->log, "expunge mailbox=%s count=%d",
+	         log_sanitize(c->box->name, 100), n);
+	imapd_cmd_ok(cmd, "Expunge completed");
+}
+
+/* getquotaroot = "GETQUOTAROOT" SP mailbox; getquota = "GETQUOTA" SP
+ * quota-root-name. One root, "", for the whole account. */
+void cmd_getquotaroot(struct imapd_cmd *cmd)
+{
+	struct imapd_client *c = cmd->client;
+	bool is_root = strcmp(cmd->name, "GETQUOTAROOT") == 0;
+	const char *name;
+	if (!imap_arg_get_astring(cmd->args, &name) ||
+	    cmd->args->next != NULL) {
+		imapd_cmd_bad(cmd, "%s needs one argument", cmd->name);
+		return;
+	}
+	struct store_account *account = cmd_account(cmd);
+	if (account == NULL)
+		return;
+	struct store_account_info info;
+	uint64_t bytes, messages;
+	if (store_account_lookup(c->imapd->store, c->user->address, cmd->pool,
+	                         &info) <= 0 ||
+	    store_account_usage(account, &bytes, &messages) < 0) {
+		imapd_cmd_fail(cmd, "quota");
+		return;
+	}
+	if (is_root) {
+		buf_append_str(&c->out, "* QUOTAROOT ");
+		imap_write_mailbox(&c->out, name, c->is_utf8);
+		buf_append_str(&c->out, " \"\"\r\n");
+	} else if (name[0] != '\0') {
+		imapd_cmd_no(cmd, "[NONEXISTENT] No such quota root");
+		return;
+	}
+	if (info.quota > 0)
+		buf_printf(&c->out, "* QUOTA \"\" (STORAGE %llu %llu)\r\n",
+		           (unsigned long long)(bytes + 1023) / 1024,
+		           (unsigned long long)info.quota / 1024);
+	imapd_cmd_ok(cmd, "%s completed", cmd->name);
+}

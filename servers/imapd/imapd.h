@@ -1,0 +1,269 @@
+/* imapd: IMAP4rev2 and IMAP4rev1 (RFC 9051, RFC 3501) over the store. One
+ * process serves many connections on one event loop. Declarations shared
+ * by the files of servers/imapd: the process (struct imapd), the users
+ * logged in (struct imapd_user: one per account, holding the change watch
+ * and an account handle that is closed when unused), the connections
+ * (struct imapd_client), the selected mailbox (struct imapd_mailbox) and
+ * the command table. */
+#ifndef IMAPD_IMAPD_H
+#define IMAPD_IMAPD_H
+
+#include "config/settings.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "imap/imap_parser.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct conn;
+struct event_io;
+struct event_loop;
+struct event_timer;
+struct pool;
+struct service;
+struct store;
+struct store_account;
+struct store_blob_writer;
+struct store_message;
+struct store_watcher;
+struct tls_server;
+
+#define IMAPD_PRELOGIN_LITERAL_MAX 8192
+#define IMAPD_LITERAL_MAX (1024 * 1024) /* non-APPEND, after login */
+#define IMAPD_MAX_BAD 20                /* BAD replies in a row before BYE */
+
+struct imapd {
+	struct event_loop *loop;
+	struct postroom_settings set;
+	struct store *store;
+	struct tls_server *tls;
+	struct service *service;
+	struct auth_throttle *throttle;
+	struct store_watcher *watcher;
+	struct event_io *watch_io;
+	struct event_timer *gc_timer;
+	struct imapd_user *users;
+	struct imapd_client *clients;
+	unsigned next_id;
+	unsigned client_count;
+};
+
+/* An account with at least one session logged in. */
+struct imapd_user {
+	struct imapd *imapd;
+	struct imapd_user *next;
+	char *address;
+	unsigned refs;                 /* sessions */
+	int watch_id;                  /* -1 if watching failed */
+	struct store_account *account; /* NULL while unused */
+	time_t last_used;
+};
+
+/* The selected mailbox as this session sees it. */
+struct imapd_mailbox {
+	char *name;
+	bool is_readonly;
+	uint32_t uidvalidity, uidnext;
+	uint64_t highestmodseq;
+	uint32_t *uids; /* sequence number n is uids[n - 1] */
+	size_t count, cap;
+	bool has_pending_expunges; /* held back during FETCH/STORE/SEARCH */
+	/* changes this session made and already reported: the next sync
+	 * skips them (ascending UIDs with their new MODSEQ) */
+	uint32_t *own_uids;
+	uint64_t *own_modseqs;
+	size_t own_count, own_cap;
+};
+
+enum imapd_state {
+	IMAPD_STATE_NOT_AUTH,
+	IMAPD_STATE_AUTH,
+	IMAPD_STATE_SELECTED,
+	IMAPD_STATE_LOGOUT,
+};
+
+/* What the connection waits for besides the next command. */
+enum imapd_wait {
+	IMAPD_WAIT_COMMAND,
+	IMAPD_WAIT_AUTH_LINE,  /* an AUTHENTICATE response line */
+	IMAPD_WAIT_AUTH_DELAY, /* a failed login waits for the throttle */
+	IMAPD_WAIT_LITERAL,    /* APPEND literal bytes into append_blob */
+	IMAPD_WAIT_IDLE,       /* "DONE" */
+};
+
+struct imapd_client {
+	struct imapd *imapd;
+	struct imapd_client *prev, *next;
+	unsigned id;
+	char addr[NET_ADDR_STR_MAX];
+	bool is_loopback, is_counted, is_imaps;
+	struct log log;
+	struct conn *conn;
+	struct imap_parser *parser;
+	struct pool *pool; /* per command; cleared after its reply */
+	struct buf out;    /* a reply being built */
+	enum imapd_state state;
+	enum imapd_wait wait;
+	struct imapd_user *user;
+	struct imapd_mailbox *box;
+	bool is_utf8;      /* UTF8=ACCEPT or IMAP4rev2 enabled */
+	bool is_rev2;      /* ENABLE IMAP4rev2 */
+	bool is_condstore; /* CONDSTORE enabled or used */
+	unsigned bad_count;
+	unsigned commands;
+	/* the command that waits (AUTHENTICATE, IDLE, APPEND literal) */
+	char *wait_tag;
+	char *auth_mech;
+	char *auth_user; /* LOGIN mechanism: the user step */
+	struct event_timer *auth_timer;
+	struct store_blob_writer *append_blob;
+	uint64_t append_left;
+	const char *append_error;
+};
+
+/* One command being run. */
+struct imapd_cmd {
+	struct imapd_client *client;
+	const char *tag;
+	const char *name; /* upper case, "UID FETCH" for UID forms */
+	const struct imap_arg *args;
+	bool is_uid;
+	unsigned flags; /* IMAPD_CMD_* of the command */
+	struct pool *pool;
+};
+
+typedef void imapd_cmd_func(struct imapd_cmd *cmd);
+
+#define IMAPD_CMD_NOT_AUTH (1u << 0) /* allowed before login */
+#define IMAPD_CMD_AUTH (1u << 1)     /* allowed after login */
+#define IMAPD_CMD_SELECTED (1u << 2) /* needs a selected mailbox */
+#define IMAPD_CMD_UID (1u << 3)      /* has a UID form */
+/* Untagged EXPUNGE may not come after this command (RFC 9051 §7.5.1):
+ * FETCH, STORE and SEARCH by sequence number. */
+#define IMAPD_CMD_NO_EXPUNGE (1u << 4)
+
+struct imapd_command {
+	const char *name;
+	imapd_cmd_func *func;
+	unsigned flags;
+};
+
+/* ---- imapd_client.c ---- */
+void imapd_client_accept(struct imapd *imapd, bool is_imaps, int fd,
+                         const struct sockaddr *addr);
+/* Sends "* BYE" with text, then closes after the output is flushed. */
+void imapd_client_bye(struct imapd_client *client, const char *text);
+void imapd_client_close_all(struct imapd *imapd, bool only_idle);
+/* Frees every client at once (after the loop ended). */
+void imapd_client_free_all(struct imapd *imapd);
+/* Writes client->out to the connection and empties it. */
+void imapd_client_flush(struct imapd_client *client);
+/* Ends a command that waited (IDLE, AUTHENTICATE): the client reads
+ * commands again. */
+void imapd_client_resume(struct imapd_client *client);
+
+/* ---- imapd_commands.c ---- */
+/* Finds the command called name (case-insensitive), or NULL. */
+const struct imapd_command *imapd_command_find(const char *name);
+/* Appends the CAPABILITY list (without "* CAPABILITY"). */
+void imapd_capability(struct imapd_client *client, struct buf *out);
+/* Tagged replies: "tag OK text" etc. Untagged updates of the selected
+ * mailbox are sent first by the caller of the command. */
+void imapd_cmd_ok(struct imapd_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void imapd_cmd_no(struct imapd_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void imapd_cmd_bad(struct imapd_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* "NO [SERVERBUG] Internal error (conn=N)" and an error log line. */
+void imapd_cmd_fail(struct imapd_cmd *cmd, const char *what);
+/* Reads a mailbox-name argument (astring; modified UTF-7 decoded unless
+ * the client uses UTF-8; "inbox" in any case is INBOX). Returns the UTF-8
+ * name from cmd->pool, or NULL after answering BAD/NO. */
+const char *imapd_arg_mailbox(struct imapd_cmd *cmd,
+                              const struct imap_arg *arg);
+
+/* ---- imapd_user.c ---- */
+/* Takes a reference on the user of address, creating it and its watch. */
+struct imapd_user *imapd_user_ref(struct imapd *imapd, const char *address);
+void imapd_user_unref(struct imapd_user **user);
+/* The account handle, opened on demand. Returns NULL after logging. */
+struct store_account *imapd_user_account(struct imapd_user *user);
+/* Watch fd readable: sync IDLE sessions of the users that changed. */
+void imapd_user_watch_cb(void *ctx);
+/* Timer: closes account handles unused for a few seconds. */
+void imapd_user_gc_cb(void *ctx);
+
+/* ---- imapd_mailbox.c ---- */
+/* Selects name for client; writes the untagged SELECT data. Returns 1, 0
+ * if no such mailbox, -1 on error. */
+int imapd_mailbox_select(struct imapd_client *client, const char *name,
+                         bool is_readonly);
+void imapd_mailbox_close(struct imapd_client *client);
+/* Brings the session's view up to date and appends the untagged EXPUNGE,
+ * EXISTS and FETCH responses to client->out. Returns 0 or -1. */
+int imapd_mailbox_sync(struct imapd_client *client, bool allow_expunge);
+/* Sequence number of uid (1-based), or 0 if not in the view. */
+uint32_t imapd_mailbox_seq(const struct imapd_mailbox *box, uint32_t uid);
+/* Records that this session changed uid to modseq and told the client. */
+void imapd_mailbox_own_change(struct imapd_mailbox *box, uint32_t uid,
+                              uint64_t modseq);
+/* Appends "(\Seen \Flagged kw)" for flags and keywords. */
+void imapd_flags_write(struct buf *out, uint32_t flags, const char *keywords);
+/* Parses a flag-list or a single flag into flags and a space-separated
+ * keyword string (from pool). Returns 0, or -1 (invalid flag). */
+int imapd_flags_parse(const struct imap_arg *arg, struct pool *pool,
+                      uint32_t *flags_r, const char **keywords_r);
+/* Resolves a sequence-set argument to the UIDs it names in the view
+ * (ascending, from pool). Returns 0, or -1 (not a sequence set). */
+int imapd_set_uids(struct imapd_cmd *cmd, const char *str, bool is_uid,
+                   uint32_t **uids_r, size_t *count_r);
+
+/* ---- cmd_fetch.c ---- */
+/* Appends a date-time in quotes: "17-Jul-1996 02:44:25 +0000" (UTC). */
+void imapd_date_write(struct buf *out, time_t t);
+
+/* ---- commands, one file per large one ---- */
+void cmd_capability(struct imapd_cmd *cmd);
+void cmd_noop(struct imapd_cmd *cmd);
+void cmd_logout(struct imapd_cmd *cmd);
+void cmd_starttls(struct imapd_cmd *cmd);
+void cmd_login(struct imapd_cmd *cmd);
+void cmd_authenticate(struct imapd_cmd *cmd);
+void cmd_enable(struct imapd_cmd *cmd);
+void cmd_id(struct imapd_cmd *cmd);
+void cmd_namespace(struct imapd_cmd *cmd);
+void cmd_select(struct imapd_cmd *cmd);
+void cmd_create(struct imapd_cmd *cmd);
+void cmd_delete(struct imapd_cmd *cmd);
+void cmd_rename(struct imapd_cmd *cmd);
+void cmd_subscribe(struct imapd_cmd *cmd);
+void cmd_list(struct imapd_cmd *cmd);
+void cmd_status(struct imapd_cmd *cmd);
+/* Appends "* STATUS name (items)" for the items of list (an IMAP list of
+ * status-att atoms); nothing if name cannot be read. */
+void imapd_status_write(struct imapd_cmd *cmd, const char *name,
+                        const struct imap_arg *list);
+void cmd_append(struct imapd_cmd *cmd);
+void cmd_close(struct imapd_cmd *cmd);
+void cmd_expunge(struct imapd_cmd *cmd);
+void cmd_fetch(struct imapd_cmd *cmd);
+void cmd_store(struct imapd_cmd *cmd);
+void cmd_copy(struct imapd_cmd *cmd);
+void cmd_search(struct imapd_cmd *cmd);
+void cmd_idle(struct imapd_cmd *cmd);
+void cmd_getquotaroot(struct imapd_cmd *cmd);
+
+/* Called by imapd_client.c for the states that read raw input. */
+void cmd_authenticate_line(struct imapd_client *client, const char *line);
+void cmd_idle_line(struct imapd_client *client, const char *line);
+/* An APPEND literal announced: decides streaming. Returns 1 if the client
+ * now streams it (WAIT_LITERAL), 0 to let the parser buffer it, -1 after
+ * refusing it (the command is over). */
+int cmd_append_literal(struct imapd_client *client, uint64_t size,
+                       bool is_sync);
+
+#endif

@@ -1,0 +1,398 @@
+/* imapd connections: accepting with the connection limits, the greeting
+ * (RFC 9051 §7.1.1 with CAPABILITY), reading commands through the parser
+ * (literal continuations, RFC 7888), dispatching them through the command
+ * table with the state checks of RFC 9051 §3, the raw-input states
+ * (AUTHENTICATE lines, IDLE's DONE, APPEND literal streaming), timeouts
+ * and the graceful stop. */
+#include "core/conn.h"
+#include "core/event_loop.h"
+#include "core/pool.h"
+#include "core/service.h"
+#include "core/xmalloc.h"
+#include "imapd.h"
+#include "store/store.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define IMAPD_OUT_KEEP 16384
+#define IMAPD_RAW_LINE_MAX 16384 /* AUTHENTICATE responses, DONE */
+
+static void client_free(struct imapd_client *c);
+
+void imapd_client_flush(struct imapd_client *c)
+{
+	if (c->out.len > 0 && c->conn != NULL)
+		conn_write(c->conn, c->out.data, c->out.len);
+	buf_truncate(&c->out, 0);
+	if (c->out.cap > IMAPD_OUT_KEEP) {
+		buf_deinit(&c->out);
+		buf_init(&c->out);
+	}
+}
+
+void imapd_client_bye(struct imapd_client *c, const char *text)
+{
+	if (conn_is_closing(c->conn))
+		return;
+	buf_printf(&c->out, "* BYE %s\r\n", text);
+	imapd_client_flush(c);
+	c->state = IMAPD_STATE_LOGOUT;
+	conn_close_after_flush(c->conn);
+}
+
+/* Sends BAD for a command that could not be parsed. */
+static void client_bad(struct imapd_client *c, const char *tag,
+                       const char *error)
+{
+	buf_printf(&c->out, "%s BAD %s\r\n", tag != NULL ? tag : "*", error);
+	imapd_client_flush(c);
+	if (++c->bad_count >= IMAPD_MAX_BAD)
+		imapd_client_bye(c, "Too many invalid commands");
+}
+
+static void client_end_command(struct imapd_client *c)
+{
+	store_blob_abort(&c->append_blob);
+	imap_parser_reset(c->parser);
+	pool_clear(c->pool);
+	imapd_client_flush(c);
+}
+
+/* Finds the command and checks the state. Returns it, or NULL after BAD. */
+static const struct imapd_command *client_lookup(struct imapd_client *c,
+                                                 struct imapd_cmd *cmd)
+{
+	const char *name = imap_parser_name(c->parser);
+	const struct imapd_command *command;
+	if (strcasecmp(name, "UID") == 0) {
+		const char *sub;
+		if (cmd->args == NULL || cmd->args->type != IMAP_ARG_ATOM ||
+		    !imap_arg_get_astring(cmd->args, &sub)) {
+			client_bad(c, cmd->tag, "UID needs a command");
+			return NULL;
+		}
+		command = imapd_command_find(sub);
+		if (command == NULL || (command->flags & IMAPD_CMD_UID) == 0) {
+			client_bad(c, cmd->tag, "Unknown UID command");
+			return NULL;
+		}
+		cmd->is_uid = true;
+		cmd->name = pool_printf(cmd->pool, "UID %s", command->name);
+		cmd->args = cmd->args->next;
+	} else {
+		command = imapd_command_find(name);
+		if (command == NULL) {
+			client_bad(c, cmd->tag, "Unknown command");
+			return NULL;
+		}
+		cmd->name = command->name;
+	}
+	const char *refusal = NULL;
+	if (c->state == IMAPD_STATE_NOT_AUTH &&
+	    (command->flags & IMAPD_CMD_NOT_AUTH) == 0)
+		refusal = "Log in first";
+	else if (c->state != IMAPD_STATE_NOT_AUTH &&
+	         (command->flags & IMAPD_CMD_AUTH) == 0)
+		refusal = "Already logged in";
+	else if ((command->flags & IMAPD_CMD_SELECTED) != 0 &&
+	         c->state != IMAPD_STATE_SELECTED)
+		refusal = "No mailbox selected";
+	if (refusal != NULL) {
+		client_bad(c, cmd->tag, refusal);
+		return NULL;
+	}
+	return command;
+}
+
+static void client_command(struct imapd_client *c)
+{
+	struct imapd_cmd cmd = {
+	    .client = c,
+	    .tag = imap_parser_tag(c->parser),
+	    .args = imap_parser_args(c->parser),
+	    .pool = c->pool,
+	};
+	c->commands++;
+	const struct imapd_command *command = client_lookup(c, &cmd);
+	if (command != NULL) {
+		cmd.flags = command->flags;
+		c->bad_count = 0;
+		command->func(&cmd);
+	}
+	client_end_command(c);
+}
+
+/* A literal was announced: refuse it, stream it or let the parser buffer
+ * it (RFC 9051 §7.5 "+" continuation; RFC 7888 §4 for {n+}). */
+static void client_literal(struct imapd_client *c)
+{
+	uint64_t size;
+	bool is_sync;
+	unsigned depth;
+	imap_parser_literal(c->parser, &size, &is_sync, &depth);
+	const char *name = imap_parser_name(c->parser);
+	uint64_t max = IMAPD_LITERAL_MAX;
+	if (c->state == IMAPD_STATE_NOT_AUTH) {
+		max = IMAPD_PRELOGIN_LITERAL_MAX;
+	} else if (name != NULL && strcasecmp(name, "APPEND") == 0 &&
+	           depth == 0) {
+		if (cmd_append_literal(c, size, is_sync) != 0)
+			return;
+		max = 0;
+	}
+	if (size > max) {
+		if (!is_sync) {
+			imapd_client_bye(c, "[TOOBIG] Literal too large");
+			return;
+		}
+		const char *tag = imap_parser_tag(c->parser);
+		buf_printf(&c->out, "%s NO [TOOBIG] Literal too large\r\n",
+		           tag != NULL ? tag : "*");
+		client_end_command(c);
+		return;
+	}
+	imap_parser_literal_accept(c->parser);
+	if (is_sync) {
+		buf_append_str(&c->out, "+ OK\r\n");
+		imapd_client_flush(c);
+	}
+}
+
+/* Returns 1 to go on reading, 0 to stop. */
+static int client_read_command(struct imapd_client *c)
+{
+	const unsigned char *data;
+	size_t size, consumed;
+	int r = conn_peek(c->conn, &data, &size);
+	if (r < 0) {
+		conn_close_after_flush(c->conn);
+		return 0;
+	}
+	if (r == 0)
+		return 0;
+	enum imap_parser_event ev;
+	const char *error;
+	int ret =
+	    imap_parser_feed(c->parser, data, size, &consumed, &ev, &error);
+	conn_consume(c->conn, consumed);
+	if (ret < 0)
+		client_bad(c, imap_parser_tag(c->parser), error);
+	else if (ret > 0 && ev == IMAP_PARSER_LITERAL)
+		client_literal(c);
+	else if (ret > 0)
+		client_command(c);
+	return 1;
+}
+
+/* APPEND literal bytes go straight into the blob (never all in memory). */
+static int client_read_literal(struct imapd_client *c)
+{
+	const unsigned char *data;
+	size_t size;
+	int r = conn_peek(c->conn, &data, &size);
+	if (r < 0) {
+		conn_close_after_flush(c->conn);
+		return 0;
+	}
+	if (r == 0)
+		return 0;
+	size_t n = size < c->append_left ? size : (size_t)c->append_left;
+	if (c->append_blob != NULL &&
+	    store_blob_write(c->append_blob, data, n) < 0) {
+		store_blob_abort(&c->append_blob);
+		c->append_error = "write failed";
+	}
+	conn_consume(c->conn, n);
+	c->append_left -= n;
+	if (c->append_left == 0) {
+		c->wait = IMAPD_WAIT_COMMAND;
+		imap_parser_literal_streamed(c->parser);
+	}
+	return 1;
+}
+
+static int client_read_raw_line(struct imapd_client *c)
+{
+	const char *line;
+	size_t len;
+	int r = conn_read_line(c->conn, IMAPD_RAW_LINE_MAX, &line, &len, NULL);
+	if (r == 0)
+		return 0;
+	if (r < 0) {
+		if (conn_last_error(c->conn) == CONN_ERROR_EOF) {
+			conn_close_after_flush(c->conn);
+			return 0;
+		}
+		line = "*"; /* too long: cancel */
+	}
+	if (c->wait == IMAPD_WAIT_IDLE)
+		cmd_idle_line(c, line);
+	else
+		cmd_authenticate_line(c, line);
+	imapd_client_flush(c);
+	return 1;
+}
+
+void imapd_client_resume(struct imapd_client *c)
+{
+	free(c->wait_tag);
+	c->wait_tag = NULL;
+	c->wait = IMAPD_WAIT_COMMAND;
+	pool_clear(c->pool);
+	imapd_client_flush(c);
+	/* input may already be waiting behind the finished command */
+	conn_set_input_paused(c->conn, true);
+	conn_set_input_paused(c->conn, false);
+}
+
+static void client_input_cb(struct conn *conn, void *ctx)
+{
+	struct imapd_client *c = ctx;
+	(void)conn;
+	while (!conn_is_closing(c->conn) && !conn_output_is_full(c->conn)) {
+		int r;
+		switch (c->wait) {
+		case IMAPD_WAIT_COMMAND:
+			r = client_read_command(c);
+			break;
+		case IMAPD_WAIT_LITERAL:
+			r = client_read_literal(c);
+			break;
+		case IMAPD_WAIT_AUTH_LINE:
+		case IMAPD_WAIT_IDLE:
+			r = client_read_raw_line(c);
+			break;
+		default:
+			r = 0;
+			break;
+		}
+		if (r == 0)
+			break;
+	}
+}
+
+static void client_timeout_cb(struct conn *conn, void *ctx)
+{
+	(void)conn;
+	imapd_client_bye(ctx, "Autologout; idle for too long");
+}
+
+static void client_closed_cb(struct conn *conn, enum conn_status status,
+                             void *ctx)
+{
+	struct imapd_client *c = ctx;
+	(void)conn;
+	const char *reason = status == CONN_STATUS_EOF       ? "eof"
+	                     : status == CONN_STATUS_TIMEOUT ? "timeout"
+	                     : status == CONN_STATUS_CLOSED  ? "closed"
+	                                                     : "error";
+	log_info(&c->log, "disconnect reason=%s commands=%u", reason,
+	         c->commands);
+	client_free(c);
+}
+
+static const struct conn_callbacks client_callbacks = {
+    .input = client_input_cb,
+    .timeout = client_timeout_cb,
+    .closed = client_closed_cb,
+};
+
+void imapd_client_accept(struct imapd *imapd, bool is_imaps, int fd,
+                         const struct sockaddr *addr)
+{
+	struct tls_server *tls = NULL;
+	if (is_imaps) {
+		if (imapd->tls == NULL) {
+			close(fd); /* no certificate: nothing to offer */
+			return;
+		}
+		tls = imapd->tls;
+	}
+	struct imapd_client *c = xcalloc(1, sizeof(*c));
+	c->imapd = imapd;
+	c->id = ++imapd->next_id;
+	c->is_imaps = is_imaps;
+	net_addr_str(addr, c->addr);
+	c->is_loopback = net_addr_is_loopback(addr);
+	c->pool = pool_new();
+	buf_init(&c->out);
+	log_init(&c->log, "conn=%u peer=%s", c->id, c->addr);
+	c->next = imapd->clients;
+	if (c->next != NULL)
+		c->next->prev = c;
+	imapd->clients = c;
+	const struct conn_settings cset = {.input_max = 256 * 1024};
+	c->conn = conn_new(imapd->loop, fd, tls, &cset, &client_callbacks, c);
+	const struct imap_parser_settings pset = {0};
+	c->parser = imap_parser_new(&pset);
+	log_info(&c->log, "connect service=%s", is_imaps ? "imaps" : "imap");
+	const char *error;
+	if (service_is_stopping(imapd->service)) {
+		imapd_client_bye(c, "Server shutting down");
+		return;
+	}
+	if (service_conn_add(imapd->service, c->addr, &error) < 0) {
+		imapd_client_bye(c, error);
+		return;
+	}
+	c->is_counted = true;
+	imapd->client_count++;
+	conn_set_timeout(c->conn, imapd->set.imapd.idle_timeout);
+	buf_append_str(&c->out, "* OK [CAPABILITY ");
+	imapd_capability(c, &c->out);
+	buf_append_str(&c->out, "] Postroom IMAP ready\r\n");
+	imapd_client_flush(c);
+}
+
+static void client_free(struct imapd_client *c)
+{
+	struct imapd *imapd = c->imapd;
+	imapd_mailbox_close(c);
+	imapd_user_unref(&c->user);
+	store_blob_abort(&c->append_blob);
+	event_timer_free(&c->auth_timer);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		imapd->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (c->is_counted) {
+		service_conn_remove(imapd->service, c->addr);
+		imapd->client_count--;
+	}
+	conn_free(&c->conn);
+	imap_parser_free(&c->parser);
+	pool_free(&c->pool);
+	buf_deinit(&c->out);
+	free(c->wait_tag);
+	free(c->auth_mech);
+	if (c->auth_user != NULL) {
+		explicit_bzero(c->auth_user, strlen(c->auth_user));
+		free(c->auth_user);
+	}
+	log_deinit(&c->log);
+	free(c);
+	if (service_is_stopping(imapd->service) && imapd->clients == NULL)
+		event_loop_stop(imapd->loop);
+}
+
+void imapd_client_close_all(struct imapd *imapd, bool only_idle)
+{
+	for (struct imapd_client *c = imapd->clients; c != NULL; c = c->next) {
+		if (only_idle && c->wait != IMAPD_WAIT_COMMAND &&
+		    c->wait != IMAPD_WAIT_IDLE)
+			continue;
+		imapd_client_bye(c, "Server shutting down");
+	}
+}
+
+void imapd_client_free_all(struct imapd *imapd)
+{
+	while (imapd->clients != NULL)
+		client_free(imapd->clients);
+}

@@ -1,0 +1,331 @@
+/* The selected mailbox as one session sees it (RFC 9051 §2.3.1.2 sequence
+ * numbers, §7.5.1 EXPUNGE rules): the UID of every sequence number, and
+ * the resynchronisation that turns changes made by other sessions and by
+ * delivery into untagged EXPUNGE (highest first, so each number is still
+ * valid when sent), EXISTS and FETCH (FLAGS) responses. Flags and keywords
+ * are written and parsed here too (RFC 9051 §2.3.2). */
+#include "core/pool.h"
+#include "core/xmalloc.h"
+#include "imap/imap_seqset.h"
+#include "imapd.h"
+#include "store/store.h"
+#include "store/store_imap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *name;
+	uint32_t flag;
+} system_flags[] = {
+    {"\\Seen", STORE_FLAG_SEEN},       {"\\Answered", STORE_FLAG_ANSWERED},
+    {"\\Flagged", STORE_FLAG_FLAGGED}, {"\\Deleted", STORE_FLAG_DELETED},
+    {"\\Draft", STORE_FLAG_DRAFT},
+};
+
+void imapd_flags_write(struct buf *out, uint32_t flags, const char *keywords)
+{
+	bool first = true;
+	buf_append_char(out, '(');
+	for (size_t i = 0; i < sizeof(system_flags) / sizeof(*system_flags);
+	     i++) {
+		if ((flags & system_flags[i].flag) == 0)
+			continue;
+		if (!first)
+			buf_append_char(out, ' ');
+		buf_append_str(out, system_flags[i].name);
+		first = false;
+	}
+	if (keywords != NULL && keywords[0] != '\0') {
+		if (!first)
+			buf_append_char(out, ' ');
+		buf_append_str(out, keywords);
+	}
+	buf_append_char(out, ')');
+}
+
+/* flag = "\Answered" / "\Flagged" / "\Deleted" / "\Seen" / "\Draft" /
+ *        flag-keyword / flag-extension; flag-keyword = atom */
+static int flag_parse(const struct imap_arg *arg, uint32_t *flags,
+                      struct buf *keywords)
+{
+	if (arg->type != IMAP_ARG_ATOM)
+		return -1;
+	if (arg->str[0] == '\\') {
+		for (size_t i = 0;
+		     i < sizeof(system_flags) / sizeof(*system_flags); i++) {
+			if (strcasecmp(arg->str, system_flags[i].name) == 0) {
+				*flags |= system_flags[i].flag;
+				return 0;
+			}
+		}
+		/* \Recent and unknown extensions cannot be stored */
+		return strcasecmp(arg->str, "\\Recent") == 0 ? 0 : -1;
+	}
+	for (const char *p = arg->str; *p != '\0'; p++)
+		if (strchr("%*]\\", *p) != NULL || (unsigned char)*p >= 0x80)
+			return -1;
+	if (keywords->len > 0)
+		buf_append_char(keywords, ' ');
+	buf_append_str(keywords, arg->str);
+	return 0;
+}
+
+/* flag-list = "(" [flag *(SP flag)] ")" */
+int imapd_flags_parse(const struct imap_arg *arg, struct pool *pool,
+                      uint32_t *flags_r, const char **keywords_r)
+{
+	struct buf kw;
+	buf_init(&kw);
+	*flags_r = 0;
+	int ret = 0;
+	if (arg->type == IMAP_ARG_LIST) {
+		for (const struct imap_arg *a = arg->list;
+		     a != NULL && ret == 0; a = a->next)
+			ret = flag_parse(a, flags_r, &kw);
+	} else {
+		ret = flag_parse(arg, flags_r, &kw);
+	}
+	*keywords_r = pool_strdup(pool, kw.data);
+	buf_deinit(&kw);
+	return ret;
+}
+
+uint32_t imapd_mailbox_seq(const struct imapd_mailbox *box, uint32_t uid)
+{
+	size_t lo = 0, hi = box->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (box->uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < box->count && box->uids[lo] == uid ? (uint32_t)lo + 1 : 0;
+}
+
+int imapd_set_uids(struct imapd_cmd *cmd, const char *str, bool is_uid,
+                   uint32_t **uids_r, size_t *count_r)
+{
+	const struct imapd_mailbox *box = cmd->client->box;
+	struct imap_seqset set;
+	if (imap_seqset_parse(str, cmd->pool, &set) < 0)
+		return -1;
+	uint32_t star = is_uid
+	                    ? (box->count > 0 ? box->uids[box->count - 1] : 0)
+	                    : (uint32_t)box->count;
+	imap_seqset_resolve(&set, star);
+	uint32_t *uids =
+	    pool_alloc(cmd->pool, (box->count + 1) * sizeof(*uids));
+	size_t n = 0;
+	for (size_t i = 0; i < box->count; i++) {
+		uint32_t key = is_uid ? box->uids[i] : (uint32_t)i + 1;
+		if (imap_seqset_contains(&set, key))
+			uids[n++] = box->uids[i];
+	}
+	*uids_r = uids;
+	*count_r = n;
+	return 0;
+}
+
+void imapd_mailbox_close(struct imapd_client *c)
+{
+	struct imapd_mailbox *box = c->box;
+	if (box == NULL)
+		return;
+	c->box = NULL;
+	if (c->state == IMAPD_STATE_SELECTED)
+		c->state = IMAPD_STATE_AUTH;
+	free(box->name);
+	free(box->uids);
+	free(box->own_uids);
+	free(box->own_modseqs);
+	free(box);
+}
+
+int imapd_mailbox_select(struct imapd_client *c, const char *name,
+                         bool is_readonly)
+{
+	imapd_mailbox_close(c);
+	struct store_account *account = imapd_user_account(c->user);
+	if (account == NULL)
+		return -1;
+	struct imapd_mailbox *box = xcalloc(1, sizeof(*box));
+	int ret = store_imap_mailbox_state(account, name, &box->uidvalidity,
+	                                   &box->uidnext, &box->highestmodseq);
+	if (ret > 0)
+		ret = store_imap_uids(account, name, &box->uids, &box->count);
+	if (ret <= 0) {
+		free(box->uids);
+		free(box);
+		return ret;
+	}
+	box->cap = box->count;
+	box->name = xstrdup(name);
+	box->is_readonly = is_readonly;
+	c->box = box;
+	c->state = IMAPD_STATE_SELECTED;
+	struct buf *out = &c->out;
+	buf_printf(out, "* %zu EXISTS\r\n", box->count);
+	if (!c->is_rev2)
+		buf_append_str(out, "* 0 RECENT\r\n");
+	buf_append_str(out, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen"
+	                    " \\Draft)\r\n");
+	buf_printf(out, "* OK [PERMANENTFLAGS (%s)] Flags permitted\r\n",
+	           is_readonly ? ""
+	                       : "\\Answered \\Flagged \\Deleted \\Seen"
+	                         " \\Draft \\*");
+	buf_printf(out, "* OK [UIDVALIDITY %u] UIDs valid\r\n",
+	           box->uidvalidity);
+	buf_printf(out, "* OK [UIDNEXT %u] Predicted next UID\r\n",
+	           box->uidnext);
+	buf_printf(out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+	           (unsigned long long)box->highestmodseq);
+	return 1;
+}
+
+struct sync_ctx {
+	struct imapd_client *client;
+	uint32_t known_max; /* UIDs above it are new: no FETCH for them */
+};
+
+void imapd_mailbox_own_change(struct imapd_mailbox *box, uint32_t uid,
+                              uint64_t modseq)
+{
+	if (box->own_count == box->own_cap) {
+		box->own_cap = box->own_cap < 16 ? 16 : box->own_cap * 2;
+		box->own_uids =
+		    xrealloc(box->own_uids, box->own_cap * sizeof(uint32_t));
+		box->own_modseqs =
+		    xrealloc(box->own_modseqs, box->own_cap * sizeof(uint64_t));
+	}
+	box->own_uids[box->own_count] = uid;
+	box->own_modseqs[box->own_count++] = modseq;
+}
+
+static bool is_own_change(const struct imapd_mailbox *box, uint32_t uid,
+                          uint64_t modseq)
+{
+	for (size_t i = 0; i < box->own_count; i++)
+		if (box->own_uids[i] == uid && box->own_modseqs[i] == modseq)
+			return true;
+	return false;
+}
+
+static int sync_flags_cb(const struct store_message *msg, void *ctx)
+{
+	struct sync_ctx *sc = ctx;
+	struct imapd_client *c = sc->client;
+	if (msg->uid > sc->known_max ||
+	    is_own_change(c->box, msg->uid, msg->modseq))
+		return 0;
+	uint32_t seq = imapd_mailbox_seq(c->box, msg->uid);
+	if (seq == 0)
+		return 0;
+	buf_printf(&c->out, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
+	imapd_flags_write(&c->out, msg->flags, msg->keywords);
+	if (c->is_condstore)
+		buf_printf(&c->out, " MODSEQ (%llu)",
+		           (unsigned long long)msg->modseq);
+	buf_append_str(&c->out, ")\r\n");
+	return 0;
+}
+
+/* Removes from the view the UIDs that are not in now (both ascending),
+ * sending EXPUNGE for each, highest sequence number first. */
+static void sync_expunges(struct imapd_client *c, const uint32_t *now,
+                          size_t now_count)
+{
+	struct imapd_mailbox *box = c->box;
+	size_t j = now_count;
+	for (size_t i = box->count; i > 0; i--) {
+		uint32_t uid = box->uids[i - 1];
+		while (j > 0 && now[j - 1] > uid)
+			j--;
+		if (j > 0 && now[j - 1] == uid)
+			continue;
+		buf_printf(&c->out, "* %zu EXPUNGE\r\n", i);
+		memmove(&box->uids[i - 1], &box->uids[i],
+		        (box->count - i) * sizeof(*box->uids));
+		box->count--;
+	}
+}
+
+/* Returns true if a UID of the view is no longer in now. */
+static bool view_has_gone(const struct imapd_mailbox *box, const uint32_t *now,
+                          size_t now_count)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < box->count; i++) {
+		while (j < now_count && now[j] < box->uids[i])
+			j++;
+		if (j == now_count || now[j] != box->uids[i])
+			return true;
+	}
+	return false;
+}
+
+/* Appends the UIDs of now above the view's last one. */
+static void sync_new(struct imapd_client *c, const uint32_t *now,
+                     size_t now_count)
+{
+	struct imapd_mailbox *box = c->box;
+	uint32_t last = box->count > 0 ? box->uids[box->count - 1] : 0;
+	size_t old = box->count;
+	for (size_t i = 0; i < now_count; i++) {
+		if (now[i] <= last)
+			continue;
+		if (box->count == box->cap) {
+			box->cap = box->cap < 16 ? 16 : box->cap * 2;
+			box->uids =
+			    xrealloc(box->uids, box->cap * sizeof(*box->uids));
+		}
+		box->uids[box->count++] = now[i];
+	}
+	if (box->count != old)
+		buf_printf(&c->out, "* %zu EXISTS\r\n", box->count);
+}
+
+int imapd_mailbox_sync(struct imapd_client *c, bool allow_expunge)
+{
+	struct imapd_mailbox *box = c->box;
+	struct store_account *account = imapd_user_account(c->user);
+	if (box == NULL || account == NULL)
+		return -1;
+	uint32_t uidvalidity, uidnext;
+	uint64_t hms;
+	int ret = store_imap_mailbox_state(account, box->name, &uidvalidity,
+	                                   &uidnext, &hms);
+	if (ret <= 0 || uidvalidity != box->uidvalidity) {
+		/* deleted or recreated under us: nothing is valid */
+		imapd_client_bye(c, "Selected mailbox was deleted");
+		return -1;
+	}
+	if (hms == box->highestmodseq && uidnext == box->uidnext &&
+	    !(allow_expunge && box->has_pending_expunges))
+		return 0;
+	uint32_t *now;
+	size_t now_count;
+	if (store_imap_uids(account, box->name, &now, &now_count) <= 0)
+		return -1;
+	struct sync_ctx sc = {
+	    .client = c,
+	    .known_max = box->count > 0 ? box->uids[box->count - 1] : 0,
+	};
+	if (allow_expunge) {
+		sync_expunges(c, now, now_count);
+		box->has_pending_expunges = false;
+	} else if (view_has_gone(box, now, now_count)) {
+		box->has_pending_expunges = true;
+	}
+	sync_new(c, now, now_count);
+	free(now);
+	if (store_imap_changed(account, box->name, box->highestmodseq,
+	                       sync_flags_cb, &sc) < 0)
+		return -1;
+	box->highestmodseq = hms;
+	box->uidnext = uidnext;
+	box->own_count = 0;
+	return 0;
+}
