@@ -46,6 +46,7 @@ bench: deps-test
 	@test -f build-release/build.ninja || meson setup build-release -Dbuildtype=release >/dev/null
 	@ninja -C build-release
 	@$(PYTHON) bench/smtp.py --build build-release
+	@$(PYTHON) bench/relay.py --build build-release
 
 clean:
 	rm -rf build build-asan build-release

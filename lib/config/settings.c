@@ -83,6 +83,13 @@ static const struct setting_def relay_defs[] = {
 	RELAY(require_tls, SETTING_STRING, "", "domains needing STARTTLS"),
 	RELAY(max_per_destination, SETTING_UINT, "5", "connections"),
 	RELAY(connect_timeout, SETTING_DURATION, "30s", "TCP connect"),
+	RELAY(mx_port, SETTING_PORT, "25", "port of MX hosts"),
+	RELAY(command_timeout, SETTING_DURATION, "5m",
+	      "per reply (RFC 5321 4.5.3.2)"),
+	RELAY(data_timeout, SETTING_DURATION, "10m",
+	      "data blocks and final reply"),
+	RELAY(max_messages_per_connection, SETTING_UINT, "100",
+	      "then reconnect"),
 };
 
 static const struct setting_def queue_defs[] = {
@@ -91,6 +98,10 @@ static const struct setting_def queue_defs[] = {
 	QUEUE(min_backoff, SETTING_DURATION, "5m", "first retry"),
 	QUEUE(max_backoff, SETTING_DURATION, "1h", "longest retry wait"),
 	QUEUE(delay_warning, SETTING_DURATION, "4h", "delay DSN; 0 is off"),
+	QUEUE(maintenance_interval, SETTING_DURATION, "1h",
+	      "between maintenance jobs"),
+	QUEUE(blob_grace, SETTING_DURATION, "1d",
+	      "age before an unreferenced blob goes"),
 };
 
 static const struct setting_def deliver_defs[] = {

@@ -57,6 +57,10 @@ struct relay_settings {
 	char *require_tls;        /* domains that must get STARTTLS */
 	unsigned max_per_destination; /* connections per destination */
 	unsigned connect_timeout;     /* seconds */
+	unsigned mx_port;         /* port for MX and implicit-MX hosts (25) */
+	unsigned command_timeout; /* greeting, EHLO, MAIL, RCPT, RSET (s) */
+	unsigned data_timeout;    /* DATA/BDAT blocks and the final reply */
+	unsigned max_messages_per_connection; /* then QUIT and reconnect */
 };
 
 struct queue_settings {
@@ -65,6 +69,8 @@ struct queue_settings {
 	unsigned min_backoff;  /* first retry after a temporary failure */
 	unsigned max_backoff;  /* retries double up to this */
 	unsigned delay_warning; /* seconds before a delay DSN; 0 is off */
+	unsigned maintenance_interval; /* between maintenance jobs */
+	unsigned blob_grace; /* unreferenced blobs older than this go */
 };
 
 struct deliver_settings {

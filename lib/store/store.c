@@ -33,6 +33,12 @@ static const struct store_migration store_global_migrations[] = {
      " UNIQUE (source, target));"
      "CREATE INDEX aliases_domain ON aliases(domain_id);"
      "CREATE INDEX aliases_target ON aliases(target);"},
+    /* lib/store/store_mime.c: IMAP strings cached once per blob. */
+    {"CREATE TABLE mime_cache ("
+     " blob_id TEXT PRIMARY KEY,"
+     " envelope TEXT NOT NULL,"
+     " bodystructure TEXT NOT NULL,"
+     " body TEXT NOT NULL) WITHOUT ROWID;"},
 };
 
 static int store_mkdirs(struct store *store, const char **error_r)

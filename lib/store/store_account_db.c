@@ -50,6 +50,13 @@ static const struct store_migration store_account_migrations[] = {
      " mailbox_id INTEGER NOT NULL,"
      " uid INTEGER NOT NULL,"
      " created INTEGER NOT NULL) WITHOUT ROWID;"},
+    /* lib/store/store_mime.c: the search text of each blob this account
+     * holds, in an FTS5 trigram index (substring search). */
+    {"CREATE TABLE message_text_ids ("
+     " id INTEGER PRIMARY KEY,"
+     " blob_id TEXT NOT NULL UNIQUE);"
+     "CREATE VIRTUAL TABLE message_text USING fts5("
+     " hfrom, hto, hcc, subject, header, body, tokenize='trigram');"},
 };
 
 #define ACCOUNT_MIGRATION_COUNT                                                \

@@ -68,6 +68,10 @@ class Postroom:
                       "workers": 1},
             "imapd": {"port": self.imap, "imaps_port": self.imaps,
                       "workers": 1},
+            # Tests reach loopback only: a DNS server nothing listens on,
+            # unless the test brings its own (tests/integration/
+            # relay_fixtures.py runs dnsmasq).
+            "relay": {"dns_server": "127.0.0.1:9"},
         }
         self.sections[""].update(main or {})
         self.sections["smtpd"].update(smtpd or {})
