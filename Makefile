@@ -47,6 +47,7 @@ bench: deps-test
 	@ninja -C build-release
 	@$(PYTHON) bench/smtp.py --build build-release
 	@$(PYTHON) bench/relay.py --build build-release
+	@$(PYTHON) bench/pop3.py --build build-release
 
 clean:
 	rm -rf build build-asan build-release

@@ -214,6 +214,10 @@ int main(int argc, char **argv)
 	clean_queue_tmp(&m.settings);
 	ensure_tls(&m.settings);
 	find_servers(&m);
+	const char *missing;
+	if (master_check_servers(&m, &missing) < 0)
+		log_fatal(NULL, "missing server executable %s (set "
+			  "POSTROOM_LIBEXEC, or reinstall)", missing);
 	m.snapshot_path = settings_data_path(&m.settings, "run/postroom.conf");
 	if (master_write_snapshot(&m) < 0)
 		log_fatal(NULL, "cannot write %s: %s", m.snapshot_path,

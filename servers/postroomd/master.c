@@ -121,6 +121,21 @@ static void spawn(const struct master *m, struct child *c)
 		 (long)pid);
 }
 
+int master_check_servers(const struct master *m, const char **missing_r)
+{
+	static const char *const names[] = { "deliver", "qmgr",  "relay",
+					     "smtpd",   "pop3d", "imapd" };
+	static char path[4096];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		server_path(m, names[i], path, sizeof(path));
+		if (access(path, X_OK) < 0) {
+			*missing_r = path;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void add_generation(const struct master *m)
 {
 	generation++;
@@ -139,14 +154,8 @@ static void add_generation(const struct master *m)
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		char path[4096];
 		server_path(m, kinds[k].name, path, sizeof(path));
-		if (kinds[k].count > 0 && access(path, X_OK) < 0) {
-			/* XXX: while servers are being added to the tree a
-			 * missing one is skipped; an install missing one
-			 * should refuse to start once all exist. */
-			log_warn(NULL, "missing server=%s path=%s: not started",
-				 kinds[k].name, path);
-			continue;
-		}
+		/* checked at start-up (master_check_servers); a server that
+		 * vanished since is restarted with back-off like a crash */
 		for (unsigned i = 0; i < kinds[k].count; i++) {
 			children = xrealloc(children, (child_count + 1) *
 							      sizeof(*children));

@@ -29,6 +29,9 @@ struct master {
 int master_write_snapshot(struct master *master);
 /* Makes data_dir absolute (it must exist). Returns 0, or -1 with errno. */
 int master_absolute_data_dir(struct postroom_settings *s);
+/* Checks that every server executable is there. Returns 0, or -1 with the
+ * missing path in *missing_r (a static buffer). */
+int master_check_servers(const struct master *master, const char **missing_r);
 /* Runs until SIGTERM or SIGINT. Returns the exit status. */
 int master_run(struct master *master);
 
