@@ -31,6 +31,8 @@ struct idle_job {
 	char blob_id[STORE_BLOB_ID_LEN + 1];
 	char **addresses;
 	size_t address_count;
+	size_t next;    /* the next address to index */
+	bool is_cached; /* the MIME cache row is done */
 };
 
 struct cache_entry {
@@ -48,6 +50,7 @@ struct deliver {
 	uint64_t clock;
 	struct idle_job *jobs; /* a ring buffer */
 	size_t job_head, job_count, job_cap;
+	struct buf idle_blob; /* the bytes of the job at job_head, or empty */
 };
 
 /* One request in progress. */
@@ -73,6 +76,7 @@ struct deliver *deliver_new(struct store *store, const char *queue_dir,
 	d->queue_dir = xstrdup(queue_dir);
 	d->cache = xcalloc(cache_size, sizeof(*d->cache));
 	d->cache_size = cache_size;
+	buf_init(&d->idle_blob);
 	return d;
 }
 
@@ -99,6 +103,7 @@ void deliver_free(struct deliver **dp)
 	for (size_t i = 0; i < d->job_count; i++)
 		idle_job_clear(&d->jobs[(d->job_head + i) % d->job_cap]);
 	free(d->jobs);
+	buf_deinit(&d->idle_blob);
 	for (size_t i = 0; i < d->cache_size; i++)
 		cache_entry_clear(&d->cache[i]);
 	free(d->cache);
@@ -240,42 +245,59 @@ bool deliver_has_idle_work(const struct deliver *d)
 	return d->job_count > 0;
 }
 
+static void idle_job_done(struct deliver *d)
+{
+	idle_job_clear(&d->jobs[d->job_head]);
+	d->job_head = (d->job_head + 1) % d->job_cap;
+	d->job_count--;
+	buf_truncate(&d->idle_blob, 0);
+}
+
+/* Indexes the blob for one account of the job. */
+static void idle_index(struct deliver *d, struct idle_job *job,
+		       const char *address)
+{
+	struct store_account_info info;
+	const char *error;
+	struct pool *pool = pool_new();
+	struct cache_entry *e = NULL;
+	if (store_account_lookup(d->store, address, pool, &info) > 0 &&
+	    ((e = cache_get(d, &info, &error)) == NULL ||
+	     store_mime_index_add(e->account, job->blob_id,
+				  (const unsigned char *)d->idle_blob.data,
+				  d->idle_blob.len, &error) < 0))
+		log_warn(NULL, "mime-index-failed blob=%s to=<%s> error=%s",
+			 job->blob_id, log_sanitize(address, 200), error);
+	pool_free(&pool);
+}
+
+/* One step per call, each short: read the blob and fill the MIME cache,
+ * then index it for one account at a time, so a request never waits
+ * behind a message with many recipients. */
 void deliver_idle_work(struct deliver *d)
 {
 	if (d->job_count == 0)
 		return;
 	struct idle_job *job = &d->jobs[d->job_head];
-	struct buf blob;
 	const char *error;
-	buf_init(&blob);
-	if (store_mime_blob_read(d->store, job->blob_id, &blob, &error) < 0 ||
-	    store_mime_cache_put(d->store, job->blob_id,
-				 (const unsigned char *)blob.data, blob.len,
-				 &error) < 0) {
-		log_warn(NULL, "mime-cache-failed blob=%s error=%s",
-			 job->blob_id, error);
-		buf_truncate(&blob, 0);
+	if (!job->is_cached) {
+		job->is_cached = true;
+		if (store_mime_blob_read(d->store, job->blob_id, &d->idle_blob,
+					 &error) < 0 ||
+		    store_mime_cache_put(d->store, job->blob_id,
+					 (const unsigned char *)
+						 d->idle_blob.data,
+					 d->idle_blob.len, &error) < 0) {
+			log_warn(NULL, "mime-cache-failed blob=%s error=%s",
+				 job->blob_id, error);
+			idle_job_done(d); /* IMAP computes it on first use */
+		}
+		return;
 	}
-	struct pool *pool = pool_new();
-	for (size_t i = 0; i < job->address_count && blob.len > 0; i++) {
-		struct store_account_info info;
-		if (store_account_lookup(d->store, job->addresses[i], pool,
-					 &info) <= 0)
-			continue; /* deleted since */
-		struct cache_entry *e = cache_get(d, &info, &error);
-		if (e == NULL ||
-		    store_mime_index_add(e->account, job->blob_id,
-					 (const unsigned char *)blob.data,
-					 blob.len, &error) < 0)
-			log_warn(NULL, "mime-index-failed blob=%s to=<%s> "
-				 "error=%s", job->blob_id,
-				 log_sanitize(job->addresses[i], 200), error);
-	}
-	pool_free(&pool);
-	buf_deinit(&blob);
-	idle_job_clear(job);
-	d->job_head = (d->job_head + 1) % d->job_cap;
-	d->job_count--;
+	if (job->next < job->address_count)
+		idle_index(d, job, job->addresses[job->next++]);
+	if (job->next >= job->address_count)
+		idle_job_done(d);
 }
 
 /* Delivers to recipient index; replies with its result. */
