@@ -40,8 +40,8 @@ struct imap_sort_program {
 struct imap_sort_msg {
 	uint32_t seq, uid;
 	uint64_t size;
-	time_t arrival, date; /* INTERNALDATE; Date: (or INTERNALDATE) */
-	const char *subject;  /* base subject, "" when none */
+	time_t arrival, date;       /* INTERNALDATE; Date: (or INTERNALDATE) */
+	const char *subject;        /* base subject, "" when none */
 	const char *from, *to, *cc; /* first mailbox's local part, or "" */
 };
 

@@ -57,6 +57,21 @@ static const struct store_migration store_account_migrations[] = {
      " blob_id TEXT NOT NULL UNIQUE);"
      "CREATE VIRTUAL TABLE message_text USING fts5("
      " hfrom, hto, hcc, subject, header, body, tokenize='trigram');"},
+    /* RFC 7162 §3.2: the expunge log for QRESYNC's VANISHED. A row per
+     * UID that left a mailbox (expunge or move), with the mailbox's
+     * MODSEQ of that change; written in the same transaction. XXX never
+     * pruned, and expunges made before this step are not in it. */
+    {"CREATE TABLE expunged ("
+     " mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id)"
+     "  ON DELETE CASCADE,"
+     " uid INTEGER NOT NULL,"
+     " modseq INTEGER NOT NULL,"
+     " PRIMARY KEY (mailbox_id, uid)) WITHOUT ROWID;"
+     "CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);"
+     /* RFC 3501 §2.3.2 \Recent: UIDs up to recent_uid were seen by
+      * some session's SELECT already (store_imap_recent) */
+     "ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL"
+     " DEFAULT 0;"},
 };
 
 #define ACCOUNT_MIGRATION_COUNT                                                \

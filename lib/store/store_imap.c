@@ -38,6 +38,32 @@ int store_imap_mailbox_state(struct store_account *account, const char *mailbox,
 	return ret;
 }
 
+/* Runs stmt (bound) and collects its first column as UIDs. Returns 1 or
+ * -1 (what names the failure). */
+static int uids_collect(struct store_account *account, sqlite3_stmt *stmt,
+                        const char *what, uint32_t **uids_r, size_t *count_r)
+{
+	size_t count = 0, cap = 0;
+	uint32_t *uids = NULL;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			uids = xrealloc(uids, cap * sizeof(*uids));
+		}
+		uids[count++] = (uint32_t)sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		store_db_fail(&account->db, what);
+		free(uids);
+		return -1;
+	}
+	*uids_r = uids;
+	*count_r = count;
+	return 1;
+}
+
 int store_imap_uids(struct store_account *account, const char *mailbox,
                     uint32_t **uids_r, size_t *count_r)
 {
@@ -55,25 +81,81 @@ int store_imap_uids(struct store_account *account, const char *mailbox,
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, box);
-	size_t count = 0, cap = 0;
-	uint32_t *uids = NULL;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (count == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			uids = xrealloc(uids, cap * sizeof(*uids));
-		}
-		uids[count++] = (uint32_t)sqlite3_column_int64(stmt, 0);
+	return uids_collect(account, stmt, "uid list", uids_r, count_r);
+}
+
+int store_imap_vanished(struct store_account *account, const char *mailbox,
+                        uint64_t since, uint32_t **uids_r, size_t *count_r)
+{
+	int64_t box;
+	uint32_t uidnext;
+	uint64_t hms;
+	*uids_r = NULL;
+	*count_r = 0;
+	int ret = store_mailbox_get_ids(account, mailbox, &box, &uidnext, &hms);
+	if (ret <= 0 || hms <= since)
+		return ret;
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db,
+	    "SELECT uid FROM expunged"
+	    " WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, box);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)since);
+	return uids_collect(account, stmt, "vanished list", uids_r, count_r);
+}
+
+/* Inside a transaction when claiming: the body of store_imap_recent. */
+static int recent_tx(struct store_account *account, const char *mailbox,
+                     uint32_t last_uid, bool claim, uint32_t *old_r)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db, "SELECT id, recent_uid FROM mailboxes"
+	                  " WHERE name = ?1");
+	if (stmt == NULL)
+		return -1;
+	const char *name =
+	    strcasecmp(mailbox, "INBOX") == 0 ? "INBOX" : mailbox;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	int64_t box = 0;
+	if (rc == SQLITE_ROW) {
+		box = sqlite3_column_int64(stmt, 0);
+		*old_r = (uint32_t)sqlite3_column_int64(stmt, 1);
 	}
 	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		store_db_fail(&account->db, "uid list");
-		free(uids);
-		return -1;
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			store_db_fail(&account->db, "recent");
+		return rc == SQLITE_DONE ? 0 : -1;
 	}
-	*uids_r = uids;
-	*count_r = count;
-	return 1;
+	if (!claim || last_uid <= *old_r)
+		return 1;
+	stmt = store_db_prepare(&account->db,
+	                        "UPDATE mailboxes SET recent_uid = ?2"
+	                        " WHERE id = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, box);
+	sqlite3_bind_int64(stmt, 2, last_uid);
+	return store_db_step_done(&account->db, stmt, NULL) < 0 ? -1 : 1;
+}
+
+int store_imap_recent(struct store_account *account, const char *mailbox,
+                      uint32_t last_uid, bool claim, uint32_t *old_r)
+{
+	*old_r = 0;
+	if (!claim)
+		return recent_tx(account, mailbox, last_uid, false, old_r);
+	if (store_db_begin(&account->db) < 0)
+		return -1;
+	int ret = recent_tx(account, mailbox, last_uid, true, old_r);
+	if (ret <= 0) {
+		store_db_rollback(&account->db);
+		return ret;
+	}
+	return store_db_commit(&account->db) < 0 ? -1 : 1;
 }
 
 int store_imap_changed(struct store_account *account, const char *mailbox,

@@ -1,7 +1,9 @@
 /* What IMAP needs from the store beyond store.h: the UIDs of a mailbox in
  * order (sequence numbers), its cheap change state (UIDVALIDITY, UIDNEXT,
  * HIGHESTMODSEQ) to tell whether a session must resynchronise, the
- * messages changed since a MODSEQ (untagged FETCH, CONDSTORE), and one
+ * messages changed since a MODSEQ (untagged FETCH, CONDSTORE), the UIDs
+ * expunged since a MODSEQ (QRESYNC's VANISHED), the \Recent watermark,
+ * and one
  * process-wide watcher over the changes files of many accounts, so that a
  * thousand IDLE sessions need one inotify instance, not a thousand. */
 #ifndef STORE_STORE_IMAP_H
@@ -25,6 +27,22 @@ int store_imap_uids(struct store_account *account, const char *mailbox,
  * as store_message_list does. Returns 0, cb's non-zero value, or -1. */
 int store_imap_changed(struct store_account *account, const char *mailbox,
                        uint64_t since, store_message_cb *cb, void *ctx);
+
+/* Returns in *uids_r (heap, the caller frees; NULL when none) the UIDs
+ * expunged or moved out of mailbox at a MODSEQ above since, ascending, and
+ * their number (RFC 7162 §3.2.5.1, §3.2.6 VANISHED (EARLIER)). Returns 1,
+ * 0 if there is no such mailbox, -1 on error. */
+int store_imap_vanished(struct store_account *account, const char *mailbox,
+                        uint64_t since, uint32_t **uids_r, size_t *count_r);
+
+/* \Recent (RFC 3501 §2.3.2): reads mailbox's recent watermark (the
+ * highest UID some session has seen as \Recent) into *old_r and, when
+ * claim is true, raises it to last_uid in the same transaction, so that
+ * UIDs in (*old_r, last_uid] are \Recent for this session only. Changes
+ * no MODSEQ and wakes no watcher. Returns 1, 0 if there is no such
+ * mailbox, -1 on error. */
+int store_imap_recent(struct store_account *account, const char *mailbox,
+                      uint32_t last_uid, bool claim, uint32_t *old_r);
 
 /* A watcher over the changes files of several accounts. */
 struct store_watcher *store_watcher_new(struct store *store);

@@ -391,10 +391,27 @@ int store_message_set_flags(struct store_account *account, const char *mailbox,
 	return 1;
 }
 
-/* Inside a transaction: deletes the listed UIDs of box. Returns the number
- * deleted, or -1. */
+/* Inside a transaction: logs uid of box as expunged at modseq (RFC 7162
+ * §3.2.10 VANISHED). Returns 0 or -1. */
+static int expunged_insert(struct store_account *account, int64_t box,
+                           uint32_t uid, uint64_t modseq)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db, "INSERT OR REPLACE INTO expunged (mailbox_id, uid,"
+	                  " modseq) VALUES (?1, ?2, ?3)");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, box);
+	sqlite3_bind_int64(stmt, 2, uid);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
+	return store_db_step_done(&account->db, stmt, NULL);
+}
+
+/* Inside a transaction: deletes the listed UIDs of box, logging each one
+ * deleted in the expunge log with modseq. Returns the number deleted, or
+ * -1. */
 static int message_delete(struct store_account *account, int64_t box,
-                          const uint32_t *uids, size_t count)
+                          const uint32_t *uids, size_t count, uint64_t modseq)
 {
 	int deleted = 0;
 	for (size_t i = 0; i < count; i++) {
@@ -407,7 +424,11 @@ static int message_delete(struct store_account *account, int64_t box,
 		sqlite3_bind_int64(stmt, 2, uids[i]);
 		if (store_db_step_done(&account->db, stmt, NULL) < 0)
 			return -1;
-		deleted += sqlite3_changes(account->db.db);
+		if (sqlite3_changes(account->db.db) == 0)
+			continue;
+		if (expunged_insert(account, box, uids[i], modseq) < 0)
+			return -1;
+		deleted++;
 	}
 	return deleted;
 }
@@ -422,20 +443,22 @@ int store_message_expunge(struct store_account *account, const char *mailbox,
 	if (store_db_begin(&account->db) < 0)
 		return -1;
 	int n = -1;
-	if (store_mailbox_get_ids(account, mailbox, &box, &uidnext, &hms) <= 0)
+	/* the new MODSEQ first: the expunge log rows carry it; nothing
+	 * deleted rolls the bump back */
+	if (store_mailbox_get_ids(account, mailbox, &box, &uidnext, &hms) <=
+	        0 ||
+	    store_mailbox_bump(account, box, false, NULL, &hms, &error) < 0)
 		goto fail;
-	n = message_delete(account, box, uids, count);
-	if (n < 0 || (n > 0 && store_mailbox_bump(account, box, false, NULL,
-	                                          NULL, &error) < 0))
+	n = message_delete(account, box, uids, count, hms);
+	if (n <= 0)
 		goto fail;
 	if (store_db_commit(&account->db) < 0)
 		return -1;
-	if (n > 0)
-		store_account_db_touch(account);
+	store_account_db_touch(account);
 	return n;
 fail:
 	store_db_rollback(&account->db);
-	return -1;
+	return n == 0 ? 0 : -1;
 }
 
 /* Inside a transaction: reads message uid of box into *m (strings from
@@ -490,8 +513,8 @@ static int message_copy_tx(struct store_account *account, const char *from,
 	    message_insert(account, &m) < 0)
 		return -1;
 	if (move &&
-	    (message_delete(account, src, &uid, 1) < 0 ||
-	     store_mailbox_bump(account, src, false, NULL, NULL, &error) < 0))
+	    (store_mailbox_bump(account, src, false, NULL, &hms, &error) < 0 ||
+	     message_delete(account, src, &uid, 1, hms) < 0))
 		return -1;
 	*uid_r = m.uid;
 	return 1;

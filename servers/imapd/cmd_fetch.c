@@ -1,10 +1,10 @@
 /* FETCH and UID FETCH (RFC 9051 §6.4.5, §7.5.2; RFC 3501 §6.4.5 for the
  * RFC822* items): FLAGS, INTERNALDATE, RFC822.SIZE, UID, MODSEQ and
- * CHANGEDSINCE (RFC 7162 §3.1.4-5), ENVELOPE, BODY, BODYSTRUCTURE,
- * BODY[section]<partial>, BODY.PEEK, RFC822, RFC822.HEADER, RFC822.TEXT,
- * BINARY[section], BINARY.PEEK, BINARY.SIZE (RFC 3516). Message bytes are
- * read from the blob; the part tree comes from lib/mime. A non-PEEK body
- * fetch sets \Seen in a read-write mailbox. */
+ * CHANGEDSINCE (RFC 7162 §3.1.4-5), VANISHED (§3.2.6), ENVELOPE, BODY,
+ * BODYSTRUCTURE, BODY[section]<partial>, BODY.PEEK, RFC822, RFC822.HEADER,
+ * RFC822.TEXT, BINARY[section], BINARY.PEEK, BINARY.SIZE (RFC 3516).
+ * Message bytes are read from the blob; the part tree comes from lib/mime.
+ * A non-PEEK body fetch sets \Seen in a read-write mailbox. */
 #include "core/pool.h"
 #include "core/xmalloc.h"
 #include "imap/imap_write.h"
@@ -53,7 +53,7 @@ struct fetch_ctx {
 	 * or BINARY, which read and parse the blob */
 	bool needs_info, needs_blob, sets_seen, has_flags, has_uid, has_modseq;
 	uint64_t changedsince;
-	bool has_changedsince;
+	bool has_changedsince, has_vanished;
 };
 
 struct fetch_msg {
@@ -230,7 +230,8 @@ static int fetch_parse(struct fetch_ctx *fc, const struct imap_arg *a)
 	return 0;
 }
 
-/* fetch-modifier = "CHANGEDSINCE" SP mod-sequence-value */
+/* fetch-modifier = "CHANGEDSINCE" SP mod-sequence-value / "VANISHED"
+ * VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC (RFC 7162 §3.2.6). */
 static int fetch_modifiers(struct fetch_ctx *fc, const struct imap_arg *a)
 {
 	if (a == NULL)
@@ -238,12 +239,19 @@ static int fetch_modifiers(struct fetch_ctx *fc, const struct imap_arg *a)
 	if (a->type != IMAP_ARG_LIST || a->next != NULL)
 		return -1;
 	for (const struct imap_arg *m = a->list; m != NULL; m = m->next) {
+		if (imap_arg_atom_equals(m, "VANISHED")) {
+			fc->has_vanished = true;
+			continue;
+		}
 		if (!imap_arg_atom_equals(m, "CHANGEDSINCE") ||
 		    !imap_arg_get_number64(m->next, &fc->changedsince))
 			return -1;
 		fc->has_changedsince = true;
 		m = m->next;
 	}
+	if (fc->has_vanished && (!fc->cmd->is_uid || !fc->has_changedsince ||
+	                         !fc->cmd->client->is_qresync))
+		return -1;
 	return 0;
 }
 
@@ -348,7 +356,9 @@ static void fetch_item_write(struct fetch_ctx *fc, const struct fetch_item *it,
 		buf_printf(out, "%u", m->uid);
 		break;
 	case FETCH_FLAGS:
-		imapd_flags_write(out, m->flags, m->keywords);
+		imapd_flags_write(
+		    out, imapd_mailbox_flags(fc->cmd->client, m->uid, m->flags),
+		    m->keywords);
 		break;
 	case FETCH_INTERNALDATE:
 		imapd_date_write(out, m->internal_date);
@@ -372,9 +382,8 @@ static void fetch_item_write(struct fetch_ctx *fc, const struct fetch_item *it,
 			                        ? info->bodystructure
 			                        : info->body);
 		else
-			mime_imap_bodystructure(data, root,
-			                        it->kind == FETCH_BODYSTRUCTURE,
-			                        out);
+			mime_imap_bodystructure(
+			    data, root, it->kind == FETCH_BODYSTRUCTURE, out);
 		break;
 	case FETCH_SECTION: {
 		struct mime_section_result r;
@@ -470,7 +479,8 @@ static int fetch_one(struct fetch_ctx *fc, struct fetch_msg *m)
 	}
 	if (add_flags) {
 		buf_append_str(out, " FLAGS ");
-		imapd_flags_write(out, m->flags, m->keywords);
+		imapd_flags_write(out, imapd_mailbox_flags(c, m->uid, m->flags),
+		                  m->keywords);
 	}
 	if ((c->is_condstore || fc->has_changedsince) && !fc->has_modseq)
 		buf_printf(out, " MODSEQ (%llu)",
@@ -516,6 +526,11 @@ void cmd_fetch(struct imapd_cmd *cmd)
 	    store_message_list(account, c->box->name, uids[0], uids[count - 1],
 	                       fetch_collect_cb, &fcl) < 0) {
 		imapd_cmd_fail(cmd, "message list");
+		return;
+	}
+	if (fc.has_vanished &&
+	    imapd_fetch_vanished(cmd, set, fc.changedsince) < 0) {
+		imapd_cmd_fail(cmd, "vanished");
 		return;
 	}
 	for (size_t i = 0; i < fcl.n; i++) {

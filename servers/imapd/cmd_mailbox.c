@@ -1,12 +1,14 @@
 /* Mailbox commands: SELECT and EXAMINE (RFC 9051 §6.3.2-3, CONDSTORE
- * SELECT parameter RFC 7162 §3.1.8), CREATE, DELETE, RENAME, SUBSCRIBE,
- * UNSUBSCRIBE (§6.3.4-8), STATUS (§6.3.11, SIZE from RFC 8438), CLOSE and
- * UNSELECT (§6.4.1-2, RFC 3691), EXPUNGE and UID EXPUNGE (§6.4.3, RFC
- * 4315), GETQUOTAROOT and GETQUOTA (RFC 9208 §4.2-3). */
+ * SELECT parameter RFC 7162 §3.1.8; QRESYNC answered in imapd_qresync.c),
+ * CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE (§6.3.4-8), STATUS
+ * (§6.3.11, SIZE from RFC 8438), CLOSE and UNSELECT (§6.4.1-2, RFC 3691),
+ * EXPUNGE and UID EXPUNGE (§6.4.3, RFC 4315), GETQUOTAROOT and GETQUOTA
+ * (RFC 9208 §4.2-3). */
 #include "core/pool.h"
 #include "imap/imap_write.h"
 #include "imapd.h"
 #include "store/store.h"
+#include "store/store_imap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,23 +37,48 @@ static struct store_account *cmd_account(struct imapd_cmd *cmd)
 	return account;
 }
 
+/* select-params = SP "(" select-param *(SP select-param) ")"
+ * select-param = "CONDSTORE" / "QRESYNC" SP "(" ... ")" (RFC 7162 §3.1.8,
+ * §3.2.5). Returns 0, or -1 after answering BAD. */
+static int select_params(struct imapd_cmd *cmd, const struct imap_arg *p,
+                         struct imapd_qresync *qr)
+{
+	struct imapd_client *c = cmd->client;
+	*qr = (struct imapd_qresync){0};
+	if (p == NULL)
+		return 0;
+	if (p->type != IMAP_ARG_LIST || p->next != NULL) {
+		imapd_cmd_bad(cmd, "Unexpected arguments");
+		return -1;
+	}
+	for (const struct imap_arg *a = p->list; a != NULL; a = a->next) {
+		if (imap_arg_atom_equals(a, "CONDSTORE")) {
+			c->is_condstore = true;
+		} else if (imap_arg_atom_equals(a, "QRESYNC")) {
+			/* §3.2.5: BAD unless ENABLE QRESYNC came first */
+			if (!c->is_qresync ||
+			    imapd_qresync_parse(cmd, a->next, qr) < 0) {
+				imapd_cmd_bad(cmd, "Invalid QRESYNC parameter");
+				return -1;
+			}
+			a = a->next;
+		} else {
+			imapd_cmd_bad(cmd, "Unknown SELECT parameter");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* select = "SELECT" SP mailbox [select-params] */
 void cmd_select(struct imapd_cmd *cmd)
 {
 	struct imapd_client *c = cmd->client;
 	bool is_examine = strcmp(cmd->name, "EXAMINE") == 0;
+	struct imapd_qresync qr;
 	const char *name = imapd_arg_mailbox(cmd, cmd->args);
-	if (name == NULL)
+	if (name == NULL || select_params(cmd, cmd->args->next, &qr) < 0)
 		return;
-	const struct imap_arg *p = cmd->args->next;
-	if (p != NULL && p->type == IMAP_ARG_LIST && p->next == NULL) {
-		for (const struct imap_arg *a = p->list; a != NULL; a = a->next)
-			if (imap_arg_atom_equals(a, "CONDSTORE"))
-				c->is_condstore = true;
-	} else if (p != NULL) {
-		imapd_cmd_bad(cmd, "Unexpected arguments");
-		return;
-	}
 	if (c->box != NULL) /* RFC 9051 §6.3.2 */
 		buf_append_str(&c->out, "* OK [CLOSED] Previous mailbox "
 		                        "closed\r\n");
@@ -63,6 +90,10 @@ void cmd_select(struct imapd_cmd *cmd)
 	}
 	if (ret == 0) {
 		imapd_cmd_no(cmd, "[NONEXISTENT] No such mailbox");
+		return;
+	}
+	if (qr.is_set && imapd_qresync_select(c, &qr) < 0) {
+		imapd_cmd_fail(cmd, "qresync");
 		return;
 	}
 	log_debug(&c->log, "select mailbox=%s", log_sanitize(name, 100));
@@ -147,6 +178,27 @@ void cmd_subscribe(struct imapd_cmd *cmd)
 	imapd_cmd_ok(cmd, "%s completed", cmd->name);
 }
 
+static int count_cb(const struct store_message *msg, void *ctx)
+{
+	(void)msg;
+	(*(uint32_t *)ctx)++;
+	return 0;
+}
+
+/* RFC 3501 §6.3.10 RECENT: the messages no session has selected yet. */
+static int status_recent(struct store_account *account, const char *name,
+                         uint32_t *count_r)
+{
+	uint32_t old;
+	*count_r = 0;
+	if (store_imap_recent(account, name, 0, false, &old) <= 0)
+		return -1;
+	return store_message_list(account, name, old + 1, UINT32_MAX, count_cb,
+	                          count_r) < 0
+	           ? -1
+	           : 0;
+}
+
 static int count_deleted_cb(const struct store_message *msg, void *ctx)
 {
 	if ((msg->flags & STORE_FLAG_DELETED) != 0)
@@ -182,9 +234,12 @@ static int status_items(struct imapd_cmd *cmd, const char *name,
 		else if (strcasecmp(item, "SIZE") == 0)
 			buf_printf(out, "SIZE %llu",
 			           (unsigned long long)info.size);
-		else if (strcasecmp(item, "RECENT") == 0)
-			buf_append_str(out, "RECENT 0");
-		else if (strcasecmp(item, "HIGHESTMODSEQ") == 0)
+		else if (strcasecmp(item, "RECENT") == 0) {
+			uint32_t n;
+			if (status_recent(account, name, &n) < 0)
+				return -1;
+			buf_printf(out, "RECENT %u", n);
+		} else if (strcasecmp(item, "HIGHESTMODSEQ") == 0)
 			buf_printf(out, "HIGHESTMODSEQ %llu",
 			           (unsigned long long)info.highestmodseq);
 		else if (strcasecmp(item, "DELETED") == 0) {

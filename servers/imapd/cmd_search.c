@@ -53,6 +53,7 @@ enum key_kind {
 	KEY_OR,
 	KEY_AND,
 	KEY_MODSEQ,
+	KEY_NEW, /* \Recent and not \Seen */
 };
 
 struct search_key {
@@ -100,10 +101,10 @@ static const struct {
     {"DRAFT", KEY_FLAG, STORE_FLAG_DRAFT},
     {"FLAGGED", KEY_FLAG, STORE_FLAG_FLAGGED},
     {"SEEN", KEY_FLAG, STORE_FLAG_SEEN},
-    {"OLD", KEY_ALL, 0},
+    {"OLD", KEY_UNFLAG, IMAPD_FLAG_RECENT},
     {"ALL", KEY_ALL, 0},
-    {"NEW", KEY_NONE, 0},
-    {"RECENT", KEY_NONE, 0},
+    {"NEW", KEY_NEW, 0},
+    {"RECENT", KEY_FLAG, IMAPD_FLAG_RECENT},
     {"UNANSWERED", KEY_UNFLAG, STORE_FLAG_ANSWERED},
     {"UNDELETED", KEY_UNFLAG, STORE_FLAG_DELETED},
     {"UNDRAFT", KEY_UNFLAG, STORE_FLAG_DRAFT},
@@ -438,6 +439,9 @@ static int search_match(struct imapd_client *c, const struct search_key *k,
 		return (m->flags & k->flag) != 0;
 	case KEY_UNFLAG:
 		return (m->flags & k->flag) == 0;
+	case KEY_NEW:
+		return (m->flags & (IMAPD_FLAG_RECENT | STORE_FLAG_SEEN)) ==
+		       IMAPD_FLAG_RECENT;
 	case KEY_KEYWORD:
 		return keyword_has(m->keywords, k->str);
 	case KEY_UNKEYWORD:
@@ -484,6 +488,8 @@ struct search_run {
 	size_t n;
 	uint64_t max_modseq;
 	int error;
+	imapd_search_hit_cb *hit_cb; /* SORT, THREAD: instead of hits */
+	void *hit_ctx;
 };
 
 static int search_cb(const struct store_message *msg, void *ctx)
@@ -493,7 +499,7 @@ static int search_cb(const struct store_message *msg, void *ctx)
 	struct search_msg m = {
 	    .uid = msg->uid,
 	    .seq = imapd_mailbox_seq(c->box, msg->uid),
-	    .flags = msg->flags,
+	    .flags = imapd_mailbox_flags(c, msg->uid, msg->flags),
 	    .modseq = msg->modseq,
 	    .size = msg->size,
 	    .internal_date = msg->internal_date,
@@ -508,7 +514,12 @@ static int search_cb(const struct store_message *msg, void *ctx)
 		sr->error = -1;
 		return -1;
 	}
-	if (r > 0) {
+	if (r > 0 && sr->hit_cb != NULL) {
+		if (sr->hit_cb(msg, m.seq, sr->hit_ctx) < 0) {
+			sr->error = -1;
+			return -1;
+		}
+	} else if (r > 0) {
 		sr->hits[sr->n++] = sr->cmd->is_uid ? m.uid : m.seq;
 		if (m.modseq > sr->max_modseq)
 			sr->max_modseq = m.modseq;
@@ -624,7 +635,8 @@ static int search_index(struct imapd_cmd *cmd, struct store_account *account,
 			k->has_hits = true;
 		}
 		if (search_index(cmd, account, k->a) < 0 ||
-		    (k->kind != KEY_AND && search_index(cmd, account, k->b) < 0))
+		    (k->kind != KEY_AND &&
+		     search_index(cmd, account, k->b) < 0))
 			return -1;
 	}
 	return 0;
@@ -684,4 +696,34 @@ void cmd_search(struct imapd_cmd *cmd)
 	search_reply(&sr, has_return > 0 || c->is_rev2,
 	             has_return > 0 ? opts : 4u, sp.has_modseq);
 	imapd_cmd_ok(cmd, "%s completed", cmd->name);
+}
+
+/* 1*(SP search-key), for SORT and THREAD (RFC 5256 §3) */
+int imapd_search_each(struct imapd_cmd *cmd, const struct imap_arg *keys,
+                      imapd_search_hit_cb *cb, void *ctx)
+{
+	struct imapd_client *c = cmd->client;
+	struct search_parser sp = {.cmd = cmd, .arg = keys};
+	struct search_key *root =
+	    keys != NULL ? search_parse_list(&sp, keys) : NULL;
+	if (root == NULL) {
+		imapd_cmd_bad(cmd, "Invalid search keys");
+		return -1;
+	}
+	if (sp.has_modseq)
+		c->is_condstore = true;
+	search_resolve(root, c->box);
+	struct search_run sr = {
+	    .cmd = cmd, .root = root, .hit_cb = cb, .hit_ctx = ctx};
+	struct store_account *account = imapd_user_account(c->user);
+	if (account == NULL ||
+	    (c->box->count > 0 && search_index(cmd, account, root) < 0) ||
+	    (c->box->count > 0 &&
+	     store_message_list(account, c->box->name, c->box->uids[0],
+	                        c->box->uids[c->box->count - 1], search_cb,
+	                        &sr) < 0)) {
+		imapd_cmd_fail(cmd, "search");
+		return -1;
+	}
+	return 0;
 }

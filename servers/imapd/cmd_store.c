@@ -182,8 +182,10 @@ void cmd_store(struct imapd_cmd *cmd)
 				buf_printf(&c->out, "UID %u ", r->uid);
 			if (!sa.is_silent) {
 				buf_append_str(&c->out, "FLAGS ");
-				imapd_flags_write(&c->out, r->flags,
-				                  r->keywords);
+				imapd_flags_write(
+				    &c->out,
+				    imapd_mailbox_flags(c, r->uid, r->flags),
+				    r->keywords);
 			}
 			if (c->is_condstore)
 				buf_printf(&c->out, "%sMODSEQ (%llu)",

@@ -13,6 +13,8 @@
 #include "core/log.h"
 #include "core/net.h"
 #include "imap/imap_parser.h"
+#include "imap/imap_sort.h"
+#include "imap/imap_seqset.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -62,6 +64,11 @@ struct imapd_user {
 	time_t last_used;
 };
 
+/* UIDs first to last, both included. */
+struct imapd_uid_range {
+	uint32_t first, last;
+};
+
 /* The selected mailbox as this session sees it. */
 struct imapd_mailbox {
 	char *name;
@@ -76,7 +83,14 @@ struct imapd_mailbox {
 	uint32_t *own_uids;
 	uint64_t *own_modseqs;
 	size_t own_count, own_cap;
+	/* \Recent for this session (IMAP4rev1 only), claimed at SELECT and
+	 * at each sync */
+	struct imapd_uid_range *recent;
+	size_t recent_count;
 };
+
+/* Beside STORE_FLAG_*: \Recent, which the store does not keep. */
+#define IMAPD_FLAG_RECENT (1u << 31)
 
 enum imapd_state {
 	IMAPD_STATE_NOT_AUTH,
@@ -112,6 +126,7 @@ struct imapd_client {
 	bool is_utf8;      /* UTF8=ACCEPT or IMAP4rev2 enabled */
 	bool is_rev2;      /* ENABLE IMAP4rev2 */
 	bool is_condstore; /* CONDSTORE enabled or used */
+	bool is_qresync;   /* ENABLE QRESYNC: VANISHED instead of EXPUNGE */
 	unsigned bad_count;
 	unsigned commands;
 	/* the command that waits (AUTHENTICATE, IDLE, APPEND literal) */
@@ -208,6 +223,10 @@ void imapd_mailbox_close(struct imapd_client *client);
 int imapd_mailbox_sync(struct imapd_client *client, bool allow_expunge);
 /* Sequence number of uid (1-based), or 0 if not in the view. */
 uint32_t imapd_mailbox_seq(const struct imapd_mailbox *box, uint32_t uid);
+/* Returns flags with IMAPD_FLAG_RECENT added if uid is \Recent for this
+ * session. */
+uint32_t imapd_mailbox_flags(const struct imapd_client *client, uint32_t uid,
+                             uint32_t flags);
 /* Records that this session changed uid to modseq and told the client. */
 void imapd_mailbox_own_change(struct imapd_mailbox *box, uint32_t uid,
                               uint64_t modseq);
@@ -222,9 +241,58 @@ int imapd_flags_parse(const struct imap_arg *arg, struct pool *pool,
 int imapd_set_uids(struct imapd_cmd *cmd, const char *str, bool is_uid,
                    uint32_t **uids_r, size_t *count_r);
 
+/* ---- imapd_qresync.c ---- */
+/* The QRESYNC parameter of SELECT/EXAMINE (RFC 7162 §3.2.5). */
+struct imapd_qresync {
+	bool is_set, has_known;
+	uint32_t uidvalidity;
+	uint64_t modseq;
+	struct imap_seqset known; /* known-uids, unresolved; from cmd->pool */
+};
+/* Parses the list after "QRESYNC" into *qr_r. Returns 0, or -1 (BAD). */
+int imapd_qresync_parse(struct imapd_cmd *cmd, const struct imap_arg *list,
+                        struct imapd_qresync *qr_r);
+/* After a successful select: appends VANISHED (EARLIER) and FETCH (UID
+ * FLAGS MODSEQ) for what changed since qr->modseq, if qr->uidvalidity is
+ * the mailbox's. Returns 0 or -1. */
+int imapd_qresync_select(struct imapd_client *client,
+                         const struct imapd_qresync *qr);
+/* UID FETCH (CHANGEDSINCE since VANISHED): appends VANISHED (EARLIER) for
+ * the UIDs of set expunged since since. Returns 0 or -1. */
+int imapd_fetch_vanished(struct imapd_cmd *cmd, const char *set,
+                         uint64_t since);
+/* Appends "* VANISHED [(EARLIER) ]uid-set" for uids (ascending); nothing
+ * when count is 0. */
+void imapd_vanished_write(struct buf *out, const uint32_t *uids, size_t count,
+                          bool is_earlier);
+
 /* ---- cmd_fetch.c ---- */
 /* Appends a date-time in quotes: "17-Jul-1996 02:44:25 +0000" (UTC). */
 void imapd_date_write(struct buf *out, time_t t);
+
+/* ---- cmd_search.c ---- */
+/* Called for each matching message with its sequence number; returns 0,
+ * or -1 to stop with an error. msg's pointers live until it returns. */
+typedef int imapd_search_hit_cb(const struct store_message *msg, uint32_t seq,
+                                void *ctx);
+/* Parses keys (1*(SP search-key), the rest of the command) and calls cb for
+ * each message of the view that matches, in UID order. Returns 0, or -1
+ * after answering the command (BAD for invalid keys, NO on failure). */
+int imapd_search_each(struct imapd_cmd *cmd, const struct imap_arg *keys,
+                      imapd_search_hit_cb *cb, void *ctx);
+
+/* ---- cmd_sort.c ---- */
+/* What SORT and THREAD read of one matching message. */
+struct imapd_sort_hit {
+	struct imap_sort_msg sort;
+	bool is_reply; /* the subject was a reply or forward */
+	const char *message_id, *references, *in_reply_to; /* or NULL */
+};
+/* search-criteria = charset 1*(SP search-key), starting at args: runs the
+ * search and reads the header fields of every match (from cmd->pool, in
+ * sequence order). Returns 0, or -1 after answering the command. */
+int imapd_sort_collect(struct imapd_cmd *cmd, const struct imap_arg *args,
+                       struct imapd_sort_hit **hits_r, size_t *count_r);
 
 /* ---- commands, one file per large one ---- */
 void cmd_capability(struct imapd_cmd *cmd);
@@ -254,6 +322,9 @@ void cmd_fetch(struct imapd_cmd *cmd);
 void cmd_store(struct imapd_cmd *cmd);
 void cmd_copy(struct imapd_cmd *cmd);
 void cmd_search(struct imapd_cmd *cmd);
+void cmd_sort(struct imapd_cmd *cmd);
+void cmd_thread(struct imapd_cmd *cmd);
+void cmd_compress(struct imapd_cmd *cmd);
 void cmd_idle(struct imapd_cmd *cmd);
 void cmd_getquotaroot(struct imapd_cmd *cmd);
 

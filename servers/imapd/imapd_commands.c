@@ -1,8 +1,9 @@
 /* The imapd command table (after Dovecot src/imap/imap-commands.c) and the
  * small commands of RFC 9051 §6.1 (CAPABILITY, NOOP, LOGOUT), §6.2.1
- * STARTTLS, §6.3.1 ENABLE (RFC 5161), ID (RFC 2971), NAMESPACE (RFC 2342),
- * plus the tagged-reply helpers that send the untagged mailbox updates
- * first (RFC 9051 §7.5.1 decides when EXPUNGE may go out). */
+ * STARTTLS, §6.3.1 ENABLE (RFC 5161; CONDSTORE and QRESYNC from RFC 7162),
+ * ID (RFC 2971), NAMESPACE (RFC 2342), plus the tagged-reply helpers that
+ * send the untagged mailbox updates first (RFC 9051 §7.5.1 decides when
+ * EXPUNGE may go out). */
 #include "core/conn.h"
 #include "core/pool.h"
 #include "imap/imap_write.h"
@@ -37,6 +38,7 @@ static const struct imapd_command commands[] = {
     {"IDLE", cmd_idle, IMAPD_CMD_AUTH},
     {"GETQUOTAROOT", cmd_getquotaroot, IMAPD_CMD_AUTH},
     {"GETQUOTA", cmd_getquotaroot, IMAPD_CMD_AUTH},
+    {"COMPRESS", cmd_compress, IMAPD_CMD_AUTH},
     {"CHECK", cmd_noop, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED},
     {"CLOSE", cmd_close, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED},
     {"UNSELECT", cmd_close, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED},
@@ -49,6 +51,12 @@ static const struct imapd_command commands[] = {
      IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
          IMAPD_CMD_NO_EXPUNGE},
     {"SEARCH", cmd_search,
+     IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
+         IMAPD_CMD_NO_EXPUNGE},
+    {"SORT", cmd_sort,
+     IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
+         IMAPD_CMD_NO_EXPUNGE},
+    {"THREAD", cmd_thread,
      IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
          IMAPD_CMD_NO_EXPUNGE},
     {"COPY", cmd_copy, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID},
@@ -84,6 +92,10 @@ void imapd_capability(struct imapd_client *c, struct buf *out)
 	                    " UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE"
 	                    " LIST-STATUS STATUS=SIZE QUOTA"
 	                    " QUOTA=RES-STORAGE UTF8=ACCEPT");
+	buf_append_str(out, " CONDSTORE QRESYNC ESEARCH BINARY");
+	buf_append_str(out, " SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES");
+	if (c->state != IMAPD_STATE_NOT_AUTH && !conn_is_compressed(c->conn))
+		buf_append_str(out, " COMPRESS=DEFLATE"); /* RFC 4978 §3 */
 	buf_printf(out, " APPENDLIMIT=%llu",
 	           (unsigned long long)c->imapd->set.imapd.max_literal_size);
 }
@@ -223,6 +235,7 @@ void cmd_enable(struct imapd_cmd *cmd)
 		return;
 	}
 	struct buf *out = &c->out;
+	bool was_condstore = c->is_condstore;
 	buf_append_str(out, "* ENABLED");
 	for (const struct imap_arg *a = cmd->args; a != NULL; a = a->next) {
 		if (imap_arg_atom_equals(a, "IMAP4rev2") && !c->is_rev2) {
@@ -232,9 +245,22 @@ void cmd_enable(struct imapd_cmd *cmd)
 		           !c->is_utf8) {
 			c->is_utf8 = true;
 			buf_append_str(out, " UTF8=ACCEPT");
+		} else if (imap_arg_atom_equals(a, "CONDSTORE") &&
+		           !c->is_condstore) {
+			c->is_condstore = true;
+			buf_append_str(out, " CONDSTORE");
+		} else if (imap_arg_atom_equals(a, "QRESYNC") &&
+		           !c->is_qresync) {
+			/* RFC 7162 §3.2.3: QRESYNC implies CONDSTORE */
+			c->is_qresync = c->is_condstore = true;
+			buf_append_str(out, " QRESYNC");
 		}
 	}
 	buf_append_str(out, "\r\n");
+	/* RFC 7162 §3.1: CONDSTORE enabled with a mailbox selected */
+	if (c->box != NULL && c->is_condstore && !was_condstore)
+		buf_printf(out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+		           (unsigned long long)c->box->highestmodseq);
 	imapd_cmd_ok(cmd, "Enabled");
 }
 

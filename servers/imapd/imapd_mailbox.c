@@ -2,7 +2,8 @@
  * numbers, §7.5.1 EXPUNGE rules): the UID of every sequence number, and
  * the resynchronisation that turns changes made by other sessions and by
  * delivery into untagged EXPUNGE (highest first, so each number is still
- * valid when sent), EXISTS and FETCH (FLAGS) responses. Flags and keywords
+ * valid when sent) or VANISHED (RFC 7162 §3.2.10), EXISTS and FETCH (FLAGS)
+ * responses, and \Recent for IMAP4rev1 (RFC 3501 §2.3.2). Flags and keywords
  * are written and parsed here too (RFC 9051 §2.3.2). */
 #include "core/pool.h"
 #include "core/xmalloc.h"
@@ -35,6 +36,12 @@ void imapd_flags_write(struct buf *out, uint32_t flags, const char *keywords)
 		if (!first)
 			buf_append_char(out, ' ');
 		buf_append_str(out, system_flags[i].name);
+		first = false;
+	}
+	if ((flags & IMAPD_FLAG_RECENT) != 0) {
+		if (!first)
+			buf_append_char(out, ' ');
+		buf_append_str(out, "\\Recent");
 		first = false;
 	}
 	if (keywords != NULL && keywords[0] != '\0') {
@@ -141,7 +148,72 @@ void imapd_mailbox_close(struct imapd_client *c)
 	free(box->uids);
 	free(box->own_uids);
 	free(box->own_modseqs);
+	free(box->recent);
 	free(box);
+}
+
+/* Index of the first UID of the view >= uid. */
+static size_t view_lower_bound(const struct imapd_mailbox *box, uint32_t uid)
+{
+	size_t lo = 0, hi = box->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (box->uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint32_t imapd_mailbox_flags(const struct imapd_client *c, uint32_t uid,
+                             uint32_t flags)
+{
+	const struct imapd_mailbox *box = c->box;
+	for (size_t i = 0; box != NULL && i < box->recent_count; i++)
+		if (uid >= box->recent[i].first && uid <= box->recent[i].last)
+			return flags | IMAPD_FLAG_RECENT;
+	return flags;
+}
+
+/* How many UIDs of the view are \Recent. */
+static size_t recent_in_view(const struct imapd_mailbox *box)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < box->recent_count; i++)
+		n += view_lower_bound(box, box->recent[i].last + 1) -
+		     view_lower_bound(box, box->recent[i].first);
+	return n;
+}
+
+/* IMAP4rev1 \Recent (RFC 3501 §2.3.2): claims the UIDs of the view above
+ * from in the store's watermark; those no other session claimed first are
+ * \Recent here. EXAMINE only looks (§6.3.2). Returns 0 or -1. */
+static int recent_claim(struct imapd_client *c, uint32_t from)
+{
+	struct imapd_mailbox *box = c->box;
+	if (c->is_rev2 || box->count == 0 || box->uids[box->count - 1] <= from)
+		return 0;
+	uint32_t last = box->uids[box->count - 1], old;
+	struct store_account *account = imapd_user_account(c->user);
+	if (account == NULL || store_imap_recent(account, box->name, last,
+	                                         !box->is_readonly, &old) < 0)
+		return -1;
+	if (old < from)
+		old = from;
+	if (old >= last)
+		return 0;
+	struct imapd_uid_range *r =
+	    box->recent_count > 0 ? &box->recent[box->recent_count - 1] : NULL;
+	if (r != NULL && r->last == old) {
+		r->last = last; /* contiguous: one range */
+		return 0;
+	}
+	box->recent = xrealloc(box->recent,
+	                       (box->recent_count + 1) * sizeof(*box->recent));
+	box->recent[box->recent_count++] =
+	    (struct imapd_uid_range){.first = old + 1, .last = last};
+	return 0;
 }
 
 int imapd_mailbox_select(struct imapd_client *c, const char *name,
@@ -168,8 +240,13 @@ int imapd_mailbox_select(struct imapd_client *c, const char *name,
 	c->state = IMAPD_STATE_SELECTED;
 	struct buf *out = &c->out;
 	buf_printf(out, "* %zu EXISTS\r\n", box->count);
-	if (!c->is_rev2)
-		buf_append_str(out, "* 0 RECENT\r\n");
+	if (!c->is_rev2) {
+		if (recent_claim(c, 0) < 0) {
+			imapd_mailbox_close(c);
+			return -1;
+		}
+		buf_printf(out, "* %zu RECENT\r\n", recent_in_view(box));
+	}
 	buf_append_str(out, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen"
 	                    " \\Draft)\r\n");
 	buf_printf(out, "* OK [PERMANENTFLAGS (%s)] Flags permitted\r\n",
@@ -224,7 +301,8 @@ static int sync_flags_cb(const struct store_message *msg, void *ctx)
 	if (seq == 0)
 		return 0;
 	buf_printf(&c->out, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
-	imapd_flags_write(&c->out, msg->flags, msg->keywords);
+	imapd_flags_write(&c->out, imapd_mailbox_flags(c, msg->uid, msg->flags),
+	                  msg->keywords);
 	if (c->is_condstore)
 		buf_printf(&c->out, " MODSEQ (%llu)",
 		           (unsigned long long)msg->modseq);
@@ -233,23 +311,38 @@ static int sync_flags_cb(const struct store_message *msg, void *ctx)
 }
 
 /* Removes from the view the UIDs that are not in now (both ascending),
- * sending EXPUNGE for each, highest sequence number first. */
+ * sending EXPUNGE for each, highest sequence number first, or one
+ * VANISHED for them all once QRESYNC is enabled (RFC 7162 §3.2.10). */
 static void sync_expunges(struct imapd_client *c, const uint32_t *now,
                           size_t now_count)
 {
 	struct imapd_mailbox *box = c->box;
-	size_t j = now_count;
+	uint32_t *gone = NULL;
+	size_t gone_count = 0, j = now_count;
+	if (c->is_qresync)
+		gone = xmalloc((box->count + 1) * sizeof(*gone));
 	for (size_t i = box->count; i > 0; i--) {
 		uint32_t uid = box->uids[i - 1];
 		while (j > 0 && now[j - 1] > uid)
 			j--;
 		if (j > 0 && now[j - 1] == uid)
 			continue;
-		buf_printf(&c->out, "* %zu EXPUNGE\r\n", i);
+		if (gone != NULL)
+			gone[gone_count++] = uid;
+		else
+			buf_printf(&c->out, "* %zu EXPUNGE\r\n", i);
 		memmove(&box->uids[i - 1], &box->uids[i],
 		        (box->count - i) * sizeof(*box->uids));
 		box->count--;
 	}
+	/* collected from the highest down: turn them ascending */
+	for (size_t i = 0; i < gone_count / 2; i++) {
+		uint32_t t = gone[i];
+		gone[i] = gone[gone_count - 1 - i];
+		gone[gone_count - 1 - i] = t;
+	}
+	imapd_vanished_write(&c->out, gone, gone_count, false);
+	free(gone);
 }
 
 /* Returns true if a UID of the view is no longer in now. */
@@ -283,8 +376,13 @@ static void sync_new(struct imapd_client *c, const uint32_t *now,
 		}
 		box->uids[box->count++] = now[i];
 	}
-	if (box->count != old)
-		buf_printf(&c->out, "* %zu EXISTS\r\n", box->count);
+	if (box->count == old)
+		return;
+	buf_printf(&c->out, "* %zu EXISTS\r\n", box->count);
+	if (!c->is_rev2) {
+		(void)recent_claim(c, last); /* XXX a failure: not \Recent */
+		buf_printf(&c->out, "* %zu RECENT\r\n", recent_in_view(box));
+	}
 }
 
 int imapd_mailbox_sync(struct imapd_client *c, bool allow_expunge)
