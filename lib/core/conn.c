@@ -1,7 +1,9 @@
 /* Connections over libevent bufferevents: a socket bufferevent for plain TCP,
- * an OpenSSL one (made in tls.c) for TLS. Work that must not run inside a
- * bufferevent callback (closing, the STARTTLS swap, resuming input) goes
- * through one deferred event, so the owner never sees re-entrant calls. */
+ * an OpenSSL one (made in tls.c) for TLS, and on top of either a filter
+ * bufferevent doing raw deflate (RFC 1951) once COMPRESS=DEFLATE (RFC 4978)
+ * starts. Work that must not run inside a bufferevent callback (closing, the
+ * STARTTLS swap, resuming input) goes through one deferred event, so the
+ * owner never sees re-entrant calls. */
 #include "core/conn.h"
 #include "core/buf.h"
 #include "core/event_loop_private.h"
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define CONN_INPUT_MAX_DEFAULT (64 * 1024)
 #define CONN_OUTPUT_MAX_DEFAULT (256 * 1024)
@@ -25,6 +28,7 @@
 struct conn {
 	struct event_base *base;
 	struct bufferevent *bev;
+	struct bufferevent *under; /* below the deflate filter, or NULL */
 	struct event *deferred;
 	int fd;
 	struct conn_callbacks cb;
@@ -79,9 +83,24 @@ static bool conn_has_input(struct conn *conn)
 	return evbuffer_get_length(bufferevent_get_input(conn->bev)) > 0;
 }
 
+/* Output not yet written: the filter's and the stream's below it. */
+static size_t conn_output_len(struct conn *conn)
+{
+	size_t len = evbuffer_get_length(bufferevent_get_output(conn->bev));
+	if (conn->under != NULL)
+		len += evbuffer_get_length(bufferevent_get_output(conn->under));
+	return len;
+}
+
 static bool conn_output_empty(struct conn *conn)
 {
-	return evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0;
+	return conn_output_len(conn) == 0;
+}
+
+/* The TLS bufferevent, under the deflate filter if there is one. */
+static struct bufferevent *conn_tls_bev(const struct conn *conn)
+{
+	return conn->under != NULL ? conn->under : conn->bev;
 }
 
 /* A server or client STARTTLS is waiting for the output to drain. */
@@ -188,7 +207,8 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	} else {
 		int err = EVUTIL_SOCKET_ERROR();
 		if (conn->is_tls)
-			tls_bufferevent_error(bev, conn->error_str,
+			tls_bufferevent_error(conn_tls_bev(conn),
+			                      conn->error_str,
 			                      sizeof(conn->error_str));
 		else
 			snprintf(conn->error_str, sizeof(conn->error_str), "%s",
@@ -370,8 +390,7 @@ bool conn_output_is_full(struct conn *conn)
 {
 	if (conn->bev == NULL)
 		return false;
-	if (evbuffer_get_length(bufferevent_get_output(conn->bev)) >
-	    conn->output_max)
+	if (conn_output_len(conn) > conn->output_max)
 		conn->is_output_blocked = true;
 	return conn->is_output_blocked;
 }
@@ -418,6 +437,10 @@ int conn_starttls(struct conn *conn, struct tls_server *tls,
 		*error_r = "TLS already active";
 		return -1;
 	}
+	if (conn->under != NULL) {
+		*error_r = "compression active";
+		return -1;
+	}
 	struct evbuffer *input = bufferevent_get_input(conn->bev);
 	evbuffer_drain(input, evbuffer_get_length(input));
 	conn->is_discarding = false;
@@ -437,14 +460,14 @@ bool conn_is_tls(const struct conn *conn)
 const char *conn_tls_version(const struct conn *conn)
 {
 	return conn->is_tls && conn->bev != NULL
-	           ? tls_bufferevent_version(conn->bev)
+	           ? tls_bufferevent_version(conn_tls_bev(conn))
 	           : "";
 }
 
 const char *conn_tls_cipher(const struct conn *conn)
 {
 	return conn->is_tls && conn->bev != NULL
-	           ? tls_bufferevent_cipher(conn->bev)
+	           ? tls_bufferevent_cipher(conn_tls_bev(conn))
 	           : "";
 }
 
@@ -461,6 +484,148 @@ bool conn_peer_is_loopback(const struct conn *conn)
 const char *conn_error_str(const struct conn *conn)
 {
 	return conn->error_str[0] != '\0' ? conn->error_str : "closed";
+}
+
+/* ---- COMPRESS=DEFLATE (RFC 4978) ---------------------------------------- */
+
+#define CONN_ZLIB_CHUNK 16384
+
+struct conn_zlib {
+	z_stream in, out;
+};
+
+static void conn_zlib_free(void *ctx)
+{
+	struct conn_zlib *z = ctx;
+	inflateEnd(&z->in);
+	deflateEnd(&z->out);
+	free(z);
+}
+
+/* Inflates what arrived; stops at limit (the input watermark) so a small
+ * compressed line cannot fill memory: the filter calls again once the
+ * owner has read. */
+static enum bufferevent_filter_result
+conn_inflate_cb(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
+                enum bufferevent_flush_mode mode, void *ctx)
+{
+	z_stream *z = &((struct conn_zlib *)ctx)->in;
+	(void)mode;
+	while (evbuffer_get_length(src) > 0 &&
+	       (limit < 0 || evbuffer_get_length(dst) < (size_t)limit)) {
+		struct evbuffer_iovec iv, ov;
+		if (evbuffer_peek(src, -1, NULL, &iv, 1) < 1 ||
+		    evbuffer_reserve_space(dst, CONN_ZLIB_CHUNK, &ov, 1) < 1)
+			return BEV_ERROR;
+		z->next_in = iv.iov_base;
+		z->avail_in = (uInt)iv.iov_len;
+		z->next_out = ov.iov_base;
+		z->avail_out = (uInt)ov.iov_len;
+		int r = inflate(z, Z_SYNC_FLUSH);
+		if (r != Z_OK && r != Z_BUF_ERROR && r != Z_STREAM_END)
+			return BEV_ERROR;
+		size_t used = iv.iov_len - z->avail_in;
+		ov.iov_len -= z->avail_out;
+		evbuffer_drain(src, used);
+		evbuffer_commit_space(dst, &ov, 1);
+		if (r == Z_STREAM_END) /* nothing may follow the stream */
+			evbuffer_drain(src, evbuffer_get_length(src));
+		if (used == 0 && ov.iov_len == 0)
+			break;
+	}
+	return BEV_OK;
+}
+
+/* Deflates everything written and ends with a sync flush, so each reply
+ * reaches the client whole (RFC 4978 §4). */
+static enum bufferevent_filter_result
+conn_deflate_cb(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
+                enum bufferevent_flush_mode mode, void *ctx)
+{
+	z_stream *z = &((struct conn_zlib *)ctx)->out;
+	(void)limit;
+	(void)mode;
+	for (;;) {
+		struct evbuffer_iovec iv = {NULL, 0}, ov;
+		if (evbuffer_get_length(src) > 0 &&
+		    evbuffer_peek(src, -1, NULL, &iv, 1) < 1)
+			return BEV_ERROR;
+		if (evbuffer_reserve_space(dst, CONN_ZLIB_CHUNK, &ov, 1) < 1)
+			return BEV_ERROR;
+		bool is_last = iv.iov_len == evbuffer_get_length(src);
+		z->next_in = iv.iov_base;
+		z->avail_in = (uInt)iv.iov_len;
+		z->next_out = ov.iov_base;
+		z->avail_out = (uInt)ov.iov_len;
+		int r = deflate(z, is_last ? Z_SYNC_FLUSH : Z_NO_FLUSH);
+		if (r != Z_OK && r != Z_BUF_ERROR)
+			return BEV_ERROR;
+		evbuffer_drain(src, iv.iov_len - z->avail_in);
+		ov.iov_len -= z->avail_out;
+		evbuffer_commit_space(dst, &ov, 1);
+		if (is_last && z->avail_in == 0 && z->avail_out != 0)
+			return BEV_OK;
+	}
+}
+
+/* The filter tells of drained output only when it moved bytes itself; the
+ * stream below drains later, which a close after flush waits for. */
+static void conn_under_output_cb(struct evbuffer *buf,
+                                 const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *conn = arg;
+	if (info->n_deleted == 0 || evbuffer_get_length(buf) > 0 ||
+	    evbuffer_get_length(bufferevent_get_output(conn->bev)) > 0)
+		return;
+	conn->is_output_blocked = false;
+	conn_defer(conn);
+}
+
+int conn_compress_start(struct conn *conn, const char **error_r)
+{
+	if (conn->under != NULL) {
+		*error_r = "compression already active";
+		return -1;
+	}
+	if (conn->bev == NULL || conn_is_swapping(conn)) {
+		*error_r = "connection not ready";
+		return -1;
+	}
+	struct conn_zlib *z = xcalloc(1, sizeof(*z));
+	/* windowBits -15: raw deflate, no zlib header (RFC 4978 §4) */
+	if (inflateInit2(&z->in, -15) != Z_OK ||
+	    deflateInit2(&z->out, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8,
+	                 Z_DEFAULT_STRATEGY) != Z_OK) {
+		inflateEnd(&z->in);
+		free(z);
+		*error_r = "cannot set up zlib";
+		return -1;
+	}
+	/* The client sends nothing between COMPRESS and the OK (RFC 4978
+	 * §3): what is buffered is dropped, like STARTTLS does. */
+	struct evbuffer *input = bufferevent_get_input(conn->bev);
+	evbuffer_drain(input, evbuffer_get_length(input));
+	conn->is_discarding = false;
+	struct bufferevent *filter =
+	    bufferevent_filter_new(conn->bev, conn_inflate_cb, conn_deflate_cb,
+	                           BEV_OPT_CLOSE_ON_FREE, conn_zlib_free, z);
+	if (filter == NULL) {
+		conn_zlib_free(z);
+		*error_r = "cannot set up the filter";
+		return -1;
+	}
+	bufferevent_set_timeouts(conn->bev, NULL, NULL);
+	conn->under = conn->bev;
+	conn->bev = filter;
+	evbuffer_add_cb(bufferevent_get_output(conn->under),
+	                conn_under_output_cb, conn);
+	conn_bev_setup(conn);
+	return 0;
+}
+
+bool conn_is_compressed(const struct conn *conn)
+{
+	return conn->under != NULL;
 }
 
 /* ---- Client side -------------------------------------------------------- */
@@ -517,5 +682,5 @@ int conn_starttls_client(struct conn *conn, struct tls_client *tls,
 bool conn_tls_is_verified(const struct conn *conn)
 {
 	return conn->is_tls && conn->bev != NULL &&
-	       tls_bufferevent_is_verified(conn->bev);
+	       tls_bufferevent_is_verified(conn_tls_bev(conn));
 }

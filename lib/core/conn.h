@@ -113,6 +113,15 @@ bool conn_is_tls(const struct conn *conn);
 const char *conn_tls_version(const struct conn *conn);
 const char *conn_tls_cipher(const struct conn *conn);
 
+/* COMPRESS=DEFLATE (RFC 4978): from now on input is inflated and output
+ * deflated (raw deflate, RFC 1951, a sync flush after each write). Call it
+ * after writing the tagged OK, which goes out uncompressed; input already
+ * buffered is dropped (the client may not send any before the OK). Returns
+ * 0, or -1 with *error_r (already compressed, zlib failed). STARTTLS is
+ * refused afterwards. */
+int conn_compress_start(struct conn *conn, const char **error_r);
+bool conn_is_compressed(const struct conn *conn);
+
 /* ---- Client side (relay) ------------------------------------------- */
 
 /* Starts a non-blocking TCP connect to sa; callbacks->connected runs when

@@ -1,14 +1,17 @@
 /* Tests for conn.c over a socketpair: lines with a limit (too long, then
- * resync), bare LF, raw bytes with peek/consume, EOF, close after flush. */
+ * resync), bare LF, raw bytes with peek/consume, EOF, close after flush,
+ * and COMPRESS=DEFLATE (raw deflate both ways, close after flush). */
 #include "core/conn.h"
 #include "core/buf.h"
 #include "core/event_loop.h"
 #include "core/file.h"
 #include "test/test.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 struct reader {
 	struct event_loop *loop;
@@ -46,6 +49,14 @@ static void reader_input(struct conn *conn, void *ctx)
 		buf_printf(&r->got, "%s%s|", line, bare ? "(lf)" : "");
 		if (strcmp(line, "raw") == 0)
 			r->raw_mode = true;
+		if (strcmp(line, "compress") == 0) {
+			const char *error;
+			conn_write_str(conn, "OK\r\n");
+			test_assert(conn_compress_start(conn, &error) == 0);
+			test_assert(conn_compress_start(conn, &error) < 0);
+			event_loop_stop(r->loop); /* the test sends deflated */
+			return;
+		}
 		if (strcmp(line, "bye") == 0) {
 			conn_write_str(conn, "closing\r\n");
 			conn_close_after_flush(conn);
@@ -116,9 +127,61 @@ static void test_conn_eof(void)
 	test_end();
 }
 
+/* Raw deflate (zlib windowBits -15) of str with a sync flush, to fd. */
+static void write_deflated(int fd, z_stream *z, const char *str)
+{
+	unsigned char out[256];
+	z->next_in = (unsigned char *)(uintptr_t)str;
+	z->avail_in = (uInt)strlen(str);
+	z->next_out = out;
+	z->avail_out = sizeof(out);
+	test_assert(deflate(z, Z_SYNC_FLUSH) == Z_OK);
+	test_assert(file_write_all(fd, out, sizeof(out) - z->avail_out) == 0);
+}
+
+static void test_conn_compress(void)
+{
+	test_begin("conn_compress_start");
+	int sv[2];
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	struct reader r = {.loop = event_loop_new()};
+	buf_init(&r.got);
+	struct conn *conn =
+	    conn_new(r.loop, sv[0], NULL, NULL, &reader_callbacks, &r);
+	test_assert(file_write_all(sv[1], "a\r\ncompress\r\n", 13) == 0);
+	event_loop_run(r.loop);
+	test_assert(conn_is_compressed(conn));
+	z_stream zo = {0}, zi = {0};
+	test_assert(deflateInit2(&zo, 6, Z_DEFLATED, -15, 8,
+	                         Z_DEFAULT_STRATEGY) == Z_OK);
+	test_assert(inflateInit2(&zi, -15) == Z_OK);
+	write_deflated(sv[1], &zo, "hello\r\n0123456789abc\r\n");
+	write_deflated(sv[1], &zo, "bye\r\n");
+	event_loop_run(r.loop);
+	test_assert_str(r.got.data, "a|compress|hello|TOO-LONG|bye|");
+	test_assert_int(r.status, CONN_STATUS_CLOSED);
+	conn_free(&conn);
+	unsigned char in[256], text[64];
+	ssize_t n = read(sv[1], in, sizeof(in));
+	test_assert(n > 4 && memcmp(in, "OK\r\n", 4) == 0);
+	zi.next_in = in + 4;
+	zi.avail_in = (uInt)(n - 4);
+	zi.next_out = text;
+	zi.avail_out = sizeof(text) - 1;
+	test_assert(inflate(&zi, Z_SYNC_FLUSH) == Z_OK);
+	text[sizeof(text) - 1 - zi.avail_out] = '\0';
+	test_assert_str((const char *)text, "closing\r\n");
+	deflateEnd(&zo);
+	inflateEnd(&zi);
+	close(sv[1]);
+	buf_deinit(&r.got);
+	event_loop_free(&r.loop);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {test_conn_lines, test_conn_eof,
-	                                      NULL};
+	                                      test_conn_compress, NULL};
 	return test_run(tests);
 }

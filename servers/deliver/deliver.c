@@ -60,15 +60,15 @@ struct delivery {
 	struct queue_envelope env;
 	int fd;
 	struct buf *out;
-	struct buf header;  /* the Return-Path line */
-	uint64_t size;      /* header + message */
+	struct buf header; /* the Return-Path line */
+	uint64_t size;     /* header + message */
 	char blob_id[STORE_BLOB_ID_LEN + 1];
 	bool has_blob, blob_failed;
 	struct idle_job *job; /* idle work for the new blob, or NULL */
 };
 
 struct deliver *deliver_new(struct store *store, const char *queue_dir,
-			    size_t cache_size)
+                            size_t cache_size)
 {
 	ASSERT(cache_size > 0);
 	struct deliver *d = xcalloc(1, sizeof(*d));
@@ -115,8 +115,8 @@ void deliver_free(struct deliver **dp)
 /* Returns the open account for info, opening it (and evicting the least
  * recently used entry) when needed; NULL with *error_r on failure. */
 static struct cache_entry *cache_get(struct deliver *d,
-				     const struct store_account_info *info,
-				     const char **error_r)
+                                     const struct store_account_info *info,
+                                     const char **error_r)
 {
 	struct cache_entry *victim = NULL;
 	for (size_t i = 0; i < d->cache_size; i++) {
@@ -143,7 +143,7 @@ static struct cache_entry *cache_get(struct deliver *d,
 	}
 	cache_entry_clear(victim);
 	if (store_account_open(d->store, info->address, &victim->account,
-			       error_r) < 0)
+	                       error_r) < 0)
 		return NULL;
 	victim->address = xstrdup(info->address);
 	victim->account_id = info->id;
@@ -152,7 +152,7 @@ static struct cache_entry *cache_get(struct deliver *d,
 }
 
 static void reply_result(struct delivery *dv, size_t index, const char *status,
-			 const char *text)
+                         const char *text)
 {
 	struct ipc_record rec;
 	ipc_record_init(&rec, "result");
@@ -165,7 +165,7 @@ static void reply_result(struct delivery *dv, size_t index, const char *status,
 }
 
 static void reply_done(struct buf *out, const char *id, const char *status,
-		       const char *text)
+                       const char *text)
 {
 	struct ipc_record rec;
 	ipc_record_init(&rec, "done");
@@ -189,7 +189,8 @@ static int blob_write(struct delivery *dv, const char **error_r)
 		goto fail;
 	char *chunk = xmalloc(DELIVER_CHUNK);
 	while (left > 0) {
-		size_t want = left < DELIVER_CHUNK ? (size_t)left : DELIVER_CHUNK;
+		size_t want =
+		    left < DELIVER_CHUNK ? (size_t)left : DELIVER_CHUNK;
 		ssize_t n = pread(dv->fd, chunk, want, offset);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -228,7 +229,7 @@ static struct idle_job *idle_job_new(struct deliver *d, const char *blob_id)
 		d->job_head = 0;
 	}
 	struct idle_job *job =
-		&d->jobs[(d->job_head + d->job_count++) % d->job_cap];
+	    &d->jobs[(d->job_head + d->job_count++) % d->job_cap];
 	memcpy(job->blob_id, blob_id, sizeof(job->blob_id));
 	return job;
 }
@@ -236,7 +237,7 @@ static struct idle_job *idle_job_new(struct deliver *d, const char *blob_id)
 static void idle_job_add_address(struct idle_job *job, const char *address)
 {
 	job->addresses = xrealloc(job->addresses, (job->address_count + 1) *
-							  sizeof(*job->addresses));
+	                                              sizeof(*job->addresses));
 	job->addresses[job->address_count++] = xstrdup(address);
 }
 
@@ -255,7 +256,7 @@ static void idle_job_done(struct deliver *d)
 
 /* Indexes the blob for one account of the job. */
 static void idle_index(struct deliver *d, struct idle_job *job,
-		       const char *address)
+                       const char *address)
 {
 	struct store_account_info info;
 	const char *error;
@@ -264,10 +265,10 @@ static void idle_index(struct deliver *d, struct idle_job *job,
 	if (store_account_lookup(d->store, address, pool, &info) > 0 &&
 	    ((e = cache_get(d, &info, &error)) == NULL ||
 	     store_mime_index_add(e->account, job->blob_id,
-				  (const unsigned char *)d->idle_blob.data,
-				  d->idle_blob.len, &error) < 0))
+	                          (const unsigned char *)d->idle_blob.data,
+	                          d->idle_blob.len, &error) < 0))
 		log_warn(NULL, "mime-index-failed blob=%s to=<%s> error=%s",
-			 job->blob_id, log_sanitize(address, 200), error);
+		         job->blob_id, log_sanitize(address, 200), error);
 	pool_free(&pool);
 }
 
@@ -283,13 +284,13 @@ void deliver_idle_work(struct deliver *d)
 	if (!job->is_cached) {
 		job->is_cached = true;
 		if (store_mime_blob_read(d->store, job->blob_id, &d->idle_blob,
-					 &error) < 0 ||
-		    store_mime_cache_put(d->store, job->blob_id,
-					 (const unsigned char *)
-						 d->idle_blob.data,
-					 d->idle_blob.len, &error) < 0) {
+		                         &error) < 0 ||
+		    store_mime_cache_put(
+		        d->store, job->blob_id,
+		        (const unsigned char *)d->idle_blob.data,
+		        d->idle_blob.len, &error) < 0) {
 			log_warn(NULL, "mime-cache-failed blob=%s error=%s",
-				 job->blob_id, error);
+			         job->blob_id, error);
 			idle_job_done(d); /* IMAP computes it on first use */
 		}
 		return;
@@ -306,7 +307,8 @@ static void deliver_rcpt(struct delivery *dv, size_t index)
 	const struct queue_recipient *r = &dv->env.rcpts[index];
 	struct store_account_info info;
 	const char *error = NULL;
-	int ret = store_account_lookup(dv->d->store, r->address, dv->pool, &info);
+	int ret =
+	    store_account_lookup(dv->d->store, r->address, dv->pool, &info);
 	if (ret == 0) {
 		reply_result(dv, index, "permfail", "5.1.1 no such user");
 		return;
@@ -315,22 +317,23 @@ static void deliver_rcpt(struct delivery *dv, size_t index)
 		ret = store_quota_check(dv->d->store, info.address, dv->size);
 	if (ret == 0) {
 		log_info(NULL, "over-quota id=%s to=<%s> size=%llu", dv->env.id,
-			 log_sanitize(r->address, 200),
-			 (unsigned long long)dv->size);
+		         log_sanitize(r->address, 200),
+		         (unsigned long long)dv->size);
 		reply_result(dv, index, "tempfail", "4.2.2 mailbox full");
 		return;
 	}
 	if (ret < 0) {
 		log_error(NULL, "store-failed id=%s to=<%s> error=%s",
-			  dv->env.id, log_sanitize(r->address, 200),
-			  store_last_error(dv->d->store));
-		reply_result(dv, index, "tempfail", "4.3.0 local storage error");
+		          dv->env.id, log_sanitize(r->address, 200),
+		          store_last_error(dv->d->store));
+		reply_result(dv, index, "tempfail",
+		             "4.3.0 local storage error");
 		return;
 	}
 	if (!dv->has_blob && !dv->blob_failed) {
 		if (blob_write(dv, &error) < 0) {
-			log_error(NULL, "blob-failed id=%s error=%s", dv->env.id,
-				  error);
+			log_error(NULL, "blob-failed id=%s error=%s",
+			          dv->env.id, error);
 			dv->blob_failed = true;
 		}
 		dv->has_blob = !dv->blob_failed;
@@ -338,7 +341,8 @@ static void deliver_rcpt(struct delivery *dv, size_t index)
 			dv->job = idle_job_new(dv->d, dv->blob_id);
 	}
 	if (dv->blob_failed) {
-		reply_result(dv, index, "tempfail", "4.3.0 local storage error");
+		reply_result(dv, index, "tempfail",
+		             "4.3.0 local storage error");
 		return;
 	}
 	struct cache_entry *e = cache_get(dv->d, &info, &error);
@@ -346,21 +350,23 @@ static void deliver_rcpt(struct delivery *dv, size_t index)
 	const char *key = pool_printf(dv->pool, "%s/%zu", dv->env.id, index);
 	if (e != NULL)
 		ret = store_message_add(e->account, "INBOX", dv->blob_id,
-					dv->size, 0, "", dv->env.arrival, key,
-					&uid, &error);
+		                        dv->size, 0, "", dv->env.arrival, key,
+		                        &uid, &error);
 	if (e == NULL || ret < 0) {
 		log_error(NULL, "store-failed id=%s to=<%s> error=%s",
-			  dv->env.id, log_sanitize(r->address, 200), error);
+		          dv->env.id, log_sanitize(r->address, 200), error);
 		if (e != NULL)
 			cache_entry_clear(e);
-		reply_result(dv, index, "tempfail", "4.3.0 local storage error");
+		reply_result(dv, index, "tempfail",
+		             "4.3.0 local storage error");
 		return;
 	}
 	if (dv->job != NULL && ret > 0)
 		idle_job_add_address(dv->job, info.address);
-	log_info(NULL, "delivered id=%s to=<%s> mailbox=INBOX uid=%u size=%llu%s",
-		 dv->env.id, log_sanitize(r->address, 200), uid,
-		 (unsigned long long)dv->size, ret == 0 ? " duplicate=yes" : "");
+	log_info(
+	    NULL, "delivered id=%s to=<%s> mailbox=INBOX uid=%u size=%llu%s",
+	    dv->env.id, log_sanitize(r->address, 200), uid,
+	    (unsigned long long)dv->size, ret == 0 ? " duplicate=yes" : "");
 	reply_result(dv, index, "ok", "2.0.0 delivered");
 }
 
@@ -377,8 +383,8 @@ static void header_build(struct buf *out, const char *sender)
 /* path = ( "incoming" / "active" / "deferred" ) "/" ID, with ID == id */
 static bool request_path_is_valid(const char *path, const char *id)
 {
-	static const char *const states[] = { "incoming/", "active/",
-					      "deferred/" };
+	static const char *const states[] = {"incoming/", "active/",
+	                                     "deferred/"};
 	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
 		size_t len = strlen(states[i]);
 		if (strncmp(path, states[i], len) == 0)
@@ -388,9 +394,9 @@ static bool request_path_is_valid(const char *path, const char *id)
 }
 
 static void delivery_run(struct deliver *d, const char *id, const char *path,
-			 struct buf *out)
+                         struct buf *out)
 {
-	struct delivery dv = { .d = d, .out = out, .fd = -1 };
+	struct delivery dv = {.d = d, .out = out, .fd = -1};
 	const char *error;
 	dv.pool = pool_new();
 	buf_init(&dv.header);
@@ -421,7 +427,7 @@ out:
 }
 
 void deliver_request(struct deliver *d, const char *line, size_t len,
-		     struct buf *out)
+                     struct buf *out)
 {
 	struct ipc_record req;
 	const char *error;
@@ -435,7 +441,7 @@ void deliver_request(struct deliver *d, const char *line, size_t len,
 	if (strcmp(req.verb, "deliver") != 0 || id == NULL || path == NULL ||
 	    !queue_id_is_valid(id) || !request_path_is_valid(path, id))
 		reply_done(out, id != NULL && queue_id_is_valid(id) ? id : "-",
-			   "error", "bad request");
+		           "error", "bad request");
 	else
 		delivery_run(d, id, path, out);
 	ipc_record_deinit(&req);

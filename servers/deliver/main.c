@@ -46,7 +46,7 @@ struct server {
 
 static void idle_schedule(struct server *srv)
 {
-	static const struct timeval now = { 0, 0 };
+	static const struct timeval now = {0, 0};
 	if (deliver_has_idle_work(srv->deliver) &&
 	    !event_pending(srv->idle, EV_TIMEOUT, NULL))
 		event_add(srv->idle, &now);
@@ -126,11 +126,11 @@ static void client_event_cb(struct bufferevent *bev, short what, void *ctx)
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-		      struct sockaddr *sa, int socklen, void *ctx)
+                      struct sockaddr *sa, int socklen, void *ctx)
 {
 	struct server *srv = ctx;
-	struct bufferevent *bev = bufferevent_socket_new(
-		srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	struct bufferevent *bev =
+	    bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		close(fd);
 		return;
@@ -157,7 +157,7 @@ static void signal_cb(evutil_socket_t sig, short what, void *ctx)
  * one. Returns the fd, or -1 with errno set. */
 static int socket_listen(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -182,7 +182,7 @@ static int socket_listen(const char *path)
 }
 
 static void settings_read(int argc, char **argv, struct postroom_settings *s,
-			  struct pool *pool)
+                          struct pool *pool)
 {
 	const char *config = NULL, *error;
 	enum log_level level;
@@ -197,9 +197,10 @@ static void settings_read(int argc, char **argv, struct postroom_settings *s,
 		log_fatal(NULL, "config-failed error=%s", error);
 	if (log_level_parse(s->log_level, &level) < 0)
 		level = LOG_LEVEL_INFO;
-	log_open("deliver", strcmp(s->log, "syslog") == 0 ? LOG_TARGET_SYSLOG
-							 : LOG_TARGET_STDERR,
-		 level);
+	log_open("deliver",
+	         strcmp(s->log, "syslog") == 0 ? LOG_TARGET_SYSLOG
+	                                       : LOG_TARGET_STDERR,
+	         level);
 }
 
 static int server_run(struct server *srv, const char *sock_path)
@@ -207,10 +208,10 @@ static int server_run(struct server *srv, const char *sock_path)
 	int fd = socket_listen(sock_path);
 	if (fd < 0)
 		log_fatal(NULL, "listen-failed path=%s error=%s", sock_path,
-			  strerror(errno));
+		          strerror(errno));
 	struct evconnlistener *l = evconnlistener_new(
-		srv->base, accept_cb, srv,
-		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	    srv->base, accept_cb, srv,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	struct event *term = evsignal_new(srv->base, SIGTERM, signal_cb, srv);
 	struct event *intr = evsignal_new(srv->base, SIGINT, signal_cb, srv);
 	if (l == NULL || term == NULL || intr == NULL ||
@@ -242,13 +243,13 @@ int main(int argc, char **argv)
 	    file_mkdirs(run_dir, 0700) < 0)
 		log_fatal(NULL, "mkdir-failed data_dir=%s", s.data_dir);
 	struct store_settings store_set = {
-		.data_dir = s.data_dir,
-		.default_quota = s.deliver.default_quota,
+	    .data_dir = s.data_dir,
+	    .default_quota = s.deliver.default_quota,
 	};
 	if (store_open(&store_set, &store, &error) < 0)
 		log_fatal(NULL, "store-open-failed error=%s", error);
 
-	struct server srv = { .base = event_base_new() };
+	struct server srv = {.base = event_base_new()};
 	if (srv.base == NULL || event_base_priority_init(srv.base, 2) < 0)
 		log_fatal(NULL, "event-base-failed");
 	srv.idle = evtimer_new(srv.base, idle_cb, &srv);
