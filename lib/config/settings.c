@@ -1,6 +1,7 @@
 /* The setting tables of every section, and checks across keys. */
 #include "config/settings.h"
 #include "config/config.h"
+#include "core/log.h"
 #include "core/pool.h"
 #include "core/xmalloc.h"
 
@@ -148,6 +149,20 @@ int settings_load(struct postroom_settings *s, const char *path,
 	    config_read(s, sections, N(sections), path, pool, error_r) < 0)
 		return -1;
 	return settings_check(s, pool, error_r);
+}
+
+int settings_open(struct postroom_settings *s, const char *name,
+		  const char *path, struct pool *pool, const char **error_r)
+{
+	settings_init(s);
+	if (settings_load(s, path, pool, error_r) < 0)
+		return -1;
+	enum log_level level = LOG_LEVEL_INFO;
+	(void)log_level_parse(s->log_level, &level);
+	log_open(name, strcmp(s->log, "syslog") == 0 ? LOG_TARGET_SYSLOG
+						     : LOG_TARGET_STDERR,
+		 level);
+	return 0;
 }
 
 int settings_check(const struct postroom_settings *s, struct pool *pool,

@@ -103,6 +103,12 @@ void settings_init(struct postroom_settings *s);
  * problem, allocated from pool, in *error_r. */
 int settings_load(struct postroom_settings *s, const char *path,
 		  struct pool *pool, const char **error_r);
+/* The start of every server: settings_init, settings_load of path (as in
+ * settings_load), then log_open as name with the configured target and
+ * level. Returns 0, or -1 with the reason from pool in *error_r (the log
+ * is then still stderr, for the caller's fatal line). */
+int settings_open(struct postroom_settings *s, const char *name,
+		  const char *path, struct pool *pool, const char **error_r);
 /* Checks rules that span keys (distinct ports, a usable data_dir...).
  * Returns 0, or -1 with the reason from pool in *error_r. */
 int settings_check(const struct postroom_settings *s, struct pool *pool,

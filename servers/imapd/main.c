@@ -53,16 +53,9 @@ static void imapd_init(struct imapd *imapd, const char *config)
 {
 	struct pool *pool = pool_new();
 	const char *error;
-	settings_init(&imapd->set);
-	if (settings_load(&imapd->set, config, pool, &error) < 0)
+	if (settings_open(&imapd->set, "imapd", config, pool, &error) < 0)
 		log_fatal(NULL, "config: %s", error);
 	pool_free(&pool);
-	enum log_level level = LOG_LEVEL_INFO;
-	(void)log_level_parse(imapd->set.log_level, &level);
-	log_open("imapd",
-	         strcmp(imapd->set.log, "syslog") == 0 ? LOG_TARGET_SYSLOG
-	                                               : LOG_TARGET_STDERR,
-	         level);
 	struct store_settings ss = {
 	    .data_dir = imapd->set.data_dir,
 	    .default_quota = imapd->set.deliver.default_quota,

@@ -59,16 +59,9 @@ static void pop3d_init(struct pop3d *pop3d, const char *config)
 {
 	struct pool *pool = pool_new();
 	const char *error;
-	settings_init(&pop3d->set);
-	if (settings_load(&pop3d->set, config, pool, &error) < 0)
+	if (settings_open(&pop3d->set, "pop3d", config, pool, &error) < 0)
 		log_fatal(NULL, "config: %s", error);
 	pool_free(&pool);
-	enum log_level level = LOG_LEVEL_INFO;
-	(void)log_level_parse(pop3d->set.log_level, &level);
-	log_open("pop3d",
-	         strcmp(pop3d->set.log, "syslog") == 0 ? LOG_TARGET_SYSLOG
-	                                               : LOG_TARGET_STDERR,
-	         level);
 	struct store_settings ss = {
 	    .data_dir = pop3d->set.data_dir,
 	    .default_quota = pop3d->set.deliver.default_quota,

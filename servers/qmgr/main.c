@@ -18,7 +18,6 @@ int main(int argc, char **argv)
 	struct postroom_settings s;
 	struct pool *pool = pool_new();
 	const char *config = NULL, *error;
-	enum log_level level;
 	struct qmgr q;
 	int c;
 	while ((c = getopt(argc, argv, "c:")) != -1) {
@@ -26,15 +25,8 @@ int main(int argc, char **argv)
 			log_fatal(NULL, "usage: qmgr [-c CONFIG]");
 		config = optarg;
 	}
-	settings_init(&s);
-	if (settings_load(&s, config, pool, &error) < 0)
+	if (settings_open(&s, "qmgr", config, pool, &error) < 0)
 		log_fatal(NULL, "config-failed error=%s", error);
-	if (log_level_parse(s.log_level, &level) < 0)
-		level = LOG_LEVEL_INFO;
-	log_open("qmgr",
-	         strcmp(s.log, "syslog") == 0 ? LOG_TARGET_SYSLOG
-	                                      : LOG_TARGET_STDERR,
-	         level);
 	signal(SIGPIPE, SIG_IGN);
 
 	struct event_base *base = event_base_new();

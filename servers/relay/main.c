@@ -151,22 +151,14 @@ static void settings_read(int argc, char **argv, struct postroom_settings *s,
                           struct pool *pool)
 {
 	const char *config = NULL, *error;
-	enum log_level level;
 	int c;
 	while ((c = getopt(argc, argv, "c:")) != -1) {
 		if (c != 'c')
 			log_fatal(NULL, "usage: relay [-c CONFIG]");
 		config = optarg;
 	}
-	settings_init(s);
-	if (settings_load(s, config, pool, &error) < 0)
+	if (settings_open(s, "relay", config, pool, &error) < 0)
 		log_fatal(NULL, "config-failed error=%s", error);
-	if (log_level_parse(s->log_level, &level) < 0)
-		level = LOG_LEVEL_INFO;
-	log_open("relay",
-	         strcmp(s->log, "syslog") == 0 ? LOG_TARGET_SYSLOG
-	                                       : LOG_TARGET_STDERR,
-	         level);
 }
 
 int main(int argc, char **argv)

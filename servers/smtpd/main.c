@@ -76,16 +76,9 @@ static void smtpd_init(struct smtpd *smtpd, const char *config)
 {
 	struct pool *pool = pool_new();
 	const char *error;
-	settings_init(&smtpd->set);
-	if (settings_load(&smtpd->set, config, pool, &error) < 0)
+	if (settings_open(&smtpd->set, "smtpd", config, pool, &error) < 0)
 		log_fatal(NULL, "config: %s", error);
 	pool_free(&pool);
-	enum log_level level = LOG_LEVEL_INFO;
-	(void)log_level_parse(smtpd->set.log_level, &level);
-	log_open("smtpd",
-	         strcmp(smtpd->set.log, "syslog") == 0 ? LOG_TARGET_SYSLOG
-	                                               : LOG_TARGET_STDERR,
-	         level);
 	smtpd->hostname = settings_hostname(&smtpd->set);
 	smtpd->queue_dir = settings_data_path(&smtpd->set, "queue");
 	struct store_settings ss = {
