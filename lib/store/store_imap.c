@@ -178,29 +178,7 @@ int store_imap_changed(struct store_account *account, const char *mailbox,
 		return -1;
 	sqlite3_bind_int64(stmt, 1, box);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)since);
-	int rc;
-	ret = 0;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct store_message m = {
-		    .uid = (uint32_t)sqlite3_column_int64(stmt, 0),
-		    .modseq = (uint64_t)sqlite3_column_int64(stmt, 1),
-		    .flags = (uint32_t)sqlite3_column_int64(stmt, 2),
-		    .keywords = store_db_column_str(stmt, 3),
-		    .internal_date = (time_t)sqlite3_column_int64(stmt, 4),
-		    .size = (uint64_t)sqlite3_column_int64(stmt, 5),
-		    .blob_id = store_db_column_str(stmt, 6),
-		    .guid = store_db_column_str(stmt, 7),
-		};
-		ret = cb(&m, ctx);
-		if (ret != 0)
-			break;
-	}
-	if (ret == 0 && rc != SQLITE_DONE) {
-		store_db_fail(&account->db, "changed list");
-		ret = -1;
-	}
-	sqlite3_reset(stmt);
-	return ret;
+	return store_message_rows_walk(account, stmt, cb, ctx, "changed list");
 }
 
 struct watch_ref {

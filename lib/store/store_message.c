@@ -169,6 +169,34 @@ int store_message_add(struct store_account *account, const char *mailbox,
 	return 1;
 }
 
+int store_message_rows_walk(struct store_account *account,
+                            sqlite3_stmt *stmt, store_message_cb *cb,
+                            void *ctx, const char *what)
+{
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_message msg = {
+		    .uid = (uint32_t)sqlite3_column_int64(stmt, 0),
+		    .modseq = (uint64_t)sqlite3_column_int64(stmt, 1),
+		    .flags = (uint32_t)sqlite3_column_int64(stmt, 2),
+		    .keywords = store_db_column_str(stmt, 3),
+		    .internal_date = (time_t)sqlite3_column_int64(stmt, 4),
+		    .size = (uint64_t)sqlite3_column_int64(stmt, 5),
+		    .blob_id = store_db_column_str(stmt, 6),
+		    .guid = store_db_column_str(stmt, 7),
+		};
+		ret = cb(&msg, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		store_db_fail(&account->db, what);
+		ret = -1;
+	}
+	sqlite3_reset(stmt);
+	return ret;
+}
+
 int store_message_list(struct store_account *account, const char *mailbox,
                        uint32_t first_uid, uint32_t last_uid,
                        store_message_cb *cb, void *ctx)
@@ -188,28 +216,7 @@ int store_message_list(struct store_account *account, const char *mailbox,
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, first_uid);
 	sqlite3_bind_int64(stmt, 3, last_uid);
-	int rc, ret = 0;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct store_message msg = {
-		    .uid = (uint32_t)sqlite3_column_int64(stmt, 0),
-		    .modseq = (uint64_t)sqlite3_column_int64(stmt, 1),
-		    .flags = (uint32_t)sqlite3_column_int64(stmt, 2),
-		    .keywords = store_db_column_str(stmt, 3),
-		    .internal_date = (time_t)sqlite3_column_int64(stmt, 4),
-		    .size = (uint64_t)sqlite3_column_int64(stmt, 5),
-		    .blob_id = store_db_column_str(stmt, 6),
-		    .guid = store_db_column_str(stmt, 7),
-		};
-		ret = cb(&msg, ctx);
-		if (ret != 0)
-			break;
-	}
-	if (ret == 0 && rc != SQLITE_DONE) {
-		store_db_fail(&account->db, "message list");
-		ret = -1;
-	}
-	sqlite3_reset(stmt);
-	return ret;
+	return store_message_rows_walk(account, stmt, cb, ctx, "message list");
 }
 
 /* Calls fn for each space-separated word of list. */

@@ -72,6 +72,12 @@ int store_db_exec(struct store_db *db, const char *sql);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 or -1 (rollback never
  * fails visibly). */
 int store_db_begin(struct store_db *db);
+/* Steps stmt, whose columns are uid, modseq, flags, keywords, internal
+ * date, size, blob_id, guid, calling cb per row; resets stmt. Returns 0,
+ * cb's non-zero value, or -1 (the failure named what). */
+int store_message_rows_walk(struct store_account *account,
+                            sqlite3_stmt *stmt, store_message_cb *cb,
+                            void *ctx, const char *what);
 /* Begins a transaction whose commit is not synced (synchronous=NORMAL), for
  * data that can be rebuilt (the MIME cache, the search index): WAL keeps it
  * consistent, a power cut may lose only such trailing commits, and the next
