@@ -3,8 +3,12 @@
  * CHANGEDSINCE (RFC 7162 §3.1.4-5), VANISHED (§3.2.6), ENVELOPE, BODY,
  * BODYSTRUCTURE, BODY[section]<partial>, BODY.PEEK, RFC822, RFC822.HEADER,
  * RFC822.TEXT, BINARY[section], BINARY.PEEK, BINARY.SIZE (RFC 3516).
- * Message bytes are read from the blob; the part tree comes from lib/mime.
- * A non-PEEK body fetch sets \Seen in a read-write mailbox. */
+ * Message bytes are read from the blob (mapped to find the part tree with
+ * lib/mime; a byte-range section is copied from the fd in chunks), and the
+ * responses go out message by message, pausing while the connection's
+ * output is full (the drained callback resumes). A non-PEEK body fetch
+ * sets \Seen in a read-write mailbox. */
+#include "core/conn.h"
 #include "core/pool.h"
 #include "core/xmalloc.h"
 #include "imap/imap_write.h"
@@ -19,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -289,29 +295,6 @@ static int fetch_collect_cb(const struct store_message *msg, void *ctx)
 	return 0;
 }
 
-/* Reads the blob of m into out. Returns 0 or -1. */
-static int fetch_blob_read(struct imapd_client *c, const struct fetch_msg *m,
-                           struct buf *out)
-{
-	int fd = store_blob_open(c->imapd->store, m->blob_id);
-	if (fd < 0)
-		return -1;
-	buf_reserve(out, (size_t)m->size);
-	for (;;) {
-		buf_reserve(out, 65536);
-		ssize_t n =
-		    read(fd, out->data + out->len, out->cap - out->len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			out->data[out->len] = '\0';
-			return n < 0 ? -1 : 0;
-		}
-		out->len += (size_t)n;
-	}
-}
-
 void imapd_date_write(struct buf *out, time_t t)
 {
 	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
@@ -341,14 +324,162 @@ static void fetch_write_bytes(struct buf *out, const struct fetch_item *it,
 	buf_append(out, data, size);
 }
 
-static void fetch_item_write(struct fetch_ctx *fc, const struct fetch_item *it,
-                             const struct fetch_msg *m,
-                             const unsigned char *data,
-                             const struct mime_part *root,
-                             const struct store_mime_info *info)
+/* A FETCH in progress: the messages go out one by one, and a section that
+ * is a byte range of the blob is read from the blob fd in chunks while the
+ * output drains. The struct lives in the command pool (client->pool); the
+ * fd, the mapping and mpool are released by imapd_fetch_free(). */
+struct imapd_fetch {
+	struct imapd_cmd cmd; /* tag and args stay valid: the parser is not
+	                         reset before the command ends */
+	struct fetch_ctx fc;
+	struct fetch_msg *msgs;
+	size_t n, next; /* messages; the next one to start */
+	/* the message being written, or NULL */
+	struct fetch_msg *m;
+	size_t item; /* its next item */
+	bool add_flags;
+	int fd;
+	void *map;
+	size_t map_size;
+	const unsigned char *data;
+	const struct mime_part *root;
+	struct store_mime_info info_buf, *info;
+	struct pool *mpool;
+	/* the literal being copied from fd */
+	uint64_t lit_off, lit_left;
+	unsigned char *chunk;
+};
+
+#define FETCH_CHUNK 65536
+
+/* Releases what the current message holds. */
+static void fetch_msg_release(struct imapd_fetch *f)
 {
+	if (f->map != NULL)
+		(void)munmap(f->map, f->map_size);
+	if (f->fd >= 0)
+		close(f->fd);
+	f->map = NULL;
+	f->map_size = 0;
+	f->fd = -1;
+	f->data = NULL;
+	f->root = NULL;
+	f->info = NULL;
+	pool_free(&f->mpool);
+	f->m = NULL;
+	f->lit_left = 0;
+}
+
+void imapd_fetch_free(struct imapd_client *c)
+{
+	if (c->fetch == NULL)
+		return;
+	fetch_msg_release(c->fetch);
+	c->fetch = NULL;
+}
+
+/* Opens and maps the blob of m (the pages stay in the page cache rather
+ * than in a heap copy) and parses its MIME tree. Returns 0 or -1. */
+static int fetch_blob_map(struct imapd_fetch *f, const struct fetch_msg *m)
+{
+	struct imapd_client *c = f->cmd.client;
+	struct stat st;
+	f->fd = store_blob_open(c->imapd->store, m->blob_id);
+	if (f->fd < 0 || fstat(f->fd, &st) < 0)
+		return -1;
+	f->data = (const unsigned char *)"";
+	if (st.st_size > 0) {
+		f->map_size = (size_t)st.st_size;
+		void *map =
+		    mmap(NULL, f->map_size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+		if (map == MAP_FAILED)
+			return -1;
+		f->map = map;
+		f->data = map;
+	}
+	struct mime_settings ms;
+	mime_settings_init(&ms);
+	f->mpool = pool_new();
+	f->root = mime_parse(f->data, f->map_size, &ms, f->mpool);
+	return 0;
+}
+
+/* Sets \Seen if needed, reads what the items need and writes the start of
+ * "* seq FETCH (". Returns 0, or -1 before writing anything. */
+static int fetch_msg_begin(struct imapd_fetch *f, struct fetch_msg *m)
+{
+	struct imapd_client *c = f->cmd.client;
+	struct fetch_ctx *fc = &f->fc;
+	f->m = m;
+	f->item = 0;
+	f->add_flags = false;
+	if (fc->sets_seen && !c->box->is_readonly &&
+	    (m->flags & STORE_FLAG_SEEN) == 0) {
+		struct store_account *account = imapd_user_account(c->user);
+		if (account != NULL &&
+		    store_message_set_flags(account, c->box->name, m->uid,
+		                            STORE_FLAGS_ADD, STORE_FLAG_SEEN,
+		                            "", &m->modseq) > 0) {
+			m->flags |= STORE_FLAG_SEEN;
+			imapd_mailbox_own_change(c->box, m->uid, m->modseq);
+			f->add_flags = !fc->has_flags;
+		}
+	}
+	if (fc->needs_blob && fetch_blob_map(f, m) < 0) {
+		log_error(&c->log, "blob read uid=%u: %s", m->uid,
+		          strerror(errno));
+		return -1;
+	}
+	/* Without the blob at hand, the cache (computed once per blob) */
+	const char *info_error;
+	if (fc->needs_info && !fc->needs_blob) {
+		f->mpool = pool_new(); /* per message: FETCH 1:* stays small */
+		if (store_mime_info_get(c->imapd->store, m->blob_id, f->mpool,
+		                        &f->info_buf, &info_error) < 0) {
+			log_error(&c->log, "mime info uid=%u: %s", m->uid,
+			          info_error);
+			return -1;
+		}
+		f->info = &f->info_buf;
+	}
+	buf_printf(&c->out, "* %u FETCH (", imapd_mailbox_seq(c->box, m->uid));
+	if (f->cmd.is_uid && !fc->has_uid)
+		buf_printf(&c->out, "UID %u", m->uid);
+	return 0;
+}
+
+/* BODY[section]<partial>: a byte range of the blob is announced here and
+ * copied later by fetch_literal_chunk(); the rest is written now. */
+static void fetch_section_write(struct imapd_fetch *f,
+                                const struct fetch_item *it)
+{
+	struct buf *out = &f->cmd.client->out;
+	struct mime_section_result r;
+	if (mime_section_find(f->data, f->root, &it->section, f->cmd.pool,
+	                      &r) <= 0) {
+		fetch_write_bytes(out, it, f->data, 0);
+		return;
+	}
+	if (r.synth != NULL) {
+		fetch_write_bytes(out, it, r.synth, r.synth_size);
+		return;
+	}
+	uint64_t off = 0, len = r.size;
+	if (it->has_partial) {
+		off = it->partial_offset < len ? it->partial_offset : len;
+		len = len - off < it->partial_len ? len - off : it->partial_len;
+	}
+	buf_printf(out, "{%zu}\r\n", (size_t)len);
+	f->lit_off = r.offset + off;
+	f->lit_left = len;
+}
+
+static void fetch_item_write(struct imapd_fetch *f, const struct fetch_item *it)
+{
+	struct fetch_ctx *fc = &f->fc;
+	const struct fetch_msg *m = f->m;
+	const struct store_mime_info *info = f->info;
 	struct buf *out = &fc->cmd->client->out;
-	struct pool *pool = fc->cmd->pool;
 	const char *error;
 	buf_printf(out, "%s ", it->name);
 	switch (it->kind) {
@@ -373,7 +504,7 @@ static void fetch_item_write(struct fetch_ctx *fc, const struct fetch_item *it,
 		if (info != NULL)
 			buf_append_str(out, info->envelope);
 		else
-			mime_imap_envelope(data, root, out);
+			mime_imap_envelope(f->data, f->root, out);
 		break;
 	case FETCH_BODY:
 	case FETCH_BODYSTRUCTURE:
@@ -382,23 +513,19 @@ static void fetch_item_write(struct fetch_ctx *fc, const struct fetch_item *it,
 			                        ? info->bodystructure
 			                        : info->body);
 		else
-			mime_imap_bodystructure(
-			    data, root, it->kind == FETCH_BODYSTRUCTURE, out);
+			mime_imap_bodystructure(f->data, f->root,
+			                        it->kind == FETCH_BODYSTRUCTURE,
+			                        out);
 		break;
-	case FETCH_SECTION: {
-		struct mime_section_result r;
-		if (mime_section_find(data, root, &it->section, pool, &r) <= 0)
-			fetch_write_bytes(out, it, data, 0);
-		else if (r.synth != NULL)
-			fetch_write_bytes(out, it, r.synth, r.synth_size);
-		else
-			fetch_write_bytes(out, it, data + r.offset, r.size);
+	case FETCH_SECTION:
+		fetch_section_write(f, it);
 		break;
-	}
 	case FETCH_BINARY: {
+		/* XXX decoded in memory: BINARY needs the decoded size (and
+		 * whether it holds a NUL) before the literal starts */
 		struct buf bin;
 		buf_init(&bin);
-		if (mime_section_binary(data, root, &it->section, &bin,
+		if (mime_section_binary(f->data, f->root, &it->section, &bin,
 		                        &error) < 0)
 			buf_truncate(&bin, 0);
 		fetch_write_bytes(out, it, (const unsigned char *)bin.data,
@@ -408,88 +535,104 @@ static void fetch_item_write(struct fetch_ctx *fc, const struct fetch_item *it,
 	}
 	case FETCH_BINARY_SIZE: {
 		size_t size = 0;
-		(void)mime_section_binary_size(data, root, &it->section, &size,
-		                               &error);
+		(void)mime_section_binary_size(f->data, f->root, &it->section,
+		                               &size, &error);
 		buf_printf(out, "%zu", size);
 		break;
 	}
 	}
 }
 
-/* Writes "* seq FETCH (...)" for one message. Returns 0 or -1. */
-static int fetch_one(struct fetch_ctx *fc, struct fetch_msg *m)
+/* Writes the next item of the current message, or its end. */
+static void fetch_msg_step(struct imapd_fetch *f)
 {
-	struct imapd_client *c = fc->cmd->client;
-	struct imapd_cmd *cmd = fc->cmd;
-	bool add_flags = false;
-	if (fc->sets_seen && !c->box->is_readonly &&
-	    (m->flags & STORE_FLAG_SEEN) == 0) {
-		struct store_account *account = imapd_user_account(c->user);
-		if (account != NULL &&
-		    store_message_set_flags(account, c->box->name, m->uid,
-		                            STORE_FLAGS_ADD, STORE_FLAG_SEEN,
-		                            "", &m->modseq) > 0) {
-			m->flags |= STORE_FLAG_SEEN;
-			imapd_mailbox_own_change(c->box, m->uid, m->modseq);
-			add_flags = !fc->has_flags;
-		}
-	}
-	struct buf data;
-	buf_init(&data);
-	const struct mime_part *root = NULL;
-	struct pool *mpool = NULL;
-	if (fc->needs_blob) {
-		if (fetch_blob_read(c, m, &data) < 0) {
-			log_error(&c->log, "blob read uid=%u: %s", m->uid,
-			          strerror(errno));
-			buf_deinit(&data);
-			return -1;
-		}
-		struct mime_settings ms;
-		mime_settings_init(&ms);
-		mpool = pool_new();
-		root = mime_parse((const unsigned char *)data.data, data.len,
-		                  &ms, mpool);
-	}
-	/* Without the blob at hand, the cache (computed once per blob) */
-	struct store_mime_info info_buf, *info = NULL;
-	const char *info_error;
-	if (fc->needs_info && !fc->needs_blob) {
-		mpool = pool_new(); /* per message: FETCH 1:* stays small */
-		if (store_mime_info_get(c->imapd->store, m->blob_id, mpool,
-		                        &info_buf, &info_error) < 0) {
-			log_error(&c->log, "mime info uid=%u: %s", m->uid,
-			          info_error);
-			pool_free(&mpool);
-			buf_deinit(&data);
-			return -1;
-		}
-		info = &info_buf;
-	}
+	struct imapd_client *c = f->cmd.client;
+	struct fetch_msg *m = f->m;
 	struct buf *out = &c->out;
-	buf_printf(out, "* %u FETCH (", imapd_mailbox_seq(c->box, m->uid));
-	size_t start = out->len;
-	if (cmd->is_uid && !fc->has_uid)
-		buf_printf(out, "UID %u", m->uid);
-	for (size_t i = 0; i < fc->count; i++) {
-		if (out->len > start)
+	if (f->item < f->fc.count) {
+		/* a space after "(" only if UID was put first */
+		if (f->item > 0 || (f->cmd.is_uid && !f->fc.has_uid))
 			buf_append_char(out, ' ');
-		fetch_item_write(fc, &fc->items[i], m,
-		                 (const unsigned char *)data.data, root, info);
+		fetch_item_write(f, &f->fc.items[f->item++]);
+		return;
 	}
-	if (add_flags) {
+	if (f->add_flags) {
 		buf_append_str(out, " FLAGS ");
 		imapd_flags_write(out, imapd_mailbox_flags(c, m->uid, m->flags),
 		                  m->keywords);
 	}
-	if ((c->is_condstore || fc->has_changedsince) && !fc->has_modseq)
+	if ((c->is_condstore || f->fc.has_changedsince) && !f->fc.has_modseq)
 		buf_printf(out, " MODSEQ (%llu)",
 		           (unsigned long long)m->modseq);
 	buf_append_str(out, ")\r\n");
 	imapd_client_flush(c);
-	pool_free(&mpool);
-	buf_deinit(&data);
+	fetch_msg_release(f);
+}
+
+/* Copies the next chunk of the pending literal from the blob fd. Returns
+ * 0, or -1 on a read error or a blob shorter than announced. */
+static int fetch_literal_chunk(struct imapd_fetch *f)
+{
+	struct imapd_client *c = f->cmd.client;
+	size_t want =
+	    f->lit_left < FETCH_CHUNK ? (size_t)f->lit_left : FETCH_CHUNK;
+	imapd_client_flush(c); /* the literal's header first */
+	ssize_t n = pread(f->fd, f->chunk, want, (off_t)f->lit_off);
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n <= 0) {
+		log_error(&c->log, "blob read uid=%u: %s", f->m->uid,
+		          n < 0 ? strerror(errno) : "unexpected end");
+		return -1;
+	}
+	conn_write(c->conn, f->chunk, (size_t)n);
+	f->lit_off += (uint64_t)n;
+	f->lit_left -= (uint64_t)n;
 	return 0;
+}
+
+int imapd_fetch_continue(struct imapd_client *c)
+{
+	struct imapd_fetch *f = c->fetch;
+	while (f != NULL) {
+		if (conn_is_closing(c->conn))
+			break;
+		/* XXX with COMPRESS the conn tells of drained output before
+		 * the stream below has drained, and not again after: pausing
+		 * could stall, so a compressed FETCH is written at once */
+		if (conn_output_is_full(c->conn) &&
+		    !conn_is_compressed(c->conn))
+			return 0;
+		if (f->lit_left > 0) {
+			if (fetch_literal_chunk(f) == 0)
+				continue;
+			/* the literal's length is promised: only closing
+			 * tells the client */
+			imapd_client_flush(c);
+			c->state = IMAPD_STATE_LOGOUT;
+			conn_close_after_flush(c->conn);
+			break;
+		}
+		if (f->m != NULL) {
+			fetch_msg_step(f);
+			continue;
+		}
+		if (f->next == f->n) {
+			imapd_cmd_ok(&f->cmd, "%s completed", f->cmd.name);
+			break;
+		}
+		struct fetch_msg *m = &f->msgs[f->next++];
+		if (f->fc.has_changedsince && m->modseq <= f->fc.changedsince)
+			continue;
+		if (fetch_msg_begin(f, m) < 0) {
+			imapd_cmd_no(&f->cmd,
+			             "[SERVERBUG] Message unreadable (conn=%u)",
+			             c->id);
+			break;
+		}
+	}
+	imapd_fetch_free(c);
+	return 1;
 }
 
 void cmd_fetch(struct imapd_cmd *cmd)
@@ -533,17 +676,17 @@ void cmd_fetch(struct imapd_cmd *cmd)
 		imapd_cmd_fail(cmd, "vanished");
 		return;
 	}
-	for (size_t i = 0; i < fcl.n; i++) {
-		if (fc.has_changedsince &&
-		    fcl.msgs[i].modseq <= fc.changedsince)
-			continue;
-		if (fetch_one(&fc, &fcl.msgs[i]) < 0) {
-			imapd_cmd_no(cmd,
-			             "[SERVERBUG] Message unreadable "
-			             "(conn=%u)",
-			             c->id);
-			return;
-		}
-	}
-	imapd_cmd_ok(cmd, "%s completed", cmd->name);
+	struct imapd_fetch *f = pool_alloc(cmd->pool, sizeof(*f));
+	memset(f, 0, sizeof(*f));
+	f->cmd = *cmd;
+	f->fc = fc;
+	f->fc.cmd = &f->cmd;
+	f->msgs = fcl.msgs;
+	f->n = fcl.n;
+	f->fd = -1;
+	if (fc.needs_blob)
+		f->chunk = pool_alloc(cmd->pool, FETCH_CHUNK);
+	c->fetch = f;
+	if (imapd_fetch_continue(c) == 0)
+		c->wait = IMAPD_WAIT_FETCH;
 }

@@ -106,6 +106,7 @@ enum imapd_wait {
 	IMAPD_WAIT_AUTH_DELAY, /* a failed login waits for the throttle */
 	IMAPD_WAIT_LITERAL,    /* APPEND literal bytes into append_blob */
 	IMAPD_WAIT_IDLE,       /* "DONE" */
+	IMAPD_WAIT_FETCH,      /* a FETCH goes on as the output drains */
 };
 
 struct imapd_client {
@@ -137,6 +138,8 @@ struct imapd_client {
 	struct store_blob_writer *append_blob;
 	uint64_t append_left;
 	const char *append_error;
+	struct imapd_fetch *fetch; /* the FETCH in progress, or NULL */
+	bool is_bye_after_fetch;   /* timed out while it went on */
 };
 
 /* One command being run. */
@@ -269,6 +272,13 @@ void imapd_vanished_write(struct buf *out, const uint32_t *uids, size_t count,
 /* ---- cmd_fetch.c ---- */
 /* Appends a date-time in quotes: "17-Jul-1996 02:44:25 +0000" (UTC). */
 void imapd_date_write(struct buf *out, time_t t);
+/* Writes more of the FETCH in progress (client->fetch) until the output is
+ * full. Returns 0 if it waits for the output to drain (the command goes
+ * on), 1 once it is over: answered, or the connection is closing (a blob
+ * read error in a literal closes it). */
+int imapd_fetch_continue(struct imapd_client *client);
+/* Releases the FETCH in progress (fd, mapping); accepts none. */
+void imapd_fetch_free(struct imapd_client *client);
 
 /* ---- cmd_search.c ---- */
 /* Called for each matching message with its sequence number; returns 0,

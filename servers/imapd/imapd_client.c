@@ -123,7 +123,26 @@ static void client_command(struct imapd_client *c)
 		c->bad_count = 0;
 		command->func(&cmd);
 	}
+	if (c->wait == IMAPD_WAIT_FETCH)
+		return; /* goes on from client_fetch_continue() */
 	client_end_command(c);
+}
+
+/* A FETCH in progress writes more; once it is over, the command ends and
+ * the commands pipelined behind it are read. */
+static void client_fetch_continue(struct imapd_client *c)
+{
+	if (imapd_fetch_continue(c) == 0)
+		return;
+	c->wait = IMAPD_WAIT_COMMAND;
+	client_end_command(c);
+	if (c->is_bye_after_fetch) {
+		imapd_client_bye(c, "Autologout; idle for too long");
+		return;
+	}
+	/* input may already be waiting behind the finished command */
+	conn_set_input_paused(c->conn, true);
+	conn_set_input_paused(c->conn, false);
 }
 
 /* A literal was announced: refuse it, stream it or let the parser buffer
@@ -266,6 +285,10 @@ static void client_input_cb(struct conn *conn, void *ctx)
 		case IMAPD_WAIT_IDLE:
 			r = client_read_raw_line(c);
 			break;
+		case IMAPD_WAIT_FETCH:
+			client_fetch_continue(c);
+			r = c->wait == IMAPD_WAIT_COMMAND;
+			break;
 		default:
 			r = 0;
 			break;
@@ -275,10 +298,26 @@ static void client_input_cb(struct conn *conn, void *ctx)
 	}
 }
 
+/* The output went out: a FETCH in progress writes more. */
+static void client_drained_cb(struct conn *conn, void *ctx)
+{
+	struct imapd_client *c = ctx;
+	(void)conn;
+	if (c->wait == IMAPD_WAIT_FETCH)
+		client_fetch_continue(c);
+}
+
 static void client_timeout_cb(struct conn *conn, void *ctx)
 {
+	struct imapd_client *c = ctx;
 	(void)conn;
-	imapd_client_bye(ctx, "Autologout; idle for too long");
+	/* A BYE now would land inside a literal: it follows the FETCH, as it
+	 * did when the whole FETCH was buffered at once. */
+	if (c->wait == IMAPD_WAIT_FETCH) {
+		c->is_bye_after_fetch = true;
+		return;
+	}
+	imapd_client_bye(c, "Autologout; idle for too long");
 }
 
 static void client_closed_cb(struct conn *conn, enum conn_status status,
@@ -299,6 +338,7 @@ static const struct conn_callbacks client_callbacks = {
     .input = client_input_cb,
     .timeout = client_timeout_cb,
     .closed = client_closed_cb,
+    .drained = client_drained_cb,
 };
 
 void imapd_client_accept(struct imapd *imapd, bool is_imaps, int fd,
@@ -351,6 +391,7 @@ void imapd_client_accept(struct imapd *imapd, bool is_imaps, int fd,
 static void client_free(struct imapd_client *c)
 {
 	struct imapd *imapd = c->imapd;
+	imapd_fetch_free(c);
 	imapd_mailbox_close(c);
 	imapd_user_unref(&c->user);
 	store_blob_abort(&c->append_blob);
