@@ -6,6 +6,7 @@
 #include "core/xmalloc.h"
 #include "store/store.h"
 #include "store/store_imap.h"
+#include "store/store_testing.h"
 #include "test/test.h"
 
 #include <stdlib.h>
@@ -17,12 +18,7 @@ static struct store *store;
 
 static struct store_account *new_account(const char *address)
 {
-	struct store_account *account = NULL;
-	const char *error;
-	if (store_account_add(store, address, "h", 0, &error) < 0 ||
-	    store_account_open(store, address, &account, &error) < 0)
-		abort();
-	return account;
+	return store_testing_account(store, address);
 }
 
 static uint64_t modseq_of(struct store_account *account, const char *mailbox)
@@ -178,13 +174,7 @@ int main(void)
 	    test_store_imap_recent,
 	    NULL,
 	};
-	char *dir = xasprintf("%s/imap", test_tmpdir());
-	struct store_settings set = {.data_dir = dir};
-	const char *error;
-	if (store_open(&set, &store, &error) < 0 ||
-	    store_domain_add(store, "x.test", &error) < 0)
-		abort();
-	free(dir);
+	store = store_testing_open("imap", "x.test");
 	int ret = test_run(tests);
 	store_close(&store);
 	return ret;

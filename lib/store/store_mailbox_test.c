@@ -4,6 +4,7 @@
 #include "core/pool.h"
 #include "core/xmalloc.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 #include "test/test.h"
 
 #include <stdlib.h>
@@ -15,12 +16,7 @@ static struct store *store;
 
 static struct store_account *open_account(const char *address)
 {
-	struct store_account *account = NULL;
-	const char *error;
-	if (store_account_add(store, address, "h", 0, &error) < 0 ||
-	    store_account_open(store, address, &account, &error) < 0)
-		abort();
-	return account;
+	return store_testing_account(store, address);
 }
 
 static void names_cb(const struct store_mailbox_info *info, void *ctx)
@@ -163,13 +159,7 @@ int main(void)
 	    test_store_mailbox_rename,
 	    NULL,
 	};
-	char *dir = xasprintf("%s/mailbox", test_tmpdir());
-	struct store_settings set = {.data_dir = dir};
-	const char *error;
-	if (store_open(&set, &store, &error) < 0 ||
-	    store_domain_add(store, "x.test", &error) < 0)
-		abort();
-	free(dir);
+	store = store_testing_open("mailbox", "x.test");
 	int ret = test_run(tests);
 	store_close(&store);
 	return ret;

@@ -5,6 +5,7 @@
 #include "core/pool.h"
 #include "core/xmalloc.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 #include "test/test.h"
 
 #include <poll.h>
@@ -17,12 +18,7 @@ static struct store *store;
 
 static struct store_account *new_account(const char *address)
 {
-	struct store_account *account = NULL;
-	const char *error;
-	if (store_account_add(store, address, "h", 0, &error) < 0 ||
-	    store_account_open(store, address, &account, &error) < 0)
-		abort();
-	return account;
+	return store_testing_account(store, address);
 }
 
 static int add(struct store_account *account, const char *mailbox,
@@ -275,13 +271,7 @@ int main(void)
 	    test_store_message_flags,          test_store_message_copy_move,
 	    test_store_message_two_handles,    NULL,
 	};
-	char *dir = xasprintf("%s/message", test_tmpdir());
-	struct store_settings set = {.data_dir = dir};
-	const char *error;
-	if (store_open(&set, &store, &error) < 0 ||
-	    store_domain_add(store, "x.test", &error) < 0)
-		abort();
-	free(dir);
+	store = store_testing_open("message", "x.test");
 	int ret = test_run(tests);
 	store_close(&store);
 	return ret;
