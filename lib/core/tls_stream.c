@@ -1,0 +1,3 @@
+/* placeholder: being written */
+#include "core/tls_stream.h"
+extern int placeholder_tls_stream;

@@ -1,0 +1,3 @@
+#ifndef DAV_VCARD_H
+#define DAV_VCARD_H
+#endif
