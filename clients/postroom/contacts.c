@@ -1,2 +1,3 @@
 /* placeholder: being written */
 #include "postroom.h"
+int pr_cmd_contacts(struct pr_cli *cli, int argc, char **argv) { return pr_fail("not built yet"); }
