@@ -75,7 +75,7 @@ struct pr_config {
 
 /* ---- config.c ------------------------------------------------------------ */
 
-/* Reads postroom.conf and every accounts/*.conf (in name order). Missing
+/* Reads postroom.conf and every accounts/NAME.conf (in name order). Missing
  * files are fine. Returns 0, or -1 with *error_r ("file:line: ...") from
  * pool. */
 int pr_config_load(struct pr_config *config, struct pool *pool,
@@ -184,6 +184,12 @@ int pr_outbox_flush(const struct pr_config *config,
                     const struct pr_account *account, struct pr_local *local,
                     struct pr_sync_report *report, struct pool *pool,
                     const char **error_r);
+/* Connects to the outgoing server, authenticates with password and quits:
+ * what `account add` and `account test` check. Returns 0 or -1 with
+ * *error_r ("wrong password for ...", "certificate verify failed ..."). */
+int pr_outgoing_check(const struct pr_config *config,
+                      const struct pr_account *account, const char *password,
+                      struct pool *pool, const char **error_r);
 /* Send/Receive: outbox first, then the incoming protocol. */
 int pr_sync(const struct pr_config *config, const struct pr_account *account,
             struct pr_local *local, struct pr_sync_report *report,

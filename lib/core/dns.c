@@ -28,13 +28,16 @@ struct dns_req {
 	struct dns_req *prev, *next;
 	struct event *done_ev;
 	bool is_mx;
+	bool is_srv;
 	dns_mx_cb *mx_cb;
+	dns_srv_cb *srv_cb;
 	dns_addr_cb *addr_cb;
 	void *ctx;
 	unsigned port;
 	enum dns_status status;
 	char error[128];
 	struct dns_mx *mx;
+	struct dns_srv *srv;
 	size_t count;
 	struct dns_addr addrs[DNS_ADDR_MAX];
 };
@@ -169,6 +172,9 @@ static void dns_req_free(struct dns_req *req)
 	for (size_t i = 0; req->mx != NULL && i < req->count; i++)
 		free(req->mx[i].host);
 	free(req->mx);
+	for (size_t i = 0; req->srv != NULL && i < req->count; i++)
+		free(req->srv[i].host);
+	free(req->srv);
 	event_free(req->done_ev);
 	free(req);
 }
@@ -199,7 +205,10 @@ static void dns_done_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	const char *error = req->error[0] != '\0' ? req->error : NULL;
-	if (req->is_mx)
+	if (req->is_srv)
+		req->srv_cb(req->status, req->srv, req->count, error,
+		            req->ctx);
+	else if (req->is_mx)
 		req->mx_cb(req->status, req->mx, req->count, error, req->ctx);
 	else
 		req->addr_cb(req->status, req->addrs, req->count, error,
@@ -375,4 +384,57 @@ void dns_mx_sort(struct dns_mx *mx, size_t count,
 bool dns_mx_is_null(const struct dns_mx *mx, size_t count)
 {
 	return count == 1 && mx[0].host[0] == '\0';
+}
+
+static int dns_srv_cmp(const void *a, const void *b)
+{
+	const struct dns_srv *x = a, *y = b;
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return x->weight > y->weight ? -1 : x->weight < y->weight;
+}
+
+static void dns_srv_answer_cb(void *arg, int status, int timeouts,
+                              unsigned char *abuf, int alen)
+{
+	struct dns_req *req = arg;
+	struct ares_srv_reply *reply = NULL;
+	(void)timeouts;
+	if (!dns_req_status(req, status))
+		return;
+	if (status == ARES_SUCCESS) {
+		int ret = ares_parse_srv_reply(abuf, alen, &reply);
+		if (ret != ARES_SUCCESS || reply == NULL)
+			(void)dns_req_status(
+			    req, ret != ARES_SUCCESS ? ret : ARES_ENODATA);
+	}
+	for (struct ares_srv_reply *r = reply; r != NULL; r = r->next)
+		req->count++;
+	req->srv = xcalloc(req->count + 1, sizeof(*req->srv));
+	size_t i = 0;
+	for (struct ares_srv_reply *r = reply; r != NULL; r = r->next, i++) {
+		size_t len = strlen(r->host);
+		while (len > 0 && r->host[len - 1] == '.')
+			len--;
+		req->srv[i] = (struct dns_srv){ xstrndup(r->host, len),
+			                        r->priority, r->weight,
+			                        r->port };
+	}
+	if (reply != NULL)
+		ares_free_data(reply);
+	/* XXX: RFC 2782's weighted random choice among equal priorities is
+	 * replaced by heaviest first: a client tries them in turn anyway. */
+	qsort(req->srv, req->count, sizeof(*req->srv), dns_srv_cmp);
+	event_active(req->done_ev, EV_TIMEOUT, 0);
+}
+
+void dns_srv_lookup(struct dns *dns, const char *name, dns_srv_cb *cb,
+                    void *ctx)
+{
+	struct dns_req *req = dns_req_new(dns, ctx);
+	req->is_srv = true;
+	req->srv_cb = cb;
+	ares_query(dns->channel, name, ns_c_in, ns_t_srv, dns_srv_answer_cb,
+	           req);
+	dns_timer_update(dns);
 }

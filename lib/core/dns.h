@@ -33,12 +33,24 @@ struct dns_addr {
 	socklen_t len;
 };
 
+/* A service record (RFC 2782); host "" (the root ".") means the service
+ * is decidedly not available at this domain (RFC 6186 §3.4). */
+struct dns_srv {
+	char *host;
+	unsigned priority;
+	unsigned weight;
+	unsigned port;
+};
+
 /* mx[0..count) and error live until the callback returns. With status
  * other than OK, count is 0 and error says why (for a log line). */
 typedef void dns_mx_cb(enum dns_status status, const struct dns_mx *mx,
                        size_t count, const char *error, void *ctx);
 typedef void dns_addr_cb(enum dns_status status, const struct dns_addr *addrs,
                          size_t count, const char *error, void *ctx);
+
+typedef void dns_srv_cb(enum dns_status status, const struct dns_srv *srv,
+                        size_t count, const char *error, void *ctx);
 
 /* Makes a resolver on loop. server is "" for the servers of
  * /etc/resolv.conf, or "ip[:port]" (IPv6 as "[ip]:port"). Returns 0 with
@@ -58,6 +70,12 @@ void dns_mx_lookup(struct dns *dns, const char *domain, dns_mx_cb *cb,
  * always called from the loop. */
 void dns_addr_lookup(struct dns *dns, const char *host, unsigned port,
                      dns_addr_cb *cb, void *ctx);
+
+/* Looks up the SRV records of name ("_imaps._tcp.example.org"), lowest
+ * priority first and, within one priority, heaviest first. cb is always
+ * called from the loop. */
+void dns_srv_lookup(struct dns *dns, const char *name, dns_srv_cb *cb,
+                    void *ctx);
 
 /* Sorts mx by preference, lowest first, and puts records of equal
  * preference in random order (random_cb(n) returns 0..n-1; NULL uses

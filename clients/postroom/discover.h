@@ -1,0 +1,26 @@
+/* Finding an account's servers from its address (postroom account add). */
+#ifndef POSTROOM_DISCOVER_H
+#define POSTROOM_DISCOVER_H
+
+#include "postroom.h"
+
+/* Fills account->proto, incoming and outgoing (hosts, ports, TLS; users
+ * stay as they are) for account->address, trying in turn: SRV records
+ * (RFC 6186 §3.2-3.3 with RFC 8314 §5.1's _submissions and _imaps
+ * first), the autoconfig file at autoconfig.<domain> and
+ * <domain>/.well-known/autoconfig, then imap./pop3./mail./smtp.<domain>
+ * on the standard ports, each probed by connecting. is_pop3 asks for POP3
+ * incoming instead of IMAP. Returns 0 with *how_r ("SRV records",
+ * "autoconfig", "common names"), or -1 with *error_r from pool. */
+int pr_discover(const struct pr_config *config, struct pr_account *account,
+                bool is_pop3, struct pool *pool, const char **how_r,
+                const char **error_r);
+
+/* Parses an autoconfig document (Thunderbird's config-v1.1 format) into
+ * account for address: the first incomingServer of the wanted type and
+ * the first smtp outgoingServer. Returns 0, or -1 if it names neither. */
+int pr_discover_autoconfig_parse(const char *xml, size_t len,
+                                 const char *address,
+                                 struct pr_account *account, bool is_pop3);
+
+#endif
