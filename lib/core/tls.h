@@ -62,4 +62,20 @@ struct bufferevent *tls_client_bufferevent_new(struct event_base *base, int fd,
  * verified against the trust store and matched servername. */
 bool tls_bufferevent_is_verified(struct bufferevent *bev);
 
+/* A client context like tls_client_new's, but trusting ca_file (PEM) when
+ * it is not NULL instead of the system store, and, with is_verify_required,
+ * failing the handshake when the certificate does not verify or does not
+ * match servername (for the user's own submission server, RFC 8314 §4.1).
+ * Returns 0 with *client_r, or -1 with a reason in *error_r (static; the
+ * text for a bad ca_file lives until the next call). */
+int tls_client_new_verify(const char *ca_file, bool is_verify_required,
+                          struct tls_client **client_r, const char **error_r);
+/* Why the last certificate check made with this context failed
+ * ("self-signed certificate", "hostname mismatch"), or "" if it did not.
+ * XXX: kept per context, so a context shared by sessions running at the
+ * same time may report another session's reason. */
+const char *tls_client_verify_error(const struct tls_client *client);
+/* A short English text for an X509_V_ERR_* code; static. */
+const char *tls_verify_error_text(long code);
+
 #endif

@@ -17,6 +17,8 @@
 
 struct tls_client {
 	SSL_CTX *ctx;
+	long verify_error; /* X509_V_OK, or the first failure of the last
+	                      check (tls_client_verify_error) */
 };
 
 int tls_client_new(struct tls_client **client_r, const char **error_r)
@@ -37,6 +39,7 @@ int tls_client_new(struct tls_client **client_r, const char **error_r)
 	ERR_clear_error();
 	struct tls_client *client = xcalloc(1, sizeof(*client));
 	client->ctx = ctx;
+	SSL_CTX_set_app_data(ctx, client);
 	*client_r = client;
 	return 0;
 }
@@ -57,6 +60,7 @@ struct bufferevent *tls_client_bufferevent_new(struct event_base *base, int fd,
 	SSL *ssl = SSL_new(client->ctx);
 	if (ssl == NULL)
 		return NULL;
+	client->verify_error = X509_V_OK;
 	if (servername != NULL && servername[0] != '\0') {
 		(void)SSL_set_tlsext_host_name(ssl, servername);
 		(void)SSL_set1_host(ssl, servername);
@@ -78,4 +82,76 @@ bool tls_bufferevent_is_verified(struct bufferevent *bev)
 		return false;
 	X509 *cert = SSL_get0_peer_certificate(ssl);
 	return cert != NULL && SSL_get_verify_result(ssl) == X509_V_OK;
+}
+
+/* Records the first reason a chain failed; the handshake goes on or stops
+ * as the context's verify mode says. */
+static int tls_client_verify_cb(int is_ok, X509_STORE_CTX *store)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(
+	    store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tls_client *client =
+	    ssl != NULL ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
+	if (!is_ok && client != NULL && client->verify_error == X509_V_OK)
+		client->verify_error = X509_STORE_CTX_get_error(store);
+	return is_ok;
+}
+
+int tls_client_new_verify(const char *ca_file, bool is_verify_required,
+                          struct tls_client **client_r, const char **error_r)
+{
+	static char error[300];
+	struct tls_client *client;
+	if (tls_client_new(&client, error_r) < 0)
+		return -1;
+	if (ca_file != NULL) {
+		/* Only the given anchors: drop the system store. */
+		X509_STORE *store = X509_STORE_new();
+		SSL_CTX_set_cert_store(client->ctx, store);
+		if (SSL_CTX_load_verify_locations(client->ctx, ca_file, NULL) !=
+		    1) {
+			unsigned long e = ERR_get_error();
+			const char *reason = ERR_reason_error_string(e);
+			snprintf(error, sizeof(error), "cannot load %s: %s",
+			         ca_file, reason != NULL ? reason : "error");
+			ERR_clear_error();
+			tls_client_free(&client);
+			*error_r = error;
+			return -1;
+		}
+	}
+	SSL_CTX_set_verify(
+	    client->ctx, is_verify_required ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
+	    tls_client_verify_cb);
+	*client_r = client;
+	return 0;
+}
+
+const char *tls_client_verify_error(const struct tls_client *client)
+{
+	if (client->verify_error == X509_V_OK)
+		return "";
+	return tls_verify_error_text(client->verify_error);
+}
+
+const char *tls_verify_error_text(long code)
+{
+	switch (code) {
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		return "self-signed certificate";
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return "self-signed certificate in chain";
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return "hostname mismatch";
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return "certificate has expired";
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "certificate is not yet valid";
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+		return "unable to get local issuer certificate";
+	default:
+		return X509_verify_cert_error_string(code);
+	}
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 
 struct buf;
+struct pool;
 struct tls_stream;
 struct imap_client;
 
@@ -43,6 +44,8 @@ struct imap_response {
 	size_t count;
 	const char *code;
 	const char *text;
+	struct pool *pool; /* cleared after the callback returns: for
+	                      helpers such as imap_fetch_parse */
 };
 typedef void imap_client_untagged_cb(const struct imap_response *resp,
                                      void *ctx);
@@ -72,6 +75,13 @@ void imap_client_logout(struct imap_client **client);
  * lives until the next command ("NO [AUTHENTICATIONFAILED] ...",
  * "connection closed", ...). */
 enum imap_client_status imap_client_last_status(const struct imap_client *c);
+/* The response code of the last command's tagged OK without brackets
+ * ("APPENDUID 7 42", "COPYUID 7 1:2 5:6", "READ-ONLY"), or NULL. Lives
+ * until the next command. */
+const char *imap_client_last_code(const struct imap_client *c);
+/* IDLE returns 0 early (within about a second) once *stop is true; NULL
+ * turns this off. stop must outlive the client or the next call. */
+void imap_client_set_stop(struct imap_client *c, const volatile bool *stop);
 
 /* Reads the greeting (OK or PREAUTH; BYE is an error) and the capabilities
  * (from its response code, else with CAPABILITY). */
@@ -102,6 +112,11 @@ bool imap_client_is_enabled(const struct imap_client *c, const char *cap);
  *   %m  a mailbox name (UTF-8): like %s, after modified UTF-7 encoding
  *       unless UTF8=ACCEPT is enabled
  *   %u  unsigned, %U uint64_t
+ *   %b  a literal: const unsigned char *data, size_t size (always a
+ *       literal; non-synchronising with LITERAL+, or LITERAL- up to 4096
+ *       bytes, else it waits for the continuation)
+ * If the server refuses a synchronising literal, that tagged NO/BAD is
+ * the answer.
  * Example: imap_client_cmd(c, cb, ctx, &err, "UID FETCH %a (FLAGS)", set) */
 int imap_client_cmd(struct imap_client *c, imap_client_untagged_cb *cb,
                     void *ctx, const char **error_r, const char *fmt, ...);

@@ -9,6 +9,7 @@
 #include "core/conn.h"
 #include "core/event_loop.h"
 #include "core/log.h"
+#include "core/tls.h"
 #include "core/xmalloc.h"
 
 #include <stdarg.h>
@@ -291,15 +292,48 @@ static void smtp_client_timeout_cb(struct conn *conn, void *ctx)
 	                 false);
 }
 
+/* The certificate check failed: says why (RFC 8314 §4.1). */
+static void smtp_client_verify_status(const struct smtp_client *client,
+                                      struct smtp_client_status *status)
+{
+	const char *why = client->set.tls != NULL
+	                      ? tls_client_verify_error(client->set.tls)
+	                      : "";
+	char text[300];
+	snprintf(text, sizeof(text), "certificate verify failed: %s",
+	         why[0] != '\0' ? why : "not trusted");
+	smtp_client_status_set(status, 421, "4.7.5", text);
+}
+
 static void smtp_client_connected_cb(struct conn *conn, void *ctx)
 {
 	struct smtp_client *client = ctx;
-	if (client->state == SMTP_CLIENT_CONNECTING) {
+	const char *error;
+	if (client->state == SMTP_CLIENT_CONNECTING &&
+	    client->set.tls_mode == SMTP_CLIENT_TLS_IMPLICIT) {
+		/* RFC 8314 §3.3: the handshake comes before the greeting. */
+		client->state = SMTP_CLIENT_HANDSHAKE;
+		conn_set_timeout(conn, client->set.command_timeout);
+		if (conn_starttls_client(conn, client->set.tls,
+		                         client->set.servername, &error) < 0)
+			smtp_client_fail(client, 421, "4.7.5", error, false);
+	} else if (client->state == SMTP_CLIENT_CONNECTING) {
 		client->state = SMTP_CLIENT_GREETING;
 		conn_set_timeout(conn, client->set.command_timeout);
 	} else if (client->state == SMTP_CLIENT_HANDSHAKE) {
 		client->is_tls = true;
-		smtp_client_ehlo(client);
+		if (client->set.is_verify_required &&
+		    !conn_tls_is_verified(conn)) {
+			struct smtp_client_status st;
+			smtp_client_verify_status(client, &st);
+			smtp_client_fail(client, st.code, st.enhanced, st.text,
+			                 false);
+			return;
+		}
+		if (client->set.tls_mode == SMTP_CLIENT_TLS_IMPLICIT)
+			client->state = SMTP_CLIENT_GREETING;
+		else
+			smtp_client_ehlo(client);
 	}
 }
 
@@ -326,7 +360,11 @@ static void smtp_client_closed_cb(struct conn *conn, enum conn_status status,
 			         conn_error_str(conn));
 		else
 			snprintf(text, sizeof(text), "connection closed");
-		if (client->state == SMTP_CLIENT_HANDSHAKE)
+		if (client->state == SMTP_CLIENT_HANDSHAKE &&
+		    client->set.is_verify_required && client->set.tls != NULL &&
+		    tls_client_verify_error(client->set.tls)[0] != '\0')
+			smtp_client_verify_status(client, &client->fail);
+		else if (client->state == SMTP_CLIENT_HANDSHAKE)
 			smtp_client_status_set(&client->fail, 421, "4.7.5",
 			                       "TLS handshake failed");
 		else if (status != CONN_STATUS_CLOSED || !client->is_ready_seen)

@@ -24,6 +24,8 @@ enum smtp_client_tls {
 	SMTP_CLIENT_TLS_OPPORTUNISTIC, /* when offered; a failed handshake
 	                                  fails the session (RFC 3207 §4.1) */
 	SMTP_CLIENT_TLS_REQUIRED,      /* no TLS, no mail (4.7.10) */
+	SMTP_CLIENT_TLS_IMPLICIT,      /* TLS before the greeting
+	                                  (RFC 8314 §3.3, port 465) */
 };
 
 struct smtp_client_settings {
@@ -37,6 +39,11 @@ struct smtp_client_settings {
 	const char *auth_user;  /* AUTH when not NULL or "" */
 	const char *auth_password;
 	bool allow_plain_auth; /* AUTH without TLS (loopback smarthost) */
+	/* The session fails (421 4.7.5, "certificate verify failed: ...")
+	 * unless the TLS certificate verified and matched servername; tls
+	 * should then come from tls_client_new_verify(..., true, ...) so
+	 * the handshake stops before anything is sent (RFC 8314 §4.1). */
+	bool is_verify_required;
 };
 
 /* The outcome of a command or a whole transaction for one recipient. */
