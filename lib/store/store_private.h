@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #define STORE_BUSY_TIMEOUT_MS 10000
-#define STORE_STMT_CACHE_MAX 64
+#define STORE_STMT_CACHE_MAX 128
 #define STORE_ALIAS_DEPTH_MAX 10
 
 struct store_stmt_slot {

@@ -8,7 +8,18 @@
  *   sync_map      per synced message: local UID <-> remote UID, and the
  *                 flags and keywords both sides had when last agreed
  *   sync_pop3     UIDLs already downloaded from a POP3 server
- * Rows of a mailbox go when the mailbox is deleted. */
+ * Rows are keyed by mailbox name, not by the local mailbox's row, and
+ * nothing cascades: a local DELETE of a synced mailbox leaves its rows, so
+ * the next sync sees is_local_gone, deletes the remote mailbox and only
+ * then calls store_sync_mailbox_forget. Likewise a map row outlives the
+ * local expunge of its message (a map row whose local UID is gone is a
+ * local deletion to send). The local UIDVALIDITY is recorded with the
+ * state, so a mailbox deleted and created again under the same name also
+ * reads as gone, and stale map rows never meet the new UIDs.
+ * XXX a local rename reads as a delete of the old name and a new mailbox;
+ * the renamed mailbox keeps its UIDVALIDITY, so a later engine could spot
+ * it. "inbox" in any case is INBOX. None of these touch the changes file:
+ * sync state is not mail. */
 #ifndef STORE_STORE_SYNC_H
 #define STORE_STORE_SYNC_H
 
@@ -25,19 +36,35 @@ struct store_sync_mailbox {
 	uint32_t uidvalidity;
 	uint32_t uidnext;
 	uint64_t highestmodseq; /* 0: the server has no CONDSTORE */
+	/* Filled by _get and _list, ignored by _set: the local mailbox was
+	 * deleted (or deleted and created again) since the state was set. */
+	bool is_local_gone;
 };
 
-/* Returns 1 with *state_r, 0 if the mailbox was never synced (or does not
- * exist), -1. */
+/* Returns 1 with *state_r, 0 if the mailbox was never synced (or was
+ * forgotten), -1. A mailbox synced before and deleted locally since
+ * returns 1 with state_r->is_local_gone. */
 int store_sync_mailbox_get(struct store_account *account, const char *mailbox,
                            struct store_sync_mailbox *state_r);
-/* Records state for mailbox (which must exist). Returns 0 or -1. */
+/* Records state for mailbox, which must exist locally (its current
+ * UIDVALIDITY is recorded with it). Returns 0, or -1 (no such mailbox, or
+ * a storage failure). */
 int store_sync_mailbox_set(struct store_account *account, const char *mailbox,
                            const struct store_sync_mailbox *state);
 /* Forgets mailbox's remote state and every map row of it (UIDVALIDITY
- * changed, or the remote mailbox went). Returns 0 or -1. */
+ * changed, or the remote or the local mailbox went and the other side was
+ * told). Forgetting an unknown mailbox is fine. Returns 0 or -1. */
 int store_sync_mailbox_forget(struct store_account *account,
                               const char *mailbox);
+typedef int store_sync_mailbox_cb(const char *mailbox,
+                                  const struct store_sync_mailbox *state,
+                                  void *ctx);
+/* Calls cb for every mailbox with a recorded state, by name, including
+ * those deleted locally (is_local_gone): how a sync finds local DELETEs.
+ * cb returning non-zero stops the walk and is returned; cb must not write
+ * sync state. Returns 0, cb's value, or -1. */
+int store_sync_mailbox_list(struct store_account *account,
+                            store_sync_mailbox_cb *cb, void *ctx);
 
 struct store_sync_map {
 	uint32_t local_uid;
@@ -54,9 +81,9 @@ int store_sync_map_set(struct store_account *account, const char *mailbox,
 int store_sync_map_del(struct store_account *account, const char *mailbox,
                        uint32_t remote_uid);
 /* Look-ups; return 1 with *map_r (keywords from pool), 0 none, -1. */
-int store_sync_map_by_remote(struct store_account *account,
-                             const char *mailbox, uint32_t remote_uid,
-                             struct pool *pool, struct store_sync_map *map_r);
+int store_sync_map_by_remote(struct store_account *account, const char *mailbox,
+                             uint32_t remote_uid, struct pool *pool,
+                             struct store_sync_map *map_r);
 int store_sync_map_by_local(struct store_account *account, const char *mailbox,
                             uint32_t local_uid, struct pool *pool,
                             struct store_sync_map *map_r);
