@@ -73,6 +73,12 @@ static const struct setting_def imapd_defs[] = {
 	IMAPD(max_connections_per_ip, SETTING_UINT, "50", "per client IP"),
 	IMAPD(idle_timeout, SETTING_DURATION, "30m", "between commands"),
 	IMAPD(max_literal_size, SETTING_SIZE, "50M", "APPENDLIMIT"),
+	IMAPD(command_rate, SETTING_UINT, "100",
+	      "commands per second per session; 0 is no limit"),
+	IMAPD(command_burst, SETTING_UINT, "500",
+	      "commands a session may send at once"),
+	IMAPD(command_flood_time, SETTING_DURATION, "1m",
+	      "time held at the rate before BYE; 0 never"),
 };
 
 static const struct setting_def relay_defs[] = {
@@ -103,6 +109,8 @@ static const struct setting_def queue_defs[] = {
 	      "between maintenance jobs"),
 	QUEUE(blob_grace, SETTING_DURATION, "1d",
 	      "age before an unreferenced blob goes"),
+	QUEUE(expunge_log_keep, SETTING_UINT, "10000",
+	      "expunge log rows kept per mailbox; 0 keeps all"),
 };
 
 static const struct setting_def deliver_defs[] = {
@@ -235,6 +243,11 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	    s->queue.max_backoff < s->queue.min_backoff) {
 		*error_r = "[queue] min_backoff must be at least 1s and at "
 			   "most max_backoff";
+		return -1;
+	}
+	if (s->imapd.command_rate != 0 && s->imapd.command_burst == 0) {
+		*error_r = "[imapd] key 'command_burst': must be at least 1 "
+			   "when command_rate is set";
 		return -1;
 	}
 	if (s->queue.run_interval == 0) {

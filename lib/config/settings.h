@@ -46,6 +46,10 @@ struct imapd_settings {
 	unsigned max_connections_per_ip;
 	unsigned idle_timeout;       /* seconds; RFC 9051 §5.4: >= 30 min */
 	uint64_t max_literal_size;   /* after login (APPENDLIMIT) */
+	/* per-session token bucket: commands per second, 0 is no limit */
+	unsigned command_rate;
+	unsigned command_burst;      /* commands beyond the rate at once */
+	unsigned command_flood_time; /* seconds held at the rate: BYE; 0 never */
 };
 
 struct relay_settings {
@@ -71,6 +75,7 @@ struct queue_settings {
 	unsigned delay_warning; /* seconds before a delay DSN; 0 is off */
 	unsigned maintenance_interval; /* between maintenance jobs */
 	unsigned blob_grace; /* unreferenced blobs older than this go */
+	unsigned expunge_log_keep; /* QRESYNC expunge log rows per mailbox */
 };
 
 struct deliver_settings {

@@ -49,6 +49,7 @@ struct conn {
 	bool is_closing;
 	bool is_paused;
 	bool is_output_blocked;
+	bool is_drain_pending; /* the stream under deflate drained: tell */
 	bool is_peer_loopback;
 	char peer[NET_ADDR_STR_MAX];
 	char error_str[256];
@@ -150,6 +151,14 @@ static void conn_deferred_cb(evutil_socket_t fd, short what, void *arg)
 	if (!conn->is_closing && !conn->is_paused && !conn->is_output_blocked &&
 	    !conn_is_swapping(conn) && (conn_has_input(conn) || conn->has_eof))
 		conn->cb.input(conn, conn->ctx);
+	if (conn->is_drain_pending) {
+		/* Only now has the compressed output reached the socket
+		 * (conn_under_output_cb): the owner may produce more. */
+		conn->is_drain_pending = false;
+		if (!conn->is_closing && !conn_is_swapping(conn) &&
+		    conn_output_empty(conn) && conn->cb.drained != NULL)
+			conn->cb.drained(conn, conn->ctx);
+	}
 	if (conn->has_eof && !conn->is_paused && !conn->is_closing) {
 		conn->is_closing = true;
 		conn->close_status = CONN_STATUS_EOF;
@@ -173,7 +182,12 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *conn = arg;
 	(void)bev;
-	/* Called when the output has drained completely. */
+	/* Called when the output has drained completely. Under deflate that
+	 * only means the filter moved it into the stream below, which may
+	 * still hold it all: conn_under_output_cb tells once that drains,
+	 * or else a producer refilling here would never pause. */
+	if (!conn_output_empty(conn))
+		return;
 	if (conn->is_output_blocked) {
 		conn->is_output_blocked = false;
 		conn_defer(conn);
@@ -568,8 +582,10 @@ conn_deflate_cb(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 	}
 }
 
-/* The filter tells of drained output only when it moved bytes itself; the
- * stream below drains later, which a close after flush waits for. */
+/* The filter's write callback runs when it has moved its bytes into the
+ * stream below, not when they are written out (conn_write_cb ignores it
+ * then): this is where the output has really drained. It runs inside
+ * libevent's write path, so the owner hears of it from the loop. */
 static void conn_under_output_cb(struct evbuffer *buf,
                                  const struct evbuffer_cb_info *info, void *arg)
 {
@@ -578,6 +594,7 @@ static void conn_under_output_cb(struct evbuffer *buf,
 	    evbuffer_get_length(bufferevent_get_output(conn->bev)) > 0)
 		return;
 	conn->is_output_blocked = false;
+	conn->is_drain_pending = true;
 	conn_defer(conn);
 }
 

@@ -1,6 +1,8 @@
 /* Tests for conn.c over a socketpair: lines with a limit (too long, then
  * resync), bare LF, raw bytes with peek/consume, EOF, close after flush,
- * and COMPRESS=DEFLATE (raw deflate both ways, close after flush). */
+ * COMPRESS=DEFLATE (raw deflate both ways, close after flush), and
+ * backpressure with and without compression (a producer that refills from
+ * the drained callback pauses while the peer does not read). */
 #include "core/conn.h"
 #include "core/buf.h"
 #include "core/event_loop.h"
@@ -8,8 +10,10 @@
 #include "test/test.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -179,9 +183,177 @@ static void test_conn_compress(void)
 	test_end();
 }
 
+/* A producer like FETCH: writes incompressible chunks until the output is
+ * full, goes on from the drained callback, stops after total bytes. */
+struct producer {
+	struct event_loop *loop;
+	struct conn *conn;
+	size_t written, total, drained_calls;
+	uint32_t seed;
+	bool is_done;
+};
+
+#define PRODUCER_CHUNK 8192
+
+static void producer_fill(struct producer *p)
+{
+	unsigned char chunk[PRODUCER_CHUNK];
+	while (p->written < p->total && !conn_output_is_full(p->conn)) {
+		for (size_t i = 0; i < sizeof(chunk); i++) {
+			p->seed = p->seed * 1103515245u + 12345u;
+			chunk[i] = (unsigned char)(p->seed >> 16);
+		}
+		conn_write(p->conn, chunk, sizeof(chunk));
+		p->written += sizeof(chunk);
+	}
+	if (p->written >= p->total && !p->is_done) {
+		p->is_done = true;
+		conn_close_after_flush(p->conn);
+	}
+}
+
+static void producer_input(struct conn *conn, void *ctx)
+{
+	struct producer *p = ctx;
+	const unsigned char *data;
+	size_t size;
+	while (conn_peek(conn, &data, &size) > 0) {
+		conn_consume(conn, size);
+		if (p->conn == NULL) { /* the "go" line */
+			p->conn = conn;
+			producer_fill(p);
+		}
+	}
+}
+
+static void producer_drained(struct conn *conn, void *ctx)
+{
+	struct producer *p = ctx;
+	(void)conn;
+	p->drained_calls++;
+	if (p->conn != NULL)
+		producer_fill(p);
+}
+
+static void producer_closed(struct conn *conn, enum conn_status status,
+                            void *ctx)
+{
+	struct producer *p = ctx;
+	(void)conn;
+	(void)status;
+	event_loop_stop(p->loop);
+}
+
+static void producer_stop_cb(void *ctx)
+{
+	event_loop_stop(ctx);
+}
+
+static const struct conn_callbacks producer_callbacks = {
+    .input = producer_input,
+    .closed = producer_closed,
+    .drained = producer_drained,
+};
+
+/* Reads everything the conn sends until EOF (inflating when z is not
+ * NULL); returns the plain byte count. */
+static size_t read_all(int fd, z_stream *z)
+{
+	static unsigned char in[65536], out[262144];
+	size_t total = 0;
+	ssize_t n;
+	while ((n = read(fd, in, sizeof(in))) > 0) {
+		if (z == NULL) {
+			total += (size_t)n;
+			continue;
+		}
+		z->next_in = in;
+		z->avail_in = (uInt)n;
+		do {
+			z->next_out = out;
+			z->avail_out = sizeof(out);
+			int r = inflate(z, Z_SYNC_FLUSH);
+			test_assert(r == Z_OK || r == Z_BUF_ERROR);
+			total += sizeof(out) - z->avail_out;
+		} while (z->avail_in > 0 || z->avail_out == 0);
+	}
+	return total;
+}
+
+static void run_producer(bool is_compressed)
+{
+	int sv[2];
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	struct producer p = {.loop = event_loop_new(), .total = 16u << 20};
+	const struct conn_settings set = {.output_max = 256 * 1024};
+	struct conn *conn =
+	    conn_new(p.loop, sv[0], NULL, &set, &producer_callbacks, &p);
+	if (is_compressed) {
+		const char *error;
+		test_assert(conn_compress_start(conn, &error) == 0);
+		z_stream zo = {0};
+		test_assert(deflateInit2(&zo, 6, Z_DEFLATED, -15, 8,
+		                         Z_DEFAULT_STRATEGY) == Z_OK);
+		write_deflated(sv[1], &zo, "go\r\n");
+		deflateEnd(&zo);
+	} else {
+		test_assert(file_write_all(sv[1], "go\r\n", 4) == 0);
+	}
+	/* The peer reads nothing for 300 ms: the producer must pause with
+	 * about output_max queued plus what the socket holds, not write all
+	 * 16 MiB into memory. */
+	struct event_timer *stop =
+	    event_timer_new(p.loop, producer_stop_cb, p.loop);
+	event_timer_set(stop, 300);
+	event_loop_run(p.loop);
+	test_assert(p.conn != NULL);
+	if (p.written > 8u << 20)
+		fprintf(stderr, "got %zu bytes written unread, want < 8 MiB\n",
+		        p.written);
+	test_assert(p.written < 8u << 20);
+	test_assert(!p.is_done);
+	/* Once the peer reads, the drained callback resumes the producer to
+	 * the end (no stall): everything arrives. */
+	event_timer_cancel(stop);
+	pid_t pid = fork();
+	test_assert(pid >= 0);
+	if (pid == 0) {
+		close(sv[0]);
+		z_stream zi = {0};
+		test_assert(inflateInit2(&zi, -15) == Z_OK);
+		size_t got = read_all(sv[1], is_compressed ? &zi : NULL);
+		_exit(got == p.total ? 0 : 1);
+	}
+	close(sv[1]);
+	event_timer_set(stop, 20000); /* a stall fails rather than hangs */
+	event_loop_run(p.loop);
+	if (!p.is_done)
+		fprintf(stderr, "got a stall at %zu bytes, want %zu\n",
+		        p.written, p.total);
+	test_assert(p.is_done);
+	test_assert(p.drained_calls > 0);
+	conn_free(&conn); /* EOF for the reader, done or not */
+	int status;
+	test_assert(waitpid(pid, &status, 0) == pid);
+	test_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	event_timer_free(&stop);
+	event_loop_free(&p.loop);
+}
+
+static void test_conn_backpressure(void)
+{
+	test_begin("conn backpressure");
+	run_producer(false);
+	test_end();
+	test_begin("conn backpressure under COMPRESS=DEFLATE");
+	run_producer(true);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = {test_conn_lines, test_conn_eof,
-	                                      test_conn_compress, NULL};
+	static void (*const tests[])(void) = {
+	    test_conn_lines, test_conn_eof, test_conn_compress,
+	    test_conn_backpressure, NULL};
 	return test_run(tests);
 }

@@ -59,8 +59,8 @@ static const struct store_migration store_account_migrations[] = {
      " hfrom, hto, hcc, subject, header, body, tokenize='trigram');"},
     /* RFC 7162 §3.2: the expunge log for QRESYNC's VANISHED. A row per
      * UID that left a mailbox (expunge or move), with the mailbox's
-     * MODSEQ of that change; written in the same transaction. XXX never
-     * pruned, and expunges made before this step are not in it. */
+     * MODSEQ of that change; written in the same transaction. Pruned by
+     * maintenance (store_gc_expunged); see expunge_horizon below. */
     {"CREATE TABLE expunged ("
      " mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id)"
      "  ON DELETE CASCADE,"
@@ -72,6 +72,62 @@ static const struct store_migration store_account_migrations[] = {
       * some session's SELECT already (store_imap_recent) */
      "ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL"
      " DEFAULT 0;"},
+    /* lib/store/store_sync.c: what a client remembers of its server. Keyed
+     * by mailbox name with no foreign keys, so the rows outlive a local
+     * DELETE of the mailbox or an expunge of the message (store_sync.h). */
+    {"CREATE TABLE sync_mailbox ("
+     " name TEXT PRIMARY KEY,"
+     " local_uidvalidity INTEGER NOT NULL,"
+     " uidvalidity INTEGER NOT NULL,"
+     " uidnext INTEGER NOT NULL,"
+     " highestmodseq INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE TABLE sync_map ("
+     " mailbox TEXT NOT NULL,"
+     " remote_uid INTEGER NOT NULL,"
+     " local_uid INTEGER NOT NULL,"
+     " flags INTEGER NOT NULL,"
+     " keywords TEXT NOT NULL,"
+     " PRIMARY KEY (mailbox, remote_uid)) WITHOUT ROWID;"
+     "CREATE UNIQUE INDEX sync_map_local ON sync_map(mailbox, local_uid);"
+     "CREATE TABLE sync_pop3 ("
+     " uidl TEXT PRIMARY KEY,"
+     " downloaded INTEGER NOT NULL) WITHOUT ROWID;"},
+    /* RFC 7162 §3.2.5.2: the expunge log of a mailbox holds every expunge
+     * with a MODSEQ above expunge_horizon; maintenance raises it when it
+     * prunes (store_gc_expunged), and store_imap_vanished answers an older
+     * MODSEQ with every UID that is gone. Mailboxes older than this step
+     * may have expunges from before the log: their horizon starts at
+     * their HIGHESTMODSEQ. */
+    {"ALTER TABLE mailboxes ADD COLUMN expunge_horizon INTEGER NOT NULL"
+     " DEFAULT 0;"
+     "UPDATE mailboxes SET expunge_horizon = highestmodseq;"},
+    /* lib/store/store_contact.c: the address book. Use counts are kept
+     * per lowercased address, apart from the contacts. */
+    {"CREATE TABLE contacts ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " uid TEXT NOT NULL UNIQUE,"
+     " name TEXT NOT NULL,"
+     " org TEXT NOT NULL,"
+     " note TEXT NOT NULL,"
+     " vcard TEXT NOT NULL,"
+     " updated INTEGER NOT NULL);"
+     "CREATE TABLE contact_emails ("
+     " contact_id INTEGER NOT NULL REFERENCES contacts(id)"
+     "  ON DELETE CASCADE,"
+     " position INTEGER NOT NULL,"
+     " address TEXT NOT NULL,"
+     " PRIMARY KEY (contact_id, position)) WITHOUT ROWID;"
+     "CREATE INDEX contact_emails_address ON contact_emails(lower(address));"
+     "CREATE TABLE contact_phones ("
+     " contact_id INTEGER NOT NULL REFERENCES contacts(id)"
+     "  ON DELETE CASCADE,"
+     " position INTEGER NOT NULL,"
+     " number TEXT NOT NULL,"
+     " PRIMARY KEY (contact_id, position)) WITHOUT ROWID;"
+     "CREATE TABLE address_use ("
+     " address TEXT PRIMARY KEY,"
+     " count INTEGER NOT NULL,"
+     " last_used INTEGER NOT NULL) WITHOUT ROWID;"},
 };
 
 #define ACCOUNT_MIGRATION_COUNT                                                \

@@ -30,8 +30,11 @@ int store_imap_changed(struct store_account *account, const char *mailbox,
 
 /* Returns in *uids_r (heap, the caller frees; NULL when none) the UIDs
  * expunged or moved out of mailbox at a MODSEQ above since, ascending, and
- * their number (RFC 7162 §3.2.5.1, §3.2.6 VANISHED (EARLIER)). Returns 1,
- * 0 if there is no such mailbox, -1 on error. */
+ * their number (RFC 7162 §3.2.5.1, §3.2.6 VANISHED (EARLIER)). When since
+ * is older than what the pruned expunge log still covers
+ * (store_gc_expunged), every UID below UIDNEXT that is not in the mailbox
+ * (a superset, as §3.2.5.2 allows). Returns 1, 0 if there is no such
+ * mailbox, -1 on error. */
 int store_imap_vanished(struct store_account *account, const char *mailbox,
                         uint64_t since, uint32_t **uids_r, size_t *count_r);
 

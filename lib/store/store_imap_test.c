@@ -1,10 +1,12 @@
 /* Unit tests for the IMAP helpers of the store: the expunge log behind
  * QRESYNC's VANISHED (store_imap_vanished after expunge, move, a flag
- * change, an expunge of nothing and a mailbox deletion), and the \Recent
+ * change, an expunge of nothing and a mailbox deletion; after pruning by
+ * store_gc_expunged, never fewer UIDs than were expunged), and the \Recent
  * watermark claimed by two handles on one account. */
 #include "core/buf.h"
 #include "core/xmalloc.h"
 #include "store/store.h"
+#include "store/store_gc.h"
 #include "store/store_imap.h"
 #include "store/store_testing.h"
 #include "test/test.h"
@@ -132,6 +134,67 @@ static void test_store_imap_vanished_delete(void)
 	test_end();
 }
 
+static void test_store_imap_vanished_pruned(void)
+{
+	test_begin("store imap vanished after pruning: wider, never narrower");
+	/* a store of its own: pruning counts rows of every account */
+	struct store *own = store_testing_open("imap-prune", "x.test");
+	struct store_account *a = store_testing_account(own, "v3@x.test");
+	const char *error;
+	uint32_t uid;
+	struct buf out;
+	buf_init(&out);
+	for (int i = 0; i < 8; i++)
+		test_assert_int(store_message_add(a, "INBOX", BLOB, 10, 0, NULL,
+		                                  1700000000, NULL, &uid,
+		                                  &error),
+		                1);
+	/* log: 1 at m[1], 2 and 3 at m[2], 4 at m[3], 5 at m[4] */
+	static const uint32_t gone[] = {1, 2, 3, 4, 5};
+	static const size_t at[] = {0, 1, 3, 4, 5};
+	uint64_t m[5];
+	m[0] = modseq_of(a, "INBOX");
+	for (size_t i = 0; i < 4; i++) {
+		test_assert(store_message_expunge(a, "INBOX", &gone[at[i]],
+		                                  at[i + 1] - at[i]) > 0);
+		m[i + 1] = modseq_of(a, "INBOX");
+	}
+	test_assert_int(store_message_expunge(a, "Trash", gone, 1), 0);
+	char *data_dir = xasprintf("%s/imap-prune", test_tmpdir());
+	size_t pruned = 99;
+	/* keep 3: the 4th newest row is at m[2], so 1, 2 and 3 go (whole
+	 * MODSEQs: fewer than 3 rows may stay); again: nothing more */
+	test_assert_int(store_gc_expunged(data_dir, 3, &pruned, &error), 0);
+	test_assert_int((long long)pruned, 3);
+	test_assert_int(store_gc_expunged(data_dir, 2, &pruned, &error), 0);
+	test_assert_int((long long)pruned, 0);
+	static const struct {
+		int since; /* index in m, -1: 0 */
+		const char *want;
+	} cases[] = {
+	    /* before the horizon m[2]: every UID below UIDNEXT not here */
+	    {-1, "1,2,3,4,5"}, {0, "1,2,3,4,5"}, {1, "1,2,3,4,5"},
+	    /* from the horizon on: the log, exact */
+	    {2, "4,5"}, {3, "5"}, {4, ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		uint64_t since = cases[i].since < 0 ? 0 : m[cases[i].since];
+		test_assert_str(vanished(a, "INBOX", since, &out),
+		                cases[i].want);
+	}
+	/* A later expunge is logged as before; the horizon stays. */
+	const uint32_t six = 6;
+	test_assert_int(store_message_expunge(a, "INBOX", &six, 1), 1);
+	test_assert_str(vanished(a, "INBOX", m[4], &out), "6");
+	test_assert_str(vanished(a, "INBOX", m[1], &out), "1,2,3,4,5,6");
+	test_assert_str(vanished(a, "Trash", 0, &out), "");
+	free(data_dir);
+	buf_deinit(&out);
+	store_account_close(&a);
+	store_close(&own);
+	test_end();
+}
+
 static void test_store_imap_recent(void)
 {
 	test_begin("store imap recent watermark claims once, never lowers");
@@ -171,6 +234,7 @@ int main(void)
 	static void (*const tests[])(void) = {
 	    test_store_imap_vanished,
 	    test_store_imap_vanished_delete,
+	    test_store_imap_vanished_pruned,
 	    test_store_imap_recent,
 	    NULL,
 	};

@@ -597,11 +597,7 @@ int imapd_fetch_continue(struct imapd_client *c)
 	while (f != NULL) {
 		if (conn_is_closing(c->conn))
 			break;
-		/* XXX with COMPRESS the conn tells of drained output before
-		 * the stream below has drained, and not again after: pausing
-		 * could stall, so a compressed FETCH is written at once */
-		if (conn_output_is_full(c->conn) &&
-		    !conn_is_compressed(c->conn))
+		if (conn_output_is_full(c->conn))
 			return 0;
 		if (f->lit_left > 0) {
 			if (fetch_literal_chunk(f) == 0)

@@ -140,6 +140,13 @@ struct imapd_client {
 	const char *append_error;
 	struct imapd_fetch *fetch; /* the FETCH in progress, or NULL */
 	bool is_bye_after_fetch;   /* timed out while it went on */
+	/* [imapd] command_rate: a token bucket; input is not read while it
+	 * is empty and rate_timer runs */
+	double rate_tokens;
+	uint64_t rate_last_ms;   /* monotonic time the tokens were counted */
+	uint64_t flood_since_ms; /* first hold at the rate since the last
+	                          * quiet second, or 0 */
+	struct event_timer *rate_timer;
 };
 
 /* One command being run. */

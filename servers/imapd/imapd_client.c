@@ -2,8 +2,10 @@
  * (RFC 9051 §7.1.1 with CAPABILITY), reading commands through the parser
  * (literal continuations, RFC 7888), dispatching them through the command
  * table with the state checks of RFC 9051 §3, the raw-input states
- * (AUTHENTICATE lines, IDLE's DONE, APPEND literal streaming), timeouts
- * and the graceful stop. */
+ * (AUTHENTICATE lines, IDLE's DONE, APPEND literal streaming), the
+ * per-session command rate (a token bucket: an empty one stops reading,
+ * so TCP slows the client; a sustained flood gets BYE), timeouts and the
+ * graceful stop. */
 #include "core/conn.h"
 #include "core/event_loop.h"
 #include "core/pool.h"
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #define IMAPD_OUT_KEEP 16384
@@ -181,6 +184,71 @@ static void client_literal(struct imapd_client *c)
 	}
 }
 
+static uint64_t client_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void client_rate_refill(struct imapd_client *c, uint64_t now)
+{
+	const struct imapd_settings *set = &c->imapd->set.imapd;
+	c->rate_tokens +=
+	    (double)(now - c->rate_last_ms) * set->command_rate / 1000.0;
+	if (c->rate_tokens > set->command_burst)
+		c->rate_tokens = set->command_burst;
+	c->rate_last_ms = now;
+}
+
+static void client_rate_timer_cb(void *ctx)
+{
+	struct imapd_client *c = ctx;
+	/* the input waiting is read again from the loop */
+	conn_set_input_paused(c->conn, true);
+	conn_set_input_paused(c->conn, false);
+}
+
+/* Before the next command is read: returns true if the bucket holds a
+ * token. Else input stays unread until one is back (a timer), and a
+ * session held at the rate for command_flood_time without a quiet second
+ * in between gets BYE. */
+static bool client_rate_allows(struct imapd_client *c)
+{
+	const struct imapd_settings *set = &c->imapd->set.imapd;
+	const unsigned char *data;
+	size_t size;
+	if (set->command_rate == 0)
+		return true;
+	if (c->rate_timer != NULL && event_timer_is_pending(c->rate_timer))
+		return false;
+	uint64_t now = client_now_ms();
+	client_rate_refill(c, now);
+	double quiet = set->command_rate < set->command_burst
+	                   ? set->command_rate
+	                   : set->command_burst;
+	if (c->rate_tokens >= quiet)
+		c->flood_since_ms = 0;
+	if (c->rate_tokens >= 1 || conn_peek(c->conn, &data, &size) <= 0)
+		return true;
+	if (c->flood_since_ms == 0)
+		c->flood_since_ms = now;
+	if (set->command_flood_time != 0 &&
+	    now - c->flood_since_ms >= set->command_flood_time * 1000ull) {
+		log_warn(&c->log, "command-flood rate=%u/s seconds=%u commands=%u",
+		         set->command_rate, set->command_flood_time, c->commands);
+		imapd_client_bye(c, "Too many commands");
+		return false;
+	}
+	if (c->rate_timer == NULL)
+		c->rate_timer =
+		    event_timer_new(c->imapd->loop, client_rate_timer_cb, c);
+	unsigned ms = (unsigned)((1 - c->rate_tokens) * 1000.0 /
+	                         set->command_rate) + 1;
+	event_timer_set(c->rate_timer, ms);
+	return false;
+}
+
 /* Returns 1 to go on reading, 0 to stop. */
 static int client_read_command(struct imapd_client *c)
 {
@@ -198,6 +266,8 @@ static int client_read_command(struct imapd_client *c)
 	int ret =
 	    imap_parser_feed(c->parser, data, size, &consumed, &ev, &error);
 	conn_consume(c->conn, consumed);
+	if (ret != 0 && (ret < 0 || ev != IMAP_PARSER_LITERAL))
+		c->rate_tokens -= 1; /* a whole command, good or BAD */
 	if (ret < 0)
 		client_bad(c, imap_parser_tag(c->parser), error);
 	else if (ret > 0 && ev == IMAP_PARSER_LITERAL)
@@ -276,7 +346,7 @@ static void client_input_cb(struct conn *conn, void *ctx)
 		int r;
 		switch (c->wait) {
 		case IMAPD_WAIT_COMMAND:
-			r = client_read_command(c);
+			r = client_rate_allows(c) ? client_read_command(c) : 0;
 			break;
 		case IMAPD_WAIT_LITERAL:
 			r = client_read_literal(c);
@@ -360,6 +430,8 @@ void imapd_client_accept(struct imapd *imapd, bool is_imaps, int fd,
 	c->is_loopback = net_addr_is_loopback(addr);
 	c->pool = pool_new();
 	buf_init(&c->out);
+	c->rate_tokens = imapd->set.imapd.command_burst;
+	c->rate_last_ms = client_now_ms();
 	log_init(&c->log, "conn=%u peer=%s", c->id, c->addr);
 	c->next = imapd->clients;
 	if (c->next != NULL)
@@ -396,6 +468,7 @@ static void client_free(struct imapd_client *c)
 	imapd_user_unref(&c->user);
 	store_blob_abort(&c->append_blob);
 	event_timer_free(&c->auth_timer);
+	event_timer_free(&c->rate_timer);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else

@@ -49,6 +49,7 @@ int main(int argc, char **argv)
 	q.max_backoff = s.queue.max_backoff;
 	q.delay_warning = s.queue.delay_warning;
 	q.blob_grace = s.queue.blob_grace;
+	q.expunge_log_keep = s.queue.expunge_log_keep;
 	if (qmgr_maintenance_start(&q, s.queue.maintenance_interval) < 0)
 		log_fatal(NULL, "maintenance-timer-failed");
 	log_info(NULL, "started data_dir=%s run_interval=%u", s.data_dir,

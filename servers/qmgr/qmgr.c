@@ -201,7 +201,9 @@ static void timer_cb(evutil_socket_t fd, short what, void *ctx)
 }
 
 /* Scheduled maintenance (maintenance_interval): unreferenced blobs older
- * than blob_grace. Later jobs (trash expiry, send-later) go here too. */
+ * than blob_grace, and the QRESYNC expunge log of each mailbox beyond its
+ * expunge_log_keep newest rows. Later jobs (trash expiry, send-later) go
+ * here too. */
 static void maint_cb(evutil_socket_t fd, short what, void *ctx)
 {
 	struct qmgr *q = ctx;
@@ -212,6 +214,14 @@ static void maint_cb(evutil_socket_t fd, short what, void *ctx)
 		log_error(NULL, "blob-gc-failed error=%s", error);
 	else if (removed > 0)
 		log_info(NULL, "blob-gc removed=%zu kept=%zu", removed, kept);
+	if (q->expunge_log_keep == 0)
+		return;
+	size_t pruned = 0;
+	if (store_gc_expunged(q->data_dir, q->expunge_log_keep, &pruned,
+	                      &error) < 0)
+		log_error(NULL, "expunge-log-prune-failed error=%s", error);
+	if (pruned > 0)
+		log_info(NULL, "expunge-log-pruned rows=%zu", pruned);
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *ctx)
@@ -291,6 +301,7 @@ int qmgr_init(struct qmgr *q, struct event_base *base, const char *data_dir,
 	q->min_backoff = 60;
 	q->max_backoff = 3600;
 	q->blob_grace = 86400;
+	q->expunge_log_keep = 10000;
 	q->data_dir = xstrdup(data_dir);
 	q->hostname = xstrdup("localhost");
 	q->pool = pool_new();

@@ -94,6 +94,7 @@ struct qmgr {
 	unsigned max_backoff;   /* retries double up to this */
 	unsigned delay_warning; /* seconds; 0: no delay DSN */
 	unsigned blob_grace;    /* seconds before an unreferenced blob goes */
+	unsigned expunge_log_keep; /* rows per mailbox; 0: never prune */
 	char *data_dir;
 	struct pool *pool; /* cleared after each message */
 
