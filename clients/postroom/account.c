@@ -61,7 +61,7 @@ static int endpoint_parse(const char *spec, struct pr_endpoint *ep,
 		if (tls != NULL)
 			*tls++ = '\0';
 	}
-	int ret = 0;
+	int ret = copy[0] == '\0' ? -1 : 0;
 	ep->tls = PR_TLS_IMPLICIT;
 	if (tls != NULL && pr_tls_parse(tls, &ep->tls) < 0)
 		ret = -1;
@@ -136,7 +136,7 @@ struct add_args {
 	const char *name, *address, *display_name, *password_file;
 	const char *password_command, *imap, *pop3, *smtp, *ca_file;
 	const char *user;
-	bool is_verify_off, is_no_test, is_delete_mode;
+	bool is_verify_off, is_no_test, is_delete_mode, is_pop3;
 };
 
 static int add_args_parse(int argc, char **argv, struct add_args *a)
@@ -154,6 +154,10 @@ static int add_args_parse(int argc, char **argv, struct add_args *a)
 		}
 		if (strcmp(o, "--no-test") == 0) {
 			a->is_no_test = true;
+			continue;
+		}
+		if (strcmp(o, "--pop3-discover") == 0) {
+			a->is_pop3 = true;
 			continue;
 		}
 		if (strcmp(o, "--delete-from-server") == 0) {
@@ -223,7 +227,7 @@ static bool name_is_valid(const char *name)
 static int add_servers(struct pr_cli *cli, const struct add_args *a,
                        struct pr_account *account)
 {
-	bool is_pop3 = a->pop3 != NULL;
+	bool is_pop3 = a->pop3 != NULL || a->is_pop3;
 	const char *how = "the command line", *error;
 	if ((a->imap == NULL && a->pop3 == NULL) || a->smtp == NULL) {
 		if (pr_discover(cli->config, account, is_pop3, cli->pool, &how,

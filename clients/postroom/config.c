@@ -201,7 +201,7 @@ static int account_load(struct pr_config *config, const char *dir,
 	if (len <= 5 || strcmp(file + len - 5, ".conf") != 0 || file[0] == '.')
 		return 0;
 	char *path = pool_printf(pool, "%s/%s", dir, file);
-	struct account_file f;
+	struct account_file f = { 0 };
 	config_defaults(&f, account_sections, N(account_sections));
 	int ret = config_read(&f, account_sections, N(account_sections), path,
 	                      pool, error_r);
@@ -263,7 +263,9 @@ static char *xdg_dir(const char *var, const char *fallback)
 	else
 		buf_printf(&path, "%s/%s/postroom", home != NULL ? home : ".",
 		           fallback);
-	return buf_detach(&path);
+	char *dir = buf_detach(&path);
+	buf_deinit(&path); /* detach leaves an empty buffer */
+	return dir;
 }
 
 int pr_config_load(struct pr_config *config, struct pool *pool,
@@ -271,7 +273,7 @@ int pr_config_load(struct pr_config *config, struct pool *pool,
 {
 	*config = (struct pr_config){ 0 };
 	config->config_dir = xdg_dir("XDG_CONFIG_HOME", ".config");
-	struct client_file f;
+	struct client_file f = { 0 };
 	config_defaults(&f, client_sections, N(client_sections));
 	char *path = pool_printf(pool, "%s/postroom.conf", config->config_dir);
 	if (access(path, F_OK) == 0 &&

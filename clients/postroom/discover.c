@@ -133,7 +133,9 @@ static char *autoconfig_expand(const char *value, const char *address)
 			buf_append_char(&out, *p++);
 		}
 	}
-	return buf_detach(&out);
+	char *str = buf_detach(&out);
+	buf_deinit(&out); /* detach leaves an empty buffer */
+	return str;
 }
 
 static const char *child_text(xmlNode *node, const char *name)

@@ -2,9 +2,11 @@
  * full-screen interface; every action is also a subcommand for scripts
  * (postroom.h lists them), with --json for machine-readable output. */
 #include "postroom.h"
+#include "mail.h" /* pr_cmd_import */
 
 #include "core/pool.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,8 +27,10 @@ static const struct {
 	{ "forward", pr_cmd_compose, "forward UID [--mailbox M] [--to ADDR]" },
 	{ "list", pr_cmd_list, "list [--mailbox M] [--threads] [--unread]" },
 	{ "read", pr_cmd_read,
-	  "read UID [--mailbox M] [--raw] [--save N --to PATH]" },
+	  "read UID [--mailbox M] [--raw] [--save N --to PATH] "
+	  "[--save-all DIR]" },
 	{ "search", pr_cmd_search, "search TEXT [--mailbox M]" },
+	{ "import", pr_cmd_import, "import FILE... [--mailbox M]   .eml files" },
 	{ "mailboxes", pr_cmd_mailboxes, "mailboxes" },
 	{ "flag", pr_cmd_flag, "flag UID +seen|-seen|+flagged|-flagged|..." },
 	{ "move", pr_cmd_move, "move UID MAILBOX [--mailbox M]" },
@@ -79,6 +83,9 @@ int main(int argc, char **argv)
 	if (fn == NULL)
 		return usage();
 
+	/* A server that hangs up must give an error, not kill us (OpenSSL
+	 * writes can raise SIGPIPE). */
+	signal(SIGPIPE, SIG_IGN);
 	struct pr_config config;
 	struct pool *pool = pool_new();
 	const char *error;

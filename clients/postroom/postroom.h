@@ -133,6 +133,17 @@ int pr_local_add(struct pr_local *local, const char *mailbox,
 int pr_connect(const struct pr_config *config, const struct pr_account *account,
                const struct pr_endpoint *ep, struct pool *pool,
                struct tls_stream **stream_r, const char **error_r);
+#define PR_ADDRS_MAX 8
+struct pr_addrs {
+	struct sockaddr_storage sa[PR_ADDRS_MAX];
+	socklen_t len[PR_ADDRS_MAX];
+	size_t count; /* at least 1 after a successful look-up */
+};
+/* Resolves host:port to its addresses in the resolver's order. Returns 0
+ * or -1 with *error_r. */
+int pr_resolve_all(const struct pr_config *config, const char *host,
+                   unsigned port, struct pr_addrs *addrs_r, struct pool *pool,
+                   const char **error_r);
 /* Resolves host:port to the first address. Returns 0 or -1 (*error_r). */
 int pr_resolve(const struct pr_config *config, const char *host,
                unsigned port, struct sockaddr_storage *sa_r,

@@ -33,7 +33,7 @@ class Dnsmasq:
     (domain, host, preference), hosts a list of (name, address), nxdomain a
     list of domains that do not exist."""
 
-    def __init__(self, mx=(), hosts=(), nxdomain=()):
+    def __init__(self, mx=(), hosts=(), nxdomain=(), srv=()):
         self.port = free_udp_port()
         self.server = f"127.0.0.1:{self.port}"
         args = [DNSMASQ, "--keep-in-foreground", "--no-resolv", "--no-hosts",
@@ -45,6 +45,9 @@ class Dnsmasq:
             args.append(f"--mx-host={domain},{host},{pref}")
         for name, addr in hosts:
             args.append(f"--host-record={name},{addr}")
+        for name, target, port in srv:  # RFC 2782; target "" for "."
+            args.append(f"--srv-host={name},{target},{port}" if target
+                        else f"--srv-host={name}")
         for domain in nxdomain:
             args.append(f"--address=/{domain}/")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
