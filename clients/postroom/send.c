@@ -18,6 +18,7 @@
 #include "mime/mime_address.h"
 #include "smtp/smtp_client.h"
 #include "store/store.h"
+#include "store/store_contact.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +255,10 @@ static void message_outcome(struct send_ctx *ctx, const struct outbox_msg *om)
 		unsigned code = ctx->msg.rcpts[i].status.code;
 		is_sent |= code / 100 == 2;
 		is_all_permanent &= code / 100 == 5;
+		/* address completion ranks by how often mail went there */
+		if (code / 100 == 2)
+			(void)store_contact_use(acc, ctx->msg.rcpts[i].address,
+			                        time(NULL));
 	}
 	if (is_sent) {
 		if (store_message_copy(acc, PR_OUTBOX, om->uid,

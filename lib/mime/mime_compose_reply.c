@@ -5,6 +5,7 @@
  * mime_decode (transfer encoding, then charset). Forwarding attaches the
  * original whole as message/rfc822 (RFC 2046 §5.2.1). */
 #include "mime/mime_compose.h"
+#include "mime/mime_view.h"
 
 #include "core/buf.h"
 #include "core/pool.h"
@@ -227,34 +228,6 @@ static void reply_chain(const unsigned char *data, const struct mime_part *root,
 		reply->references = pool_printf(pool, "%s %s", refs, id);
 }
 
-static bool part_is_attachment(const struct mime_part *part)
-{
-	return part->disposition != NULL &&
-	       strncasecmp(part->disposition, "attachment", 10) == 0;
-}
-
-/* The first text/plain leaf that is not an attachment, else the first
- * text leaf; attached messages are not looked into. */
-static const struct mime_part *find_text(const struct mime_part *part,
-                                         bool want_plain)
-{
-	if ((part->flags & MIME_PART_FLAG_MESSAGE) != 0 && part->depth > 0)
-		return NULL;
-	if ((part->flags & MIME_PART_FLAG_MULTIPART) == 0 &&
-	    (part->flags & MIME_PART_FLAG_MESSAGE) == 0) {
-		bool ok = want_plain ? mime_part_is(part, "text", "plain")
-		                     : mime_part_is(part, "text", NULL);
-		return ok && !part_is_attachment(part) ? part : NULL;
-	}
-	for (const struct mime_part *c = part->children; c != NULL;
-	     c = c->next) {
-		const struct mime_part *found = find_text(c, want_plain);
-		if (found != NULL)
-			return found;
-	}
-	return NULL;
-}
-
 /* Appends text, each line prefixed "> " (">" alone before a line that is
  * already quoted), with LF line ends and no trailing empty lines. */
 static void quote_lines(const char *text, size_t len, struct buf *out)
@@ -303,28 +276,15 @@ static void reply_quote(const unsigned char *data, const struct mime_part *root,
 		buf_printf(&out, "%s wrote:\n", who);
 	buf_deinit(&name);
 
-	const struct mime_part *text = find_text(root, true);
-	if (text == NULL)
-		text = find_text(root, false);
-	if (text != NULL) {
-		struct buf decoded, utf8;
-		buf_init(&decoded);
-		buf_init(&utf8);
-		size_t size = text->end_offset - text->body_offset;
-		if (mime_decode_transfer(text->encoding,
-		                         data + text->body_offset, size,
-		                         &decoded) < 0)
-			buf_append(&decoded, data + text->body_offset, size);
-		if (decoded.len > REPLY_QUOTE_MAX)
-			buf_truncate(&decoded, REPLY_QUOTE_MAX);
-		mime_decode_charset(
-		    mime_param_get(text->params, text->param_count, "charset",
-		                   NULL),
-		    (const unsigned char *)decoded.data, decoded.len, &utf8);
-		quote_lines(utf8.data, utf8.len, &out);
-		buf_deinit(&decoded);
-		buf_deinit(&utf8);
-	}
+	/* What the reader saw: text/plain over HTML, HTML as text, the
+	 * charset and transfer encoding undone (mime_view.h). */
+	struct buf text;
+	buf_init(&text);
+	mime_view_text(data, root, &text);
+	if (text.len > REPLY_QUOTE_MAX)
+		buf_truncate(&text, REPLY_QUOTE_MAX);
+	quote_lines(text.data, text.len, &out);
+	buf_deinit(&text);
 	reply->quoted = pool_strdup(pool, out.data);
 	buf_deinit(&out);
 }

@@ -398,6 +398,28 @@ static void test_reply(void)
 	test_end();
 }
 
+/* An HTML-only original is quoted as the reader saw it, not as tags. */
+static void test_reply_html(void)
+{
+	static const char html[] =
+	    "From: Shop <news@shop.example>\r\nSubject: Sale\r\n"
+	    "Message-ID: <s1@shop.example>\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/html; charset=utf-8\r\n\r\n"
+	    "<html><head><style>p{}</style></head><body><p>Big "
+	    "&amp; <b>cheap</b></p><p>Today</p></body></html>\r\n";
+	struct pool *pool = pool_new();
+	struct mime_reply r;
+	test_begin("reply to HTML quotes its text");
+	mime_compose_reply((const unsigned char *)html, sizeof(html) - 1,
+	                   "lisa@example.org", false, pool, &r);
+	test_assert(strstr(r.quoted, "> Big & cheap\n") != NULL);
+	test_assert(strstr(r.quoted, "> Today") != NULL);
+	test_assert(strchr(r.quoted, '<') == NULL);
+	test_assert(strstr(r.quoted, "p{}") == NULL);
+	pool_free(&pool);
+	test_end();
+}
+
 static void test_reply_target(void)
 {
 	static const char *const rows[][3] = {
@@ -502,6 +524,7 @@ int main(void)
 	    test_build_unique_ids,  test_build_encoded,
 	    test_build_attachments, test_build_errors,
 	    test_subjects,          test_reply,
+	    test_reply_html,
 	    test_reply_target,      test_reply_built,
 	    test_forward,           NULL,
 	};

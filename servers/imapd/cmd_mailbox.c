@@ -423,3 +423,11 @@ void cmd_getquotaroot(struct imapd_cmd *cmd)
 		           (unsigned long long)info.quota / 1024);
 	imapd_cmd_ok(cmd, "%s completed", cmd->name);
 }
+
+/* setquota = "SETQUOTA" SP quota-root-name SP setquota-list (RFC 9208
+ * §4.1.3). QUOTASET is not advertised: limits belong to the administrator
+ * (postroomctl account quota), so the command is understood and refused. */
+void cmd_setquota(struct imapd_cmd *cmd)
+{
+	imapd_cmd_no(cmd, "[NOPERM] quotas are set by the administrator");
+}

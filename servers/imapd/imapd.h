@@ -344,6 +344,7 @@ void cmd_thread(struct imapd_cmd *cmd);
 void cmd_compress(struct imapd_cmd *cmd);
 void cmd_idle(struct imapd_cmd *cmd);
 void cmd_getquotaroot(struct imapd_cmd *cmd);
+void cmd_setquota(struct imapd_cmd *cmd);
 
 /* Called by imapd_client.c for the states that read raw input. */
 void cmd_authenticate_line(struct imapd_client *client, const char *line);

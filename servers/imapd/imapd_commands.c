@@ -38,6 +38,7 @@ static const struct imapd_command commands[] = {
     {"IDLE", cmd_idle, IMAPD_CMD_AUTH},
     {"GETQUOTAROOT", cmd_getquotaroot, IMAPD_CMD_AUTH},
     {"GETQUOTA", cmd_getquotaroot, IMAPD_CMD_AUTH},
+    {"SETQUOTA", cmd_setquota, IMAPD_CMD_AUTH},
     {"COMPRESS", cmd_compress, IMAPD_CMD_AUTH},
     {"CHECK", cmd_noop, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED},
     {"CLOSE", cmd_close, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED},

@@ -87,6 +87,29 @@ class ImapTest(unittest.TestCase):
         self.assertEqual(typ, "OK")
         m.logout()
 
+    def test_quota(self):
+        """RFC 9208: one root "" with STORAGE; SETQUOTA is refused (no
+        QUOTASET) because limits belong to the administrator."""
+        self.pr.ctl("account", "quota", "eve@local.test", "10M")
+        self.smtp_send("eve@local.test", msg("quota one", ("x" * 70 + "\r\n") * 60))
+        self.pr.wait_messages("eve@local.test", 1)
+        m = self.login("eve@local.test", "eve-pw")
+        self.assertIn("QUOTA", m.capabilities)
+        self.assertNotIn("QUOTASET", m.capabilities)
+        typ, data = m.getquotaroot("INBOX")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(data[0][0], b'INBOX ""')
+        used, limit = map(int, re.search(
+            rb'"" \(STORAGE (\d+) (\d+)\)', data[1][0]).groups())
+        self.assertEqual(limit, 10 * 1024)
+        self.assertGreaterEqual(used, 4)
+        typ, data = m.getquota('""')
+        self.assertEqual(typ, "OK")
+        self.assertIn(b"STORAGE", data[0])
+        typ, data = m._simple_command("SETQUOTA", '""', "(STORAGE 1)")
+        self.assertEqual(typ, "NO")
+        m.logout()
+
     def test_bad_password(self):
         m = imaplib.IMAP4("127.0.0.1", self.pr.imap, timeout=30)
         with self.assertRaises(imaplib.IMAP4.error):
