@@ -270,21 +270,72 @@ int store_mime_index_add(struct store_account *account, const char *blob_id,
 	return ret;
 }
 
-/* Indexes the messages of mailbox_id not indexed yet (APPENDed, imported,
- * or delivered while indexing failed). Returns 0 or -1. */
-static int index_missing(struct store_account *account, int64_t mailbox_id,
-                         const char **error_r)
+static int index_mark_set(struct store_account *account, int64_t mailbox_id,
+                          uint32_t uid, const char **error_r)
 {
 	sqlite3_stmt *stmt = store_db_prepare(
-	    &account->db,
-	    "SELECT DISTINCT m.blob_id FROM messages m"
-	    " LEFT JOIN message_text_ids i ON i.blob_id = m.blob_id"
-	    " WHERE m.mailbox_id = ? AND i.id IS NULL");
+	    &account->db, "UPDATE mailboxes SET indexed_uid = ?2"
+	                  " WHERE id = ?1 AND indexed_uid < ?2");
 	if (stmt == NULL) {
 		*error_r = account->db.error.data;
 		return -1;
 	}
 	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	int rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		*error_r = store_db_fail(&account->db, "search index mark");
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads indexed_uid and the highest UID of mailbox_id. Returns 0 or -1. */
+static int index_mark_get(struct store_account *account, int64_t mailbox_id,
+                          uint32_t *indexed_r, uint32_t *last_r)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db,
+	    "SELECT indexed_uid, uidnext - 1 FROM mailboxes WHERE id = ?");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*indexed_r = (uint32_t)sqlite3_column_int64(stmt, 0);
+		*last_r = (uint32_t)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Indexes the messages of mailbox_id not indexed yet (APPENDed, imported,
+ * or delivered while indexing failed) above its indexed_uid mark, then
+ * raises the mark to the UID that was last when the scan began (a message
+ * added meanwhile gets a higher UID). A blob that cannot be read is left
+ * out for good. Returns 0 or -1. */
+static int index_missing(struct store_account *account, int64_t mailbox_id,
+                         const char **error_r)
+{
+	uint32_t indexed, last;
+	if (index_mark_get(account, mailbox_id, &indexed, &last) < 0) {
+		*error_r = store_db_fail(&account->db, "search index mark");
+		return -1;
+	}
+	if (indexed >= last)
+		return 0;
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db,
+	    "SELECT DISTINCT m.blob_id FROM messages m"
+	    " LEFT JOIN message_text_ids i ON i.blob_id = m.blob_id"
+	    " WHERE m.mailbox_id = ?1 AND m.uid > ?2 AND i.id IS NULL");
+	if (stmt == NULL) {
+		*error_r = account->db.error.data;
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	sqlite3_bind_int64(stmt, 2, indexed);
 	struct pool *pool = pool_new();
 	size_t count = 0, cap = 16;
 	const char **ids = xmalloc(cap * sizeof(*ids));
@@ -306,6 +357,8 @@ static int index_missing(struct store_account *account, int64_t mailbox_id,
 	}
 	free(ids);
 	pool_free(&pool);
+	if (ret == 0)
+		ret = index_mark_set(account, mailbox_id, last, error_r);
 	return ret;
 }
 
