@@ -250,9 +250,7 @@ static int cmd_add(struct pr_cli *cli, struct pr_local *local, int argc,
 		return 2;
 	if (o.name == NULL && o.email_count == 0)
 		return pr_fail("contacts add needs --name or --email") + 1;
-	time_t now = time(NULL);
 	struct store_contact c = {
-	    .uid = uid_new(cli->pool),
 	    .name = o.name != NULL ? o.name : "",
 	    .emails = o.emails,
 	    .email_count = o.email_count,
@@ -260,11 +258,9 @@ static int cmd_add(struct pr_cli *cli, struct pr_local *local, int argc,
 	    .phone_count = o.phone_count,
 	    .org = o.org != NULL ? o.org : "",
 	    .note = o.note != NULL ? o.note : "",
-	    .vcard = "",
 	};
-	contact_vcard_update(&c, now, cli->pool);
 	const char *error;
-	if (store_contact_add(local->account, &c, now, &c.id, &error) < 0)
+	if (pr_contacts_add(local, &c, cli->pool, &error) < 0)
 		return pr_fail("contacts add: %s", error);
 	if (store_contact_get(local->account, c.id, cli->pool, &c) <= 0)
 		return pr_fail("contacts add: %s",
@@ -274,6 +270,16 @@ static int cmd_add(struct pr_cli *cli, struct pr_local *local, int argc,
 	else
 		printf("added contact %" PRId64 "\n", c.id);
 	return 0;
+}
+
+int pr_contacts_add(struct pr_local *local, struct store_contact *c,
+                    struct pool *pool, const char **error_r)
+{
+	time_t now = time(NULL);
+	c->uid = uid_new(pool);
+	c->vcard = "";
+	contact_vcard_update(c, now, pool);
+	return store_contact_add(local->account, c, now, &c->id, error_r);
 }
 
 /* Reads ID into the contact. Returns 0, or the exit status to return. */

@@ -8,6 +8,7 @@
 
 struct pool;
 struct pr_local;
+struct store_contact;
 
 #define PR_CONTACTS_COMPLETE_MAX 20
 
@@ -18,5 +19,10 @@ struct pr_local;
 int pr_contacts_complete(struct pr_local *local, const char *prefix,
                          struct pool *pool, const char ***entries_r,
                          size_t *count_r);
+
+/* Adds c (name, emails, phones, org, note filled in) with a new vCard UID
+ * and its vCard 4.0 text; sets c->id. Returns 0, or -1 with *error_r. */
+int pr_contacts_add(struct pr_local *local, struct store_contact *c,
+                    struct pool *pool, const char **error_r);
 
 #endif

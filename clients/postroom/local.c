@@ -10,6 +10,7 @@
 #include "store/store_mime.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *domain_of(const char *address)
@@ -59,6 +60,10 @@ int pr_local_open(const struct pr_config *config,
 	if (account_ensure(local->store, account->address, error_r) < 0 ||
 	    store_account_open(local->store, account->address, &local->account,
 	                       error_r) < 0) {
+		/* the reason may live in the store: keep a copy past close */
+		static char reason[256];
+		snprintf(reason, sizeof(reason), "%s", *error_r);
+		*error_r = reason;
 		pr_local_close(local);
 		return -1;
 	}

@@ -374,6 +374,13 @@ static int idle_wait(struct sync_imap *s, volatile bool *stop)
 	if (imap_client_select(s->c, "INBOX", false, NULL, NULL, NULL, NULL,
 	                       &sel, &error) < 0)
 		return sync_imap_fail(s, "INBOX", error);
+	/* Mail that came between the last sync and this SELECT is told by
+	 * UIDNEXT, not by IDLE: sync before waiting. */
+	struct store_sync_mailbox state;
+	if (store_sync_mailbox_get(s->local->account, "INBOX", &state) == 1 &&
+	    sel.uidvalidity == state.uidvalidity &&
+	    sel.uidnext > state.uidnext)
+		return 1;
 	imap_client_set_stop(s->c, stop);
 	int ret = imap_client_idle(s->c, IDLE_MSECS, idle_cb, &has_change,
 	                           &error);
