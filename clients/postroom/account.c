@@ -183,13 +183,8 @@ static int add_args_parse(int argc, char **argv, struct add_args *a)
 	return 0;
 }
 
-/* Asks for what is missing and stores a typed password in a 0600 file
- * beside the account. */
-static int add_credentials(struct pr_cli *cli, struct add_args *a,
-                           struct pr_account *account,
-                           const char **password_r)
+static int add_address(struct pr_cli *cli, struct pr_account *account)
 {
-	const char *error;
 	if (account->address == NULL) {
 		const char *addr = prompt("Address: ", false, cli->pool);
 		if (addr == NULL || strchr(addr, '@') == NULL)
@@ -197,6 +192,15 @@ static int add_credentials(struct pr_cli *cli, struct add_args *a,
 			               "is needed");
 		account->address = xstrdup(addr);
 	}
+	return 0;
+}
+
+/* Asks for the password unless a file or command gives it, and keeps a
+ * typed one in a 0600 file beside the account (named after it). */
+static int add_password(struct pr_cli *cli, struct add_args *a,
+                        struct pr_account *account, const char **password_r)
+{
+	const char *error;
 	if (a->password_file == NULL && a->password_command == NULL) {
 		const char *pw = prompt("Password: ", true, cli->pool);
 		if (pw == NULL)
@@ -279,7 +283,7 @@ static int account_add(struct pr_cli *cli, int argc, char **argv)
 	struct pr_account *account = account_new(&a);
 	const char *password = NULL, *error;
 	int ret = 1;
-	if (add_credentials(cli, &a, account, &password) != 0)
+	if (add_address(cli, account) != 0)
 		goto out;
 	account->name = xstrdup(a.name != NULL ? a.name : account->address);
 	if (!name_is_valid(account->name) ||
@@ -288,6 +292,8 @@ static int account_add(struct pr_cli *cli, int argc, char **argv)
 		        account->name);
 		goto out;
 	}
+	if (add_password(cli, &a, account, &password) != 0)
+		goto out;
 	if (add_servers(cli, &a, account) != 0)
 		goto out;
 	if (!a.is_no_test && check_account(cli->config, account, password,
@@ -307,6 +313,10 @@ static int account_add(struct pr_cli *cli, int argc, char **argv)
 	account = NULL; /* config owns it now */
 	ret = 0;
 out:
+	/* a typed password goes with an account that was not saved */
+	if (ret != 0 && account != NULL && a.password_file == NULL &&
+	    a.password_command == NULL && account->password_file != NULL)
+		(void)unlink(account->password_file);
 	if (password != NULL)
 		explicit_bzero((char *)password, strlen(password));
 	pr_account_free(&account);

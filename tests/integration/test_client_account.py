@@ -136,6 +136,22 @@ class AccountAdd(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertIn("from the command line", proc.stdout)
 
+    def test_asks_for_address_and_password(self):
+        s = self.server
+        proc = self.client.run(
+            "account", "add", "lisa", "--imap", f"localhost:{s.imaps}",
+            "--smtp", f"localhost:{s.submissions}", "--ca-file", self.cert,
+            input="lisa@example.test\nlisa-pw\n")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("Address: ", proc.stderr)
+        self.assertIn("Password: ", proc.stderr)
+        self.assertNotIn("lisa-pw", proc.stderr + proc.stdout)
+        path = os.path.join(self.client.config_dir, "lisa.pass")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        with open(path) as f:
+            self.assertEqual(f.read(), "lisa-pw\n")
+        self.assertEqual(self.client.run("sync").returncode, 0)
+
     @unittest.skipUnless(os.geteuid() == 0, "binds port 80 on 127.0.0.7")
     def test_autoconfig_file(self):
         s = self.server
