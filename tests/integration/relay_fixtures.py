@@ -34,8 +34,16 @@ class Dnsmasq:
     list of domains that do not exist."""
 
     def __init__(self, mx=(), hosts=(), nxdomain=(), srv=()):
-        self.port = free_udp_port()
-        self.server = f"127.0.0.1:{self.port}"
+        # dnsmasq binds the port for TCP too, which a free UDP port need
+        # not be: on "address in use" it exits, and another port is tried
+        for attempt in range(5):
+            self.port = free_udp_port()
+            self.server = f"127.0.0.1:{self.port}"
+            if self.start(mx, hosts, nxdomain, srv):
+                return
+        raise AssertionError(f"dnsmasq exited: {self.error}")
+
+    def start(self, mx, hosts, nxdomain, srv):
         args = [DNSMASQ, "--keep-in-foreground", "--no-resolv", "--no-hosts",
                 "--conf-file=/dev/null", "--bind-interfaces",
                 "--listen-address=127.0.0.1", f"--port={self.port}",
@@ -51,8 +59,15 @@ class Dnsmasq:
         for domain in nxdomain:
             args.append(f"--address=/{domain}/")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        self.wait_ready()
+                                     stderr=subprocess.PIPE)
+        try:
+            self.wait_ready()
+        except AssertionError:
+            self.error = self.proc.stderr.read().decode(errors="replace")
+            self.proc.wait()
+            return False
+        # it logs only at start: nothing more will fill the pipe
+        return True
 
     def wait_ready(self):
         deadline = time.monotonic() + 10
@@ -79,6 +94,8 @@ class Dnsmasq:
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
 
 
 class FakeSmtp:
