@@ -86,7 +86,8 @@ static int date_time_parse(const char *s, time_t *t_r)
 	return 0;
 }
 
-/* append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal */
+/* append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal
+ *          (or SP "UTF8" SP "(" literal8 ")", RFC 6855 §4) */
 void cmd_append(struct imapd_cmd *cmd)
 {
 	struct imapd_client *c = cmd->client;
@@ -111,6 +112,18 @@ void cmd_append(struct imapd_cmd *cmd)
 			goto out;
 		}
 		a = a->next;
+	}
+	/* append-data =/ "UTF8" SP "(" literal8 ")"   (RFC 6855 §4) */
+	if (a != NULL && a->type == IMAP_ARG_ATOM &&
+	    strcasecmp(a->str, "UTF8") == 0 && a->next != NULL &&
+	    a->next->type == IMAP_ARG_LIST && a->next->count == 1 &&
+	    a->next->next == NULL) {
+		if (!c->is_utf8) {
+			imapd_cmd_bad(cmd, "UTF8 APPEND needs ENABLE "
+			                   "UTF8=ACCEPT");
+			goto out;
+		}
+		a = a->next->list;
 	}
 	if (a == NULL || a->type != IMAP_ARG_STREAMED || a->next != NULL) {
 		imapd_cmd_bad(cmd, "APPEND needs one message literal");

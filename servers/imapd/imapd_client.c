@@ -161,7 +161,9 @@ static void client_literal(struct imapd_client *c)
 	if (c->state == IMAPD_STATE_NOT_AUTH) {
 		max = IMAPD_PRELOGIN_LITERAL_MAX;
 	} else if (name != NULL && strcasecmp(name, "APPEND") == 0 &&
-	           depth == 0) {
+	           depth <= 1) {
+		/* depth 1: the UTF8 (~{n}) form of RFC 6855 §4; a flag
+		 * list holds no literal, cmd_append checks the shape */
 		if (cmd_append_literal(c, size, is_sync) != 0)
 			return;
 		max = 0;

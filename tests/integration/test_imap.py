@@ -110,6 +110,37 @@ class ImapTest(unittest.TestCase):
         self.assertEqual(typ, "NO")
         m.logout()
 
+    def test_utf8_append(self):
+        """RFC 6855 §4: APPEND's UTF8 (~{n}) form, refused before ENABLE
+        UTF8=ACCEPT; the message with UTF-8 headers is stored as sent."""
+        data = ("From: J\u00f6rg <j\u00f6rg@example.de>\r\n"
+                "Subject: Gr\u00fc\u00dfe\r\n\r\nHallo\r\n").encode()
+        with socket.create_connection(("127.0.0.1", self.pr.imap),
+                                      timeout=30) as sock:
+            f = sock.makefile("rb")
+            f.readline()
+
+            def cmd(line, literal=None):
+                sock.sendall(line)
+                if literal is not None:
+                    cont = f.readline()
+                    if not cont.startswith(b"+"):
+                        return cont
+                    sock.sendall(literal + b")\r\n")
+                while True:
+                    reply = f.readline()
+                    if reply.startswith(line.split(b" ")[0] + b" "):
+                        return reply
+
+            self.assertIn(b"OK", cmd(b"a1 LOGIN eve@local.test eve-pw\r\n"))
+            head = b"APPEND INBOX UTF8 (~{%d}\r\n" % len(data)
+            self.assertIn(b"BAD", cmd(b"a2 " + head, data))
+            self.assertIn(b"OK", cmd(b"a3 ENABLE UTF8=ACCEPT\r\n"))
+            reply = cmd(b"a4 " + head, data)
+            self.assertIn(b"OK [APPENDUID", reply)
+        stored = self.pr.messages("eve@local.test")
+        self.assertIn(data, stored)
+
     def test_bad_password(self):
         m = imaplib.IMAP4("127.0.0.1", self.pr.imap, timeout=30)
         with self.assertRaises(imaplib.IMAP4.error):
