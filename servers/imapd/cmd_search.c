@@ -5,7 +5,9 @@
  * through lib/mime and match case-insensitively as substrings.
  * XXX: the text is extracted from the blob per SEARCH, not from an FTS5
  * index: linear in the mailbox size. */
+#include "core/buf.h"
 #include "core/pool.h"
+#include "core/xmalloc.h"
 #include "imap/imap_seqset.h"
 #include "imapd.h"
 #include "mime/mime.h"
@@ -170,6 +172,26 @@ static const char *next_string(struct search_parser *sp)
 	return s;
 }
 
+/* "$" as a search key (RFC 5182 §2.2): the saved result's UIDs; an empty
+ * result matches nothing (NOT ALL). */
+static struct search_key *key_saved(struct search_parser *sp,
+                                   struct search_key *key)
+{
+	const struct imapd_mailbox *box = sp->cmd->client->box;
+	if (box->saved_count == 0) {
+		key->kind = KEY_NOT;
+		key->a = key_new(sp, KEY_ALL);
+		return key;
+	}
+	struct buf set;
+	buf_init(&set);
+	imap_seqset_write(&set, box->saved_uids, box->saved_count);
+	int ret = imap_seqset_parse(pool_strdup(sp->cmd->pool, set.data),
+	                            sp->cmd->pool, &key->set);
+	buf_deinit(&set);
+	return ret > 0 ? key : NULL;
+}
+
 static struct search_key *search_parse_key(struct search_parser *sp);
 
 /* search-key = "ALL" / "ANSWERED" / ... / "(" search-key *(SP search-key)
@@ -226,11 +248,15 @@ static struct search_key *search_parse_atom(struct search_parser *sp,
 	if (strcasecmp(s, "UID") == 0) {
 		key = key_new(sp, KEY_UID);
 		const char *set = next_string(sp);
+		if (set != NULL && strcmp(set, "$") == 0)
+			return key_saved(sp, key);
 		return set != NULL && imap_seqset_parse(set, sp->cmd->pool,
 		                                        &key->set) > 0
 		           ? key
 		           : NULL;
 	}
+	if (strcmp(s, "$") == 0)
+		return key_saved(sp, key_new(sp, KEY_UID));
 	if (strcasecmp(s, "NOT") == 0) {
 		key = key_new(sp, KEY_NOT);
 		return (key->a = search_parse_key(sp)) != NULL ? key : NULL;
@@ -527,8 +553,14 @@ static int search_cb(const struct store_message *msg, void *ctx)
 	return 0;
 }
 
+#define RETURN_MIN (1u << 0)
+#define RETURN_MAX (1u << 1)
+#define RETURN_ALL (1u << 2)
+#define RETURN_COUNT (1u << 3)
+#define RETURN_SAVE (1u << 4)
+
 /* search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP ...)]
- * ")"; search-return-opt = "MIN" / "MAX" / "ALL" / "COUNT" */
+ * ")"; search-return-opt = "MIN" / "MAX" / "ALL" / "COUNT" / "SAVE" */
 static int search_return(const struct imap_arg **a, unsigned *opts_r)
 {
 	*opts_r = 0;
@@ -537,12 +569,13 @@ static int search_return(const struct imap_arg **a, unsigned *opts_r)
 	const struct imap_arg *l = (*a)->next;
 	if (l == NULL || l->type != IMAP_ARG_LIST)
 		return -1;
-	static const char *const names[] = {"MIN", "MAX", "ALL", "COUNT"};
+	static const char *const names[] = {"MIN", "MAX", "ALL", "COUNT",
+	                                    "SAVE"};
 	for (const struct imap_arg *o = l->list; o != NULL; o = o->next) {
 		size_t i = 0;
-		while (i < 4 && !imap_arg_atom_equals(o, names[i]))
+		while (i < 5 && !imap_arg_atom_equals(o, names[i]))
 			i++;
-		if (i == 4)
+		if (i == 5)
 			return -1;
 		*opts_r |= 1u << i;
 	}
@@ -550,6 +583,32 @@ static int search_return(const struct imap_arg **a, unsigned *opts_r)
 		*opts_r = 1u << 2; /* RETURN () means ALL */
 	*a = l->next;
 	return 1;
+}
+
+/* Keeps the result as UIDs for "$": only MIN and/or MAX when those are
+ * the only other options, else all of it (RFC 5182 §2.4). */
+static void search_save(struct search_run *sr, unsigned opts)
+{
+	struct imapd_mailbox *box = sr->cmd->client->box;
+	const uint32_t *hits = sr->hits;
+	size_t n = sr->n;
+	uint32_t pick[2];
+	if (n > 0 && (opts & (RETURN_ALL | RETURN_COUNT)) == 0 &&
+	    (opts & (RETURN_MIN | RETURN_MAX)) != 0) {
+		size_t k = 0;
+		if (opts & RETURN_MIN)
+			pick[k++] = hits[0];
+		if ((opts & RETURN_MAX) && (k == 0 || hits[n - 1] != pick[0]))
+			pick[k++] = hits[n - 1];
+		hits = pick;
+		n = k;
+	}
+	free(box->saved_uids);
+	box->saved_uids = xmalloc((n + 1) * sizeof(*box->saved_uids));
+	for (size_t i = 0; i < n; i++)
+		box->saved_uids[i] = sr->cmd->is_uid ? hits[i]
+		                                     : box->uids[hits[i] - 1];
+	box->saved_count = n;
 }
 
 static void search_reply(struct search_run *sr, bool is_esearch, unsigned opts,
@@ -654,6 +713,10 @@ void cmd_search(struct imapd_cmd *cmd)
 		imapd_cmd_bad(cmd, "Invalid RETURN options");
 		return;
 	}
+	/* a failing SEARCH ... RETURN (SAVE) leaves "$" empty (RFC 5182
+	 * §2.1): clear it now, the search fills it when it succeeds */
+	if (opts & RETURN_SAVE)
+		c->box->saved_count = 0;
 	if (imap_arg_atom_equals(a, "CHARSET")) {
 		const char *cs;
 		if (a->next == NULL || !imap_arg_get_astring(a->next, &cs)) {
@@ -693,8 +756,12 @@ void cmd_search(struct imapd_cmd *cmd)
 		imapd_cmd_fail(cmd, "search");
 		return;
 	}
-	search_reply(&sr, has_return > 0 || c->is_rev2,
-	             has_return > 0 ? opts : 4u, sp.has_modseq);
+	if (opts & RETURN_SAVE)
+		search_save(&sr, opts);
+	/* SAVE alone answers nothing but OK (RFC 9051 §6.4.4.1) */
+	if (opts != RETURN_SAVE)
+		search_reply(&sr, has_return > 0 || c->is_rev2,
+		             has_return > 0 ? opts : 4u, sp.has_modseq);
 	imapd_cmd_ok(cmd, "%s completed", cmd->name);
 }
 

@@ -87,6 +87,11 @@ struct imapd_mailbox {
 	 * at each sync */
 	struct imapd_uid_range *recent;
 	size_t recent_count;
+	/* SEARCH RETURN (SAVE) (RFC 9051 §6.4.4.1, RFC 5182): the UIDs "$"
+	 * stands for; expunged ones drop out when used (only UIDs still in
+	 * the view count) */
+	uint32_t *saved_uids;
+	size_t saved_count;
 };
 
 /* Beside STORE_FLAG_*: \Recent, which the store does not keep. */

@@ -93,7 +93,7 @@ void imapd_capability(struct imapd_client *c, struct buf *out)
 	                    " UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE"
 	                    " LIST-STATUS STATUS=SIZE QUOTA"
 	                    " QUOTA=RES-STORAGE UTF8=ACCEPT");
-	buf_append_str(out, " CONDSTORE QRESYNC ESEARCH BINARY");
+	buf_append_str(out, " CONDSTORE QRESYNC ESEARCH SEARCHRES BINARY");
 	buf_append_str(out, " SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES");
 	if (c->state != IMAPD_STATE_NOT_AUTH && !conn_is_compressed(c->conn))
 		buf_append_str(out, " COMPRESS=DEFLATE"); /* RFC 4978 §3 */

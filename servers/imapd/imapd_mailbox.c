@@ -116,6 +116,19 @@ int imapd_set_uids(struct imapd_cmd *cmd, const char *str, bool is_uid,
                    uint32_t **uids_r, size_t *count_r)
 {
 	const struct imapd_mailbox *box = cmd->client->box;
+	if (strcmp(str, "$") == 0) {
+		/* seq-number / seq-range / "$" (RFC 9051 §9): the saved
+		 * search result, as far as those messages are still here */
+		uint32_t *uids = pool_alloc(
+		    cmd->pool, (box->saved_count + 1) * sizeof(*uids));
+		size_t n = 0;
+		for (size_t i = 0; i < box->saved_count; i++)
+			if (imapd_mailbox_seq(box, box->saved_uids[i]) != 0)
+				uids[n++] = box->saved_uids[i];
+		*uids_r = uids;
+		*count_r = n;
+		return 0;
+	}
 	struct imap_seqset set;
 	if (imap_seqset_parse(str, cmd->pool, &set) < 0)
 		return -1;
@@ -149,6 +162,7 @@ void imapd_mailbox_close(struct imapd_client *c)
 	free(box->own_uids);
 	free(box->own_modseqs);
 	free(box->recent);
+	free(box->saved_uids);
 	free(box);
 }
 

@@ -110,6 +110,45 @@ class ImapTest(unittest.TestCase):
         self.assertEqual(typ, "NO")
         m.logout()
 
+    def test_searchres_saved_result(self):
+        """RFC 9051 §6.4.4.1 / RFC 5182: SEARCH RETURN (SAVE) keeps the
+        result for "$" in FETCH, STORE, COPY, UID SEARCH; SAVE alone
+        answers no ESEARCH; an expunged message drops out of "$"."""
+        m = self.login()
+        self.assertIn("SEARCHRES", m.capabilities)
+        m.create("ResBox")
+        for i in range(5):
+            m.append("ResBox", "(\\Flagged)" if i % 2 == 0 else None,
+                     None, msg(f"saved {i}"))
+        m.select("ResBox")
+        typ, data = m._simple_command("SEARCH", "RETURN", "(SAVE)",
+                                      "FLAGGED")
+        self.assertEqual(typ, "OK")
+        self.assertNotIn("ESEARCH", m.untagged_responses)
+        typ, data = m.fetch("$", "(FLAGS)")
+        self.assertEqual([d.split()[0] for d in data], [b"1", b"3", b"5"])
+        typ, _ = m.store("$", "+FLAGS", "(\\Deleted)")
+        self.assertEqual(typ, "OK")
+        m.expunge()  # 1, 3 and 5 go: "$" is empty now
+        typ, data = m.fetch("$", "(FLAGS)")
+        self.assertEqual(data, [None])
+        typ, data = m._simple_command("UID", "SEARCH", "RETURN",
+                                      "(SAVE MIN)", "ALL")
+        self.assertEqual(typ, "OK")
+        typ, data = m.uid("SEARCH", "$")
+        uids = data[0].split()
+        self.assertEqual(len(uids), 1)
+        typ, data = m.uid("SEARCH", "ALL")
+        self.assertEqual(uids[0], data[0].split()[0])
+        # a search that fails leaves "$" empty
+        with self.assertRaises(imaplib.IMAP4.error):
+            m._simple_command("SEARCH", "RETURN", "(SAVE)", "BOGUS")
+        typ, data = m.search(None, "$")
+        self.assertEqual(data, [b""])
+        m.close()
+        m.delete("ResBox")
+        m.logout()
+
     def test_utf8_append(self):
         """RFC 6855 §4: APPEND's UTF8 (~{n}) form, refused before ENABLE
         UTF8=ACCEPT; the message with UTF-8 headers is stored as sent."""
