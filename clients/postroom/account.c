@@ -37,10 +37,12 @@ static const char *prompt(const char *question, bool is_secret,
 	}
 	char line[1024];
 	char *got = fgets(line, sizeof(line), stdin);
-	if (is_secret && is_tty) {
+	if (is_secret && is_tty)
 		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	/* the terminal echoed the user's Enter, except with echo off; from
+	 * a pipe nothing was echoed at all */
+	if (is_secret || !is_tty)
 		fputc('\n', stderr);
-	}
 	if (got == NULL)
 		return NULL;
 	line[strcspn(line, "\r\n")] = '\0';
