@@ -36,9 +36,7 @@ static int mail_bad(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("postroom: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	pr_vfail(fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -40,13 +40,19 @@ static const struct {
 	{ "ui", pr_cmd_ui, "ui   the full-screen interface (the default)" },
 };
 
+int pr_vfail(const char *fmt, va_list ap)
+{
+	fputs("postroom: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
 int pr_fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("postroom: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	pr_vfail(fmt, ap);
 	va_end(ap);
 	return 1;
 }

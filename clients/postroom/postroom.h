@@ -9,6 +9,7 @@
 #ifndef POSTROOM_POSTROOM_H
 #define POSTROOM_POSTROOM_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -238,6 +239,7 @@ pr_cmd_fn pr_cmd_ui;       /* the full-screen interface (ui.c) */
 
 /* Prints "postroom: msg" on stderr (printf-like). Returns 1. */
 int pr_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int pr_vfail(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* Opens the account chosen by cli and its local store. Returns 0, or
  * prints the problem and returns -1. */
 int pr_cli_open(struct pr_cli *cli, struct pr_account **account_r,

@@ -99,3 +99,28 @@ char *buf_detach(struct buf *buf)
 	buf_init(buf);
 	return s;
 }
+
+void buf_append_utf8(struct buf *buf, uint32_t cp)
+{
+	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		cp = 0xfffd;
+	char b[4];
+	size_t n;
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | (cp >> 6));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | (cp >> 12));
+		n = 3;
+	} else {
+		b[0] = (char)(0xf0 | (cp >> 18));
+		n = 4;
+	}
+	/* continuation bytes carry six bits each, last bits last */
+	for (size_t i = n - 1; i > 0; i--, cp >>= 6)
+		b[i] = (char)(0x80 | (cp & 0x3f));
+	buf_append(buf, b, n);
+}

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char *data; /* never NULL after buf_init */
@@ -26,6 +27,9 @@ void buf_printf(struct buf *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *buf, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+/* Appends code point cp as UTF-8 (RFC 3629 §3); a surrogate, 0 or a value
+ * past U+10FFFF becomes U+FFFD. */
+void buf_append_utf8(struct buf *buf, uint32_t cp);
 /* Shortens buf to len bytes (len <= buf->len). */
 void buf_truncate(struct buf *buf, size_t len);
 /* Removes the first n bytes (n <= buf->len). */

@@ -41,9 +41,35 @@ static void test_buf_grow(void)
 	test_end();
 }
 
+static void test_buf_utf8(void)
+{
+	static const struct {
+		uint32_t cp;
+		const char *want;
+	} rows[] = {
+		{ 0x41, "A" },
+		{ 0xe9, "\xc3\xa9" },
+		{ 0x20ac, "\xe2\x82\xac" },
+		{ 0x1f600, "\xf0\x9f\x98\x80" },
+		{ 0x10ffff, "\xf4\x8f\xbf\xbf" },
+		{ 0xd800, "\xef\xbf\xbd" },   /* surrogate */
+		{ 0x110000, "\xef\xbf\xbd" }, /* past U+10FFFF */
+		{ 0, "\xef\xbf\xbd" },
+	};
+	test_begin("buf_append_utf8");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct buf b;
+		buf_init(&b);
+		buf_append_utf8(&b, rows[i].cp);
+		test_assert_str(b.data, rows[i].want);
+		buf_deinit(&b);
+	}
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = { test_buf_append, test_buf_grow,
-					       NULL };
+					       test_buf_utf8, NULL };
 	return test_run(tests);
 }

@@ -192,25 +192,6 @@ static int b64_value(char c)
 	return p != NULL ? (int)(p - b64chars) : -1;
 }
 
-static void utf8_append(struct buf *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		buf_append_char(out, (char)cp);
-	} else if (cp < 0x800) {
-		buf_append_char(out, (char)(0xc0 | (cp >> 6)));
-		buf_append_char(out, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		buf_append_char(out, (char)(0xe0 | (cp >> 12)));
-		buf_append_char(out, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_append_char(out, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		buf_append_char(out, (char)(0xf0 | (cp >> 18)));
-		buf_append_char(out, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		buf_append_char(out, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_append_char(out, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
 /* Decodes the base64 run at *p up to "-". Returns 0 or -1. */
 static int utf7_decode_run(const char **p, struct buf *out)
 {
@@ -232,7 +213,7 @@ static int utf7_decode_run(const char **p, struct buf *out)
 		if (high != 0) {
 			if (u < 0xdc00 || u > 0xdfff)
 				return -1;
-			utf8_append(out, 0x10000 + ((high - 0xd800) << 10) +
+			buf_append_utf8(out, 0x10000 + ((high - 0xd800) << 10) +
 			                     (u - 0xdc00));
 			high = 0;
 		} else if (u >= 0xd800 && u <= 0xdbff) {
@@ -242,7 +223,7 @@ static int utf7_decode_run(const char **p, struct buf *out)
 			return -1; /* lone low surrogate, or needless encoding
 			            */
 		} else {
-			utf8_append(out, u);
+			buf_append_utf8(out, u);
 		}
 	}
 	/* leftover bits must be zero padding shorter than a base64 digit */

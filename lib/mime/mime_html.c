@@ -115,27 +115,6 @@ static bool html_is_alnum(char c)
 	       (c >= '0' && c <= '9');
 }
 
-static void html_utf8_append(uint32_t cp, struct buf *out)
-{
-	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		buf_append_char(out, (char)cp);
-	} else if (cp < 0x800) {
-		buf_append_char(out, (char)(0xc0 | (cp >> 6)));
-		buf_append_char(out, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		buf_append_char(out, (char)(0xe0 | (cp >> 12)));
-		buf_append_char(out, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_append_char(out, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		buf_append_char(out, (char)(0xf0 | (cp >> 18)));
-		buf_append_char(out, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		buf_append_char(out, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_append_char(out, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
 /* charref = "&#" 1*DIGIT [";"] / "&#" ("x"/"X") 1*HEXDIG [";"]
  * s[0] is '&' and s[1] '#'. Returns bytes consumed (0: not a reference). */
 static size_t html_numeric_ref(const char *s, size_t size, struct buf *out)
@@ -165,7 +144,7 @@ static size_t html_numeric_ref(const char *s, size_t size, struct buf *out)
 		i++;
 	if (cp >= 0x80 && cp <= 0x9f)
 		cp = html_cp1252[cp - 0x80];
-	html_utf8_append(cp, out);
+	buf_append_utf8(out, cp);
 	return i;
 }
 
@@ -190,7 +169,7 @@ static size_t html_ref_decode(const char *s, size_t size, struct buf *out)
 		if (strlen(html_entities[e].name) == name_len &&
 		    memcmp(html_entities[e].name, s + 1, name_len) == 0) {
 			if (html_entities[e].cp != 0)
-				html_utf8_append(html_entities[e].cp, out);
+				buf_append_utf8(out, html_entities[e].cp);
 			return n + (has_semicolon ? 1 : 0);
 		}
 	}
