@@ -6,6 +6,7 @@ instant of the kill (the local copy is committed before DELE)."""
 import os
 import poplib
 import signal
+import sqlite3
 import smtplib
 import subprocess
 import time
@@ -36,11 +37,30 @@ class SyncKilled(unittest.TestCase):
         self.server.stop()
         self.server.cleanup()
 
-    def kill_during_sync(self, after):
+    def stored_count(self):
+        """Messages in the local store now (0 before it exists)."""
+        path = os.path.join(self.client.data_dir, "store", "accounts", "1",
+                            "mail.db")
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True,
+                                 timeout=5)
+            n = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+            db.close()
+            return n
+        except sqlite3.Error:
+            return 0
+
+    def kill_during_sync(self, at_least):
+        """Starts a sync and kills it once at_least more messages are
+        stored here (whatever the machine's speed)."""
+        start = self.stored_count()
         proc = subprocess.Popen([POSTROOM, "sync"], env=self.client.env(),
                                 stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(after)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline and \
+                self.stored_count() < start + at_least:
+            time.sleep(0.01)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         return proc.returncode
@@ -65,11 +85,9 @@ class SyncKilled(unittest.TestCase):
 
     def test_imap_sync_killed_then_resumed(self):
         self.client.for_postroomd("bob", USER, PASSWORD, self.server)
-        killed = 0
-        for after in (0.4, 0.8):
-            if self.kill_during_sync(after) == -signal.SIGKILL:
-                killed += 1
-        self.assertGreater(killed, 0, "sync finished before the kill")
+        for at_least in (20, 60):
+            self.assertEqual(self.kill_during_sync(at_least),
+                             -signal.SIGKILL, "sync ended before the kill")
         partial = len(self.local_subjects())
         self.client.run("sync", check=True)
         self.check_complete()
@@ -80,7 +98,7 @@ class SyncKilled(unittest.TestCase):
         self.client.for_postroomd("bob", USER, PASSWORD, self.server,
                                   proto="pop3",
                                   incoming={"leave_on_server": "no"})
-        self.assertEqual(self.kill_during_sync(0.6), -signal.SIGKILL)
+        self.assertEqual(self.kill_during_sync(50), -signal.SIGKILL)
         here, there = len(self.local_subjects()), self.server_count()
         # killed before QUIT: the server deleted nothing (RFC 1939 §6)
         self.assertEqual(there, COUNT)
