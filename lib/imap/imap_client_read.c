@@ -41,6 +41,28 @@ static bool line_literal(const char *line, size_t len, uint64_t *size_r)
 	return true;
 }
 
+/* Is line a status response or a continuation, whose text may end in
+ * "{5}" without that being a literal (RFC 9051 §7.1 resp-text)?
+ *   resp-cond-state = ("OK" / "NO" / "BAD") SP resp-text
+ *   resp-cond-bye / greeting / continue-req = "+" SP resp-text */
+static bool line_is_status(const char *line, size_t len)
+{
+	static const char *const words[] = { "OK ", "NO ", "BAD ", "BYE ",
+		                             "PREAUTH " };
+	if (len > 0 && line[0] == '+')
+		return true;
+	const char *sp = memchr(line, ' ', len);
+	if (sp == NULL)
+		return false;
+	size_t rest = len - (size_t)(sp + 1 - line);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t n = strlen(words[i]);
+		if (rest >= n && strncasecmp(sp + 1, words[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int read_fail(struct imap_client *c, const char *error,
                      const char **error_r)
 {
@@ -65,7 +87,11 @@ static int read_raw(struct imap_client *c, const char **error_r)
 		buf_append(&c->raw, line, len);
 		buf_append_char(&c->raw, '\n');
 		uint64_t size;
-		if (!line_literal(line, len, &size))
+		/* only a response's first line can be a status response;
+		 * after a literal the line goes on with data */
+		bool is_first = c->raw.len == len + 1;
+		if ((is_first && line_is_status(line, len)) ||
+		    !line_literal(line, len, &size))
 			return 0;
 		if (size > c->set.max_literal)
 			return read_fail(c, "literal too large", error_r);

@@ -178,6 +178,30 @@ static void test_login_plain_refused(void)
 	test_end();
 }
 
+/* A status response's text may end in "{n}" without announcing a
+ * literal (RFC 9051 §7.1 resp-text): the client must not wait for bytes. */
+static void test_status_text_braces(void)
+{
+	static const char *const script[] = {
+	    "S:* OK [CAPABILITY IMAP4rev1] ready {5}",
+	    "C:a1 NOOP",
+	    "S:* NO [ALERT] quota at {90}",
+	    "S:a1 OK done {12}",
+	    "C:a2 NOOP",
+	    "S:a2 OK fine",
+	    NULL};
+	struct server srv;
+	const char *error;
+	test_begin("client: {n} ending a status text is text");
+	server_start(&srv, script, 0);
+	test_assert_int(imap_client_greeting(srv.c, &error), 0);
+	test_assert_int(imap_client_cmd(srv.c, NULL, NULL, &error, "NOOP"), 0);
+	test_assert_int(imap_client_cmd(srv.c, NULL, NULL, &error, "NOOP"), 0);
+	imap_client_free(&srv.c);
+	test_assert(server_finish(&srv));
+	test_end();
+}
+
 static void test_greeting_bye(void)
 {
 	static const char *const script[] = {"S:* BYE too many connections",
@@ -606,7 +630,8 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 	    test_greeting_login, test_login_plain_sasl_ir,
-	    test_login_plain_refused, test_greeting_bye, test_logindisabled,
+	    test_login_plain_refused, test_status_text_braces,
+	    test_greeting_bye, test_logindisabled,
 	    test_literals, test_list, test_select_qresync, test_fetch_literal,
 	    test_append, test_idle, test_malformed, test_depth, NULL};
 	signal(SIGPIPE, SIG_IGN);
