@@ -7,10 +7,14 @@ In-Reply-To naming the original. The key bar stays on screen throughout.
 A second test delivers mail while the interface is open and waits for it
 to appear with no key pressed (the IDLE child and the store's change fd);
 a third switches account with 'A' and sends SIGTERM: the client exits 1,
-the terminal is out of curses (endwin) and the IDLE child is gone."""
+the terminal is out of curses (endwin) and the IDLE child is gone. A
+fourth runs search, flag, move and delete from the keyboard and composes
+with the To prompt completed from the contacts; the next sync carries
+every change to the server."""
 import email
 import email.policy
 import imaplib
+import json
 import os
 import shutil
 import smtplib
@@ -299,6 +303,81 @@ class ClientUiTest(unittest.TestCase):
                 os.path.exists(f"/proc/{forked[0]}"):
             time.sleep(0.1)
         self.assertFalse(os.path.exists(f"/proc/{forked[0]}"))
+
+    def local_list(self, mailbox="INBOX"):
+        out = subprocess.run([POSTROOM, "--json", "list", "--mailbox",
+                              mailbox], env=self.env, capture_output=True,
+                             text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return {m["subject"]: m for m in json.loads(out.stdout)}
+
+    def test_flag_search_move_delete_compose_with_completion(self):
+        self.deliver("Alpha notes", "the needle is here", "alpha@local.test",
+                     1)
+        self.deliver("Beta plans", "nothing to see", "beta@local.test", 2)
+        self.postroom("sync")
+        self.postroom("contacts", "add", "--name", "Bob Peer", "--email",
+                      PEER)
+        self.start_ui()
+        self.wait_screen("Beta plans")
+        # search: only the message whose body holds the word
+        self.text("/")
+        self.wait_screen("Search all folders for:")
+        self.text("needle")
+        self.keys("Enter")
+        screen = self.wait_status("1 found")
+        self.assertIn("Alpha notes", screen)
+        self.assertNotIn("Beta plans", screen)
+        # flag it, then move it to Archive with the folder prompt
+        self.text("F")
+        self.wait_status("flagged")
+        self.assertIn("\\Flagged", self.local_list()["Alpha notes"]["flags"])
+        self.text("m")
+        self.wait_screen("Move to folder")
+        self.text("Archive")
+        self.keys("Enter")
+        self.wait_status("moved to Archive")
+        self.assertIn("Alpha notes", self.local_list("Archive"))
+        self.assertNotIn("Alpha notes", self.local_list())
+        # back to INBOX: delete the other one to Trash
+        self.text("q")
+        self.wait_screen("Beta plans")
+        self.text("d")
+        self.wait_status("moved to Trash")
+        self.assertIn("Beta plans", self.local_list("Trash"))
+        # compose: "Bob" + Tab completes from the contacts, then send
+        self.text("c")
+        self.wait_screen("To (Tab completes):")
+        self.text("Bob")
+        self.keys("Tab")
+        self.wait_screen(PEER)
+        self.keys("Enter")
+        self.wait_screen("y:send")
+        self.text("y")
+        self.wait_status("sent")
+        deadline = time.monotonic() + 30
+        got = []
+        while time.monotonic() < deadline and not got:
+            got = [m for m in self.peer_messages()
+                   if REPLY_LINE in m.get_body(("plain",)).get_content()]
+            time.sleep(0.2)
+        self.assertEqual(len(got), 1)
+        self.assertIn("Bob Peer", got[0]["To"])
+        self.text("q")
+        self.assertEqual(self.wait_exit(), 0)
+        # and the next sync carries the local changes to the server
+        self.postroom("sync")
+        m = imaplib.IMAP4("127.0.0.1", self.pr.imap, timeout=30)
+        m.login(USER, PW)
+        for box, subject in (("Archive", "Alpha notes"),
+                             ("Trash", "Beta plans")):
+            m.select(box)
+            typ, data = m.search(None, "SUBJECT", f'"{subject}"')
+            self.assertEqual(len(data[0].split()), 1, box)
+        m.select("INBOX")
+        typ, data = m.search(None, "ALL")
+        self.assertEqual(data, [b""])
+        m.logout()
 
 
 if __name__ == "__main__":
