@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* values of one parameter the parser takes ("TYPE=a,b,...") */
+#define VCARD_PARAM_VALUES_MAX 64
 #include <strings.h>
 
 /* A card being read: properties collected on the heap, moved into the
@@ -167,7 +170,7 @@ static int param_parse(char **pp, struct pool *pool, struct vcard_param *param)
 	p = token_scan(p);
 	if (p == name)
 		return -1;
-	const char *values[64];
+	const char *values[VCARD_PARAM_VALUES_MAX];
 	size_t count = 0;
 	if (*p != '=') {
 		/* "TEL;HOME;VOICE:..." (vCard 2.1, still seen in 3.0 files) */
@@ -663,12 +666,16 @@ static void typed_write(const char *name, const struct vcard_typed *t,
 	if (t->types != NULL && t->types[0] != '\0') {
 		buf_append_str(line, ";TYPE=");
 		const char *p = t->types;
-		for (;;) {
+		for (size_t n = 1;; n++) {
 			size_t len = strcspn(p, ",");
 			param_value_write(p, len, line);
 			if (p[len] == '\0')
 				break;
-			buf_append_char(line, ',');
+			/* types from several TYPE parameters were joined: a
+			 * new parameter every VCARD_PARAM_VALUES_MAX keeps
+			 * each within what the parser takes */
+			buf_append_str(line, n % VCARD_PARAM_VALUES_MAX == 0
+			                         ? ";TYPE=" : ",");
 			p += len + 1;
 		}
 	}
