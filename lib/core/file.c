@@ -1,4 +1,5 @@
 /* Crash-safe file helpers. */
+#define _GNU_SOURCE /* syncfs */
 #include "core/file.h"
 #include "core/buf.h"
 #include "core/xmalloc.h"
@@ -37,6 +38,17 @@ int file_fsync_dir(const char *dir)
 	close(fd);
 	errno = saved;
 	return ret;
+}
+
+int file_sync_fs(int fd)
+{
+#ifdef __linux__
+	return syncfs(fd);
+#else
+	(void)fd;
+	sync();
+	return 0;
+#endif
 }
 
 int file_mkdirs(const char *dir, mode_t mode)

@@ -13,6 +13,12 @@ struct buf;
 int file_write_all(int fd, const void *data, size_t size);
 /* Opens dir and fsyncs it. Returns 0, or -1 with errno set. */
 int file_fsync_dir(const char *dir);
+/* Makes everything written to the file system holding fd durable: data,
+ * names and metadata of every file on it (Linux syncfs(2), which reports
+ * writeback errors since 5.8; elsewhere sync(2)). One device flush for a
+ * batch, where an fsync per file costs one each. Returns 0, or -1 with
+ * errno set. */
+int file_sync_fs(int fd);
 /* Creates dir and any missing parents with mode. An existing directory is
  * fine. Returns 0, or -1 with errno set. */
 int file_mkdirs(const char *dir, mode_t mode);

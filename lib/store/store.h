@@ -173,6 +173,30 @@ int store_blob_finish(struct store_blob_writer **w,
 		      const char **error_r);
 /* Drops an unfinished blob; accepts NULL. */
 void store_blob_abort(struct store_blob_writer **w);
+/* Group commit of blobs, for a writer of many messages at once (deliver):
+ * blobs are added as they are written, then made durable and placed all
+ * together by one store_blob_batch_sync (two file system syncs however
+ * many blobs, where store_blob_finish costs two fsyncs each). A row may
+ * name a batch's blob only after that sync returned 0. */
+struct store_blob_batch;
+
+/* Returns an empty batch over store (not owned). */
+struct store_blob_batch *store_blob_batch_new(struct store *store);
+/* Frees *b (set to NULL), dropping blobs not yet synced; accepts NULL. */
+void store_blob_batch_free(struct store_blob_batch **b);
+/* Ends the writer *w (freed, set to NULL) into the batch: writes its id
+ * into blob_id_r and its size into *size_r (may be NULL), but the blob is
+ * neither durable nor in place yet. Returns 0, or -1 with *error_r (the
+ * writer is then dropped). */
+int store_blob_batch_add(struct store_blob_batch *b,
+			 struct store_blob_writer **w,
+			 char blob_id_r[STORE_BLOB_ID_LEN + 1],
+			 uint64_t *size_r, const char **error_r);
+/* Makes every blob added since the last call durable under its hash (an
+ * identical blob already there is kept, and synced again). Returns 0, or
+ * -1 with *error_r (kept until the next call): then no blob of the batch
+ * may be named. The batch is empty afterwards either way. */
+int store_blob_batch_sync(struct store_blob_batch *b, const char **error_r);
 /* Opens a blob for reading. Returns an fd (caller closes), or -1 with errno
  * (ENOENT if there is no such blob, EINVAL for a malformed id). */
 int store_blob_open(struct store *store, const char *blob_id);
@@ -262,6 +286,18 @@ int store_message_add(struct store_account *account, const char *mailbox,
 		      const char *keywords, time_t internal_date,
 		      const char *delivery_key, uint32_t *uid_r,
 		      const char **error_r);
+/* Group commit (deliver): after store_message_batch_begin, the adds to
+ * account join one transaction (each still all or nothing on its own, so a
+ * failed add leaves the others), and store_message_batch_commit makes them
+ * all durable with one sync; UIDs returned meanwhile count only once it
+ * returned 0. Only store_message_add may be called in between. Each
+ * returns 0, or -1 with *error_r (a failed commit keeps nothing of the
+ * batch). Rollback drops the batch; it accepts an account not in one. */
+int store_message_batch_begin(struct store_account *account,
+			      const char **error_r);
+int store_message_batch_commit(struct store_account *account,
+			       const char **error_r);
+void store_message_batch_rollback(struct store_account *account);
 typedef int store_message_cb(const struct store_message *msg, void *ctx);
 /* Calls cb for each message with first_uid <= uid <= last_uid in UID
  * order; cb returning non-zero stops the walk and is returned. The pointers

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+static struct store *store_of_batch;
+
 static struct store *open_store(const char *name)
 {
 	char *dir = xasprintf("%s/%s", test_tmpdir(), name);
@@ -132,9 +134,64 @@ static void test_store_blob_errors(void)
 	test_end();
 }
 
+static int batch_add(struct store_blob_batch *b, const char *text,
+                     char id_r[STORE_BLOB_ID_LEN + 1])
+{
+	struct store_blob_writer *w = NULL;
+	const char *error;
+	if (store_blob_begin(store_of_batch, &w, &error) < 0 ||
+	    store_blob_write(w, text, strlen(text)) < 0)
+		return -1;
+	return store_blob_batch_add(b, &w, id_r, NULL, &error);
+}
+
+/* A batch's blobs are not in place before the sync, all are after it;
+ * duplicates (inside the batch, and of a blob already there) are kept
+ * once; a batch freed unsynced leaves nothing behind. */
+static void test_store_blob_batch(void)
+{
+	test_begin("store blob batch: placed together by one sync");
+	struct store *store = open_store("blob-batch");
+	struct store_blob_batch *b = store_blob_batch_new(store);
+	char ids[4][STORE_BLOB_ID_LEN + 1], old[STORE_BLOB_ID_LEN + 1];
+	const char *error = NULL;
+	store_of_batch = store;
+	test_assert(write_blob(store, "already here", 5, old, NULL) == 0);
+	test_assert(batch_add(b, "one", ids[0]) == 0);
+	test_assert(batch_add(b, "two", ids[1]) == 0);
+	test_assert(batch_add(b, "one", ids[2]) == 0);
+	test_assert(batch_add(b, "already here", ids[3]) == 0);
+	test_assert_str(ids[0], ids[2]);
+	test_assert_str(ids[3], old);
+	int fd = store_blob_open(store, ids[0]);
+	test_assert(fd < 0);
+	test_assert(store_blob_batch_sync(b, &error) == 0);
+	for (size_t i = 0; i < 4; i++) {
+		fd = store_blob_open(store, ids[i]);
+		test_assert_idx(fd >= 0, i);
+		if (fd >= 0)
+			close(fd);
+	}
+	char *tmp = xasprintf("%s/blob-batch/blobs/tmp", test_tmpdir());
+	test_assert_int(count_files(tmp), 0);
+	/* an empty batch syncs trivially; an unsynced one is dropped */
+	test_assert(store_blob_batch_sync(b, &error) == 0);
+	test_assert(batch_add(b, "never synced", ids[0]) == 0);
+	test_assert_int(count_files(tmp), 1);
+	store_blob_batch_free(&b);
+	test_assert(b == NULL);
+	test_assert_int(count_files(tmp), 0);
+	fd = store_blob_open(store, ids[0]);
+	test_assert(fd < 0);
+	free(tmp);
+	store_close(&store);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {test_store_blob_roundtrip,
-	                                      test_store_blob_errors, NULL};
+	                                      test_store_blob_errors,
+	                                      test_store_blob_batch, NULL};
 	return test_run(tests);
 }

@@ -4,6 +4,7 @@
  * 7162 §3.1), expunge, copy and move. The body stays in its blob; the
  * message's guid (random 128 bits) follows it through copy and move. */
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/pool.h"
 #include "store/store_private.h"
 
@@ -148,25 +149,72 @@ int store_message_add(struct store_account *account, const char *mailbox,
 	    .size = size,
 	    .blob_id = blob_id,
 	};
-	if (store_db_begin(&account->db) < 0) {
+	/* In a batch, a savepoint keeps each add all or nothing on its own. */
+	if ((account->is_batch ? store_db_exec(&account->db, "SAVEPOINT message_add")
+	                       : store_db_begin(&account->db)) < 0) {
 		*error_r = account->db.error.data;
 		return -1;
 	}
 	int ret = message_add_tx(account, mailbox, &m, delivery_key, error_r);
 	if (ret <= 0) {
-		store_db_rollback(&account->db);
+		if (account->is_batch) {
+			(void)store_db_exec(&account->db, "ROLLBACK TO message_add");
+			(void)store_db_exec(&account->db, "RELEASE message_add");
+		} else {
+			store_db_rollback(&account->db);
+		}
 		if (ret == 0 && uid_r != NULL)
 			*uid_r = m.uid;
 		return ret;
 	}
+	if (account->is_batch) {
+		if (store_db_exec(&account->db, "RELEASE message_add") < 0) {
+			*error_r = account->db.error.data;
+			return -1;
+		}
+	} else {
+		if (store_db_commit(&account->db) < 0) {
+			*error_r = account->db.error.data;
+			return -1;
+		}
+		store_account_db_touch(account);
+	}
+	if (uid_r != NULL)
+		*uid_r = m.uid;
+	return 1;
+}
+
+int store_message_batch_begin(struct store_account *account,
+                              const char **error_r)
+{
+	ASSERT(!account->is_batch);
+	if (store_db_begin(&account->db) < 0) {
+		*error_r = account->db.error.data;
+		return -1;
+	}
+	account->is_batch = true;
+	return 0;
+}
+
+int store_message_batch_commit(struct store_account *account,
+                               const char **error_r)
+{
+	ASSERT(account->is_batch);
+	account->is_batch = false;
 	if (store_db_commit(&account->db) < 0) {
 		*error_r = account->db.error.data;
 		return -1;
 	}
 	store_account_db_touch(account);
-	if (uid_r != NULL)
-		*uid_r = m.uid;
-	return 1;
+	return 0;
+}
+
+void store_message_batch_rollback(struct store_account *account)
+{
+	if (!account->is_batch)
+		return;
+	account->is_batch = false;
+	store_db_rollback(&account->db);
 }
 
 int store_message_rows_walk(struct store_account *account,

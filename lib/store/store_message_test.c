@@ -1,6 +1,6 @@
 /* Unit tests for messages: add (idempotent), list, flags and MODSEQ,
  * expunge and UID monotonicity, copy and move, usage, two handles on one
- * account and change notification. */
+ * account and change notification, group commit (batches). */
 #include "core/buf.h"
 #include "core/pool.h"
 #include "core/xmalloc.h"
@@ -264,12 +264,66 @@ static void test_store_message_two_handles(void)
 	test_end();
 }
 
+/* Group commit: adds in a batch are seen by another handle only after the
+ * commit, all at once; a failed add inside leaves the others; a batch
+ * rolled back (or lost in a crash before commit, the blob already
+ * written) leaves nothing, and the repeat with the same keys adds each
+ * message exactly once. */
+static void test_store_message_batch(void)
+{
+	test_begin(
+	    "store message batch: committed together, repeat is a no-op");
+	struct store_account *a = new_account("m6@x.test");
+	struct store_account *b = NULL;
+	const char *error = NULL;
+	struct buf out;
+	uint32_t uid = 0;
+	buf_init(&out);
+	test_assert(store_account_open(store, "m6@x.test", &b, &error) == 0);
+
+	/* a crash between blob and row: the transaction never commits */
+	test_assert(store_message_batch_begin(a, &error) == 0);
+	test_assert_int(add(a, "INBOX", "q1/0", &uid), 1);
+	test_assert_int(add(a, "INBOX", "q2/0", &uid), 1);
+	store_message_batch_rollback(a);
+	test_assert_str(uids(b, "INBOX", &out), "");
+
+	test_assert(store_message_batch_begin(a, &error) == 0);
+	test_assert_int(add(a, "INBOX", "q1/0", &uid), 1);
+	test_assert_int(add(a, "No such", "q9/0", &uid), -1);
+	test_assert_int(add(a, "INBOX", "q2/0", &uid), 1);
+	test_assert_int(add(a, "INBOX", "q2/0", &uid), 0); /* same batch */
+	test_assert_str(uids(b, "INBOX", &out), "");
+	test_assert(store_message_batch_commit(a, &error) == 0);
+	test_assert_str(uids(b, "INBOX", &out), "1;2;");
+
+	/* the repeat after a lost answer: nothing twice */
+	test_assert(store_message_batch_begin(a, &error) == 0);
+	test_assert_int(add(a, "INBOX", "q1/0", &uid), 0);
+	test_assert_int(uid, 1);
+	test_assert_int(add(a, "INBOX", "q2/0", &uid), 0);
+	test_assert_int(add(a, "INBOX", "q3/0", &uid), 1);
+	test_assert(store_message_batch_commit(a, &error) == 0);
+	test_assert_str(uids(b, "INBOX", &out), "1;2;3;");
+	/* outside a batch, adds commit on their own again */
+	test_assert_int(add(a, "INBOX", "q4/0", &uid), 1);
+	test_assert_str(uids(b, "INBOX", &out), "1;2;3;4;");
+	buf_deinit(&out);
+	store_account_close(&a);
+	store_account_close(&b);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_store_message_add_idempotent, test_store_message_uid_monotonic,
-	    test_store_message_flags,          test_store_message_copy_move,
-	    test_store_message_two_handles,    NULL,
+	    test_store_message_add_idempotent,
+	    test_store_message_uid_monotonic,
+	    test_store_message_flags,
+	    test_store_message_copy_move,
+	    test_store_message_two_handles,
+	    test_store_message_batch,
+	    NULL,
 	};
 	store = store_testing_open("message", "x.test");
 	int ret = test_run(tests);

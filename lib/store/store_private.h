@@ -44,6 +44,7 @@ struct store_account {
 	char *changes_path; /* dir/changes */
 	struct store_db db; /* dir/mail.db */
 	int watch_fd;       /* inotify, -1 until store_account_watch_fd */
+	bool is_batch;      /* inside store_message_batch_begin's transaction */
 };
 
 /* ---- store_db.c ---- */

@@ -1,8 +1,12 @@
-/* Local delivery of one queue file: checks each pending local recipient
- * (account still there, quota), writes the blob once per message as
- * "Return-Path: <sender>" (RFC 5321 §4.4) followed by the queued bytes,
- * streamed in chunks, then adds it to each INBOX with an idempotent delivery
- * key. Opened accounts are kept in a small LRU cache. The MIME cache and
+/* Local delivery of queue files, a batch of requests at a time (group
+ * commit): checks each pending local recipient (account still there,
+ * quota), writes the blob once per message as "Return-Path: <sender>"
+ * (RFC 5321 §4.4) followed by the queued bytes, streamed in chunks; makes
+ * all the batch's blobs durable together (store_blob_batch_sync), then adds
+ * the rows of each account in one transaction with an idempotent delivery
+ * key per recipient, and only then answers any request of the batch: no
+ * "ok" goes out before its blob and row are durable. Opened accounts are
+ * kept in a small LRU cache. The MIME cache and
  * the search index of each new message are built after the replies, while
  * no request waits (deliver_idle_work): they can be rebuilt, so a lost job
  * only means IMAP computes them on first use. */
@@ -48,23 +52,36 @@ struct deliver {
 	struct cache_entry *cache;
 	size_t cache_size;
 	uint64_t clock;
-	struct idle_job *jobs; /* a ring buffer */
+	struct store_blob_batch *blobs; /* the current batch's blobs */
+	struct idle_job *jobs;          /* a ring buffer */
 	size_t job_head, job_count, job_cap;
 	struct buf idle_blob; /* the bytes of the job at job_head, or empty */
 };
 
-/* One request in progress. */
+/* What happens to one pending local recipient of a request. */
+struct rcpt_state {
+	const char *status; /* NULL: nothing said yet; "ok" once added */
+	const char *text;
+	bool is_waiting; /* passed the checks: waits for blob and row */
+	struct store_account_info info;
+	uint32_t uid;
+	bool is_duplicate;
+};
+
+/* One request of a batch. */
 struct delivery {
 	struct deliver *d;
 	struct pool *pool;
+	const char *id;          /* as the reply names it */
+	const char *done_status; /* "error" when the request failed whole */
+	const char *done_text;
 	struct queue_envelope env;
 	int fd;
-	struct buf *out;
 	struct buf header; /* the Return-Path line */
 	uint64_t size;     /* header + message */
 	char blob_id[STORE_BLOB_ID_LEN + 1];
-	bool has_blob, blob_failed;
-	struct idle_job *job; /* idle work for the new blob, or NULL */
+	bool has_blob;
+	struct rcpt_state *rcpts; /* env.rcpt_count of them, or NULL */
 };
 
 struct deliver *deliver_new(struct store *store, const char *queue_dir,
@@ -76,6 +93,7 @@ struct deliver *deliver_new(struct store *store, const char *queue_dir,
 	d->queue_dir = xstrdup(queue_dir);
 	d->cache = xcalloc(cache_size, sizeof(*d->cache));
 	d->cache_size = cache_size;
+	d->blobs = store_blob_batch_new(store);
 	buf_init(&d->idle_blob);
 	return d;
 }
@@ -103,6 +121,7 @@ void deliver_free(struct deliver **dp)
 	for (size_t i = 0; i < d->job_count; i++)
 		idle_job_clear(&d->jobs[(d->job_head + i) % d->job_cap]);
 	free(d->jobs);
+	store_blob_batch_free(&d->blobs);
 	buf_deinit(&d->idle_blob);
 	for (size_t i = 0; i < d->cache_size; i++)
 		cache_entry_clear(&d->cache[i]);
@@ -151,19 +170,6 @@ static struct cache_entry *cache_get(struct deliver *d,
 	return victim;
 }
 
-static void reply_result(struct delivery *dv, size_t index, const char *status,
-                         const char *text)
-{
-	struct ipc_record rec;
-	ipc_record_init(&rec, "result");
-	ipc_record_add(&rec, "id", dv->env.id);
-	ipc_record_addf(&rec, "rcpt", "%zu", index);
-	ipc_record_add(&rec, "status", status);
-	ipc_record_add(&rec, "text", text);
-	ipc_record_encode(&rec, dv->out);
-	ipc_record_deinit(&rec);
-}
-
 static void reply_done(struct buf *out, const char *id, const char *status,
                        const char *text)
 {
@@ -177,7 +183,7 @@ static void reply_done(struct buf *out, const char *id, const char *status,
 	ipc_record_deinit(&rec);
 }
 
-/* Streams header + message into a new blob. Returns 0 or -1. */
+/* Streams header + message into a new blob of the batch. Returns 0 or -1. */
 static int blob_write(struct delivery *dv, const char **error_r)
 {
 	struct store_blob_writer *w;
@@ -202,7 +208,8 @@ static int blob_write(struct delivery *dv, const char **error_r)
 		offset += n;
 	}
 	free(chunk);
-	if (store_blob_finish(&w, dv->blob_id, &size, error_r) < 0)
+	if (store_blob_batch_add(dv->d->blobs, &w, dv->blob_id, &size,
+	                         error_r) < 0)
 		return -1;
 	dv->size = size;
 	return 0;
@@ -301,73 +308,56 @@ void deliver_idle_work(struct deliver *d)
 		idle_job_done(d);
 }
 
-/* Delivers to recipient index; replies with its result. */
-static void deliver_rcpt(struct delivery *dv, size_t index)
+static void rcpt_set(struct rcpt_state *rs, const char *status,
+                     const char *text)
+{
+	rs->status = status;
+	rs->text = text;
+	rs->is_waiting = false;
+}
+
+/* Checks recipient index (account, quota) and, when it passes, makes sure
+ * the message's blob is in the batch; the row waits for rows_commit. */
+static void rcpt_check(struct delivery *dv, size_t index)
 {
 	const struct queue_recipient *r = &dv->env.rcpts[index];
-	struct store_account_info info;
+	struct rcpt_state *rs = &dv->rcpts[index];
 	const char *error = NULL;
 	int ret =
-	    store_account_lookup(dv->d->store, r->address, dv->pool, &info);
+	    store_account_lookup(dv->d->store, r->address, dv->pool, &rs->info);
 	if (ret == 0) {
-		reply_result(dv, index, "permfail", "5.1.1 no such user");
+		rcpt_set(rs, "permfail", "5.1.1 no such user");
 		return;
 	}
+	/* XXX: each message of a batch is checked against the usage before
+	 * the batch, so an account may go over quota by up to one batch. */
 	if (ret > 0)
-		ret = store_quota_check(dv->d->store, info.address, dv->size);
+		ret =
+		    store_quota_check(dv->d->store, rs->info.address, dv->size);
 	if (ret == 0) {
 		log_info(NULL, "over-quota id=%s to=<%s> size=%llu", dv->env.id,
 		         log_sanitize(r->address, 200),
 		         (unsigned long long)dv->size);
-		reply_result(dv, index, "tempfail", "4.2.2 mailbox full");
+		rcpt_set(rs, "tempfail", "4.2.2 mailbox full");
 		return;
 	}
 	if (ret < 0) {
 		log_error(NULL, "store-failed id=%s to=<%s> error=%s",
 		          dv->env.id, log_sanitize(r->address, 200),
 		          store_last_error(dv->d->store));
-		reply_result(dv, index, "tempfail",
-		             "4.3.0 local storage error");
+		rcpt_set(rs, "tempfail", "4.3.0 local storage error");
 		return;
 	}
-	if (!dv->has_blob && !dv->blob_failed) {
+	if (!dv->has_blob) {
 		if (blob_write(dv, &error) < 0) {
 			log_error(NULL, "blob-failed id=%s error=%s",
 			          dv->env.id, error);
-			dv->blob_failed = true;
+			rcpt_set(rs, "tempfail", "4.3.0 local storage error");
+			return;
 		}
-		dv->has_blob = !dv->blob_failed;
-		if (dv->has_blob)
-			dv->job = idle_job_new(dv->d, dv->blob_id);
+		dv->has_blob = true;
 	}
-	if (dv->blob_failed) {
-		reply_result(dv, index, "tempfail",
-		             "4.3.0 local storage error");
-		return;
-	}
-	struct cache_entry *e = cache_get(dv->d, &info, &error);
-	uint32_t uid = 0;
-	const char *key = pool_printf(dv->pool, "%s/%zu", dv->env.id, index);
-	if (e != NULL)
-		ret = store_message_add(e->account, "INBOX", dv->blob_id,
-		                        dv->size, 0, "", dv->env.arrival, key,
-		                        &uid, &error);
-	if (e == NULL || ret < 0) {
-		log_error(NULL, "store-failed id=%s to=<%s> error=%s",
-		          dv->env.id, log_sanitize(r->address, 200), error);
-		if (e != NULL)
-			cache_entry_clear(e);
-		reply_result(dv, index, "tempfail",
-		             "4.3.0 local storage error");
-		return;
-	}
-	if (dv->job != NULL && ret > 0)
-		idle_job_add_address(dv->job, info.address);
-	log_info(
-	    NULL, "delivered id=%s to=<%s> mailbox=INBOX uid=%u size=%llu%s",
-	    dv->env.id, log_sanitize(r->address, 200), uid,
-	    (unsigned long long)dv->size, ret == 0 ? " duplicate=yes" : "");
-	reply_result(dv, index, "ok", "2.0.0 delivered");
+	rs->is_waiting = true;
 }
 
 /* Builds "Return-Path: <sender>\r\n"; control bytes cannot reach a
@@ -393,56 +383,220 @@ static bool request_path_is_valid(const char *path, const char *id)
 	return false;
 }
 
-static void delivery_run(struct deliver *d, const char *id, const char *path,
-                         struct buf *out)
+static void delivery_fail(struct delivery *dv, const char *text)
 {
-	struct delivery dv = {.d = d, .out = out, .fd = -1};
-	const char *error;
-	dv.pool = pool_new();
-	buf_init(&dv.header);
-	char *full = xasprintf("%s/%s", d->queue_dir, path);
-	if (queue_envelope_read(full, dv.pool, &dv.env, &dv.fd, &error) < 0) {
-		log_warn(NULL, "deliver-failed id=%s error=%s", id, error);
-		reply_done(out, id, "error", "cannot read queue file");
-		goto out;
-	}
-	if (strcmp(dv.env.id, id) != 0) {
-		reply_done(out, id, "error", "queue id mismatch");
-		goto out;
-	}
-	header_build(&dv.header, dv.env.sender);
-	dv.size = dv.header.len + dv.env.data_size;
-	for (size_t i = 0; i < dv.env.rcpt_count; i++) {
-		const struct queue_recipient *r = &dv.env.rcpts[i];
-		if (r->is_local && r->status == QUEUE_RCPT_PENDING)
-			deliver_rcpt(&dv, i);
-	}
-	reply_done(out, id, "ok", NULL);
-out:
-	if (dv.fd >= 0)
-		close(dv.fd);
-	free(full);
-	buf_deinit(&dv.header);
-	pool_free(&dv.pool);
+	dv->done_status = "error";
+	dv->done_text = text;
 }
 
-void deliver_request(struct deliver *d, const char *line, size_t len,
-                     struct buf *out)
+/* Parses one request, reads its queue file, checks its recipients and
+ * writes its blob into the batch. Failures are kept for the reply. */
+static void delivery_prepare(struct delivery *dv, const char *line, size_t len)
 {
 	struct ipc_record req;
 	const char *error;
+	dv->id = "-";
 	if (ipc_record_decode(line, len, &req, &error) < 0) {
-		reply_done(out, "-", "error", error);
+		delivery_fail(dv, pool_strdup(dv->pool, error));
 		ipc_record_deinit(&req);
 		return;
 	}
 	const char *id = ipc_record_get(&req, "id");
 	const char *path = ipc_record_get(&req, "path");
+	if (id != NULL && queue_id_is_valid(id))
+		dv->id = pool_strdup(dv->pool, id);
 	if (strcmp(req.verb, "deliver") != 0 || id == NULL || path == NULL ||
-	    !queue_id_is_valid(id) || !request_path_is_valid(path, id))
-		reply_done(out, id != NULL && queue_id_is_valid(id) ? id : "-",
-		           "error", "bad request");
-	else
-		delivery_run(d, id, path, out);
+	    !queue_id_is_valid(id) || !request_path_is_valid(path, id)) {
+		delivery_fail(dv, "bad request");
+		ipc_record_deinit(&req);
+		return;
+	}
+	char *full = xasprintf("%s/%s", dv->d->queue_dir, path);
 	ipc_record_deinit(&req);
+	int ret =
+	    queue_envelope_read(full, dv->pool, &dv->env, &dv->fd, &error);
+	free(full);
+	if (ret < 0) {
+		log_warn(NULL, "deliver-failed id=%s error=%s", dv->id, error);
+		delivery_fail(dv, "cannot read queue file");
+		return;
+	}
+	if (strcmp(dv->env.id, dv->id) != 0) {
+		delivery_fail(dv, "queue id mismatch");
+		return;
+	}
+	header_build(&dv->header, dv->env.sender);
+	dv->size = dv->header.len + dv->env.data_size;
+	dv->rcpts =
+	    pool_alloc(dv->pool, (dv->env.rcpt_count + 1) * sizeof(*dv->rcpts));
+	memset(dv->rcpts, 0, (dv->env.rcpt_count + 1) * sizeof(*dv->rcpts));
+	for (size_t i = 0; i < dv->env.rcpt_count; i++) {
+		const struct queue_recipient *r = &dv->env.rcpts[i];
+		if (r->is_local && r->status == QUEUE_RCPT_PENDING)
+			rcpt_check(dv, i);
+	}
+}
+
+/* Every recipient still waiting in the batch gets status and text. */
+static void batch_fail_waiting(struct delivery *dvs, size_t count,
+                               int64_t account_id, const char *address)
+{
+	for (size_t i = 0; i < count; i++) {
+		for (size_t j = 0;
+		     dvs[i].rcpts != NULL && j < dvs[i].env.rcpt_count; j++) {
+			struct rcpt_state *rs = &dvs[i].rcpts[j];
+			if (rs->is_waiting &&
+			    (address == NULL ||
+			     (rs->info.id == account_id &&
+			      strcmp(rs->info.address, address) == 0)))
+				rcpt_set(rs, "tempfail",
+				         "4.3.0 local storage error");
+		}
+	}
+}
+
+/* Adds the waiting rows of one account (that of first) in one transaction.
+ * Recipients stay is_waiting with a UID when committed; failures become
+ * tempfail. */
+static void account_commit(struct deliver *d, struct delivery *dvs,
+                           size_t count, const struct rcpt_state *first)
+{
+	int64_t account_id = first->info.id;
+	const char *address = first->info.address;
+	const char *error;
+	struct cache_entry *e = cache_get(d, &first->info, &error);
+	if (e == NULL || store_message_batch_begin(e->account, &error) < 0)
+		goto fail;
+	for (size_t i = 0; i < count; i++) {
+		struct delivery *dv = &dvs[i];
+		for (size_t j = 0; dv->rcpts != NULL && j < dv->env.rcpt_count;
+		     j++) {
+			struct rcpt_state *rs = &dv->rcpts[j];
+			if (!rs->is_waiting || rs->status != NULL ||
+			    rs->info.id != account_id ||
+			    strcmp(rs->info.address, address) != 0)
+				continue;
+			const char *key =
+			    pool_printf(dv->pool, "%s/%zu", dv->env.id, j);
+			int ret = store_message_add(
+			    e->account, "INBOX", dv->blob_id, dv->size, 0, "",
+			    dv->env.arrival, key, &rs->uid, &error);
+			if (ret < 0) {
+				log_error(NULL,
+				          "store-failed id=%s to=<%s> error=%s",
+				          dv->env.id,
+				          log_sanitize(address, 200), error);
+				rcpt_set(rs, "tempfail",
+				         "4.3.0 local storage error");
+				continue;
+			}
+			rs->is_duplicate = ret == 0;
+			rs->status = "ok"; /* once committed */
+		}
+	}
+	if (store_message_batch_commit(e->account, &error) == 0)
+		return;
+fail:
+	log_error(NULL, "store-failed to=<%s> error=%s",
+	          log_sanitize(address, 200), error);
+	if (e != NULL) {
+		store_message_batch_rollback(e->account);
+		cache_entry_clear(e);
+	}
+	batch_fail_waiting(dvs, count, account_id, address);
+}
+
+/* Commits the waiting rows, one transaction per account. */
+static void rows_commit(struct deliver *d, struct delivery *dvs, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		for (size_t j = 0;
+		     dvs[i].rcpts != NULL && j < dvs[i].env.rcpt_count; j++) {
+			struct rcpt_state *rs = &dvs[i].rcpts[j];
+			if (rs->is_waiting && rs->status == NULL)
+				account_commit(d, dvs, count, rs);
+		}
+	}
+}
+
+static void reply_result(struct delivery *dv, size_t index, const char *status,
+                         const char *text, struct buf *out)
+{
+	struct ipc_record rec;
+	ipc_record_init(&rec, "result");
+	ipc_record_add(&rec, "id", dv->env.id);
+	ipc_record_addf(&rec, "rcpt", "%zu", index);
+	ipc_record_add(&rec, "status", status);
+	ipc_record_add(&rec, "text", text);
+	ipc_record_encode(&rec, out);
+	ipc_record_deinit(&rec);
+}
+
+/* Logs and answers one request of a committed batch, queues its idle
+ * work, and frees it. */
+static void delivery_finish(struct delivery *dv, struct buf *out)
+{
+	struct idle_job *job = NULL;
+	if (dv->done_status != NULL) {
+		reply_done(out, dv->id, dv->done_status, dv->done_text);
+		goto out;
+	}
+	for (size_t i = 0; i < dv->env.rcpt_count; i++) {
+		struct rcpt_state *rs = &dv->rcpts[i];
+		if (rs->status == NULL)
+			continue;
+		if (rs->is_waiting) {
+			log_info(NULL,
+			         "delivered id=%s to=<%s> mailbox=INBOX uid=%u "
+			         "size=%llu%s",
+			         dv->env.id,
+			         log_sanitize(dv->env.rcpts[i].address, 200),
+			         rs->uid, (unsigned long long)dv->size,
+			         rs->is_duplicate ? " duplicate=yes" : "");
+			reply_result(dv, i, "ok", "2.0.0 delivered", out);
+			if (!rs->is_duplicate && job == NULL)
+				job = idle_job_new(dv->d, dv->blob_id);
+			if (!rs->is_duplicate && job != NULL)
+				idle_job_add_address(job, rs->info.address);
+		} else {
+			reply_result(dv, i, rs->status, rs->text, out);
+		}
+	}
+	reply_done(out, dv->id, "ok", NULL);
+out:
+	if (dv->fd >= 0)
+		close(dv->fd);
+	buf_deinit(&dv->header);
+	pool_free(&dv->pool);
+}
+
+void deliver_batch(struct deliver *d, const char *const *lines,
+                   const size_t *lens, size_t count, struct buf *out)
+{
+	struct delivery *dvs = xcalloc(count, sizeof(*dvs));
+	const char *error;
+	bool has_blobs = false;
+	for (size_t i = 0; i < count; i++) {
+		dvs[i].d = d;
+		dvs[i].fd = -1;
+		dvs[i].pool = pool_new();
+		buf_init(&dvs[i].header);
+		delivery_prepare(&dvs[i], lines[i], lens[i]);
+		has_blobs = has_blobs || dvs[i].has_blob;
+	}
+	if (has_blobs && store_blob_batch_sync(d->blobs, &error) < 0) {
+		log_error(NULL, "blob-failed messages=%zu error=%s", count,
+		          error);
+		batch_fail_waiting(dvs, count, 0, NULL);
+	}
+	rows_commit(d, dvs, count);
+	for (size_t i = 0; i < count; i++)
+		delivery_finish(&dvs[i], out);
+	free(dvs);
+}
+
+void deliver_request(struct deliver *d, const char *line, size_t len,
+                     struct buf *out)
+{
+	deliver_batch(d, &line, &len, 1, out);
 }

@@ -1,7 +1,8 @@
 /* Local delivery, the only writer of mailboxes: one request names a queue
  * file, and every pending local recipient in it gets the message in its
  * INBOX (store_message_add with the delivery key "<queue id>/<index>", so a
- * repeated request adds nothing twice). Protocol, core/ipc records:
+ * repeated request adds nothing twice). qmgr may send several requests
+ * before reading the replies, which come in request order. Protocol, core/ipc records:
  *   deliver id=ID path=STATE/ID
  *   result id=ID rcpt=INDEX status=ok|tempfail|permfail text=...
  *   done id=ID status=ok|error [text=...] */
@@ -22,9 +23,14 @@ struct deliver *deliver_new(struct store *store, const char *queue_dir,
 /* Closes the cached accounts and frees *d (set to NULL); accepts NULL. */
 void deliver_free(struct deliver **d);
 
-/* Handles one request line (without its LF) and appends the reply records
- * to out: a result per recipient handled, then done. Never fails: problems
+/* Handles count request lines (lines[i] of lens[i] bytes, without LF) as
+ * one group commit and appends the reply records to out in request order:
+ * for each, a result per recipient handled, then done. Every blob and row
+ * of the batch is durable before this returns. Never fails: problems
  * become tempfail results or "done status=error". */
+void deliver_batch(struct deliver *d, const char *const *lines,
+		   const size_t *lens, size_t count, struct buf *out);
+/* deliver_batch of one request. */
 void deliver_request(struct deliver *d, const char *line, size_t len,
 		     struct buf *out);
 /* Returns true while work for idle time is queued: the MIME cache and the

@@ -1,7 +1,8 @@
 /* Tests of local delivery against a real store in a temporary folder: one
  * queued message with recipients that are delivered, over quota, unknown,
  * remote and already done; the blob carries Return-Path and the exact
- * queued bytes; a repeated request adds nothing; bad requests are refused. */
+ * queued bytes; a repeated request adds nothing; bad requests are refused;
+ * a batch of requests is answered in order and committed together. */
 #include "deliver/deliver.h"
 #include "core/buf.h"
 #include "core/pool.h"
@@ -211,6 +212,81 @@ static void test_deliver_large(void)
 	test_end();
 }
 
+/* A batch: three messages for bob and dave plus a bad request in the
+ * middle, answered in request order with one result each; all rows are
+ * there after the one call; the same batch again adds nothing (delivery
+ * keys), as after a crash between commit and answer. */
+static void test_deliver_batch(void)
+{
+	test_begin("deliver: a batch is committed together, repeat is a no-op");
+	struct fixture f;
+	struct buf out;
+	char ids[3][QUEUE_ID_MAX];
+	char *lines[4];
+	size_t lens[4];
+	fixture_init(&f);
+	buf_init(&out);
+	for (size_t i = 0; i < 3; i++) {
+		struct queue_recipient rcpts[] = {
+			{ .address = "bob@example.org", .is_local = true },
+			{ .address = "dave@example.org", .is_local = true },
+		};
+		char *data = xasprintf("Subject: batch %zu\r\n\r\nbody\r\n", i);
+		queue_message(&f, rcpts, 2, data, strlen(data), ids[i]);
+		free(data);
+	}
+	for (size_t i = 0, j = 0; i < 4; i++) {
+		if (i == 2) {
+			lines[i] = xstrdup("deliver id=../x path=incoming/x");
+		} else {
+			lines[i] = xasprintf("deliver id=%s path=incoming/%s",
+					     ids[j], ids[j]);
+			j++;
+		}
+		lens[i] = strlen(lines[i]);
+	}
+	for (int round = 0; round < 2; round++) {
+		buf_truncate(&out, 0);
+		deliver_batch(f.deliver, (const char *const *)lines, lens, 4,
+			      &out);
+		/* replies in request order: 2 results + done, except the
+		 * bad request's lone done */
+		const char *p = out.data;
+		for (size_t i = 0; i < 4; i++) {
+			const char *id = i == 2 ? "-" : ids[i < 2 ? i : i - 1];
+			int want = i == 2 ? 1 : 3;
+			for (int k = 0; k < want; k++) {
+				const char *want_verb = k == want - 1 ?
+					"done id=" : "result id=";
+				test_assert_idx(strncmp(p, want_verb,
+						strlen(want_verb)) == 0 &&
+					strncmp(p + strlen(want_verb), id,
+						strlen(id)) == 0, i);
+				if (k < want - 1)
+					test_assert_idx(strstr(p, "status=ok") != NULL &&
+						strstr(p, "status=ok") < strchr(p, '\n'), i);
+				p = strchr(p, '\n');
+				if (p == NULL)
+					break;
+				p++;
+			}
+			if (p == NULL)
+				break;
+		}
+		test_assert(p != NULL && *p == '\0');
+		struct listing l;
+		inbox_list(&f, "bob@example.org", &l);
+		test_assert_int(l.count, 3);
+		inbox_list(&f, "dave@example.org", &l);
+		test_assert_int(l.count, 3);
+	}
+	for (size_t i = 0; i < 4; i++)
+		free(lines[i]);
+	buf_deinit(&out);
+	fixture_deinit(&f);
+	test_end();
+}
+
 static void test_deliver_bad_requests(void)
 {
 	static const char *const rows[] = {
@@ -243,7 +319,7 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_deliver_recipients, test_deliver_large,
-		test_deliver_bad_requests, NULL,
+		test_deliver_bad_requests, test_deliver_batch, NULL,
 	};
 	return test_run(tests);
 }

@@ -1,8 +1,10 @@
 /* deliver [-c CONFIG]: the local delivery server. Listens on the UNIX
  * stream socket data_dir/run/deliver.sock (mode 0600) for qmgr's requests
- * (deliver.h gives the protocol), one line each, answered in order; each
- * request is handled synchronously, since SQLite and fsync block anyway.
- * SIGTERM ends the loop once the current request is answered. */
+ * (deliver.h gives the protocol), one line each, answered in order. The
+ * requests waiting when deliver reads (at most DELIVER_BATCH_MAX) are
+ * handled together as one group commit, synchronously, since SQLite and
+ * fsync block anyway. SIGTERM ends the loop once the current batch is
+ * answered. */
 #include "deliver/deliver.h"
 #include "config/settings.h"
 #include "core/buf.h"
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #define DELIVER_CACHE_SIZE 32
+#define DELIVER_BATCH_MAX 64 /* requests per group commit */
 
 struct client {
 	struct server *srv;
@@ -97,18 +100,27 @@ static void client_read_cb(struct bufferevent *bev, void *ctx)
 	struct client *c = ctx;
 	struct server *srv = c->srv;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	char *lines[DELIVER_BATCH_MAX];
+	size_t lens[DELIVER_BATCH_MAX], count;
 	struct buf out;
-	char *line;
-	size_t len;
 	buf_init(&out);
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		deliver_request(srv->deliver, line, len, &out);
-		free(line);
+	do {
+		for (count = 0; count < DELIVER_BATCH_MAX; count++) {
+			lines[count] =
+			    evbuffer_readln(in, &lens[count], EVBUFFER_EOL_LF);
+			if (lines[count] == NULL)
+				break;
+		}
+		if (count == 0)
+			break;
+		deliver_batch(srv->deliver, (const char *const *)lines, lens,
+		              count, &out);
+		for (size_t i = 0; i < count; i++)
+			free(lines[i]);
 		bufferevent_write(bev, out.data, out.len);
 		buf_truncate(&out, 0);
-		if (event_base_got_break(srv->base))
-			break;
-	}
+	} while (count == DELIVER_BATCH_MAX &&
+	         !event_base_got_break(srv->base));
 	buf_deinit(&out);
 	idle_schedule(srv);
 	if (evbuffer_get_length(in) > IPC_RECORD_MAX_LEN) {

@@ -1,7 +1,8 @@
 /* The queue manager's loop: start-up recovery (active/ back to incoming/,
  * stale tmp/ files removed), the wake-up datagram socket run/qmgr.sock,
- * the run_interval timer, and the work list of one scan that is handled a
- * message per loop turn. When deliver cannot be reached the work stops and
+ * the run_interval timer, and the work list of one scan that is handled
+ * up to QMGR_BATCH_MAX messages per loop turn (their deliver requests are
+ * pipelined, for deliver's group commit). When deliver cannot be reached the work stops and
  * a retry timer backs off from 1 to 30 seconds; nothing is lost, since the
  * message goes back where it came from. */
 #include "qmgr/qmgr.h"
@@ -27,6 +28,7 @@
 #define QMGR_TMP_MAX_AGE 3600
 #define QMGR_DELIVER_TIMEOUT 600
 #define QMGR_BACKOFF_MAX 30
+#define QMGR_BATCH_MAX 32 /* messages handed to deliver at once */
 
 typedef void qmgr_dir_cb(struct qmgr *q, const char *name, void *ctx);
 
@@ -133,8 +135,12 @@ static void work_cb(evutil_socket_t fd, short what, void *ctx)
 	struct qmgr *q = ctx;
 	if (q->is_paused || !is_working(q))
 		return;
-	struct qmgr_entry *e = &q->work[q->work_pos++];
-	if (qmgr_message_process(q, e->id, e->state, time(NULL)) < 0) {
+	size_t n = q->work_count - q->work_pos;
+	if (n > QMGR_BATCH_MAX)
+		n = QMGR_BATCH_MAX;
+	struct qmgr_entry *e = &q->work[q->work_pos];
+	q->work_pos += n;
+	if (qmgr_message_process_batch(q, e, n, time(NULL)) < 0) {
 		/* deliver is down: stop, and look again after a back-off */
 		struct timeval tv = {.tv_sec = 0};
 		q->backoff = q->backoff == 0 ? 1 : q->backoff * 2;

@@ -4,7 +4,8 @@
  * recipient's fate in its status byte, then removes the file or defers it
  * with the retry schedule of queue_retry_delay(). Single-threaded on one
  * libevent loop: a wake-up datagram on run/qmgr.sock, a run_interval timer,
- * and one message handled per loop turn so SIGTERM is seen between them. */
+ * and up to 32 messages handled per loop turn (their deliver requests
+ * pipelined, for deliver's group commit) so SIGTERM is seen between them. */
 #ifndef QMGR_QMGR_H
 #define QMGR_QMGR_H
 
@@ -52,6 +53,24 @@ void qmgr_deliver_free(struct qmgr_deliver **c);
 int qmgr_deliver_run(struct qmgr_deliver *c, const struct queue_envelope *env,
                      const char *path, struct pool *pool,
                      struct qmgr_result *results, const char **error_r);
+
+/* One request of a batch: env and path in, the rest out. */
+struct qmgr_deliver_req {
+	const struct queue_envelope *env;
+	const char *path;
+	struct qmgr_result *results; /* env->rcpt_count, zeroed by caller */
+	int ret;           /* as qmgr_deliver_run returns */
+	const char *error; /* with ret <= 0 */
+};
+
+/* Sends every request at once (deliver commits the waiting requests
+ * together) and reads the replies in order; fills each req's ret, error
+ * and results like qmgr_deliver_run. When the connection breaks, the
+ * request being answered gets -1 and those behind it 0 (not looked at:
+ * send them again later). */
+void qmgr_deliver_run_batch(struct qmgr_deliver *c,
+                            struct qmgr_deliver_req *reqs, size_t count,
+                            struct pool *pool);
 
 /* ---- The relay client (qmgr_relay.c) ------------------------------------ */
 
@@ -130,6 +149,13 @@ int qmgr_maintenance_start(struct qmgr *q, unsigned interval);
  * or -1 if deliver could not be reached (the file is back in state). */
 int qmgr_message_process(struct qmgr *q, const char *id, const char *state,
                          time_t now);
+/* qmgr_message_process for count entries at once: their deliver requests
+ * go out together (pipelined), so deliver can commit them as one group.
+ * Returns 0, or -1 if deliver could not be reached for one of them (each
+ * such file is back in its state). */
+int qmgr_message_process_batch(struct qmgr *q,
+                               const struct qmgr_entry *entries, size_t count,
+                               time_t now);
 /* relay answered for active/id (results[0..count) indexed like the
  * envelope's recipients; NONE where it said nothing): marks, bounces,
  * then removes or defers the file. */

@@ -1,9 +1,10 @@
 /* qmgr's client of the deliver server: one kept UNIX stream connection to
  * run/deliver.sock, blocking with a read timeout, carrying core/ipc records
- * (deliver.h in servers/deliver gives the protocol). A kept connection that
- * turns out dead (deliver restarted) is reopened once before giving up;
- * repeating a request is safe because deliver's delivery keys make it
- * idempotent. */
+ * (deliver.h in servers/deliver gives the protocol). A batch of requests is
+ * sent at once (pipelined) so deliver can commit them together; replies
+ * come back in request order. A kept connection that turns out dead
+ * (deliver restarted) is reopened once before giving up; repeating a
+ * request is safe because deliver's delivery keys make it idempotent. */
 #include "qmgr/qmgr.h"
 #include "core/buf.h"
 #include "core/ipc.h"
@@ -126,8 +127,9 @@ static enum qmgr_result_status status_parse(const char *status)
 	return QMGR_RESULT_TEMPFAIL;
 }
 
-/* Handles one reply record. Returns 1 on "done" (ok), 0 to read on, -1 on
- * "done" with an error or a reply that makes no sense. */
+/* Handles one reply record. Returns 1 on "done status=ok", 2 on "done"
+ * with an error (*error_r), 0 to read on, -1 on a reply that makes no
+ * sense. */
 static int reply_handle(const struct ipc_record *rec,
                         const struct queue_envelope *env, struct pool *pool,
                         struct qmgr_result *results, const char **error_r)
@@ -144,7 +146,7 @@ static int reply_handle(const struct ipc_record *rec,
 			return 1;
 		*error_r =
 		    pool_strdup(pool, text != NULL ? text : "deliver failed");
-		return -1;
+		return 2;
 	}
 	const char *rcpt = ipc_record_get(rec, "rcpt");
 	char *end;
@@ -159,7 +161,9 @@ static int reply_handle(const struct ipc_record *rec,
 	return 0;
 }
 
-/* Reads replies until "done". Returns 1, or -1 with *error_r. */
+/* Reads the replies to one request until its "done". Returns 1 (done ok),
+ * 0 (done with an error: *error_r; the connection stays usable), or -1
+ * when the connection broke or the replies make no sense (*error_r). */
 static int replies_read(struct qmgr_deliver *c,
                         const struct queue_envelope *env, struct pool *pool,
                         struct qmgr_result *results, size_t *count_r,
@@ -179,46 +183,103 @@ static int replies_read(struct qmgr_deliver *c,
 			ret = reply_handle(&rec, env, pool, results, error_r);
 		ipc_record_deinit(&rec);
 		if (ret != 0)
-			return ret;
+			return ret == 2 ? 0 : ret;
 		(*count_r)++;
 	}
+}
+
+static void reqs_fail(struct qmgr_deliver_req *reqs, size_t from, size_t count,
+                      int ret, const char *error)
+{
+	for (size_t i = from; i < count; i++) {
+		reqs[i].ret = ret;
+		reqs[i].error = error;
+	}
+}
+
+/* Sends reqs[next..count) on the connection (opening it when needed) and
+ * reads their replies in order. Returns the index of the first request
+ * still unanswered: count when all were, or less after the connection
+ * broke (closed then; *is_retryable_r says that nothing at all came back
+ * on a kept connection, which may have died before this batch). */
+static size_t batch_send_read(struct qmgr_deliver *c,
+                              struct qmgr_deliver_req *reqs, size_t next,
+                              size_t count, const struct buf *lines,
+                              const size_t *offsets, struct pool *pool,
+                              bool *is_retryable_r)
+{
+	bool is_reused = c->fd >= 0;
+	*is_retryable_r = false;
+	if (!is_reused && deliver_connect(c) < 0) {
+		reqs_fail(reqs, next, count, 0, "cannot connect to deliver");
+		return count;
+	}
+	if (send_all(c->fd, lines->data + offsets[next],
+	             offsets[count] - offsets[next]) < 0) {
+		deliver_close(c);
+		*is_retryable_r = is_reused;
+		reqs_fail(reqs, next, count, 0, "deliver connection lost");
+		return next;
+	}
+	for (size_t first = next; next < count; next++) {
+		size_t n = 0;
+		const char *error;
+		int ret = replies_read(c, reqs[next].env, pool,
+		                       reqs[next].results, &n, &error);
+		if (ret >= 0) {
+			reqs[next].ret = ret > 0 ? 1 : -1;
+			reqs[next].error = ret > 0 ? NULL : error;
+			continue;
+		}
+		deliver_close(c);
+		*is_retryable_r = is_reused && next == first && n == 0;
+		/* The request being answered failed (deliver may die on it
+		 * again); the ones behind it were not looked at: back to the
+		 * queue, to be sent again. */
+		reqs[next].ret = -1;
+		reqs[next].error = error;
+		reqs_fail(reqs, next + 1, count, 0, "deliver connection lost");
+		return next;
+	}
+	return count;
+}
+
+void qmgr_deliver_run_batch(struct qmgr_deliver *c,
+                            struct qmgr_deliver_req *reqs, size_t count,
+                            struct pool *pool)
+{
+	struct buf lines;
+	size_t *offsets = pool_alloc(pool, (count + 1) * sizeof(*offsets));
+	bool is_retryable;
+	buf_init(&lines);
+	for (size_t i = 0; i < count; i++) {
+		struct ipc_record req;
+		offsets[i] = lines.len;
+		ipc_record_init(&req, "deliver");
+		ipc_record_add(&req, "id", reqs[i].env->id);
+		ipc_record_add(&req, "path", reqs[i].path);
+		ipc_record_encode(&req, &lines);
+		ipc_record_deinit(&req);
+		reqs[i].ret = 0;
+		reqs[i].error = NULL;
+	}
+	offsets[count] = lines.len;
+	size_t next = batch_send_read(c, reqs, 0, count, &lines, offsets, pool,
+	                              &is_retryable);
+	/* a dead kept connection: deliver restarted meanwhile */
+	if (next < count && is_retryable)
+		(void)batch_send_read(c, reqs, next, count, &lines, offsets,
+		                      pool, &is_retryable);
+	buf_deinit(&lines);
 }
 
 int qmgr_deliver_run(struct qmgr_deliver *c, const struct queue_envelope *env,
                      const char *path, struct pool *pool,
                      struct qmgr_result *results, const char **error_r)
 {
-	struct ipc_record req;
-	struct buf line;
-	int ret = 0;
-	buf_init(&line);
-	ipc_record_init(&req, "deliver");
-	ipc_record_add(&req, "id", env->id);
-	ipc_record_add(&req, "path", path);
-	ipc_record_encode(&req, &line);
-	ipc_record_deinit(&req);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		bool is_reused = c->fd >= 0;
-		size_t count = 0;
-		if (!is_reused && deliver_connect(c) < 0) {
-			*error_r = "cannot connect to deliver";
-			ret = 0;
-			break;
-		}
-		if (send_all(c->fd, line.data, line.len) == 0) {
-			ret = replies_read(c, env, pool, results, &count,
-			                   error_r);
-			if (ret > 0)
-				break;
-		} else {
-			*error_r = "deliver connection lost";
-			ret = is_reused ? -1 : 0;
-		}
-		deliver_close(c);
-		/* a dead kept connection: deliver restarted meanwhile */
-		if (!is_reused || count > 0)
-			break;
-	}
-	buf_deinit(&line);
-	return ret;
+	struct qmgr_deliver_req req = {
+	    .env = env, .path = path, .results = results};
+	qmgr_deliver_run_batch(c, &req, 1, pool);
+	*error_r = req.error;
+	return req.ret;
 }

@@ -13,6 +13,7 @@
 #include "queue/queue.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -292,74 +293,117 @@ static int message_relay(struct qmgr *q, struct queue_envelope *env, int fd,
 	return 0;
 }
 
-/* Delivers, marks and finishes an open active/ file. Returns -1 if deliver
- * was unreachable (the caller moves the file back). */
-static int message_deliver(struct qmgr *q, struct queue_envelope *env, int fd,
-                           time_t now)
+/* One message of a batch, between qmgr_message_process_batch's steps. */
+struct qmgr_job {
+	const char *id, *state;
+	struct queue_envelope env;
+	int fd; /* active/id, or -1 when skipped */
+	struct qmgr_outcome *o;
+	struct qmgr_deliver_req *req; /* NULL: nothing for deliver */
+};
+
+/* Moves the message to active/ and reads it; expires it or prepares its
+ * deliver request. Leaves job->fd -1 when there is nothing to do. */
+static void job_open(struct qmgr *q, struct qmgr_job *job, time_t now)
 {
-	struct qmgr_outcome *o = outcome_new(q, env);
-	const char *error = NULL;
-	if (is_expired(q, env, now)) {
-		message_expire(q, fd, env, o);
-	} else if (has_pending(env, 1)) {
-		struct qmgr_result *results =
-		    pool_alloc(q->pool, env->rcpt_count * sizeof(*results));
-		char *path = pool_printf(q->pool, "active/%s", env->id);
-		int ret = qmgr_deliver_run(q->deliver, env, path, q->pool,
-		                           results, &error);
-		if (ret == 0) {
-			log_warn(NULL, "deliver-unavailable id=%s error=%s",
-			         env->id, error);
-			return -1;
-		}
-		if (ret < 0)
-			log_warn(NULL, "deliver-failed id=%s error=%s", env->id,
-			         error);
-		for (size_t i = 0; i < env->rcpt_count; i++) {
-			if (env->rcpts[i].status == QUEUE_RCPT_PENDING &&
-			    env->rcpts[i].is_local)
-				result_apply(q, fd, env, i, &results[i],
-				             error != NULL
-				                 ? error
-				                 : "no result from deliver",
-				             o);
-		}
+	const char *error;
+	job->fd = -1;
+	if (strcmp(job->state, "deferred") == 0 &&
+	    !deferred_is_due(q, job->id, now))
+		return;
+	if (queue_move(q->queue_dir, job->id, job->state, "active",
+	               QUEUE_NOSYNC, &error) < 0) {
+		if (errno != ENOENT)
+			log_error(NULL, "move-failed id=%s error=%s", job->id,
+			          error);
+		return;
+	}
+	if (message_read(q, job->id, "active", &job->env, &job->fd) < 0) {
+		job->fd = -1;
+		return;
+	}
+	job->o = outcome_new(q, &job->env);
+	if (is_expired(q, &job->env, now)) {
+		message_expire(q, job->fd, &job->env, job->o);
+	} else if (has_pending(&job->env, 1)) {
+		job->req = pool_alloc(q->pool, sizeof(*job->req));
+		job->req->env = &job->env;
+		job->req->path = pool_printf(q->pool, "active/%s", job->id);
+		job->req->results = pool_alloc(
+		    q->pool, (job->env.rcpt_count + 1) * sizeof(struct qmgr_result));
+	}
+}
+
+/* Marks deliver's results, hands remote recipients to relay, finishes.
+ * Returns -1 if deliver was unreachable (the file is moved back). */
+static int job_finish(struct qmgr *q, struct qmgr_job *job, time_t now)
+{
+	struct queue_envelope *env = &job->env;
+	struct qmgr_deliver_req *req = job->req;
+	const char *error;
+	if (req != NULL && req->ret == 0) {
+		log_warn(NULL, "deliver-unavailable id=%s error=%s", env->id,
+		         req->error);
+		if (queue_move(q->queue_dir, job->id, "active", job->state,
+		               QUEUE_NOSYNC, &error) < 0)
+			log_error(NULL, "move-failed id=%s error=%s", job->id,
+			          error);
+		return -1;
+	}
+	if (req != NULL && req->ret < 0)
+		log_warn(NULL, "deliver-failed id=%s error=%s", env->id,
+		         req->error);
+	for (size_t i = 0; req != NULL && i < env->rcpt_count; i++) {
+		if (env->rcpts[i].status == QUEUE_RCPT_PENDING &&
+		    env->rcpts[i].is_local)
+			result_apply(q, job->fd, env, i, &req->results[i],
+			             req->error != NULL ? req->error
+			                                : "no result from deliver",
+			             job->o);
 	}
 	if (has_pending(env, 2) && !is_expired(q, env, now) &&
-	    message_relay(q, env, fd, o) == 0)
-		return 1;
-	message_finish(q, env, fd, o, now);
+	    message_relay(q, env, job->fd, job->o) == 0)
+		return 0;
+	message_finish(q, env, job->fd, job->o, now);
 	return 0;
+}
+
+int qmgr_message_process_batch(struct qmgr *q, const struct qmgr_entry *entries,
+                               size_t count, time_t now)
+{
+	struct qmgr_job *jobs = pool_alloc(q->pool, count * sizeof(*jobs));
+	struct qmgr_deliver_req *reqs =
+	    pool_alloc(q->pool, count * sizeof(*reqs));
+	size_t req_count = 0;
+	int ret = 0;
+	for (size_t i = 0; i < count; i++) {
+		jobs[i].id = entries[i].id;
+		jobs[i].state = entries[i].state;
+		job_open(q, &jobs[i], now);
+		if (jobs[i].req != NULL)
+			reqs[req_count++] = *jobs[i].req;
+	}
+	if (req_count > 0)
+		qmgr_deliver_run_batch(q->deliver, reqs, req_count, q->pool);
+	for (size_t i = 0, r = 0; i < count; i++) {
+		if (jobs[i].fd < 0)
+			continue;
+		if (jobs[i].req != NULL)
+			*jobs[i].req = reqs[r++];
+		if (job_finish(q, &jobs[i], now) < 0)
+			ret = -1;
+		close(jobs[i].fd);
+	}
+	pool_clear(q->pool);
+	return ret;
 }
 
 int qmgr_message_process(struct qmgr *q, const char *id, const char *state,
                          time_t now)
 {
-	struct queue_envelope env;
-	const char *error;
-	int fd = -1, ret = 0;
-	if (strcmp(state, "deferred") == 0 && !deferred_is_due(q, id, now))
-		goto out;
-	if (queue_move(q->queue_dir, id, state, "active", QUEUE_NOSYNC,
-	               &error) < 0) {
-		if (errno != ENOENT)
-			log_error(NULL, "move-failed id=%s error=%s", id,
-			          error);
-		goto out;
-	}
-	if (message_read(q, id, "active", &env, &fd) < 0)
-		goto out;
-	if (message_deliver(q, &env, fd, now) < 0) {
-		ret = -1;
-		if (queue_move(q->queue_dir, id, "active", state,
-		               QUEUE_NOSYNC, &error) < 0)
-			log_error(NULL, "move-failed id=%s error=%s", id,
-			          error);
-	}
-	close(fd);
-out:
-	pool_clear(q->pool);
-	return ret;
+	struct qmgr_entry e = {.state = state};
+	snprintf(e.id, sizeof(e.id), "%s", id);
+	return qmgr_message_process_batch(q, &e, 1, now);
 }
 
 void qmgr_message_relayed(struct qmgr *q, const char *id,
