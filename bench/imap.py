@@ -182,6 +182,7 @@ def rss_kib(pid):
 
 def mixed_load(pr, clients, messages, duration):
     imapds = pr.children("imapd")
+    authds = pr.children("authd")  # password checks (none before authd)
     counter = [0] * clients
     errors = []
     deadline = time.monotonic() + duration
@@ -196,6 +197,7 @@ def mixed_load(pr, clients, messages, duration):
             errors.append(f"client {i}: {e}")
 
     cpu0 = cpu_seconds(imapds)
+    auth0 = cpu_seconds(authds)
     own0 = os.times()
     t0 = time.monotonic()
     threads = [threading.Thread(target=client, args=(i,))
@@ -207,12 +209,14 @@ def mixed_load(pr, clients, messages, duration):
     secs = time.monotonic() - t0
     own1 = os.times()
     cpu = cpu_seconds(imapds) - cpu0
+    auth_cpu = cpu_seconds(authds) - auth0
     own = (own1.user + own1.system) - (own0.user + own0.system)
     for e in errors[:5]:
         print("  error:", e, file=sys.stderr)
     total = sum(counter)
     return {"clients": clients, "commands": total, "secs": secs,
             "per_s": total / secs, "imapd_cpu": cpu, "client_cpu": own,
+            "authd_cpu": auth_cpu,
             "errors": len(errors), "workers": len(imapds)}
 
 
@@ -227,6 +231,8 @@ def idle_memory(pr, count):
     time.sleep(6)
     before = rss_kib(pid)
     cpu0 = cpu_seconds([pid])
+    authds = pr.children("authd")
+    auth0 = cpu_seconds(authds)
     conns = []
     t0 = time.monotonic()
     for i in range(count):
@@ -241,6 +247,7 @@ def idle_memory(pr, count):
         conns.append(c)
     login_secs = time.monotonic() - t0
     cpu = cpu_seconds([pid]) - cpu0
+    auth_cpu = cpu_seconds(authds) - auth0
     time.sleep(7)  # account handles close 5 s after last use
     after = rss_kib(pid)
     alive = 0
@@ -255,7 +262,8 @@ def idle_memory(pr, count):
         c.close()
     return {"count": count, "alive": alive, "before": before, "after": after,
             "per_conn": (after - before) / count, "login_secs": login_secs,
-            "cpu_per_conn_ms": cpu * 1000 / count}
+            "cpu_per_conn_ms": cpu * 1000 / count,
+            "authd_per_conn_ms": auth_cpu * 1000 / count}
 
 
 def setup_harness(build):
@@ -320,7 +328,7 @@ def main():
               f"{args.duration:.0f} s per run")
         print(f"{'clients':>7} {'accounts':>8} {'commands':>9} "
               f"{'commands/s':>11} {'imapd CPU s':>12} {'imapd CPU/cmd':>14} "
-              f"{'client CPU s':>13} {'errors':>6}")
+              f"{'client CPU s':>13} {'authd CPU s':>12} {'errors':>6}")
         results = []
         for clients in (10, 100):
             r = mixed_load(pr, clients, args.messages, args.duration)
@@ -329,7 +337,8 @@ def main():
                   f"{r['commands']:>9} {r['per_s']:>11.0f} "
                   f"{r['imapd_cpu']:>12.2f} "
                   f"{r['imapd_cpu'] * 1e6 / max(1, r['commands']):>11.0f} us "
-                  f"{r['client_cpu']:>13.2f} {r['errors']:>6}", flush=True)
+                  f"{r['client_cpu']:>13.2f} {r['authd_cpu']:>12.2f} "
+                  f"{r['errors']:>6}", flush=True)
         pr.stop()
         pr.sections["imapd"]["workers"] = 1
         pr.write_conf()
@@ -347,7 +356,10 @@ def main():
                   f"client CPU {r['client_cpu']:.2f} s")
         print(f"imap idle: {m['per_conn']:.1f} KiB per connection in IDLE "
               f"(RSS {m['before']} -> {m['after']} KiB for {m['count']}), "
-              f"{m['cpu_per_conn_ms']:.1f} ms imapd CPU per LOGIN+SELECT+IDLE")
+              f"{m['cpu_per_conn_ms']:.1f} ms imapd CPU and "
+              f"{m['authd_per_conn_ms']:.1f} ms authd CPU per "
+              f"LOGIN+SELECT+IDLE, {m['count']} logins in "
+              f"{m['login_secs']:.1f} s")
     finally:
         pr.stop()
         pr.cleanup()

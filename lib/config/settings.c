@@ -24,6 +24,8 @@
 	{ #name, type, offsetof(struct queue_settings, name), def, desc }
 #define DELIVER(name, type, def, desc)                                        \
 	{ #name, type, offsetof(struct deliver_settings, name), def, desc }
+#define AUTHD(name, type, def, desc)                                          \
+	{ #name, type, offsetof(struct authd_settings, name), def, desc }
 
 static const struct setting_def main_defs[] = {
 	MAIN(data_dir, SETTING_STRING, "./var", "folder for all state"),
@@ -117,6 +119,10 @@ static const struct setting_def deliver_defs[] = {
 	DELIVER(default_quota, SETTING_SIZE, "0", "bytes; 0 is unlimited"),
 };
 
+static const struct setting_def authd_defs[] = {
+	AUTHD(workers, SETTING_UINT, "0", "processes; 0 is one per core"),
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct config_section sections[] = {
@@ -133,6 +139,8 @@ static const struct config_section sections[] = {
 	  offsetof(struct postroom_settings, queue) },
 	{ "deliver", deliver_defs, N(deliver_defs),
 	  offsetof(struct postroom_settings, deliver) },
+	{ "authd", authd_defs, N(authd_defs),
+	  offsetof(struct postroom_settings, authd) },
 };
 
 void settings_init(struct postroom_settings *s)

@@ -82,6 +82,10 @@ struct deliver_settings {
 	uint64_t default_quota; /* bytes for new accounts; 0 is unlimited */
 };
 
+struct authd_settings {
+	unsigned workers; /* password-checking processes; 0: one per core */
+};
+
 struct postroom_settings {
 	char *data_dir;  /* databases, blobs, queue, run/, tls/ */
 	char *hostname;  /* "" means gethostname() */
@@ -99,6 +103,7 @@ struct postroom_settings {
 	struct relay_settings relay;
 	struct queue_settings queue;
 	struct deliver_settings deliver;
+	struct authd_settings authd;
 };
 
 /* Fills s with the built-in (embedded) defaults. */

@@ -101,8 +101,12 @@ int ipc_record_decode(const char *line, size_t len, struct ipc_record *rec,
 	ipc_record_init(rec, verb);
 	free(verb);
 	p = vend;
+	/* Values may be secrets (authd's password): the scratch buffer is
+	 * sized once so it never leaves a reallocated copy behind, and is
+	 * wiped before it is freed, as are the values (ipc_record_deinit). */
 	struct buf val;
 	buf_init(&val);
+	buf_reserve(&val, (size_t)(end - p));
 	while (p < end) {
 		if (*p++ != ' ' || p >= end)
 			goto bad;
@@ -140,9 +144,11 @@ int ipc_record_decode(const char *line, size_t len, struct ipc_record *rec,
 		rec->fields[rec->count].value = xstrndup(val.data, val.len);
 		rec->count++;
 	}
+	explicit_bzero(val.data, val.len);
 	buf_deinit(&val);
 	return 0;
 bad:
+	explicit_bzero(val.data, val.len);
 	buf_deinit(&val);
 	ipc_record_deinit(rec);
 	ipc_record_init(rec, "");
@@ -154,6 +160,8 @@ void ipc_record_deinit(struct ipc_record *rec)
 {
 	for (size_t i = 0; i < rec->count; i++) {
 		free(rec->fields[i].key);
+		explicit_bzero(rec->fields[i].value,
+		               strlen(rec->fields[i].value));
 		free(rec->fields[i].value);
 	}
 	rec->count = 0;

@@ -1,10 +1,12 @@
 /* Logging in: LOGIN (RFC 9051 §6.2.3) and AUTHENTICATE (§6.2.2) with the
  * PLAIN (RFC 4616) and LOGIN mechanisms and an initial response (SASL-IR,
  * RFC 4959). Both are refused without TLS unless the peer is loopback and
- * plaintext_auth_loopback is set (LOGINDISABLED, RFC 9051 §6.2.3). A
- * failure is answered after the throttle's delay, during which nothing
+ * plaintext_auth_loopback is set (LOGINDISABLED, RFC 9051 §6.2.3). authd
+ * checks the password off the event loop (lib/auth/auth_client.h); a
+ * failure is answered after the throttle's delay. Until the answer nothing
  * else is read from the client. */
 #include "auth/auth.h"
+#include "auth/auth_client.h"
 #include "core/base64.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
@@ -40,49 +42,76 @@ static void auth_reply_ok(struct imapd_client *c, const char *tag)
 	buf_append_str(&c->out, "] Logged in\r\n");
 }
 
-/* Verifies user and password (wiped afterwards) and answers tag. Returns
- * true if the client now waits for a delayed failure reply. */
-static bool auth_verify(struct imapd_client *c, const char *tag,
-                        const char *mech, const char *user, char *password)
+/* authd's answer to auth_verify, for the command tagged wait_tag. */
+static void auth_verified_cb(enum auth_result result, const char *user,
+                             const char *error, void *ctx)
 {
+	struct imapd_client *c = ctx;
 	struct imapd *imapd = c->imapd;
-	struct store_account_info info;
-	int ret = store_account_lookup(imapd->store, user, c->pool, &info);
-	if (ret < 0) {
-		explicit_bzero(password, strlen(password));
-		log_error(&c->log, "auth lookup failed: %s",
-		          store_last_error(imapd->store));
+	const char *tag = c->wait_tag, *mech = c->auth_verify_mech;
+	c->auth_req = NULL;
+	ASSERT(c->wait == IMAPD_WAIT_AUTH_VERIFY && tag != NULL);
+	if (result == AUTH_RESULT_TEMPFAIL) {
+		log_error(&c->log, "login-tempfail mech=%s error=%s", mech,
+		          error);
 		buf_printf(
 		    &c->out,
 		    "%s NO [UNAVAILABLE] Temporary failure (conn=%u)\r\n", tag,
 		    c->id);
-		return false;
+		imapd_client_resume(c);
+		return;
 	}
-	const char *hash =
-	    ret > 0 ? info.password_hash : auth_password_dummy_hash();
-	bool ok = auth_password_verify(password, hash) == 1 && ret > 0;
-	explicit_bzero(password, strlen(password));
-	if (ok) {
+	if (result == AUTH_RESULT_OK) {
 		auth_throttle_success(imapd->throttle, c->addr);
-		c->user = imapd_user_ref(imapd, info.address);
+		c->user = imapd_user_ref(imapd, user);
 		c->state = IMAPD_STATE_AUTH;
-		log_add(&c->log, "user=%s", info.address);
+		log_add(&c->log, "user=%s", user);
 		log_info(&c->log, "login mech=%s", mech);
 		auth_reply_ok(c, tag);
-		return false;
+		imapd_client_resume(c);
+		return;
 	}
 	time_t now = time(NULL);
 	unsigned delay = auth_throttle_delay(imapd->throttle, c->addr, now);
 	auth_throttle_fail(imapd->throttle, c->addr, now);
 	log_info(&c->log, "login-failed mech=%s user=%s delay=%u", mech,
 	         log_sanitize(user, 100), delay);
-	free(c->wait_tag);
-	c->wait_tag = xstrdup(tag);
 	c->wait = IMAPD_WAIT_AUTH_DELAY;
 	if (c->auth_timer == NULL)
 		c->auth_timer = event_timer_new(imapd->loop, auth_delay_cb, c);
 	event_timer_set(c->auth_timer, delay * 1000);
-	return true;
+}
+
+/* Hands user and password (wiped here) to authd, which verifies against
+ * some hash even for an unknown user, so both take as long. The session
+ * reads nothing more (IMAPD_WAIT_AUTH_VERIFY: commands pipelined behind
+ * wait) until auth_verified_cb answers tag. */
+static void auth_verify(struct imapd_client *c, const char *tag,
+                        const char *mech, const char *user, char *password)
+{
+	struct imapd *imapd = c->imapd;
+	const struct auth_request_info info = {
+	    .user = user,
+	    .password = password,
+	    .service = "imap",
+	    .ip = c->addr,
+	};
+	char *wait_tag = xstrdup(tag); /* tag may be c->wait_tag */
+	free(c->wait_tag);
+	c->wait_tag = wait_tag;
+	c->auth_verify_mech = mech;
+	c->wait = IMAPD_WAIT_AUTH_VERIFY;
+	auth_request_free(&c->auth_req);
+	c->auth_req =
+	    auth_request_new(imapd->loop, imapd->auth_socket, &info,
+	                     AUTH_REQUEST_TIMEOUT_MSECS, auth_verified_cb, c);
+	explicit_bzero(password, strlen(password));
+}
+
+static bool auth_is_pending(const struct imapd_client *c)
+{
+	return c->wait == IMAPD_WAIT_AUTH_VERIFY ||
+	       c->wait == IMAPD_WAIT_AUTH_DELAY;
 }
 
 /* login = "LOGIN" SP userid SP password */
@@ -173,14 +202,14 @@ void cmd_authenticate(struct imapd_cmd *cmd)
 		ir = "";
 	if (ir != NULL && strcasecmp(mech, "PLAIN") == 0) {
 		auth_step(c, cmd->tag, ir);
-		if (c->wait != IMAPD_WAIT_AUTH_DELAY)
+		if (!auth_is_pending(c))
 			imapd_client_resume(c);
 		return;
 	}
 	if (ir != NULL) {
 		/* LOGIN with the user name as initial response */
 		auth_step(c, cmd->tag, ir);
-		if (c->wait != IMAPD_WAIT_AUTH_LINE)
+		if (c->wait != IMAPD_WAIT_AUTH_LINE && !auth_is_pending(c))
 			imapd_client_resume(c);
 		return;
 	}

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <time.h>
 
+struct auth_request;
 struct conn;
 struct event_io;
 struct event_loop;
@@ -44,6 +45,7 @@ struct imapd {
 	struct tls_server *tls;
 	struct service *service;
 	struct auth_throttle *throttle;
+	char *auth_socket; /* data_dir/run/auth.sock: authd checks passwords */
 	struct store_watcher *watcher;
 	struct event_io *watch_io;
 	struct event_timer *gc_timer;
@@ -108,6 +110,7 @@ enum imapd_state {
 enum imapd_wait {
 	IMAPD_WAIT_COMMAND,
 	IMAPD_WAIT_AUTH_LINE,  /* an AUTHENTICATE response line */
+	IMAPD_WAIT_AUTH_VERIFY, /* a login waits for authd's answer */
 	IMAPD_WAIT_AUTH_DELAY, /* a failed login waits for the throttle */
 	IMAPD_WAIT_LITERAL,    /* APPEND literal bytes into append_blob */
 	IMAPD_WAIT_IDLE,       /* "DONE" */
@@ -140,6 +143,8 @@ struct imapd_client {
 	char *auth_mech;
 	char *auth_user; /* LOGIN mechanism: the user step */
 	struct event_timer *auth_timer;
+	struct auth_request *auth_req; /* the password check at authd */
+	const char *auth_verify_mech;  /* "login", "plain": for the log */
 	struct store_blob_writer *append_blob;
 	uint64_t append_left;
 	const char *append_error;

@@ -6,6 +6,7 @@
  * per-session command rate (a token bucket: an empty one stops reading,
  * so TCP slows the client; a sustained flood gets BYE), timeouts and the
  * graceful stop. */
+#include "auth/auth_client.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
 #include "core/pool.h"
@@ -469,6 +470,7 @@ static void client_free(struct imapd_client *c)
 	imapd_mailbox_close(c);
 	imapd_user_unref(&c->user);
 	store_blob_abort(&c->append_blob);
+	auth_request_free(&c->auth_req);
 	event_timer_free(&c->auth_timer);
 	event_timer_free(&c->rate_timer);
 	if (c->prev != NULL)

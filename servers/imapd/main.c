@@ -5,6 +5,7 @@
  * the listeners at once, ends idle sessions with "* BYE" and lets running
  * commands finish within the grace period. */
 #include "auth/auth.h"
+#include "auth/auth_client.h"
 #include "core/event_loop.h"
 #include "core/pool.h"
 #include "core/service.h"
@@ -70,6 +71,8 @@ static void imapd_init(struct imapd *imapd, const char *config)
 	}
 	imapd->throttle =
 	    auth_throttle_new(IMAPD_AUTH_MAX_DELAY, IMAPD_AUTH_FORGET);
+	imapd->auth_socket =
+	    settings_data_path(&imapd->set, "run/" AUTH_SOCKET_NAME);
 	imapd->watcher = store_watcher_new(imapd->store);
 	if (imapd->watcher == NULL)
 		log_fatal(NULL, "inotify: cannot watch the store");
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
 	service_free(&imapd.service);
 	store_watcher_free(&imapd.watcher);
 	auth_throttle_free(&imapd.throttle);
+	free(imapd.auth_socket);
 	tls_server_free(&imapd.tls);
 	store_close(&imapd.store);
 	settings_deinit(&imapd.set);

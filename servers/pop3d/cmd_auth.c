@@ -1,11 +1,13 @@
 /* Logging in: USER and PASS (RFC 1939 §7), AUTH PLAIN and LOGIN with or
  * without an initial response (RFC 5034 §4, RFC 4616), only over TLS or
- * from loopback with plaintext_auth_loopback (RFC 2595 §2.5). Unknown user
+ * from loopback with plaintext_auth_loopback (RFC 2595 §2.5). authd checks
+ * the password off the event loop (lib/auth/auth_client.h). Unknown user
  * and wrong password get the same reply after the same work, delayed by
  * the throttle from a timer; a locked maildrop gets [IN-USE] (RFC 2449
  * §8.1.1). Secrets are wiped once checked. */
 #include "pop3d.h"
 #include "auth/auth.h"
+#include "auth/auth_client.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
 #include "core/pool.h"
@@ -56,16 +58,14 @@ static void cmd_auth_failed(struct pop3_client *c, const char *user)
 	event_timer_set(c->auth_timer, delay * 1000);
 }
 
-/* Checks user's password (always against some hash, so an unknown user
- * costs what a wrong password does), then opens the maildrop. */
-static void cmd_auth_login(struct pop3_client *c, const char *user,
-                           char *password)
+/* The password is right: opens the maildrop of user (the account's
+ * address, as authd found it). */
+static void cmd_auth_open(struct pop3_client *c, const char *user)
 {
 	struct pop3d *pop3d = c->pop3d;
 	struct store_account_info info;
 	int ret = store_account_lookup(pop3d->store, user, c->cmd_pool, &info);
 	if (ret < 0) {
-		explicit_bzero(password, strlen(password));
 		log_error(&c->log, "auth lookup failed: %s",
 		          store_last_error(pop3d->store));
 		pop3_client_err(c, "SYS/TEMP",
@@ -73,11 +73,7 @@ static void cmd_auth_login(struct pop3_client *c, const char *user,
 		                c->id);
 		return;
 	}
-	const char *hash =
-	    ret > 0 ? info.password_hash : auth_password_dummy_hash();
-	bool ok = auth_password_verify(password, hash) == 1 && ret > 0;
-	explicit_bzero(password, strlen(password));
-	if (!ok) {
+	if (ret == 0) { /* removed since authd looked */
 		cmd_auth_failed(c, user);
 		return;
 	}
@@ -101,6 +97,53 @@ static void cmd_auth_login(struct pop3_client *c, const char *user,
 	         c->msg_count, (unsigned long long)c->total_size);
 	pop3_client_ok(c, "Logged in, %u messages (%llu octets)", c->msg_count,
 	               (unsigned long long)c->total_size);
+}
+
+/* authd's answer to cmd_auth_login. */
+static void cmd_auth_verified_cb(enum auth_result result, const char *user,
+                                 const char *error, void *ctx)
+{
+	struct pop3_client *c = ctx;
+	c->auth_req = NULL;
+	c->is_auth_waiting = false;
+	conn_set_input_paused(c->conn, false);
+	switch (result) {
+	case AUTH_RESULT_TEMPFAIL:
+		log_error(&c->log, "auth-tempfail mech=%s error=%s",
+		          c->sasl_mech, error);
+		pop3_client_err(c, "SYS/TEMP",
+		                "Temporary authentication failure (conn=%u)",
+		                c->id);
+		return;
+	case AUTH_RESULT_FAIL:
+		cmd_auth_failed(c, user);
+		return;
+	case AUTH_RESULT_OK:
+		cmd_auth_open(c, user);
+		return;
+	}
+}
+
+/* Hands user's password (wiped here) to authd, which verifies it against
+ * some hash even for an unknown user, so both cost the same; nothing more
+ * is read from the client until the answer. */
+static void cmd_auth_login(struct pop3_client *c, const char *user,
+                           char *password)
+{
+	struct pop3d *pop3d = c->pop3d;
+	const struct auth_request_info info = {
+	    .user = user,
+	    .password = password,
+	    .service = "pop3",
+	    .ip = c->addr,
+	};
+	auth_request_free(&c->auth_req);
+	c->auth_req = auth_request_new(pop3d->loop, pop3d->auth_socket, &info,
+	                               AUTH_REQUEST_TIMEOUT_MSECS,
+	                               cmd_auth_verified_cb, c);
+	explicit_bzero(password, strlen(password));
+	c->is_auth_waiting = true;
+	conn_set_input_paused(c->conn, true);
 }
 
 void cmd_user(struct pop3_client *c, const struct pop3_command *cmd)

@@ -5,6 +5,7 @@
  * happens only on QUIT), and exits 0. SIGHUP and SIGPIPE are ignored. */
 #include "pop3d.h"
 #include "auth/auth.h"
+#include "auth/auth_client.h"
 #include "core/event_loop.h"
 #include "core/file.h"
 #include "core/pool.h"
@@ -77,6 +78,8 @@ static void pop3d_init(struct pop3d *pop3d, const char *config)
 	pop3d->throttle =
 	    auth_throttle_new(POP3D_AUTH_MAX_DELAY, POP3D_AUTH_FORGET);
 	pop3d->lock_dir = settings_data_path(&pop3d->set, "run/pop3-locks");
+	pop3d->auth_socket =
+	    settings_data_path(&pop3d->set, "run/" AUTH_SOCKET_NAME);
 	if (mkdir(pop3d->lock_dir, 0700) < 0 && errno != EEXIST)
 		log_fatal(NULL, "mkdir %s: %s", pop3d->lock_dir,
 		          strerror(errno));
@@ -89,6 +92,7 @@ static void pop3d_deinit(struct pop3d *pop3d)
 	tls_server_free(&pop3d->tls);
 	store_close(&pop3d->store);
 	free(pop3d->lock_dir);
+	free(pop3d->auth_socket);
 	settings_deinit(&pop3d->set);
 }
 

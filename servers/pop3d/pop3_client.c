@@ -5,6 +5,7 @@
  * the idle timeout (RFC 1939 §3: at least 10 minutes) and the graceful
  * stop. A dropped connection never reaches UPDATE: nothing is expunged. */
 #include "pop3d.h"
+#include "auth/auth_client.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
 #include "core/pool.h"
@@ -186,6 +187,7 @@ static void pop3_client_free(struct pop3_client *c)
 	if (c->stream_fd >= 0)
 		close(c->stream_fd);
 	pop3_maildrop_close(c);
+	auth_request_free(&c->auth_req);
 	event_timer_free(&c->auth_timer);
 	conn_free(&c->conn);
 	if (c->prev != NULL)

@@ -20,6 +20,7 @@
 #include "pop3/pop3_syntax.h"
 #include "store/store.h"
 
+struct auth_request;
 struct auth_throttle;
 struct conn;
 struct event_loop;
@@ -46,6 +47,7 @@ struct pop3d {
 	struct tls_server *tls; /* NULL if the certificate did not load */
 	struct auth_throttle *throttle;
 	char *lock_dir;              /* data_dir/run/pop3-locks */
+	char *auth_socket;           /* data_dir/run/auth.sock (authd) */
 	struct pop3_client *clients; /* doubly linked */
 	unsigned next_id;
 	unsigned char read_buf[POP3D_READ_CHUNK];
@@ -96,6 +98,7 @@ struct pop3_client {
 	char *login_user;               /* AUTH LOGIN's first answer */
 	struct event_timer *auth_timer; /* delays a failure reply */
 	bool is_auth_waiting;           /* nothing is read meanwhile */
+	struct auth_request *auth_req;  /* a password check at authd */
 
 	/* TRANSACTION */
 	char *account_addr; /* heap */

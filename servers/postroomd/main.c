@@ -241,6 +241,9 @@ int main(int argc, char **argv)
 	if (priv_drop(&user, &error) < 0)
 		log_fatal(NULL, "cannot drop privileges to %s: %s", user.name,
 			  error);
+	if (master_bind_auth(&m, &error) < 0)
+		log_fatal(NULL, "cannot listen on run/auth.sock: %s: %s", error,
+			  strerror(errno));
 	log_info(NULL, "ready user=%s uid=%ld data=%s",
 		 user.name != NULL ? user.name : "(invoking)", (long)getuid(),
 		 m.settings.data_dir);
@@ -251,6 +254,10 @@ int main(int argc, char **argv)
 	free(pidpath);
 	close(pidfd);
 	listen_close_all(&m.listeners);
+	close(m.auth_fd);
+	char *authpath = settings_data_path(&m.settings, "run/auth.sock");
+	unlink(authpath);
+	free(authpath);
 	settings_deinit(&m.settings);
 	log_info(NULL, "stopped");
 	return status;

@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +29,8 @@
 #define SHUTDOWN_GRACE_SECS 40 /* children finish transactions first */
 #define QUICK_EXIT_SECS 10     /* a child dying sooner counts as a crash */
 #define MAX_BACKOFF_SECS 60
+#define AUTH_BACKLOG 4096   /* logins queued while authd workers are busy */
+#define AUTH_FD_FLOOR 100   /* like the listeners: never overwritten at 3 */
 
 struct child {
 	const char *name; /* "smtpd", "qmgr", "deliver" */
@@ -86,9 +91,14 @@ static void exec_child(const struct master *m, const struct child *c,
 		dup2(devnull, STDIN_FILENO);
 		close(devnull);
 	}
-	if (listen_install_for_worker(&m->listeners, c->name, c->index, 3, env,
-				      sizeof(env)) < 0)
+	if (strcmp(c->name, "authd") == 0) {
+		if (dup2(m->auth_fd, 3) < 0)
+			_exit(1);
+		snprintf(env, sizeof(env), "auth:3");
+	} else if (listen_install_for_worker(&m->listeners, c->name, c->index,
+					     3, env, sizeof(env)) < 0) {
 		_exit(1);
+	}
 	char worker[16];
 	snprintf(worker, sizeof(worker), "%u", c->index);
 	setenv("POSTROOM_LISTEN", env, 1);
@@ -124,7 +134,8 @@ static void spawn(const struct master *m, struct child *c)
 int master_check_servers(const struct master *m, const char **missing_r)
 {
 	static const char *const names[] = { "deliver", "qmgr",  "relay",
-					     "smtpd",   "pop3d", "imapd" };
+					     "authd",   "smtpd", "pop3d",
+					     "imapd" };
 	static char path[4096];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		server_path(m, names[i], path, sizeof(path));
@@ -134,6 +145,74 @@ int master_check_servers(const struct master *m, const char **missing_r)
 		}
 	}
 	return 0;
+}
+
+/* authd is needed by any server that takes logins; one per core unless
+ * set. */
+static unsigned authd_workers(const struct postroom_settings *s)
+{
+	if (listen_server_workers(s, "smtpd") == 0 &&
+	    listen_server_workers(s, "pop3d") == 0 &&
+	    listen_server_workers(s, "imapd") == 0)
+		return 0;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return s->authd.workers != 0 ? s->authd.workers
+	       : cores > 0	     ? (unsigned)cores
+				     : 1;
+}
+
+int master_bind_auth(struct master *m, const char **what_r)
+{
+	char *path = settings_data_path(&m->settings, "run/auth.sock");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = -1;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		*what_r = "socket path too long";
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	/* postroomd holds the pid lock: a socket file left here is stale */
+	if (unlink(path) < 0 && errno != ENOENT) {
+		*what_r = "unlink";
+		goto fail;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		*what_r = "socket";
+		goto fail;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		*what_r = "bind";
+		goto fail;
+	}
+	if (chmod(path, 0600) < 0) {
+		*what_r = "chmod";
+		goto fail;
+	}
+	if (listen(fd, AUTH_BACKLOG) < 0) {
+		*what_r = "listen";
+		goto fail;
+	}
+	if (fd < AUTH_FD_FLOOR) {
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, AUTH_FD_FLOOR);
+		if (high < 0) {
+			*what_r = "fcntl";
+			goto fail;
+		}
+		close(fd);
+		fd = high;
+	}
+	m->auth_fd = fd;
+	free(path);
+	return 0;
+fail:;
+	int saved = errno;
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	errno = saved;
+	return -1;
 }
 
 static void add_generation(const struct master *m)
@@ -147,6 +226,7 @@ static void add_generation(const struct master *m)
 		{ "deliver", 1 },
 		{ "qmgr", 1 },
 		{ "relay", 1 },
+		{ "authd", authd_workers(s) },
 		{ "smtpd", listen_server_workers(s, "smtpd") },
 		{ "pop3d", listen_server_workers(s, "pop3d") },
 		{ "imapd", listen_server_workers(s, "imapd") },

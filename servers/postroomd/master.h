@@ -1,4 +1,4 @@
-/* The master's supervision: it starts deliver, qmgr, relay, and the
+/* The master's supervision: it starts deliver, qmgr, relay, authd, and the
  * workers of smtpd, pop3d and imapd,
  * restarts a crashed child (with back-off against crash loops), re-reads the
  * configuration on SIGHUP by starting a new generation of children and
@@ -20,6 +20,7 @@ struct master {
 	bool is_build_tree;      /* servers are libexec_dir/<name>/<name> */
 	struct postroom_settings settings;
 	struct listener_set listeners;
+	int auth_fd; /* run/auth.sock, listening; authd's workers share it */
 };
 
 /* Writes the effective settings to snapshot_path. The children read this
@@ -32,6 +33,10 @@ int master_absolute_data_dir(struct postroom_settings *s);
 /* Checks that every server executable is there. Returns 0, or -1 with the
  * missing path in *missing_r (a static buffer). */
 int master_check_servers(const struct master *master, const char **missing_r);
+/* Binds data_dir/run/auth.sock (mode 0600, replacing a stale one) into
+ * master->auth_fd. Call after dropping privileges, so that the servers'
+ * user owns it. Returns 0, or -1 with errno and a static *what_r. */
+int master_bind_auth(struct master *master, const char **what_r);
 /* Runs until SIGTERM or SIGINT. Returns the exit status. */
 int master_run(struct master *master);
 

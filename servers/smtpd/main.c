@@ -6,6 +6,7 @@
  * ignored. */
 #include "smtpd.h"
 #include "auth/auth.h"
+#include "auth/auth_client.h"
 #include "core/event_loop.h"
 #include "core/pool.h"
 #include "core/service.h"
@@ -81,6 +82,8 @@ static void smtpd_init(struct smtpd *smtpd, const char *config)
 	pool_free(&pool);
 	smtpd->hostname = settings_hostname(&smtpd->set);
 	smtpd->queue_dir = settings_data_path(&smtpd->set, "queue");
+	smtpd->auth_socket =
+	    settings_data_path(&smtpd->set, "run/" AUTH_SOCKET_NAME);
 	struct store_settings ss = {
 	    .data_dir = smtpd->set.data_dir,
 	    .default_quota = smtpd->set.deliver.default_quota,
@@ -111,6 +114,7 @@ static void smtpd_deinit(struct smtpd *smtpd)
 	store_close(&smtpd->store);
 	free(smtpd->hostname);
 	free(smtpd->queue_dir);
+	free(smtpd->auth_socket);
 	settings_deinit(&smtpd->set);
 }
 

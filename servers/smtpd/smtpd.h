@@ -17,6 +17,7 @@
 #include "smtp/smtp_server.h"
 
 struct auth_throttle;
+struct auth_request;
 struct event_loop;
 struct event_timer;
 struct pool;
@@ -39,6 +40,7 @@ struct smtpd {
 	struct auth_throttle *throttle;
 	char *hostname;
 	char *queue_dir;
+	char *auth_socket; /* run/auth.sock: authd checks passwords */
 	struct smtp_server_settings smtp_set;
 	struct smtpd_client *clients; /* doubly linked */
 	unsigned next_id;
@@ -64,6 +66,7 @@ struct smtpd_client {
 	const char *login_user;           /* LOGIN: the first answer */
 	struct event_timer *auth_timer;   /* delays a failure reply */
 	struct smtp_server_cmd *auth_cmd; /* answered when it fires */
+	struct auth_request *auth_req;    /* a password check at authd */
 
 	/* The transaction */
 	const struct smtp_server_mail *mail;

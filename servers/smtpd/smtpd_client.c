@@ -2,6 +2,7 @@
  * (421 4.7.0 at connect), the per-connection log context "conn=N peer=IP",
  * the "connect"/"disconnect" lines, and the graceful stop of SIGTERM. */
 #include "smtpd.h"
+#include "auth/auth_client.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
 #include "core/pool.h"
@@ -73,6 +74,7 @@ void smtpd_client_free(struct smtpd_client **clientp, const char *reason)
 	*clientp = NULL;
 	log_info(&c->log, "disconnect reason=%s commands=%u",
 	         log_sanitize(reason, 100), smtp_server_conn_commands(c->srv));
+	auth_request_free(&c->auth_req);
 	smtpd_policy_reset(c);
 	event_timer_free(&c->auth_timer);
 	if (c->prev != NULL)

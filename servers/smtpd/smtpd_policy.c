@@ -6,6 +6,7 @@
  * after queue_writer_commit() made the message durable. */
 #include "smtpd.h"
 #include "auth/auth.h"
+#include "auth/auth_client.h"
 #include "core/buf.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
@@ -73,42 +74,58 @@ static void smtpd_auth_failed(struct smtpd_client *c,
 	event_timer_set(c->auth_timer, delay * 1000);
 }
 
-/* Checks user's password; always verifies against some hash so an unknown
- * user takes as long as a wrong password. */
-static void smtpd_auth_verify(struct smtpd_client *c,
-                              struct smtp_server_cmd *cmd, const char *user,
-                              char *password)
+/* authd's answer to smtpd_auth_verify. */
+static void smtpd_auth_verified_cb(enum auth_result result, const char *user,
+                                   const char *error, void *ctx)
 {
-	struct smtpd *smtpd = c->smtpd;
-	struct store_account_info info;
-	c->auth_cmd = cmd;
-	int ret =
-	    store_account_lookup(smtpd->store, user, c->trans_pool, &info);
-	if (ret < 0) {
-		explicit_bzero(password, strlen(password));
+	struct smtpd_client *c = ctx;
+	struct smtp_server_cmd *cmd = c->auth_cmd;
+	c->auth_req = NULL;
+	ASSERT(cmd != NULL);
+	switch (result) {
+	case AUTH_RESULT_TEMPFAIL:
 		c->auth_cmd = NULL;
-		log_error(&c->log, "auth lookup failed: %s",
-		          store_last_error(smtpd->store));
+		log_error(&c->log, "auth-tempfail mech=%s error=%s",
+		          c->auth_mech, error);
 		smtp_server_cmd_reply(cmd, 454, "4.7.0",
 		                      "Temporary authentication failure "
 		                      "(conn=%u)",
 		                      c->id);
 		return;
-	}
-	const char *hash =
-	    ret > 0 ? info.password_hash : auth_password_dummy_hash();
-	bool ok = auth_password_verify(password, hash) == 1 && ret > 0;
-	explicit_bzero(password, strlen(password));
-	if (!ok) {
+	case AUTH_RESULT_FAIL:
 		smtpd_auth_failed(c, cmd, user);
 		return;
+	case AUTH_RESULT_OK:
+		break;
 	}
 	c->auth_cmd = NULL;
-	auth_throttle_success(smtpd->throttle, c->addr);
-	c->auth_user = pool_strdup(c->pool, info.address);
+	auth_throttle_success(c->smtpd->throttle, c->addr);
+	c->auth_user = pool_strdup(c->pool, user);
 	log_add(&c->log, "user=%s", c->auth_user);
 	log_info(&c->log, "auth mech=%s", c->auth_mech);
 	smtp_server_cmd_reply(cmd, 235, "2.7.0", "Authentication successful");
+}
+
+/* Hands user's password (wiped here) to authd, which verifies it against
+ * some hash even for an unknown user so both take as long. The command
+ * stays unanswered, and the engine reads nothing more, until the answer. */
+static void smtpd_auth_verify(struct smtpd_client *c,
+                              struct smtp_server_cmd *cmd, const char *user,
+                              char *password)
+{
+	struct smtpd *smtpd = c->smtpd;
+	const struct auth_request_info info = {
+	    .user = user,
+	    .password = password,
+	    .service = "smtp",
+	    .ip = c->addr,
+	};
+	c->auth_cmd = cmd;
+	auth_request_free(&c->auth_req);
+	c->auth_req = auth_request_new(smtpd->loop, smtpd->auth_socket, &info,
+	                               AUTH_REQUEST_TIMEOUT_MSECS,
+	                               smtpd_auth_verified_cb, c);
+	explicit_bzero(password, strlen(password));
 }
 
 static void smtpd_auth_plain(struct smtpd_client *c,
@@ -198,6 +215,7 @@ static void policy_auth_abort(void *ctx)
 	struct smtpd_client *c = ctx;
 	c->login_user = NULL;
 	c->auth_cmd = NULL;
+	auth_request_free(&c->auth_req);
 	if (c->auth_timer != NULL)
 		event_timer_cancel(c->auth_timer);
 }
@@ -485,6 +503,7 @@ static void policy_disconnect(void *ctx, const char *reason)
 {
 	struct smtpd_client *c = ctx;
 	c->auth_cmd = NULL;
+	auth_request_free(&c->auth_req);
 	smtpd_client_free(&c, reason);
 }
 

@@ -72,6 +72,8 @@ class Postroom:
             # unless the test brings its own (tests/integration/
             # relay_fixtures.py runs dnsmasq).
             "relay": {"dns_server": "127.0.0.1:9"},
+            # Two password checkers whatever the machine's core count.
+            "authd": {"workers": 2},
         }
         self.sections[""].update(main or {})
         self.sections["smtpd"].update(smtpd or {})

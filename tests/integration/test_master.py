@@ -64,7 +64,7 @@ class MasterTest(unittest.TestCase):
     def test_process_tree_and_privileges(self):
         names = sorted(open(f"/proc/{p}/comm").read().strip()
                        for p in self.pr.children())
-        want = ["deliver", "qmgr", "smtpd", "smtpd"]
+        want = ["authd", "authd", "deliver", "qmgr", "smtpd", "smtpd"]
         for server in ("relay", "pop3d", "imapd"):
             if os.path.exists(os.path.join(BUILD, "servers", server, server)):
                 want.append(server)
