@@ -8,6 +8,7 @@ not the bottleneck. Reports figures; asserts nothing. Loopback only."""
 import argparse
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -28,9 +29,12 @@ def read_line(sock, buf):
     return line, bytearray(rest)
 
 
-def retr_all(port, count):
-    """Retrieves messages 1..count; returns (seconds, bytes received)."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+def retr_all(port, count, host="127.0.0.1", tls=None):
+    """Retrieves messages 1..count; returns (seconds, bytes received).
+    tls: an ssl context for implicit TLS (POP3S), else plaintext."""
+    sock = socket.create_connection((host, port), timeout=60)
+    if tls is not None:
+        sock = tls.wrap_socket(sock, server_hostname="localhost")
     buf = bytearray()
     line, buf = read_line(sock, buf)
     for cmd in (b"USER bench0@bench.test", b"PASS pw"):
@@ -93,10 +97,36 @@ def scenario(build, size, count, sessions):
         fill = time.monotonic() - t0
         runs = [retr_all(pr.pop3, count) for _ in range(3)]
         secs, total = min(runs)  # the best of three: warm caches
-        return fill, secs, total
+        ctx = ssl.create_default_context(
+            cafile=os.path.join(pr.data, "tls", "cert.pem"))
+        tls = min(retr_all(pr.pop3s, count, tls=ctx) for _ in range(3))
+        return fill, (secs, total), tls
     finally:
         pr.stop()
         pr.cleanup()
+
+
+def scenario_dovecot(build, size, count, sessions):
+    """The same maildrop in Dovecot (filled through Postfix and LMTP),
+    retrieved over POP3S: Dovecot refuses plaintext logins, so both sides
+    are compared over TLS."""
+    from peers import DovecotPostfix
+    peers = DovecotPostfix(domain="bench.test", durable=True)
+    try:
+        peers.add_user("bench0@bench.test", "pw")
+        peers.start()
+        src = os.path.join(ROOT, build, "bench", "smtp_source")
+        out = subprocess.run([src, peers.host, str(peers.smtp),
+                              str(sessions), str(count), str(size), "1",
+                              "bench%d@bench.test:1"],
+                             capture_output=True, text=True, timeout=1800)
+        if out.returncode != 0:
+            raise SystemExit(f"smtp_source failed: {out.stdout}{out.stderr}")
+        peers.wait_messages("bench0@bench.test", count, timeout=1800)
+        return min(retr_all(peers.pop3s, count, host=peers.host,
+                            tls=peers.tls_context()) for _ in range(3))
+    finally:
+        peers.cleanup()
 
 
 def main():
@@ -105,17 +135,30 @@ def main():
     ap.add_argument("--count", type=int, default=5000)
     ap.add_argument("--sessions", type=int, default=20,
                     help="SMTP sessions that fill the maildrop")
+    ap.add_argument("--no-dovecot", action="store_true")
     args = ap.parse_args()
     print(f"bench/pop3: one session, RETR pipelined {PIPELINE} deep, "
           f"{args.count} messages, {os.cpu_count()} cores")
-    print(f"{'size':>7} {'msgs':>6} {'fill s':>7} {'RETR s':>7} "
+    print(f"{'':>16} {'size':>7} {'msgs':>6} {'RETR s':>7} "
           f"{'msgs/s':>8} {'MB/s':>7}")
-    for size in (4096, 102400):
-        fill, secs, total = scenario(args.build, size, args.count,
-                                     args.sessions)
-        print(f"{size // 1024:>6}K {args.count:>6} {fill:>7.1f} "
+    with_dovecot = os.geteuid() == 0 and not args.no_dovecot
+
+    def row(name, size, secs, total):
+        print(f"{name:>16} {size // 1024:>6}K {args.count:>6} "
               f"{secs:>7.2f} {args.count / secs:>8.0f} "
               f"{total / secs / 1e6:>7.1f}", flush=True)
+
+    for size in (4096, 102400):
+        fill, plain, tls = scenario(args.build, size, args.count,
+                                    args.sessions)
+        row("postroom", size, *plain)
+        row("postroom TLS", size, *tls)
+        if with_dovecot:
+            dc = scenario_dovecot(args.build, size, args.count,
+                                  args.sessions)
+            row("dovecot TLS", size, *dc)
+            print(f"{'ratio TLS':>16} {'':>7} {'':>6} {'':>7} "
+                  f"{dc[0] / tls[0]:>7.2f}x", flush=True)
 
 
 if __name__ == "__main__":
