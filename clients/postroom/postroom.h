@@ -124,6 +124,31 @@ int pr_local_add(struct pr_local *local, const char *mailbox,
                  const char *delivery_key, uint32_t *uid_r,
                  const char **error_r);
 
+/* A group of downloaded messages stored together (one file system sync
+ * for their files, one transaction for their rows), each with the remote
+ * UID it maps to or the POP3 UIDL it records (store_sync.h). Nothing of a batch is visible before
+ * pr_local_batch_commit; a crash before it leaves only unnamed files,
+ * which the store collects, and the next sync fetches them again. */
+struct pr_local_batch;
+struct pr_local_batch *pr_local_batch_new(struct pr_local *local);
+/* Frees *batch (set to NULL), dropping what was not committed. */
+void pr_local_batch_free(struct pr_local_batch **batch);
+/* Writes one message's file (not durable yet). remote_uid (IMAP, 0:
+ * none) gets a map row, pop3_uidl (or NULL) a downloaded mark, both in
+ * the commit's transaction. The strings are copied. Returns 0, or -1
+ * with *error_r. */
+int pr_local_batch_add(struct pr_local_batch *batch,
+                       const unsigned char *data, size_t size,
+                       uint32_t flags, const char *keywords,
+                       time_t internal_date, const char *delivery_key,
+                       uint32_t remote_uid, const char *pop3_uidl,
+                       const char **error_r);
+/* Makes the files durable, then adds every message to mailbox and
+ * records its map row or UIDL in one transaction. *count_r: messages added. The
+ * batch is empty afterwards. Returns 0, or -1 with *error_r. */
+int pr_local_batch_commit(struct pr_local_batch *batch, const char *mailbox,
+                          unsigned *count_r, const char **error_r);
+
 /* ---- net.c: reaching a server ---------------------------------------------- */
 
 /* Resolves ep->host (through config->dns_server when set, else

@@ -307,52 +307,60 @@ static int merge_one(struct mbox_sync *m, const struct store_sync_map *map,
 
 /* ---- Downloads ----------------------------------------------------------------- */
 
+struct download {
+	struct mbox_sync *m;
+	struct pr_local_batch *batch;
+};
+
 static void download_cb(const struct imap_response *resp, void *ctx)
 {
-	struct mbox_sync *m = ctx;
-	struct sync_imap *s = m->s;
+	struct download *d = ctx;
+	struct mbox_sync *m = d->m;
 	struct imap_fetch f;
 	const char *error;
 	if (m->error != NULL || imap_fetch_parse(resp, &f) <= 0 ||
 	    f.uid == 0 || f.body == NULL)
 		return;
-	/* a repeat after a crash between the add and the map row finds
-	 * the first copy (store_message_add's delivery key) */
+	/* a repeat after a crash finds the first copy (the delivery key) */
 	char *key = pool_printf(m->pool, "imap:%s:%u:%u", m->remote,
 	                        m->uidvalidity, f.uid);
-	uint32_t uid;
-	if (pr_local_add(s->local, m->local, f.body, f.body_len, f.flags,
-	                 f.keywords, f.internal_date, key, &uid, &error) < 0) {
+	if (pr_local_batch_add(d->batch, f.body, f.body_len, f.flags,
+	                       f.keywords, f.internal_date, key, f.uid, NULL,
+	                       &error) < 0)
 		m->error = pool_strdup(m->pool, error);
-		return;
-	}
-	struct store_sync_map map = {uid, f.uid, f.flags, f.keywords};
-	if (store_sync_map_set(s->local->account, m->local, &map) < 0) {
-		m->error = "cannot record state";
-		return;
-	}
-	s->report->fetched++;
 }
 
+/* Fetches uids FETCH_BATCH at a time; each batch is stored together
+ * (pr_local_batch_commit: one file system sync, one transaction) before
+ * the next is asked for. */
 static int download(struct mbox_sync *m, const uint32_t *uids, size_t count)
 {
 	const char *error;
-	for (size_t i = 0; i < count; i += FETCH_BATCH) {
+	struct download d = {m, pr_local_batch_new(m->s->local)};
+	int ret = 0;
+	for (size_t i = 0; i < count && ret == 0; i += FETCH_BATCH) {
 		size_t n = count - i < FETCH_BATCH ? count - i : FETCH_BATCH;
 		struct buf set;
 		buf_init(&set);
 		imap_seqset_write(&set, uids + i, n);
-		int ret = imap_client_cmd(
-		    m->s->c, download_cb, m, &error,
-		    "UID FETCH %a (UID FLAGS INTERNALDATE RFC822.SIZE "
-		    "BODY.PEEK[])", set.data);
+		ret = imap_client_cmd(m->s->c, download_cb, &d, &error,
+		                      "UID FETCH %a (UID FLAGS INTERNALDATE "
+		                      "RFC822.SIZE BODY.PEEK[])",
+		                      set.data);
 		buf_deinit(&set);
+		unsigned stored;
 		if (ret < 0)
-			return sync_imap_fail(m->s, m->remote, error);
-		if (m->error != NULL)
-			return sync_imap_fail(m->s, m->local, m->error);
+			ret = sync_imap_fail(m->s, m->remote, error);
+		else if (m->error != NULL)
+			ret = sync_imap_fail(m->s, m->local, m->error);
+		else if (pr_local_batch_commit(d.batch, m->local, &stored,
+		                               &error) < 0)
+			ret = sync_imap_fail(m->s, m->local, error);
+		else
+			m->s->report->fetched += stored;
 	}
-	return 0;
+	pr_local_batch_free(&d.batch);
+	return ret;
 }
 
 /* ---- Messages gone locally: moves, then deletions ------------------------------- */

@@ -130,38 +130,33 @@ static int sync_list(struct pop3_sync *s, bool *has_uidl_r,
 	return 0;
 }
 
-/* Downloads one message into INBOX and records its UIDL. */
+#define POP3_BATCH 25 /* messages stored together (one sync) */
+
+/* Downloads one message into the batch. */
 static int sync_fetch(struct pop3_sync *s, const struct pop3_msg *m,
-                      struct buf *data, const char **error_r)
+                      struct pr_local_batch *batch, struct buf *data,
+                      const char **error_r)
 {
 	const char *error;
-	uint32_t uid;
 	buf_truncate(data, 0);
 	if (pop3_client_retr(s->client, m->msgno, data, &error) < 0)
 		return sync_fail(s, "RETR", error, error_r);
 	const char *key =
 	    m->uidl != NULL ? pool_printf(s->pool, "pop3:%s", m->uidl) : NULL;
-	time_t now = time(NULL);
-	if (pr_local_add(s->local, "INBOX", (const unsigned char *)data->data,
-	                 data->len, 0, NULL, now, key, &uid, error_r) < 0)
-		return -1;
-	if (m->uidl != NULL &&
-	    store_sync_pop3_mark(s->local->account, m->uidl, now) < 0) {
-		*error_r = "cannot record the downloaded UIDL";
-		return -1;
-	}
-	s->report->fetched++;
-	return 0;
+	return pr_local_batch_add(batch, (const unsigned char *)data->data,
+	                          data->len, 0, NULL, time(NULL), key, 0,
+	                          m->uidl, error_r);
 }
 
-/* Every new message, and DELE for each stored one in delete mode. */
-static int sync_messages(struct pop3_sync *s, const char **error_r)
+/* Messages [first, end): the new ones are fetched and committed together,
+ * then, in delete mode, every one of them (all committed locally now or
+ * before) gets DELE. */
+static int sync_chunk(struct pop3_sync *s, size_t first, size_t end,
+                      struct pr_local_batch *batch, struct buf *data,
+                      const char **error_r)
 {
 	const char *error;
-	struct buf data;
-	int ret = 0;
-	buf_init(&data);
-	for (size_t i = 0; i < s->msg_count && ret == 0; i++) {
+	for (size_t i = first; i < end; i++) {
 		const struct pop3_msg *m = &s->msgs[i];
 		int seen =
 		    m->uidl != NULL
@@ -169,15 +164,34 @@ static int sync_messages(struct pop3_sync *s, const char **error_r)
 		        : 0;
 		if (seen < 0) {
 			*error_r = "cannot read the downloaded UIDLs";
-			ret = -1;
-		} else if (seen == 0) {
-			ret = sync_fetch(s, m, &data, error_r);
+			return -1;
 		}
-		/* Only a message committed locally (now or before). */
-		if (ret == 0 && !s->account->leave_on_server &&
-		    pop3_client_dele(s->client, m->msgno, &error) < 0)
-			ret = sync_fail(s, "DELE", error, error_r);
+		if (seen == 0 && sync_fetch(s, m, batch, data, error_r) < 0)
+			return -1;
 	}
+	unsigned stored;
+	if (pr_local_batch_commit(batch, "INBOX", &stored, error_r) < 0)
+		return -1;
+	s->report->fetched += stored;
+	for (size_t i = first; i < end && !s->account->leave_on_server; i++)
+		if (pop3_client_dele(s->client, s->msgs[i].msgno, &error) < 0)
+			return sync_fail(s, "DELE", error, error_r);
+	return 0;
+}
+
+/* Every new message, in batches of POP3_BATCH. */
+static int sync_messages(struct pop3_sync *s, const char **error_r)
+{
+	struct buf data;
+	struct pr_local_batch *batch = pr_local_batch_new(s->local);
+	int ret = 0;
+	buf_init(&data);
+	for (size_t i = 0; i < s->msg_count && ret == 0; i += POP3_BATCH) {
+		size_t end = i + POP3_BATCH < s->msg_count ? i + POP3_BATCH
+		                                           : s->msg_count;
+		ret = sync_chunk(s, i, end, batch, &data, error_r);
+	}
+	pr_local_batch_free(&batch);
 	buf_deinit(&data);
 	return ret;
 }

@@ -290,9 +290,9 @@ int store_message_add(struct store_account *account, const char *mailbox,
  * account join one transaction (each still all or nothing on its own, so a
  * failed add leaves the others), and store_message_batch_commit makes them
  * all durable with one sync; UIDs returned meanwhile count only once it
- * returned 0. Only store_message_add may be called in between. Each
- * returns 0, or -1 with *error_r (a failed commit keeps nothing of the
- * batch). Rollback drops the batch; it accepts an account not in one. */
+ * returned 0. Only store_message_add and the single-row writes of
+ * store_sync.h may be called in between. Each returns 0, or -1 with
+ * *error_r (a failed commit keeps nothing of the batch). Rollback drops the batch; it accepts an account not in one. */
 int store_message_batch_begin(struct store_account *account,
 			      const char **error_r);
 int store_message_batch_commit(struct store_account *account,
