@@ -23,10 +23,20 @@ SANITIZER_MARKS = ("runtime error:", "ERROR: AddressSanitizer",
                    "SUMMARY: AddressSanitizer")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_PORTS_GIVEN = set()
+
+
+def free_port(host="127.0.0.1"):
+    """A port free on host now and not handed out before in this run: the
+    kernel may offer the same ephemeral port twice in a row once it is
+    closed, and one configuration needs seven different ones."""
+    while True:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if port not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(port)
+            return port
 
 
 def client_tls_context():

@@ -43,15 +43,11 @@ import tempfile
 import time
 import unittest
 
+from harness import free_port
+
 DOVECOT = "/usr/sbin/dovecot"
 POSTFIX = "/usr/sbin/postfix"
 OPENSSL = "/usr/bin/openssl"
-
-
-def free_port(host="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def _alive(pid):
