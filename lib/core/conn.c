@@ -253,6 +253,7 @@ struct conn *conn_new(struct event_loop *loop, int fd, struct tls_server *tls,
 	                       ? settings->output_max
 	                       : CONN_OUTPUT_MAX_DEFAULT;
 	buf_init(&conn->line);
+	net_set_nodelay(fd);
 
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);

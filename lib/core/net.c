@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,6 +73,13 @@ int net_set_nonblock(int fd)
 	if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
 		return -1;
 	return 0;
+}
+
+void net_set_nodelay(int fd)
+{
+	int on = 1;
+	/* a UNIX socket refuses it (EOPNOTSUPP): nothing to do there */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
 static void listener_retry_cb(void *ctx)

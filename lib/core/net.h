@@ -22,6 +22,10 @@ void net_addr_str(const struct sockaddr *sa, char str_r[NET_ADDR_STR_MAX]);
 bool net_addr_is_loopback(const struct sockaddr *sa);
 /* Makes fd non-blocking and close-on-exec. Returns 0, or -1 with errno. */
 int net_set_nonblock(int fd);
+/* Turns Nagle's algorithm off on a TCP socket (TCP_NODELAY): a reply
+ * written in pieces (a FETCH literal, then its tagged OK) must not wait
+ * for the peer's delayed ACK (about 40 ms a command). Ignores failure. */
+void net_set_nodelay(int fd);
 
 /* Called for each accepted connection: fd is non-blocking and close-on-exec
  * and now belongs to the callback; addr is the peer address. */

@@ -605,6 +605,7 @@ static int stream_tcp_connect(struct tls_stream *s, const struct sockaddr *sa,
 		return -1;
 	}
 	s->fd = fd;
+	net_set_nodelay(fd); /* a command's pieces go at once */
 	if (connect(fd, sa, sa_len) == 0)
 		return 0;
 	if (errno != EINPROGRESS && errno != EINTR) {
