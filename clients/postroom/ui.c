@@ -7,12 +7,12 @@
  * (ui_screen_end, and an atexit() hook for exits we do not control). */
 #include "ui.h"
 
+#include "core/net.h"
 #include "core/pool.h"
 #include "store/store.h"
 
 #include <curses.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -59,10 +59,8 @@ static int signals_install(void)
 {
 	if (pipe(wake_fds) < 0)
 		return -1;
-	for (int i = 0; i < 2; i++) {
-		(void)fcntl(wake_fds[i], F_SETFL, O_NONBLOCK);
-		(void)fcntl(wake_fds[i], F_SETFD, FD_CLOEXEC);
-	}
+	for (int i = 0; i < 2; i++)
+		(void)net_set_nonblock(wake_fds[i]); /* and close-on-exec */
 	struct sigaction sa = {.sa_handler = quit_handler};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
