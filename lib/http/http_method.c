@@ -56,8 +56,10 @@ void http_method_set_str(uint32_t set, char *out, size_t size)
 			continue;
 		int n = snprintf(out + len, size - len, "%s%s",
 		                 len > 0 ? ", " : "", http_method_names[m]);
-		if (n < 0 || (size_t)n >= size - len)
+		if (n < 0 || (size_t)n >= size - len) {
+			out[len] = '\0'; /* only whole names */
 			return;
+		}
 		len += (size_t)n;
 	}
 }

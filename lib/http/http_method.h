@@ -41,7 +41,7 @@ enum http_method http_method_parse(const char *str, size_t len);
 /* Returns the name of a known method ("GET"), or "" for UNKNOWN. */
 const char *http_method_name(enum http_method method);
 /* Writes "GET, HEAD, PUT" (the Allow field, RFC 9110 §10.2.1) for the set
- * into out (NUL-terminated, cut at size). */
+ * into out (NUL-terminated; names that do not fit are left out). */
 void http_method_set_str(uint32_t set, char *out, size_t size);
 
 #endif
