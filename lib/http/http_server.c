@@ -47,11 +47,14 @@ static void http_server_deadline_cb(void *ctx)
 	struct http_server_conn *srv = ctx;
 	if (srv->req == NULL || srv->is_closing)
 		return;
+	if (srv->input == HTTP_INPUT_DISCARD) {
+		/* answered already: only the unread rest was late */
+		http_server_close(srv, "body deadline");
+		return;
+	}
 	http_server_error(srv->req, 408,
 	                  srv->input == HTTP_INPUT_BODY ? "body deadline"
-	                  : srv->input == HTTP_INPUT_DISCARD
-	                      ? "body deadline"
-	                      : "header deadline",
+	                                                : "header deadline",
 	                  true);
 }
 
@@ -525,6 +528,10 @@ static void http_server_timeout_cb(struct conn *conn, void *ctx)
 	case HTTP_INPUT_WAIT:
 		/* the client waits for us: not its silence */
 		conn_set_timeout(conn, srv->set.idle_timeout);
+		return;
+	case HTTP_INPUT_DISCARD:
+		/* answered already: only the unread rest is late */
+		http_server_close(srv, "idle timeout");
 		return;
 	default:
 		break;

@@ -217,6 +217,29 @@ void http_testing_run(struct http_testing *t, unsigned want)
 	t->want_text = NULL;
 }
 
+static void http_testing_stop_cb(void *ctx)
+{
+	struct http_testing *t = ctx;
+	event_loop_stop(t->loop);
+}
+
+void http_testing_run_for(struct http_testing *t, unsigned msecs)
+{
+	struct event_timer *stop =
+	    event_timer_new(t->loop, http_testing_stop_cb, t);
+	unsigned want = t->want;
+	t->want = 0;
+	event_timer_set(stop, msecs);
+	event_loop_run(t->loop);
+	event_timer_free(&stop);
+	t->want = want;
+}
+
+void http_testing_set_reading(struct http_testing *t, bool is_reading)
+{
+	event_io_set_enabled(t->io, is_reading);
+}
+
 const char *http_testing_header(struct http_testing *t, unsigned i,
                                 const char *name)
 {

@@ -61,6 +61,10 @@ void http_testing_send(struct http_testing *t, const void *data, size_t size);
 void http_testing_send_str(struct http_testing *t, const char *str);
 /* Runs until want complete responses (or EOF, or want_text). */
 void http_testing_run(struct http_testing *t, unsigned want);
+/* Runs the loop for msecs whatever arrives (backpressure tests). */
+void http_testing_run_for(struct http_testing *t, unsigned msecs);
+/* Stops or resumes reading responses (they pile up in the socket). */
+void http_testing_set_reading(struct http_testing *t, bool is_reading);
 /* The value of a field in response i ("" if absent). */
 const char *http_testing_header(struct http_testing *t, unsigned i,
                                 const char *name);
