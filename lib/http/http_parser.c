@@ -418,21 +418,20 @@ static int http_parser_check_partial(struct http_parser *parser, size_t from)
 	const struct buf *line = &parser->line;
 	if (parser->state == HTTP_PARSER_REQUEST_LINE) {
 		parser->has_started = true;
-		if (!parser->has_method_sp) {
-			size_t i = from;
-			for (; i < line->len; i++) {
-				unsigned char c = (unsigned char)line->data[i];
-				if (c == ' ')
-					break;
-				if (!http_is_tchar(c))
-					return http_parser_fail(
-					    parser, 400, "bad request-line");
-			}
-			parser->has_method_sp = i < line->len;
-			/* RFC 9110 §9.1: longer than any we implement */
-			if (i > HTTP_METHOD_MAX_LEN)
+		/* byte by byte, so that how the bytes were split never
+		 * changes the answer */
+		for (size_t i = from; i < line->len && !parser->has_method_sp;
+		     i++) {
+			unsigned char c = (unsigned char)line->data[i];
+			if (c == ' ')
+				parser->has_method_sp = true;
+			else if (i >= HTTP_METHOD_MAX_LEN)
+				/* RFC 9110 §9.1: longer than any we know */
 				return http_parser_fail(
 				    parser, 501, "method not implemented");
+			else if (!http_is_tchar(c))
+				return http_parser_fail(parser, 400,
+				                        "bad request-line");
 		}
 		if (line->len + 2 > parser->set.max_request_line)
 			return http_parser_fail(parser, 414,
