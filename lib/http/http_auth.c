@@ -64,8 +64,8 @@ static int http_auth_basic(const char *b64, struct pool *pool,
 		size_t ulen = (size_t)(colon - plain.data);
 		cred->scheme = HTTP_AUTH_BASIC;
 		cred->user = pool_strndup(pool, plain.data, ulen);
-		cred->password = pool_strndup(pool, colon + 1,
-		                              plain.len - ulen - 1);
+		cred->password =
+		    pool_strndup(pool, colon + 1, plain.len - ulen - 1);
 		ret = 1;
 	}
 	explicit_bzero(plain.data, plain.len);
@@ -87,7 +87,8 @@ static const char *http_auth_cookie(const struct http_headers *headers,
 			while (*p == ' ' || *p == ';')
 				p++;
 			const char *end = strchr(p, ';');
-			size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+			size_t len =
+			    end != NULL ? (size_t)(end - p) : strlen(p);
 			if (len > nlen && p[nlen] == '=' &&
 			    memcmp(p, name, nlen) == 0)
 				return pool_strndup(pool, p + nlen + 1,
@@ -98,10 +99,9 @@ static const char *http_auth_cookie(const struct http_headers *headers,
 	return NULL;
 }
 
-int http_auth_parse(const struct http_headers *headers,
-                    const char *cookie_name, struct pool *pool,
-                    struct http_credentials *cred_r, unsigned *status_r,
-                    const char **error_r)
+int http_auth_parse(const struct http_headers *headers, const char *cookie_name,
+                    struct pool *pool, struct http_credentials *cred_r,
+                    unsigned *status_r, const char **error_r)
 {
 	memset(cred_r, 0, sizeof(*cred_r));
 	unsigned n = http_headers_count(headers, "Authorization");
@@ -133,8 +133,8 @@ int http_auth_parse(const struct http_headers *headers,
 		return http_auth_basic(rest, pool, cred_r, status_r, error_r);
 	if (http_str_eq_ci(value, slen, "Bearer")) {
 		if (!http_is_token68(rest))
-			return http_auth_fail(400, "bad Bearer token",
-			                      status_r, error_r);
+			return http_auth_fail(400, "bad Bearer token", status_r,
+			                      error_r);
 		cred_r->scheme = HTTP_AUTH_BEARER;
 		cred_r->token = pool_strdup(pool, rest);
 		return 1;

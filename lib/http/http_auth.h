@@ -32,10 +32,9 @@ struct http_credentials {
  * 1 with *cred_r, 0 when there are none (scheme NONE), -1 when they are
  * malformed (answer 400) or of a scheme this library does not know (answer
  * 401), with *error_r (static) and *status_r. */
-int http_auth_parse(const struct http_headers *headers,
-                    const char *cookie_name, struct pool *pool,
-                    struct http_credentials *cred_r, unsigned *status_r,
-                    const char **error_r);
+int http_auth_parse(const struct http_headers *headers, const char *cookie_name,
+                    struct pool *pool, struct http_credentials *cred_r,
+                    unsigned *status_r, const char **error_r);
 /* Writes a digest of the credentials (scheme and secrets; the secrets
  * themselves are not kept) for the per-connection cache. */
 void http_auth_key(const struct http_credentials *cred,

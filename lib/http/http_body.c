@@ -13,12 +13,12 @@
 #include <string.h>
 
 enum http_body_state {
-	HTTP_BODY_LENGTH,     /* counting Content-Length bytes */
-	HTTP_BODY_SIZE_LINE,  /* chunk-size [ chunk-ext ] CRLF */
-	HTTP_BODY_DATA,       /* chunk-data */
-	HTTP_BODY_DATA_CR,    /* the CR after chunk-data */
-	HTTP_BODY_DATA_LF,    /* the LF after chunk-data */
-	HTTP_BODY_TRAILER,    /* trailer-section lines, then CRLF */
+	HTTP_BODY_LENGTH,    /* counting Content-Length bytes */
+	HTTP_BODY_SIZE_LINE, /* chunk-size [ chunk-ext ] CRLF */
+	HTTP_BODY_DATA,      /* chunk-data */
+	HTTP_BODY_DATA_CR,   /* the CR after chunk-data */
+	HTTP_BODY_DATA_LF,   /* the LF after chunk-data */
+	HTTP_BODY_TRAILER,   /* trailer-section lines, then CRLF */
 	HTTP_BODY_DONE,
 };
 
@@ -49,8 +49,8 @@ struct http_body *http_body_new(enum http_framing framing,
 	buf_init(&body->line);
 	switch (framing) {
 	case HTTP_FRAMING_LENGTH:
-		body->state = content_length > 0 ? HTTP_BODY_LENGTH
-		                                 : HTTP_BODY_DONE;
+		body->state =
+		    content_length > 0 ? HTTP_BODY_LENGTH : HTTP_BODY_DONE;
 		body->remaining = content_length;
 		break;
 	case HTTP_FRAMING_CHUNKED:
@@ -140,7 +140,8 @@ static int http_body_size_line(struct http_body *body, unsigned *status_r,
 			*error_r = "chunk-size out of range";
 			return -1;
 		}
-		size = (size << 4) | (uint64_t)http_hex_value((unsigned char)*p);
+		size =
+		    (size << 4) | (uint64_t)http_hex_value((unsigned char)*p);
 	}
 	if (p == digits) {
 		*error_r = "bad chunk-size";
@@ -217,7 +218,8 @@ static int http_body_gather(struct http_body *body, const unsigned char *data,
 			return -1;
 		}
 		if (body->line.len + 3 > max) {
-			*status_r = body->state == HTTP_BODY_TRAILER ? 431 : 400;
+			*status_r =
+			    body->state == HTTP_BODY_TRAILER ? 431 : 400;
 			*error_r = body->state == HTTP_BODY_TRAILER
 			               ? "trailer section too large"
 			               : "chunk-size line too long";
@@ -235,10 +237,11 @@ static int http_body_line_step(struct http_body *body,
                                const char **error_r)
 {
 	bool is_trailer = body->state == HTTP_BODY_TRAILER;
-	size_t max = is_trailer ? body->set.max_trailer_bytes - body->trailer_bytes
-	                        : body->set.max_chunk_line;
-	int ret = http_body_gather(body, data, size, pos, max, status_r,
-	                           error_r);
+	size_t max = is_trailer
+	                 ? body->set.max_trailer_bytes - body->trailer_bytes
+	                 : body->set.max_chunk_line;
+	int ret =
+	    http_body_gather(body, data, size, pos, max, status_r, error_r);
 	if (ret <= 0)
 		return ret;
 	ret = is_trailer ? http_body_trailer_line(body, status_r, error_r)
@@ -248,9 +251,9 @@ static int http_body_line_step(struct http_body *body,
 }
 
 static int http_body_data(struct http_body *body, const unsigned char *data,
-                          size_t size, size_t *pos,
-                          const unsigned char **out_r, size_t *out_size_r,
-                          unsigned *status_r, const char **error_r)
+                          size_t size, size_t *pos, const unsigned char **out_r,
+                          size_t *out_size_r, unsigned *status_r,
+                          const char **error_r)
 {
 	size_t n = size - *pos;
 	if (n > body->remaining)
@@ -266,15 +269,15 @@ static int http_body_data(struct http_body *body, const unsigned char *data,
 	body->size += n;
 	body->remaining -= n;
 	if (body->remaining == 0)
-		body->state = body->state == HTTP_BODY_LENGTH ? HTTP_BODY_DONE
-		                                              : HTTP_BODY_DATA_CR;
+		body->state = body->state == HTTP_BODY_LENGTH
+		                  ? HTTP_BODY_DONE
+		                  : HTTP_BODY_DATA_CR;
 	return 0;
 }
 
 int http_body_read(struct http_body *body, const unsigned char *data,
-                   size_t size, size_t *consumed_r,
-                   const unsigned char **out_r, size_t *out_size_r,
-                   unsigned *status_r, const char **error_r)
+                   size_t size, size_t *consumed_r, const unsigned char **out_r,
+                   size_t *out_size_r, unsigned *status_r, const char **error_r)
 {
 	size_t pos = 0;
 	int ret = 0;

@@ -41,9 +41,9 @@ void http_body_free(struct http_body **body);
  * body is refused, with *status_r (400, or 413 past max_size) and *error_r
  * (static). Call again with the rest until it returns 0. */
 int http_body_read(struct http_body *body, const unsigned char *data,
-                   size_t size, size_t *consumed_r,
-                   const unsigned char **out_r, size_t *out_size_r,
-                   unsigned *status_r, const char **error_r);
+                   size_t size, size_t *consumed_r, const unsigned char **out_r,
+                   size_t *out_size_r, unsigned *status_r,
+                   const char **error_r);
 /* True once the whole body (for chunked: up to the end of the trailer
  * section) has been read. */
 bool http_body_is_done(const struct http_body *body);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 struct decoded {
-	int ret;        /* 1 done, 0 needs more, -1 refused */
+	int ret; /* 1 done, 0 needs more, -1 refused */
 	unsigned status;
 	size_t consumed; /* bytes of input the body took */
 	struct buf out;
@@ -33,9 +33,9 @@ static void decode_steps(enum http_framing framing, uint64_t length,
 		size_t consumed, out_size;
 		const unsigned char *out;
 		const char *error;
-		int ret = http_body_read(body, (const unsigned char *)input + pos,
-		                         fed - pos, &consumed, &out, &out_size,
-		                         &d->status, &error);
+		int ret = http_body_read(
+		    body, (const unsigned char *)input + pos, fed - pos,
+		    &consumed, &out, &out_size, &d->status, &error);
 		if (ret < 0) {
 			d->ret = -1;
 			test_assert(error != NULL);
@@ -128,27 +128,27 @@ struct refusal {
 };
 
 static const struct refusal refusals[] = {
-    {"g\r\nhello\r\n0\r\n\r\n", 400},     /* not hex */
-    {"\r\n0\r\n\r\n", 400},               /* empty size */
-    {"-5\r\nhello\r\n0\r\n\r\n", 400},    /* sign */
+    {"g\r\nhello\r\n0\r\n\r\n", 400},  /* not hex */
+    {"\r\n0\r\n\r\n", 400},            /* empty size */
+    {"-5\r\nhello\r\n0\r\n\r\n", 400}, /* sign */
     {"+5\r\nhello\r\n0\r\n\r\n", 400},
-    {"0x5\r\nhello\r\n0\r\n\r\n", 400},   /* C syntax */
-    {" 5\r\nhello\r\n0\r\n\r\n", 400},    /* leading space */
-    {"5 \r\nhello\r\n0\r\n\r\n", 400},    /* BWS only before ";" */
+    {"0x5\r\nhello\r\n0\r\n\r\n", 400}, /* C syntax */
+    {" 5\r\nhello\r\n0\r\n\r\n", 400},  /* leading space */
+    {"5 \r\nhello\r\n0\r\n\r\n", 400},  /* BWS only before ";" */
     {"5 5\r\nhello\r\n0\r\n\r\n", 400},
-    {"5;\r\nhello\r\n0\r\n\r\n", 400},    /* empty extension name */
-    {"5;a=\r\nhello\r\n0\r\n\r\n", 400},  /* empty extension value */
+    {"5;\r\nhello\r\n0\r\n\r\n", 400},      /* empty extension name */
+    {"5;a=\r\nhello\r\n0\r\n\r\n", 400},    /* empty extension value */
     {"5;a=\"x\r\nhello\r\n0\r\n\r\n", 400}, /* unterminated quote */
     {"5;a b\r\nhello\r\n0\r\n\r\n", 400},
-    {"FFFFFFFFFFFFFFFFF\r\n", 400},       /* overflows 64 bits */
+    {"FFFFFFFFFFFFFFFFF\r\n", 400}, /* overflows 64 bits */
     {"10000000000000000\r\n", 400},
-    {"5\r\nhelloX\r\n0\r\n\r\n", 400},    /* data not ended by CRLF */
+    {"5\r\nhelloX\r\n0\r\n\r\n", 400}, /* data not ended by CRLF */
     {"5\r\nhello\n0\r\n\r\n", 400},
     {"5\r\nhello\r\r\n0\r\n\r\n", 400},
-    {"5\nhello\r\n0\r\n\r\n", 400},       /* bare LF */
-    {"5\rhello\r\n0\r\n\r\n", 400},       /* bare CR */
+    {"5\nhello\r\n0\r\n\r\n", 400}, /* bare LF */
+    {"5\rhello\r\n0\r\n\r\n", 400}, /* bare CR */
     {"0\r\n\n", 400},
-    {"0\r\n x: y\r\n\r\n", 400},          /* obs-fold in trailers */
+    {"0\r\n x: y\r\n\r\n", 400}, /* obs-fold in trailers */
     {"0\r\nno colon\r\n\r\n", 400},
     {"0\r\nX : y\r\n\r\n", 400},
     {"0\r\nX: \x01\r\n\r\n", 400},
@@ -201,7 +201,8 @@ static void test_body_limits(void)
 	test_assert_int(d.ret, -1);
 	test_assert_int(d.status, 431);
 	buf_deinit(&d.out);
-	d = decode(HTTP_FRAMING_CHUNKED, 0, &set, "0\r\nA:\r\nB:\r\nC:\r\n\r\n");
+	d = decode(HTTP_FRAMING_CHUNKED, 0, &set,
+	           "0\r\nA:\r\nB:\r\nC:\r\n\r\n");
 	test_assert_int(d.ret, -1);
 	test_assert_int(d.status, 431);
 	buf_deinit(&d.out);
@@ -210,9 +211,8 @@ static void test_body_limits(void)
 
 int main(void)
 {
-	static void (*const tests[])(void) = {test_body_length,
-	                                      test_body_chunked,
-	                                      test_body_refusals,
-	                                      test_body_limits, NULL};
+	static void (*const tests[])(void) = {
+	    test_body_length, test_body_chunked, test_body_refusals,
+	    test_body_limits, NULL};
 	return test_run(tests);
 }

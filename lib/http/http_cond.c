@@ -39,7 +39,8 @@ bool http_etag_is_valid(const char *str, size_t len)
 bool http_etag_match(const char *a, size_t alen, const char *b, size_t blen,
                      bool is_strong)
 {
-	bool a_weak = alen >= 2 && a[0] == 'W', b_weak = blen >= 2 && b[0] == 'W';
+	bool a_weak = alen >= 2 && a[0] == 'W',
+	     b_weak = blen >= 2 && b[0] == 'W';
 	if (is_strong && (a_weak || b_weak))
 		return false;
 	if (a_weak) {
@@ -56,8 +57,7 @@ bool http_etag_match(const char *a, size_t alen, const char *b, size_t blen,
 /* If-Match / If-None-Match = "*" / #entity-tag. Returns 1 if the list
  * matches the current entity-tag, 0 if not, -1 if it cannot be parsed. */
 static int http_etag_list_match(const char *value,
-                                const struct http_validators *v,
-                                bool is_strong)
+                                const struct http_validators *v, bool is_strong)
 {
 	const char *p = value;
 	while (*p == ' ' || *p == '\t')
@@ -93,9 +93,8 @@ static int http_etag_list_match(const char *value,
 
 /* The lists of every field line called name: -2 when there is none, else
  * as http_etag_list_match over all of them (RFC 9110 §5.3). */
-static int http_cond_list(const struct http_headers *headers,
-                          const char *name, const struct http_validators *v,
-                          bool is_strong)
+static int http_cond_list(const struct http_headers *headers, const char *name,
+                          const struct http_validators *v, bool is_strong)
 {
 	int result = -2;
 	for (unsigned i = 0; i < headers->count; i++) {
@@ -112,8 +111,8 @@ static int http_cond_list(const struct http_headers *headers,
 }
 
 /* A date field: 1 with *t_r, 0 when absent or to be ignored. */
-static int http_cond_date(const struct http_headers *headers,
-                          const char *name, time_t now, time_t *t_r)
+static int http_cond_date(const struct http_headers *headers, const char *name,
+                          time_t now, time_t *t_r)
 {
 	if (http_headers_count(headers, name) != 1)
 		return 0;

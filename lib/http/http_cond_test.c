@@ -26,9 +26,11 @@ static void test_etag_compare(void)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const char *a = rows[i].a, *b = rows[i].b;
 		test_assert_idx(http_etag_match(a, strlen(a), b, strlen(b),
-		                                true) == rows[i].strong, i);
+		                                true) == rows[i].strong,
+		                i);
 		test_assert_idx(http_etag_match(a, strlen(a), b, strlen(b),
-		                                false) == rows[i].weak, i);
+		                                false) == rows[i].weak,
+		                i);
 	}
 	test_assert(http_etag_is_valid("\"\"", 2));
 	test_assert(http_etag_is_valid("\"a\\b\"", 5));
@@ -40,8 +42,7 @@ static void test_etag_compare(void)
 }
 
 static unsigned eval(enum http_method method, const char *name1,
-                     const char *value1, const char *name2,
-                     const char *value2)
+                     const char *value1, const char *name2, const char *value2)
 {
 	struct pool *pool = pool_new();
 	struct http_headers h = {0};
@@ -51,8 +52,8 @@ static unsigned eval(enum http_method method, const char *name1,
 	if (name2 != NULL)
 		http_headers_add(&h, pool, name2, strlen(name2), value2,
 		                 strlen(value2));
-	struct http_validators v = {.etag = "\"v2\"", .last_modified = LM,
-	                            .exists = true};
+	struct http_validators v = {
+	    .etag = "\"v2\"", .last_modified = LM, .exists = true};
 	unsigned ret = http_cond_evaluate(&h, method, &v, NOW);
 	pool_free(&pool);
 	return ret;
@@ -74,30 +75,34 @@ static void test_cond_order(void)
 	test_assert_int(eval(P, "If-Match", "v2", NULL, NULL), 412);
 	test_assert_int(eval(P, "If-Match", "\"a\"", "If-Match", "\"v2\""), 0);
 	/* If-Unmodified-Since, ignored when If-Match is there */
-	test_assert_int(eval(P, "If-Unmodified-Since", before, NULL, NULL), 412);
+	test_assert_int(eval(P, "If-Unmodified-Since", before, NULL, NULL),
+	                412);
 	test_assert_int(eval(P, "If-Unmodified-Since", same, NULL, NULL), 0);
-	test_assert_int(eval(P, "If-Match", "\"v2\"", "If-Unmodified-Since",
-	                     before), 0);
+	test_assert_int(
+	    eval(P, "If-Match", "\"v2\"", "If-Unmodified-Since", before), 0);
 	test_assert_int(eval(P, "If-Unmodified-Since", "yesterday", NULL, NULL),
 	                0);
 	/* If-None-Match: weak comparison; 304 for GET, 412 otherwise */
 	test_assert_int(eval(G, "If-None-Match", "W/\"v2\"", NULL, NULL), 304);
-	test_assert_int(eval(HTTP_METHOD_HEAD, "If-None-Match", "\"v2\"", NULL,
-	                     NULL), 304);
+	test_assert_int(
+	    eval(HTTP_METHOD_HEAD, "If-None-Match", "\"v2\"", NULL, NULL), 304);
 	test_assert_int(eval(P, "If-None-Match", "\"v2\"", NULL, NULL), 412);
 	test_assert_int(eval(P, "If-None-Match", "*", NULL, NULL), 412);
 	test_assert_int(eval(G, "If-None-Match", "\"v1\"", NULL, NULL), 0);
 	/* If-Match is checked first */
-	test_assert_int(eval(G, "If-Match", "\"v1\"", "If-None-Match",
-	                     "\"v2\""), 412);
+	test_assert_int(
+	    eval(G, "If-Match", "\"v1\"", "If-None-Match", "\"v2\""), 412);
 	/* If-Modified-Since: GET/HEAD only, ignored with If-None-Match */
 	test_assert_int(eval(G, "If-Modified-Since", same, NULL, NULL), 304);
 	test_assert_int(eval(G, "If-Modified-Since", before, NULL, NULL), 0);
 	test_assert_int(eval(P, "If-Modified-Since", same, NULL, NULL), 0);
-	test_assert_int(eval(G, "If-None-Match", "\"v1\"", "If-Modified-Since",
-	                     same), 0);
-	test_assert_int(eval(G, "If-Modified-Since", "Sunday, 06-Nov-94 "
-	                     "08:49:37 GMT", NULL, NULL), 304);
+	test_assert_int(
+	    eval(G, "If-None-Match", "\"v1\"", "If-Modified-Since", same), 0);
+	test_assert_int(eval(G, "If-Modified-Since",
+	                     "Sunday, 06-Nov-94 "
+	                     "08:49:37 GMT",
+	                     NULL, NULL),
+	                304);
 	/* "*" with no current representation */
 	struct pool *pool = pool_new();
 	struct http_headers h = {0};
@@ -115,8 +120,8 @@ static void test_cond_if_range(void)
 {
 	test_begin("http_cond If-Range (§13.1.5)");
 	struct pool *pool = pool_new();
-	struct http_validators v = {.etag = "\"v2\"", .last_modified = LM,
-	                            .exists = true};
+	struct http_validators v = {
+	    .etag = "\"v2\"", .last_modified = LM, .exists = true};
 	struct http_headers h = {0};
 	test_assert(http_cond_if_range(&h, &v, NOW));
 	static const struct {
@@ -143,8 +148,7 @@ static void test_cond_if_range(void)
 
 int main(void)
 {
-	static void (*const tests[])(void) = {test_etag_compare,
-	                                      test_cond_order,
-	                                      test_cond_if_range, NULL};
+	static void (*const tests[])(void) = {
+	    test_etag_compare, test_cond_order, test_cond_if_range, NULL};
 	return test_run(tests);
 }

@@ -15,8 +15,8 @@
 static const char *const http_days[7] = {"Sun", "Mon", "Tue", "Wed",
                                          "Thu", "Fri", "Sat"};
 static const char *const http_days_long[7] = {
-    "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-    "Saturday"};
+    "Sunday",   "Monday", "Tuesday", "Wednesday",
+    "Thursday", "Friday", "Saturday"};
 static const char *const http_months[12] = {"Jan", "Feb", "Mar", "Apr",
                                             "May", "Jun", "Jul", "Aug",
                                             "Sep", "Oct", "Nov", "Dec"};
@@ -138,8 +138,8 @@ int http_date_parse(const char *str, size_t len, time_t now, time_t *t_r)
 			return -1;
 		return http_make(year, month, day, h, mi, s, t_r);
 	}
-	if (http_day_name(str, len, http_days_long, &n) >= 0 &&
-	    len == n + 24 && memcmp(str + n, ", ", 2) == 0) {
+	if (http_day_name(str, len, http_days_long, &n) >= 0 && len == n + 24 &&
+	    memcmp(str + n, ", ", 2) == 0) {
 		/* rfc850-date: "Sunday, 06-Nov-94 08:49:37 GMT" */
 		const char *p = str + n + 2;
 		if (p[2] != '-' || p[6] != '-' || p[9] != ' ' ||

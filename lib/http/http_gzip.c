@@ -37,7 +37,8 @@ static int http_gzip_weight(const char *p, const char *end)
 	const char *name, *value;
 	size_t nlen, vlen;
 	int q = 1000, ret;
-	while ((ret = http_param_next(&p, end, &name, &nlen, &value, &vlen)) > 0)
+	while ((ret = http_param_next(&p, end, &name, &nlen, &value, &vlen)) >
+	       0)
 		if (http_str_eq_ci(name, nlen, "q"))
 			q = http_qvalue(value, vlen);
 	return ret < 0 ? -1 : q;
@@ -83,7 +84,7 @@ bool http_gzip_is_compressible(const char *type)
 {
 	static const char *const types[] = {
 	    "application/json", "application/javascript", "application/xml",
-	    "image/svg+xml", "text/javascript",
+	    "image/svg+xml",    "text/javascript",
 	};
 	if (type == NULL)
 		return false;
@@ -135,8 +136,9 @@ static void http_gzip_run(struct http_gzip *gz, const void *data, size_t size,
 			log_panic("http: deflate failed");
 		out->len += before - gz->z.avail_out;
 		out->data[out->len] = '\0';
-		if (flush == Z_FINISH ? ret == Z_STREAM_END
-		                      : gz->z.avail_out != 0 && gz->z.avail_in == 0)
+		if (flush == Z_FINISH
+		        ? ret == Z_STREAM_END
+		        : gz->z.avail_out != 0 && gz->z.avail_in == 0)
 			break;
 	}
 }

@@ -32,15 +32,16 @@ static void test_gzip_accept(void)
 	    {"*;q=0, identity", false, false},
 	    {"*, gzip;q=0", false, false},
 	    {"br, deflate", false, false},
-	    {"gzip;q=2", false, false},      /* bad qvalue: ignored */
+	    {"gzip;q=2", false, false}, /* bad qvalue: ignored */
 	    {"gzip;q=0.1234", false, false},
 	    {"gzip;q", false, false},
 	    {"compress, gzip ;q=0.9", true, false},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		bool refused;
-		test_assert_idx(http_gzip_is_accepted(rows[i].value, &refused) ==
-		                    rows[i].gzip, i);
+		test_assert_idx(http_gzip_is_accepted(rows[i].value,
+		                                      &refused) == rows[i].gzip,
+		                i);
 		test_assert_idx(refused == rows[i].identity_refused, i);
 	}
 	test_end();

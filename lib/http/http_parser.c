@@ -116,14 +116,15 @@ static int http_parser_absolute_form(struct http_parser *parser,
 	const char *q = memchr(p, '?', (size_t)(end - p));
 	const char *path_end = q != NULL ? q : end;
 	if (!http_is_uri_part(p, (size_t)(path_end - p), "/") ||
-	    (q != NULL && !http_is_uri_part(q + 1, (size_t)(end - q - 1), "/?")))
+	    (q != NULL &&
+	     !http_is_uri_part(q + 1, (size_t)(end - q - 1), "/?")))
 		return http_parser_fail(parser, 400, "bad request-target");
 	head->path = path_end == p ? "/"
 	                           : pool_strndup(parser->pool, p,
 	                                          (size_t)(path_end - p));
 	if (q != NULL)
-		head->query = pool_strndup(parser->pool, q + 1,
-		                           (size_t)(end - q - 1));
+		head->query =
+		    pool_strndup(parser->pool, q + 1, (size_t)(end - q - 1));
 	head->form = HTTP_TARGET_ABSOLUTE;
 	return 0;
 }
@@ -147,15 +148,15 @@ static int http_parser_target(struct http_parser *parser, const char *target,
 		head->form = HTTP_TARGET_ORIGIN;
 		head->path = pool_strndup(parser->pool, target, plen);
 		if (q != NULL)
-			head->query = pool_strndup(parser->pool, q + 1,
-			                           len - plen - 1);
+			head->query =
+			    pool_strndup(parser->pool, q + 1, len - plen - 1);
 		return 0;
 	}
 	if (len == 1 && target[0] == '*') {
 		/* asterisk-form = "*", for a server-wide OPTIONS only */
 		if (head->method_id != HTTP_METHOD_OPTIONS)
-			return http_parser_fail(parser, 400,
-			                        "asterisk-form without OPTIONS");
+			return http_parser_fail(
+			    parser, 400, "asterisk-form without OPTIONS");
 		head->form = HTTP_TARGET_ASTERISK;
 		head->path = "*";
 		return 0;
@@ -192,9 +193,9 @@ static int http_parser_request_line(struct http_parser *parser)
 		return http_parser_fail(parser, 400, "bad request-line");
 	const char *version = sp2 + 1;
 	size_t vlen = len - (size_t)(version - line);
-	if (vlen != 8 || memcmp(version, "HTTP/", 5) != 0 ||
-	    version[5] < '0' || version[5] > '9' || version[6] != '.' ||
-	    version[7] < '0' || version[7] > '9')
+	if (vlen != 8 || memcmp(version, "HTTP/", 5) != 0 || version[5] < '0' ||
+	    version[5] > '9' || version[6] != '.' || version[7] < '0' ||
+	    version[7] > '9')
 		return http_parser_fail(parser, 400, "bad HTTP-version");
 	if (version[5] != '1')
 		return http_parser_fail(parser, 505,
@@ -229,13 +230,13 @@ static int http_parser_field_line(struct http_parser *parser)
 		return http_parser_fail(parser, 431, "too many header fields");
 	const char *colon = memchr(line, ':', len);
 	if (colon == NULL)
-		return http_parser_fail(parser, 400, "field line without colon");
+		return http_parser_fail(parser, 400,
+		                        "field line without colon");
 	size_t name_len = (size_t)(colon - line);
 	if (name_len == 0)
 		return http_parser_fail(parser, 400, "bad field name");
 	if (http_is_ows(colon[-1]))
-		return http_parser_fail(parser, 400,
-		                        "whitespace before colon");
+		return http_parser_fail(parser, 400, "whitespace before colon");
 	if (!http_is_token(line, name_len))
 		return http_parser_fail(parser, 400, "bad field name");
 	const char *value = colon + 1, *end = line + len;
@@ -286,10 +287,10 @@ static int http_parser_check_te(struct http_parser *parser)
 		return http_parser_fail(parser, 400,
 		                        "Transfer-Encoding in HTTP/1.0");
 	if (http_headers_count(&head->headers, "Content-Length") > 0)
-		return http_parser_fail(parser, 400,
-		                        "Content-Length with Transfer-Encoding");
-	const char *te =
-	    http_headers_join(&head->headers, parser->pool, "Transfer-Encoding");
+		return http_parser_fail(
+		    parser, 400, "Content-Length with Transfer-Encoding");
+	const char *te = http_headers_join(&head->headers, parser->pool,
+	                                   "Transfer-Encoding");
 	const char *pos = te, *elem;
 	size_t len;
 	unsigned chunked = 0, others = 0;
@@ -439,13 +440,13 @@ static int http_parser_check_partial(struct http_parser *parser, size_t from)
 		return 0;
 	}
 	if (parser->header_bytes + line->len + 2 > parser->set.max_header_bytes)
-		return http_parser_fail(parser, 431, "header section too large");
+		return http_parser_fail(parser, 431,
+		                        "header section too large");
 	return 0;
 }
 
 static int http_parser_step(struct http_parser *parser,
-                            const unsigned char *data, size_t size,
-                            size_t *pos)
+                            const unsigned char *data, size_t size, size_t *pos)
 {
 	size_t i = *pos;
 	if (parser->has_cr) {

@@ -44,15 +44,15 @@ enum http_framing {
 /* A parsed request head. Strings are NUL-terminated and live in the pool
  * given to http_parser_reset. */
 struct http_request_head {
-	const char *method;          /* token, as sent */
-	enum http_method method_id;  /* UNKNOWN for other tokens */
-	const char *target;          /* request-target, as sent */
+	const char *method;         /* token, as sent */
+	enum http_method method_id; /* UNKNOWN for other tokens */
+	const char *target;         /* request-target, as sent */
 	enum http_target_form form;
 	/* The absolute-path (still percent-encoded; "/" for an absolute-form
 	 * with an empty path), "*" for the asterisk form, "" for CONNECT. */
 	const char *path;
-	const char *query;     /* after '?', or NULL */
-	const char *authority; /* absolute-form's, else Host's; "" if empty */
+	const char *query;      /* after '?', or NULL */
+	const char *authority;  /* absolute-form's, else Host's; "" if empty */
 	unsigned version_minor; /* HTTP/1.x (a 1.x above 1 is kept as sent) */
 	struct http_headers headers;
 

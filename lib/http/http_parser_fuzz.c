@@ -88,8 +88,8 @@ static void check_chunked(const uint8_t *data, size_t size, size_t step)
 	unsigned st_a, st_b;
 	buf_init(&a);
 	buf_init(&b);
-	int ra = decode_chunked(data, size, size > 0 ? size : 1, &a, &end_a,
-	                        &st_a);
+	int ra =
+	    decode_chunked(data, size, size > 0 ? size : 1, &a, &end_a, &st_a);
 	int rb = decode_chunked(data, size, step, &b, &end_b, &st_b);
 	if (ra != rb || st_a != st_b ||
 	    (ra == 1 && (end_a != end_b || a.len != b.len ||

@@ -27,9 +27,9 @@ static struct parsed parse_steps(struct http_parser *parser, struct pool *pool,
 	while (pos < len) {
 		size_t n = step == 0 || len - pos < step ? len - pos : step;
 		size_t consumed;
-		p.ret = http_parser_parse(parser, (const unsigned char *)input + pos,
-		                          n, &consumed, &p.head, &p.status,
-		                          &p.error);
+		p.ret = http_parser_parse(
+		    parser, (const unsigned char *)input + pos, n, &consumed,
+		    &p.head, &p.status, &p.error);
 		if (p.ret != 0) {
 			p.consumed = p.ret > 0 ? pos + consumed : 0;
 			return p;
@@ -168,22 +168,26 @@ static const struct refusal refusals[] = {
     /* §5.1 no whitespace between field name and colon */
     {"GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400},
     {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length : 5\r\n\r\n", 400},
-    {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding\t: chunked\r\n\r\n",
-     400},
+    {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding\t: chunked\r\n\r\n", 400},
     {"GET / HTTP/1.1\r\nHost: a\r\nX(y): z\r\n\r\n", 400},
     {"GET / HTTP/1.1\r\nHost: a\r\n: z\r\n\r\n", 400},
     {"GET / HTTP/1.1\r\nHost: a\r\nno colon\r\n\r\n", 400},
     /* §5.5 field values: no CTL, NUL or DEL */
-    {"GET / HTTP/1.1\r\nHost: a\r\nX: a\x01" "b\r\n\r\n", 400},
+    {"GET / HTTP/1.1\r\nHost: a\r\nX: a\x01"
+     "b\r\n\r\n",
+     400},
     {"GET / HTTP/1.1\r\nHost: a\r\nX: a\x7f\r\n\r\n", 400},
     /* §6.3: Content-Length with Transfer-Encoding, either order */
     {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
-     "Transfer-Encoding: chunked\r\n\r\n", 400},
+     "Transfer-Encoding: chunked\r\n\r\n",
+     400},
     {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-     "Content-Length: 3\r\n\r\n", 400},
+     "Content-Length: 3\r\n\r\n",
+     400},
     /* §6.3 item 5: several Content-Lengths, lists, bad numbers */
     {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
-     "Content-Length: 5\r\n\r\n", 400},
+     "Content-Length: 5\r\n\r\n",
+     400},
     {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n", 400},
     {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", 400},
     {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400},
@@ -191,20 +195,22 @@ static const struct refusal refusals[] = {
     {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5 5\r\n\r\n", 400},
     {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", 400},
     {"POST / HTTP/1.1\r\nHost: a\r\n"
-     "Content-Length: 99999999999999999999999\r\n\r\n", 400},
+     "Content-Length: 99999999999999999999999\r\n\r\n",
+     400},
     /* §6.3 item 4 and §6.1: chunked must be the final coding, once;
      * unknown codings are 501; TE in HTTP/1.0 is faulty framing */
     {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n"
-     "\r\n", 400},
-    {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n",
+     "\r\n",
      400},
-    {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n",
-     400},
+    {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", 400},
+    {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 400},
     {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-     "Transfer-Encoding: chunked\r\n\r\n", 400},
+     "Transfer-Encoding: chunked\r\n\r\n",
+     400},
     {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n", 400},
     {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n"
-     "\r\n", 501},
+     "\r\n",
+     501},
     {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
     /* §3.2 exactly one valid Host in HTTP/1.1 */
     {"GET / HTTP/1.1\r\n\r\n", 400},
@@ -269,9 +275,8 @@ static void test_parser_limits(void)
 {
 	test_begin("http_parser limits (414, 431)");
 	struct pool *pool = pool_new();
-	struct http_parser_settings set = {.max_request_line = 32,
-	                                   .max_header_bytes = 40,
-	                                   .max_headers = 3};
+	struct http_parser_settings set = {
+	    .max_request_line = 32, .max_header_bytes = 40, .max_headers = 3};
 	/* exactly 32 bytes with CRLF: fine; 33: 414, before the line ends */
 	const char *ok = "GET /1234567890123456 HTTP/1.1\r\nHost: a\r\n\r\n";
 	struct parsed p = parse_with(&set, pool, ok, strlen(ok));
@@ -324,13 +329,11 @@ static void test_parser_pipelined(void)
 	const char *error;
 	struct http_request_head *head;
 	test_assert_int(http_parser_parse(parser, (const unsigned char *)"\r\n",
-	                                  2, &consumed, &head, &status,
-	                                  &error),
+	                                  2, &consumed, &head, &status, &error),
 	                0);
 	test_assert(!http_parser_has_started(parser));
-	test_assert_int(http_parser_parse(parser, (const unsigned char *)"G",
-	                                  1, &consumed, &head, &status,
-	                                  &error),
+	test_assert_int(http_parser_parse(parser, (const unsigned char *)"G", 1,
+	                                  &consumed, &head, &status, &error),
 	                0);
 	test_assert(http_parser_has_started(parser));
 	http_parser_free(&parser);

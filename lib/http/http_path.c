@@ -63,7 +63,8 @@ static int http_path_segment(const char *p, const char *end,
 			                    http_hex_value(p[2]));
 			p += 2;
 			if (c == '/' && !allow_encoded_slash)
-				return http_path_fail(404, "encoded slash in path",
+				return http_path_fail(404,
+				                      "encoded slash in path",
 				                      status_r, error_r);
 		}
 		if (c < 0x20 || c == 0x7f)

@@ -33,15 +33,15 @@ static void test_path_normalize(void)
 		const char *path;
 		unsigned status;
 	} bad[] = {
-	    {"/a/../b", 400},   {"/..", 400},        {"/a/%2e%2E/b", 400},
-	    {"/a/.%2e", 400},   {"/a%00b", 400},     {"/a%0Ab", 400},
-	    {"/a%7f", 400},     {"/a%2Fb", 404},     {"/a%2fb", 404},
-	    {"/%C3", 400},      {"/%C0%AF", 400},    {"/%ED%A0%80", 400},
+	    {"/a/../b", 400},       {"/..", 400},     {"/a/%2e%2E/b", 400},
+	    {"/a/.%2e", 400},       {"/a%00b", 400},  {"/a%0Ab", 400},
+	    {"/a%7f", 400},         {"/a%2Fb", 404},  {"/a%2fb", 404},
+	    {"/%C3", 400},          {"/%C0%AF", 400}, {"/%ED%A0%80", 400},
 	    {"/%F4%90%80%80", 400}, {"a", 400},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		test_assert_idx(strcmp(norm(pool, bad[i].path, false, &st),
-		                       "ERR") == 0, i);
+		test_assert_idx(
+		    strcmp(norm(pool, bad[i].path, false, &st), "ERR") == 0, i);
 		test_assert_idx(st == bad[i].status, i);
 	}
 	pool_free(&pool);

@@ -71,7 +71,8 @@ int http_range_parse(const char *value, uint64_t length, unsigned max_ranges,
                      unsigned *count_r)
 {
 	const char *eq = strchr(value, '=');
-	if (eq == NULL || !http_str_eq_ci(value, (size_t)(eq - value), "bytes") ||
+	if (eq == NULL ||
+	    !http_str_eq_ci(value, (size_t)(eq - value), "bytes") ||
 	    length == 0)
 		return 0;
 	struct http_range *ranges =
@@ -82,8 +83,8 @@ int http_range_parse(const char *value, uint64_t length, unsigned max_ranges,
 	while (http_list_next(&pos, &elem, &len) > 0) {
 		if (++specs > max_ranges)
 			return 0;
-		int ret = http_range_spec(elem, elem + len, length,
-		                          &ranges[count]);
+		int ret =
+		    http_range_spec(elem, elem + len, length, &ranges[count]);
 		if (ret < 0)
 			return 0;
 		count += (unsigned)ret;

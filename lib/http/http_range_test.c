@@ -62,8 +62,11 @@ static void test_range_parse(void)
 	test_assert_str(ranges(&b, "bytes=0-1-2", 10000), "ignore");
 	test_assert_str(ranges(&b, "bytes=99999999999999999999-", 10000),
 	                "ignore");
-	test_assert_str(ranges(&b, "bytes=0-1,2-3,4-5,6-7,8-9,10-11,12-13,"
-	                           "14-15,16-17", 10000), "ignore");
+	test_assert_str(ranges(&b,
+	                       "bytes=0-1,2-3,4-5,6-7,8-9,10-11,12-13,"
+	                       "14-15,16-17",
+	                       10000),
+	                "ignore");
 	test_assert_str(ranges(&b, "bytes=0-1", 0), "ignore");
 	buf_deinit(&b);
 	test_end();

@@ -49,7 +49,8 @@ void http_request_free(struct http_request **reqp)
 	free(req);
 }
 
-const struct http_request_head *http_request_head(const struct http_request *req)
+const struct http_request_head *
+http_request_head(const struct http_request *req)
 {
 	return req->head;
 }
@@ -70,8 +71,7 @@ const char *http_request_header(const struct http_request *req,
 	return http_headers_get(&req->head->headers, name);
 }
 
-const char *http_request_header_join(struct http_request *req,
-                                     const char *name)
+const char *http_request_header_join(struct http_request *req, const char *name)
 {
 	return http_headers_join(&req->head->headers, req->pool, name);
 }
@@ -188,7 +188,8 @@ void http_request_read_body(struct http_request *req, http_request_cb *done,
 	http_server_kick(srv);
 }
 
-const struct http_request_body *http_request_body(const struct http_request *req)
+const struct http_request_body *
+http_request_body(const struct http_request *req)
 {
 	ASSERT(req->is_body_read);
 	return &req->result;
@@ -227,10 +228,9 @@ static void http_request_write_failed(struct http_request *req)
 	log_error(req->srv->log, "http body file: %s", strerror(err));
 	/* RFC 4918 §11.5 for a full disk; else a plain server error */
 	bool is_full = err == ENOSPC || err == EDQUOT;
-	http_server_error(req, is_full ? 507 : 500,
-	                  is_full ? "no room for the body"
-	                          : "cannot store the body",
-	                  true);
+	http_server_error(
+	    req, is_full ? 507 : 500,
+	    is_full ? "no room for the body" : "cannot store the body", true);
 }
 
 /* Keeps size body bytes: memory first, then the file. Returns 0 or -1

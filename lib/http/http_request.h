@@ -34,7 +34,8 @@ struct http_request_body {
 
 typedef void http_request_cb(struct http_request *req, void *ctx);
 
-const struct http_request_head *http_request_head(const struct http_request *req);
+const struct http_request_head *
+http_request_head(const struct http_request *req);
 enum http_method http_request_method(const struct http_request *req);
 /* The decoded, normalised path (http_path.h); head->path is as sent. */
 const char *http_request_path(const struct http_request *req);
@@ -68,7 +69,8 @@ bool http_request_has_body(const struct http_request *req);
 void http_request_read_body(struct http_request *req, http_request_cb *done,
                             void *ctx);
 /* The body read by http_request_read_body (valid in done and after). */
-const struct http_request_body *http_request_body(const struct http_request *req);
+const struct http_request_body *
+http_request_body(const struct http_request *req);
 
 /* RFC 9110 §13.2.2 for a state-changing method: evaluates the
  * preconditions against the current representation. Returns 0 (go on),

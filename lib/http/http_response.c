@@ -34,23 +34,43 @@ const char *http_response_reason(unsigned status)
 		unsigned status;
 		const char *reason;
 	} reasons[] = {
-	    {100, "Continue"}, {200, "OK"}, {201, "Created"},
-	    {202, "Accepted"}, {204, "No Content"}, {206, "Partial Content"},
-	    {207, "Multi-Status"}, {301, "Moved Permanently"},
-	    {302, "Found"}, {303, "See Other"}, {304, "Not Modified"},
-	    {307, "Temporary Redirect"}, {308, "Permanent Redirect"},
-	    {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"},
-	    {404, "Not Found"}, {405, "Method Not Allowed"},
-	    {406, "Not Acceptable"}, {408, "Request Timeout"},
-	    {409, "Conflict"}, {410, "Gone"}, {411, "Length Required"},
-	    {412, "Precondition Failed"}, {413, "Content Too Large"},
-	    {414, "URI Too Long"}, {415, "Unsupported Media Type"},
-	    {416, "Range Not Satisfiable"}, {417, "Expectation Failed"},
-	    {422, "Unprocessable Content"}, {423, "Locked"},
+	    {100, "Continue"},
+	    {200, "OK"},
+	    {201, "Created"},
+	    {202, "Accepted"},
+	    {204, "No Content"},
+	    {206, "Partial Content"},
+	    {207, "Multi-Status"},
+	    {301, "Moved Permanently"},
+	    {302, "Found"},
+	    {303, "See Other"},
+	    {304, "Not Modified"},
+	    {307, "Temporary Redirect"},
+	    {308, "Permanent Redirect"},
+	    {400, "Bad Request"},
+	    {401, "Unauthorized"},
+	    {403, "Forbidden"},
+	    {404, "Not Found"},
+	    {405, "Method Not Allowed"},
+	    {406, "Not Acceptable"},
+	    {408, "Request Timeout"},
+	    {409, "Conflict"},
+	    {410, "Gone"},
+	    {411, "Length Required"},
+	    {412, "Precondition Failed"},
+	    {413, "Content Too Large"},
+	    {414, "URI Too Long"},
+	    {415, "Unsupported Media Type"},
+	    {416, "Range Not Satisfiable"},
+	    {417, "Expectation Failed"},
+	    {422, "Unprocessable Content"},
+	    {423, "Locked"},
 	    {429, "Too Many Requests"},
 	    {431, "Request Header Fields Too Large"},
-	    {500, "Internal Server Error"}, {501, "Not Implemented"},
-	    {502, "Bad Gateway"}, {503, "Service Unavailable"},
+	    {500, "Internal Server Error"},
+	    {501, "Not Implemented"},
+	    {502, "Bad Gateway"},
+	    {503, "Service Unavailable"},
 	    {505, "HTTP Version Not Supported"},
 	    {507, "Insufficient Storage"},
 	};
@@ -172,8 +192,7 @@ void http_response_send_text(struct http_response *resp, const char *fmt, ...)
 	http_response_start(resp);
 }
 
-void http_response_send_file(struct http_response *resp, int fd,
-                             uint64_t size)
+void http_response_send_file(struct http_response *resp, int fd, uint64_t size)
 {
 	resp->source = HTTP_SOURCE_FILE;
 	resp->fd = fd;
@@ -190,8 +209,7 @@ void http_response_send_stream(struct http_response *resp,
 	http_response_start(resp);
 }
 
-static void http_response_segments(struct http_response *resp,
-                                   unsigned count)
+static void http_response_segments(struct http_response *resp, unsigned count)
 {
 	resp->segments =
 	    pool_alloc(resp->req->pool, count * sizeof(*resp->segments));
@@ -202,9 +220,9 @@ static void http_response_segments(struct http_response *resp,
 static void http_response_conditional(struct http_response *resp)
 {
 	const struct http_request *req = resp->req;
-	unsigned ret = http_cond_evaluate(&req->head->headers,
-	                                  req->head->method_id,
-	                                  &resp->validators, time(NULL));
+	unsigned ret =
+	    http_cond_evaluate(&req->head->headers, req->head->method_id,
+	                       &resp->validators, time(NULL));
 	if (ret == 0)
 		return;
 	resp->status = ret;
@@ -234,13 +252,12 @@ static const char *http_response_boundary(struct http_response *resp)
 
 /* §14.6: the parts of a multipart/byteranges body. */
 static void http_response_multipart(struct http_response *resp,
-                                    const struct http_range *r,
-                                    unsigned count)
+                                    const struct http_range *r, unsigned count)
 {
 	struct pool *pool = resp->req->pool;
 	const char *boundary = http_response_boundary(resp);
-	const char *type = resp->type != NULL ? resp->type
-	                                      : "application/octet-stream";
+	const char *type =
+	    resp->type != NULL ? resp->type : "application/octet-stream";
 	http_response_segments(resp, count * 2 + 1);
 	for (unsigned i = 0; i < count; i++) {
 		struct http_segment *head = &resp->segments[i * 2];
@@ -256,8 +273,8 @@ static void http_response_multipart(struct http_response *resp,
 	struct http_segment *end = &resp->segments[count * 2];
 	end->text = pool_printf(pool, "\r\n--%s--\r\n", boundary);
 	end->len = strlen(end->text);
-	resp->type = pool_printf(pool, "multipart/byteranges; boundary=%s",
-	                         boundary);
+	resp->type =
+	    pool_printf(pool, "multipart/byteranges; boundary=%s", boundary);
 }
 
 /* §14.2 for a GET of a sized 200: 206, 416, or the whole. */
@@ -278,8 +295,9 @@ static void http_response_range(struct http_response *resp)
 		return;
 	if (ret < 0) {
 		resp->status = 416;
-		buf_printf(&resp->headers, "Content-Range: bytes */%" PRIu64
-		                           "\r\n", resp->size);
+		buf_printf(&resp->headers,
+		           "Content-Range: bytes */%" PRIu64 "\r\n",
+		           resp->size);
 		if (resp->fd >= 0)
 			close(resp->fd);
 		resp->fd = -1;
@@ -316,9 +334,9 @@ static bool http_response_gzip(struct http_response *resp)
 	    !http_gzip_is_compressible(resp->type))
 		return false;
 	bool identity_refused;
-	if (!http_gzip_is_accepted(http_request_header_join(req,
-	                                                     "Accept-Encoding"),
-	                           &identity_refused))
+	if (!http_gzip_is_accepted(
+	        http_request_header_join(req, "Accept-Encoding"),
+	        &identity_refused))
 		return true;
 	if (resp->source == HTTP_SOURCE_DATA &&
 	    resp->size < req->srv->set.gzip_min_size && !identity_refused)
@@ -423,8 +441,9 @@ static void http_response_start(struct http_response *resp)
 	     resp->source == HTTP_SOURCE_FILE))
 		http_response_range(resp);
 	bool varies = http_response_gzip(resp);
-	bool is_sized = resp->source == HTTP_SOURCE_DATA ||
-	                (resp->source == HTTP_SOURCE_FILE && resp->gzip == NULL);
+	bool is_sized =
+	    resp->source == HTTP_SOURCE_DATA ||
+	    (resp->source == HTTP_SOURCE_FILE && resp->gzip == NULL);
 	if (is_sized && resp->segments == NULL) {
 		http_response_segments(resp, 1);
 		resp->segments[0].len = resp->size;
@@ -436,17 +455,16 @@ static void http_response_start(struct http_response *resp)
 	}
 	/* unknown length: chunked, or to HTTP/1.0 until the close; for
 	 * HEAD there is no length to tell */
-	bool is_unsized = !is_sized && resp->source != HTTP_SOURCE_NONE &&
-	                  !is_head;
+	bool is_unsized =
+	    !is_sized && resp->source != HTTP_SOURCE_NONE && !is_head;
 	resp->is_chunked =
 	    is_unsized && head != NULL && head->version_minor >= 1;
-	if (http_response_will_close(resp) ||
-	    (is_unsized && !resp->is_chunked))
+	if (http_response_will_close(resp) || (is_unsized && !resp->is_chunked))
 		req->must_close = true;
 	req->status = resp->status;
-	bool has_length = is_sized || (resp->source == HTTP_SOURCE_NONE &&
-	                               resp->status != 204 &&
-	                               resp->status != 304);
+	bool has_length =
+	    is_sized || (resp->source == HTTP_SOURCE_NONE &&
+	                 resp->status != 204 && resp->status != 304);
 	http_response_write_head(resp, has_length, varies);
 	resp->is_sending = true;
 	if (is_head || resp->source == HTTP_SOURCE_NONE) {

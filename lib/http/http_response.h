@@ -65,8 +65,7 @@ void http_response_send_text(struct http_response *resp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Sends size bytes of fd from offset 0 (read with pread); fd is owned
  * from now on and closed at the end. */
-void http_response_send_file(struct http_response *resp, int fd,
-                             uint64_t size);
+void http_response_send_file(struct http_response *resp, int fd, uint64_t size);
 /* Sends a body of unknown length, produced by produce (never called for
  * HEAD). */
 void http_response_send_stream(struct http_response *resp,

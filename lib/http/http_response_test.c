@@ -30,10 +30,9 @@ static void text(struct http_request *req, void *ctx)
 	(void)ctx;
 	struct http_response *resp = http_response_new(req, 200);
 	http_response_set_type(resp, "text/plain; charset=utf-8");
-	http_response_set_validators(resp, &(struct http_validators){
-	                                       .etag = "\"v1\"",
-	                                       .last_modified = LM,
-	                                       .exists = true});
+	http_response_set_validators(
+	    resp, &(struct http_validators){
+	              .etag = "\"v1\"", .last_modified = LM, .exists = true});
 	http_response_send_data(resp, text_body.data, text_body.len);
 }
 
@@ -47,10 +46,9 @@ static void file(struct http_request *req, void *ctx)
 	test_assert(fd >= 0);
 	struct http_response *resp = http_response_new(req, 200);
 	http_response_set_type(resp, type);
-	http_response_set_validators(resp, &(struct http_validators){
-	                                       .etag = "\"f1\"",
-	                                       .last_modified = LM,
-	                                       .exists = true});
+	http_response_set_validators(
+	    resp, &(struct http_validators){
+	              .etag = "\"f1\"", .last_modified = LM, .exists = true});
 	http_response_send_file(resp, fd, file_body.len);
 }
 
@@ -90,15 +88,18 @@ static void setup(struct http_testing *t)
 	                                        .methods = get,
 	                                        .handler = text});
 	http_router_add(r, &(struct http_route){.prefix = "/file",
-	                                        .methods = get, .handler = file,
+	                                        .methods = get,
+	                                        .handler = file,
 	                                        .ctx = "application/x-data"});
 	http_router_add(r, &(struct http_route){.prefix = "/file.txt",
-	                                        .methods = get, .handler = file,
+	                                        .methods = get,
+	                                        .handler = file,
 	                                        .ctx = "text/plain"});
-	http_router_add(r, &(struct http_route){
-	                       .prefix = "/204", .methods = get,
-	                       .handler = status, .ctx = "204",
-	                       .csp = "default-src 'none'"});
+	http_router_add(r, &(struct http_route){.prefix = "/204",
+	                                        .methods = get,
+	                                        .handler = status,
+	                                        .ctx = "204",
+	                                        .csp = "default-src 'none'"});
 	http_router_add(r, &(struct http_route){.prefix = "/201",
 	                                        .methods = get,
 	                                        .handler = status,
@@ -197,11 +198,14 @@ static void test_response_conditional(void)
 	setup(&t);
 	get(&t, "/text", "If-None-Match: \"x\", \"v1\"\r\n");
 	get(&t, "/text", "If-None-Match: W/\"v1\"\r\n");
-	get(&t, "/text", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
-	get(&t, "/text", "If-Modified-Since: Sat, 05 Nov 1994 08:49:37 GMT\r\n");
+	get(&t, "/text",
+	    "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
+	get(&t, "/text",
+	    "If-Modified-Since: Sat, 05 Nov 1994 08:49:37 GMT\r\n");
 	get(&t, "/text", "If-Match: \"other\"\r\n");
-	get(&t, "/text", "If-None-Match: \"v2\"\r\n"
-	                 "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
+	get(&t, "/text",
+	    "If-None-Match: \"v2\"\r\n"
+	    "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
 	http_testing_run(&t, 6);
 	test_assert_int(t.responses[0].status, 304);
 	test_assert_int(t.responses[0].body.len, 0);
@@ -240,8 +244,8 @@ static void test_response_range(void)
 	            memcmp(t.responses[0].body.data, file_body.data, 10) == 0);
 	test_assert_str(http_testing_header(&t, 1, "Content-Range"),
 	                "bytes 99990-99999/100000");
-	test_assert(memcmp(t.responses[1].body.data,
-	                   file_body.data + 99990, 10) == 0);
+	test_assert(
+	    memcmp(t.responses[1].body.data, file_body.data + 99990, 10) == 0);
 	/* two ranges far apart: multipart/byteranges with both parts */
 	test_assert_int(t.responses[2].status, 206);
 	const char *type = http_testing_header(&t, 2, "Content-Type");
@@ -251,7 +255,8 @@ static void test_response_range(void)
 	const struct buf *mp = &t.responses[2].body;
 	const char *part1 = strstr(mp->data, boundary);
 	test_assert(part1 != NULL);
-	test_assert(strstr(mp->data, "Content-Range: bytes 0-0/100000") != NULL);
+	test_assert(strstr(mp->data, "Content-Range: bytes 0-0/100000") !=
+	            NULL);
 	test_assert(strstr(mp->data, "Content-Range: bytes 5000-5009/100000") !=
 	            NULL);
 	test_assert(strstr(mp->data, "Content-Type: application/x-data") !=
@@ -336,12 +341,13 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 	    test_response_head_and_gzip, test_response_conditional,
-	    test_response_range, test_response_fields,
-	    test_response_backpressure, NULL};
+	    test_response_range,         test_response_fields,
+	    test_response_backpressure,  NULL};
 	buf_init(&text_body);
 	buf_init(&file_body);
 	for (int i = 0; i < 200; i++)
-		buf_printf(&text_body, "line %d of a text that compresses\n", i);
+		buf_printf(&text_body, "line %d of a text that compresses\n",
+		           i);
 	for (int i = 0; i < 100000; i++)
 		buf_append_char(&file_body, (char)('a' + (i * 7) % 26));
 	char path[4096];

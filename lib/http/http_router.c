@@ -32,13 +32,12 @@ void http_router_free(struct http_router **routerp)
 	free(router);
 }
 
-void http_router_add(struct http_router *router,
-                     const struct http_route *route)
+void http_router_add(struct http_router *router, const struct http_route *route)
 {
 	ASSERT(route->prefix != NULL && route->prefix[0] == '/');
 	ASSERT(route->handler != NULL);
-	router->entries = xrealloc(router->entries, (router->count + 1) *
-	                                                sizeof(*router->entries));
+	router->entries = xrealloc(
+	    router->entries, (router->count + 1) * sizeof(*router->entries));
 	struct http_router_entry *e = &router->entries[router->count++];
 	e->route = *route;
 	e->prefix_len = strlen(route->prefix);

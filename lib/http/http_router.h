@@ -29,10 +29,10 @@ enum http_route_flags {
 };
 
 struct http_route {
-	const char *prefix;  /* "/", "/dav", "/.well-known/caldav" */
-	uint32_t methods;    /* HTTP_METHOD_BIT set; HEAD comes with GET */
-	uint64_t body_max;   /* request body bytes (413); 0: no body */
-	unsigned flags;      /* enum http_route_flags */
+	const char *prefix; /* "/", "/dav", "/.well-known/caldav" */
+	uint32_t methods;   /* HTTP_METHOD_BIT set; HEAD comes with GET */
+	uint64_t body_max;  /* request body bytes (413); 0: no body */
+	unsigned flags;     /* enum http_route_flags */
 	/* Content-Security-Policy of its responses (a handler may still set
 	 * its own); NULL: "frame-ancestors 'none'". */
 	const char *csp;

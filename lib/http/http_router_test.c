@@ -17,22 +17,30 @@ static void test_router_match(void)
 	test_begin("http_router longest prefix on segments");
 	struct http_router *r = http_router_new();
 	int root, dav, wk;
-	http_router_add(r, &(struct http_route){.prefix = "/", .ctx = &root,
-	                                        .handler = handler,
-	                                        .methods = HTTP_METHOD_BIT(
-	                                            HTTP_METHOD_GET)});
-	http_router_add(r, &(struct http_route){.prefix = "/dav/", .ctx = &dav,
+	http_router_add(r, &(struct http_route){
+	                       .prefix = "/",
+	                       .ctx = &root,
+	                       .handler = handler,
+	                       .methods = HTTP_METHOD_BIT(HTTP_METHOD_GET)});
+	http_router_add(r, &(struct http_route){.prefix = "/dav/",
+	                                        .ctx = &dav,
 	                                        .handler = handler});
 	http_router_add(r, &(struct http_route){.prefix = "/.well-known/caldav",
-	                                        .ctx = &wk, .handler = handler,
+	                                        .ctx = &wk,
+	                                        .handler = handler,
 	                                        .flags = HTTP_ROUTE_EXACT});
 	static const struct {
 		const char *path;
 		int which; /* 0 root, 1 dav, 2 well-known */
 	} rows[] = {
-	    {"/", 0},          {"/index.html", 0}, {"/dav", 1},
-	    {"/dav/", 1},      {"/dav/a/b", 1},    {"/davx", 0},
-	    {"/.well-known/caldav", 2}, {"/.well-known/caldav/", 2},
+	    {"/", 0},
+	    {"/index.html", 0},
+	    {"/dav", 1},
+	    {"/dav/", 1},
+	    {"/dav/a/b", 1},
+	    {"/davx", 0},
+	    {"/.well-known/caldav", 2},
+	    {"/.well-known/caldav/", 2},
 	    {"/.well-known/caldav/x", 0},
 	};
 	void *want[] = {&root, &dav, &wk};
@@ -44,8 +52,8 @@ static void test_router_match(void)
 	test_assert(r == NULL);
 	/* without a "/" route, other paths have none */
 	r = http_router_new();
-	http_router_add(r, &(struct http_route){.prefix = "/jmap",
-	                                        .handler = handler});
+	http_router_add(
+	    r, &(struct http_route){.prefix = "/jmap", .handler = handler});
 	test_assert(http_router_match(r, "/") == NULL);
 	test_assert(http_router_match(r, "/jmapx") == NULL);
 	test_assert(http_router_match(r, "/jmap/api") != NULL);
@@ -56,12 +64,12 @@ static void test_router_match(void)
 static void test_router_methods(void)
 {
 	test_begin("http_router methods and Allow");
-	struct http_route route = {
-	    .prefix = "/",
-	    .methods = HTTP_METHOD_BIT(HTTP_METHOD_GET) |
-	               HTTP_METHOD_BIT(HTTP_METHOD_PUT) |
-	               HTTP_METHOD_BIT(HTTP_METHOD_PROPFIND),
-	    .handler = handler};
+	struct http_route route = {.prefix = "/",
+	                           .methods =
+	                               HTTP_METHOD_BIT(HTTP_METHOD_GET) |
+	                               HTTP_METHOD_BIT(HTTP_METHOD_PUT) |
+	                               HTTP_METHOD_BIT(HTTP_METHOD_PROPFIND),
+	                           .handler = handler};
 	uint32_t set = http_route_methods(&route);
 	test_assert((set & HTTP_METHOD_BIT(HTTP_METHOD_HEAD)) != 0);
 	char allow[128];

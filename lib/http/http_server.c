@@ -180,15 +180,14 @@ static void http_server_log_request(struct http_server_conn *srv,
 	if (req->error != NULL)
 		snprintf(reason, sizeof(reason), " reason=\"%s\"",
 		         log_sanitize(req->error, 100));
-	log_info(srv->log,
-	         "http method=%s path=%s status=%u bytes=%llu duration=%llums "
-	         "user=%s%s",
-	         head != NULL ? log_sanitize(head->method, 32) : "-",
-	         head != NULL ? log_sanitize(head->target, 200) : "-",
-	         req->status, (unsigned long long)req->bytes,
-	         (unsigned long long)msecs,
-	         req->user != NULL ? log_sanitize(req->user, 100) : "-",
-	         reason);
+	log_info(
+	    srv->log,
+	    "http method=%s path=%s status=%u bytes=%llu duration=%llums "
+	    "user=%s%s",
+	    head != NULL ? log_sanitize(head->method, 32) : "-",
+	    head != NULL ? log_sanitize(head->target, 200) : "-", req->status,
+	    (unsigned long long)req->bytes, (unsigned long long)msecs,
+	    req->user != NULL ? log_sanitize(req->user, 100) : "-", reason);
 }
 
 void http_server_request_finished(struct http_server_conn *srv)
@@ -202,8 +201,8 @@ static void http_server_request_end(struct http_server_conn *srv)
 	struct http_request *req = srv->req;
 	http_server_log_request(srv, req);
 	bool must_close = req->must_close || srv->is_shutdown;
-	bool discard = !must_close && !req->is_body_read &&
-	               http_request_has_body(req);
+	bool discard =
+	    !must_close && !req->is_body_read && http_request_has_body(req);
 	if (discard) {
 		/* the small rest of an unread body, then the next request;
 		 * the response is written and logged already */
@@ -215,7 +214,8 @@ static void http_server_request_end(struct http_server_conn *srv)
 	}
 	http_request_free(&srv->req);
 	if (must_close) {
-		http_server_close(srv, srv->is_shutdown ? "shutdown" : "closed");
+		http_server_close(srv,
+		                  srv->is_shutdown ? "shutdown" : "closed");
 		return;
 	}
 	srv->input = HTTP_INPUT_HEAD;
@@ -257,8 +257,8 @@ static bool http_server_rate_ok(struct http_server_conn *srv)
 	if (srv->set.request_rate == 0)
 		return true;
 	uint64_t now = http_server_now_msecs();
-	srv->tokens += (double)(now - srv->tokens_msecs) *
-	               srv->set.request_rate / 1000.0;
+	srv->tokens +=
+	    (double)(now - srv->tokens_msecs) * srv->set.request_rate / 1000.0;
 	srv->tokens_msecs = now;
 	if (srv->tokens > srv->set.request_burst)
 		srv->tokens = srv->set.request_burst;
@@ -365,8 +365,8 @@ static int http_server_check_auth(struct http_request *req)
 		return 0;
 	}
 	if (ret <= 0) {
-		http_server_unauthorized(req, ret < 0 ? error
-		                                      : "no credentials");
+		http_server_unauthorized(req,
+		                         ret < 0 ? error : "no credentials");
 		return 0;
 	}
 	char key[DIGEST_SHA256_HEX_LEN + 1];
@@ -436,10 +436,11 @@ static int http_server_head_input(struct http_server_conn *srv)
 	int ret = conn_peek(srv->conn, &data, &size);
 	if (ret < 0) {
 		/* a request cut short is not answered: nobody listens */
-		http_server_close(srv, srv->req != NULL &&
-		                               http_parser_has_started(srv->parser)
-		                           ? "eof in request"
-		                           : "eof");
+		http_server_close(srv,
+		                  srv->req != NULL &&
+		                          http_parser_has_started(srv->parser)
+		                      ? "eof in request"
+		                      : "eof");
 		return 0;
 	}
 	if (ret == 0)

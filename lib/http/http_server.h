@@ -33,25 +33,25 @@ struct http_server_settings {
 	struct http_parser_settings parser; /* head limits */
 	struct http_body_settings body;     /* chunk and trailer limits;
 	                                       max_size comes from the route */
-	size_t body_memory_max; /* larger bodies go to a file (0: 64 KiB) */
-	const char *tmp_dir;    /* where body files are made; NULL: bodies
-	                           past body_memory_max get 413 */
-	unsigned idle_timeout;   /* seconds without a request (0: 60) */
-	unsigned header_timeout; /* seconds for a whole head (0: 30) */
-	unsigned body_timeout;   /* seconds for a whole body (0: 60) ... */
-	unsigned body_min_rate;  /* ... plus one per this many bytes of its
-	                            announced size or limit (0: none) */
-	unsigned max_requests;   /* per connection, then close (0: none) */
-	unsigned request_rate;   /* requests per second per connection, 429
-	                            past it (0: no limit) ... */
-	unsigned request_burst;  /* ... with this many at once (0: 100) */
-	unsigned hsts_max_age;   /* Strict-Transport-Security on TLS (0:
-	                            not sent) */
-	size_t gzip_min_size;    /* smaller bodies are not compressed (0:
-	                            256) */
-	const char *realm;       /* of WWW-Authenticate (NULL: "Postroom") */
-	const char *auth_cookie; /* session cookie name, or NULL */
-	bool allow_plaintext_auth;          /* credentials without TLS */
+	size_t body_memory_max;    /* larger bodies go to a file (0: 64 KiB) */
+	const char *tmp_dir;       /* where body files are made; NULL: bodies
+	                              past body_memory_max get 413 */
+	unsigned idle_timeout;     /* seconds without a request (0: 60) */
+	unsigned header_timeout;   /* seconds for a whole head (0: 30) */
+	unsigned body_timeout;     /* seconds for a whole body (0: 60) ... */
+	unsigned body_min_rate;    /* ... plus one per this many bytes of its
+	                              announced size or limit (0: none) */
+	unsigned max_requests;     /* per connection, then close (0: none) */
+	unsigned request_rate;     /* requests per second per connection, 429
+	                              past it (0: no limit) ... */
+	unsigned request_burst;    /* ... with this many at once (0: 100) */
+	unsigned hsts_max_age;     /* Strict-Transport-Security on TLS (0:
+	                              not sent) */
+	size_t gzip_min_size;      /* smaller bodies are not compressed (0:
+	                              256) */
+	const char *realm;         /* of WWW-Authenticate (NULL: "Postroom") */
+	const char *auth_cookie;   /* session cookie name, or NULL */
+	bool allow_plaintext_auth; /* credentials without TLS */
 	bool allow_loopback_plaintext_auth; /* ... from 127/8 and ::1 */
 	const struct http_router *router;   /* must outlive the conns */
 };

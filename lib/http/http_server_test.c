@@ -165,16 +165,18 @@ static void setup(struct http_testing *t)
 	http_testing_init(t);
 	memset(&state, 0, sizeof(state));
 	struct http_router *r = t->router;
-	http_router_add(r, &(struct http_route){.prefix = "/", .methods = get,
+	http_router_add(r, &(struct http_route){.prefix = "/",
+	                                        .methods = get,
 	                                        .handler = text,
 	                                        .ctx = "root"});
 	http_router_add(r, &(struct http_route){.prefix = "/fast",
 	                                        .methods = get,
 	                                        .handler = text,
 	                                        .ctx = "fast"});
-	http_router_add(r, &(struct http_route){
-	                       .prefix = "/echo", .methods = get | body,
-	                       .body_max = 4 * 1024 * 1024, .handler = echo});
+	http_router_add(r, &(struct http_route){.prefix = "/echo",
+	                                        .methods = get | body,
+	                                        .body_max = 4 * 1024 * 1024,
+	                                        .handler = echo});
 	http_router_add(r, &(struct http_route){.prefix = "/small",
 	                                        .methods = body,
 	                                        .body_max = 10,
@@ -324,8 +326,8 @@ static void test_server_continue(void)
 	http_testing_run(&t, 3);
 	test_assert(t.is_eof);
 	const char *second = strstr(t.got.data, "HTTP/1.1 100");
-	test_assert(second != NULL && strstr(second + 1, "HTTP/1.1 100") ==
-	                                  NULL);
+	test_assert(second != NULL &&
+	            strstr(second + 1, "HTTP/1.1 100") == NULL);
 	http_testing_deinit(&t);
 	/* another expectation: 417 (RFC 9110 §10.1.1) */
 	setup(&t);
@@ -355,9 +357,10 @@ static void test_server_bodies(void)
 	/* chunked past the limit: 413 while streaming */
 	setup(&t);
 	http_testing_connect(&t);
-	http_testing_send_str(&t, "POST /small HTTP/1.1\r\nHost: a\r\n"
-	                          "Transfer-Encoding: chunked\r\n\r\n"
-	                          "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
+	http_testing_send_str(&t,
+	                      "POST /small HTTP/1.1\r\nHost: a\r\n"
+	                      "Transfer-Encoding: chunked\r\n\r\n"
+	                      "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
 	http_testing_run(&t, 1);
 	test_assert_int(t.responses[0].status, 413);
 	http_testing_run(&t, 2);
@@ -375,8 +378,10 @@ static void test_server_bodies(void)
 		sum += (unsigned char)c;
 	}
 	char head[128], want[64];
-	snprintf(head, sizeof(head), "PUT /echo/big HTTP/1.1\r\nHost: a\r\n"
-	                             "Content-Length: %zu\r\n\r\n", big.len);
+	snprintf(head, sizeof(head),
+	         "PUT /echo/big HTTP/1.1\r\nHost: a\r\n"
+	         "Content-Length: %zu\r\n\r\n",
+	         big.len);
 	http_testing_send_str(&t, head);
 	http_testing_send(&t, big.data, big.len);
 	http_testing_send_str(&t, "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -408,30 +413,41 @@ static void test_server_smuggling(void)
 		unsigned status;
 	} cases[] = {
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 35\r\n"
-	     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+	     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	     400},
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
-	     "Content-Length: 35\r\n\r\n", 400},
+	     "Content-Length: 35\r\n\r\n",
+	     400},
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4, 35\r\n\r\n",
 	     400},
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-	     " x\r\n\r\n0\r\n\r\n", 400},
+	     " x\r\n\r\n0\r\n\r\n",
+	     400},
 	    {"POST /echo HTTP/1.1\nHost: a\nContent-Length: 4\n\n", 400},
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n"
-	     "\r\n0\r\n\r\n", 400},
+	     "\r\n0\r\n\r\n",
+	     400},
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, "
-	     "identity\r\n\r\n0\r\n\r\n", 400},
+	     "identity\r\n\r\n0\r\n\r\n",
+	     400},
 	    {"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
-	     "0\r\n\r\n", 400},
+	     "0\r\n\r\n",
+	     400},
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-	     "\r\n0x1\r\nA\r\n0\r\n\r\n", 400},
+	     "\r\n0x1\r\nA\r\n0\r\n\r\n",
+	     400},
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-	     "\r\n1\r\nAB\r\n0\r\n\r\n", 400},
+	     "\r\n1\r\nAB\r\n0\r\n\r\n",
+	     400},
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-	     "\r\nFFFFFFFFFFFFFFFFF1\r\nA\r\n0\r\n\r\n", 400},
+	     "\r\nFFFFFFFFFFFFFFFFF1\r\nA\r\n0\r\n\r\n",
+	     400},
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-	     "\r\n1\nA\r\n0\r\n\r\n", 400},
+	     "\r\n1\nA\r\n0\r\n\r\n",
+	     400},
 	    {"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, "
-	     "chunked\r\n\r\n0\r\n\r\n", 501},
+	     "chunked\r\n\r\n0\r\n\r\n",
+	     501},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct http_testing t;
@@ -439,13 +455,15 @@ static void test_server_smuggling(void)
 		http_testing_connect(&t);
 		http_testing_send_str(&t, cases[i].request);
 		/* the request a smuggler would hide behind the first */
-		http_testing_send_str(&t, "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n");
+		http_testing_send_str(&t,
+		                      "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n");
 		http_testing_run(&t, 2);
 		test_assert_idx(t.is_eof, i);
 		test_assert_idx(t.count == 1, i);
 		test_assert_idx(t.responses[0].status == cases[i].status, i);
 		test_assert_idx(strcmp(http_testing_header(&t, 0, "Connection"),
-		                       "close") == 0, i);
+		                       "close") == 0,
+		                i);
 		test_assert_idx(!has(&t.got, "fast\n"), i);
 		http_testing_deinit(&t);
 	}
@@ -458,16 +476,16 @@ static void test_server_router(void)
 	struct http_testing t;
 	setup(&t);
 	http_testing_connect(&t);
-	http_testing_send_str(
-	    &t, "DELETE /fast HTTP/1.1\r\nHost: a\r\n\r\n"
-	        "BREW /fast HTTP/1.1\r\nHost: a\r\n\r\n"
-	        "OPTIONS /echo HTTP/1.1\r\nHost: a\r\n\r\n"
-	        "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"
-	        "GET /a/../fast HTTP/1.1\r\nHost: a\r\n\r\n"
-	        "GET /fast%2Fx HTTP/1.1\r\nHost: a\r\n\r\n"
-	        "GET /a%00 HTTP/1.1\r\nHost: a\r\n\r\n"
-	        "GET /./fast//x/ HTTP/1.1\r\nHost: a\r\n\r\n"
-	        "GET http://a/fast HTTP/1.1\r\nHost: a\r\n\r\n");
+	http_testing_send_str(&t,
+	                      "DELETE /fast HTTP/1.1\r\nHost: a\r\n\r\n"
+	                      "BREW /fast HTTP/1.1\r\nHost: a\r\n\r\n"
+	                      "OPTIONS /echo HTTP/1.1\r\nHost: a\r\n\r\n"
+	                      "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"
+	                      "GET /a/../fast HTTP/1.1\r\nHost: a\r\n\r\n"
+	                      "GET /fast%2Fx HTTP/1.1\r\nHost: a\r\n\r\n"
+	                      "GET /a%00 HTTP/1.1\r\nHost: a\r\n\r\n"
+	                      "GET /./fast//x/ HTTP/1.1\r\nHost: a\r\n\r\n"
+	                      "GET http://a/fast HTTP/1.1\r\nHost: a\r\n\r\n");
 	http_testing_run(&t, 9);
 	test_assert_int(t.count, 9);
 	test_assert_int(t.responses[0].status, 405);
@@ -551,7 +569,8 @@ static void test_server_rate(void)
 	t.set.request_burst = 2;
 	http_testing_connect(&t);
 	for (int i = 0; i < 3; i++)
-		http_testing_send_str(&t, "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n");
+		http_testing_send_str(&t,
+		                      "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n");
 	http_testing_run(&t, 3);
 	test_assert_int(t.responses[0].status, 200);
 	test_assert_int(t.responses[1].status, 200);
@@ -565,7 +584,8 @@ static void test_server_rate(void)
 	t.set.max_requests = 2;
 	http_testing_connect(&t);
 	for (int i = 0; i < 3; i++)
-		http_testing_send_str(&t, "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n");
+		http_testing_send_str(&t,
+		                      "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n");
 	http_testing_run(&t, 3);
 	test_assert_int(t.count, 2);
 	test_assert_str(http_testing_header(&t, 1, "Connection"), "close");
@@ -584,9 +604,10 @@ static void test_server_deadlines(void)
 	t.set.idle_timeout = 10;
 	http_testing_connect(&t);
 	t.trickle_msecs = 200;
-	http_testing_send_str(&t, "GET /fast HTTP/1.1\r\nX-Slow: "
-	                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
-	                          "\r\n");
+	http_testing_send_str(&t,
+	                      "GET /fast HTTP/1.1\r\nX-Slow: "
+	                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+	                      "\r\n");
 	http_testing_run(&t, 1);
 	test_assert_int(t.responses[0].status, 408);
 	test_assert(t.out_pos < t.out.len);
@@ -622,10 +643,16 @@ static void test_server_deadlines(void)
 
 int main(void)
 {
-	static void (*const tests[])(void) = {
-	    test_server_keepalive, test_server_http10, test_server_chunked,
-	    test_server_continue,  test_server_bodies, test_server_smuggling,
-	    test_server_router,    test_server_auth,   test_server_rate,
-	    test_server_deadlines, NULL};
+	static void (*const tests[])(void) = {test_server_keepalive,
+	                                      test_server_http10,
+	                                      test_server_chunked,
+	                                      test_server_continue,
+	                                      test_server_bodies,
+	                                      test_server_smuggling,
+	                                      test_server_router,
+	                                      test_server_auth,
+	                                      test_server_rate,
+	                                      test_server_deadlines,
+	                                      NULL};
 	return test_run(tests);
 }

@@ -176,8 +176,7 @@ size_t http_quoted_string_len(const char *str, size_t len)
 	return 0;
 }
 
-char *http_quoted_string_unquote(struct pool *pool, const char *str,
-                                 size_t len)
+char *http_quoted_string_unquote(struct pool *pool, const char *str, size_t len)
 {
 	char *out = pool_alloc(pool, len + 1);
 	size_t n = 0;

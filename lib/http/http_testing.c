@@ -56,15 +56,15 @@ static const char *http_testing_chunked(const char *p, const char *end,
                                         struct buf *body)
 {
 	for (;;) {
-		const char *eol = http_testing_find(p, (size_t)(end - p), "\r\n");
+		const char *eol =
+		    http_testing_find(p, (size_t)(end - p), "\r\n");
 		if (eol == NULL)
 			return NULL;
 		size_t size = strtoul(p, NULL, 16);
 		p = eol + 2;
 		if (size == 0) {
-			const char *fin =
-			    http_testing_find(p - 2, (size_t)(end - p + 2),
-			                      "\r\n\r\n");
+			const char *fin = http_testing_find(
+			    p - 2, (size_t)(end - p + 2), "\r\n\r\n");
 			return fin != NULL ? fin + 4 : NULL;
 		}
 		if ((size_t)(end - p) < size + 2)
@@ -80,8 +80,8 @@ static void http_testing_parse(struct http_testing *t)
 	const char *p = t->got.data, *end = t->got.data + t->got.len;
 	t->count = 0;
 	while (p < end && t->count < HTTP_TESTING_MAX) {
-		const char *eoh = http_testing_find(p, (size_t)(end - p),
-		                                    "\r\n\r\n");
+		const char *eoh =
+		    http_testing_find(p, (size_t)(end - p), "\r\n\r\n");
 		if (eoh == NULL || end - p < 12)
 			return;
 		unsigned status = (unsigned)atoi(p + 9);
@@ -162,9 +162,8 @@ static void http_testing_write_cb(void *ctx)
 	if (n > 0)
 		t->out_pos += (size_t)n;
 	if (t->out_pos < t->out.len)
-		event_timer_set(t->writer, t->trickle_msecs != 0
-		                               ? t->trickle_msecs
-		                               : 1);
+		event_timer_set(t->writer,
+		                t->trickle_msecs != 0 ? t->trickle_msecs : 1);
 	else if (t->shut_after_send)
 		shutdown(t->fd, SHUT_WR);
 }
