@@ -127,7 +127,9 @@ void http_server_close(struct http_server_conn *srv, const char *reason)
 void http_server_conn_shutdown(struct http_server_conn *srv)
 {
 	srv->is_shutdown = true;
-	if (srv->req == NULL)
+	/* idle: no request, or only empty lines of one */
+	if (srv->req == NULL || (srv->input == HTTP_INPUT_HEAD &&
+	                         !http_parser_has_started(srv->parser)))
 		http_server_close(srv, "shutdown");
 }
 
@@ -185,7 +187,7 @@ static void http_server_log_request(struct http_server_conn *srv,
 	    "http method=%s path=%s status=%u bytes=%llu duration=%llums "
 	    "user=%s%s",
 	    head != NULL ? log_sanitize(head->method, 32) : "-",
-	    head != NULL ? log_sanitize(head->target, 200) : "-", req->status,
+	    head != NULL ? log_sanitize(head->path, 200) : "-", req->status,
 	    (unsigned long long)req->bytes, (unsigned long long)msecs,
 	    req->user != NULL ? log_sanitize(req->user, 100) : "-", reason);
 }

@@ -641,6 +641,34 @@ static void test_server_deadlines(void)
 	test_end();
 }
 
+static void test_server_shutdown(void)
+{
+	test_begin("http_server graceful shutdown");
+	struct http_testing t;
+	/* busy: the answer in progress says close, then the end */
+	setup(&t);
+	http_testing_connect(&t);
+	http_testing_send_str(&t, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+	http_testing_run_for(&t, 10);
+	http_server_conn_shutdown(t.srv);
+	http_testing_run(&t, 1);
+	test_assert_int(t.responses[0].status, 200);
+	test_assert_str(http_testing_header(&t, 0, "Connection"), "close");
+	http_testing_run(&t, 2);
+	test_assert(t.is_eof);
+	test_assert_str(t.reason, "shutdown");
+	http_testing_deinit(&t);
+	/* idle: closed at once */
+	setup(&t);
+	http_testing_connect(&t);
+	http_server_conn_shutdown(t.srv);
+	http_testing_run(&t, 1);
+	test_assert(t.is_eof);
+	test_assert_int(t.got.len, 0);
+	http_testing_deinit(&t);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {test_server_keepalive,
@@ -653,6 +681,7 @@ int main(void)
 	                                      test_server_auth,
 	                                      test_server_rate,
 	                                      test_server_deadlines,
+	                                      test_server_shutdown,
 	                                      NULL};
 	return test_run(tests);
 }
