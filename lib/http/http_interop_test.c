@@ -8,6 +8,8 @@
 #include "core/file.h"
 #include "core/net.h"
 #include "core/pool.h"
+#include "core/tls.h"
+#include "core/xmalloc.h"
 #include "http/http_request.h"
 #include "http/http_response.h"
 #include "http/http_router.h"
@@ -26,7 +28,7 @@
 #include <unistd.h>
 
 static struct buf text_body;
-static unsigned port;
+static unsigned port, tls_port;
 
 static void text(struct http_request *req, void *ctx)
 {
@@ -73,7 +75,8 @@ static void authenticate(void *ctx, struct http_request *req,
 	                       "alice@example.com");
 }
 
-static struct http_server_settings settings;
+static struct http_server_settings settings, tls_settings;
+static struct tls_server *tls;
 static const struct http_server_callbacks callbacks = {.authenticate =
                                                            authenticate};
 
@@ -83,8 +86,15 @@ static void accept_cb(int fd, const struct sockaddr *addr, void *ctx)
 	http_server_conn_new(ctx, fd, NULL, &settings, &callbacks, NULL, NULL);
 }
 
-/* The child: serves until killed. */
-static void serve(int listen_fd)
+static void accept_tls_cb(int fd, const struct sockaddr *addr, void *ctx)
+{
+	(void)addr;
+	http_server_conn_new(ctx, fd, tls, &tls_settings, &callbacks, NULL,
+	                     NULL);
+}
+
+/* The child: serves until killed; TLS on the second socket. */
+static void serve(int listen_fd, int tls_fd)
 {
 	struct event_loop *loop = event_loop_new();
 	struct http_router *router = http_router_new();
@@ -106,7 +116,17 @@ static void serve(int listen_fd)
 	settings.router = router;
 	settings.tmp_dir = test_tmpdir();
 	settings.allow_loopback_plaintext_auth = true;
+	tls_settings = settings;
+	tls_settings.allow_loopback_plaintext_auth = false;
+	tls_settings.hsts_max_age = 31536000;
+	const char *error;
+	char *cert = xasprintf("%s/cert.pem", test_tmpdir());
+	char *key = xasprintf("%s/key.pem", test_tmpdir());
+	if (tls_selfsigned_create(cert, key, "localhost", &error) < 0 ||
+	    tls_server_new(cert, key, &tls, &error) < 0)
+		_exit(1);
 	net_listener_new(loop, listen_fd, accept_cb, loop);
+	net_listener_new(loop, tls_fd, accept_tls_cb, loop);
 	event_loop_run(loop);
 	_exit(0);
 }
@@ -194,6 +214,27 @@ static void test_interop_curl(void)
 	test_end();
 }
 
+static void test_interop_tls(void)
+{
+	test_begin("curl over TLS: HSTS, credentials");
+	struct buf out;
+	buf_init(&out);
+	run(&out, "curl -s -k -D - -o /dev/null https://127.0.0.1:%u/text",
+	    tls_port);
+	test_assert(has(&out, "HTTP/1.1 200"));
+	test_assert(has(&out, "Strict-Transport-Security: max-age=31536000"));
+	run(&out,
+	    "curl -s -k -u 'alice:s\xc3\xa9"
+	    "cret' https://127.0.0.1:%u/me",
+	    tls_port);
+	test_assert_str(out.data, "user=alice@example.com\n");
+	/* the plain port has no HSTS */
+	run(&out, "curl -s -D - -o /dev/null http://127.0.0.1:%u/text", port);
+	test_assert(!has(&out, "Strict-Transport-Security"));
+	buf_deinit(&out);
+	test_end();
+}
+
 static void test_interop_python(void)
 {
 	test_begin("Python http.client against the engine");
@@ -227,14 +268,9 @@ static void test_interop_python(void)
 	test_end();
 }
 
-int main(void)
+/* A listening socket on 127.0.0.1 and a free port, or -1. */
+static int listen_loopback(unsigned *port_r)
 {
-	if (system("command -v curl >/dev/null && command -v python3 "
-	           ">/dev/null") != 0)
-		return 77;
-	buf_init(&text_body);
-	for (int i = 0; i < 300; i++)
-		buf_printf(&text_body, "line %d of text\n", i);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in sin = {.sin_family = AF_INET,
 	                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -243,15 +279,30 @@ int main(void)
 	    listen(fd, 16) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sin, &len) < 0 ||
 	    net_set_nonblock(fd) < 0)
+		return -1;
+	*port_r = ntohs(sin.sin_port);
+	return fd;
+}
+
+int main(void)
+{
+	if (system("command -v curl >/dev/null && command -v python3 "
+	           ">/dev/null") != 0)
+		return 77;
+	buf_init(&text_body);
+	for (int i = 0; i < 300; i++)
+		buf_printf(&text_body, "line %d of text\n", i);
+	int fd = listen_loopback(&port), tls_fd = listen_loopback(&tls_port);
+	if (fd < 0 || tls_fd < 0)
 		return 1;
-	port = ntohs(sin.sin_port);
 	test_tmpdir();
 	pid_t pid = fork();
 	if (pid == 0)
-		serve(fd);
+		serve(fd, tls_fd);
 	close(fd);
-	static void (*const tests[])(void) = {test_interop_curl,
-	                                      test_interop_python, NULL};
+	close(tls_fd);
+	static void (*const tests[])(void) = {
+	    test_interop_curl, test_interop_tls, test_interop_python, NULL};
 	int ret = test_run(tests);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
