@@ -133,6 +133,11 @@ void http_server_conn_shutdown(struct http_server_conn *srv)
 		http_server_close(srv, "shutdown");
 }
 
+void http_server_conn_refuse(struct http_server_conn *srv, const char *reason)
+{
+	srv->refuse_reason = reason;
+}
+
 void http_server_conn_close(struct http_server_conn *srv)
 {
 	http_server_close(srv, "closed");
@@ -407,6 +412,15 @@ static void http_server_dispatch(struct http_request *req)
 	if (srv->set.max_requests != 0 &&
 	    srv->requests >= srv->set.max_requests)
 		req->must_close = true;
+	if (srv->refuse_reason != NULL) {
+		req->error = srv->refuse_reason;
+		req->must_close = true;
+		struct http_response *resp = http_response_new(req, 503);
+		http_response_add_header(resp, "Retry-After", "10");
+		http_response_send_text(resp, "503 Service Unavailable: %s\n",
+		                        srv->refuse_reason);
+		return;
+	}
 	if (!http_server_rate_ok(srv)) {
 		/* RFC 6585 §4 */
 		req->error = "request rate";

@@ -90,6 +90,9 @@ http_server_conn_new(struct event_loop *loop, int fd,
 /* Graceful stop: an idle connection is closed now, a busy one after its
  * current response (which says Connection: close). */
 void http_server_conn_shutdown(struct http_server_conn *srv);
+/* For a connection over a limit (service_conn_add refused it): its first
+ * request is answered 503 with Retry-After and reason, then it closes. */
+void http_server_conn_refuse(struct http_server_conn *srv, const char *reason);
 /* Closes at once (after flushing what is written); the request in
  * progress, if any, is destroyed; disconnect follows with "closed". */
 void http_server_conn_close(struct http_server_conn *srv);

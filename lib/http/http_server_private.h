@@ -43,6 +43,7 @@ struct http_server_conn {
 	bool is_closing;
 	bool is_shutdown;
 	const char *close_reason;
+	const char *refuse_reason; /* answer 503 (http_server_conn_refuse) */
 };
 
 struct http_request {

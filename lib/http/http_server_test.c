@@ -562,7 +562,8 @@ static void test_server_auth(void)
 
 static void test_server_rate(void)
 {
-	test_begin("http_server request rate (429)");
+	test_begin(
+	    "http_server request rate (429), refusal (503), max requests");
 	struct http_testing t;
 	setup(&t);
 	t.set.request_rate = 1;
@@ -577,6 +578,19 @@ static void test_server_rate(void)
 	test_assert_int(t.responses[2].status, 429);
 	test_assert_str(http_testing_header(&t, 2, "Retry-After"), "2");
 	http_testing_run(&t, 4);
+	test_assert(t.is_eof);
+	http_testing_deinit(&t);
+	/* over a per-IP limit: 503 and close */
+	setup(&t);
+	http_testing_connect(&t);
+	http_server_conn_refuse(t.srv,
+	                        "too many connections from your address");
+	http_testing_send_str(&t, "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n");
+	http_testing_run(&t, 1);
+	test_assert_int(t.responses[0].status, 503);
+	test_assert_str(http_testing_header(&t, 0, "Retry-After"), "10");
+	test_assert(strstr(t.responses[0].body.data, "your address") != NULL);
+	http_testing_run(&t, 2);
 	test_assert(t.is_eof);
 	http_testing_deinit(&t);
 	/* max_requests: the last one says close */
@@ -671,17 +685,10 @@ static void test_server_shutdown(void)
 
 int main(void)
 {
-	static void (*const tests[])(void) = {test_server_keepalive,
-	                                      test_server_http10,
-	                                      test_server_chunked,
-	                                      test_server_continue,
-	                                      test_server_bodies,
-	                                      test_server_smuggling,
-	                                      test_server_router,
-	                                      test_server_auth,
-	                                      test_server_rate,
-	                                      test_server_deadlines,
-	                                      test_server_shutdown,
-	                                      NULL};
+	static void (*const tests[])(void) = {
+	    test_server_keepalive, test_server_http10,   test_server_chunked,
+	    test_server_continue,  test_server_bodies,   test_server_smuggling,
+	    test_server_router,    test_server_auth,     test_server_rate,
+	    test_server_deadlines, test_server_shutdown, NULL};
 	return test_run(tests);
 }
