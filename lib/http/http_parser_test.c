@@ -65,7 +65,7 @@ static struct parsed parse(struct pool *pool, const char *input)
 
 static void test_parser_accepts(void)
 {
-	test_begin("http_parser accepts valid heads");
+	test_begin("http_parser accepts valid heads and target forms");
 	struct pool *pool = pool_new();
 	const char *req = "GET /a/b%20c?x=1&y=/? HTTP/1.1\r\nHost: example.com"
 	                  "\r\nX-Empty:\r\nX-Pad: \t v \t \r\n\r\nBODY";
@@ -112,6 +112,15 @@ static void test_parser_accepts(void)
 	test_assert_int(p.head->form, HTTP_TARGET_AUTHORITY);
 	test_assert_str(p.head->authority, "h.example:443");
 
+	pool_free(&pool);
+	test_end();
+}
+
+static void test_parser_options(void)
+{
+	test_begin("http_parser persistence, framing, Expect");
+	struct pool *pool = pool_new();
+	struct parsed p;
 	/* §9.3: HTTP/1.0 persists only with keep-alive; no Host needed */
 	p = parse(pool, "GET / HTTP/1.0\r\n\r\n");
 	test_assert_int(p.ret, 1);
@@ -344,7 +353,7 @@ static void test_parser_pipelined(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_parser_accepts, test_parser_refusals, test_parser_limits,
-	    test_parser_pipelined, NULL};
+	    test_parser_accepts, test_parser_options,   test_parser_refusals,
+	    test_parser_limits,  test_parser_pipelined, NULL};
 	return test_run(tests);
 }
