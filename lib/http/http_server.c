@@ -179,8 +179,11 @@ void http_server_deadline_clear(struct http_server_conn *srv)
 
 /* The access line: one per request (STYLE.md §7). */
 static void http_server_log_request(struct http_server_conn *srv,
-                                    const struct http_request *req)
+                                    struct http_request *req)
 {
+	if (req->is_logged)
+		return;
+	req->is_logged = true;
 	const struct http_request_head *head = req->head;
 	uint64_t msecs = http_server_now_msecs() - req->start_msecs;
 	char reason[128] = "";
@@ -583,10 +586,11 @@ static void http_server_closed_cb(struct conn *conn, enum conn_status status,
 		reason = "timeout";
 	else
 		reason = "closed";
-	if (srv->req != NULL && srv->req->resp == NULL &&
-	    srv->req->head != NULL) {
-		/* the client left before its answer */
-		srv->req->error = reason;
+	if (srv->req != NULL && srv->req->head != NULL &&
+	    !srv->req->is_logged) {
+		/* the client left before its answer was out */
+		if (srv->req->error == NULL)
+			srv->req->error = reason;
 		http_server_log_request(srv, srv->req);
 	}
 	http_request_free(&srv->req);

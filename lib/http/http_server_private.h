@@ -74,6 +74,7 @@ struct http_request {
 	const char *error; /* the engine's reason for an error status */
 	bool must_close;   /* the framing is lost, or the body is unread */
 	bool is_finished;  /* the response is out: end it from the loop */
+	bool is_logged;    /* its access line is written */
 };
 
 enum http_source {

@@ -10,12 +10,14 @@
 #include "core/buf.h"
 #include "core/event_loop.h"
 #include "core/file.h"
+#include "core/log.h"
 #include "core/pool.h"
 #include "http/http_request.h"
 #include "http/http_response.h"
 #include "http/http_router.h"
 #include "test/test.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -655,6 +657,45 @@ static void test_server_deadlines(void)
 	test_end();
 }
 
+static void test_server_access_log(void)
+{
+	test_begin("http_server access log lines");
+	struct http_testing t;
+	struct log log = {0};
+	struct buf lines;
+	char path[4096];
+	buf_init(&lines);
+	log_init(&log, "conn=7 peer=test");
+	snprintf(path, sizeof(path), "%s/stderr", test_tmpdir());
+	int saved = dup(2), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	test_assert(saved >= 0 && fd >= 0 && dup2(fd, 2) == 2);
+	setup(&t);
+	t.log = &log;
+	http_testing_connect(&t);
+	http_testing_send_str(&t,
+	                      "GET /me?secret=1 HTTP/1.1\r\nHost: a\r\n"
+	                      "Authorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n"
+	                      "DELETE /nope HTTP/1.1\r\nHost: a\r\n\r\n"
+	                      "GET / HTTP/1.1\r\nHost: a\r\nX: \x01\r\n\r\n");
+	http_testing_run(&t, 3);
+	http_testing_deinit(&t);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	test_assert(file_read_all(path, &lines, 1 << 20) == 0);
+	test_assert(has(&lines, "info: conn=7 peer=test http method=GET "
+	                        "path=/me status=200 bytes=23 duration="));
+	test_assert(has(&lines, "user=alice@example.com\n"));
+	test_assert(!has(&lines, "secret"));
+	test_assert(has(&lines, "http method=DELETE path=/nope status=405 "));
+	test_assert(has(&lines, "user=- reason=\"method not allowed\"\n"));
+	test_assert(has(&lines, "http method=- path=- status=400 bytes="));
+	test_assert(has(&lines, "reason=\"bad character in field value\""));
+	log_deinit(&log);
+	buf_deinit(&lines);
+	test_end();
+}
+
 static void test_server_shutdown(void)
 {
 	test_begin("http_server graceful shutdown");
@@ -685,10 +726,18 @@ static void test_server_shutdown(void)
 
 int main(void)
 {
-	static void (*const tests[])(void) = {
-	    test_server_keepalive, test_server_http10,   test_server_chunked,
-	    test_server_continue,  test_server_bodies,   test_server_smuggling,
-	    test_server_router,    test_server_auth,     test_server_rate,
-	    test_server_deadlines, test_server_shutdown, NULL};
+	static void (*const tests[])(void) = {test_server_keepalive,
+	                                      test_server_http10,
+	                                      test_server_chunked,
+	                                      test_server_continue,
+	                                      test_server_bodies,
+	                                      test_server_smuggling,
+	                                      test_server_router,
+	                                      test_server_auth,
+	                                      test_server_rate,
+	                                      test_server_deadlines,
+	                                      test_server_shutdown,
+	                                      test_server_access_log,
+	                                      NULL};
 	return test_run(tests);
 }

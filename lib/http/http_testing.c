@@ -184,7 +184,7 @@ void http_testing_connect(struct http_testing *t)
 	t->fd = sv[1];
 	t->cb.disconnect = http_testing_disconnect;
 	t->srv = http_server_conn_new(t->loop, sv[0], NULL, &t->set, &t->cb,
-	                              NULL, t);
+	                              t->log, t);
 	t->io = event_io_new(t->loop, t->fd, http_testing_read_cb, t);
 	event_io_set_enabled(t->io, true);
 	t->writer = event_timer_new(t->loop, http_testing_write_cb, t);

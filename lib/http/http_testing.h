@@ -29,6 +29,7 @@ struct http_testing {
 	struct http_router *router;
 	struct http_server_settings set;
 	struct http_server_callbacks cb; /* their ctx is this struct */
+	const struct log *log;           /* the connection's log context */
 	struct http_server_conn *srv;
 	int fd;
 	struct event_io *io;
