@@ -12,7 +12,7 @@ enum {
 	C_SUBDELIM = 0x04 /* ! $ & ' ( ) * + , ; = */
 };
 
-static unsigned char http_class(unsigned char c)
+static unsigned char http_class_of(unsigned char c)
 {
 	unsigned char cls = 0;
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -25,6 +25,20 @@ static unsigned char http_class(unsigned char c)
 	if (c != '\0' && strchr("!$&'()*+,;=", c) != NULL)
 		cls |= C_SUBDELIM;
 	return cls;
+}
+
+/* The classes of all 256 bytes, made once (every byte of a head is
+ * looked up). */
+static unsigned char http_class(unsigned char c)
+{
+	static unsigned char table[256];
+	static bool is_ready;
+	if (!is_ready) {
+		for (unsigned i = 0; i < 256; i++)
+			table[i] = http_class_of((unsigned char)i);
+		is_ready = true;
+	}
+	return table[c];
 }
 
 bool http_is_tchar(unsigned char c)
