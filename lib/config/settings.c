@@ -2,6 +2,7 @@
 #include "config/settings.h"
 #include "config/config.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "core/pool.h"
 #include "core/xmalloc.h"
 
@@ -99,6 +100,8 @@ static const struct setting_def relay_defs[] = {
 	      "data blocks and final reply"),
 	RELAY(max_messages_per_connection, SETTING_UINT, "100",
 	      "then reconnect"),
+	RELAY(allowed_literal_networks, SETTING_STRING, "",
+	      "networks u@[addr] may name besides public ones"),
 };
 
 static const struct setting_def queue_defs[] = {
@@ -260,6 +263,13 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	}
 	if (s->queue.run_interval == 0) {
 		*error_r = "[queue] key 'run_interval': must be at least 1s";
+		return -1;
+	}
+	if (!net_networks_are_valid(s->relay.allowed_literal_networks)) {
+		*error_r = pool_printf(pool,
+			"[relay] key 'allowed_literal_networks': bad value "
+			"'%s': expected address[/prefix], ...",
+			s->relay.allowed_literal_networks);
 		return -1;
 	}
 	return 0;

@@ -65,6 +65,9 @@ struct relay_settings {
 	unsigned command_timeout; /* greeting, EHLO, MAIL, RCPT, RSET (s) */
 	unsigned data_timeout;    /* DATA/BDAT blocks and the final reply */
 	unsigned max_messages_per_connection; /* then QUIT and reconnect */
+	/* networks that address literals ("u@[10.0.0.1]") may name besides
+	   public addresses: "10.0.0.0/8, fd00::/8" (smtpd and relay) */
+	char *allowed_literal_networks;
 };
 
 struct queue_settings {

@@ -310,6 +310,19 @@ bool net_networks_are_valid(const char *list)
 	return networks_walk(list, NULL) == 0;
 }
 
+const char *net_addr_refusal(const char *addr, const char *allowed)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	if (net_addr_parse(addr, 0, &ss, &len) < 0)
+		return "not an IP address";
+	const struct sockaddr *sa = (const struct sockaddr *)&ss;
+	if (net_networks_match(allowed, sa) == 1)
+		return NULL;
+	enum net_scope scope = net_addr_scope(sa);
+	return scope == NET_SCOPE_PUBLIC ? NULL : net_scope_name(scope);
+}
+
 int net_set_nonblock(int fd)
 {
 	int flags = fcntl(fd, F_GETFL);

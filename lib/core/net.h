@@ -55,6 +55,11 @@ int net_addr_parse(const char *str, unsigned port,
 int net_networks_match(const char *list, const struct sockaddr *sa);
 /* Returns true if list is well-formed for net_networks_match. */
 bool net_networks_are_valid(const char *list);
+/* May mail be sent to the numeric address addr? Returns NULL if it is
+ * public or in the networks of allowed (a net_networks_match list), else
+ * the reason, a static string: the scope's name ("loopback", "private",
+ * ...), or "not an IP address". */
+const char *net_addr_refusal(const char *addr, const char *allowed);
 /* Makes fd non-blocking and close-on-exec. Returns 0, or -1 with errno. */
 int net_set_nonblock(int fd);
 /* Turns Nagle's algorithm off on a TCP socket (TCP_NODELAY): a reply

@@ -187,6 +187,19 @@ static void test_net_networks(void)
 		                i);
 	}
 	test_end();
+
+	test_begin("net_addr_refusal");
+	test_assert(net_addr_refusal("192.0.43.10", "") == NULL);
+	test_assert_str(net_addr_refusal("10.1.1.1", ""), "private");
+	test_assert(net_addr_refusal("10.1.1.1", "10.0.0.0/8") == NULL);
+	test_assert_str(net_addr_refusal("::ffff:127.0.0.1", "10.0.0.0/8"),
+	                "loopback");
+	test_assert(net_addr_refusal("::ffff:127.0.0.1", "127.0.0.1") == NULL);
+	test_assert_str(net_addr_refusal("fe80::1", "fd00::/8"), "link-local");
+	test_assert_str(net_addr_refusal("100.64.1.1", ""), "shared");
+	test_assert_str(net_addr_refusal("example.org", ""),
+	                "not an IP address");
+	test_end();
 }
 
 int main(void)

@@ -1,5 +1,7 @@
 /* smtpd's answers to the SMTP engine: who may relay (never anyone on port
- * 25: recipients must be in local domains), AUTH PLAIN/LOGIN for submission
+ * 25: recipients must be in local domains; on submission, address literals
+ * only to public addresses or allowed networks, RFC 6409 §6.2), AUTH
+ * PLAIN/LOGIN for submission
  * (RFC 4954, only over TLS unless plaintext_auth_loopback and a loopback
  * peer), sender ownership, recipient resolution and quota, and queueing with
  * a Received header (RFC 5321 §4.4, RFC 3848). "250 queued" is sent only
@@ -10,6 +12,7 @@
 #include "core/buf.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
+#include "core/net.h"
 #include "core/pool.h"
 #include "store/store.h"
 
@@ -321,6 +324,22 @@ static unsigned smtpd_rcpt_local(struct smtpd_client *c,
 	return 250;
 }
 
+/* May a submission user send to the address-literal domain ("[10.0.0.1]",
+ * "[IPv6:::1]")? The relay would connect to it, so only public addresses
+ * and [relay] allowed_literal_networks may be named: a user must not reach
+ * our loopback or the private network behind us. Returns NULL if allowed,
+ * else the reason (a static string). */
+static const char *smtpd_literal_refusal(const struct smtpd_client *c,
+                                         const char *domain)
+{
+	char addr[SMTP_LITERAL_ADDR_MAX];
+	if (smtp_address_literal_addr((const unsigned char *)domain,
+	                              strlen(domain), addr) < 0)
+		return "not an IP address";
+	return net_addr_refusal(addr,
+	                        c->smtpd->set.relay.allowed_literal_networks);
+}
+
 struct smtpd_first_domain {
 	struct pool *pool;
 	const char *domain;
@@ -356,6 +375,7 @@ static void policy_rcpt(void *ctx, struct smtp_server_cmd *cmd,
 	}
 	int is_local =
 	    domain[0] == '[' ? 0 : store_domain_exists(store, domain);
+	const char *refusal = NULL;
 	unsigned code = 250;
 	if (is_local < 0)
 		code = 451;
@@ -363,6 +383,9 @@ static void policy_rcpt(void *ctx, struct smtp_server_cmd *cmd,
 		code = smtpd_rcpt_local(c, rcpt, address);
 	else if (c->service == SMTPD_SERVICE_SMTP)
 		code = 554; /* never relay for anyone on port 25 */
+	else if (domain[0] == '[' &&
+	         (refusal = smtpd_literal_refusal(c, domain)) != NULL)
+		code = 550;
 	else
 		smtpd_rcpt_add(c, rcpt, address, NULL, false);
 
@@ -373,9 +396,18 @@ static void policy_rcpt(void *ctx, struct smtp_server_cmd *cmd,
 		smtp_server_cmd_reply(cmd, 250, "2.1.5", "Ok");
 		break;
 	case 550:
-		smtp_server_cmd_reply(
-		    cmd, 550, "5.1.1",
-		    "Recipient address rejected: user unknown");
+		if (refusal != NULL)
+			/* RFC 6409 §6.2: not a recipient this user may
+			 * send to */
+			smtp_server_cmd_reply(
+			    cmd, 550, "5.7.1",
+			    "Relay to address literal %s not allowed: %s "
+			    "network",
+			    domain, refusal);
+		else
+			smtp_server_cmd_reply(
+			    cmd, 550, "5.1.1",
+			    "Recipient address rejected: user unknown");
 		break;
 	case 452:
 		smtp_server_cmd_reply(cmd, 452, "4.2.2", "Mailbox full");
@@ -383,6 +415,7 @@ static void policy_rcpt(void *ctx, struct smtp_server_cmd *cmd,
 	case 554:
 		smtp_server_cmd_reply(cmd, 554, "5.7.1", "Relay access denied");
 		break;
+
 	default:
 		log_error(&c->log, "recipient lookup failed: %s",
 		          store_last_error(store));
