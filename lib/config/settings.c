@@ -31,6 +31,8 @@
 static const struct setting_def main_defs[] = {
 	MAIN(data_dir, SETTING_STRING, "./var", "folder for all state"),
 	MAIN(hostname, SETTING_STRING, "", "name in banners and Received"),
+	MAIN(postmaster, SETTING_STRING, "",
+	     "where postmaster@ goes without an alias"),
 	MAIN(user, SETTING_STRING, "", "unprivileged user for the servers"),
 	MAIN(listen, SETTING_STRING, "127.0.0.1", "addresses to bind"),
 	MAIN(log, SETTING_STRING, "stderr", "stderr or syslog"),
@@ -263,6 +265,17 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	}
 	if (s->queue.run_interval == 0) {
 		*error_r = "[queue] key 'run_interval': must be at least 1s";
+		return -1;
+	}
+	const char *at = strrchr(s->postmaster, '@');
+	bool pm_ok = s->postmaster[0] == '\0' ||
+		     (at != NULL && at != s->postmaster && at[1] != '\0');
+	for (const char *p = s->postmaster; *p != '\0'; p++)
+		pm_ok = pm_ok && *p > ' ' && *p != 0x7f;
+	if (!pm_ok) {
+		*error_r = pool_printf(pool,
+			"key 'postmaster': bad value '%s': expected an "
+			"address (local@domain)", s->postmaster);
 		return -1;
 	}
 	if (!net_networks_are_valid(s->relay.allowed_literal_networks)) {

@@ -92,6 +92,7 @@ struct authd_settings {
 struct postroom_settings {
 	char *data_dir;  /* databases, blobs, queue, run/, tls/ */
 	char *hostname;  /* "" means gethostname() */
+	char *postmaster; /* "" means the first account (RFC 5321 4.5.1) */
 	char *user;      /* "" means the invoking user (root: see doc) */
 	char *listen;    /* comma-separated addresses to bind */
 	char *log;       /* "stderr" or "syslog" */
