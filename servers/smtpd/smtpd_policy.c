@@ -4,7 +4,9 @@
  * PLAIN/LOGIN for submission
  * (RFC 4954, only over TLS unless plaintext_auth_loopback and a loopback
  * peer), sender ownership, recipient resolution and quota, and queueing with
- * a Received header (RFC 5321 §4.4, RFC 3848). "250 queued" is sent only
+ * a Received header (RFC 5321 §4.4, RFC 3848). On submission, the message
+ * submission agent's Date and Message-ID go under the Received header and a
+ * message without From is refused (smtpd_msa.h). "250 queued" is sent only
  * after queue_writer_commit() made the message durable. */
 #include "smtpd.h"
 #include "auth/auth.h"
@@ -443,11 +445,63 @@ static void smtpd_received(struct smtpd_client *c, struct buf *out)
 	if (c->rcpt_cmds == 1)
 		buf_printf(out, "\r\n\tfor <%s>", c->first_rcpt);
 	char date[64];
-	time_t now = time(NULL);
 	struct tm tm;
-	localtime_r(&now, &tm);
+	localtime_r(&c->env.arrival, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
 	buf_printf(out, ";\r\n\t%s\r\n", date);
+}
+
+static void smtpd_write(struct smtpd_client *c, const void *data, size_t size)
+{
+	if (c->has_write_failed || c->writer == NULL || size == 0)
+		return;
+	if (queue_writer_write(c->writer, data, size) < 0)
+		c->has_write_failed = true;
+}
+
+/* Writes what goes before the message: our Received field, then on
+ * submission the Date and Message-ID the message lacks (RFC 6409 §8.2,
+ * §8.3) and the header held back until now. So the queue file holds the
+ * message as it will be stored (and signed), the added fields at the top
+ * of the header under the trace field. */
+static void smtpd_write_top(struct smtpd_client *c)
+{
+	struct buf top;
+	buf_init(&top);
+	smtpd_received(c, &top);
+	if (c->is_msa) {
+		smtpd_msa_fields(&c->msa, c->env.arrival, c->env.id,
+		                 c->smtpd->hostname, &top);
+		buf_append(&top, c->msa.header.data, c->msa.header.len);
+	}
+	smtpd_write(c, top.data, top.len);
+	buf_deinit(&top);
+}
+
+/* Submission's checks of the whole message. Returns true after refusing
+ * it: a header section too long to hold back, or no From field (RFC 6409
+ * §6.3: 554 for a syntactic problem in the data; RFC 5322 §3.6 makes From
+ * mandatory). Adding a From from the login would name an author the
+ * client did not write (which of the user's addresses, which display
+ * name), and §8 lists only Sender, Date and Message-ID as fields an MSA
+ * may add. */
+static bool smtpd_msa_refused(struct smtpd_client *c,
+                              struct smtp_server_cmd *cmd)
+{
+	if (c->msa.is_too_big) {
+		smtp_server_cmd_reply(cmd, 552, "5.3.4",
+		                      "Message header section exceeds fixed "
+		                      "limit of %u bytes",
+		                      (unsigned)SMTPD_MSA_HEADER_MAX);
+		return true;
+	}
+	if (!c->msa.has_from) {
+		smtp_server_cmd_reply(cmd, 554, "5.6.0",
+		                      "Message has no From header field "
+		                      "(RFC 5322 3.6)");
+		return true;
+	}
+	return false;
 }
 
 static int policy_data_begin(void *ctx, struct smtp_server_cmd *cmd)
@@ -476,12 +530,13 @@ static int policy_data_begin(void *ctx, struct smtp_server_cmd *cmd)
 	}
 	c->data_size = 0;
 	c->has_write_failed = false;
-	struct buf hdr;
-	buf_init(&hdr);
-	smtpd_received(c, &hdr);
-	if (queue_writer_write(c->writer, hdr.data, hdr.len) < 0)
-		c->has_write_failed = true;
-	buf_deinit(&hdr);
+	if (c->service != SMTPD_SERVICE_SMTP) {
+		/* the top is written once the header section is complete */
+		smtpd_msa_init(&c->msa);
+		c->is_msa = true;
+	} else {
+		smtpd_write_top(c);
+	}
 	return 0;
 }
 
@@ -489,16 +544,30 @@ static void policy_data_write(void *ctx, const unsigned char *data, size_t size)
 {
 	struct smtpd_client *c = ctx;
 	c->data_size += size;
-	if (c->has_write_failed || c->writer == NULL)
-		return;
-	if (queue_writer_write(c->writer, data, size) < 0)
-		c->has_write_failed = true;
+	if (c->is_msa && !c->msa.is_done) {
+		size_t n = smtpd_msa_feed(&c->msa, data, size);
+		if (c->msa.is_done && !c->msa.is_too_big)
+			smtpd_write_top(c);
+		data += n;
+		size -= n;
+	}
+	if (c->is_msa && c->msa.is_too_big)
+		return; /* refused at the end */
+	smtpd_write(c, data, size);
 }
 
 static void policy_data_end(void *ctx, struct smtp_server_cmd *cmd)
 {
 	struct smtpd_client *c = ctx;
 	const char *error = "write failed";
+	if (c->is_msa && !c->msa.is_done) {
+		smtpd_msa_finish(&c->msa); /* no body: all of it was header */
+		smtpd_write_top(c);
+	}
+	if (c->is_msa && smtpd_msa_refused(c, cmd)) {
+		queue_writer_abort(&c->writer);
+		return;
+	}
 	if (c->has_write_failed ||
 	    queue_writer_commit(&c->writer, &error) < 0) {
 		queue_writer_abort(&c->writer);
@@ -516,6 +585,10 @@ static void policy_data_end(void *ctx, struct smtp_server_cmd *cmd)
 void smtpd_policy_reset(struct smtpd_client *c)
 {
 	queue_writer_abort(&c->writer);
+	if (c->is_msa) {
+		smtpd_msa_deinit(&c->msa);
+		c->is_msa = false;
+	}
 	c->mail = NULL;
 	c->rcpts = NULL;
 	c->rcpt_count = c->rcpt_alloc = 0;
