@@ -59,6 +59,8 @@ static const struct setting_def smtpd_defs[] = {
 	SMTPD(max_errors, SETTING_UINT, "10", "errors before disconnect"),
 	SMTPD(idle_timeout, SETTING_DURATION, "5m", "between commands"),
 	SMTPD(data_timeout, SETTING_DURATION, "10m", "while reading data"),
+	SMTPD(min_free_space, SETTING_SIZE, "100M",
+	      "free bytes kept: 452 4.3.1 below it"),
 };
 
 static const struct setting_def pop3d_defs[] = {

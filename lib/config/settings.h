@@ -27,6 +27,7 @@ struct smtpd_settings {
 	unsigned max_errors;   /* errors before 421 and disconnect */
 	unsigned idle_timeout; /* seconds between commands */
 	unsigned data_timeout; /* seconds between DATA/BDAT reads */
+	uint64_t min_free_space; /* 452 4.3.1 at MAIL/DATA below this */
 };
 
 struct pop3d_settings {

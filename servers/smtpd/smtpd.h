@@ -79,6 +79,7 @@ struct smtpd_client {
 	struct queue_envelope env;
 	uint64_t data_size;
 	bool has_write_failed;
+	int write_errno;      /* why, when has_write_failed */
 	bool is_msa;          /* submission: msa holds the header back */
 	struct smtpd_msa msa; /* initialised while is_msa */
 };

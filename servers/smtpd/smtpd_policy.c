@@ -6,18 +6,22 @@
  * peer), sender ownership, recipient resolution and quota, and queueing with
  * a Received header (RFC 5321 §4.4, RFC 3848). On submission, the message
  * submission agent's Date and Message-ID go under the Received header and a
- * message without From is refused (smtpd_msa.h). "250 queued" is sent only
- * after queue_writer_commit() made the message durable. */
+ * message without From is refused (smtpd_msa.h). Free space is checked at
+ * MAIL and DATA/BDAT, before any body is sent (452 4.3.1). "250 queued" is
+ * sent only after queue_writer_commit() made the message durable. */
 #include "smtpd.h"
 #include "auth/auth.h"
 #include "auth/auth_client.h"
 #include "core/buf.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
+#include "core/file.h"
 #include "core/net.h"
 #include "core/pool.h"
 #include "store/store.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +34,40 @@ static void smtpd_tempfail(struct smtpd_client *c, struct smtp_server_cmd *cmd)
 	                      "Temporary failure, please try again later "
 	                      "(conn=%u)",
 	                      c->id);
+}
+
+/* Is there room for a message of size bytes (0: not declared) beyond
+ * [smtpd] min_free_space on the file systems of the queue and the store?
+ * Returns true if so, and also when free space cannot be read (logged):
+ * a failed statvfs must not stop the mail. */
+static bool smtpd_has_space(struct smtpd_client *c, uint64_t size)
+{
+	const char *paths[] = {c->smtpd->queue_dir, c->smtpd->set.data_dir};
+	uint64_t reserve = c->smtpd->set.smtpd.min_free_space;
+	uint64_t need =
+	    size > UINT64_MAX - reserve ? UINT64_MAX : reserve + size;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		uint64_t free_bytes;
+		if (file_free_space(paths[i], &free_bytes) < 0) {
+			log_error(&c->log, "statvfs-failed path=%s error=%s",
+			          paths[i], strerror(errno));
+			continue;
+		}
+		if (free_bytes < need) {
+			log_warn(&c->log,
+			         "low-space path=%s free=%llu need=%llu",
+			         paths[i], (unsigned long long)free_bytes,
+			         (unsigned long long)need);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* RFC 3463 §3.4: X.3.1 "Mail system full". */
+static void smtpd_reply_full(struct smtp_server_cmd *cmd)
+{
+	smtp_server_cmd_reply(cmd, 452, "4.3.1", "Insufficient system storage");
 }
 
 /* ---- AUTH -------------------------------------------------------------- */
@@ -256,6 +294,10 @@ static void policy_mail(void *ctx, struct smtp_server_cmd *cmd,
 			return;
 		}
 	}
+	if (!smtpd_has_space(c, mail->size)) {
+		smtpd_reply_full(cmd);
+		return;
+	}
 	c->mail = mail;
 	smtp_server_cmd_reply(cmd, 250, "2.1.0", "Ok");
 }
@@ -455,8 +497,10 @@ static void smtpd_write(struct smtpd_client *c, const void *data, size_t size)
 {
 	if (c->has_write_failed || c->writer == NULL || size == 0)
 		return;
-	if (queue_writer_write(c->writer, data, size) < 0)
+	if (queue_writer_write(c->writer, data, size) < 0) {
 		c->has_write_failed = true;
+		c->write_errno = errno;
+	}
 }
 
 /* Writes what goes before the message: our Received field, then on
@@ -522,6 +566,12 @@ static int policy_data_begin(void *ctx, struct smtp_server_cmd *cmd)
 	env->helo = smtp_server_conn_helo(c->srv);
 	env->rcpt_count = c->rcpt_count;
 	env->rcpts = c->rcpts;
+	/* again now, before the client sends the body: the space may have
+	 * gone since MAIL */
+	if (!smtpd_has_space(c, m->size)) {
+		smtpd_reply_full(cmd);
+		return -1;
+	}
 	if (queue_writer_begin(c->smtpd->queue_dir, env, &c->writer, &error) <
 	    0) {
 		log_error(&c->log, "queue-failed error=%s", error);
@@ -570,9 +620,14 @@ static void policy_data_end(void *ctx, struct smtp_server_cmd *cmd)
 	}
 	if (c->has_write_failed ||
 	    queue_writer_commit(&c->writer, &error) < 0) {
+		int err = c->has_write_failed ? c->write_errno : errno;
 		queue_writer_abort(&c->writer);
-		log_error(&c->log, "queue-failed error=%s", error);
-		smtpd_tempfail(c, cmd);
+		log_error(&c->log, "queue-failed error=%s (%s)", error,
+		          strerror(err));
+		if (err == ENOSPC || err == EDQUOT)
+			smtpd_reply_full(cmd);
+		else
+			smtpd_tempfail(c, cmd);
 		return;
 	}
 	log_info(&c->log, "queued id=%s from=<%s> size=%llu nrcpt=%zu",
