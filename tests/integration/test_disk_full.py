@@ -3,10 +3,14 @@ the data folder (root only). smtpd checks free space before the body is
 sent: 452 4.3.1 "Insufficient system storage" (RFC 3463 §3.4) at MAIL
 (counting SIZE=) and at DATA when the space left is under
 `[smtpd] min_free_space`; a body that fills the disk anyway gets 452 4.3.1
-at its end."""
+at its end. A local delivery deferred for lack of space is retried as soon
+as space returns, not after min_backoff (set to an hour here, so waiting
+for it would fail the test)."""
 import os
+import smtplib
 import socket
 import subprocess
+import time
 import unittest
 
 from harness import Postroom
@@ -125,6 +129,27 @@ class DiskFullTest(unittest.TestCase):
         self.assertEqual(self.pr.queue_files("incoming"), [])
         self.assertEqual(os.listdir(os.path.join(self.pr.data, "queue",
                                                  "tmp")), [])
+
+    def test_deferred_delivery_retried_when_space_returns(self):
+        # room for the queue file (2 MiB) but not for the blob after it
+        self.leave_free(1 * MIB + int(2.5 * MIB))
+        msg = (b"Subject: waits for space\r\n\r\n" +
+               (b"y" * 998 + b"\r\n") * 2048)
+        with smtplib.SMTP("127.0.0.1", self.pr.port, timeout=30) as s:
+            s.sendmail("a@remote.test", [BOB], msg)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not self.pr.queue_files(
+                "deferred"):
+            time.sleep(0.1)
+        self.assertEqual(len(self.pr.queue_files("deferred")), 1,
+                         self.pr.log()[-3000:])
+        self.assertIn("4.3.1", self.pr.log())
+        self.assertEqual(self.pr.messages(BOB), [])
+        os.unlink(self.filler)
+        # min_backoff is an hour: only the space watch can deliver it now
+        stored = self.pr.wait_messages(BOB, 1, timeout=15)
+        self.assertTrue(stored[0].endswith(msg))
+        self.assertEqual(self.pr.queue_files("deferred"), [])
 
 
 if __name__ == "__main__":
