@@ -285,7 +285,7 @@ void qmgr_space_wait_add(struct qmgr *q, const char *id, uint64_t size)
 
 /* Every second while messages wait for space: those that fit now become
  * due, and a scan takes them (with the other due ones). Waits for files
- * no longer in deferred/ (held, deleted) are dropped. */
+ * no longer in deferred/ are dropped. */
 static void space_cb(evutil_socket_t fd, short what, void *ctx)
 {
 	struct qmgr *q = ctx;
@@ -301,7 +301,7 @@ static void space_cb(evutil_socket_t fd, short what, void *ctx)
 		char *path = queue_path(q->queue_dir, "deferred", w->id);
 		bool is_there = access(path, F_OK) == 0;
 		free(path);
-		if (!is_there && !w->is_due) {
+		if (!is_there) { /* handled, held or deleted meanwhile */
 			qmgr_space_forget(q, w->id);
 			continue;
 		}

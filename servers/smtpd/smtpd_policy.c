@@ -459,7 +459,6 @@ static void policy_rcpt(void *ctx, struct smtp_server_cmd *cmd,
 	case 554:
 		smtp_server_cmd_reply(cmd, 554, "5.7.1", "Relay access denied");
 		break;
-
 	default:
 		log_error(&c->log, "recipient lookup failed: %s",
 		          store_last_error(store));
