@@ -79,6 +79,10 @@ static const struct {
 	{ "[smtpd]\nport = 2525\nsubmission_port = 2525\n", "used twice" },
 	{ "[smtpd]\nmax_command_line = 100\n", "at least 512" },
 	{ "log = file\n", "key 'log': bad value 'file'" },
+	{ "postmaster = root\n", "key 'postmaster': bad value 'root'" },
+	{ "postmaster = a b@c.test\n", "key 'postmaster': bad value" },
+	{ "[relay]\nallowed_literal_networks = 10.0.0.0/33\n",
+	  "key 'allowed_literal_networks': bad value" },
 };
 
 static void test_settings_errors(void)

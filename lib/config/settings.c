@@ -2,6 +2,7 @@
 #include "config/settings.h"
 #include "config/config.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "core/pool.h"
 #include "core/xmalloc.h"
 
@@ -30,6 +31,8 @@
 static const struct setting_def main_defs[] = {
 	MAIN(data_dir, SETTING_STRING, "./var", "folder for all state"),
 	MAIN(hostname, SETTING_STRING, "", "name in banners and Received"),
+	MAIN(postmaster, SETTING_STRING, "",
+	     "where postmaster@ goes without an alias"),
 	MAIN(user, SETTING_STRING, "", "unprivileged user for the servers"),
 	MAIN(listen, SETTING_STRING, "127.0.0.1", "addresses to bind"),
 	MAIN(log, SETTING_STRING, "stderr", "stderr or syslog"),
@@ -56,6 +59,8 @@ static const struct setting_def smtpd_defs[] = {
 	SMTPD(max_errors, SETTING_UINT, "10", "errors before disconnect"),
 	SMTPD(idle_timeout, SETTING_DURATION, "5m", "between commands"),
 	SMTPD(data_timeout, SETTING_DURATION, "10m", "while reading data"),
+	SMTPD(min_free_space, SETTING_SIZE, "100M",
+	      "free bytes kept: 452 4.3.1 below it"),
 };
 
 static const struct setting_def pop3d_defs[] = {
@@ -99,6 +104,8 @@ static const struct setting_def relay_defs[] = {
 	      "data blocks and final reply"),
 	RELAY(max_messages_per_connection, SETTING_UINT, "100",
 	      "then reconnect"),
+	RELAY(allowed_literal_networks, SETTING_STRING, "",
+	      "networks u@[addr] may name besides public ones"),
 };
 
 static const struct setting_def queue_defs[] = {
@@ -260,6 +267,24 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	}
 	if (s->queue.run_interval == 0) {
 		*error_r = "[queue] key 'run_interval': must be at least 1s";
+		return -1;
+	}
+	const char *at = strrchr(s->postmaster, '@');
+	bool pm_ok = s->postmaster[0] == '\0' ||
+		     (at != NULL && at != s->postmaster && at[1] != '\0');
+	for (const char *p = s->postmaster; *p != '\0'; p++)
+		pm_ok = pm_ok && *p > ' ' && *p != 0x7f;
+	if (!pm_ok) {
+		*error_r = pool_printf(pool,
+			"key 'postmaster': bad value '%s': expected an "
+			"address (local@domain)", s->postmaster);
+		return -1;
+	}
+	if (!net_networks_are_valid(s->relay.allowed_literal_networks)) {
+		*error_r = pool_printf(pool,
+			"[relay] key 'allowed_literal_networks': bad value "
+			"'%s': expected address[/prefix], ...",
+			s->relay.allowed_literal_networks);
 		return -1;
 	}
 	return 0;

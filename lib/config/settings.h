@@ -27,6 +27,7 @@ struct smtpd_settings {
 	unsigned max_errors;   /* errors before 421 and disconnect */
 	unsigned idle_timeout; /* seconds between commands */
 	unsigned data_timeout; /* seconds between DATA/BDAT reads */
+	uint64_t min_free_space; /* 452 4.3.1 at MAIL/DATA below this */
 };
 
 struct pop3d_settings {
@@ -65,6 +66,9 @@ struct relay_settings {
 	unsigned command_timeout; /* greeting, EHLO, MAIL, RCPT, RSET (s) */
 	unsigned data_timeout;    /* DATA/BDAT blocks and the final reply */
 	unsigned max_messages_per_connection; /* then QUIT and reconnect */
+	/* networks that address literals ("u@[10.0.0.1]") may name besides
+	   public addresses: "10.0.0.0/8, fd00::/8" (smtpd and relay) */
+	char *allowed_literal_networks;
 };
 
 struct queue_settings {
@@ -89,6 +93,7 @@ struct authd_settings {
 struct postroom_settings {
 	char *data_dir;  /* databases, blobs, queue, run/, tls/ */
 	char *hostname;  /* "" means gethostname() */
+	char *postmaster; /* "" means the first account (RFC 5321 4.5.1) */
 	char *user;      /* "" means the invoking user (root: see doc) */
 	char *listen;    /* comma-separated addresses to bind */
 	char *log;       /* "stderr" or "syslog" */

@@ -182,10 +182,16 @@ static void smtp_server_vreply(struct smtp_server_conn *srv, unsigned code,
 	}
 	conn_write(srv->conn, out.data, out.len);
 	if (code >= 400 && code != 421) {
+		/* the sender of the transaction, or of the MAIL refused now
+		 * (set from a valid path only; cleared when either ends) */
+		const char *from = srv->mail.path.address;
 		srv->errors++;
-		log_info(srv->set.log, "reject cmd=%s code=%u reason=\"%s\"",
-		         srv->cmd.is_active ? srv->cmd.def->name : "-", code,
-		         log_sanitize(text.data, 200));
+		log_info(
+		    srv->set.log, "reject cmd=%s code=%u reason=\"%s\"%s%s%s",
+		    srv->cmd.is_active ? srv->cmd.def->name : "-", code,
+		    log_sanitize(text.data, 200), from != NULL ? " from=<" : "",
+		    from != NULL ? log_sanitize(from, 300) : "",
+		    from != NULL ? ">" : "");
 	}
 	buf_deinit(&text);
 	buf_deinit(&out);

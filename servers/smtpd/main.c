@@ -87,6 +87,7 @@ static void smtpd_init(struct smtpd *smtpd, const char *config)
 	struct store_settings ss = {
 	    .data_dir = smtpd->set.data_dir,
 	    .default_quota = smtpd->set.deliver.default_quota,
+	    .postmaster = smtpd->set.postmaster,
 	};
 	if (store_open(&ss, &smtpd->store, &error) < 0)
 		log_fatal(NULL, "store: %s", error);

@@ -15,6 +15,7 @@
 #include "core/net.h"
 #include "queue/queue.h"
 #include "smtp/smtp_server.h"
+#include "smtpd_msa.h"
 
 struct auth_throttle;
 struct auth_request;
@@ -78,6 +79,9 @@ struct smtpd_client {
 	struct queue_envelope env;
 	uint64_t data_size;
 	bool has_write_failed;
+	int write_errno;      /* why, when has_write_failed */
+	bool is_msa;          /* submission: msa holds the header back */
+	struct smtpd_msa msa; /* initialised while is_msa */
 };
 
 /* The engine callbacks of smtpd_policy.c. */
