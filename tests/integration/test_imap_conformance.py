@@ -194,5 +194,38 @@ class ImapSyntaxTest(unittest.TestCase):
         r.close()
 
 
+    # ---- modified UTF-7 (RFC 3501 §5.1.3) ---------------------------------
+
+    def test_mutf7_one_form_per_name(self):
+        m = self.login()
+        refused = [
+            "&U,BTFw-&ZeVnLIqe-",  # the RFC's superfluous shift
+            "&Jjo!",               # the RFC's missing shift back
+            "&AGE-",               # "a" in base64: printable ASCII
+            "&AAA-",               # U+0000
+            "&2AA-",               # a lone high surrogate
+            "&3AA-",               # a lone low surrogate
+            "&AOk-&AOk-",          # two shifts where one is the form
+            "&AOl-",               # padding bits not zero
+            "&AOkA-",              # a base64 digit too many
+        ]
+        for name in refused:
+            typ, data = m._simple_command("CREATE", f'"{name}"')
+            self.assertEqual(typ, "NO", (name, data))
+        typ, data = m._simple_command("CREATE", '"&U,BTF2XlZyyKng-"')
+        self.assertEqual(typ, "OK", data)
+        self.assertIn("&U,BTF2XlZyyKng-", self.names(m))
+        # U+FFFD is a character of its own, not what U+0000 becomes
+        typ, data = m._simple_command("CREATE", '"&,,0-"')
+        self.assertEqual(typ, "OK", data)
+        # a long non-ASCII name is written back in one shift, as sent
+        long_name = "&" + "ZeVnLIqe" * 30 + "-"  # 90 UTF-16 units
+        typ, data = m._simple_command("CREATE", f'"{long_name}"')
+        self.assertEqual(typ, "OK", data)
+        listed = [n for n in self.names(m) if n.startswith("&ZeVn")]
+        self.assertEqual(listed, [long_name])
+        m.logout()
+
+
 if __name__ == "__main__":
     unittest.main()
