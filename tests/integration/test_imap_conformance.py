@@ -193,7 +193,6 @@ class ImapSyntaxTest(unittest.TestCase):
         self.assertIn(b"a OK", out)
         r.close()
 
-
     # ---- modified UTF-7 (RFC 3501 §5.1.3) ---------------------------------
 
     def test_mutf7_one_form_per_name(self):
@@ -224,6 +223,26 @@ class ImapSyntaxTest(unittest.TestCase):
         self.assertEqual(typ, "OK", data)
         listed = [n for n in self.names(m) if n.startswith("&ZeVn")]
         self.assertEqual(listed, [long_name])
+        m.logout()
+
+    # ---- sequence sets (RFC 9051 §9) --------------------------------------
+
+    def test_largest_uid_in_sets(self):
+        m = self.login()
+        m.create("Seq")
+        for i in range(3):
+            m.append("Seq", None, None, b"Subject: s%d\r\n\r\nx\r\n" % i)
+        m.select("Seq")
+        typ, data = m.uid("FETCH", "1:4294967295", "(UID)")
+        self.assertEqual(typ, "OK", data)
+        self.assertEqual(len([d for d in data if d]), 3)
+        typ, data = m.uid("SEARCH", "UID", "4294967295")
+        self.assertEqual((typ, data), ("OK", [b""]))
+        typ, data = m.uid("FETCH", "4294967295:*", "(UID)")
+        self.assertEqual(typ, "OK", data)
+        self.assertEqual(len([d for d in data if d]), 1)
+        with self.assertRaises(imaplib.IMAP4.error):
+            m.uid("FETCH", "1:4294967296", "(UID)")
         m.logout()
 
 
