@@ -648,8 +648,8 @@ void cmd_fetch(struct imapd_cmd *cmd)
 		imapd_cmd_bad(cmd, "Invalid sequence set");
 		return;
 	}
-	if (fc.has_changedsince)
-		c->is_condstore = true;
+	if (fc.has_changedsince || fc.has_modseq)
+		imapd_condstore_enable(c);
 	struct store_account *account = imapd_user_account(c->user);
 	if (account == NULL) {
 		imapd_cmd_fail(cmd, "account open");

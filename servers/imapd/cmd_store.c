@@ -136,7 +136,7 @@ void cmd_store(struct imapd_cmd *cmd)
 		return;
 	}
 	if (sa.has_unchangedsince)
-		c->is_condstore = true;
+		imapd_condstore_enable(c);
 	struct store_account *account = imapd_user_account(c->user);
 	struct store_rows sr;
 	if (account == NULL || store_rows_read(cmd, uids, count, &sr) < 0) {

@@ -215,6 +215,11 @@ void imapd_cmd_bad(struct imapd_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "NO [SERVERBUG] Internal error (conn=N)" and an error log line. */
 void imapd_cmd_fail(struct imapd_cmd *cmd, const char *what);
+/* A CONDSTORE enabling command (RFC 7162 §3.1: ENABLE, FETCH of MODSEQ or
+ * CHANGEDSINCE, SEARCH MODSEQ, STORE UNCHANGEDSINCE, STATUS HIGHESTMODSEQ):
+ * from now on every untagged FETCH carries MODSEQ; the first one with a
+ * mailbox selected appends "* OK [HIGHESTMODSEQ n]". */
+void imapd_condstore_enable(struct imapd_client *client);
 /* Reads a mailbox-name argument (astring; modified UTF-7 decoded unless
  * the client uses UTF-8; "inbox" in any case is INBOX). Returns the UTF-8
  * name from cmd->pool, or NULL after answering BAD/NO. */
