@@ -94,6 +94,10 @@ struct imapd_mailbox {
 	 * the view count) */
 	uint32_t *saved_uids;
 	size_t saved_count;
+	/* the keywords the session was told of in FLAGS (RFC 3501 §7.2.6),
+	 * compared case-insensitively */
+	char **keywords;
+	size_t keyword_count;
 };
 
 /* Beside STORE_FLAG_*: \Recent, which the store does not keep. */
@@ -255,6 +259,11 @@ uint32_t imapd_mailbox_flags(const struct imapd_client *client, uint32_t uid,
 /* Records that this session changed uid to modseq and told the client. */
 void imapd_mailbox_own_change(struct imapd_mailbox *box, uint32_t uid,
                               uint64_t modseq);
+/* Before a FETCH shows keywords (space-separated, may be NULL): those the
+ * session was not told of yet are announced with FLAGS and PERMANENTFLAGS
+ * (RFC 3501 §7.2.6), appended to client->out. */
+void imapd_mailbox_keywords_announce(struct imapd_client *client,
+                                     const char *keywords);
 /* Appends "(\Seen \Flagged kw)" for flags and keywords. */
 void imapd_flags_write(struct buf *out, uint32_t flags, const char *keywords);
 /* Parses a flag-list or a single flag into flags and a space-separated

@@ -127,5 +127,80 @@ class ImapStateTest(unittest.TestCase):
         a.logout()
 
 
+    # ---- UNSEEN (RFC 3501 §6.3.1) -----------------------------------------
+
+    def test_select_reports_first_unseen_to_rev1(self):
+        a = self.session()
+        self.fill(a, "Un", ["1", "2", "3", "4"])
+        a.run("SELECT", "Un")
+        a.run("STORE", "1:2", "+FLAGS", "(\\Seen)")
+        a.run("STORE", "4", "+FLAGS", "(\\Seen)")
+        for cmd in ("SELECT", "EXAMINE"):
+            typ, lines = a.run(cmd, "Un")
+            self.assertEqual(typ, "OK")
+            self.assertIn(b"* OK [UNSEEN 3]", b"\n".join(lines))
+        # IMAP4rev2 dropped the code (RFC 9051 Appendix E)
+        b = self.session()
+        b.run("ENABLE", "IMAP4rev2")
+        typ, lines = b.run("SELECT", "Un")
+        self.assertEqual(typ, "OK")
+        self.assertNotIn(b"UNSEEN", b"".join(lines))
+        b.logout()
+        a.run("SELECT", "Un")  # EXAMINE left it read-only
+        self.assertEqual(a.run("STORE", "3", "+FLAGS", "(\\Seen)")[0], "OK")
+        typ, lines = a.run("SELECT", "Un")
+        self.assertNotIn(b"UNSEEN", b"".join(lines))  # none to point at
+        a.logout()
+
+    # ---- FLAGS announces new keywords (RFC 3501 §7.2.6) -------------------
+
+    @staticmethod
+    def flags_of(line):
+        return re.search(rb"\(([^)]*)\)", line).group(1).split()
+
+    def test_new_keyword_is_announced_before_fetch(self):
+        a, b = self.session(), self.session()
+        self.fill(a, "Kw", ["1", "2"])
+        b.m.select("Kw")
+        b.m.store("1", "+FLAGS", "($Label1)")
+        # at SELECT: FLAGS lists the keyword in use
+        typ, lines = a.run("SELECT", "Kw")
+        flags = [ln for ln in lines if ln.startswith(b"* FLAGS")]
+        self.assertEqual(len(flags), 1)
+        self.assertIn(b"$Label1", self.flags_of(flags[0]))
+        # another session brings a new one: FLAGS, PERMANENTFLAGS, FETCH
+        b.m.store("2", "+FLAGS", "($Label2)")
+        typ, lines = a.run("NOOP")
+        kinds = [ln.split()[1] if not ln.startswith(b"* OK [")
+                 else re.match(rb"\* OK \[([A-Z]+)", ln).group(1)
+                 for ln in lines]
+        self.assertIn(b"FLAGS", kinds, lines)
+        self.assertLess(kinds.index(b"FLAGS"), kinds.index(b"2"), lines)
+        self.assertIn(b"PERMANENTFLAGS", kinds, lines)
+        flags = [ln for ln in lines if ln.startswith(b"* FLAGS")][0]
+        self.assertIn(b"$Label1", self.flags_of(flags))
+        self.assertIn(b"$Label2", self.flags_of(flags))
+        perm = [ln for ln in lines if b"PERMANENTFLAGS" in ln][0]
+        self.assertIn(b"$Label2", perm)
+        self.assertIn(b"\\*", perm)
+        # its own STORE of a new keyword: FLAGS before the FETCH
+        typ, lines = a.run("STORE", "1", "+FLAGS", "(Project)")
+        self.assertTrue(lines and lines[0].startswith(b"* FLAGS"), lines)
+        self.assertIn(b"Project", self.flags_of(lines[0]))
+        # a keyword already announced is not announced again
+        typ, lines = a.run("STORE", "2", "+FLAGS", "(Project)")
+        self.assertFalse(any(ln.startswith(b"* FLAGS") for ln in lines),
+                         lines)
+        # a new message with a new keyword: FLAGS comes with EXISTS
+        b.m.append("Kw", "(Later)", None, msg(3))
+        typ, lines = a.run("NOOP")
+        self.assertTrue(any(ln.startswith(b"* FLAGS") and
+                            b"Later" in ln for ln in lines), lines)
+        typ, lines = a.run("FETCH", "3", "(FLAGS)")
+        self.assertIn(b"Later", b"".join(lines))
+        a.logout()
+        b.logout()
+
+
 if __name__ == "__main__":
     unittest.main()
