@@ -123,6 +123,11 @@ void cmd_create(struct imapd_cmd *cmd)
 		mailbox_refuse(cmd, error);
 		return;
 	}
+	/* RFC 3501 §6.3.3: CREATE does not subscribe (the store's rows are
+	 * subscribed by default, for the mailboxes it makes itself) */
+	if (store_mailbox_subscribe(account, name, false, &error) < 0)
+		log_warn(&cmd->client->log, "create: unsubscribe %s: %s",
+		         log_sanitize(name, 100), error);
 	imapd_cmd_ok(cmd, "Create completed");
 }
 

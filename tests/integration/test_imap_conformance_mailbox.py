@@ -152,6 +152,37 @@ class ImapStateTest(unittest.TestCase):
         self.assertNotIn(b"UNSEEN", b"".join(lines))  # none to point at
         a.logout()
 
+    # ---- LSUB and CREATE (RFC 3501 §6.3.9, §6.3.3) ------------------------
+
+    def test_lsub_percent_shows_unsubscribed_parent(self):
+        a = self.session()
+        self.assertEqual(a.run("CREATE", "Lp")[0], "OK")
+        self.assertEqual(a.run("CREATE", "Lp/bar")[0], "OK")
+        self.assertEqual(a.run("SUBSCRIBE", "Lp/bar")[0], "OK")
+        typ, lines = a.run("LSUB", '""', "Lp")
+        self.assertEqual(lines, [])  # CREATE did not subscribe Lp
+        typ, lines = a.run("LSUB", '""', "L%")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(len(lines), 1, lines)
+        self.assertRegex(lines[0], rb'^\* LSUB \([^)]*\\Noselect[^)]*\) '
+                                   rb'"/" "?Lp"?$')
+        typ, lines = a.run("LSUB", '""', "Lp/%")
+        self.assertEqual(len(lines), 1, lines)
+        self.assertNotIn(b"Noselect", lines[0])
+        self.assertTrue(lines[0].endswith(b"Lp/bar"), lines)
+        # a parent that does not exist at all is shown the same way
+        self.assertEqual(a.run("CREATE", "Ghost/child")[0], "OK")
+        self.assertEqual(a.run("SUBSCRIBE", "Ghost/child")[0], "OK")
+        typ, lines = a.run("LSUB", '""', "Gh%")
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn(b"\\Noselect", lines[0])
+        # subscribed itself: listed as it is
+        self.assertEqual(a.run("SUBSCRIBE", "Lp")[0], "OK")
+        typ, lines = a.run("LSUB", '""', "L%")
+        self.assertEqual(len(lines), 1, lines)
+        self.assertNotIn(b"Noselect", lines[0])
+        a.logout()
+
     # ---- FLAGS announces new keywords (RFC 3501 §7.2.6) -------------------
 
     @staticmethod
