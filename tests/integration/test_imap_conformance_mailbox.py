@@ -183,6 +183,64 @@ class ImapStateTest(unittest.TestCase):
         self.assertNotIn(b"Noselect", lines[0])
         a.logout()
 
+    # ---- SORT collation (RFC 5256 §3, RFC 4790 §9.2) ----------------------
+
+    def test_sort_uses_ascii_casemap(self):
+        a = self.session()
+        self.fill(a, "So", ["_under", "apple", "[bracket", "Zebra", "mango"])
+        a.run("SELECT", "So")
+        typ, lines = a.run("SORT", "(SUBJECT)", "UTF-8", "ALL")
+        self.assertEqual(typ, "OK")
+        # upper-cased: APPLE MANGO ZEBRA [BRACKET _UNDER
+        self.assertEqual(lines, [b"* SORT 2 5 4 3 1"])
+        typ, lines = a.run("SORT", "(REVERSE SUBJECT)", "UTF-8", "ALL")
+        self.assertEqual(lines, [b"* SORT 1 3 4 5 2"])
+        a.logout()
+
+    def append_raw(self, s, box, headers):
+        s.m.append(box, None, None,
+                   ("\r\n".join(headers) + "\r\n\r\nbody\r\n").encode())
+
+    def test_sort_by_address_in_group_syntax(self):
+        # RFC 5256 §3: FROM sorts by "addr-mailbox of the first From
+        # address"; our reading skips group syntax (RFC 5322 §3.4), whose
+        # markers are no address: the first mailbox inside counts, and an
+        # empty group gives the empty string
+        a = self.session()
+        self.assertEqual(a.run("CREATE", "Grp")[0], "OK")
+        for frm in ("Team: Zed <zed@x.test>, Al <al@x.test>;",
+                    "undisclosed-recipients:;",
+                    "Bob <bob@x.test>",
+                    "carl@x.test, Team: Ann <ann@x.test>;"):
+            self.append_raw(a, "Grp", [f"From: {frm}", "Subject: g"])
+        a.run("SELECT", "Grp")
+        typ, lines = a.run("SORT", "(FROM)", "UTF-8", "ALL")
+        self.assertEqual(typ, "OK")
+        # "", bob, carl, zed
+        self.assertEqual(lines, [b"* SORT 2 3 4 1"])
+        a.logout()
+
+    def test_thread_references_loop(self):
+        # RFC 5256 §3 REFERENCES (1)(B): no link that would make a loop;
+        # our reading applies it to (1)(C) too, so the link made first, in
+        # mailbox order, stays
+        a = self.session()
+        self.assertEqual(a.run("CREATE", "Loop")[0], "OK")
+        self.append_raw(a, "Loop", ["Message-ID: <a@x.test>",
+                                    "References: <b@x.test>",
+                                    "Subject: loop"])
+        self.append_raw(a, "Loop", ["Message-ID: <b@x.test>",
+                                    "References: <a@x.test>",
+                                    "Subject: Re: loop"])
+        self.append_raw(a, "Loop", ["Message-ID: <c@x.test>",
+                                    "References: <c@x.test>",
+                                    "Subject: self"])
+        a.run("SELECT", "Loop")
+        typ, lines = a.run("THREAD", "REFERENCES", "UTF-8", "ALL")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(lines, [b"* THREAD (2 1)(3)"])
+        a.logout()
+
     # ---- FLAGS announces new keywords (RFC 3501 §7.2.6) -------------------
 
     @staticmethod
