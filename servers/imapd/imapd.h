@@ -161,6 +161,7 @@ struct imapd_client {
 	uint64_t flood_since_ms; /* first hold at the rate since the last
 	                          * quiet second, or 0 */
 	struct event_timer *rate_timer;
+	bool was_rate_held; /* logged "command-rate hold" once */
 };
 
 /* One command being run. */

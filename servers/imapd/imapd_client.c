@@ -282,6 +282,13 @@ static bool client_rate_allows(struct imapd_client *c)
 		return true;
 	if (c->flood_since_ms == 0)
 		c->flood_since_ms = now;
+	if (!c->was_rate_held) {
+		/* once per session: tells whether the limit touches clients */
+		c->was_rate_held = true;
+		log_info(&c->log, "command-rate hold rate=%u/s burst=%u "
+		                  "commands=%u",
+		         set->command_rate, set->command_burst, c->commands);
+	}
 	if (set->command_flood_time != 0 &&
 	    now - c->flood_since_ms >= set->command_flood_time * 1000ull) {
 		log_warn(&c->log, "command-flood rate=%u/s seconds=%u commands=%u",
