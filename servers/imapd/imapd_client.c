@@ -149,6 +149,42 @@ static void client_fetch_continue(struct imapd_client *c)
 	conn_set_input_paused(c->conn, false);
 }
 
+/* Returns true if the command being parsed is APPEND. */
+static bool client_is_append(const struct imapd_client *c)
+{
+	const char *name = imap_parser_name(c->parser);
+	return name != NULL && strcasecmp(name, "APPEND") == 0;
+}
+
+/* The largest literal read for the command being parsed. */
+static uint64_t client_literal_max(const struct imapd_client *c)
+{
+	if (c->state == IMAPD_STATE_NOT_AUTH)
+		return IMAPD_PRELOGIN_LITERAL_MAX;
+	if (client_is_append(c) &&
+	    c->imapd->set.imapd.max_literal_size > IMAPD_LITERAL_MAX)
+		return c->imapd->set.imapd.max_literal_size;
+	return IMAPD_LITERAL_MAX;
+}
+
+/* The line of a refused command (already answered BAD) ended in {n+}: its
+ * octets are on the way and are dropped, unless there are more than any
+ * command could send, which ends the session (RFC 7888 §4). */
+static void client_skip_literal(struct imapd_client *c)
+{
+	uint64_t size;
+	bool is_sync;
+	unsigned depth;
+	imap_parser_literal(c->parser, &size, &is_sync, &depth);
+	if (size > client_literal_max(c)) {
+		log_info(&c->log, "refused-literal too-big size=%llu",
+		         (unsigned long long)size);
+		imapd_client_bye(c, "[TOOBIG] Literal too large");
+		return;
+	}
+	imap_parser_literal_skip(c->parser);
+}
+
 /* A literal was announced: refuse it, stream it or let the parser buffer
  * it (RFC 9051 §7.5 "+" continuation; RFC 7888 §4 for {n+}). */
 static void client_literal(struct imapd_client *c)
@@ -158,6 +194,16 @@ static void client_literal(struct imapd_client *c)
 	unsigned depth;
 	imap_parser_literal(c->parser, &size, &is_sync, &depth);
 	const char *name = imap_parser_name(c->parser);
+	if (imap_parser_literal_is_literal8(c->parser) &&
+	    (!client_is_append(c) || depth > 1)) {
+		/* literal8 is APPEND's message (RFC 3516 §4.4, RFC 6855
+		 * §4) and nothing else */
+		client_bad(c, imap_parser_tag(c->parser),
+		           "literal8 is only valid in APPEND");
+		if (!conn_is_closing(c->conn))
+			client_skip_literal(c);
+		return;
+	}
 	uint64_t max = IMAPD_LITERAL_MAX;
 	if (c->state == IMAPD_STATE_NOT_AUTH) {
 		max = IMAPD_PRELOGIN_LITERAL_MAX;
@@ -236,6 +282,13 @@ static bool client_rate_allows(struct imapd_client *c)
 		return true;
 	if (c->flood_since_ms == 0)
 		c->flood_since_ms = now;
+	if (!c->was_rate_held) {
+		/* once per session: tells whether the limit touches clients */
+		c->was_rate_held = true;
+		log_info(&c->log, "command-rate hold rate=%u/s burst=%u "
+		                  "commands=%u",
+		         set->command_rate, set->command_burst, c->commands);
+	}
 	if (set->command_flood_time != 0 &&
 	    now - c->flood_since_ms >= set->command_flood_time * 1000ull) {
 		log_warn(&c->log, "command-flood rate=%u/s seconds=%u commands=%u",
@@ -269,12 +322,14 @@ static int client_read_command(struct imapd_client *c)
 	int ret =
 	    imap_parser_feed(c->parser, data, size, &consumed, &ev, &error);
 	conn_consume(c->conn, consumed);
-	if (ret != 0 && (ret < 0 || ev != IMAP_PARSER_LITERAL))
+	if (ret < 0 || (ret > 0 && ev == IMAP_PARSER_COMMAND))
 		c->rate_tokens -= 1; /* a whole command, good or BAD */
 	if (ret < 0)
 		client_bad(c, imap_parser_tag(c->parser), error);
 	else if (ret > 0 && ev == IMAP_PARSER_LITERAL)
 		client_literal(c);
+	else if (ret > 0 && ev == IMAP_PARSER_SKIP)
+		client_skip_literal(c);
 	else if (ret > 0)
 		client_command(c);
 	return 1;
