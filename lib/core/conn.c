@@ -3,9 +3,14 @@
  * bufferevent doing raw deflate (RFC 1951) once COMPRESS=DEFLATE (RFC 4978)
  * starts. Work that must not run inside a bufferevent callback (closing, the
  * STARTTLS swap, resuming input) goes through one deferred event, so the
- * owner never sees re-entrant calls. */
+ * owner never sees re-entrant calls. A TLS handshake that ends early (EOF,
+ * reset, error) or passes its deadline closes the connection at once: no
+ * output can reach the peer before it, so none is waited for. One timer
+ * carries the deadlines of conn_deadline.h; the idle timeout is the
+ * bufferevent's own. */
 #include "core/conn.h"
 #include "core/buf.h"
+#include "core/conn_deadline.h"
 #include "core/event_loop_private.h"
 #include "core/log.h"
 #include "core/net.h"
@@ -24,12 +29,18 @@
 
 #define CONN_INPUT_MAX_DEFAULT (64 * 1024)
 #define CONN_OUTPUT_MAX_DEFAULT (256 * 1024)
+#define CONN_HANDSHAKE_SECS_DEFAULT 60
 
 struct conn {
 	struct event_base *base;
 	struct bufferevent *bev;
 	struct bufferevent *under; /* below the deflate filter, or NULL */
 	struct event *deferred;
+	struct event *deadline_ev; /* the earliest of dl */
+	struct evbuffer_cb_entry *input_counter;
+	struct conn_deadline dl;
+	enum conn_timeout timeout_kind;
+	unsigned handshake_secs;
 	int fd;
 	struct conn_callbacks cb;
 	void *ctx;
@@ -44,7 +55,8 @@ struct conn {
 	char *servername;
 
 	bool is_tls;
-	bool is_discarding; /* dropping the rest of a too-long line */
+	bool is_handshaking; /* TLS bufferevent made, handshake not done */
+	bool is_discarding;  /* dropping the rest of a too-long line */
 	bool has_eof;
 	bool is_closing;
 	bool is_paused;
@@ -64,19 +76,141 @@ static void conn_defer(struct conn *conn)
 	event_active(conn->deferred, EV_TIMEOUT, 0);
 }
 
+/* Counts what arrives (after TLS and inflation) for a running transfer's
+ * minimum rate. */
+static void conn_input_count_cb(struct evbuffer *buf,
+                                const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *conn = arg;
+	(void)buf;
+	if (info->n_added > 0)
+		conn_deadline_input(&conn->dl, info->n_added);
+}
+
 static void conn_bev_setup(struct conn *conn)
 {
 	bufferevent_setcb(conn->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	                  conn);
+	conn->input_counter = evbuffer_add_cb(bufferevent_get_input(conn->bev),
+	                                      conn_input_count_cb, conn);
 	bufferevent_setwatermark(conn->bev, EV_READ, 0, conn->input_max);
 	conn_set_timeout(conn, conn->timeout_secs);
 	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+}
+
+/* (Re)arms the deadline timer for the earliest running deadline. A timer
+ * left for a deadline that has stopped fires and finds nothing due. */
+static void conn_deadline_arm(struct conn *conn)
+{
+	enum conn_timeout kind;
+	uint64_t at = conn_deadline_next(&conn->dl, &kind);
+	if (at == 0) {
+		evtimer_del(conn->deadline_ev);
+		return;
+	}
+	uint64_t now = conn_deadline_now();
+	uint64_t ms = at > now ? at - now : 0;
+	struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
+	                     .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+	evtimer_add(conn->deadline_ev, &tv);
+}
+
+/* Closing: what the owner reads no longer matters, only a handshake that
+ * must finish before the last reply can go out. */
+static void conn_deadline_closing(struct conn *conn)
+{
+	conn_deadline_session_set(&conn->dl, 0, 0);
+	conn_deadline_line_end(&conn->dl);
+	conn_deadline_transfer_end(&conn->dl);
+	conn_deadline_arm(conn);
+}
+
+/* The line clock runs while an incomplete line is buffered (or being
+ * discarded): from its first byte, whatever trickles in after it. */
+static void conn_line_clock(struct conn *conn, bool is_partial)
+{
+	bool is_running = conn_deadline_line_is_running(&conn->dl);
+	if (is_partial && !is_running) {
+		conn_deadline_line_begin(&conn->dl, conn_deadline_now());
+		if (conn->dl.line_ms != 0)
+			conn_deadline_arm(conn);
+	} else if (!is_partial && is_running) {
+		conn_deadline_line_end(&conn->dl);
+	}
 }
 
 static void conn_finish(struct conn *conn)
 {
 	/* The owner frees the conn here: nothing may touch it afterwards. */
 	conn->cb.closed(conn, conn->close_status, conn->ctx);
+}
+
+/* Ends the connection from the loop without waiting for the output, which
+ * can no longer reach the peer (an error, or a TLS handshake that did not
+ * finish). */
+static void conn_abort(struct conn *conn, enum conn_status status)
+{
+	conn->is_closing = true;
+	conn->close_status = status;
+	conn_deadline_init(&conn->dl);
+	evtimer_del(conn->deadline_ev);
+	if (conn->bev != NULL) {
+		bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
+		struct evbuffer *out = bufferevent_get_output(conn->bev);
+		evbuffer_drain(out, evbuffer_get_length(out));
+	}
+	if (conn->under != NULL) {
+		bufferevent_disable(conn->under, EV_READ | EV_WRITE);
+		struct evbuffer *out = bufferevent_get_output(conn->under);
+		evbuffer_drain(out, evbuffer_get_length(out));
+	}
+	conn_defer(conn);
+}
+
+/* A TLS handshake that ended early or took too long: the peer will never
+ * read a reply, so the connection goes at once (one "disconnect" line for
+ * the owner to log, its slot freed). */
+static void conn_handshake_fail(struct conn *conn, const char *why)
+{
+	snprintf(conn->error_str, sizeof(conn->error_str), "tls handshake: %s",
+	         why);
+	conn->is_handshaking = false;
+	conn_abort(conn, CONN_STATUS_ERROR);
+}
+
+/* A TLS bufferevent was just made on fd: the handshake runs from now. */
+static void conn_handshake_begin(struct conn *conn, bool is_server)
+{
+	conn->is_tls = true;
+	conn->is_handshaking = true;
+	/* The client side (relay) bounds it with its own timeouts. */
+	if (is_server) {
+		conn_deadline_handshake_begin(&conn->dl, conn_deadline_now(),
+		                              conn->handshake_secs);
+		conn_deadline_arm(conn);
+	}
+}
+
+static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+	(void)fd;
+	(void)what;
+	enum conn_timeout kind =
+	    conn_deadline_expire(&conn->dl, conn_deadline_now());
+	if (kind == CONN_TIMEOUT_HANDSHAKE) {
+		conn->timeout_kind = kind;
+		conn_handshake_fail(conn, "timed out");
+		return;
+	}
+	if (kind != CONN_TIMEOUT_NONE && !conn->is_closing) {
+		conn->timeout_kind = kind;
+		if (conn->cb.timeout != NULL)
+			conn->cb.timeout(conn, conn->ctx);
+		else
+			conn_abort(conn, CONN_STATUS_TIMEOUT);
+	}
+	conn_deadline_arm(conn);
 }
 
 static bool conn_has_input(struct conn *conn)
@@ -132,8 +266,8 @@ static void conn_starttls_swap(struct conn *conn)
 		conn->is_closing = true;
 		return;
 	}
-	conn->is_tls = true;
 	conn->is_discarding = false;
+	conn_handshake_begin(conn, client == NULL);
 	conn_bev_setup(conn);
 }
 
@@ -163,6 +297,7 @@ static void conn_deferred_cb(evutil_socket_t fd, short what, void *arg)
 		conn->is_closing = true;
 		conn->close_status = CONN_STATUS_EOF;
 		bufferevent_disable(conn->bev, EV_READ);
+		conn_deadline_closing(conn);
 	}
 	if (conn->is_closing && conn_output_empty(conn))
 		conn_finish(conn);
@@ -203,11 +338,33 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct conn *conn = arg;
 	if ((what & BEV_EVENT_CONNECTED) != 0) {
 		/* TLS handshake done, or a client's TCP connect */
+		if (conn->is_handshaking) {
+			conn->is_handshaking = false;
+			conn_deadline_handshake_done(&conn->dl);
+			conn_deadline_arm(conn);
+		}
 		if (conn->cb.connected != NULL && !conn->is_closing)
 			conn->cb.connected(conn, conn->ctx);
 		return;
 	}
+	if (conn->is_handshaking) {
+		/* Nothing written (a greeting, a refusal) can reach the peer
+		 * before the handshake: do not wait for it to drain. */
+		char detail[200];
+		if ((what & BEV_EVENT_TIMEOUT) != 0) {
+			conn->timeout_kind = CONN_TIMEOUT_IDLE;
+			snprintf(detail, sizeof(detail), "timed out");
+		} else if ((what & BEV_EVENT_EOF) != 0) {
+			snprintf(detail, sizeof(detail), "closed by peer");
+		} else {
+			tls_bufferevent_error(conn_tls_bev(conn), detail,
+			                      sizeof(detail));
+		}
+		conn_handshake_fail(conn, detail);
+		return;
+	}
 	if ((what & BEV_EVENT_TIMEOUT) != 0) {
+		conn->timeout_kind = CONN_TIMEOUT_IDLE;
 		if ((what & BEV_EVENT_READING) != 0 &&
 		    conn->cb.timeout != NULL && !conn->is_closing) {
 			conn->cb.timeout(conn, conn->ctx);
@@ -229,12 +386,8 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			         err != 0 ? strerror(err) : "error");
 		conn->close_status = CONN_STATUS_ERROR;
 	}
-	conn->is_closing = true;
-	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
 	/* Nothing more can be written: finish from the loop. */
-	evbuffer_drain(bufferevent_get_output(conn->bev),
-	               evbuffer_get_length(bufferevent_get_output(conn->bev)));
-	conn_defer(conn);
+	conn_abort(conn, conn->close_status);
 }
 
 struct conn *conn_new(struct event_loop *loop, int fd, struct tls_server *tls,
@@ -252,6 +405,11 @@ struct conn *conn_new(struct event_loop *loop, int fd, struct tls_server *tls,
 	conn->output_max = settings != NULL && settings->output_max != 0
 	                       ? settings->output_max
 	                       : CONN_OUTPUT_MAX_DEFAULT;
+	conn->handshake_secs =
+	    settings != NULL && settings->handshake_timeout != 0
+	        ? settings->handshake_timeout
+	        : CONN_HANDSHAKE_SECS_DEFAULT;
+	conn_deadline_init(&conn->dl);
 	buf_init(&conn->line);
 	net_set_nodelay(fd);
 
@@ -266,10 +424,13 @@ struct conn *conn_new(struct event_loop *loop, int fd, struct tls_server *tls,
 		memcpy(conn->peer, "unknown", sizeof("unknown"));
 	}
 	conn->deferred = event_new(conn->base, -1, 0, conn_deferred_cb, conn);
-	ASSERT(conn->deferred != NULL);
+	conn->deadline_ev = evtimer_new(conn->base, conn_deadline_cb, conn);
+	ASSERT(conn->deferred != NULL && conn->deadline_ev != NULL);
 	if (tls != NULL) {
 		conn->bev = tls_bufferevent_new(conn->base, fd, tls);
 		conn->is_tls = true;
+		if (conn->bev != NULL)
+			conn_handshake_begin(conn, true);
 	} else {
 		conn->bev = bufferevent_socket_new(conn->base, fd, 0);
 	}
@@ -298,6 +459,7 @@ void conn_free(struct conn **connp)
 	if (!conn->is_tls || conn->bev == NULL)
 		close(conn->fd);
 	event_free(conn->deferred);
+	event_free(conn->deadline_ev);
 	buf_deinit(&conn->line);
 	free(conn->servername);
 	free(conn);
@@ -332,9 +494,11 @@ int conn_read_line(struct conn *conn, size_t max, const char **line_r,
 		evbuffer_drain(input, avail);
 		conn->is_discarding = true;
 		conn->error = CONN_ERROR_TOO_LONG;
+		conn_line_clock(conn, true); /* the line goes on */
 		return -1;
 	}
 	size_t n = (size_t)p.pos + 1;
+	conn_line_clock(conn, false);
 	if (n > max) {
 		evbuffer_drain(input, n);
 		conn->error = CONN_ERROR_TOO_LONG;
@@ -355,6 +519,8 @@ int conn_read_line(struct conn *conn, size_t max, const char **line_r,
 		*has_bare_lf_r = !has_cr;
 	return 1;
 need_more:
+	conn_line_clock(conn,
+	                conn->is_discarding || evbuffer_get_length(input) > 0);
 	if (conn->has_eof) {
 		conn->error = CONN_ERROR_EOF;
 		return -1;
@@ -420,6 +586,51 @@ void conn_set_timeout(struct conn *conn, unsigned secs)
 	                         secs != 0 ? &tv : NULL);
 }
 
+void conn_set_deadline(struct conn *conn, unsigned secs)
+{
+	conn_deadline_session_set(&conn->dl, conn_deadline_now(), secs);
+	conn_deadline_arm(conn);
+}
+
+void conn_set_line_timeout(struct conn *conn, unsigned secs)
+{
+	conn_deadline_line_set(&conn->dl, secs);
+	conn_deadline_arm(conn);
+}
+
+void conn_set_line_pending(struct conn *conn, bool is_pending)
+{
+	conn_line_clock(conn, is_pending);
+}
+
+void conn_transfer_begin(struct conn *conn, unsigned base_secs,
+                         unsigned min_rate)
+{
+	if (conn->is_closing)
+		return;
+	conn_deadline_transfer_begin(&conn->dl, conn_deadline_now(), base_secs,
+	                             min_rate);
+	conn_deadline_arm(conn);
+}
+
+void conn_transfer_end(struct conn *conn)
+{
+	if (!conn_deadline_transfer_is_running(&conn->dl))
+		return;
+	conn_deadline_transfer_end(&conn->dl);
+	conn_deadline_arm(conn);
+}
+
+enum conn_timeout conn_timeout_kind(const struct conn *conn)
+{
+	return conn->timeout_kind;
+}
+
+bool conn_is_handshaking(const struct conn *conn)
+{
+	return conn->is_handshaking;
+}
+
 void conn_set_input_paused(struct conn *conn, bool is_paused)
 {
 	if (conn->is_paused == is_paused)
@@ -437,6 +648,7 @@ void conn_close_after_flush(struct conn *conn)
 	conn->close_status = CONN_STATUS_CLOSED;
 	if (conn->bev != NULL)
 		bufferevent_disable(conn->bev, EV_READ);
+	conn_deadline_closing(conn);
 	conn_defer(conn);
 }
 
@@ -459,6 +671,7 @@ int conn_starttls(struct conn *conn, struct tls_server *tls,
 	struct evbuffer *input = bufferevent_get_input(conn->bev);
 	evbuffer_drain(input, evbuffer_get_length(input));
 	conn->is_discarding = false;
+	conn_line_clock(conn, false);
 	conn->starttls = tls;
 	/* Keep reading off until the swap: bytes the client sends before the
 	 * handshake must reach the TLS layer, not the old stream. */
@@ -624,6 +837,7 @@ int conn_compress_start(struct conn *conn, const char **error_r)
 	struct evbuffer *input = bufferevent_get_input(conn->bev);
 	evbuffer_drain(input, evbuffer_get_length(input));
 	conn->is_discarding = false;
+	conn_line_clock(conn, false);
 	struct bufferevent *filter =
 	    bufferevent_filter_new(conn->bev, conn_inflate_cb, conn_deflate_cb,
 	                           BEV_OPT_CLOSE_ON_FREE, conn_zlib_free, z);
@@ -633,6 +847,8 @@ int conn_compress_start(struct conn *conn, const char **error_r)
 		return -1;
 	}
 	bufferevent_set_timeouts(conn->bev, NULL, NULL);
+	/* From now on the filter's input is counted (inflated bytes). */
+	evbuffer_remove_cb_entry(input, conn->input_counter);
 	conn->under = conn->bev;
 	conn->bev = filter;
 	evbuffer_add_cb(bufferevent_get_output(conn->under),
