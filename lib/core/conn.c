@@ -1,16 +1,17 @@
 /* Connections over libevent bufferevents: a socket bufferevent for plain TCP,
  * an OpenSSL one (made in tls.c) for TLS, and on top of either a filter
- * bufferevent doing raw deflate (RFC 1951) once COMPRESS=DEFLATE (RFC 4978)
- * starts. Work that must not run inside a bufferevent callback (closing, the
- * STARTTLS swap, resuming input) goes through one deferred event, so the
- * owner never sees re-entrant calls. A TLS handshake that ends early (EOF,
- * reset, error) or passes its deadline closes the connection at once: no
- * output can reach the peer before it, so none is waited for. One timer
- * carries the deadlines of conn_deadline.h; the idle timeout is the
- * bufferevent's own. */
+ * bufferevent doing raw deflate (RFC 1951, conn_compress.c) once
+ * COMPRESS=DEFLATE (RFC 4978) starts. Work that must not run inside a
+ * bufferevent callback (closing, the STARTTLS swap, resuming input) goes
+ * through one deferred event, so the owner never sees re-entrant calls. A
+ * TLS handshake that ends early (EOF, reset, error) or passes its deadline
+ * closes the connection at once: no output can reach the peer before it, so
+ * none is waited for. One timer carries the deadlines of conn_deadline.h;
+ * the idle timeout is the bufferevent's own. */
 #include "core/conn.h"
 #include "core/buf.h"
 #include "core/conn_deadline.h"
+#include "core/conn_private.h"
 #include "core/event_loop_private.h"
 #include "core/log.h"
 #include "core/net.h"
@@ -25,53 +26,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define CONN_INPUT_MAX_DEFAULT (64 * 1024)
 #define CONN_OUTPUT_MAX_DEFAULT (256 * 1024)
 #define CONN_HANDSHAKE_SECS_DEFAULT 60
 
-struct conn {
-	struct event_base *base;
-	struct bufferevent *bev;
-	struct bufferevent *under; /* below the deflate filter, or NULL */
-	struct event *deferred;
-	struct event *deadline_ev; /* the earliest of dl */
-	struct evbuffer_cb_entry *input_counter;
-	struct conn_deadline dl;
-	enum conn_timeout timeout_kind;
-	unsigned handshake_secs;
-	int fd;
-	struct conn_callbacks cb;
-	void *ctx;
-	size_t input_max, output_max;
-	unsigned timeout_secs;
-
-	struct buf line;
-	enum conn_error error;
-	enum conn_status close_status;
-	struct tls_server *starttls;
-	struct tls_client *starttls_client; /* client STARTTLS pending */
-	char *servername;
-
-	bool is_tls;
-	bool is_handshaking; /* TLS bufferevent made, handshake not done */
-	bool is_discarding;  /* dropping the rest of a too-long line */
-	bool has_eof;
-	bool is_closing;
-	bool is_paused;
-	bool is_output_blocked;
-	bool is_drain_pending; /* the stream under deflate drained: tell */
-	bool is_peer_loopback;
-	char peer[NET_ADDR_STR_MAX];
-	char error_str[256];
-};
-
 static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
-static void conn_defer(struct conn *conn)
+void conn_defer(struct conn *conn)
 {
 	event_active(conn->deferred, EV_TIMEOUT, 0);
 }
@@ -87,7 +51,7 @@ static void conn_input_count_cb(struct evbuffer *buf,
 		conn_deadline_input(&conn->dl, info->n_added);
 }
 
-static void conn_bev_setup(struct conn *conn)
+void conn_bev_setup(struct conn *conn)
 {
 	bufferevent_setcb(conn->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	                  conn);
@@ -127,7 +91,7 @@ static void conn_deadline_closing(struct conn *conn)
 
 /* The line clock runs while an incomplete line is buffered (or being
  * discarded): from its first byte, whatever trickles in after it. */
-static void conn_line_clock(struct conn *conn, bool is_partial)
+void conn_line_clock(struct conn *conn, bool is_partial)
 {
 	bool is_running = conn_deadline_line_is_running(&conn->dl);
 	if (is_partial && !is_running) {
@@ -239,7 +203,7 @@ static struct bufferevent *conn_tls_bev(const struct conn *conn)
 }
 
 /* A server or client STARTTLS is waiting for the output to drain. */
-static bool conn_is_swapping(const struct conn *conn)
+bool conn_is_swapping(const struct conn *conn)
 {
 	return conn->starttls != NULL || conn->starttls_client != NULL;
 }
@@ -712,154 +676,6 @@ bool conn_peer_is_loopback(const struct conn *conn)
 const char *conn_error_str(const struct conn *conn)
 {
 	return conn->error_str[0] != '\0' ? conn->error_str : "closed";
-}
-
-/* ---- COMPRESS=DEFLATE (RFC 4978) ---------------------------------------- */
-
-#define CONN_ZLIB_CHUNK 16384
-
-struct conn_zlib {
-	z_stream in, out;
-};
-
-static void conn_zlib_free(void *ctx)
-{
-	struct conn_zlib *z = ctx;
-	inflateEnd(&z->in);
-	deflateEnd(&z->out);
-	free(z);
-}
-
-/* Inflates what arrived; stops at limit (the input watermark) so a small
- * compressed line cannot fill memory: the filter calls again once the
- * owner has read. */
-static enum bufferevent_filter_result
-conn_inflate_cb(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
-                enum bufferevent_flush_mode mode, void *ctx)
-{
-	z_stream *z = &((struct conn_zlib *)ctx)->in;
-	(void)mode;
-	while (evbuffer_get_length(src) > 0 &&
-	       (limit < 0 || evbuffer_get_length(dst) < (size_t)limit)) {
-		struct evbuffer_iovec iv, ov;
-		if (evbuffer_peek(src, -1, NULL, &iv, 1) < 1 ||
-		    evbuffer_reserve_space(dst, CONN_ZLIB_CHUNK, &ov, 1) < 1)
-			return BEV_ERROR;
-		z->next_in = iv.iov_base;
-		z->avail_in = (uInt)iv.iov_len;
-		z->next_out = ov.iov_base;
-		z->avail_out = (uInt)ov.iov_len;
-		int r = inflate(z, Z_SYNC_FLUSH);
-		if (r != Z_OK && r != Z_BUF_ERROR && r != Z_STREAM_END)
-			return BEV_ERROR;
-		size_t used = iv.iov_len - z->avail_in;
-		ov.iov_len -= z->avail_out;
-		evbuffer_drain(src, used);
-		evbuffer_commit_space(dst, &ov, 1);
-		if (r == Z_STREAM_END) /* nothing may follow the stream */
-			evbuffer_drain(src, evbuffer_get_length(src));
-		if (used == 0 && ov.iov_len == 0)
-			break;
-	}
-	return BEV_OK;
-}
-
-/* Deflates everything written and ends with a sync flush, so each reply
- * reaches the client whole (RFC 4978 §4). */
-static enum bufferevent_filter_result
-conn_deflate_cb(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
-                enum bufferevent_flush_mode mode, void *ctx)
-{
-	z_stream *z = &((struct conn_zlib *)ctx)->out;
-	(void)limit;
-	(void)mode;
-	for (;;) {
-		struct evbuffer_iovec iv = {NULL, 0}, ov;
-		if (evbuffer_get_length(src) > 0 &&
-		    evbuffer_peek(src, -1, NULL, &iv, 1) < 1)
-			return BEV_ERROR;
-		if (evbuffer_reserve_space(dst, CONN_ZLIB_CHUNK, &ov, 1) < 1)
-			return BEV_ERROR;
-		bool is_last = iv.iov_len == evbuffer_get_length(src);
-		z->next_in = iv.iov_base;
-		z->avail_in = (uInt)iv.iov_len;
-		z->next_out = ov.iov_base;
-		z->avail_out = (uInt)ov.iov_len;
-		int r = deflate(z, is_last ? Z_SYNC_FLUSH : Z_NO_FLUSH);
-		if (r != Z_OK && r != Z_BUF_ERROR)
-			return BEV_ERROR;
-		evbuffer_drain(src, iv.iov_len - z->avail_in);
-		ov.iov_len -= z->avail_out;
-		evbuffer_commit_space(dst, &ov, 1);
-		if (is_last && z->avail_in == 0 && z->avail_out != 0)
-			return BEV_OK;
-	}
-}
-
-/* The filter's write callback runs when it has moved its bytes into the
- * stream below, not when they are written out (conn_write_cb ignores it
- * then): this is where the output has really drained. It runs inside
- * libevent's write path, so the owner hears of it from the loop. */
-static void conn_under_output_cb(struct evbuffer *buf,
-                                 const struct evbuffer_cb_info *info, void *arg)
-{
-	struct conn *conn = arg;
-	if (info->n_deleted == 0 || evbuffer_get_length(buf) > 0 ||
-	    evbuffer_get_length(bufferevent_get_output(conn->bev)) > 0)
-		return;
-	conn->is_output_blocked = false;
-	conn->is_drain_pending = true;
-	conn_defer(conn);
-}
-
-int conn_compress_start(struct conn *conn, const char **error_r)
-{
-	if (conn->under != NULL) {
-		*error_r = "compression already active";
-		return -1;
-	}
-	if (conn->bev == NULL || conn_is_swapping(conn)) {
-		*error_r = "connection not ready";
-		return -1;
-	}
-	struct conn_zlib *z = xcalloc(1, sizeof(*z));
-	/* windowBits -15: raw deflate, no zlib header (RFC 4978 §4) */
-	if (inflateInit2(&z->in, -15) != Z_OK ||
-	    deflateInit2(&z->out, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8,
-	                 Z_DEFAULT_STRATEGY) != Z_OK) {
-		inflateEnd(&z->in);
-		free(z);
-		*error_r = "cannot set up zlib";
-		return -1;
-	}
-	/* The client sends nothing between COMPRESS and the OK (RFC 4978
-	 * §3): what is buffered is dropped, like STARTTLS does. */
-	struct evbuffer *input = bufferevent_get_input(conn->bev);
-	evbuffer_drain(input, evbuffer_get_length(input));
-	conn->is_discarding = false;
-	conn_line_clock(conn, false);
-	struct bufferevent *filter =
-	    bufferevent_filter_new(conn->bev, conn_inflate_cb, conn_deflate_cb,
-	                           BEV_OPT_CLOSE_ON_FREE, conn_zlib_free, z);
-	if (filter == NULL) {
-		conn_zlib_free(z);
-		*error_r = "cannot set up the filter";
-		return -1;
-	}
-	bufferevent_set_timeouts(conn->bev, NULL, NULL);
-	/* From now on the filter's input is counted (inflated bytes). */
-	evbuffer_remove_cb_entry(input, conn->input_counter);
-	conn->under = conn->bev;
-	conn->bev = filter;
-	evbuffer_add_cb(bufferevent_get_output(conn->under),
-	                conn_under_output_cb, conn);
-	conn_bev_setup(conn);
-	return 0;
-}
-
-bool conn_is_compressed(const struct conn *conn)
-{
-	return conn->under != NULL;
 }
 
 /* ---- Client side -------------------------------------------------------- */
