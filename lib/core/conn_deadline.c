@@ -30,7 +30,7 @@ void conn_deadline_session_set(struct conn_deadline *dl, uint64_t now,
 
 void conn_deadline_line_set(struct conn_deadline *dl, unsigned secs)
 {
-	dl->line_ms = secs * 1000u;
+	dl->line_ms = (uint64_t)secs * 1000;
 }
 
 void conn_deadline_line_begin(struct conn_deadline *dl, uint64_t now)

@@ -26,7 +26,7 @@ enum conn_timeout {
 struct conn_deadline {
 	uint64_t handshake_at;
 	uint64_t session_at;
-	unsigned line_ms;     /* 0: lines have no deadline */
+	uint64_t line_ms;     /* 0: lines have no deadline */
 	uint64_t line_start;  /* first byte of the incomplete line, or 0 */
 	unsigned min_rate;    /* transfer bytes per second */
 	uint64_t transfer_at; /* moves later with each byte received */
