@@ -389,21 +389,22 @@ static void client_timeout_cb(struct conn *conn, void *ctx)
 {
 	struct imapd_client *c = ctx;
 	const char *text = "Autologout; idle for too long";
-	c->close_reason = "timeout";
+	const char *reason = "timeout";
 	switch (conn_timeout_kind(conn)) {
 	case CONN_TIMEOUT_DEADLINE:
 		if (c->state != IMAPD_STATE_NOT_AUTH)
 			return; /* login_timeout ends at login */
 		text = "Login time limit exceeded";
-		c->close_reason = "login-timeout";
+		reason = "login-timeout";
 		break;
 	case CONN_TIMEOUT_LINE:
 		text = "Command line time limit exceeded";
-		c->close_reason = "line-timeout";
+		reason = "line-timeout";
 		break;
 	default:
 		break;
 	}
+	c->close_reason = reason;
 	/* A BYE now would land inside a literal: it follows the FETCH, as it
 	 * did when the whole FETCH was buffered at once. */
 	if (c->wait == IMAPD_WAIT_FETCH) {
