@@ -27,6 +27,7 @@ struct event_loop;
 struct event_timer;
 struct pool;
 struct service;
+struct service_slot;
 struct store;
 struct store_account;
 struct store_blob_writer;
@@ -126,7 +127,10 @@ struct imapd_client {
 	struct imapd_client *prev, *next;
 	unsigned id;
 	char addr[NET_ADDR_STR_MAX];
-	bool is_loopback, is_counted, is_imaps;
+	bool is_loopback, is_imaps;
+	struct service_slot *slot; /* in the service's counts, or NULL */
+	/* why we closed it (a deadline, evicted), for the log, or NULL */
+	const char *close_reason;
 	struct log log;
 	struct conn *conn;
 	struct imap_parser *parser;

@@ -27,6 +27,7 @@ struct event_loop;
 struct event_timer;
 struct pool;
 struct service;
+struct service_slot;
 struct tls_server;
 
 #define POP3D_MAX_ERRORS 10     /* -ERR replies before disconnecting */
@@ -82,7 +83,7 @@ struct pop3_client {
 	struct log log;
 	char addr[NET_ADDR_STR_MAX];
 	bool is_loopback;
-	bool is_counted;       /* in the service's connection counts */
+	struct service_slot *slot; /* in the service's counts, or NULL */
 	struct pool *pool;     /* the connection's */
 	struct pool *cmd_pool; /* cleared after each command */
 	struct buf out;        /* a reply being formatted */

@@ -104,6 +104,10 @@ static void smtpd_init(struct smtpd *smtpd, const char *config)
 	    .max_errors = s->max_errors,
 	    .idle_timeout = s->idle_timeout,
 	    .data_timeout = s->data_timeout,
+	    .login_timeout = s->login_timeout,
+	    .line_timeout = s->line_timeout,
+	    .min_data_rate = s->min_data_rate,
+	    .handshake_timeout = smtpd->set.tls_handshake_timeout,
 	};
 }
 

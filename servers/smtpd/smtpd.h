@@ -57,7 +57,8 @@ struct smtpd_client {
 	struct log log;
 	char addr[NET_ADDR_STR_MAX];
 	bool is_loopback;
-	bool is_counted;         /* in the service's connection counts */
+	struct service_slot *slot; /* in the service's counts, or NULL */
+	bool is_evicted;         /* dropped to make room for another */
 	struct pool *pool;       /* the connection's */
 	struct pool *trans_pool; /* the transaction's */
 	const char *auth_user;   /* account address once authenticated */
