@@ -11,6 +11,14 @@
 
 struct pool;
 
+/* The longest user name and password a login may give; longer ones fail
+ * like a wrong password (the decoders below accept them, and
+ * auth_request_new answers them AUTH_RESULT_FAIL without asking authd).
+ * RFC 4616 §2 asks for at least 255 octets; no account address is longer
+ * than 254 (RFC 5321 §4.5.3.1). */
+#define AUTH_USER_MAX 255
+#define AUTH_PASSWORD_MAX 1024
+
 /* Hashes password with yescrypt and a fresh salt. Returns 0 with a heap
  * string in *hash_r (caller frees), or -1 with a static reason. */
 int auth_password_hash(const char *password, char **hash_r,
@@ -25,7 +33,9 @@ const char *auth_password_dummy_hash(void);
 /* RFC 4616: message = [authzid] NUL authcid NUL passwd, base64-encoded in
  * b64 (len bytes). Returns 0 with the three parts allocated from pool
  * (authzid is "" when absent), or -1 with a static reason in *error_r.
- * A "=" alone (RFC 4954 empty response) decodes as empty and fails. */
+ * A "=" alone (RFC 4954 empty response) decodes as empty and fails. Fields
+ * of any length are returned: the caller's login refuses those past
+ * AUTH_USER_MAX and AUTH_PASSWORD_MAX as a normal failure. */
 int auth_sasl_plain_decode(const char *b64, size_t len, struct pool *pool,
 			   const char **authzid_r, const char **authcid_r,
 			   const char **password_r, const char **error_r);

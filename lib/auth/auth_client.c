@@ -271,7 +271,9 @@ struct auth_request *auth_request_new(struct event_loop *loop,
 	req->user = xstrdup(info->user);
 	buf_init(&req->in);
 	req->timer = event_timer_new(loop, auth_request_timer_cb, req);
-	if (strlen(info->password) > AUTH_PASSWORD_MAX) {
+	if (strlen(info->user) > AUTH_USER_MAX ||
+	    strlen(info->password) > AUTH_PASSWORD_MAX) {
+		/* No account has such a name: a wrong login, not an error. */
 		req->is_failed = true;
 		req->failure = AUTH_RESULT_FAIL;
 		event_timer_set(req->timer, 0);

@@ -11,6 +11,8 @@
 #ifndef AUTH_AUTH_CLIENT_H
 #define AUTH_AUTH_CLIENT_H
 
+#include "auth/auth.h"
+
 #include <stddef.h>
 
 struct buf;
@@ -18,7 +20,6 @@ struct event_loop;
 struct ipc_record;
 
 #define AUTH_SOCKET_NAME "auth.sock" /* in data_dir/run */
-#define AUTH_PASSWORD_MAX 1024       /* longer ones are refused (fail) */
 /* How long a server waits for authd's answer before a temporary failure:
  * long enough for a queue of checks behind busy workers. */
 #define AUTH_REQUEST_TIMEOUT_MSECS 15000
@@ -47,9 +48,12 @@ typedef void auth_request_cb(enum auth_result result, const char *user,
 struct auth_request;
 
 /* Sends info to authd at socket_path and watches for the answer on loop.
- * Never calls cb before returning (a failure to connect is answered
- * AUTH_RESULT_TEMPFAIL from the loop). Every copy made of the password is
- * wiped here; the caller wipes its own. Returns the request. */
+ * Never calls cb before returning: a failure to connect is answered
+ * AUTH_RESULT_TEMPFAIL from the loop, and a user name longer than
+ * AUTH_USER_MAX or a password longer than AUTH_PASSWORD_MAX is answered
+ * AUTH_RESULT_FAIL from the loop without asking authd. Every copy made of
+ * the password is wiped here; the caller wipes its own. Returns the
+ * request. */
 struct auth_request *auth_request_new(struct event_loop *loop,
                                       const char *socket_path,
                                       const struct auth_request_info *info,

@@ -29,7 +29,9 @@
 #include <unistd.h>
 
 #define AUTHD_READ_TIMEOUT_SECS 5
-#define AUTHD_REQUEST_MAX (AUTH_PASSWORD_MAX * 3 + 2048)
+/* Every byte of the user and the password may be %XX-escaped; the other
+ * fields (service, ip) are short. */
+#define AUTHD_REQUEST_MAX ((AUTH_USER_MAX + AUTH_PASSWORD_MAX) * 3 + 1024)
 
 static volatile sig_atomic_t is_stopping;
 
@@ -80,6 +82,9 @@ static const char *authd_check(struct authd *a, const struct ipc_record *rec,
 		         log_sanitize(rec->verb, 20));
 		return "tempfail";
 	}
+	if (strlen(user) > AUTH_USER_MAX ||
+	    strlen(password) > AUTH_PASSWORD_MAX)
+		return "fail"; /* the servers send none of these */
 	struct store_account_info info;
 	int ret = store_account_lookup(a->store, user, a->pool, &info);
 	if (ret < 0) {
