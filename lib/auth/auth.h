@@ -1,13 +1,13 @@
 /* Authentication: password hashing with libcrypt (yescrypt, "$y$"), SASL
  * PLAIN (RFC 4616) and LOGIN decoding for SMTP (RFC 4954), POP3 (RFC 5034)
- * and IMAP, and a throttle that slows repeated failures from one address.
- * Plain-text secrets are wiped with explicit_bzero() once used. */
+ * and IMAP, and the limits on what a login may send. The login throttle is
+ * in auth_throttle.h. Plain-text secrets are wiped with explicit_bzero()
+ * once used. */
 #ifndef AUTH_AUTH_H
 #define AUTH_AUTH_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 
 struct pool;
 
@@ -43,20 +43,5 @@ int auth_sasl_plain_decode(const char *b64, size_t len, struct pool *pool,
  * Returns 0, or -1 with a static reason. */
 int auth_sasl_login_decode(const char *b64, size_t len, struct pool *pool,
 			   const char **value_r, const char **error_r);
-
-/* Login throttle: each failure from an address doubles the wait before the
- * next reply to it (1s, 2s, 4s... capped at max_delay), forgotten after
- * forget seconds without failures. One per process. */
-struct auth_throttle;
-struct auth_throttle *auth_throttle_new(unsigned max_delay, unsigned forget);
-void auth_throttle_free(struct auth_throttle **throttle);
-/* Records a failure for addr (a numeric address string). */
-void auth_throttle_fail(struct auth_throttle *throttle, const char *addr,
-			time_t now);
-/* Forgets addr after a success. */
-void auth_throttle_success(struct auth_throttle *throttle, const char *addr);
-/* Returns how many seconds the reply to addr's next failure should wait. */
-unsigned auth_throttle_delay(const struct auth_throttle *throttle,
-			     const char *addr, time_t now);
 
 #endif

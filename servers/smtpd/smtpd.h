@@ -16,7 +16,6 @@
 #include "queue/queue.h"
 #include "smtp/smtp_server.h"
 
-struct auth_throttle;
 struct auth_request;
 struct event_loop;
 struct event_timer;
@@ -37,7 +36,6 @@ struct smtpd {
 	struct service *service; /* listeners, limits, SIGTERM */
 	struct store *store;
 	struct tls_server *tls; /* NULL if the certificate did not load */
-	struct auth_throttle *throttle;
 	char *hostname;
 	char *queue_dir;
 	char *auth_socket; /* run/auth.sock: authd checks passwords */
