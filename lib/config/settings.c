@@ -144,6 +144,14 @@ static const struct setting_def deliver_defs[] = {
 
 static const struct setting_def authd_defs[] = {
 	AUTHD(workers, SETTING_UINT, "0", "processes; 0 is one per core"),
+	AUTHD(throttle_max_delay, SETTING_DURATION, "16s",
+	      "longest wait between password checks after failures"),
+	AUTHD(throttle_forget, SETTING_DURATION, "15m",
+	      "failures forgotten after this long without one"),
+	AUTHD(throttle_trust, SETTING_DURATION, "30d",
+	      "an (address, account) that logged in skips wider penalties"),
+	AUTHD(throttle_entries, SETTING_UINT, "65536",
+	      "records in the shared throttle table (40 bytes each)"),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -225,6 +233,12 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 		*error_r = pool_printf(pool,
 			"key 'log_level': bad value '%s': expected debug, "
 			"info, warn or error", s->log_level);
+		return -1;
+	}
+	if (s->authd.throttle_entries < 64 ||
+	    s->authd.throttle_entries > 16777216) {
+		*error_r = "[authd] key 'throttle_entries': must be between 64 "
+			   "and 16777216";
 		return -1;
 	}
 	if (s->listen[0] == '\0') {

@@ -98,6 +98,11 @@ struct deliver_settings {
 
 struct authd_settings {
 	unsigned workers; /* password-checking processes; 0: one per core */
+	unsigned throttle_max_delay; /* seconds: longest login penalty */
+	unsigned throttle_forget;    /* seconds before failures are forgotten */
+	unsigned throttle_trust;     /* seconds a good (address, account) is
+	                                trusted */
+	unsigned throttle_entries;   /* records in run/auth-throttle */
 };
 
 struct postroom_settings {

@@ -45,7 +45,6 @@ struct imapd {
 	struct store *store;
 	struct tls_server *tls;
 	struct service *service;
-	struct auth_throttle *throttle;
 	char *auth_socket; /* data_dir/run/auth.sock: authd checks passwords */
 	struct store_watcher *watcher;
 	struct event_io *watch_io;

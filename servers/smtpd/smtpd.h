@@ -17,7 +17,6 @@
 #include "smtp/smtp_server.h"
 #include "smtpd_msa.h"
 
-struct auth_throttle;
 struct auth_request;
 struct event_loop;
 struct event_timer;
@@ -38,7 +37,6 @@ struct smtpd {
 	struct service *service; /* listeners, limits, SIGTERM */
 	struct store *store;
 	struct tls_server *tls; /* NULL if the certificate did not load */
-	struct auth_throttle *throttle;
 	char *hostname;
 	char *queue_dir;
 	char *auth_socket; /* run/auth.sock: authd checks passwords */
