@@ -41,15 +41,20 @@ bool mime_name_eq(const unsigned char *name, size_t len, const char *str)
 	       strncasecmp((const char *)name, str, len) == 0;
 }
 
+/* body-fld-lines: the line ends (LF) in [start, end). A last line without
+ * one is not counted, as Dovecot counts (RFC 9051 leaves it open): the
+ * CRLF that ends the last line of a body part belongs to the delimiter
+ * after it (RFC 2046 §5.1.1), so a part "text" before "\r\n--b" has 0
+ * lines where "text\r\n" has 1. */
 static size_t count_lines(const unsigned char *data, size_t start, size_t end)
 {
 	size_t lines = 0;
 	const unsigned char *s = data + start, *e = data + end;
 	while (s < e) {
 		const unsigned char *lf = memchr(s, '\n', (size_t)(e - s));
-		lines++;
 		if (lf == NULL)
 			break;
+		lines++;
 		s = lf + 1;
 	}
 	return lines;

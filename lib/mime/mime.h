@@ -75,7 +75,8 @@ struct mime_part {
 	 * it; the body is [body_offset, end_offset). For the root,
 	 * header_offset is 0 and end_offset the data size. */
 	size_t header_offset, body_offset, end_offset;
-	/* Lines: LF count, plus one when the range ends without an LF. */
+	/* Lines: the LFs in each range (a last line without one is not
+	 * counted; IMAP's body-fld-lines, as Dovecot counts them). */
 	size_t header_lines, body_lines;
 
 	/* Content-Type: type and subtype as written (default "text" "plain",

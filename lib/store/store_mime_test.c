@@ -66,7 +66,7 @@ static void test_mime_cache(void)
 	test_assert(store_mime_info_get(store, id2, pool, &info, &error) == 0);
 	test_assert_str(
 	    info.body, "((\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL "
-	               "\"7bit\" 20 1) \"alternative\")");
+	               "\"7bit\" 20 0) \"alternative\")");
 	test_assert(store_mime_cache_del(store, id2) == 0);
 	test_assert(store_mime_info_get(store, id2, pool, &info, &error) == 0);
 	test_assert(strstr(info.bodystructure, "\"boundary\" \"b\"") != NULL);
