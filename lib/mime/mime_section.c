@@ -142,43 +142,47 @@ int mime_section_parse(const char *spec, size_t len, struct pool *pool,
 	return section_text_parse(s, end, pool, section_r, error_r);
 }
 
-/* Is part a message (the root, or the message inside message/rfc822)? */
-static bool part_is_message(const struct mime_part *part)
+/* Part n of a message (the root, or the message a message/rfc822 part
+ * encapsulates): its nth body part when it is multipart, else only part 1,
+ * the message itself taken as its one body part (RFC 9051 §6.4.5: "non-
+ * multipart messages with no encapsulated message only have a part 1").
+ * Returns the part, or NULL. */
+static const struct mime_part *message_part(const struct mime_part *msg,
+                                            unsigned int n)
 {
-	return part->parent == NULL ||
-	       (part->parent->flags & MIME_PART_FLAG_MESSAGE) != 0;
+	if ((msg->flags & MIME_PART_FLAG_MULTIPART) == 0)
+		return n == 1 ? msg : NULL;
+	const struct mime_part *cur = msg->children;
+	while (cur != NULL && --n > 0)
+		cur = cur->next;
+	return cur;
 }
 
-/* Follows the part numbers. Returns the part, or NULL. */
+/* Follows the part numbers (RFC 9051 §6.4.5): the first counts in the
+ * message itself; after it, a multipart part's numbers index its body
+ * parts, and a message/rfc822 part's numbers go on into the message it
+ * encapsulates ("3.1" is part 1 of the message in part 3). A top-level
+ * message/rfc822 is a single-part message: "1" is its body, the
+ * encapsulated message, and "1.1" is part 1 of that. Returns the part, or
+ * NULL (a leaf has no subparts). */
 static const struct mime_part *part_find(const struct mime_part *root,
                                          const struct mime_section *section)
 {
-	const struct mime_part *cur = root;
-	bool is_leaf = false;
+	const struct mime_part *cur = NULL;
 	for (unsigned int i = 0; i < section->part_count; i++) {
 		unsigned int n = section->parts[i];
-		const struct mime_part *target = cur;
-		if (is_leaf)
-			return NULL; /* a leaf has no subparts */
-		if ((cur->flags & MIME_PART_FLAG_MESSAGE) != 0)
-			target = cur->children;
-		else if (cur != root &&
-		         (cur->flags & MIME_PART_FLAG_MULTIPART) == 0)
+		if (cur == NULL)
+			cur = message_part(root, n);
+		else if ((cur->flags & MIME_PART_FLAG_MESSAGE) != 0)
+			cur = message_part(cur->children, n);
+		else if ((cur->flags & MIME_PART_FLAG_MULTIPART) != 0)
+			cur = message_part(cur, n);
+		else
 			return NULL;
-		if ((target->flags & MIME_PART_FLAG_MULTIPART) != 0) {
-			cur = target->children;
-			while (cur != NULL && --n > 0)
-				cur = cur->next;
-			if (cur == NULL)
-				return NULL;
-		} else if (n == 1 && part_is_message(target)) {
-			cur = target; /* the body of a single-part message */
-			is_leaf = true;
-		} else {
+		if (cur == NULL)
 			return NULL;
-		}
 	}
-	return cur;
+	return cur != NULL ? cur : root;
 }
 
 static bool field_is_listed(const struct mime_section *section,

@@ -50,14 +50,17 @@ struct mime_section_result {
 	size_t synth_size;
 };
 
-/* Resolves section against the tree of root (data is the message). Part
- * numbers index multipart children; a message/rfc822 part's numbers go on
- * into its encapsulated message ("3.1" is the first part of the message in
- * part 3, or its body if that message is not multipart); a leaf's "1" is
- * itself. HEADER/TEXT of a part need a message/rfc822 part (or the root);
- * TEXT/HEADER of a part that is not, give an empty result. MIME gives the
- * part's own MIME header. Returns 1 with *result_r, 0 if the part does not
- * exist (IMAP sends an empty string), never -1. */
+/* Resolves section against the tree of root (data is the message), as RFC
+ * 9051 §6.4.5 numbers parts: the numbers of a multipart index its body
+ * parts; a message that is not multipart has only a part 1, its body
+ * (for a top-level message/rfc822 or message/global that body is the
+ * encapsulated message); the numbers after a message/rfc822 part go on
+ * into the message it encapsulates ("3.1" is part 1 of the message in
+ * part 3); a leaf has no subparts. HEADER and TEXT of a part look into the
+ * message a message/rfc822 part encapsulates (for another part they give
+ * an empty result); MIME gives the part's own header (for part 1 of a
+ * single-part message, the message's header). Returns 1 with *result_r, 0
+ * if the part does not exist (IMAP sends an empty string), never -1. */
 int mime_section_find(const unsigned char *data, const struct mime_part *root,
                       const struct mime_section *section, struct pool *pool,
                       struct mime_section_result *result_r);
