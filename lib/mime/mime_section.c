@@ -284,11 +284,6 @@ int mime_section_binary(const unsigned char *data, const struct mime_part *root,
 		return 0;
 	const unsigned char *body = data + part->body_offset;
 	size_t size = part->end_offset - part->body_offset;
-	if ((part->flags &
-	     (MIME_PART_FLAG_MULTIPART | MIME_PART_FLAG_MESSAGE)) != 0) {
-		buf_append(out, body, size);
-		return 1;
-	}
 	if (mime_decode_transfer(part->encoding, body, size, out) < 0) {
 		*error_r = "unknown encoding";
 		return -1;
@@ -305,8 +300,6 @@ int mime_section_binary_size(const unsigned char *data,
 	*size_r = 0;
 	if (section->kind == MIME_SECTION_PART && part != NULL &&
 	    section->part_count > 0 &&
-	    (part->flags &
-	     (MIME_PART_FLAG_MULTIPART | MIME_PART_FLAG_MESSAGE)) == 0 &&
 	    mime_decode_transfer_is_known(part->encoding)) {
 		const char *enc = part->encoding;
 		if (enc == NULL || (strcasecmp(enc, "base64") != 0 &&

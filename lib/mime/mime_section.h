@@ -67,12 +67,13 @@ int mime_section_find(const unsigned char *data, const struct mime_part *root,
 
 /* BINARY[section] (RFC 9051 §6.4.5; section-binary is section-part only:
  * kind must be MIME_SECTION_PART). Appends to out: for "" the whole
- * message as it is; for a leaf part its body decoded from its
+ * message as it is; for a part its body decoded from the part's own
  * Content-Transfer-Encoding (base64, quoted-printable; 7bit, 8bit, binary
- * and none are copied); for a multipart or message/rfc822 part its body as
- * it is. Broken base64/QP is decoded as far as it goes. Returns 1, 0 if the
- * part does not exist, or -1 with *error_r "unknown encoding" (IMAP:
- * NO [UNKNOWN-CTE]) or "not a part section". */
+ * and none are copied), whatever its type: the body parts of a multipart
+ * or the message in a message/rfc822 part keep their own encodings. Broken
+ * base64/QP is decoded as far as it goes (RFC 2045 §6.7 note 2). Returns
+ * 1, 0 if the part does not exist, or -1 with *error_r "unknown encoding"
+ * (IMAP: NO [UNKNOWN-CTE]) or "not a part section". */
 int mime_section_binary(const unsigned char *data, const struct mime_part *root,
                         const struct mime_section *section, struct buf *out,
                         const char **error_r);

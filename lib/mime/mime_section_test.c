@@ -275,6 +275,12 @@ static void test_section_binary(void)
 	    {"simple", "1", 1, "Hi Bob,", 55},
 	    {"malformed_header", "1", -1, "", 0},
 	    {"simple", "4", 0, "", 0},
+	    /* a composite part's own encoding: identity for the message in
+	     * part 2 (its parts keep theirs), base64 for a message/rfc822
+	     * sent so against RFC 2046 §5.2.1 */
+	    {"rfc822", "2", 1, "From: Renee <renee@example.org>\r\n", 324},
+	    {"rfc822_base64", "1", 1,
+	     "From: a@example.com\r\nSubject: hidden\r\n\r\nbody\r\n", 46},
 	};
 	test_begin("section binary");
 	struct pool *pool = pool_new();
