@@ -85,10 +85,35 @@ static void latin1_append(const unsigned char *data, size_t size,
 	}
 }
 
+/* Is charset one whose text holds NUL bytes (UTF-16, UTF-32, UCS-2/4)? */
+static bool charset_is_wide(const char *charset)
+{
+	return charset != NULL && (strncasecmp(charset, "utf-16", 6) == 0 ||
+	                           strncasecmp(charset, "utf-32", 6) == 0 ||
+	                           strncasecmp(charset, "ucs-", 4) == 0 ||
+	                           strncasecmp(charset, "ucs2", 4) == 0 ||
+	                           strncasecmp(charset, "ucs4", 4) == 0);
+}
+
 void mime_decode_charset(const char *charset, const unsigned char *data,
                          size_t size, struct buf *out)
 {
 	gmime_ensure_init();
+	if (!charset_is_wide(charset) && memchr(data, '\0', size) != NULL) {
+		/* A NUL in 7bit or 8bit text is noise (RFC 2045 §2.7-2.8),
+		 * and would end the text for UTF-8 checks and iconv: a
+		 * space instead, so the text after it is still searched. */
+		struct buf copy;
+		buf_init(&copy);
+		buf_append(&copy, data, size);
+		for (size_t i = 0; i < size; i++)
+			if (copy.data[i] == '\0')
+				copy.data[i] = ' ';
+		mime_decode_charset(charset, (const unsigned char *)copy.data,
+		                    size, out);
+		buf_deinit(&copy);
+		return;
+	}
 	/* us-ascii labels on UTF-8 text are common: keep valid UTF-8. */
 	if (charset_is_utf8_like(charset) &&
 	    g_utf8_validate((const char *)data, (gssize)size, NULL)) {

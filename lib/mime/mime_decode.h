@@ -16,7 +16,8 @@ struct buf;
 void mime_decode_header(const unsigned char *value, size_t len,
                         struct buf *out);
 /* Appends data converted from charset (NULL or unknown: taken as UTF-8
- * when valid, else ISO-8859-1) to out as valid UTF-8. Never fails. */
+ * when valid, else ISO-8859-1) to out as valid UTF-8. A NUL byte becomes a
+ * space (but in UTF-16/32 text). Never fails. */
 void mime_decode_charset(const char *charset, const unsigned char *data,
                          size_t size, struct buf *out);
 /* Appends data decoded from transfer encoding (a Content-Transfer-Encoding

@@ -2,11 +2,16 @@
  * TEXT, FROM, TO, CC, SUBJECT are substring matches over the decoded
  * text). Header fields are decoded by GMime (RFC 2047); text/ * bodies are
  * transfer-decoded and converted from their charset (RFC 2046 §4.1.2) to
- * UTF-8. The header of an attached message/rfc822 counts as body text. */
+ * UTF-8. The header of an attached message/rfc822 counts as body text.
+ * FROM, TO, CC and BCC match "the envelope structure's" field: the address
+ * list as ENVELOPE parses it (comments dropped, or the name of an address
+ * without one), written "name <mailbox@host>" with the name decoded. */
 #include "mime/mime_text.h"
 
 #include "core/buf.h"
+#include "core/pool.h"
 #include "mime/mime.h"
+#include "mime/mime_address.h"
 #include "mime/mime_decode.h"
 #include "mime/mime_private.h"
 
@@ -20,6 +25,7 @@ void mime_text_init(struct mime_text *text)
 	buf_init(&text->from);
 	buf_init(&text->to);
 	buf_init(&text->cc);
+	buf_init(&text->bcc);
 	buf_init(&text->subject);
 	buf_init(&text->header);
 	buf_init(&text->body);
@@ -30,23 +36,70 @@ void mime_text_deinit(struct mime_text *text)
 	buf_deinit(&text->from);
 	buf_deinit(&text->to);
 	buf_deinit(&text->cc);
+	buf_deinit(&text->bcc);
 	buf_deinit(&text->subject);
 	buf_deinit(&text->header);
 	buf_deinit(&text->body);
 }
 
+/* Returns where field f's value goes (*is_address_r: as an address
+ * list), or NULL. */
 static struct buf *field_target(struct mime_text *text,
-                                const struct mime_header_field *f)
+                                const struct mime_header_field *f,
+                                bool *is_address_r)
 {
+	*is_address_r = true;
 	if (mime_name_eq(f->name, f->name_len, "from"))
 		return &text->from;
 	if (mime_name_eq(f->name, f->name_len, "to"))
 		return &text->to;
 	if (mime_name_eq(f->name, f->name_len, "cc"))
 		return &text->cc;
+	if (mime_name_eq(f->name, f->name_len, "bcc"))
+		return &text->bcc;
+	*is_address_r = false;
 	if (mime_name_eq(f->name, f->name_len, "subject"))
 		return &text->subject;
 	return NULL;
+}
+
+/* Appends the address list value (raw, len bytes) as ENVELOPE parses it:
+ * "name <@route:mailbox@host>" or "mailbox@host", groups as "name: ...;",
+ * separated by ", ". */
+static void address_text(const unsigned char *value, size_t len,
+                         struct buf *out)
+{
+	struct pool *pool = pool_new();
+	struct mime_address *list;
+	const char *sep = out->len > 0 ? ", " : "";
+	(void)mime_address_parse(value, len, pool, &list);
+	for (const struct mime_address *a = list; a != NULL; a = a->next) {
+		if (a->is_group_end) {
+			buf_append_char(out, ';');
+			sep = ", ";
+			continue;
+		}
+		buf_append_str(out, sep);
+		if (a->is_group_start) {
+			mime_decode_header((const unsigned char *)a->mailbox,
+			                   strlen(a->mailbox), out);
+			buf_append_char(out, ':');
+			sep = " ";
+			continue;
+		}
+		sep = ", ";
+		if (a->name != NULL) {
+			mime_decode_header((const unsigned char *)a->name,
+			                   strlen(a->name), out);
+			buf_append_str(out, " <");
+		}
+		if (a->route != NULL)
+			buf_printf(out, "%s:", a->route);
+		buf_printf(out, "%s@%s", a->mailbox, a->host);
+		if (a->name != NULL)
+			buf_append_char(out, '>');
+	}
+	pool_free(&pool);
 }
 
 /* Appends "Name: decoded value\n" for each field of part's header to out,
@@ -71,13 +124,20 @@ static void header_text(const unsigned char *data, const struct mime_part *part,
 		buf_append_str(out, ": ");
 		buf_append(out, value.data, value.len);
 		buf_append_char(out, '\n');
+		bool is_address;
 		struct buf *target =
-		    text != NULL ? field_target(text, &f) : NULL;
-		if (target != NULL) {
-			if (target->len > 0)
-				buf_append_char(target, ' ');
+		    text != NULL ? field_target(text, &f, &is_address) : NULL;
+		if (target == NULL)
+			continue;
+		if (target->len > 0 && !is_address)
+			buf_append_char(target, ' ');
+		if (is_address)
+			address_text(f.value,
+			             f.value_len < TEXT_FIELD_MAX ? f.value_len
+			                                          : TEXT_FIELD_MAX,
+			             target);
+		else
 			buf_append(target, value.data, value.len);
-		}
 	}
 	buf_deinit(&value);
 }
@@ -130,6 +190,7 @@ void mime_text_extract(const unsigned char *data, const struct mime_part *root,
 	buf_truncate(&text->from, 0);
 	buf_truncate(&text->to, 0);
 	buf_truncate(&text->cc, 0);
+	buf_truncate(&text->bcc, 0);
 	buf_truncate(&text->subject, 0);
 	buf_truncate(&text->header, 0);
 	buf_truncate(&text->body, 0);

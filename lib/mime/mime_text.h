@@ -12,7 +12,11 @@
 struct mime_part;
 
 struct mime_text {
-	struct buf from, to, cc, subject; /* decoded field values */
+	/* From, To, Cc, Bcc: each address list as ENVELOPE parses it,
+	 * "name <mailbox@host>" (name decoded) or "mailbox@host", groups
+	 * "name: ...;", joined with ", " (also across repeated fields) */
+	struct buf from, to, cc, bcc;
+	struct buf subject; /* decoded (RFC 2047), repeats joined by " " */
 	struct buf header; /* every field of the top header, decoded,
 	                      "Name: value\n" */
 	struct buf body;   /* text parts, each followed by "\n" */
