@@ -72,7 +72,13 @@ static void address_text(const unsigned char *value, size_t len,
 	struct pool *pool = pool_new();
 	struct mime_address *list;
 	const char *sep = out->len > 0 ? ", " : "";
-	(void)mime_address_parse(value, len, pool, &list);
+	struct buf unfolded;
+	/* unfolded as for ENVELOPE (mime_imap.c): NULs dropped */
+	buf_init(&unfolded);
+	mime_header_unfold(value, len, &unfolded);
+	(void)mime_address_parse((const unsigned char *)unfolded.data,
+	                         unfolded.len, pool, &list);
+	buf_deinit(&unfolded);
 	for (const struct mime_address *a = list; a != NULL; a = a->next) {
 		if (a->is_group_end) {
 			buf_append_char(out, ';');
