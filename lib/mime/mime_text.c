@@ -15,6 +15,7 @@
 #include "mime/mime_decode.h"
 #include "mime/mime_private.h"
 
+#include <gmime/gmime.h>
 #include <string.h>
 
 /* Fields longer than this add nothing to search but index size. */
@@ -202,4 +203,51 @@ void mime_text_extract(const unsigned char *data, const struct mime_part *root,
 	buf_truncate(&text->body, 0);
 	header_text(data, root, text, &text->header);
 	body_text(data, root, max_body, &text->body);
+}
+
+/* Case folding by GLib (Unicode full case folding, CaseFolding.txt):
+ * "Straße" holds "STRASSE". Invalid UTF-8 is made valid first. */
+static char *casefold(const char *s)
+{
+	if (g_utf8_validate(s, -1, NULL))
+		return g_utf8_casefold(s, -1);
+	char *valid = g_utf8_make_valid(s, -1);
+	char *folded = g_utf8_casefold(valid, -1);
+	g_free(valid);
+	return folded;
+}
+
+bool mime_text_contains(const char *text, const char *needle)
+{
+	if (*needle == '\0')
+		return true;
+	char *t = casefold(text), *n = casefold(needle);
+	bool found = strstr(t, n) != NULL;
+	g_free(t);
+	g_free(n);
+	return found;
+}
+
+bool mime_text_header_contains(const unsigned char *data,
+                               const struct mime_part *part, const char *name,
+                               const char *needle)
+{
+	struct mime_header_iter iter;
+	struct mime_header_field f;
+	struct buf value;
+	bool is_found = false;
+	buf_init(&value);
+	mime_header_iter_init(&iter, data, part);
+	while (!is_found && mime_header_iter_next(&iter, &f) > 0) {
+		if (f.name_len == 0 || !mime_name_eq(f.name, f.name_len, name))
+			continue;
+		buf_truncate(&value, 0);
+		mime_decode_header(
+		    f.value,
+		    f.value_len < TEXT_FIELD_MAX ? f.value_len : TEXT_FIELD_MAX,
+		    &value);
+		is_found = mime_text_contains(value.data, needle);
+	}
+	buf_deinit(&value);
+	return is_found;
 }

@@ -5,6 +5,7 @@
 #ifndef MIME_MIME_TEXT_H
 #define MIME_MIME_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/buf.h"
@@ -28,5 +29,17 @@ void mime_text_deinit(struct mime_text *text);
  * after max_body bytes of text (0: no limit). Never fails. */
 void mime_text_extract(const unsigned char *data, const struct mime_part *root,
                        size_t max_body, struct mime_text *text);
+
+/* SEARCH's substring match (RFC 9051 §6.4.4): true if needle (UTF-8) is
+ * in text (UTF-8), case-insensitively over all of Unicode, not only ASCII
+ * (Unicode case folding); "" is in every text. */
+bool mime_text_contains(const char *text, const char *needle);
+/* SEARCH HEADER name needle (RFC 9051 §6.4.4): true if any field called
+ * name (case-insensitive) of part's header contains needle in its value,
+ * unfolded and with RFC 2047 encoded words decoded. needle "" matches
+ * when such a field is there at all. */
+bool mime_text_header_contains(const unsigned char *data,
+                               const struct mime_part *part, const char *name,
+                               const char *needle);
 
 #endif

@@ -124,10 +124,59 @@ static void test_text_body_decoding(void)
 	test_end();
 }
 
+/* RFC 9051 §6.4.4 HEADER: "Messages that have a header field with the
+ * specified field-name ... and that contains the specified string in the
+ * text of the header (what comes after the colon). If the string to
+ * search is zero-length, this matches all messages that have a header
+ * field with the specified field-name regardless of the contents." Any
+ * field of the name counts, not the first only. */
+static void test_text_header_contains(void)
+{
+	static const char msg[] =
+	    "Received: from relay1.example.net by mx.example.com\r\n"
+	    "Received: from relay2.example.net\r\n by relay1.example.net\r\n"
+	    "X-Tag: first\r\nX-Tag: second\r\n"
+	    "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= aus K\xc3\xb6ln\r\n"
+	    "X-Empty:\r\n\r\nbody\r\n";
+	static const struct {
+		const char *name, *needle;
+		bool want;
+	} tests[] = {
+	    {"X-Tag", "first", true},
+	    {"x-tag", "SECOND", true},
+	    {"X-Tag", "third", false},
+	    {"Received", "relay2.example.net by relay1", true},
+	    {"Received", "mx.example.com", true},
+	    {"Subject", "gr\xc3\xbc\xc3\x9f" "e", true},
+	    {"Subject", "GR\xc3\x9c\xc3\x9f" "E AUS K\xc3\x96LN", true},
+	    {"Subject", "=?utf-8?q?", false},
+	    {"X-Empty", "", true},
+	    {"X-Tag", "", true},
+	    {"X-None", "", false},
+	    {"Tag", "first", false},
+	};
+	test_begin("HEADER: every field of the name, decoded");
+	struct mime_settings set = MIME_SETTINGS_DEFAULT;
+	struct pool *pool = pool_new();
+	const unsigned char *d = (const unsigned char *)msg;
+	struct mime_part *root = mime_parse(d, sizeof(msg) - 1, &set, pool);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(*tests); i++)
+		test_assert_idx(mime_text_header_contains(d, root,
+		                                          tests[i].name,
+		                                          tests[i].needle) ==
+		                    tests[i].want,
+		                i);
+	test_assert(mime_text_contains("Stra\xc3\x9f" "e", "STRASSE"));
+	test_assert(mime_text_contains("bad \xff byte", "BYTE"));
+	test_assert(!mime_text_contains("abc", "abd"));
+	pool_free(&pool);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 	    test_text_extract, test_text_addresses, test_text_body_decoding,
-	    NULL};
+	    test_text_header_contains, NULL};
 	return test_run(tests);
 }
