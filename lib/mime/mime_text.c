@@ -2,7 +2,10 @@
  * TEXT, FROM, TO, CC, SUBJECT are substring matches over the decoded
  * text). Header fields are decoded by GMime (RFC 2047); text/ * bodies are
  * transfer-decoded and converted from their charset (RFC 2046 §4.1.2) to
- * UTF-8. The header of an attached message/rfc822 counts as body text.
+ * UTF-8. TEXT looks at "the header (including MIME header fields) or
+ * body" (RFC 9051 §6.4.4): the MIME header of every part and the header of
+ * every encapsulated message join the header text, as in Dovecot; BODY
+ * looks at the text of the text parts only.
  * FROM, TO, CC and BCC match "the envelope structure's" field: the address
  * list as ENVELOPE parses it (comments dropped, or the name of an address
  * without one), written "name <mailbox@host>" with the name decoded. */
@@ -149,22 +152,26 @@ static void header_text(const unsigned char *data, const struct mime_part *part,
 	buf_deinit(&value);
 }
 
-static void body_text(const unsigned char *data, const struct mime_part *part,
-                      size_t max_body, struct buf *out)
+/* The text of part and the parts under it: the header of each (a MIME
+ * header, or the header of an encapsulated message) into text->header,
+ * the decoded body of each text part into text->body. */
+static void parts_text(const unsigned char *data, const struct mime_part *part,
+                       size_t max_body, struct mime_text *text)
 {
-	if (max_body > 0 && out->len >= max_body)
-		return;
-	if ((part->flags & MIME_PART_FLAG_MESSAGE) != 0) {
-		header_text(data, part->children, NULL, out);
-		body_text(data, part->children, max_body, out);
-		return;
-	}
-	if ((part->flags & MIME_PART_FLAG_MULTIPART) != 0) {
+	struct buf *out = &text->body;
+	if (part->parent != NULL &&
+	    (max_body == 0 || text->header.len < max_body))
+		header_text(data, part, NULL, &text->header);
+	if ((part->flags &
+	     (MIME_PART_FLAG_MESSAGE | MIME_PART_FLAG_MULTIPART)) != 0) {
 		for (const struct mime_part *c = part->children; c != NULL;
 		     c = c->next)
-			body_text(data, c, max_body, out);
+			parts_text(data, c, max_body, text);
 		return;
 	}
+	if ((part->flags & MIME_PART_FLAG_TEXT) == 0 ||
+	    (max_body > 0 && out->len >= max_body))
+		return;
 	if ((part->flags & MIME_PART_FLAG_TEXT) == 0)
 		return;
 	struct buf raw;
@@ -202,7 +209,7 @@ void mime_text_extract(const unsigned char *data, const struct mime_part *root,
 	buf_truncate(&text->header, 0);
 	buf_truncate(&text->body, 0);
 	header_text(data, root, text, &text->header);
-	body_text(data, root, max_body, &text->body);
+	parts_text(data, root, max_body, text);
 }
 
 /* Case folding by GLib (Unicode full case folding, CaseFolding.txt):

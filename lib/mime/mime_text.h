@@ -18,15 +18,18 @@ struct mime_text {
 	 * "name: ...;", joined with ", " (also across repeated fields) */
 	struct buf from, to, cc, bcc;
 	struct buf subject; /* decoded (RFC 2047), repeats joined by " " */
-	struct buf header; /* every field of the top header, decoded,
-	                      "Name: value\n" */
-	struct buf body;   /* text parts, each followed by "\n" */
+	/* every field of the message's header, then of each part's MIME
+	 * header and each encapsulated message's header, decoded, as
+	 * "Name: value\n" (SEARCH TEXT) */
+	struct buf header;
+	struct buf body; /* text parts, each followed by "\n" */
 };
 
 void mime_text_init(struct mime_text *text);
 void mime_text_deinit(struct mime_text *text);
 /* Fills text (after emptying it) from the message of root. Bodies stop
- * after max_body bytes of text (0: no limit). Never fails. */
+ * after max_body bytes of text, and so do the headers of the parts (0: no
+ * limit). Never fails. */
 void mime_text_extract(const unsigned char *data, const struct mime_part *root,
                        size_t max_body, struct mime_text *text);
 

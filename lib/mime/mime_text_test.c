@@ -49,8 +49,16 @@ static void test_text_extract(void)
 	test_assert_str(t.body.data, "See the attached report.\n");
 	extract("rfc822", 0, &t);
 	test_assert(strstr(t.body.data, "Forwarding this.") != NULL);
-	test_assert(strstr(t.body.data, "Subject: Agenda\n") != NULL);
 	test_assert(strstr(t.body.data, "<p>Coffee at ten.</p>") != NULL);
+	/* RFC 9051 §6.4.4 TEXT: "the header (including MIME header
+	 * fields)": MIME headers and the attached message's header count
+	 * as header text, not body */
+	test_assert(strstr(t.body.data, "Subject: Agenda") == NULL);
+	test_assert(strstr(t.header.data, "Subject: Agenda\n") != NULL);
+	test_assert(strstr(t.header.data, "Content-Disposition: inline\n") !=
+	            NULL);
+	test_assert(strstr(t.header.data, "Content-Type: text/html\n") != NULL);
+	test_assert(strncmp(t.header.data, "From: Dave", 10) == 0);
 	extract("alternative", 10, &t);
 	test_assert_int(t.body.len, 10);
 	mime_text_deinit(&t);

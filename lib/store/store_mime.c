@@ -32,7 +32,7 @@
  * mailbox at a time, by its next search. 1: RFC 9051 §6.4.5 numbering of
  * a top-level message/rfc822, its outer ENVELOPE, line ends counted as
  * body-fld-lines; RFC 2045 §6.7 quoted-printable, address fields as
- * ENVELOPE parses them, NUL bytes in text parts. */
+ * ENVELOPE parses them, NUL bytes in text parts, MIME headers as TEXT. */
 #define MIME_CACHE_VERSION 1
 #define MIME_TEXT_VERSION 1
 
