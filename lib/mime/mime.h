@@ -155,7 +155,8 @@ int mime_header_iter_next(struct mime_header_iter *iter,
 const char *mime_header_get(const unsigned char *data,
                             const struct mime_part *part, const char *name,
                             struct pool *pool);
-/* Appends value (len bytes) unfolded (CR and LF dropped) and trimmed. */
+/* Appends value (len bytes) unfolded (CR and LF dropped) and trimmed; a
+ * NUL becomes U+FFFD. */
 void mime_header_unfold(const unsigned char *value, size_t len,
                         struct buf *out);
 
