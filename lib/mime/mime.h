@@ -147,7 +147,7 @@ void mime_header_iter_init(struct mime_header_iter *iter,
 /* field       = field-name ":" unstructured CRLF   (RFC 5322 §2.2)
  * Returns 1 with the next field in *field_r, 0 at the end of the header.
  * A line without a colon is returned as a field with name_len 0 (so
- * HEADER keeps it, HEADER.FIELDS drops it). */
+ * HEADER and HEADER.FIELDS.NOT keep it, HEADER.FIELDS drops it). */
 int mime_header_iter_next(struct mime_header_iter *iter,
                           struct mime_header_field *field_r);
 /* Returns the unfolded, trimmed value of the first field called name

@@ -195,6 +195,26 @@ static bool field_is_listed(const struct mime_section *section,
 	return false;
 }
 
+/* Does part's header end with the blank line before a body? A message
+ * that is all header has none. */
+static bool header_has_blank_line(const unsigned char *data,
+                                  const struct mime_part *part)
+{
+	size_t start = part->header_offset, end = part->body_offset;
+	if (end == start || data[end - 1] != '\n')
+		return false;
+	end--;
+	if (end > start && data[end - 1] == '\r')
+		end--;
+	return end == start || data[end - 1] == '\n';
+}
+
+/* RFC 9051 §6.4.5: HEADER.FIELDS gives "only those header fields with a
+ * field-name that matches", HEADER.FIELDS.NOT "only the header fields with
+ * a non-matching field-name" (a line without a colon has no name to match:
+ * it stays, as in Dovecot); "the blank line is included in all header
+ * fetches, except in the case of a message that has no body and no blank
+ * line". */
 static void fields_synth(const unsigned char *data, const struct mime_part *msg,
                          const struct mime_section *section, struct pool *pool,
                          struct mime_section_result *r)
@@ -206,10 +226,12 @@ static void fields_synth(const unsigned char *data, const struct mime_part *msg,
 	buf_init(&b);
 	mime_header_iter_init(&iter, data, msg);
 	while (mime_header_iter_next(&iter, &f) > 0) {
-		if (f.name_len > 0 && field_is_listed(section, &f) == want)
+		bool is_listed = f.name_len > 0 && field_is_listed(section, &f);
+		if (is_listed == want)
 			buf_append(&b, data + f.offset, f.size);
 	}
-	buf_append_str(&b, "\r\n");
+	if (header_has_blank_line(data, msg))
+		buf_append_str(&b, "\r\n");
 	unsigned char *synth = pool_alloc(pool, b.len);
 	memcpy(synth, b.data, b.len);
 	r->synth = synth;

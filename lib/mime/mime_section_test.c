@@ -126,6 +126,15 @@ static void test_section_find(void)
 	    {"digest", "1.HEADER",
 	     "From: one@example.com\r\nSubject: first\r\n\r\n"},
 	    {"no_body", "TEXT", ""},
+	    /* "except in the case of a message that has no body and no
+	     * blank line" (RFC 9051 §6.4.5) */
+	    {"no_body", "HEADER.FIELDS (Subject)", "Subject: header only\r\n"},
+	    {"no_body", "HEADER.FIELDS.NOT (Subject)",
+	     "From: z@example.com\r\n"},
+	    {"malformed_header",
+	     "HEADER.FIELDS.NOT (Subject Content-Type "
+	     "Content-Transfer-Encoding)",
+	     "From: w@example.com\nThis line has no colon\n\r\n"},
 	    {"no_body", "HEADER",
 	     "From: z@example.com\r\nSubject: header "
 	     "only\r\n"},
