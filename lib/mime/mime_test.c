@@ -22,9 +22,12 @@ static void test_mime_parse_tree(void)
 	    {"Subject: x\r\n\r\nbody", 1, "text/plain", 14, 4, 0},
 	    {"Subject: x\r\n", 1, "text/plain", 12, 0, 0},
 	    {"\r\nbody", 1, "text/plain", 2, 4, 0},
+	    /* RFC 2046 §5.1.1, note to implementors: "it is sufficient
+	     * that the boundary appear in its entirety following the CRLF":
+	     * "--abc" is a delimiter line of boundary "ab" */
 	    {"Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\n"
 	     "Content-Type: image/gif\r\n\r\nGIF\r\n--abc\r\nx\r\n--ab--\r\n",
-	     2, "image/gif", 79, 13, 2},
+	     3, "image/gif", 79, 3, 0},
 	    {"Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab  \r\n"
 	     "\r\nA\r\n--ab--",
 	     2, "text/plain", 56, 1, 0},
