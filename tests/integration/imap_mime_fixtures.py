@@ -6,7 +6,9 @@ which imaplib cannot. Responses are parsed into Python values by the RFC
 atoms are str, lists are lists; a FETCH response becomes a dict by item
 name (upper-cased). It answers what both servers of the differential test
 send, Postroom and Dovecot, and compares the two by value, not by syntax."""
+import binascii
 import os
+import quopri
 import re
 import socket
 import ssl
@@ -308,3 +310,118 @@ def tls_client_context():
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+# ---- the differential comparison (test_imap_mime_diff.py) ---------------
+
+def section_items(numbers):
+    """The BODY[...] items fetched of a message with part numbers."""
+    items = ["BODY.PEEK[]", "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]",
+             "BODY.PEEK[HEADER.FIELDS (From Subject X-Tag)]",
+             "BODY.PEEK[HEADER.FIELDS.NOT (Received X-Tag)]"]
+    for n in numbers:
+        items += [f"BODY.PEEK[{n}]", f"BODY.PEEK[{n}.HEADER]",
+                  f"BODY.PEEK[{n}.TEXT]", f"BODY.PEEK[{n}.MIME]"]
+    return items
+
+
+def collect(client, uid, numbers):
+    """{item: (status word, value)} of one message: ENVELOPE, BODY,
+    BODYSTRUCTURE, RFC822.SIZE and the sections in one FETCH, then each
+    BINARY and BINARY.SIZE alone (a server may refuse one: NO)."""
+    out = {}
+    items = ["ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.SIZE"]
+    f = client.fetch(uid, " ".join(items + section_items(numbers)))
+    for key, value in f.items():
+        out[key] = ("OK", value)
+    for n in numbers:
+        for item in (f"BINARY.PEEK[{n}]", f"BINARY.SIZE[{n}]"):
+            key = item.replace(".PEEK", "")
+            status, d = client.fetch_status(uid, item)
+            out[key] = (status, d.get(key) if d else None)
+    return out
+
+
+def flatten(body, number="", is_message=True, out=None):
+    """{(part number, field): value} of a BODYSTRUCTURE or BODY (RFC 9051
+    §7.5.2), so that two can be compared field by field. A multipart's own
+    fields are under its number + "*" ("*" for the message's); parameter
+    names are lower-cased (RFC 2045 §5.1: they are case-insensitive)."""
+    out = {} if out is None else out
+    if isinstance(body[0], list):  # body-type-mpart
+        i = 0
+        while i < len(body) and isinstance(body[i], list):
+            child = f"{number}.{i + 1}" if number else str(i + 1)
+            flatten(body[i], child, False, out)
+            i += 1
+        for name, value in zip(("subtype", "params", "dsp", "lang", "loc"),
+                               body[i:]):
+            out[(number + "*", name)] = _field(name, value)
+        return out
+    if is_message:  # a single-part message: its body is part 1
+        number = f"{number}.1" if number else "1"
+    names = ["type", "subtype", "params", "id", "desc", "enc", "size"]
+    kind = (body[0] or b"").lower(), (body[1] or b"").lower()
+    if kind[0] == b"message" and kind[1] in (b"rfc822", b"global") and \
+            len(body) > 8 and isinstance(body[8], list):
+        names += ["envelope", "body", "lines"]
+    elif kind[0] == b"text":
+        names += ["lines"]
+    names += ["md5", "dsp", "lang", "loc"]
+    for name, value in zip(names, body):
+        if name == "body":
+            flatten(value, number, True, out)
+        else:
+            out[(number, name)] = _field(name, value)
+    return out
+
+
+def _field(name, value):
+    value = norm(value)
+    if name in ("type", "subtype") and isinstance(value, str):
+        return value.encode()
+    if name == "params" and isinstance(value, list):
+        return [v.lower() if i % 2 == 0 and isinstance(v, bytes) else v
+                for i, v in enumerate(value)]
+    if name == "dsp" and isinstance(value, list) and len(value) == 2:
+        return [value[0].lower() if isinstance(value[0], bytes) else value[0],
+                _field("params", value[1])]
+    return value
+
+
+def composite_parts(bodystructure):
+    """The part numbers of multipart and message/rfc822|global parts."""
+    flat = flatten(bodystructure)
+    out = {n[:-1] for (n, f) in flat if n.endswith("*") and n != "*"}
+    out |= {n for (n, f), v in flat.items()
+            if f == "type" and v == b"message" and
+            (n, "envelope") in flat}
+    return out
+
+
+CLOSE_DELIMITER = re.compile(rb"(^|\r?\n)--[^\r\n]+--[ \t]*$")
+
+
+def is_nested_close_crlf(ours, theirs):
+    """Dovecot's one known framing difference: a part that ends with the
+    close-delimiter of a multipart nested in it gets the CRLF after that
+    line, which RFC 2046 §5.1.1 gives to the next delimiter of the outer
+    multipart ("the CRLF preceding the boundary delimiter line is
+    conceptually attached to the boundary")."""
+    return isinstance(ours, bytes) and isinstance(theirs, bytes) and \
+        theirs == ours + b"\r\n" and CLOSE_DELIMITER.search(ours) is not None
+
+
+def decode_cte(data, encoding):
+    """A body decoded from its Content-Transfer-Encoding by Python's own
+    decoders (an independent implementation of RFC 2045 §6.7-6.8)."""
+    enc = (encoding or b"7bit").lower()
+    if enc == b"base64":
+        return binascii.a2b_base64(data)
+    if enc == b"quoted-printable":
+        lines = data.split(b"\n")
+        # RFC 2045 §6.7 rule 3, which quopri leaves to the caller
+        stripped = [ln.rstrip(b"\r").rstrip(b" \t") +
+                    (b"\r" if ln.endswith(b"\r") else b"") for ln in lines]
+        return quopri.decodestring(b"\n".join(stripped))
+    return data
