@@ -33,10 +33,10 @@ struct parser {
 	size_t *boundary_lens;
 };
 
-static struct mime_part *parse_entity(struct parser *p, struct mime_part *parent,
-                                      size_t start, size_t end,
-                                      unsigned int count, bool default_rfc822,
-                                      size_t *stop_r);
+static struct mime_part *parse_entity(struct parser *p,
+                                      struct mime_part *parent, size_t start,
+                                      size_t end, unsigned int count,
+                                      bool default_rfc822, size_t *stop_r);
 
 void mime_settings_init(struct mime_settings *settings)
 {
@@ -174,8 +174,7 @@ static void header_fields_parse(struct parser *p, struct mime_part *part)
 }
 
 /* Is the line that ends at pos (its LF included) an empty line? */
-static bool blank_line_ends_at(const unsigned char *d, size_t start,
-                               size_t pos)
+static bool blank_line_ends_at(const unsigned char *d, size_t start, size_t pos)
 {
 	if (pos == start || d[pos - 1] != '\n')
 		return false;
@@ -276,7 +275,8 @@ static void multipart_parse(struct parser *p, struct mime_part *part,
 	for (;;) {
 		size_t at = delimiter_line_find(p, pos, end, count + 1, &idx);
 		if (at == end)
-			break; /* no close-delimiter: the last part ran to end */
+			break; /* no close-delimiter: the last part ran to end
+			        */
 		if (idx != count) { /* an outer one's: ours was not closed */
 			part_end = content_end(d, part->header_offset, at);
 			/* an empty last part may start right at that line */
@@ -287,7 +287,8 @@ static void multipart_parse(struct parser *p, struct mime_part *part,
 			stop = at;
 			break;
 		}
-		size_t after = line_after(d, at, end), q = at + 2 + strlen(boundary);
+		size_t after = line_after(d, at, end),
+		       q = at + 2 + strlen(boundary);
 		if (q + 1 < end && d[q] == '-' && d[q + 1] == '-') {
 			/* close-delimiter; the epilogue runs to an outer one */
 			is_closed = true;
@@ -334,9 +335,8 @@ static void part_limit(struct mime_part *part)
 
 /* The body of part by its type: a multipart's body parts, the message a
  * message/rfc822 or message/global part encapsulates, or nothing more. */
-static void part_descend(struct parser *p, struct mime_part *part,
-                         size_t body, size_t end, unsigned int count,
-                         size_t *stop_r)
+static void part_descend(struct parser *p, struct mime_part *part, size_t body,
+                         size_t end, unsigned int count, size_t *stop_r)
 {
 	bool can_descend =
 	    part->depth < p->max_depth && p->part_count < p->set->max_parts;
@@ -380,10 +380,10 @@ static void part_descend(struct parser *p, struct mime_part *part,
  * one of them (its CRLF belongs to the delimiter), or at end; so does a
  * header without a blank line. *stop_r is where the entity stopped: that
  * delimiter line, or end. */
-static struct mime_part *parse_entity(struct parser *p, struct mime_part *parent,
-                                      size_t start, size_t end,
-                                      unsigned int count, bool default_rfc822,
-                                      size_t *stop_r)
+static struct mime_part *parse_entity(struct parser *p,
+                                      struct mime_part *parent, size_t start,
+                                      size_t end, unsigned int count,
+                                      bool default_rfc822, size_t *stop_r)
 {
 	struct mime_part *part = pool_alloc(p->pool, sizeof(*part));
 	unsigned int idx;

@@ -160,7 +160,7 @@ static void address_fill(struct lexer *lx, struct mime_address *a,
                          const struct buf *local, const struct buf *domain)
 {
 	a->mailbox = local->len > 0 || lx->has_quoted ? buf_pool(lx, local)
-	                                               : "MISSING_MAILBOX";
+	                                              : "MISSING_MAILBOX";
 	a->host = domain->len > 0 ? buf_pool(lx, domain) : "MISSING_DOMAIN";
 }
 

@@ -93,7 +93,10 @@ static void test_decode_transfer(void)
  * it gives one). Inputs and outputs may hold NUL: sizes are explicit. */
 static void test_decode_qp(void)
 {
-#define QP(in, want) {in, sizeof(in) - 1, want, sizeof(want) - 1}
+#define QP(in, want)                                                           \
+	{                                                                      \
+		in, sizeof(in) - 1, want, sizeof(want) - 1                     \
+	}
 	static const struct {
 		const char *in;
 		size_t in_len;
@@ -105,7 +108,7 @@ static void test_decode_qp(void)
 	    QP("nul=00byte", "nul\0byte"),
 	    /* rule 3: trailing white space of a line is deleted */
 	    QP("spaces   \r\ntab\t\r\nmixed \t \r\nend", "spaces\r\ntab\r\n"
-	                                                   "mixed\r\nend"),
+	                                                 "mixed\r\nend"),
 	    QP("last line  ", "last line"),
 	    QP("kept=20\r\nkept=09\r\n", "kept \r\nkept\t\r\n"),
 	    /* rule 4: a hard line break stays; bare LF stays LF */
@@ -132,11 +135,11 @@ static void test_decode_qp(void)
 	for (size_t i = 0; i < sizeof(tests) / sizeof(*tests); i++) {
 		struct buf b;
 		buf_init(&b);
-		test_assert_idx(mime_decode_transfer(
-		                    "quoted-printable",
-		                    (const unsigned char *)tests[i].in,
-		                    tests[i].in_len, &b) == 0,
-		                i);
+		test_assert_idx(
+		    mime_decode_transfer("quoted-printable",
+		                         (const unsigned char *)tests[i].in,
+		                         tests[i].in_len, &b) == 0,
+		    i);
 		test_assert_idx(b.len == tests[i].want_len &&
 		                    memcmp(b.data, tests[i].want, b.len) == 0,
 		                i);

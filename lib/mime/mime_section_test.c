@@ -336,8 +336,8 @@ static void test_section_binary(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_section_parse,         test_section_find,
+	    test_section_parse,           test_section_find,
 	    test_section_rfc9051_example, test_section_rfc822_top,
-	    test_section_binary,        NULL};
+	    test_section_binary,          NULL};
 	return test_run(tests);
 }

@@ -143,8 +143,9 @@ static void header_text(const unsigned char *data, const struct mime_part *part,
 			buf_append_char(target, ' ');
 		if (is_address)
 			address_text(f.value,
-			             f.value_len < TEXT_FIELD_MAX ? f.value_len
-			                                          : TEXT_FIELD_MAX,
+			             f.value_len < TEXT_FIELD_MAX
+			                 ? f.value_len
+			                 : TEXT_FIELD_MAX,
 			             target);
 		else
 			buf_append(target, value.data, value.len);

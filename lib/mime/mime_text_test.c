@@ -117,17 +117,18 @@ static void test_text_body_decoding(void)
 	    "Content-Type: text/plain\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
 	    "a sof=\t\r\nt break, trailing   \r\nblanks=20\r\n";
-	static const char nul[] =
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n"
-	    "Gr\xc3\xbc\xc3\x9f" "e\0mit NUL\r\n";
+	static const char nul[] = "Content-Type: text/plain; charset=utf-8\r\n"
+	                          "Content-Transfer-Encoding: 8bit\r\n\r\n"
+	                          "Gr\xc3\xbc\xc3\x9f"
+	                          "e\0mit NUL\r\n";
 	test_begin("text of bodies: quoted-printable, NUL");
 	struct mime_text t;
 	mime_text_init(&t);
 	extract_str(qp, sizeof(qp) - 1, &t);
 	test_assert_str(t.body.data, "a soft break, trailing\r\nblanks \r\n\n");
 	extract_str(nul, sizeof(nul) - 1, &t);
-	test_assert_str(t.body.data, "Gr\xc3\xbc\xc3\x9f" "e mit NUL\r\n\n");
+	test_assert_str(t.body.data, "Gr\xc3\xbc\xc3\x9f"
+	                             "e mit NUL\r\n\n");
 	mime_text_deinit(&t);
 	test_end();
 }
@@ -155,8 +156,14 @@ static void test_text_header_contains(void)
 	    {"X-Tag", "third", false},
 	    {"Received", "relay2.example.net by relay1", true},
 	    {"Received", "mx.example.com", true},
-	    {"Subject", "gr\xc3\xbc\xc3\x9f" "e", true},
-	    {"Subject", "GR\xc3\x9c\xc3\x9f" "E AUS K\xc3\x96LN", true},
+	    {"Subject",
+	     "gr\xc3\xbc\xc3\x9f"
+	     "e",
+	     true},
+	    {"Subject",
+	     "GR\xc3\x9c\xc3\x9f"
+	     "E AUS K\xc3\x96LN",
+	     true},
 	    {"Subject", "=?utf-8?q?", false},
 	    {"X-Empty", "", true},
 	    {"X-Tag", "", true},
@@ -169,12 +176,13 @@ static void test_text_header_contains(void)
 	const unsigned char *d = (const unsigned char *)msg;
 	struct mime_part *root = mime_parse(d, sizeof(msg) - 1, &set, pool);
 	for (size_t i = 0; i < sizeof(tests) / sizeof(*tests); i++)
-		test_assert_idx(mime_text_header_contains(d, root,
-		                                          tests[i].name,
-		                                          tests[i].needle) ==
-		                    tests[i].want,
-		                i);
-	test_assert(mime_text_contains("Stra\xc3\x9f" "e", "STRASSE"));
+		test_assert_idx(
+		    mime_text_header_contains(d, root, tests[i].name,
+		                              tests[i].needle) == tests[i].want,
+		    i);
+	test_assert(mime_text_contains("Stra\xc3\x9f"
+	                               "e",
+	                               "STRASSE"));
 	test_assert(mime_text_contains("bad \xff byte", "BYTE"));
 	test_assert(!mime_text_contains("abc", "abd"));
 	pool_free(&pool);

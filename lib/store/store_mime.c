@@ -287,9 +287,9 @@ static int index_version_get(struct store_db *db)
 
 static int index_version_set(struct store_db *db)
 {
-	sqlite3_stmt *stmt = store_db_prepare(
-	    db, "INSERT OR REPLACE INTO meta (key, value)"
-	        " VALUES ('text_version', ?)");
+	sqlite3_stmt *stmt =
+	    store_db_prepare(db, "INSERT OR REPLACE INTO meta (key, value)"
+	                         " VALUES ('text_version', ?)");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int(stmt, 1, MIME_TEXT_VERSION);

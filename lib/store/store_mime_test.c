@@ -230,8 +230,8 @@ static void test_mime_index_upgrade(void)
 	    store_account_open(store, "up@x.test", &a, &error) < 0)
 		abort();
 	const char *id = blob_add(3);
-	test_assert(store_message_add(a, "INBOX", id, 10, 0, "", 1, NULL,
-	                              &uid, &error) == 1);
+	test_assert(store_message_add(a, "INBOX", id, 10, 0, "", 1, NULL, &uid,
+	                              &error) == 1);
 	test_assert(store_message_add(a, "Archive", id, 10, 0, "", 1, NULL,
 	                              &uid, &error) == 1);
 	test_assert_str(search(a, "INBOX", STORE_MIME_BODY, "soft break here"),
@@ -259,9 +259,9 @@ static void test_mime_index_upgrade(void)
 
 int main(void)
 {
-	static void (*const tests[])(void) = {
-	    test_mime_cache, test_mime_search, test_mime_cache_upgrade,
-	    test_mime_index_upgrade, NULL};
+	static void (*const tests[])(void) = {test_mime_cache, test_mime_search,
+	                                      test_mime_cache_upgrade,
+	                                      test_mime_index_upgrade, NULL};
 	char *dir = xasprintf("%s/store", test_tmpdir());
 	struct store_settings set = {.data_dir = dir};
 	const char *error;
