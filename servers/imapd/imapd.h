@@ -149,9 +149,13 @@ struct imapd_client {
 	struct event_timer *auth_timer;
 	struct auth_request *auth_req; /* the password check at authd */
 	const char *auth_verify_mech;  /* "login", "plain": for the log */
-	struct store_blob_writer *append_blob;
+	struct store_blob_writer *append_blob; /* the literal streaming in */
 	uint64_t append_left;
 	const char *append_error;
+	/* the literals of the APPEND being read, in order (a NULL one could
+	 * not be stored: append_error) */
+	struct store_blob_writer **append_parts;
+	size_t append_part_count, append_part_cap;
 	struct imapd_fetch *fetch; /* the FETCH in progress, or NULL */
 	bool is_bye_after_fetch;   /* timed out while it went on */
 	/* [imapd] command_rate: a token bucket; input is not read while it
@@ -374,10 +378,28 @@ void cmd_setquota(struct imapd_cmd *cmd);
 /* Called by imapd_client.c for the states that read raw input. */
 void cmd_authenticate_line(struct imapd_client *client, const char *line);
 void cmd_idle_line(struct imapd_client *client, const char *line);
-/* An APPEND literal announced: decides streaming. Returns 1 if the client
- * now streams it (WAIT_LITERAL), 0 to let the parser buffer it, -1 after
- * refusing it (the command is over). */
+/* Returns true if a literal of APPEND at depth (lists around it) is a
+ * message or a CATENATE TEXT part, streamed into a blob; false for the
+ * mailbox name or a URL, which the parser buffers. */
+bool cmd_append_is_streamed(struct imapd_client *client, unsigned depth);
+/* An APPEND message literal announced: starts its blob. Returns 1 if the
+ * client now streams it (WAIT_LITERAL), -1 after refusing it (the command
+ * is over). */
 int cmd_append_literal(struct imapd_client *client, uint64_t size,
                        bool is_sync);
+/* The streamed literal is complete: keeps its blob for cmd_append and
+ * lets the parser go on. */
+void cmd_append_literal_done(struct imapd_client *client);
+/* Drops the blobs of an APPEND (when the command ends). */
+void imapd_append_reset(struct imapd_client *client);
+
+/* ---- imapd_url.c ---- */
+/* Appends to w the octets the IMAP URL url names (RFC 5092, RFC 4469 §3):
+ * a message or message part of the logged-in user. Returns 1, 0 if the
+ * URL is not one this user may use (BADURL), -1 on an internal error. */
+int imapd_url_append(struct imapd_cmd *cmd, const char *url,
+                     struct store_blob_writer *w);
+/* url as it may stand in "[BADURL url]" (from cmd->pool). */
+const char *imapd_url_text(struct imapd_cmd *cmd, const char *url);
 
 #endif

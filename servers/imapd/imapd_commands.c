@@ -91,8 +91,9 @@ void imapd_capability(struct imapd_client *c, struct buf *out)
 	}
 	buf_append_str(out, " SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE"
 	                    " UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE"
-	                    " LIST-STATUS STATUS=SIZE QUOTA"
-	                    " QUOTA=RES-STORAGE UTF8=ACCEPT");
+	                    " CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS"
+	                    " STATUS=SIZE QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT"
+	                    " MULTIAPPEND CATENATE");
 	buf_append_str(out, " CONDSTORE QRESYNC ESEARCH SEARCHRES BINARY");
 	buf_append_str(out, " SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES");
 	if (c->state != IMAPD_STATE_NOT_AUTH && !conn_is_compressed(c->conn))
