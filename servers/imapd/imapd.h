@@ -98,6 +98,9 @@ struct imapd_mailbox {
 	 * compared case-insensitively */
 	char **keywords;
 	size_t keyword_count;
+	/* SEARCH/SORT RETURN (UPDATE) contexts (RFC 5267 §4.3) */
+	struct imapd_context *contexts;
+	bool is_syncing; /* in imapd_mailbox_sync: no nested sync */
 };
 
 /* Beside STORE_FLAG_*: \Recent, which the store does not keep. */
@@ -326,6 +329,68 @@ typedef int imapd_search_hit_cb(const struct store_message *msg, uint32_t seq,
  * after answering the command (BAD for invalid keys, NO on failure). */
 int imapd_search_each(struct imapd_cmd *cmd, const struct imap_arg *keys,
                       imapd_search_hit_cb *cb, void *ctx);
+/* imapd_search_each(), also setting *has_modseq_r when a key is MODSEQ. */
+int imapd_search_run(struct imapd_cmd *cmd, const struct imap_arg *keys,
+                     imapd_search_hit_cb *cb, void *ctx, bool *has_modseq_r);
+
+/* ---- cmd_esearch.c ---- */
+/* search-return-opt = "MIN" / "MAX" / "ALL" / "COUNT" / "SAVE" /
+ * "CONTEXT" / "UPDATE" / "PARTIAL" SP partial-range (RFC 4731, RFC 5182,
+ * RFC 5267) */
+#define IMAPD_RETURN_MIN (1u << 0)
+#define IMAPD_RETURN_MAX (1u << 1)
+#define IMAPD_RETURN_ALL (1u << 2)
+#define IMAPD_RETURN_COUNT (1u << 3)
+#define IMAPD_RETURN_SAVE (1u << 4)
+#define IMAPD_RETURN_PARTIAL (1u << 5)
+#define IMAPD_RETURN_CONTEXT (1u << 6)
+#define IMAPD_RETURN_UPDATE (1u << 7)
+struct imapd_return {
+	unsigned opts;
+	uint32_t partial_lo, partial_hi; /* 1-based, lo <= hi */
+};
+/* Parses "RETURN" SP "(" ... ")" at *a (moving *a past it). Returns 1 with
+ * *r_r, 0 if *a is not RETURN, -1 if the options are invalid. */
+int imapd_return_parse(const struct imap_arg **a, struct imapd_return *r_r);
+/* One message of a search result, in the requested order. */
+struct imapd_result {
+	uint32_t uid, seq;
+	uint64_t modseq;
+};
+/* Runs the search keys: the matches in mailbox order into *res_r (from
+ * cmd->pool). Returns 0, or -1 after answering the command. */
+int imapd_esearch_collect(struct imapd_cmd *cmd, const struct imap_arg *keys,
+                          struct imapd_result **res_r, size_t *count_r,
+                          bool *has_modseq_r);
+/* Appends "* ESEARCH (TAG ...)" with the return data r asks for. */
+void imapd_esearch_reply(struct imapd_cmd *cmd, const struct imapd_return *r,
+                         const struct imapd_result *res, size_t count,
+                         bool has_modseq);
+/* RETURN (SAVE): keeps the result (or the part r names) for "$". */
+void imapd_esearch_save(struct imapd_cmd *cmd, const struct imapd_return *r,
+                        const struct imapd_result *res, size_t count);
+/* Appends nums as a sequence-set in their order (ranges only for
+ * ascending runs, RFC 5267 §3.2). */
+void imapd_ordered_set_write(struct buf *out, const uint32_t *nums, size_t n);
+
+/* ---- imapd_context.c ---- */
+struct imapd_context;
+/* The UPDATE context of the selected mailbox made by tag, or NULL. */
+struct imapd_context *imapd_context_find(struct imapd_client *client,
+                                         const char *tag);
+/* Keeps cmd's program (args: SEARCH keys, or SORT charset and keys;
+ * program NULL for SEARCH) and result; past the limit, "* NO [NOUPDATE]". */
+void imapd_context_add(struct imapd_cmd *cmd, const struct imap_arg *args,
+                       const struct imap_sort_program *program,
+                       const struct imapd_result *res, size_t count);
+void imapd_context_cancel(struct imapd_client *client, const char *tag);
+void imapd_context_free_all(struct imapd_mailbox *box);
+/* Before the EXPUNGEs of a sync: REMOVEFROM for the results not in now
+ * (the mailbox's UIDs, ascending). */
+void imapd_context_expunge(struct imapd_client *client, const uint32_t *now,
+                           size_t now_count);
+/* After a sync: runs every context again, ADDTO and REMOVEFROM. */
+void imapd_context_update(struct imapd_client *client);
 
 /* ---- cmd_sort.c ---- */
 /* What SORT and THREAD read of one matching message. */
@@ -368,6 +433,8 @@ void cmd_fetch(struct imapd_cmd *cmd);
 void cmd_store(struct imapd_cmd *cmd);
 void cmd_copy(struct imapd_cmd *cmd);
 void cmd_search(struct imapd_cmd *cmd);
+void cmd_search_ext(struct imapd_cmd *cmd);
+void cmd_cancelupdate(struct imapd_cmd *cmd);
 void cmd_sort(struct imapd_cmd *cmd);
 void cmd_thread(struct imapd_cmd *cmd);
 void cmd_compress(struct imapd_cmd *cmd);

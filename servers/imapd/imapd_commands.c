@@ -51,7 +51,7 @@ static const struct imapd_command commands[] = {
     {"STORE", cmd_store,
      IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
          IMAPD_CMD_NO_EXPUNGE},
-    {"SEARCH", cmd_search,
+    {"SEARCH", cmd_search_ext,
      IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
          IMAPD_CMD_NO_EXPUNGE},
     {"SORT", cmd_sort,
@@ -60,6 +60,7 @@ static const struct imapd_command commands[] = {
     {"THREAD", cmd_thread,
      IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
          IMAPD_CMD_NO_EXPUNGE},
+    {"CANCELUPDATE", cmd_cancelupdate, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED},
     {"COPY", cmd_copy, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID},
     {"MOVE", cmd_copy, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID},
 };
@@ -95,7 +96,9 @@ void imapd_capability(struct imapd_client *c, struct buf *out)
 	                    " STATUS=SIZE QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT"
 	                    " MULTIAPPEND CATENATE");
 	buf_append_str(out, " CONDSTORE QRESYNC ESEARCH SEARCHRES BINARY");
-	buf_append_str(out, " SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES");
+	buf_append_str(out, " SORT SORT=DISPLAY ESORT CONTEXT=SEARCH"
+	                    " CONTEXT=SORT THREAD=ORDEREDSUBJECT"
+	                    " THREAD=REFERENCES");
 	if (c->state != IMAPD_STATE_NOT_AUTH && !conn_is_compressed(c->conn))
 		buf_append_str(out, " COMPRESS=DEFLATE"); /* RFC 4978 §3 */
 	buf_printf(out, " APPENDLIMIT=%llu",

@@ -167,6 +167,7 @@ void imapd_mailbox_close(struct imapd_client *c)
 	for (size_t i = 0; i < box->keyword_count; i++)
 		free(box->keywords[i]);
 	free(box->keywords);
+	imapd_context_free_all(box);
 	free(box);
 }
 
@@ -482,11 +483,27 @@ static void sync_new(struct imapd_client *c, const uint32_t *now,
 	}
 }
 
+static int mailbox_sync(struct imapd_client *c, bool allow_expunge);
+
 int imapd_mailbox_sync(struct imapd_client *c, bool allow_expunge)
 {
 	struct imapd_mailbox *box = c->box;
+	if (box == NULL)
+		return -1;
+	if (box->is_syncing)
+		return 0; /* a context's search answering inside the sync */
+	box->is_syncing = true;
+	int ret = mailbox_sync(c, allow_expunge);
+	if (c->box == box)
+		box->is_syncing = false;
+	return ret;
+}
+
+static int mailbox_sync(struct imapd_client *c, bool allow_expunge)
+{
+	struct imapd_mailbox *box = c->box;
 	struct store_account *account = imapd_user_account(c->user);
-	if (box == NULL || account == NULL)
+	if (account == NULL)
 		return -1;
 	uint32_t uidvalidity, uidnext;
 	uint64_t hms;
@@ -509,6 +526,8 @@ int imapd_mailbox_sync(struct imapd_client *c, bool allow_expunge)
 	    .known_max = box->count > 0 ? box->uids[box->count - 1] : 0,
 	};
 	if (allow_expunge) {
+		/* RFC 5267 §4.3.4: REMOVEFROM before the EXPUNGE */
+		imapd_context_expunge(c, now, now_count);
 		sync_expunges(c, now, now_count);
 		box->has_pending_expunges = false;
 	} else if (view_has_gone(box, now, now_count)) {
@@ -522,5 +541,7 @@ int imapd_mailbox_sync(struct imapd_client *c, bool allow_expunge)
 	box->highestmodseq = hms;
 	box->uidnext = uidnext;
 	box->own_count = 0;
+	if (box->contexts != NULL)
+		imapd_context_update(c);
 	return 0;
 }
