@@ -242,6 +242,11 @@ void cmd_search_ext(struct imapd_cmd *cmd)
 	const struct imap_arg *a = cmd->args;
 	struct imapd_return r;
 	int has = imapd_return_parse(&a, &r);
+	const struct imap_arg *keys = a;
+	if (imap_arg_atom_equals(keys, "CHARSET"))
+		keys = keys->next != NULL ? keys->next->next : NULL;
+	if (imapd_uidonly_check_keys(cmd, keys) < 0)
+		return;
 	if (has <= 0 || (r.opts & (IMAPD_RETURN_PARTIAL | IMAPD_RETURN_UPDATE |
 	                           IMAPD_RETURN_CONTEXT)) == 0) {
 		cmd_search(cmd); /* ESEARCH (RFC 4731) and plain SEARCH */

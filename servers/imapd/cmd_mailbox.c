@@ -38,6 +38,17 @@ static struct store_account *cmd_account(struct imapd_cmd *cmd)
 	return account;
 }
 
+/* Does the QRESYNC parameter list hold seq-match-data (a list)? */
+static bool qresync_has_seq_match(const struct imap_arg *list)
+{
+	if (list == NULL || list->type != IMAP_ARG_LIST)
+		return false;
+	for (const struct imap_arg *a = list->list; a != NULL; a = a->next)
+		if (a->type == IMAP_ARG_LIST)
+			return true;
+	return false;
+}
+
 /* select-params = SP "(" select-param *(SP select-param) ")"
  * select-param = "CONDSTORE" / "QRESYNC" SP "(" ... ")" (RFC 7162 §3.1.8,
  * §3.2.5). Returns 0, or -1 after answering BAD. */
@@ -55,6 +66,12 @@ static int select_params(struct imapd_cmd *cmd, const struct imap_arg *p,
 	for (const struct imap_arg *a = p->list; a != NULL; a = a->next) {
 		if (imap_arg_atom_equals(a, "CONDSTORE")) {
 			c->is_condstore = true;
+		} else if (imap_arg_atom_equals(a, "QRESYNC") &&
+		           c->is_uidonly && qresync_has_seq_match(a->next)) {
+			/* RFC 9586: seq-match-data holds sequence numbers */
+			imapd_cmd_bad(cmd, "[UIDREQUIRED] No sequence numbers "
+			                   "with UIDONLY");
+			return -1;
 		} else if (imap_arg_atom_equals(a, "QRESYNC")) {
 			/* §3.2.5: BAD unless ENABLE QRESYNC came first */
 			if (!c->is_qresync ||

@@ -123,6 +123,8 @@ int imapd_sort_collect(struct imapd_cmd *cmd, const struct imap_arg *args,
 		                  "Unsupported charset");
 		return -1;
 	}
+	if (imapd_uidonly_check_keys(cmd, args->next) < 0)
+		return -1;
 	struct sort_collect sc = {.cmd = cmd};
 	buf_init(&sc.head);
 	buf_init(&sc.tmp);

@@ -143,6 +143,7 @@ struct imapd_client {
 	bool is_rev2;      /* ENABLE IMAP4rev2 */
 	bool is_condstore; /* CONDSTORE enabled or used */
 	bool is_qresync;   /* ENABLE QRESYNC: VANISHED instead of EXPUNGE */
+	bool is_uidonly;   /* ENABLE UIDONLY (RFC 9586): UIDs only */
 	unsigned bad_count;
 	unsigned commands;
 	/* the command that waits (AUTHENTICATE, IDLE, APPEND literal) */
@@ -282,6 +283,18 @@ int imapd_flags_parse(const struct imap_arg *arg, struct pool *pool,
  * (ascending, from pool). Returns 0, or -1 (not a sequence set). */
 int imapd_set_uids(struct imapd_cmd *cmd, const char *str, bool is_uid,
                    uint32_t **uids_r, size_t *count_r);
+
+/* ---- imapd_uidonly.c ---- */
+/* Appends the start of a FETCH response for uid: "* seq FETCH (", or
+ * "* uid UIDFETCH (" once UIDONLY is enabled (RFC 9586 §3.3). */
+void imapd_fetch_head(struct imapd_client *client, uint32_t uid);
+/* UIDONLY: returns -1 after BAD [UIDREQUIRED] if the search keys name
+ * messages by sequence number, else 0. */
+int imapd_uidonly_check_keys(struct imapd_cmd *cmd,
+                             const struct imap_arg *keys);
+/* Returns true if UIDONLY forbids cmd (a sequence-number form). */
+bool imapd_uidonly_refuses(const struct imapd_client *client,
+                           const struct imapd_cmd *cmd);
 
 /* ---- imapd_qresync.c ---- */
 /* The QRESYNC parameter of SELECT/EXAMINE (RFC 7162 §3.2.5). */

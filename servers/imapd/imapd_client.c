@@ -125,7 +125,11 @@ static void client_command(struct imapd_client *c)
 	if (command != NULL) {
 		cmd.flags = command->flags;
 		c->bad_count = 0;
-		command->func(&cmd);
+		if (imapd_uidonly_refuses(c, &cmd))
+			imapd_cmd_bad(&cmd, "[UIDREQUIRED] Message sequence "
+			                    "numbers are off (UIDONLY)");
+		else
+			command->func(&cmd);
 	}
 	if (c->wait == IMAPD_WAIT_FETCH)
 		return; /* goes on from client_fetch_continue() */

@@ -94,7 +94,7 @@ void imapd_capability(struct imapd_client *c, struct buf *out)
 	                    " UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE"
 	                    " CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS"
 	                    " STATUS=SIZE QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT"
-	                    " MULTIAPPEND CATENATE");
+	                    " MULTIAPPEND CATENATE UIDONLY");
 	buf_append_str(out, " CONDSTORE QRESYNC ESEARCH SEARCHRES BINARY");
 	buf_append_str(out, " SORT SORT=DISPLAY ESORT CONTEXT=SEARCH"
 	                    " CONTEXT=SORT THREAD=ORDEREDSUBJECT"
@@ -265,6 +265,10 @@ void cmd_enable(struct imapd_cmd *cmd)
 		           !c->is_condstore) {
 			c->is_condstore = true;
 			buf_append_str(out, " CONDSTORE");
+		} else if (imap_arg_atom_equals(a, "UIDONLY") &&
+		           !c->is_uidonly) {
+			c->is_uidonly = true; /* RFC 9586 */
+			buf_append_str(out, " UIDONLY");
 		} else if (imap_arg_atom_equals(a, "QRESYNC") &&
 		           !c->is_qresync) {
 			/* RFC 7162 §3.2.3: QRESYNC implies CONDSTORE */

@@ -395,10 +395,10 @@ static int sync_flags_cb(const struct store_message *msg, void *ctx)
 	if (msg->uid > sc->known_max ||
 	    is_own_change(c->box, msg->uid, msg->modseq))
 		return 0;
-	uint32_t seq = imapd_mailbox_seq(c->box, msg->uid);
-	if (seq == 0)
+	if (imapd_mailbox_seq(c->box, msg->uid) == 0)
 		return 0;
-	buf_printf(&c->out, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
+	imapd_fetch_head(c, msg->uid);
+	buf_printf(&c->out, "UID %u FLAGS ", msg->uid);
 	imapd_flags_write(&c->out, imapd_mailbox_flags(c, msg->uid, msg->flags),
 	                  msg->keywords);
 	if (c->is_condstore)
@@ -417,7 +417,7 @@ static void sync_expunges(struct imapd_client *c, const uint32_t *now,
 	struct imapd_mailbox *box = c->box;
 	uint32_t *gone = NULL;
 	size_t gone_count = 0, j = now_count;
-	if (c->is_qresync)
+	if (c->is_qresync || c->is_uidonly) /* RFC 9586 too */
 		gone = xmalloc((box->count + 1) * sizeof(*gone));
 	for (size_t i = box->count; i > 0; i--) {
 		uint32_t uid = box->uids[i - 1];
