@@ -124,6 +124,60 @@ enum imapd_wait {
 	IMAPD_WAIT_FETCH,      /* a FETCH goes on as the output drains */
 };
 
+/* NOTIFY (RFC 5465): what the session asked to hear of. */
+#define IMAPD_NOTIFY_NEW (1u << 0)
+#define IMAPD_NOTIFY_EXPUNGE (1u << 1)
+#define IMAPD_NOTIFY_FLAGS (1u << 2)
+#define IMAPD_NOTIFY_NAME (1u << 3)
+#define IMAPD_NOTIFY_SUBSCRIPTION (1u << 4)
+#define IMAPD_NOTIFY_MESSAGE                                                \
+	(IMAPD_NOTIFY_NEW | IMAPD_NOTIFY_EXPUNGE | IMAPD_NOTIFY_FLAGS)
+#define IMAPD_NOTIFY_GROUP_MAX 16
+#define IMAPD_NOTIFY_FETCH_MAX 16
+
+enum imapd_notify_sel {
+	IMAPD_NOTIFY_SEL_NONE,
+	IMAPD_NOTIFY_SEL_NOW,     /* SELECTED */
+	IMAPD_NOTIFY_SEL_DELAYED, /* SELECTED-DELAYED */
+};
+
+enum imapd_notify_kind {
+	IMAPD_NOTIFY_PERSONAL, /* also INBOXES */
+	IMAPD_NOTIFY_SUBSCRIBED,
+	IMAPD_NOTIFY_SUBTREE,
+	IMAPD_NOTIFY_MAILBOXES,
+};
+
+struct imapd_notify_group {
+	enum imapd_notify_kind kind;
+	const char **names; /* SUBTREE, MAILBOXES (UTF-8) */
+	size_t name_count;
+	unsigned events; /* IMAPD_NOTIFY_* */
+};
+
+/* One mailbox as the session last heard of it. */
+struct imapd_notify_mailbox {
+	int64_t id;
+	const char *name;
+	bool is_subscribed;
+	uint32_t uidvalidity, uidnext, messages, unseen;
+	uint64_t highestmodseq;
+};
+
+struct imapd_notify {
+	struct pool *pool; /* what NOTIFY SET said */
+	enum imapd_notify_sel selected;
+	unsigned selected_events;
+	const char *fetch[IMAPD_NOTIFY_FETCH_MAX]; /* MessageNew's atts */
+	size_t fetch_count;
+	struct imapd_notify_group groups[IMAPD_NOTIFY_GROUP_MAX];
+	size_t group_count;
+	struct pool *snap_pool; /* the mailboxes as last reported */
+	struct imapd_notify_mailbox *snap;
+	size_t snap_count;
+	bool is_dirty; /* the account changed during a command */
+};
+
 struct imapd_client {
 	struct imapd *imapd;
 	struct imapd_client *prev, *next;
@@ -161,6 +215,7 @@ struct imapd_client {
 	struct store_blob_writer **append_parts;
 	size_t append_part_count, append_part_cap;
 	struct imapd_fetch *fetch; /* the FETCH in progress, or NULL */
+	struct imapd_notify *notify; /* NOTIFY SET, or NULL */
 	bool is_bye_after_fetch;   /* timed out while it went on */
 	/* [imapd] command_rate: a token bucket; input is not read while it
 	 * is empty and rate_timer runs */
@@ -472,6 +527,23 @@ int cmd_append_literal(struct imapd_client *client, uint64_t size,
 void cmd_append_literal_done(struct imapd_client *client);
 /* Drops the blobs of an APPEND (when the command ends). */
 void imapd_append_reset(struct imapd_client *client);
+
+/* ---- cmd_notify.c, imapd_notify.c ---- */
+void cmd_notify(struct imapd_cmd *cmd);
+/* Frees; sets *notify to NULL; accepts NULL. */
+void imapd_notify_free(struct imapd_notify **notify);
+/* After NOTIFY SET: takes the first look at the mailboxes, with the
+ * STATUS responses of the STATUS indicator (§3.1). Returns 0 or -1. */
+int imapd_notify_start(struct imapd_client *client, bool is_status);
+/* The account changed (store watcher): reports the events now when the
+ * session waits for a command or is in IDLE, else at its next command. */
+void imapd_notify_changed(struct imapd_client *client);
+/* Before a command runs: reports what changed meanwhile. */
+void imapd_notify_before_command(struct imapd_client *client);
+/* After this session's own command: its changes are not reported back
+ * to it (RFC 5465 §5 SHOULD). */
+void imapd_notify_after_command(struct imapd_client *client,
+                                const char *name);
 
 /* ---- imapd_url.c ---- */
 /* Appends to w the octets the IMAP URL url names (RFC 5092, RFC 4469 §3):

@@ -125,11 +125,13 @@ static void client_command(struct imapd_client *c)
 	if (command != NULL) {
 		cmd.flags = command->flags;
 		c->bad_count = 0;
+		imapd_notify_before_command(c);
 		if (imapd_uidonly_refuses(c, &cmd))
 			imapd_cmd_bad(&cmd, "[UIDREQUIRED] Message sequence "
 			                    "numbers are off (UIDONLY)");
 		else
 			command->func(&cmd);
+		imapd_notify_after_command(c, cmd.name);
 	}
 	if (c->wait == IMAPD_WAIT_FETCH)
 		return; /* goes on from client_fetch_continue() */
@@ -526,6 +528,7 @@ static void client_free(struct imapd_client *c)
 {
 	struct imapd *imapd = c->imapd;
 	imapd_fetch_free(c);
+	imapd_notify_free(&c->notify);
 	imapd_mailbox_close(c);
 	imapd_user_unref(&c->user);
 	imapd_append_reset(c);

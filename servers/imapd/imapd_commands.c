@@ -60,6 +60,7 @@ static const struct imapd_command commands[] = {
     {"THREAD", cmd_thread,
      IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
          IMAPD_CMD_NO_EXPUNGE},
+    {"NOTIFY", cmd_notify, IMAPD_CMD_AUTH},
     {"CANCELUPDATE", cmd_cancelupdate, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED},
     {"COPY", cmd_copy, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID},
     {"MOVE", cmd_copy, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID},
@@ -94,7 +95,7 @@ void imapd_capability(struct imapd_client *c, struct buf *out)
 	                    " UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE"
 	                    " CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS"
 	                    " STATUS=SIZE QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT"
-	                    " MULTIAPPEND CATENATE UIDONLY");
+	                    " MULTIAPPEND CATENATE UIDONLY NOTIFY");
 	buf_append_str(out, " CONDSTORE QRESYNC ESEARCH SEARCHRES BINARY");
 	buf_append_str(out, " SORT SORT=DISPLAY ESORT CONTEXT=SEARCH"
 	                    " CONTEXT=SORT THREAD=ORDEREDSUBJECT"
