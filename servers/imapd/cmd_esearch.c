@@ -73,6 +73,13 @@ int imapd_return_parse(const struct imap_arg **ap, struct imapd_return *r)
 				return -1;
 			o = o->next;
 		}
+		/* modifier-update = "UPDATE" ["(" fetch-att *(SP
+		 * fetch-att) ")"]  (RFC 5465 §7, §8) */
+		if ((1u << i) == IMAPD_RETURN_UPDATE && o->next != NULL &&
+		    o->next->type == IMAP_ARG_LIST) {
+			r->update_atts = o->next;
+			o = o->next;
+		}
 		r->opts |= 1u << i;
 	}
 	/* §4.4: one PARTIAL or one ALL, not both */
@@ -82,6 +89,21 @@ int imapd_return_parse(const struct imap_arg **ap, struct imapd_return *r)
 		r->opts = IMAPD_RETURN_ALL; /* RETURN () means ALL */
 	*ap = l->next;
 	return 1;
+}
+
+int imapd_return_check(struct imapd_cmd *cmd, const struct imapd_return *r)
+{
+	const char *error;
+	if (r->update_atts == NULL)
+		return 0;
+	for (const struct imap_arg *a = r->update_atts->list; a != NULL;
+	     a = a->next) {
+		if (imapd_fetch_att_check(a, cmd->pool, &error) < 0) {
+			imapd_cmd_bad(cmd, "%s", error);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Appends nums (in the requested order) as a sequence-set that keeps that
@@ -252,6 +274,8 @@ void cmd_search_ext(struct imapd_cmd *cmd)
 		cmd_search(cmd); /* ESEARCH (RFC 4731) and plain SEARCH */
 		return;
 	}
+	if (imapd_return_check(cmd, &r) < 0)
+		return;
 	if ((r.opts & IMAPD_RETURN_UPDATE) &&
 	    imapd_context_find(c, cmd->tag) != NULL) {
 		imapd_cmd_bad(cmd, "Tag reuse"); /* RFC 5267 §4.3 */
@@ -282,7 +306,7 @@ void cmd_search_ext(struct imapd_cmd *cmd)
 		imapd_esearch_save(cmd, &r, res, count);
 	imapd_esearch_reply(cmd, &r, res, count, has_modseq);
 	if (r.opts & IMAPD_RETURN_UPDATE)
-		imapd_context_add(cmd, a, NULL, res, count);
+		imapd_context_add(cmd, a, NULL, r.update_atts, res, count);
 	imapd_cmd_ok(cmd, "%s completed", cmd->name);
 }
 

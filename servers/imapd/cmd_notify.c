@@ -25,8 +25,8 @@
 /* fetch-att of MessageNew (§5.2: no \Seen, no part that may not exist):
  * UID FLAGS MODSEQ INTERNALDATE RFC822.SIZE ENVELOPE BODY BODYSTRUCTURE
  * and BODY.PEEK[HEADER...] / BODY.PEEK[n.MIME]. */
-static int notify_fetch_att(struct imapd_notify *n, const struct imap_arg *a,
-                            const char **error_r)
+int imapd_fetch_att_check(const struct imap_arg *a, struct pool *pool,
+                          const char **error_r)
 {
 	static const char *const simple[] = {
 	    "UID",      "FLAGS",    "MODSEQ", "INTERNALDATE", "RFC822.SIZE",
@@ -37,25 +37,31 @@ static int notify_fetch_att(struct imapd_notify *n, const struct imap_arg *a,
 	}
 	for (size_t i = 0; i < sizeof(simple) / sizeof(*simple); i++)
 		if (strcasecmp(a->str, simple[i]) == 0)
-			goto add;
+			return 0;
 	if (strncasecmp(a->str, "BODY.PEEK[", 10) == 0) {
 		const char *close = strchr(a->str, ']');
 		struct mime_section section;
 		const char *error;
 		if (close == NULL || close[1] != '\0' ||
 		    mime_section_parse(a->str + 10,
-		                       (size_t)(close - a->str - 10), n->pool,
+		                       (size_t)(close - a->str - 10), pool,
 		                       &section, &error) < 0 ||
 		    section.kind == MIME_SECTION_PART ||
 		    section.kind == MIME_SECTION_TEXT) {
 			*error_r = "MessageNew takes header sections only";
 			return -1;
 		}
-		goto add;
+		return 0;
 	}
 	*error_r = "Fetch attribute not allowed with MessageNew";
 	return -1;
-add:
+}
+
+static int notify_fetch_att(struct imapd_notify *n, const struct imap_arg *a,
+                            const char **error_r)
+{
+	if (imapd_fetch_att_check(a, n->pool, error_r) < 0)
+		return -1;
 	if (n->fetch_count == IMAPD_NOTIFY_FETCH_MAX) {
 		*error_r = "Too many fetch attributes";
 		return -1;

@@ -152,7 +152,8 @@ static void sort_esearch(struct imapd_cmd *cmd, const struct imapd_return *r,
 		imapd_esearch_save(cmd, r, res, count);
 	imapd_esearch_reply(cmd, r, res, count, false);
 	if (r->opts & IMAPD_RETURN_UPDATE)
-		imapd_context_add(cmd, criteria, program, res, count);
+		imapd_context_add(cmd, criteria, program, r->update_atts, res,
+		                  count);
 }
 
 /* sort = ["UID" SP] "SORT" [search-return-opts] SP sort-criteria SP
@@ -176,6 +177,8 @@ void cmd_sort(struct imapd_cmd *cmd)
 		imapd_cmd_bad(cmd, "%s", error);
 		return;
 	}
+	if (imapd_return_check(cmd, &r) < 0)
+		return;
 	if ((r.opts & IMAPD_RETURN_UPDATE) &&
 	    imapd_context_find(cmd->client, cmd->tag) != NULL) {
 		imapd_cmd_bad(cmd, "Tag reuse"); /* RFC 5267 §4.3 */

@@ -416,10 +416,14 @@ int imapd_search_run(struct imapd_cmd *cmd, const struct imap_arg *keys,
 struct imapd_return {
 	unsigned opts;
 	uint32_t partial_lo, partial_hi; /* 1-based, lo <= hi */
+	/* UPDATE's fetch-att list (RFC 5465 §7), or NULL */
+	const struct imap_arg *update_atts;
 };
 /* Parses "RETURN" SP "(" ... ")" at *a (moving *a past it). Returns 1 with
  * *r_r, 0 if *a is not RETURN, -1 if the options are invalid. */
 int imapd_return_parse(const struct imap_arg **a, struct imapd_return *r_r);
+/* Checks UPDATE's fetch attributes; returns -1 after BAD. */
+int imapd_return_check(struct imapd_cmd *cmd, const struct imapd_return *r);
 /* One message of a search result, in the requested order. */
 struct imapd_result {
 	uint32_t uid, seq;
@@ -450,6 +454,7 @@ struct imapd_context *imapd_context_find(struct imapd_client *client,
  * program NULL for SEARCH) and result; past the limit, "* NO [NOUPDATE]". */
 void imapd_context_add(struct imapd_cmd *cmd, const struct imap_arg *args,
                        const struct imap_sort_program *program,
+                       const struct imap_arg *fetch_atts,
                        const struct imapd_result *res, size_t count);
 void imapd_context_cancel(struct imapd_client *client, const char *tag);
 void imapd_context_free_all(struct imapd_mailbox *box);
@@ -538,6 +543,15 @@ int imapd_notify_start(struct imapd_client *client, bool is_status);
 /* The account changed (store watcher): reports the events now when the
  * session waits for a command or is in IDLE, else at its next command. */
 void imapd_notify_changed(struct imapd_client *client);
+/* fetch-att for MessageNew and UPDATE (RFC 5465 §5.2, §7): UID FLAGS
+ * MODSEQ INTERNALDATE RFC822.SIZE ENVELOPE BODY BODYSTRUCTURE and
+ * BODY.PEEK[<header section>]. Returns 0, or -1 with *error_r. */
+int imapd_fetch_att_check(const struct imap_arg *att, struct pool *pool,
+                          const char **error_r);
+/* Appends "* n FETCH (UID u ...)" (UIDFETCH with UIDONLY) with atts (each
+ * passed by imapd_fetch_att_check) for uid of the selected mailbox. */
+void imapd_notify_fetch(struct imapd_client *client, uint32_t uid,
+                        const char *const *atts, size_t count);
 /* Before a command runs: reports what changed meanwhile. */
 void imapd_notify_before_command(struct imapd_client *client);
 /* After this session's own command: its changes are not reported back

@@ -29,6 +29,12 @@ struct imapd_context {
 	struct imap_sort_program program;
 	uint32_t *uids; /* the result, in the requested order */
 	size_t count;
+	/* UPDATE (fetch-att ...) of RFC 5465 §7: sent for messages that
+	 * arrive (UID above last_uid, the view's last at the previous run),
+	 * not for those a flag change brings in */
+	const char **fetch;
+	size_t fetch_count;
+	uint32_t last_uid;
 };
 
 /* A deep copy of the argument list a into pool. */
@@ -62,8 +68,14 @@ struct imapd_context *imapd_context_find(struct imapd_client *c,
 	return NULL;
 }
 
+static uint32_t view_last_uid(const struct imapd_mailbox *box)
+{
+	return box->count > 0 ? box->uids[box->count - 1] : 0;
+}
+
 void imapd_context_add(struct imapd_cmd *cmd, const struct imap_arg *args,
                        const struct imap_sort_program *program,
+                       const struct imap_arg *fetch_atts,
                        const struct imapd_result *res, size_t count)
 {
 	struct imapd_mailbox *box = cmd->client->box;
@@ -84,6 +96,14 @@ void imapd_context_add(struct imapd_cmd *cmd, const struct imap_arg *args,
 		x->program = *program;
 	x->pool = pool_new();
 	x->args = args_copy(x->pool, args);
+	x->last_uid = view_last_uid(box);
+	if (fetch_atts != NULL && fetch_atts->count > 0) {
+		x->fetch = pool_alloc(x->pool,
+		                      fetch_atts->count * sizeof(*x->fetch));
+		for (const struct imap_arg *a = fetch_atts->list; a != NULL;
+		     a = a->next)
+			x->fetch[x->fetch_count++] = pool_strdup(x->pool, a->str);
+	}
 	x->uids = xmalloc((count + 1) * sizeof(*x->uids));
 	for (size_t i = 0; i < count; i++)
 		x->uids[i] = res[i].uid;
@@ -305,6 +325,13 @@ void imapd_context_update(struct imapd_client *c)
 		buf_truncate(&rm, 0);
 		buf_truncate(&add, 0);
 		size_t removed = context_remove(c, x, sorted, n, &rm);
+		/* RFC 5465 §7: EXISTS, then the FETCH of a new match, then
+		 * the ADDTO */
+		for (size_t i = 0; i < n && x->fetch_count > 0; i++)
+			if (now[i] > x->last_uid)
+				imapd_notify_fetch(c, now[i], x->fetch,
+				                   x->fetch_count);
+		x->last_uid = view_last_uid(c->box);
 		size_t added = context_add_new(c, x, now, n, &add);
 		free(sorted);
 		if (removed > 0 || added > 0) {

@@ -394,10 +394,9 @@ static void fetch_att_write(struct imapd_client *c, const char *att,
 	}
 }
 
-/* "* n FETCH (UID u ...)" with MessageNew's attributes for uid. */
-static void notify_fetch(struct imapd_client *c, uint32_t uid)
+void imapd_notify_fetch(struct imapd_client *c, uint32_t uid,
+                        const char *const *atts, size_t count)
 {
-	struct imapd_notify *n = c->notify;
 	struct store_account *account = imapd_user_account(c->user);
 	struct fetch_msg fm = {0};
 	if (account == NULL ||
@@ -413,11 +412,11 @@ static void notify_fetch(struct imapd_client *c, uint32_t uid)
 	imapd_mailbox_keywords_announce(c, fm.keywords);
 	imapd_fetch_head(c, uid);
 	buf_printf(&c->out, "UID %u", uid);
-	for (size_t i = 0; i < n->fetch_count; i++) {
-		if (strcasecmp(n->fetch[i], "UID") == 0)
+	for (size_t i = 0; i < count; i++) {
+		if (strcasecmp(atts[i], "UID") == 0)
 			continue;
 		buf_append_char(&c->out, ' ');
-		fetch_att_write(c, n->fetch[i], &fm, data, size, pool);
+		fetch_att_write(c, atts[i], &fm, data, size, pool);
 	}
 	buf_append_str(&c->out, ")\r\n");
 	pool_free(&pool);
@@ -448,7 +447,8 @@ static void notify_selected(struct imapd_client *c, const struct snap_ctx *now)
 		return;
 	for (size_t i = 0; i < box->count; i++)
 		if (box->uids[i] > last)
-			notify_fetch(c, box->uids[i]);
+			imapd_notify_fetch(c, box->uids[i], n->fetch,
+			                   n->fetch_count);
 }
 
 /* Reports everything that changed since the last look. */

@@ -207,6 +207,43 @@ class NotifyTest(unittest.TestCase):
         self.assertIn(b"i OK", r.read_until(b"i "))
         r.close()
 
+    def test_update_with_fetch_attributes(self):
+        """§7's example: SEARCH RETURN (COUNT UPDATE (fetch-att ...)); a
+        new matching message gives EXISTS, then the FETCH, then ESEARCH
+        ADDTO; a message that matches after a flag change gives no FETCH."""
+        m = self.other()
+        m.create("Boss")
+        m.append("Boss", None, None, msg("first"))
+        r = Raw(self.pr.imap, USER, PW)
+        r.cmd(b"s", b"SELECT Boss")
+        out = r.cmd(b"a00", b"SEARCH RETURN (COUNT UPDATE (UID BODY.PEEK["
+                            b"HEADER.FIELDS (TO FROM SUBJECT)])) FROM \"boss\" "
+                            b"UNDELETED")
+        self.assertIn(b'* ESEARCH (TAG "a00") COUNT 1', out)
+        m.append("Boss", None, None, msg("Re: good morning"))
+        out = r.cmd(b"n1", b"NOOP")
+        exists = out.index(b"* 2 EXISTS")
+        fetch = out.index(b"* 2 FETCH (UID ")
+        addto = out.index(b'* ESEARCH (TAG "a00") ADDTO (0 2)')
+        self.assertLess(exists, fetch)
+        self.assertLess(fetch, addto)
+        self.assertIn(b"Subject: Re: good morning", out)
+        self.assertIn(b"BODY[HEADER.FIELDS (TO FROM SUBJECT)] {", out)
+        # in and out again by flags: ADDTO with no FETCH
+        m.select("Boss")
+        m.store("1", "+FLAGS", "(\\Deleted)")
+        out = r.cmd(b"n2", b"NOOP")
+        self.assertIn(b'REMOVEFROM (0 1)', out)
+        m.store("1", "-FLAGS", "(\\Deleted)")
+        out = r.cmd(b"n3", b"NOOP")
+        self.assertIn(b'ADDTO (0 1)', out)
+        self.assertNotIn(b"BODY[HEADER", out)
+        # fetch attributes that set \Seen are refused
+        self.assertIn(b"a01 BAD", r.cmd(b"a01", b"SEARCH RETURN (UPDATE "
+                                                b"(BODY[])) ALL"))
+        m.logout()
+        r.close()
+
     def test_none_and_errors(self):
         """NOTIFY NONE stops events; §3.1 BADEVENT; §5/§6.1/§8 BAD."""
         r = Raw(self.pr.imap, USER, PW)
