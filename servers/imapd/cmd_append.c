@@ -286,9 +286,10 @@ static int append_build(struct append_cmd *ac, struct append_msg *m,
 			(void)imap_arg_get_astring(p->next, &url);
 			int ret = imapd_url_append(ac->cmd, url, m->blob);
 			if (ret == 0) {
-				imapd_cmd_no(ac->cmd, "[BADURL %s] Cannot use "
-				             "that URL", imapd_url_text(ac->cmd,
-				                                        url));
+				imapd_cmd_no(ac->cmd,
+				             "[BADURL %s] Cannot use "
+				             "that URL",
+				             imapd_url_text(ac->cmd, url));
 				return -1;
 			}
 			if (ret < 0)

@@ -50,8 +50,8 @@ static int partial_parse(const struct imap_arg *a, uint32_t *lo_r,
 
 int imapd_return_parse(const struct imap_arg **ap, struct imapd_return *r)
 {
-	static const char *const names[] = {"MIN",  "MAX",     "ALL",
-	                                    "COUNT", "SAVE",   "PARTIAL",
+	static const char *const names[] = {"MIN",     "MAX",   "ALL",
+	                                    "COUNT",   "SAVE",  "PARTIAL",
 	                                    "CONTEXT", "UPDATE"};
 	const size_t n = sizeof(names) / sizeof(*names);
 	*r = (struct imapd_return){0};
@@ -135,8 +135,7 @@ static uint32_t *result_nums(const struct imapd_cmd *cmd,
                              const struct imapd_result *res, size_t from,
                              size_t to)
 {
-	uint32_t *nums =
-	    pool_alloc(cmd->pool, (to - from + 1) * sizeof(*nums));
+	uint32_t *nums = pool_alloc(cmd->pool, (to - from + 1) * sizeof(*nums));
 	for (size_t i = from; i < to; i++)
 		nums[i - from] = result_num(cmd, &res[i]);
 	return nums;
@@ -227,8 +226,7 @@ struct collect_ctx {
 	size_t count, cap;
 };
 
-static int collect_cb(const struct store_message *msg, uint32_t seq,
-                      void *ctx)
+static int collect_cb(const struct store_message *msg, uint32_t seq, void *ctx)
 {
 	struct collect_ctx *cc = ctx;
 	if (cc->count == cc->cap) {

@@ -87,7 +87,7 @@ struct list_opts {
 	bool is_lsub, sel_subscribed, sel_special, sel_recursive;
 	bool ret_subscribed;
 	const struct imap_arg *ret_status; /* the STATUS item list */
-	const char **patterns; /* UTF-8, reference prepended */
+	const char **patterns;             /* UTF-8, reference prepended */
 	size_t pattern_count;
 };
 
@@ -270,6 +270,32 @@ static void list_pattern_add(struct imapd_cmd *cmd, struct list_opts *o,
 	buf_deinit(&full);
 }
 
+/* Reads the max patterns from pats into o. Returns 1, or 0 after the
+ * reply (BAD; the hierarchy delimiter for a lone "" of a plain LIST). */
+static int list_patterns(struct imapd_cmd *cmd, struct list_opts *o,
+                         const char *ref, const struct imap_arg *pats,
+                         size_t max, bool is_plain)
+{
+	const char *pat;
+	o->patterns = pool_alloc(cmd->pool, max * sizeof(*o->patterns));
+	for (const struct imap_arg *p = pats;
+	     p != NULL && o->pattern_count < max; p = p->next) {
+		if (!imap_arg_get_astring(p, &pat)) {
+			imapd_cmd_bad(cmd, "Invalid pattern");
+			return 0;
+		}
+		if (pat[0] == '\0' && !o->is_lsub && max == 1 && is_plain) {
+			/* RFC 9051 §6.3.9: the hierarchy delimiter */
+			buf_append_str(&cmd->client->out,
+			               "* LIST (\\Noselect) \"/\" \"\"\r\n");
+			imapd_cmd_ok(cmd, "List completed");
+			return 0;
+		}
+		list_pattern_add(cmd, o, ref, pat, max);
+	}
+	return 1;
+}
+
 /* Adds to lc, as names that do not exist (special_use -1 marks them), the
  * parents of its names that are not mailboxes themselves. */
 static void list_add_parents(struct list_ctx *lc)
@@ -328,7 +354,7 @@ void cmd_list(struct imapd_cmd *cmd)
 {
 	struct list_opts o = {.is_lsub = strcmp(cmd->name, "LSUB") == 0};
 	const struct imap_arg *a = cmd->args, *sel = NULL, *ret = NULL;
-	const char *ref, *pat;
+	const char *ref;
 	if (a != NULL && a->type == IMAP_ARG_LIST && !o.is_lsub) {
 		sel = a;
 		a = a->next;
@@ -358,23 +384,9 @@ void cmd_list(struct imapd_cmd *cmd)
 		return;
 	}
 	struct imapd_client *c = cmd->client;
-	o.patterns = pool_alloc(cmd->pool, max * sizeof(*o.patterns));
-	for (const struct imap_arg *p = pats; p != NULL && o.pattern_count < max;
-	     p = p->next) {
-		if (!imap_arg_get_astring(p, &pat)) {
-			imapd_cmd_bad(cmd, "Invalid pattern");
-			return;
-		}
-		if (pat[0] == '\0' && !o.is_lsub && max == 1 && sel == NULL &&
-		    ret == NULL) {
-			/* RFC 9051 §6.3.9: the hierarchy delimiter */
-			buf_append_str(&c->out,
-			               "* LIST (\\Noselect) \"/\" \"\"\r\n");
-			imapd_cmd_ok(cmd, "List completed");
-			return;
-		}
-		list_pattern_add(cmd, &o, ref, pat, max);
-	}
+	if (list_patterns(cmd, &o, ref, pats, max,
+	                  sel == NULL && ret == NULL) <= 0)
+		return;
 	struct list_ctx lc = {.pool = cmd->pool};
 	struct store_account *account = imapd_user_account(c->user);
 	if (account == NULL ||

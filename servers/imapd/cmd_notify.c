@@ -16,8 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define NOTIFY_BADEVENT                                                    \
-	"[BADEVENT (MessageNew MessageExpunge FlagChange MailboxName "     \
+#define NOTIFY_BADEVENT                                                        \
+	"[BADEVENT (MessageNew MessageExpunge FlagChange MailboxName "         \
 	"SubscriptionChange)]"
 
 /* Parse results: 0 fine, -1 BAD (reason in *error_r), -2 NO [BADEVENT]. */
@@ -29,8 +29,8 @@ int imapd_fetch_att_check(const struct imap_arg *a, struct pool *pool,
                           const char **error_r)
 {
 	static const char *const simple[] = {
-	    "UID",      "FLAGS",    "MODSEQ", "INTERNALDATE", "RFC822.SIZE",
-	    "ENVELOPE", "BODYSTRUCTURE", "BODY"};
+	    "UID",         "FLAGS",    "MODSEQ",        "INTERNALDATE",
+	    "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE", "BODY"};
 	if (a->type != IMAP_ARG_ATOM) {
 		*error_r = "Invalid fetch attribute";
 		return -1;
@@ -132,8 +132,8 @@ static int notify_events(struct imapd_notify *n, const struct imap_arg *a,
 
 /* one-or-more-mailbox = mailbox / many-mailboxes */
 static int notify_names(struct imapd_cmd *cmd, struct imapd_notify *n,
-                        struct imapd_notify_group *g,
-                        const struct imap_arg *a, const char **error_r)
+                        struct imapd_notify_group *g, const struct imap_arg *a,
+                        const char **error_r)
 {
 	const struct imap_arg *first = a->type == IMAP_ARG_LIST ? a->list : a;
 	size_t count = a->type == IMAP_ARG_LIST ? a->count : 1;
@@ -142,9 +142,8 @@ static int notify_names(struct imapd_cmd *cmd, struct imapd_notify *n,
 		return -1;
 	}
 	g->names = pool_alloc(n->pool, count * sizeof(*g->names));
-	for (const struct imap_arg *m = first; m != NULL && g->name_count <
-	                                                       count;
-	     m = m->next) {
+	for (const struct imap_arg *m = first;
+	     m != NULL && g->name_count < count; m = m->next) {
 		const char *name = imapd_arg_mailbox(cmd, m);
 		if (name == NULL)
 			return -3; /* answered */
@@ -193,8 +192,7 @@ static int notify_group(struct imapd_cmd *cmd, struct imapd_notify *n,
 			*error_r = "Unexpected arguments";
 			return -1;
 		}
-		return notify_events(n, ev, true, &n->selected_events,
-		                     error_r);
+		return notify_events(n, ev, true, &n->selected_events, error_r);
 	}
 	if (n->group_count == IMAPD_NOTIFY_GROUP_MAX) {
 		*error_r = "Too many event groups";

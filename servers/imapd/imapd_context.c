@@ -24,7 +24,7 @@ struct imapd_context {
 	struct imapd_context *next;
 	char *tag;
 	bool is_uid, is_sort;
-	struct pool *pool;          /* the copy of args */
+	struct pool *pool;           /* the copy of args */
 	const struct imap_arg *args; /* SEARCH: keys; SORT: charset, keys */
 	struct imap_sort_program program;
 	uint32_t *uids; /* the result, in the requested order */
@@ -98,11 +98,12 @@ void imapd_context_add(struct imapd_cmd *cmd, const struct imap_arg *args,
 	x->args = args_copy(x->pool, args);
 	x->last_uid = view_last_uid(box);
 	if (fetch_atts != NULL && fetch_atts->count > 0) {
-		x->fetch = pool_alloc(x->pool,
-		                      fetch_atts->count * sizeof(*x->fetch));
+		x->fetch =
+		    pool_alloc(x->pool, fetch_atts->count * sizeof(*x->fetch));
 		for (const struct imap_arg *a = fetch_atts->list; a != NULL;
 		     a = a->next)
-			x->fetch[x->fetch_count++] = pool_strdup(x->pool, a->str);
+			x->fetch[x->fetch_count++] =
+			    pool_strdup(x->pool, a->str);
 	}
 	x->uids = xmalloc((count + 1) * sizeof(*x->uids));
 	for (size_t i = 0; i < count; i++)
@@ -152,8 +153,7 @@ static int uid_cmp(const void *a, const void *b)
 
 static bool sorted_has(const uint32_t *sorted, size_t n, uint32_t uid)
 {
-	return n > 0 &&
-	       bsearch(&uid, sorted, n, sizeof(uid), uid_cmp) != NULL;
+	return n > 0 && bsearch(&uid, sorted, n, sizeof(uid), uid_cmp) != NULL;
 }
 
 /* The number the client knows uid by in this context, 0 if none. */
@@ -255,8 +255,8 @@ static int context_run(struct imapd_client *c, struct imapd_context *x,
 	} else {
 		struct imapd_result *res;
 		bool has_modseq;
-		ret = imapd_esearch_collect(&cmd, x->args, &res, &n,
-		                            &has_modseq);
+		ret =
+		    imapd_esearch_collect(&cmd, x->args, &res, &n, &has_modseq);
 		if (ret == 0) {
 			uids = xmalloc((n + 1) * sizeof(*uids));
 			for (size_t i = 0; i < n; i++)

@@ -71,8 +71,7 @@ static int snap_take(struct imapd_client *c, struct snap_ctx *sc)
 {
 	struct store_account *account = imapd_user_account(c->user);
 	*sc = (struct snap_ctx){.pool = pool_new()};
-	if (account == NULL ||
-	    store_mailbox_list(account, snap_cb, sc) < 0) {
+	if (account == NULL || store_mailbox_list(account, snap_cb, sc) < 0) {
 		pool_free(&sc->pool);
 		return -1;
 	}
@@ -135,8 +134,7 @@ snap_find_id(const struct imapd_notify_mailbox *v, size_t n, int64_t id)
 }
 
 static const struct imapd_notify_mailbox *
-snap_find_name(const struct imapd_notify_mailbox *v, size_t n,
-               const char *name)
+snap_find_name(const struct imapd_notify_mailbox *v, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i].name, name) == 0)
@@ -163,17 +161,17 @@ static void write_status(struct imapd_client *c,
 	bool is_new = old == NULL || old->uidvalidity != m->uidvalidity;
 	bool counts = is_new || old->uidnext != m->uidnext ||
 	              old->messages != m->messages;
-	bool flags = !is_new && old->highestmodseq != m->highestmodseq &&
-	             !counts;
+	bool flags =
+	    !is_new && old->highestmodseq != m->highestmodseq && !counts;
 	bool unseen = !is_new && old->unseen != m->unseen;
 	struct buf items;
 	buf_init(&items);
-	if (is_new || (counts && (ev & (IMAPD_NOTIFY_NEW |
-	                                IMAPD_NOTIFY_EXPUNGE))))
+	if (is_new ||
+	    (counts && (ev & (IMAPD_NOTIFY_NEW | IMAPD_NOTIFY_EXPUNGE))))
 		buf_printf(&items, " UIDNEXT %u MESSAGES %u", m->uidnext,
 		           m->messages);
-	if (is_new || (flags && (ev & IMAPD_NOTIFY_FLAGS) &&
-	               (is_modseq || unseen)))
+	if (is_new ||
+	    (flags && (ev & IMAPD_NOTIFY_FLAGS) && (is_modseq || unseen)))
 		buf_printf(&items, " UIDVALIDITY %u", m->uidvalidity);
 	if ((ev & IMAPD_NOTIFY_FLAGS) && unseen && flags)
 		buf_printf(&items, " UNSEEN %u", m->unseen);
@@ -231,13 +229,14 @@ static void write_parent(struct imapd_client *c,
 
 /* Was old renamed along with its parent (§5.4: children get no event)? */
 static bool renamed_with_parent(const struct imapd_notify_mailbox *ov,
-                                size_t on, const struct imapd_notify_mailbox *nv,
+                                size_t on,
+                                const struct imapd_notify_mailbox *nv,
                                 size_t nn, const struct imapd_notify_mailbox *o,
                                 const struct imapd_notify_mailbox *m)
 {
 	for (size_t i = 0; i < nn; i++) {
-		const struct imapd_notify_mailbox *p = snap_find_id(ov, on,
-		                                                    nv[i].id);
+		const struct imapd_notify_mailbox *p =
+		    snap_find_id(ov, on, nv[i].id);
 		if (p == NULL || strcmp(p->name, nv[i].name) == 0)
 			continue;
 		size_t ol = strlen(p->name), nl = strlen(nv[i].name);
@@ -259,7 +258,8 @@ static void notify_mailboxes(struct imapd_client *c, const struct snap_ctx *now)
 	    pool_alloc(now->pool, (on + nn + 1) * sizeof(*done));
 	for (size_t i = 0; i < nn; i++) {
 		const struct imapd_notify_mailbox *m = &nv[i];
-		const struct imapd_notify_mailbox *o = snap_find_id(ov, on, m->id);
+		const struct imapd_notify_mailbox *o =
+		    snap_find_id(ov, on, m->id);
 		unsigned ev = events_for(c, m->name, m->is_subscribed);
 		if (o != NULL && o->is_subscribed && !m->is_subscribed)
 			ev |= events_for(c, m->name, true) &
@@ -293,8 +293,7 @@ static void notify_mailboxes(struct imapd_client *c, const struct snap_ctx *now)
 		     IMAPD_NOTIFY_NAME) == 0)
 			continue;
 		write_list(c, nv, nn, o->name, NULL); /* \NonExistent */
-		write_parent(c, nv, nn, o->name, now->pool, &done,
-		             &done_count);
+		write_parent(c, nv, nn, o->name, now->pool, &done, &done_count);
 	}
 }
 
@@ -329,8 +328,8 @@ static const unsigned char *fetch_map(struct imapd_client *c,
 			close(fd);
 		return NULL;
 	}
-	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
-	                 0);
+	void *map =
+	    mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
 		return NULL;
@@ -351,9 +350,9 @@ static void fetch_att_write(struct imapd_client *c, const char *att,
 	    mime_parse(data != NULL ? data : empty, size, &ms, pool);
 	if (strcasecmp(att, "FLAGS") == 0) {
 		buf_append_str(out, "FLAGS ");
-		imapd_flags_write(out, imapd_mailbox_flags(c, fm->msg.uid,
-		                                           fm->msg.flags),
-		                  fm->keywords);
+		imapd_flags_write(
+		    out, imapd_mailbox_flags(c, fm->msg.uid, fm->msg.flags),
+		    fm->keywords);
 	} else if (strcasecmp(att, "MODSEQ") == 0) {
 		buf_printf(out, "MODSEQ (%llu)",
 		           (unsigned long long)fm->msg.modseq);
@@ -386,8 +385,8 @@ static void fetch_att_write(struct imapd_client *c, const char *att,
 			buf_append_str(out, "\"\"");
 			return;
 		}
-		const unsigned char *p = r.synth != NULL ? r.synth
-		                                         : data + r.offset;
+		const unsigned char *p =
+		    r.synth != NULL ? r.synth : data + r.offset;
 		size_t n = r.synth != NULL ? r.synth_size : r.size;
 		buf_printf(out, "{%zu}\r\n", n);
 		buf_append(out, p, n);
@@ -523,9 +522,9 @@ void imapd_notify_before_command(struct imapd_client *c)
 
 void imapd_notify_after_command(struct imapd_client *c, const char *name)
 {
-	static const char *const own[] = {"APPEND", "COPY", "MOVE", "CREATE",
-	                                  "DELETE", "RENAME", "SUBSCRIBE",
-	                                  "UNSUBSCRIBE"};
+	static const char *const own[] = {"APPEND",    "COPY",       "MOVE",
+	                                  "CREATE",    "DELETE",     "RENAME",
+	                                  "SUBSCRIBE", "UNSUBSCRIBE"};
 	struct snap_ctx now;
 	if (c->notify == NULL || name == NULL)
 		return;

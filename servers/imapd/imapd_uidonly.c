@@ -25,10 +25,10 @@ void imapd_fetch_head(struct imapd_client *c, uint32_t uid)
 static unsigned key_arity(const char *key)
 {
 	static const char *const one[] = {
-	    "BCC",     "BEFORE",     "BODY",   "CC",         "FROM",
-	    "KEYWORD", "LARGER",     "ON",     "SENTBEFORE", "SENTON",
-	    "SENTSINCE", "SINCE",    "SMALLER", "SUBJECT",   "TEXT",
-	    "TO",      "UID",        "UNKEYWORD"};
+	    "BCC",       "BEFORE", "BODY",     "CC",         "FROM",
+	    "KEYWORD",   "LARGER", "ON",       "SENTBEFORE", "SENTON",
+	    "SENTSINCE", "SINCE",  "SMALLER",  "SUBJECT",    "TEXT",
+	    "TO",        "UID",    "UNKEYWORD"};
 	for (size_t i = 0; i < sizeof(one) / sizeof(*one); i++)
 		if (strcasecmp(key, one[i]) == 0)
 			return 1;
@@ -71,8 +71,7 @@ static bool key_has_seq(const struct imap_arg **a, unsigned depth)
 	       strspn(k->str, "0123456789:,*") == strlen(k->str);
 }
 
-int imapd_uidonly_check_keys(struct imapd_cmd *cmd,
-                             const struct imap_arg *keys)
+int imapd_uidonly_check_keys(struct imapd_cmd *cmd, const struct imap_arg *keys)
 {
 	if (!cmd->client->is_uidonly)
 		return 0;

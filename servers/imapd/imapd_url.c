@@ -100,10 +100,9 @@ static const char *url_authority(struct imapd_cmd *cmd, const char *s)
 	const char *local_end = strchr(address, '@');
 	size_t local_len =
 	    local_end != NULL ? (size_t)(local_end - address) : strlen(address);
-	if (user == NULL ||
-	    (strcasecmp(user, address) != 0 &&
-	     (strlen(user) != local_len ||
-	      strncasecmp(user, address, local_len) != 0)))
+	if (user == NULL || (strcasecmp(user, address) != 0 &&
+	                     (strlen(user) != local_len ||
+	                      strncasecmp(user, address, local_len) != 0)))
 		return NULL;
 	return slash;
 }
@@ -163,9 +162,9 @@ static int url_parse(struct imapd_cmd *cmd, const char *s, struct imap_url *u)
 	if (url_skip(&s, "/;PARTIAL=")) {
 		if (url_number(&s, UINT64_MAX / 2, &u->partial_offset) < 0)
 			return -1;
-		if (*s == '.' && (s++, url_number(&s, UINT64_MAX / 2,
-		                                   &u->partial_len) < 0 ||
-		                  u->partial_len == 0))
+		if (*s == '.' &&
+		    (s++, url_number(&s, UINT64_MAX / 2, &u->partial_len) < 0 ||
+		              u->partial_len == 0))
 			return -1;
 		u->has_partial = true;
 	}
@@ -258,8 +257,8 @@ int imapd_url_append(struct imapd_cmd *cmd, const char *url,
 		return -1;
 	}
 	size_t size = (size_t)st.st_size;
-	void *map = size > 0 ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0)
-	                     : NULL;
+	void *map =
+	    size > 0 ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
 	close(fd);
 	if (map == MAP_FAILED)
 		return -1;
