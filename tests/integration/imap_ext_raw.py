@@ -8,8 +8,16 @@ import time
 
 
 class Raw:
-    def __init__(self, port, user=None, password=None):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    def __init__(self, port, user=None, password=None, rcvbuf=None):
+        if rcvbuf is None:
+            self.s = socket.create_connection(("127.0.0.1", port),
+                                              timeout=30)
+        else:
+            # a small receive window, set before the handshake
+            self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            self.s.settimeout(30)
+            self.s.connect(("127.0.0.1", port))
         self.buf = b""
         self.read_until(b"\r\n")  # the greeting
         if user is not None:

@@ -24,6 +24,7 @@ session listens, another (imaplib) makes the changes.
 - §5: changes the listening session makes itself are not reported back."""
 import imaplib
 import re
+import socket
 import time
 import unittest
 
@@ -242,6 +243,41 @@ class NotifyTest(unittest.TestCase):
         self.assertIn(b"a01 BAD", r.cmd(b"a01", b"SEARCH RETURN (UPDATE "
                                                 b"(BODY[])) ALL"))
         m.logout()
+        r.close()
+
+    def test_notification_overflow(self):
+        """§5.8: a server that will not deliver as many notifications as
+        asked sends OK [NOTIFICATIONOVERFLOW] and acts as after NOTIFY
+        NONE. Here the listener (a 4 KiB receive window) reads nothing
+        while MessageNew headers of 100 KB pile up; once it reads again it
+        finds the overflow, and no event after it."""
+        m = self.other()
+        m.create("Flood")
+        r = Raw(self.pr.imap, USER, PW, rcvbuf=4096)
+        r.cmd(b"s", b"SELECT Flood")
+        self.assertIn(b"n OK", r.cmd(b"n", b"NOTIFY SET (SELECTED (MessageNew "
+                                          b"(BODY.PEEK[HEADER]) "
+                                          b"MessageExpunge))"))
+        header = "".join(f"X-Pad-{i}: {'p' * 990}\r\n" for i in range(100))
+        big = (header + "Subject: flood\r\n\r\nx\r\n").encode()
+        for _ in range(40):
+            m.append("Flood", None, None, big)
+        time.sleep(1)
+        m.append("Flood", None, None, b"Subject: after\r\n\r\nx\r\n")
+        time.sleep(1)
+        got = b""
+        deadline = time.monotonic() + 60
+        while b"NOTIFICATIONOVERFLOW" not in got and \
+                time.monotonic() < deadline:
+            got += r.read_for(1.0)
+        self.assertTrue(b"* OK [NOTIFICATIONOVERFLOW]" in got,
+                        f"no overflow in {len(got)} bytes")
+        rest = got.split(b"NOTIFICATIONOVERFLOW", 1)[1] + r.read_for(1.0)
+        self.assertFalse(b"Subject: after" in rest)
+        self.assertFalse(b"FETCH" in rest)
+        m.logout()
+        out = r.cmd(b"z", b"NOOP")
+        self.assertIn(b"z OK", out[-200:])
         r.close()
 
     def test_none_and_errors(self):
