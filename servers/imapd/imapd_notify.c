@@ -441,7 +441,10 @@ static void notify_selected(struct imapd_client *c, const struct snap_ctx *now)
 	    !(want_flags && m->highestmodseq != box->highestmodseq))
 		return;
 	uint32_t last = box->count > 0 ? box->uids[box->count - 1] : 0;
-	if (imapd_mailbox_sync(c, n->selected == IMAPD_NOTIFY_SEL_NOW) < 0 ||
+	/* §6.1.2: IDLE is a command that may carry expunges */
+	bool allow = n->selected == IMAPD_NOTIFY_SEL_NOW ||
+	             c->wait == IMAPD_WAIT_IDLE;
+	if (imapd_mailbox_sync(c, allow) < 0 ||
 	    c->box != box || n->fetch_count == 0)
 		return;
 	for (size_t i = 0; i < box->count; i++)

@@ -141,6 +141,15 @@ class NotifyTest(unittest.TestCase):
         self.assertNotIn(b"EXPUNGE", got)
         out = r.cmd(b"z", b"NOOP")
         self.assertIn(b"* 1 EXPUNGE", out)
+        # IDLE is such a command: there the expunge comes at once
+        r.send(b"i IDLE\r\n")
+        self.assertTrue(r.read_until(b"\r\n").startswith(b"+"))
+        m.store("1", "+FLAGS", "(\\Deleted)")
+        m.expunge()
+        got = self.wait_for(r, b"EXPUNGE")
+        self.assertIn(b"* 1 EXPUNGE", got)
+        r.send(b"DONE\r\n")
+        self.assertIn(b"i OK", r.read_until(b"i "))
         m.logout()
         r.close()
 
