@@ -15,7 +15,8 @@ struct bufferevent;
 struct event_base;
 
 /* Loads the certificate chain and private key (PEM) into a server context
- * that allows TLS 1.2 and 1.3 only. Returns 0 with *server_r, or -1 with
+ * that allows TLS 1.2 and 1.3 only, and in TLS 1.2 only ECDHE with
+ * AES-GCM or ChaCha20-Poly1305. Returns 0 with *server_r, or -1 with
  * *error_r (a heap-free string that lives until the next call). */
 int tls_server_new(const char *cert_path, const char *key_path,
                    struct tls_server **server_r, const char **error_r);
@@ -23,13 +24,37 @@ int tls_server_new(const char *cert_path, const char *key_path,
  * their own reference to the OpenSSL context. */
 void tls_server_free(struct tls_server **server);
 
-/* Makes a self-signed certificate for hostname (EC P-256, SHA-256, valid
- * for 10 years, subjectAltName DNS:hostname and DNS:localhost) and writes
- * key_path (mode 0600) and then cert_path (0644), each atomically; missing
- * parent folders are created with mode 0700. Returns 0, or -1 with a
- * static reason in *error_r. */
+/* ---- The self-signed certificate (tls_selfsigned.c) ----------------- */
+
+/* Makes a self-signed certificate (EC P-256, SHA-256, valid 10 years,
+ * subject CN=hostname, O=Postroom self-signed) whose subjectAltName names
+ * hostname and localhost, and writes key_path (a new key, mode 0600) and
+ * then cert_path (0644), each atomically; missing parent folders are
+ * created with mode 0700. Returns 0, or -1 with a static reason in
+ * *error_r. */
 int tls_selfsigned_create(const char *cert_path, const char *key_path,
                           const char *hostname, const char **error_r);
+/* The same, naming also each of the addr_count numeric IPv4 or IPv6 addrs
+ * (the addresses the server listens on). */
+int tls_selfsigned_create_addrs(const char *cert_path, const char *key_path,
+                                const char *hostname,
+                                const char *const *addrs, size_t addr_count,
+                                const char **error_r);
+/* The same for the key already in key_path: writes cert_path only, so a
+ * client that pinned the public key still accepts it. Returns 0, or -1
+ * with a static reason in *error_r. */
+int tls_selfsigned_renew(const char *cert_path, const char *key_path,
+                         const char *hostname, const char *const *addrs,
+                         size_t addr_count, const char **error_r);
+/* Whether cert_path is a self-signed certificate that this code made, now
+ * or in an earlier version (subject CN alone or with O=Postroom
+ * self-signed, CA:FALSE, DNS:localhost, signed by the key in key_path),
+ * and names hostname and every address. Returns 1 when it does, 0 when it
+ * is ours but lacks one (*missing_r names it, "IP:127.0.0.1"; static), or
+ * -1 when it is another certificate or cannot be read. */
+int tls_selfsigned_check(const char *cert_path, const char *key_path,
+                         const char *hostname, const char *const *addrs,
+                         size_t addr_count, const char **missing_r);
 
 /* For lib/core/conn.c: a bufferevent that runs the server side of a TLS
  * handshake on fd and then carries the decrypted stream. It owns fd (closed

@@ -1,8 +1,7 @@
-/* Tests for tls.c: the self-signed pair (mode, SAN, loads as a server
- * context), TLS 1.2 offers ECDHE with AEAD ciphers only (the CBC suites
- * are refused, TLS 1.3 is as it was), and STARTTLS over a conn: plaintext sent
- * after STARTTLS is discarded (CVE-2011-0411) and the protocol keeps reading
- * lines. */
+/* Tests for tls.c: a server context loads a pair, TLS 1.2 offers ECDHE
+ * with AEAD ciphers only (the CBC suites are refused, TLS 1.3 is as it
+ * was), and STARTTLS over a conn: plaintext sent after STARTTLS is
+ * discarded (CVE-2011-0411) and the protocol keeps reading lines. */
 #include "core/tls.h"
 #include "core/buf.h"
 #include "core/conn.h"
@@ -23,27 +22,10 @@
 
 static char *cert_path, *key_path;
 
-static void test_tls_selfsigned(void)
+static void test_tls_server_new(void)
 {
 	const char *error;
-	struct stat st;
-	test_begin("tls_selfsigned_create");
-	cert_path = xasprintf("%s/tls/cert.pem", test_tmpdir());
-	key_path = xasprintf("%s/tls/key.pem", test_tmpdir());
-	test_assert(
-	    tls_selfsigned_create(cert_path, key_path, "mx.test", &error) == 0);
-	test_assert(stat(key_path, &st) == 0 && (st.st_mode & 0777) == 0600);
-	FILE *f = fopen(cert_path, "r");
-	X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-	test_assert(x != NULL);
-	if (x != NULL) {
-		test_assert(X509_check_host(x, "mx.test", 0, 0, NULL) == 1);
-		test_assert(X509_check_host(x, "localhost", 0, 0, NULL) == 1);
-		test_assert(X509_check_host(x, "other.test", 0, 0, NULL) != 1);
-		X509_free(x);
-	}
-	if (f != NULL)
-		fclose(f);
+	test_begin("tls_server_new");
 	struct tls_server *server = NULL;
 	test_assert(tls_server_new(cert_path, key_path, &server, &error) == 0);
 	tls_server_free(&server);
@@ -250,7 +232,14 @@ static void test_tls12_aead_only(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_tls_selfsigned, test_tls_starttls, test_tls12_aead_only, NULL};
+	    test_tls_server_new, test_tls_starttls, test_tls12_aead_only, NULL};
+	const char *error;
+	cert_path = xasprintf("%s/tls/cert.pem", test_tmpdir());
+	key_path = xasprintf("%s/tls/key.pem", test_tmpdir());
+	if (tls_selfsigned_create(cert_path, key_path, "mx.test", &error) < 0) {
+		fprintf(stderr, "tls_selfsigned_create: %s\n", error);
+		return 1;
+	}
 	int ret = test_run(tests);
 	free(cert_path);
 	free(key_path);

@@ -3,12 +3,12 @@
  * binds every port while it may still be root, drops to the unprivileged
  * user, then starts and supervises smtpd, qmgr and deliver. */
 #define _GNU_SOURCE /* flock via sys/file.h, get_nprocs */
+#include "certificate.h"
 #include "config/settings.h"
 #include "core/file.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "core/priv.h"
-#include "core/tls.h"
 #include "core/xmalloc.h"
 #include "listen.h"
 #include "master.h"
@@ -96,31 +96,6 @@ static void clean_queue_tmp(const struct postroom_settings *s)
 		log_info(NULL, "removed unfinished queue files count=%u",
 			 removed);
 	free(path);
-}
-
-static void ensure_tls(struct postroom_settings *s)
-{
-	if (s->tls_cert[0] == '\0') {
-		free(s->tls_cert);
-		s->tls_cert = settings_data_path(s, "tls/cert.pem");
-	}
-	if (s->tls_key[0] == '\0') {
-		free(s->tls_key);
-		s->tls_key = settings_data_path(s, "tls/key.pem");
-	}
-	if (access(s->tls_cert, R_OK) == 0 && access(s->tls_key, R_OK) == 0)
-		return;
-	if (!s->tls_selfsigned)
-		log_fatal(NULL, "cannot read tls_cert %s or tls_key %s and "
-			  "tls_selfsigned is off", s->tls_cert, s->tls_key);
-	char *host = settings_hostname(s);
-	const char *error;
-	if (tls_selfsigned_create(s->tls_cert, s->tls_key, host, &error) < 0)
-		log_fatal(NULL, "cannot create a self-signed certificate: %s",
-			  error);
-	log_info(NULL, "created self-signed certificate cert=%s host=%s",
-		 s->tls_cert, host);
-	free(host);
 }
 
 static int lock_pidfile(const struct postroom_settings *s)
@@ -212,7 +187,7 @@ int main(int argc, char **argv)
 			  strerror(errno));
 	int pidfd = lock_pidfile(&m.settings);
 	clean_queue_tmp(&m.settings);
-	ensure_tls(&m.settings);
+	certificate_ensure(&m.settings);
 	find_servers(&m);
 	const char *missing;
 	if (master_check_servers(&m, &missing) < 0)
