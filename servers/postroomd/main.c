@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *const data_folders[] = {
@@ -96,6 +97,44 @@ static void clean_queue_tmp(const struct postroom_settings *s)
 		log_info(NULL, "removed unfinished queue files count=%u",
 			 removed);
 	free(path);
+}
+
+/* As root, every process runs as user after the drop: a data_dir or a
+ * build tree inside a private folder (/root, a 0700 home) would fail in
+ * each child, over and over. Asks a child that has dropped, and stops
+ * with the reason. */
+static void check_reachable(const struct master *m,
+			    const struct priv_user *user)
+{
+	if (user->name == NULL)
+		return;
+	char *server = m->is_build_tree
+			       ? xasprintf("%s/smtpd/smtpd", m->libexec_dir)
+			       : xasprintf("%s/smtpd", m->libexec_dir);
+	pid_t pid = fork();
+	if (pid == 0) {
+		const char *error;
+		if (priv_drop(user, &error) < 0)
+			_exit(3);
+		if (access(m->settings.data_dir, R_OK | W_OK | X_OK) < 0)
+			_exit(1);
+		_exit(access(server, X_OK) < 0 ? 2 : 0);
+	}
+	int status = -1;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		log_fatal(NULL, "cannot check what user %s can reach: %s",
+			  user->name, strerror(errno));
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+	if (code == 1 || code == 2)
+		log_fatal(NULL, "user %s cannot %s %s: a folder above it is "
+			  "private (such as /root or a home folder); start "
+			  "postroomd as the folder's owner, move the folder "
+			  "(e.g. to /srv), or set key 'user'", user->name,
+			  code == 1 ? "enter data_dir" : "run", code == 1
+			  ? m->settings.data_dir : server);
+	if (code != 0)
+		log_fatal(NULL, "cannot drop privileges to %s", user->name);
+	free(server);
 }
 
 static int lock_pidfile(const struct postroom_settings *s)
@@ -213,6 +252,7 @@ int main(int argc, char **argv)
 	if (fchown(pidfd, user.uid, user.gid) < 0 && user.name != NULL)
 		log_fatal(NULL, "cannot chown the pid file: %s",
 			  strerror(errno));
+	check_reachable(&m, &user);
 	if (priv_drop(&user, &error) < 0)
 		log_fatal(NULL, "cannot drop privileges to %s: %s", user.name,
 			  error);
