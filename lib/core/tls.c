@@ -2,8 +2,9 @@
  * Minimum protocol TLS 1.2 (RFC 8996 retires 1.0 and 1.1); in TLS 1.2 only
  * ECDHE with AEAD ciphers (RFC 9325 §4.2), TLS 1.3's suites as OpenSSL
  * has them (all AEAD); no compression, no renegotiation. The self-signed
- * certificate is tls_selfsigned.c's. */
+ * certificate is tls_selfsigned.c's, OCSP stapling tls_ocsp.c's. */
 #include "core/tls.h"
+#include "core/tls_private.h"
 #include "core/xmalloc.h"
 
 #include <event2/bufferevent.h>
@@ -78,6 +79,11 @@ int tls_server_new(const char *cert_path, const char *key_path,
 	server->ctx = ctx;
 	*server_r = server;
 	return 0;
+}
+
+int tls_server_set_ocsp_file(struct tls_server *server, const char *path)
+{
+	return tls_ocsp_staple_attach(server->ctx, path);
 }
 
 void tls_server_free(struct tls_server **server)

@@ -1,13 +1,14 @@
 /* TLS for every server (OpenSSL 3, TLS 1.2 and later): a server context
  * loaded from PEM files, the self-signed pair the master makes on first
- * start, and the TLS bufferevents that lib/core's connection layer puts
- * under a struct conn for implicit TLS and STARTTLS (RFC 3207, RFC 8314).
- * OpenSSL is used nowhere else (STYLE.md §2). */
+ * start, OCSP stapling, and the TLS bufferevents that lib/core's
+ * connection layer puts under a struct conn for implicit TLS and STARTTLS
+ * (RFC 3207, RFC 8314). OpenSSL is used nowhere else (STYLE.md §2). */
 #ifndef CORE_TLS_H
 #define CORE_TLS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct tls_server;
 struct tls_client;
@@ -23,6 +24,16 @@ int tls_server_new(const char *cert_path, const char *key_path,
 /* Frees; sets *server to NULL; accepts NULL. Connections that use it keep
  * their own reference to the OpenSSL context. */
 void tls_server_free(struct tls_server **server);
+
+/* Staples the OCSP response cached in path (DER, as tls_ocsp_fetch writes
+ * it) to the handshake of each client that asks (status_request, RFC 6066
+ * §8), while it says "good" for this server's certificate and its
+ * nextUpdate has not passed. The file is looked at (stat) at each such
+ * handshake and read again when it changed, so a refreshed response needs
+ * no restart; without a current one nothing is stapled. Returns 1, or 0
+ * when the certificate names no OCSP responder or its issuer is not in the
+ * chain file (nothing to staple), or -1 on failure. */
+int tls_server_set_ocsp_file(struct tls_server *server, const char *path);
 
 /* ---- The self-signed certificate (tls_selfsigned.c) ----------------- */
 
@@ -55,6 +66,30 @@ int tls_selfsigned_renew(const char *cert_path, const char *key_path,
 int tls_selfsigned_check(const char *cert_path, const char *key_path,
                          const char *hostname, const char *const *addrs,
                          size_t addr_count, const char **missing_r);
+
+/* ---- OCSP (tls_ocsp.c) ---------------------------------------------- */
+
+/* The first OCSP responder URL in the Authority Information Access of the
+ * first certificate in cert_path (heap), or NULL when it names none or the
+ * file cannot be read. */
+char *tls_ocsp_responder(const char *cert_path);
+/* Asks that responder, over HTTP (a proxy from $http_proxy, $no_proxy),
+ * about the first certificate of cert_path; its issuer must follow it in
+ * the file. Blocks for up to timeout_secs: for the ocspd helper, never an
+ * event loop. Writes the response to path (0644, atomically) only when it
+ * is signed by the issuer or a responder the issuer delegated to (RFC 6960
+ * §4.2.2.2), is for this certificate, says "good", and is current. Returns
+ * 0 with its thisUpdate and nextUpdate (0 when it has none), or -1 with a
+ * reason in *error_r (static; lives until the next call). */
+int tls_ocsp_fetch(const char *cert_path, const char *path,
+                   unsigned timeout_secs, time_t *this_update_r,
+                   time_t *next_update_r, const char **error_r);
+/* Checks the response cached in path as tls_ocsp_fetch checks a new one.
+ * Returns 1 with its times, 0 when there is no file, or -1 with a static
+ * reason in *error_r. */
+int tls_ocsp_cached(const char *cert_path, const char *path,
+                    time_t *this_update_r, time_t *next_update_r,
+                    const char **error_r);
 
 /* For lib/core/conn.c: a bufferevent that runs the server side of a TLS
  * handshake on fd and then carries the decrypted stream. It owns fd (closed

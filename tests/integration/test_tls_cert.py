@@ -110,6 +110,9 @@ class SelfSignedNamesTest(unittest.TestCase):
             timeout=90)
         self.assertEqual(out.returncode, 0, out.stderr)
 
+    def test_no_ocspd_without_a_responder(self):
+        self.assertEqual(self.pr.children("ocspd"), [])
+
 
 class OlderCertificateTest(unittest.TestCase):
     """What is found in data_dir/tls at start."""
