@@ -56,9 +56,13 @@ class SelfSignedNamesTest(unittest.TestCase):
         # the harness waits on 127.0.0.1; the server listens on both
         listen = "127.0.0.1, ::1" if cls.v6 else "127.0.0.1"
         cls.pr = Postroom(hostname=HOST, main={"listen": listen})
-        cls.pr.start()
+        try:
+            cls.pr.start()
+            cls.pr.add_user("bob@local.test", "bob-pw")
+        except BaseException:
+            cls.pr.cleanup()  # tearDownClass does not run
+            raise
         cls.cert = os.path.join(cls.pr.data, "tls", "cert.pem")
-        cls.pr.add_user("bob@local.test", "bob-pw")
 
     @classmethod
     def tearDownClass(cls):

@@ -20,7 +20,11 @@ class Tls12AeadOnlyTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pr = Postroom()
-        cls.pr.start()
+        try:
+            cls.pr.start()
+        except BaseException:
+            cls.pr.cleanup()  # tearDownClass does not run
+            raise
         p = cls.pr
         # (name, port, s_client -starttls protocol or None)
         cls.ports = [("submissions", p.submissions, None),

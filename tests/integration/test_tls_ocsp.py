@@ -148,14 +148,19 @@ class OcspStaplingTest(unittest.TestCase):
         cls.ca = TestCa()
         cls.ca.start()
         cls.pr = postroom_with(cls.ca)
-        cls.pr.start()
         cls.cache = os.path.join(cls.pr.data, "tls", "ocsp.der")
-        deadline = time.monotonic() + 60
-        while not os.path.exists(cls.cache):
-            if time.monotonic() > deadline:
-                raise AssertionError("no OCSP response cached:\n" +
-                                     cls.pr.log()[-3000:])
-            time.sleep(0.1)
+        try:
+            cls.pr.start()
+            deadline = time.monotonic() + 60
+            while not os.path.exists(cls.cache):
+                if time.monotonic() > deadline:
+                    raise AssertionError("no OCSP response cached:\n" +
+                                         cls.pr.log()[-3000:])
+                time.sleep(0.1)
+        except BaseException:
+            cls.pr.cleanup()  # tearDownClass does not run
+            cls.ca.stop()
+            raise
 
     @classmethod
     def tearDownClass(cls):
