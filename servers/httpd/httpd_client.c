@@ -1,0 +1,197 @@
+/* httpd connections: accepting under the per-process and per-IP limits
+ * (503 through http_server_conn_refuse past them; the master steers one
+ * address to one worker, so the per-IP count holds across workers),
+ * choosing what the plain port serves to this peer, checking credentials
+ * at authd (service=http) with the login throttle imapd uses, and the
+ * graceful stop. lib/http caches the verified identity per connection, so
+ * a client repeating the same credentials costs one check per connection. */
+#include "auth/auth.h"
+#include "auth/auth_client.h"
+#include "core/event_loop.h"
+#include "core/service.h"
+#include "core/xmalloc.h"
+#include "http/http_request.h"
+#include "httpd.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const service_names[] = {"http", "https"};
+
+static void httpd_client_auth_done(struct httpd_client *c,
+                                   enum http_auth_result result,
+                                   const char *user)
+{
+	struct http_request *req = c->auth_http_req;
+	c->auth_http_req = NULL;
+	http_request_set_destroy(req, NULL, NULL);
+	http_request_auth_done(req, result, user);
+}
+
+/* The throttle's delay after a failure is over. */
+static void httpd_client_auth_delay_cb(void *ctx)
+{
+	httpd_client_auth_done(ctx, HTTP_AUTH_FAIL, NULL);
+}
+
+/* authd's answer. */
+static void httpd_client_verified_cb(enum auth_result result, const char *user,
+                                     const char *error, void *ctx)
+{
+	struct httpd_client *c = ctx;
+	struct httpd *httpd = c->httpd;
+	c->auth_req = NULL;
+	ASSERT(c->auth_http_req != NULL);
+	if (result == AUTH_RESULT_TEMPFAIL) {
+		log_error(&c->log, "login-tempfail error=%s", error);
+		httpd_client_auth_done(c, HTTP_AUTH_TEMPFAIL, NULL);
+		return;
+	}
+	if (result == AUTH_RESULT_OK) {
+		auth_throttle_success(httpd->throttle, c->addr);
+		log_info(&c->log, "login mech=basic user=%s",
+		         log_sanitize(user, 100));
+		httpd_client_auth_done(c, HTTP_AUTH_OK, user);
+		return;
+	}
+	time_t now = time(NULL);
+	unsigned delay = auth_throttle_delay(httpd->throttle, c->addr, now);
+	auth_throttle_fail(httpd->throttle, c->addr, now);
+	log_info(&c->log, "login-failed mech=basic user=%s delay=%u",
+	         log_sanitize(user, 100), delay);
+	if (c->auth_timer == NULL)
+		c->auth_timer =
+		    event_timer_new(httpd->loop, httpd_client_auth_delay_cb, c);
+	event_timer_set(c->auth_timer, delay * 1000);
+}
+
+/* The request ended (the client left) while its credentials were being
+ * checked: drop the check. */
+static void httpd_client_auth_destroy_cb(struct http_request *req, void *ctx)
+{
+	struct httpd_client *c = ctx;
+	if (c->auth_http_req != req)
+		return;
+	c->auth_http_req = NULL;
+	auth_request_free(&c->auth_req);
+	if (c->auth_timer != NULL)
+		event_timer_cancel(c->auth_timer);
+}
+
+/* Credentials lib/http has not seen on this connection yet. Basic goes to
+ * authd; the webmail's session cookie and JMAP's Bearer tokens will be
+ * cases of their own here (HTTP_AUTH_COOKIE, HTTP_AUTH_BEARER). */
+static void httpd_client_authenticate_cb(void *ctx, struct http_request *req,
+                                         const struct http_credentials *cred)
+{
+	struct httpd_client *c = ctx;
+	struct httpd *httpd = c->httpd;
+	if (cred->scheme != HTTP_AUTH_BASIC) {
+		log_info(&c->log, "login-failed mech=%s error=unsupported",
+		         cred->scheme == HTTP_AUTH_BEARER ? "bearer"
+		                                          : "cookie");
+		http_request_auth_done(req, HTTP_AUTH_FAIL, NULL);
+		return;
+	}
+	ASSERT(c->auth_http_req == NULL);
+	c->auth_http_req = req;
+	http_request_set_destroy(req, httpd_client_auth_destroy_cb, c);
+	const struct auth_request_info info = {
+	    .user = cred->user,
+	    .password = cred->password,
+	    .service = "http",
+	    .ip = c->addr,
+	};
+	c->auth_req = auth_request_new(httpd->loop, httpd->auth_socket, &info,
+	                               AUTH_REQUEST_TIMEOUT_MSECS,
+	                               httpd_client_verified_cb, c);
+}
+
+static void httpd_client_disconnect_cb(void *ctx, const char *reason)
+{
+	struct httpd_client *c = ctx;
+	struct httpd *httpd = c->httpd;
+	log_info(&c->log, "disconnect reason=%s requests=%u",
+	         log_sanitize(reason, 100), http_server_conn_requests(c->srv));
+	auth_request_free(&c->auth_req);
+	event_timer_free(&c->auth_timer);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		httpd->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (c->is_counted)
+		service_conn_remove(httpd->service, c->addr);
+	log_deinit(&c->log);
+	free(c);
+	if (httpd->clients == NULL && service_is_stopping(httpd->service))
+		event_loop_stop(httpd->loop);
+}
+
+static const struct http_server_callbacks httpd_client_callbacks = {
+    .authenticate = httpd_client_authenticate_cb,
+    .disconnect = httpd_client_disconnect_cb,
+};
+
+void httpd_client_accept(struct httpd *httpd, enum httpd_service service,
+                         int fd, const struct sockaddr *addr)
+{
+	struct tls_server *tls = NULL;
+	const struct http_server_settings *set = &httpd->http_set;
+	if (service == HTTPD_SERVICE_HTTPS) {
+		if (httpd->tls == NULL) {
+			close(fd); /* no certificate: nothing to offer */
+			return;
+		}
+		tls = httpd->tls;
+	} else if (!httpd_routes_plain_serves_all(httpd,
+	                                          net_addr_is_loopback(addr))) {
+		set = &httpd->redirect_set;
+	}
+	struct httpd_client *c = xcalloc(1, sizeof(*c));
+	c->httpd = httpd;
+	c->service = service;
+	c->id = ++httpd->next_id;
+	net_addr_str(addr, c->addr);
+	log_init(&c->log, "conn=%u peer=%s", c->id, c->addr);
+	c->next = httpd->clients;
+	if (c->next != NULL)
+		c->next->prev = c;
+	httpd->clients = c;
+	c->srv = http_server_conn_new(httpd->loop, fd, tls, set,
+	                              &httpd_client_callbacks, &c->log, c);
+	log_info(&c->log, "connect service=%s%s", service_names[service],
+	         set == &httpd->redirect_set ? " redirect=yes" : "");
+	const char *error;
+	if (service_is_stopping(httpd->service)) {
+		http_server_conn_refuse(c->srv, "server shutting down");
+		return;
+	}
+	if (service_conn_add(httpd->service, c->addr, &error) < 0) {
+		log_info(&c->log, "refused reason=\"%s\"", error);
+		http_server_conn_refuse(c->srv, error);
+		return;
+	}
+	c->is_counted = true;
+}
+
+void httpd_client_shutdown_all(struct httpd *httpd)
+{
+	for (struct httpd_client *c = httpd->clients, *next; c != NULL;
+	     c = next) {
+		next = c->next;
+		http_server_conn_shutdown(c->srv);
+	}
+}
+
+void httpd_client_close_all(struct httpd *httpd)
+{
+	for (struct httpd_client *c = httpd->clients, *next; c != NULL;
+	     c = next) {
+		next = c->next;
+		http_server_conn_close(c->srv);
+	}
+}
