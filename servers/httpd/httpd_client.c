@@ -7,6 +7,7 @@
  * a client repeating the same credentials costs one check per connection. */
 #include "auth/auth.h"
 #include "auth/auth_client.h"
+#include "core/conn.h"
 #include "core/event_loop.h"
 #include "core/service.h"
 #include "core/xmalloc.h"
@@ -17,6 +18,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* A refused connection (over a limit, or during the stop) is not counted,
+ * so it gets only this long to send the request its 503 answers: a flood
+ * of silent connections cannot hold descriptors for idle_timeout. */
+#define HTTPD_REFUSED_TIMEOUT 5 /* seconds */
 
 static const char *const service_names[] = {"http", "https"};
 
@@ -165,17 +171,16 @@ void httpd_client_accept(struct httpd *httpd, enum httpd_service service,
 	                              &httpd_client_callbacks, &c->log, c);
 	log_info(&c->log, "connect service=%s%s", service_names[service],
 	         set == &httpd->redirect_set ? " redirect=yes" : "");
-	const char *error;
-	if (service_is_stopping(httpd->service)) {
-		http_server_conn_refuse(c->srv, "server shutting down");
+	const char *error = "server shutting down";
+	if (!service_is_stopping(httpd->service) &&
+	    service_conn_add(httpd->service, c->addr, &error) == 0) {
+		c->is_counted = true;
 		return;
 	}
-	if (service_conn_add(httpd->service, c->addr, &error) < 0) {
-		log_info(&c->log, "refused reason=\"%s\"", error);
-		http_server_conn_refuse(c->srv, error);
-		return;
-	}
-	c->is_counted = true;
+	log_info(&c->log, "refused reason=\"%s\"", error);
+	http_server_conn_refuse(c->srv, error);
+	conn_set_timeout(http_server_conn_get_conn(c->srv),
+	                 HTTPD_REFUSED_TIMEOUT);
 }
 
 void httpd_client_shutdown_all(struct httpd *httpd)

@@ -84,8 +84,10 @@ class Raw:
         """True if the server closed the connection (nothing more came)."""
         self.sock.settimeout(timeout)
         try:
-            return self.file.read(1) == b""
-        except (ConnectionError, OSError):
+            return self.sock.recv(1) == b""
+        except socket.timeout:
+            return False
+        except OSError:  # reset
             return True
 
     def close(self):

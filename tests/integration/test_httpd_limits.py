@@ -276,6 +276,11 @@ class HttpdPerIpTest(unittest.TestCase):
             self.assertTrue(int(headers["retry-after"]) >= 1)
             self.assertTrue(third.is_closed())
             third.close()
+            # a refused connection that says nothing is not kept for the
+            # idle timeout (1 minute): it holds no slot, so it gets seconds
+            silent = Raw(pr)
+            self.assertTrue(silent.is_closed(timeout=30))
+            silent.close()
             # the held ones are still served
             held[0].send(request("GET", "/health"))
             self.assertEqual(held[0].response()[0], 200)
