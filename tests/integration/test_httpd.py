@@ -317,6 +317,53 @@ class HttpdRedirectTest(unittest.TestCase):
             raw.close()
 
 
+class HttpdBodyFileTest(unittest.TestCase):
+    """A request body past body_memory_max is streamed to an unlinked file
+    in data_dir/run/http-tmp, never held whole in memory, and the route
+    still reads it."""
+
+    def tmp_fds(self, pid, tmp_dir):
+        out = []
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith(tmp_dir) and target.endswith("(deleted)"):
+                out.append(target)
+        return out
+
+    def test_large_body_goes_to_a_file(self):
+        pr = start(sections={"httpd": {"body_memory_max": "1k"}})
+        try:
+            pid = pr.children("httpd")[0]
+            tmp_dir = os.path.join(pr.data, "run", "http-tmp")
+            body = autodiscover_request().replace(
+                b"<Request>", b"<Request><!-- " + b"x" * 20000 + b" -->")
+            raw = Raw(pr, tls=True)
+            raw.send(request("POST", "/autodiscover/autodiscover.xml",
+                             headers=[("Content-Length", str(len(body)))]))
+            raw.send(body[:10000])
+            deadline = time.monotonic() + 20
+            while not self.tmp_fds(pid, tmp_dir):
+                self.assertLess(time.monotonic(), deadline,
+                                "no body file in run/http-tmp")
+                time.sleep(0.05)
+            self.assertEqual(os.listdir(tmp_dir), [])  # unlinked
+            raw.send(body[10000:])
+            status, _, answer = raw.response()
+            self.assertEqual(status, 200, answer)
+            self.assertIn(b"<LoginName>bob@example.test</LoginName>",
+                          answer)
+            deadline = time.monotonic() + 20
+            while self.tmp_fds(pid, tmp_dir):  # closed with the request
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            raw.close()
+        finally:
+            pr.cleanup()
+
+
 class HttpdLifecycleTest(unittest.TestCase):
     def setUp(self):
         self.pr = start()

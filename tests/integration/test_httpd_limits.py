@@ -251,10 +251,15 @@ class HttpdRateTest(unittest.TestCase):
 
 class HttpdPerIpTest(unittest.TestCase):
     def test_connections_per_ip_503(self):
-        pr = Postroom(sections={"httpd": {"max_connections_per_ip": 2}})
+        # two workers: the master steers one address to one of them, so
+        # the count holds across workers
+        pr = Postroom(sections={"httpd": {"max_connections_per_ip": 2,
+                                          "workers": 2}})
         pr.start()
         try:
             wait_http(pr)
+            self.assertEqual(len(pr.children("httpd")), 2)
+            self.assertNotIn("steering unavailable", pr.log())
             held = []
             for tls in (False, True):
                 # wait_http's connections may not be counted out yet
