@@ -199,6 +199,37 @@ class HttpdPlainAuthTest(unittest.TestCase):
             pr.cleanup()
 
 
+class HttpdAuthdGoneTest(unittest.TestCase):
+    """authd cannot be reached (its socket is gone): a temporary failure,
+    503 with Retry-After, never a 401 that would make a client drop the
+    password; a cached identity is still good."""
+
+    def test_503_when_authd_cannot_answer(self):
+        pr = Postroom().start()
+        try:
+            pr.add_user(USER, PASSWORD)
+            wait_http(pr)
+            cached = Raw(pr, tls=True)
+            cached.send(request("GET", PROFILE, headers=[basic()]))
+            self.assertEqual(cached.response()[0], 200)
+            os.unlink(os.path.join(pr.data, "run", "auth.sock"))
+            raw = Raw(pr, tls=True)
+            raw.send(request("GET", PROFILE, headers=[basic()]))
+            status, headers, _ = raw.response()
+            self.assertEqual(status, 503)
+            self.assertTrue(int(headers["retry-after"]) >= 1)
+            # the connection goes on
+            raw.send(request("GET", "/health"))
+            self.assertEqual(raw.response()[0], 200)
+            raw.close()
+            cached.send(request("GET", PROFILE, headers=[basic()]))
+            self.assertEqual(cached.response()[0], 200)
+            cached.close()
+            self.assertIn("login-tempfail", pr.log())
+        finally:
+            pr.cleanup()
+
+
 def wait_http_plain(pr, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
