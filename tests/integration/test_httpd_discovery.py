@@ -8,6 +8,7 @@ file over plain HTTP on port 80."""
 import os
 import plistlib
 import re
+import time
 import unittest
 import uuid
 import xml.etree.ElementTree as ET
@@ -344,10 +345,13 @@ class AutoconfigOnPort80Test(unittest.TestCase):
             a = client.json("account", "list")[0]
             self.assertEqual((a["incoming"]["port"], a["incoming"]["tls"]),
                              (pr.imaps, "implicit"))
-            self.assertTrue(re.search(
-                r"httpd\[\d+\]: info: conn=\d+ peer=[0-9.]+ http method=GET "
-                r"path=/mail/config-v1\.1\.xml status=200", pr.log()),
-                pr.log()[-2000:])
+            pattern = (r"httpd\[\d+\]: info: conn=\d+ peer=[0-9.]+ http "
+                       r"method=GET path=/mail/config-v1\.1\.xml status=200")
+            deadline = time.monotonic() + 10
+            while not re.search(pattern, pr.log()):
+                self.assertLess(time.monotonic(), deadline,
+                                pr.log()[-2000:])
+                time.sleep(0.05)
         finally:
             if dns:
                 dns.stop()
