@@ -88,6 +88,10 @@ static const struct {
 	{ "[httpd]\nmax_connections_per_ip = 0\n", "at least 1" },
 	{ "[httpd]\nheader_timeout = 0\n", "at least 1s" },
 	{ "[httpd]\nmax_header_bytes = 100\n", "at least 1k" },
+	{ "postmaster = root\n", "key 'postmaster': bad value 'root'" },
+	{ "postmaster = a b@c.test\n", "key 'postmaster': bad value" },
+	{ "[relay]\nallowed_literal_networks = 10.0.0.0/33\n",
+	  "key 'allowed_literal_networks': bad value" },
 };
 
 static void test_settings_errors(void)

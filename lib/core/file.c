@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 int file_write_all(int fd, const void *data, size_t size)
@@ -150,4 +151,13 @@ int file_write_atomic(const char *path, const void *data, size_t size,
 	free(tmp);
 	free(dir);
 	return ret;
+}
+
+int file_free_space(const char *path, uint64_t *bytes_r)
+{
+	struct statvfs st;
+	if (statvfs(path, &st) < 0)
+		return -1;
+	*bytes_r = (uint64_t)st.f_bavail * (uint64_t)st.f_frsize;
+	return 0;
 }

@@ -4,6 +4,7 @@
 #define CORE_FILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct buf;
@@ -25,6 +26,10 @@ int file_mkdirs(const char *dir, mode_t mode);
 /* Reads the whole file into out (appending). Fails with EFBIG past max bytes.
  * Returns 0, or -1 with errno set. */
 int file_read_all(const char *path, struct buf *out, size_t max);
+/* The bytes an unprivileged process may still write on the file system
+ * holding path (statvfs f_bavail blocks of f_frsize: root's reserve does
+ * not count). Returns 0 with *bytes_r, or -1 with errno set. */
+int file_free_space(const char *path, uint64_t *bytes_r);
 /* Writes data to path atomically: a temporary file beside it, fsync, rename,
  * fsync of the directory. Returns 0, or -1 with errno set. */
 int file_write_atomic(const char *path, const void *data, size_t size,

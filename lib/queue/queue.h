@@ -62,6 +62,14 @@ struct queue_envelope {
 	uint64_t data_size;
 };
 
+/* Local delivery that failed for lack of space answers this status
+ * (RFC 3463 §3.4, X.3.1 "mail system full"), and qmgr retries it as soon
+ * as the data folder has QUEUE_SPACE_MARGIN bytes free beyond the message
+ * (room for the blob's Return-Path, the rows and SQLite's journal): deliver
+ * answers X.3.1 only below that same mark, so the two cannot loop. */
+#define QUEUE_STATUS_NO_SPACE "4.3.1"
+#define QUEUE_SPACE_MARGIN (1024 * 1024)
+
 /* ---- Writing (smtpd) ---------------------------------------------------- */
 
 struct queue_writer;
@@ -71,11 +79,13 @@ struct queue_writer;
  * pending). Returns 0, or -1 with a static reason in *error_r. */
 int queue_writer_begin(const char *queue_dir, struct queue_envelope *env,
 		       struct queue_writer **w_r, const char **error_r);
-/* Appends message bytes. Returns 0, or -1 (then only abort is allowed). */
+/* Appends message bytes. Returns 0, or -1 with errno set (then only abort
+ * is allowed; ENOSPC or EDQUOT: the file system is full). */
 int queue_writer_write(struct queue_writer *w, const void *data, size_t size);
 /* fsyncs the file, links it into incoming/ under its id, removes the tmp
  * name and fsyncs incoming/. Frees *w (set to NULL). Returns 0 when the
- * message is durable, or -1 with a static reason (nothing is queued). */
+ * message is durable, or -1 with a static reason and errno set (nothing is
+ * queued). */
 int queue_writer_commit(struct queue_writer **w, const char **error_r);
 /* Removes an unfinished file; accepts NULL. */
 void queue_writer_abort(struct queue_writer **w);

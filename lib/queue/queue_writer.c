@@ -27,6 +27,7 @@ struct queue_writer {
 	char id[QUEUE_ID_MAX];
 	int fd;
 	bool failed;
+	int failed_errno;     /* why the first write failed */
 	struct buf out;       /* bytes not yet written to fd */
 	uint64_t data_size;   /* message bytes so far */
 };
@@ -103,6 +104,7 @@ static int writer_flush(struct queue_writer *w)
 		return 0;
 	if (file_write_all(w->fd, w->out.data, w->out.len) < 0) {
 		w->failed = true;
+		w->failed_errno = errno;
 		return -1;
 	}
 	buf_truncate(&w->out, 0);
@@ -111,8 +113,10 @@ static int writer_flush(struct queue_writer *w)
 
 int queue_writer_write(struct queue_writer *w, const void *data, size_t size)
 {
-	if (w->failed)
+	if (w->failed) {
+		errno = w->failed_errno;
 		return -1;
+	}
 	w->data_size += size;
 	if (w->out.len + size < WRITER_FLUSH_SIZE) {
 		buf_append(&w->out, data, size);
@@ -122,6 +126,7 @@ int queue_writer_write(struct queue_writer *w, const void *data, size_t size)
 		return -1;
 	if (file_write_all(w->fd, data, size) < 0) {
 		w->failed = true;
+		w->failed_errno = errno;
 		return -1;
 	}
 	return 0;
@@ -157,7 +162,9 @@ static int writer_link(struct queue_writer *w, const char **error_r)
 int queue_writer_commit(struct queue_writer **wp, const char **error_r)
 {
 	struct queue_writer *w = *wp;
+	int saved;
 	if (w->failed || writer_flush(w) < 0) {
+		errno = w->failed_errno;
 		*error_r = "cannot write queue file";
 		goto fail;
 	}
@@ -192,7 +199,9 @@ int queue_writer_commit(struct queue_writer **wp, const char **error_r)
 	writer_free(wp);
 	return 0;
 fail:
+	saved = errno;
 	queue_writer_abort(wp);
+	errno = saved;
 	return -1;
 }
 

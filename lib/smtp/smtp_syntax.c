@@ -140,6 +140,31 @@ bool smtp_address_literal_is_valid(const unsigned char *data, size_t size)
 	return true;
 }
 
+/* IPv4-address-literal = Snum 3("."  Snum)
+ * IPv6-address-literal = "IPv6:" IPv6-addr */
+int smtp_address_literal_addr(const unsigned char *data, size_t size,
+                              char addr_r[SMTP_LITERAL_ADDR_MAX])
+{
+	unsigned char addr[16];
+	if (!smtp_address_literal_is_valid(data, size))
+		return -1;
+	const char *p = (const char *)data + 1;
+	size_t len = size - 2;
+	int family = AF_INET;
+	if (len > 5 && strncasecmp(p, "IPv6:", 5) == 0) {
+		p += 5;
+		len -= 5;
+		family = AF_INET6;
+	}
+	if (len >= SMTP_LITERAL_ADDR_MAX)
+		return -1;
+	memcpy(addr_r, p, len);
+	addr_r[len] = '\0';
+	if (inet_pton(family, addr_r, addr) != 1)
+		return -1; /* a General-address-literal */
+	return 0;
+}
+
 /* xtext = *( xchar / hexchar ); xchar = %d33-42 / %d44-60 / %d62-126;
  * hexchar = "+" 2(%x30-39 / %x41-46) */
 bool smtp_xtext_is_valid(const unsigned char *data, size_t size)

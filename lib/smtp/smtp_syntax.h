@@ -52,6 +52,13 @@ bool smtp_domain_is_valid(const unsigned char *data, size_t size,
                           bool allow_utf8);
 /* Returns true if data is an address-literal "[...]" of §4.1.3. */
 bool smtp_address_literal_is_valid(const unsigned char *data, size_t size);
+#define SMTP_LITERAL_ADDR_MAX 64 /* the longest IPv6 text, and NUL */
+/* The address inside an IPv4 or IPv6 address-literal, as text:
+ * "192.0.2.1" for "[192.0.2.1]", "2001:db8::1" for "[IPv6:2001:db8::1]"
+ * (the tag in any case). Returns 0 with addr_r filled, or -1 for a
+ * General-address-literal or anything that is not a valid literal. */
+int smtp_address_literal_addr(const unsigned char *data, size_t size,
+                              char addr_r[SMTP_LITERAL_ADDR_MAX]);
 /* Returns true if data is xtext (RFC 3461 §4). */
 bool smtp_xtext_is_valid(const unsigned char *data, size_t size);
 /* Returns true if data is well-formed UTF-8 (no overlong forms, no

@@ -146,9 +146,40 @@ static void test_xtext_domain(void)
 	test_end();
 }
 
+static void test_address_literal_addr(void)
+{
+	static const struct {
+		const char *in, *addr; /* addr NULL: -1 */
+	} cases[] = {
+	    {"[192.0.2.1]", "192.0.2.1"},
+	    {"[IPv6:2001:db8::1]", "2001:db8::1"},
+	    {"[ipv6:::1]", "::1"},
+	    {"[IPv6:::ffff:127.0.0.1]", "::ffff:127.0.0.1"},
+	    {"[x-tag:anything]", NULL},
+	    {"[IPv6:10.0.0.1]", NULL},
+	    {"[::1]", NULL},
+	    {"[192.0.2.256]", NULL},
+	    {"192.0.2.1", NULL},
+	    {"[]", NULL},
+	    {"[IPv6:]", NULL},
+	};
+	test_begin("smtp_address_literal_addr");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char addr[SMTP_LITERAL_ADDR_MAX];
+		int ret = smtp_address_literal_addr(
+		    (const unsigned char *)cases[i].in, strlen(cases[i].in),
+		    addr);
+		test_assert_idx(ret == (cases[i].addr != NULL ? 0 : -1), i);
+		if (ret == 0 && cases[i].addr != NULL)
+			test_assert_str(addr, cases[i].addr);
+	}
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_path_parse, test_params_parse, test_xtext_domain, NULL};
+	    test_path_parse, test_params_parse, test_xtext_domain,
+	    test_address_literal_addr, NULL};
 	return test_run(tests);
 }

@@ -3,6 +3,7 @@
  * ids come from AUTOINCREMENT so a deleted account's folder name is never
  * given to a new account. Blob garbage collection is left to maintenance. */
 #include "core/file.h"
+#include "core/pool.h"
 #include "core/xmalloc.h"
 #include "store/store_private.h"
 
@@ -76,6 +77,18 @@ int store_open(const struct store_settings *settings, struct store **store_r,
 	store->blobs_dir = xasprintf("%s/blobs", settings->data_dir);
 	store->default_quota = settings->default_quota;
 	buf_init(&store->db.error);
+	if (settings->postmaster != NULL && settings->postmaster[0] != '\0') {
+		struct pool *pool = pool_new();
+		const char *pm =
+		    store_address_normalize(settings->postmaster, pool);
+		if (pm != NULL && pm[0] != '@')
+			store->postmaster = xstrdup(pm);
+		pool_free(&pool);
+		if (store->postmaster == NULL) {
+			*error_r = "invalid postmaster address";
+			goto fail;
+		}
+	}
 	if (store_mkdirs(store, error_r) < 0)
 		goto fail;
 	buf_deinit(&store->db.error);
@@ -100,6 +113,7 @@ fail:
 	free(store->data_dir);
 	free(store->accounts_dir);
 	free(store->blobs_dir);
+	free(store->postmaster);
 	free(store);
 	return -1;
 }
@@ -113,6 +127,7 @@ void store_close(struct store **store)
 	free(s->data_dir);
 	free(s->accounts_dir);
 	free(s->blobs_dir);
+	free(s->postmaster);
 	free(s);
 	*store = NULL;
 }

@@ -29,6 +29,10 @@ struct pool;
 struct store_settings {
 	const char *data_dir;
 	uint64_t default_quota; /* bytes for new accounts; 0 is unlimited */
+	/* where postmaster@ a local domain goes when it has no account,
+	   alias or catch-all of its own: any address, local or remote;
+	   NULL or "": the installation's first account (RFC 5321 §4.5.1) */
+	const char *postmaster;
 };
 
 struct store;         /* the global database and the blob folder */
@@ -36,7 +40,8 @@ struct store_account; /* one open account database */
 
 /* Opens (creating when missing) the store under settings->data_dir.
  * Returns 0, or -1 with a static or pool-less heap-free reason in *error_r
- * (a string literal or one kept until store_close). */
+ * (a string literal or one kept until store_close); "invalid postmaster
+ * address" when settings->postmaster is not one. */
 int store_open(const struct store_settings *settings, struct store **store_r,
 	       const char **error_r);
 void store_close(struct store **store);
@@ -123,7 +128,11 @@ int store_alias_list(struct store *store, store_alias_cb *cb, void *ctx);
 /* ---- Resolving a recipient ----------------------------------------------
  * Order for local part L, detail D and domain X of "L+D@X": account L@X,
  * alias L+D@X, alias L@X, catch-all @X. Aliases expand recursively (at most
- * 10 levels; a loop ends with what was found); duplicates are removed. */
+ * 10 levels; a loop ends with what was found); duplicates are removed.
+ * postmaster@X (RFC 5321 §4.5.1: every domain's postmaster must reach
+ * someone) falls back, when none of these exists, to the settings'
+ * postmaster, else to the first account of the installation (lowest id:
+ * the one made when it was set up). */
 
 struct store_target {
 	const char *address; /* account address, or a remote address */

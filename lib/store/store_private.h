@@ -33,6 +33,7 @@ struct store {
 	char *accounts_dir; /* data_dir/accounts */
 	char *blobs_dir;    /* data_dir/blobs */
 	uint64_t default_quota;
+	char *postmaster; /* normalized, or NULL: the first account */
 	struct store_db db; /* postroom.db */
 };
 

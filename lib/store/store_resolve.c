@@ -1,9 +1,11 @@
 /* Recipient resolution, sender authorization and quota checks on top of the
  * global database. For "L+D@X": account L+D@X, account L@X, alias L+D@X,
  * alias L@X (keeps detail D), catch-all @X; the first that matches wins.
- * Aliases expand recursively at most STORE_ALIAS_DEPTH_MAX levels; an
- * address already on the current path is skipped, so a loop ends with
- * what was found. Targets are deduplicated by address. */
+ * postmaster@X with none of these goes to the configured postmaster, else
+ * to the installation's first account (RFC 5321 §4.5.1). Aliases expand
+ * recursively at most STORE_ALIAS_DEPTH_MAX levels; an address already on
+ * the current path is skipped, so a loop ends with what was found. Targets
+ * are deduplicated by address. */
 #include "core/pool.h"
 #include "store/store_private.h"
 
@@ -107,6 +109,45 @@ static bool resolve_account(struct resolve_ctx *ctx, const char *addr,
 	return ret != 0;
 }
 
+/* Returns the address of the first account made (lowest id) from the
+ * context's pool, NULL when there is none (or on error: ctx->failed). */
+static const char *first_account(struct resolve_ctx *ctx)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &ctx->store->db,
+	    "SELECT address FROM accounts ORDER BY id LIMIT 1");
+	if (stmt == NULL) {
+		ctx->failed = true;
+		return NULL;
+	}
+	const char *address = NULL;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		address = pool_strdup(ctx->pool, store_db_column_str(stmt, 0));
+	else if (rc != SQLITE_DONE) {
+		store_db_fail(&ctx->store->db, "first account lookup");
+		ctx->failed = true;
+	}
+	sqlite3_reset(stmt);
+	return address;
+}
+
+/* RFC 5321 §4.5.1: postmaster@X of a local domain must reach someone even
+ * when the operator made no account, alias or catch-all for it: the
+ * configured postmaster (resolved like an alias target, so it may be
+ * remote or an alias itself), else the administrator who set the system
+ * up, whose account is in practice the first one made. */
+static void resolve_postmaster(struct resolve_ctx *ctx)
+{
+	if (ctx->store->postmaster != NULL) {
+		resolve_address(ctx, ctx->store->postmaster, NULL);
+		return;
+	}
+	const char *first = first_account(ctx);
+	if (first != NULL)
+		resolve_add(ctx, first, NULL, true);
+}
+
 /* The lookups for one local address (normalized), in order. */
 static void resolve_local(struct resolve_ctx *ctx, const char *addr,
                           const char *local, const char *domain,
@@ -127,7 +168,10 @@ static void resolve_local(struct resolve_ctx *ctx, const char *addr,
 		return;
 	if (base != NULL && resolve_alias(ctx, base, detail))
 		return;
-	(void)resolve_alias(ctx, pool_printf(ctx->pool, "@%s", domain), NULL);
+	if (resolve_alias(ctx, pool_printf(ctx->pool, "@%s", domain), NULL))
+		return;
+	if (strcmp(local, "postmaster") == 0)
+		resolve_postmaster(ctx);
 }
 
 static void resolve_address(struct resolve_ctx *ctx, const char *addr,

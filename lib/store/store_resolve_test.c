@@ -12,7 +12,7 @@ static struct store *store;
 
 static void setup(void)
 {
-	static const char *const domains[] = {"x.test", "y.test"};
+	static const char *const domains[] = {"x.test", "y.test", "z.test"};
 	static const char *const accounts[] = {"alice@x.test", "bob@x.test",
 	                                       "carol@y.test"};
 	static const char *const aliases[][2] = {
@@ -32,6 +32,7 @@ static void setup(void)
 	    {"d@x.test", "team@x.test"},
 	    {"dead@x.test", "nobody@x.test"},
 	    {"@y.test", "carol@y.test"},
+	    {"postmaster@z.test", "bob@x.test"},
 	};
 	char *dir = xasprintf("%s/resolve", test_tmpdir());
 	struct store_settings set = {.data_dir = dir};
@@ -94,6 +95,15 @@ static void test_store_resolve(void)
 	    {"someone@remote.example", 0, ""},
 	    {"not an address", 0, ""},
 	    {"@x.test", 0, ""},
+	    /* RFC 5321 §4.5.1: no postmaster alias, the first account */
+	    {"postmaster@x.test", 1, "alice@x.test;"},
+	    {"PostMaster@X.Test", 1, "alice@x.test;"},
+	    {"postmaster+x@x.test", 0, ""},
+	    {"postmasters@x.test", 0, ""},
+	    {"postmaster@remote.example", 0, ""},
+	    /* a catch-all or an alias of the domain comes first */
+	    {"postmaster@y.test", 1, "carol@y.test;"},
+	    {"postmaster@z.test", 1, "bob@x.test;"},
 	};
 	struct pool *pool = pool_new();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -178,11 +188,83 @@ static void test_store_quota_check(void)
 	test_end();
 }
 
+/* Resolves address in a store opened with postmaster set. */
+static void resolve_with_postmaster(const char *name, const char *postmaster,
+                                    bool has_account, const char *address,
+                                    int want_ret, const char *want)
+{
+	char *dir = xasprintf("%s/%s", test_tmpdir(), name);
+	struct store_settings set = {.data_dir = dir, .postmaster = postmaster};
+	struct store *s = NULL;
+	const char *error = NULL;
+	test_assert(store_open(&set, &s, &error) == 0);
+	free(dir);
+	if (s == NULL)
+		return;
+	test_assert(store_domain_add(s, "x.test", &error) == 0);
+	test_assert(store_domain_add(s, "y.test", &error) == 0);
+	if (has_account) {
+		test_assert(
+		    store_account_add(s, "root@y.test", "h", 0, &error) == 0);
+		test_assert(
+		    store_account_add(s, "ann@x.test", "h", 0, &error) == 0);
+		test_assert(store_alias_add(s, "admins@x.test", "ann@x.test",
+		                            &error) == 0);
+		test_assert(store_alias_add(s, "admins@x.test",
+		                            "ops@remote.example", &error) == 0);
+	}
+	struct pool *pool = pool_new();
+	struct store_resolution res;
+	test_assert_int(store_address_resolve(s, address, pool, &res),
+	                want_ret);
+	struct buf out;
+	buf_init(&out);
+	for (size_t j = 0; j < res.count; j++)
+		buf_printf(&out, "%s%s", res.targets[j].address,
+		           res.targets[j].is_local ? ";" : "(r);");
+	test_assert_str(out.data, want);
+	buf_deinit(&out);
+	pool_free(&pool);
+	store_close(&s);
+}
+
+static void test_store_postmaster(void)
+{
+	test_begin("store postmaster default");
+	/* the first account made, whatever its domain */
+	resolve_with_postmaster("pm1", NULL, true, "postmaster@x.test", 1,
+	                        "root@y.test;");
+	resolve_with_postmaster("pm2", "", true, "postmaster@x.test", 1,
+	                        "root@y.test;");
+	/* the setting: an account, a remote address, an alias */
+	resolve_with_postmaster("pm3", "Ann@X.test", true, "postmaster@y.test",
+	                        1, "ann@x.test;");
+	resolve_with_postmaster("pm4", "noc@remote.example", true,
+	                        "postmaster@x.test", 1,
+	                        "noc@remote.example(r);");
+	resolve_with_postmaster("pm5", "admins@x.test", true,
+	                        "postmaster@y.test", 1,
+	                        "ann@x.test;ops@remote.example(r);");
+	/* pointing at itself ends, with nobody */
+	resolve_with_postmaster("pm6", "postmaster@x.test", true,
+	                        "postmaster@x.test", 0, "");
+	/* no account at all: nobody to take it */
+	resolve_with_postmaster("pm7", NULL, false, "postmaster@x.test", 0, "");
+	char *dir = xasprintf("%s/pm8", test_tmpdir());
+	struct store_settings set = {.data_dir = dir, .postmaster = "nobody"};
+	struct store *s = NULL;
+	const char *error = NULL;
+	test_assert(store_open(&set, &s, &error) < 0);
+	test_assert_str(error, "invalid postmaster address");
+	free(dir);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = {test_store_resolve,
-	                                      test_store_sender_allowed,
-	                                      test_store_quota_check, NULL};
+	static void (*const tests[])(void) = {
+	    test_store_resolve, test_store_postmaster,
+	    test_store_sender_allowed, test_store_quota_check, NULL};
 	setup();
 	int ret = test_run(tests);
 	store_close(&store);

@@ -9,9 +9,12 @@
  * kept in a small LRU cache. The MIME cache and
  * the search index of each new message are built after the replies, while
  * no request waits (deliver_idle_work): they can be rebuilt, so a lost job
- * only means IMAP computes them on first use. */
+ * only means IMAP computes them on first use. A storage failure while the
+ * data folder lacks room for the message answers 4.3.1 (queue.h), which
+ * qmgr retries as soon as the space is back. */
 #include "deliver/deliver.h"
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/ipc.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -308,6 +311,19 @@ void deliver_idle_work(struct deliver *d)
 		idle_job_done(d);
 }
 
+/* The tempfail text for a message of size bytes that could not be stored:
+ * QUEUE_STATUS_NO_SPACE when the file system of the queue (data_dir, which
+ * holds the blobs and databases too) has less than the size and
+ * QUEUE_SPACE_MARGIN free, else a plain local storage error. */
+static const char *storage_error(const struct deliver *d, uint64_t size)
+{
+	uint64_t free_bytes;
+	if (file_free_space(d->queue_dir, &free_bytes) == 0 &&
+	    free_bytes < size + QUEUE_SPACE_MARGIN)
+		return QUEUE_STATUS_NO_SPACE " insufficient system storage";
+	return "4.3.0 local storage error";
+}
+
 static void rcpt_set(struct rcpt_state *rs, const char *status,
                      const char *text)
 {
@@ -350,9 +366,11 @@ static void rcpt_check(struct delivery *dv, size_t index)
 	}
 	if (!dv->has_blob) {
 		if (blob_write(dv, &error) < 0) {
-			log_error(NULL, "blob-failed id=%s error=%s",
-			          dv->env.id, error);
-			rcpt_set(rs, "tempfail", "4.3.0 local storage error");
+			const char *text = storage_error(dv->d, dv->size);
+			log_error(NULL,
+			          "blob-failed id=%s error=%s status=%.5s",
+			          dv->env.id, error, text);
+			rcpt_set(rs, "tempfail", text);
 			return;
 		}
 		dv->has_blob = true;
@@ -450,7 +468,7 @@ static void batch_fail_waiting(struct delivery *dvs, size_t count,
 			     (rs->info.id == account_id &&
 			      strcmp(rs->info.address, address) == 0)))
 				rcpt_set(rs, "tempfail",
-				         "4.3.0 local storage error");
+				         storage_error(dvs[i].d, dvs[i].size));
 		}
 	}
 }
@@ -487,7 +505,7 @@ static void account_commit(struct deliver *d, struct delivery *dvs,
 				          dv->env.id,
 				          log_sanitize(address, 200), error);
 				rcpt_set(rs, "tempfail",
-				         "4.3.0 local storage error");
+				         storage_error(d, dv->size));
 				continue;
 			}
 			rs->is_duplicate = ret == 0;

@@ -20,7 +20,6 @@
 #include "http/http_server.h"
 
 struct auth_request;
-struct auth_throttle;
 struct buf;
 struct event_loop;
 struct event_timer;
@@ -28,11 +27,9 @@ struct http_request;
 struct http_router;
 struct pool;
 struct service;
+struct service_slot;
 struct store;
 struct tls_server;
-
-#define HTTPD_AUTH_MAX_DELAY 16 /* seconds, as imapd's */
-#define HTTPD_AUTH_FORGET 900   /* seconds */
 
 enum httpd_service {
 	HTTPD_SERVICE_HTTP,  /* plain: redirects to HTTPS except on loopback */
@@ -45,11 +42,10 @@ struct httpd {
 	struct service *service;
 	struct store *store;
 	struct tls_server *tls; /* NULL if the certificate did not load */
-	struct auth_throttle *throttle;
-	char *auth_socket; /* data_dir/run/auth.sock (authd) */
-	char *tmp_dir;     /* data_dir/run/http-tmp: large request bodies */
-	char *hostname;    /* announced in autoconfig files */
-	time_t started;    /* Last-Modified of the generated documents */
+	char *auth_socket;      /* data_dir/run/auth.sock (authd) */
+	char *tmp_dir;  /* data_dir/run/http-tmp: large request bodies */
+	char *hostname; /* announced in autoconfig files */
+	time_t started; /* Last-Modified of the generated documents */
 	struct settings_endpoint endpoints[SETTINGS_ENDPOINT_COUNT];
 	/* Every route: HTTPS, and plain HTTP where it serves everything. */
 	struct http_router *router;
@@ -69,7 +65,8 @@ struct httpd_client {
 	unsigned id;
 	struct log log;
 	char addr[NET_ADDR_STR_MAX];
-	bool is_counted; /* in the service's connection counts */
+	struct service_slot *slot; /* in the service's counts, or NULL */
+	bool has_user;             /* credentials verified here once */
 	/* a credentials check in progress */
 	struct http_request *auth_http_req;
 	struct auth_request *auth_req;  /* at authd */

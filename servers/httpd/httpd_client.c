@@ -2,10 +2,9 @@
  * (503 through http_server_conn_refuse past them; the master steers one
  * address to one worker, so the per-IP count holds across workers),
  * choosing what the plain port serves to this peer, checking credentials
- * at authd (service=http) with the login throttle imapd uses, and the
- * graceful stop. lib/http caches the verified identity per connection, so
+ * at authd (service=http, whose login throttle holds failures back), and
+ * the graceful stop. lib/http caches the verified identity per connection, so
  * a client repeating the same credentials costs one check per connection. */
-#include "auth/auth.h"
 #include "auth/auth_client.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
@@ -16,7 +15,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* A refused connection (over a limit, or during the stop) is not counted,
@@ -42,35 +40,39 @@ static void httpd_client_auth_delay_cb(void *ctx)
 	httpd_client_auth_done(ctx, HTTP_AUTH_FAIL, NULL);
 }
 
-/* authd's answer. */
-static void httpd_client_verified_cb(enum auth_result result, const char *user,
-                                     const char *error, void *ctx)
+/* authd's answer. A failure is answered after the delay authd's login
+ * throttle gives (the same for an unknown user and a wrong password). */
+static void httpd_client_verified_cb(const struct auth_answer *answer,
+                                     void *ctx)
 {
 	struct httpd_client *c = ctx;
-	struct httpd *httpd = c->httpd;
 	c->auth_req = NULL;
 	ASSERT(c->auth_http_req != NULL);
-	if (result == AUTH_RESULT_TEMPFAIL) {
-		log_error(&c->log, "login-tempfail error=%s", error);
+	switch (answer->result) {
+	case AUTH_RESULT_TEMPFAIL:
+		log_error(&c->log, "login-tempfail error=%s", answer->error);
 		httpd_client_auth_done(c, HTTP_AUTH_TEMPFAIL, NULL);
 		return;
-	}
-	if (result == AUTH_RESULT_OK) {
-		auth_throttle_success(httpd->throttle, c->addr);
+	case AUTH_RESULT_OK:
+		c->has_user = true;
 		log_info(&c->log, "login mech=basic user=%s",
-		         log_sanitize(user, 100));
-		httpd_client_auth_done(c, HTTP_AUTH_OK, user);
+		         log_sanitize(answer->user, 100));
+		httpd_client_auth_done(c, HTTP_AUTH_OK, answer->user);
+		return;
+	case AUTH_RESULT_FAIL:
+		break;
+	}
+	log_info(&c->log, "login-failed mech=basic user=%s delay=%ums%s",
+	         log_sanitize(answer->user, 100), answer->delay_msecs,
+	         answer->is_throttled ? " throttled=yes" : "");
+	if (answer->delay_msecs == 0) {
+		httpd_client_auth_done(c, HTTP_AUTH_FAIL, NULL);
 		return;
 	}
-	time_t now = time(NULL);
-	unsigned delay = auth_throttle_delay(httpd->throttle, c->addr, now);
-	auth_throttle_fail(httpd->throttle, c->addr, now);
-	log_info(&c->log, "login-failed mech=basic user=%s delay=%u",
-	         log_sanitize(user, 100), delay);
 	if (c->auth_timer == NULL)
-		c->auth_timer =
-		    event_timer_new(httpd->loop, httpd_client_auth_delay_cb, c);
-	event_timer_set(c->auth_timer, delay * 1000);
+		c->auth_timer = event_timer_new(c->httpd->loop,
+		                                httpd_client_auth_delay_cb, c);
+	event_timer_set(c->auth_timer, answer->delay_msecs);
 }
 
 /* The request ended (the client left) while its credentials were being
@@ -129,13 +131,37 @@ static void httpd_client_disconnect_cb(void *ctx, const char *reason)
 		httpd->clients = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	if (c->is_counted)
-		service_conn_remove(httpd->service, c->addr);
+	service_slot_remove(httpd->service, &c->slot);
 	log_deinit(&c->log);
 	free(c);
 	if (httpd->clients == NULL && service_is_stopping(httpd->service))
 		event_loop_stop(httpd->loop);
 }
+
+/* At max_connections a new connection may take the slot of one that has
+ * not proven an identity: HTTP keeps nothing between requests, and a
+ * client reconnects, while a flood of anonymous connections must not lock
+ * out the users (lib/core/service.h). */
+static bool httpd_client_can_evict(void *ctx)
+{
+	const struct httpd_client *c = ctx;
+	return !c->has_user && c->auth_http_req == NULL;
+}
+
+/* Idle: closed now; in the middle of a request: after its response (which
+ * says Connection: close). */
+static void httpd_client_evict(void *ctx)
+{
+	struct httpd_client *c = ctx;
+	log_info(&c->log, "evicted reason=\"too many connections\"");
+	http_server_conn_shutdown(c->srv);
+	service_slot_remove(c->httpd->service, &c->slot);
+}
+
+static const struct service_slot_callbacks httpd_client_slot_callbacks = {
+    .can_evict = httpd_client_can_evict,
+    .evict = httpd_client_evict,
+};
 
 static const struct http_server_callbacks httpd_client_callbacks = {
     .authenticate = httpd_client_authenticate_cb,
@@ -173,10 +199,10 @@ void httpd_client_accept(struct httpd *httpd, enum httpd_service service,
 	         set == &httpd->redirect_set ? " redirect=yes" : "");
 	const char *error = "server shutting down";
 	if (!service_is_stopping(httpd->service) &&
-	    service_conn_add(httpd->service, c->addr, &error) == 0) {
-		c->is_counted = true;
+	    service_slot_add(httpd->service, c->addr,
+	                     &httpd_client_slot_callbacks, c, &c->slot,
+	                     &error) == 0)
 		return;
-	}
 	log_info(&c->log, "refused reason=\"%s\"", error);
 	http_server_conn_refuse(c->srv, error);
 	conn_set_timeout(http_server_conn_get_conn(c->srv),

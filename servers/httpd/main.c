@@ -6,7 +6,6 @@
  * idle connections at once and busy ones after their current response,
  * and exits 0; SIGHUP and SIGPIPE are ignored (postroomd reloads by
  * starting a new generation). */
-#include "auth/auth.h"
 #include "auth/auth_client.h"
 #include "core/event_loop.h"
 #include "core/pool.h"
@@ -103,8 +102,6 @@ static void httpd_init(struct httpd *httpd, const char *config)
 		log_error(NULL, "tls disabled: %s", error);
 		httpd->tls = NULL;
 	}
-	httpd->throttle =
-	    auth_throttle_new(HTTPD_AUTH_MAX_DELAY, HTTPD_AUTH_FORGET);
 	httpd->auth_socket =
 	    settings_data_path(&httpd->set, "run/" AUTH_SOCKET_NAME);
 	httpd->tmp_dir = settings_data_path(&httpd->set, "run/http-tmp");
@@ -122,7 +119,6 @@ static void httpd_deinit(struct httpd *httpd)
 {
 	service_free(&httpd->service);
 	httpd_routes_deinit(httpd);
-	auth_throttle_free(&httpd->throttle);
 	tls_server_free(&httpd->tls);
 	store_close(&httpd->store);
 	free(httpd->auth_socket);

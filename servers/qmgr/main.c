@@ -37,7 +37,10 @@ int main(int argc, char **argv)
 		log_fatal(NULL, "start-failed data_dir=%s error=%s", s.data_dir,
 		          error);
 	struct store_settings store_set = {
-	    .data_dir = s.data_dir, .default_quota = s.deliver.default_quota};
+	    .data_dir = s.data_dir,
+	    .default_quota = s.deliver.default_quota,
+	    .postmaster = s.postmaster,
+	};
 	if (store_open(&store_set, &q.store, &error) < 0)
 		log_warn(NULL,
 		         "store-open-failed error=%s (DSNs go out as "

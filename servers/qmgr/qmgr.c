@@ -4,7 +4,8 @@
  * up to QMGR_BATCH_MAX messages per loop turn (their deliver requests are
  * pipelined, for deliver's group commit). When deliver cannot be reached the work stops and
  * a retry timer backs off from 1 to 30 seconds; nothing is lost, since the
- * message goes back where it came from. */
+ * message goes back where it came from. Messages deferred for lack of space
+ * are watched by a one-second timer and retried when room returns. */
 #include "qmgr/qmgr.h"
 #include "core/file.h"
 #include "store/store_gc.h"
@@ -18,6 +19,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,6 +31,7 @@
 #define QMGR_DELIVER_TIMEOUT 600
 #define QMGR_BACKOFF_MAX 30
 #define QMGR_BATCH_MAX 32 /* messages handed to deliver at once */
+#define QMGR_SPACE_CHECK_SECS 1
 
 typedef void qmgr_dir_cb(struct qmgr *q, const char *name, void *ctx);
 
@@ -230,6 +233,101 @@ static void maint_cb(evutil_socket_t fd, short what, void *ctx)
 		log_info(NULL, "expunge-log-pruned rows=%zu", pruned);
 }
 
+/* ---- Waiting for free space --------------------------------------------- */
+
+static struct qmgr_space_wait *space_find(const struct qmgr *q, const char *id)
+{
+	for (size_t i = 0; i < q->space_wait_count; i++) {
+		if (strcmp(q->space_wait[i].id, id) == 0)
+			return &q->space_wait[i];
+	}
+	return NULL;
+}
+
+void qmgr_space_forget(struct qmgr *q, const char *id)
+{
+	struct qmgr_space_wait *w = space_find(q, id);
+	if (w == NULL)
+		return;
+	*w = q->space_wait[--q->space_wait_count];
+	if (q->space_wait_count == 0 && q->space_ev != NULL)
+		event_del(q->space_ev);
+}
+
+bool qmgr_space_is_due(const struct qmgr *q, const char *id)
+{
+	const struct qmgr_space_wait *w = space_find(q, id);
+	return w != NULL && w->is_due;
+}
+
+void qmgr_space_wait_add(struct qmgr *q, const char *id, uint64_t size)
+{
+	struct qmgr_space_wait *w = space_find(q, id);
+	if (w == NULL) {
+		if (q->space_wait_count == q->space_wait_cap) {
+			q->space_wait_cap =
+			    q->space_wait_cap == 0 ? 16 : q->space_wait_cap * 2;
+			q->space_wait =
+			    xrealloc(q->space_wait,
+			             q->space_wait_cap * sizeof(*q->space_wait));
+		}
+		w = &q->space_wait[q->space_wait_count++];
+		snprintf(w->id, sizeof(w->id), "%s", id);
+	}
+	w->size = size;
+	w->is_due = false;
+	log_info(NULL, "space-wait id=%s size=%llu", id,
+	         (unsigned long long)size);
+	struct timeval tv = {.tv_sec = QMGR_SPACE_CHECK_SECS};
+	if (q->space_ev != NULL && !event_pending(q->space_ev, EV_TIMEOUT, NULL))
+		event_add(q->space_ev, &tv);
+}
+
+/* Every second while messages wait for space: those that fit now become
+ * due, and a scan takes them (with the other due ones). Waits for files
+ * no longer in deferred/ are dropped. */
+static void space_cb(evutil_socket_t fd, short what, void *ctx)
+{
+	struct qmgr *q = ctx;
+	uint64_t free_bytes;
+	size_t due = 0;
+	if (file_free_space(q->data_dir, &free_bytes) < 0) {
+		log_error(NULL, "statvfs-failed path=%s error=%s", q->data_dir,
+		          strerror(errno));
+		free_bytes = 0;
+	}
+	for (size_t i = 0; i < q->space_wait_count;) {
+		struct qmgr_space_wait *w = &q->space_wait[i];
+		char *path = queue_path(q->queue_dir, "deferred", w->id);
+		bool is_there = access(path, F_OK) == 0;
+		free(path);
+		if (!is_there) { /* handled, held or deleted meanwhile */
+			qmgr_space_forget(q, w->id);
+			continue;
+		}
+		if (!w->is_due && w->size <= free_bytes &&
+		    free_bytes - w->size >= QUEUE_SPACE_MARGIN) {
+			w->is_due = true;
+			due++;
+		}
+		i++;
+	}
+	if (q->space_wait_count > 0) {
+		struct timeval tv = {.tv_sec = QMGR_SPACE_CHECK_SECS};
+		event_add(q->space_ev, &tv);
+	}
+	if (due == 0)
+		return;
+	log_info(NULL, "space-returned free=%llu due=%zu",
+	         (unsigned long long)free_bytes, due);
+	if (q->is_paused)
+		return; /* retry_cb scans */
+	if (is_working(q))
+		q->rescan_all = true;
+	else
+		scan(q, true);
+}
+
 static void signal_cb(evutil_socket_t sig, short what, void *ctx)
 {
 	struct qmgr *q = ctx;
@@ -273,11 +371,13 @@ static int events_add(struct qmgr *q, const char **error_r)
 	q->work_ev = event_new(q->base, -1, 0, work_cb, q);
 	q->retry_ev = event_new(q->base, -1, 0, retry_cb, q);
 	q->maint_ev = event_new(q->base, -1, EV_PERSIST, maint_cb, q);
+	q->space_ev = event_new(q->base, -1, 0, space_cb, q);
 	q->term_ev = evsignal_new(q->base, SIGTERM, signal_cb, q);
 	q->int_ev = evsignal_new(q->base, SIGINT, signal_cb, q);
 	if (q->dgram_ev == NULL || q->timer_ev == NULL || q->work_ev == NULL ||
 	    q->retry_ev == NULL || q->term_ev == NULL || q->int_ev == NULL ||
-	    q->maint_ev == NULL || event_add(q->dgram_ev, NULL) < 0 ||
+	    q->maint_ev == NULL || q->space_ev == NULL ||
+	    event_add(q->dgram_ev, NULL) < 0 ||
 	    event_add(q->timer_ev, &interval) < 0 ||
 	    event_add(q->term_ev, NULL) < 0 || event_add(q->int_ev, NULL) < 0) {
 		*error_r = "cannot set up events";
@@ -336,7 +436,7 @@ void qmgr_deinit(struct qmgr *q)
 {
 	struct event **evs[] = {&q->dgram_ev, &q->timer_ev, &q->work_ev,
 	                        &q->retry_ev, &q->term_ev,  &q->int_ev,
-	                        &q->maint_ev};
+	                        &q->maint_ev, &q->space_ev};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
 		if (*evs[i] != NULL)
 			event_free(*evs[i]);
@@ -354,6 +454,7 @@ void qmgr_deinit(struct qmgr *q)
 	free(q->data_dir);
 	free(q->hostname);
 	free(q->work);
+	free(q->space_wait);
 	free(q->queue_dir);
 	free(q->run_dir);
 }

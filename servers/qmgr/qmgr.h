@@ -5,12 +5,15 @@
  * with the retry schedule of queue_retry_delay(). Single-threaded on one
  * libevent loop: a wake-up datagram on run/qmgr.sock, a run_interval timer,
  * and up to 32 messages handled per loop turn (their deliver requests
- * pipelined, for deliver's group commit) so SIGTERM is seen between them. */
+ * pipelined, for deliver's group commit) so SIGTERM is seen between them.
+ * A message deferred because the disk was full (deliver's 4.3.1) is
+ * retried as soon as free space returns, watched by a one-second timer. */
 #ifndef QMGR_QMGR_H
 #define QMGR_QMGR_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct event;
@@ -99,6 +102,13 @@ struct qmgr_entry {
 	const char *state; /* "incoming" or "deferred" (static) */
 };
 
+/* A message deferred for lack of space, waiting for room. */
+struct qmgr_space_wait {
+	char id[32];
+	uint64_t size; /* of the message */
+	bool is_due;   /* there is room now: take it at the next scan */
+};
+
 struct qmgr {
 	struct event_base *base;
 	char *queue_dir;
@@ -125,9 +135,12 @@ struct qmgr {
 	bool relay_logged;
 	bool is_flushing; /* "flush": deferred mail is due now, this scan */
 
+	struct qmgr_space_wait *space_wait; /* deferred for lack of space */
+	size_t space_wait_count, space_wait_cap;
+
 	int dgram_fd;
 	struct event *dgram_ev, *timer_ev, *work_ev, *retry_ev, *maint_ev;
-	struct event *term_ev, *int_ev;
+	struct event *term_ev, *int_ev, *space_ev;
 };
 
 /* Sets up q: creates the queue folders when missing, moves active/ back
@@ -140,6 +153,16 @@ int qmgr_init(struct qmgr *q, struct event_base *base, const char *data_dir,
 void qmgr_deinit(struct qmgr *q);
 /* Runs the maintenance jobs every interval seconds. Returns 0 or -1. */
 int qmgr_maintenance_start(struct qmgr *q, unsigned interval);
+/* Queue file id (size bytes) was deferred because local delivery found no
+ * room (QUEUE_STATUS_NO_SPACE): watch the free space of data_dir every
+ * second, and once size + QUEUE_SPACE_MARGIN bytes are free, make it due
+ * and scan, whatever its retry time. Kept in memory only: after a restart
+ * such a message waits for its retry time like any other. */
+void qmgr_space_wait_add(struct qmgr *q, const char *id, uint64_t size);
+/* Returns true if deferred id is due because its space came back. */
+bool qmgr_space_is_due(const struct qmgr *q, const char *id);
+/* Stops waiting for id (it is being handled). */
+void qmgr_space_forget(struct qmgr *q, const char *id);
 
 /* ---- One message (qmgr_message.c) --------------------------------------- */
 

@@ -6,7 +6,9 @@
  * or move it to deferred/ with the next retry time (min_backoff doubling
  * up to max_backoff). Past max_lifetime every pending recipient fails.
  * Marks and the schedule are synced before the rename, so a crash can only
- * repeat a delivery. A file that does not parse goes to corrupt/. */
+ * repeat a delivery. A file that does not parse goes to corrupt/. A
+ * message whose local delivery found the disk full (4.3.1) waits for free
+ * space instead of its retry time (qmgr_space_wait_add). */
 #include "qmgr/qmgr.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -238,9 +240,14 @@ static void message_finish(struct qmgr *q, struct queue_envelope *env, int fd,
 		log_error(NULL, "defer-failed id=%s error=%s", env->id, error);
 		return;
 	}
+	bool is_full = false;
 	for (size_t i = 0; i < env->rcpt_count; i++) {
 		if (env->rcpts[i].status != QUEUE_RCPT_PENDING)
 			continue;
+		is_full = is_full ||
+		          (env->rcpts[i].is_local && o->reasons[i] != NULL &&
+		           strncmp(o->reasons[i], QUEUE_STATUS_NO_SPACE,
+		                   strlen(QUEUE_STATUS_NO_SPACE)) == 0);
 		log_info(NULL,
 		         "deferred id=%s to=<%s> attempts=%u delay=%u "
 		         "reason=%s",
@@ -250,6 +257,9 @@ static void message_finish(struct qmgr *q, struct queue_envelope *env, int fd,
 		                                            : "unknown",
 		                      300));
 	}
+	/* deliver found no room: retry when there is, not after the backoff */
+	if (is_full)
+		qmgr_space_wait_add(q, env->id, env->data_size);
 }
 
 /* Returns true if a deferred message should be taken now. */
@@ -309,8 +319,10 @@ static void job_open(struct qmgr *q, struct qmgr_job *job, time_t now)
 	const char *error;
 	job->fd = -1;
 	if (strcmp(job->state, "deferred") == 0 &&
+	    !qmgr_space_is_due(q, job->id) &&
 	    !deferred_is_due(q, job->id, now))
 		return;
+	qmgr_space_forget(q, job->id); /* handled now; may come back */
 	if (queue_move(q->queue_dir, job->id, job->state, "active",
 	               QUEUE_NOSYNC, &error) < 0) {
 		if (errno != ENOENT)

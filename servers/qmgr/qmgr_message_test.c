@@ -1,7 +1,8 @@
 /* Tests of qmgr's handling of one message against a fake deliver server
  * (a child process answering with canned results): marks written in
  * place, removal when all is done, deferral with the retry schedule, a
- * deliver that is down, expiry, remote-only mail and corrupt files. */
+ * deliver that is down, expiry, remote-only mail, corrupt files, and a
+ * message deferred for lack of space waiting for room, not its retry. */
 #include "qmgr/qmgr.h"
 #include "core/buf.h"
 #include "core/pool.h"
@@ -21,7 +22,8 @@
 static char *data_dir, *queue_dir, *sock_path;
 
 /* Serves one connection at a time: answers every request with one result
- * per character of script ('o' ok, 't' tempfail, 'p' permfail, '.' none). */
+ * per character of script ('o' ok, 't' tempfail, 'p' permfail, '.' none,
+ * 'f' tempfail for lack of space). */
 static void fake_deliver_serve(int lfd, const char *script)
 {
 	for (;;) {
@@ -40,10 +42,16 @@ static void fake_deliver_serve(int lfd, const char *script)
 			buf_init(&out);
 			for (size_t i = 0; script[i] != '\0'; i++) {
 				const char *status = script[i] == 'o' ? "ok"
-				                     : script[i] == 't'
-				                         ? "tempfail"
-				                         : "permfail";
-				if (script[i] != '.')
+				                     : script[i] == 'p'
+				                         ? "permfail"
+				                         : "tempfail";
+				if (script[i] == 'f')
+					buf_printf(&out,
+					           "result id=%s rcpt=%zu "
+					           "status=tempfail "
+					           "text=4.3.1%%20full\n",
+					           id, i);
+				else if (script[i] != '.')
 					buf_printf(&out,
 					           "result id=%s rcpt=%zu "
 					           "status=%s text=x%%20%c\n",
@@ -230,6 +238,54 @@ static void test_qmgr_deferred(void)
 	test_end();
 }
 
+static void test_qmgr_space_wait(void)
+{
+	test_begin("qmgr message: deferred for lack of space waits for room");
+	static const char *const rcpts[] = {"l:a@x", "l:b@x"};
+	time_t now = time(NULL);
+	struct qmgr q;
+	char id[QUEUE_ID_MAX], other[QUEUE_ID_MAX];
+	unsigned attempts;
+	time_t next;
+	pid_t pid = fake_deliver_start("of");
+	qmgr_setup(&q);
+	queue_message(rcpts, 2, now, id);
+	test_assert(qmgr_message_process(&q, id, "incoming", now) == 0);
+	test_assert_str(statuses("deferred", id, &attempts, &next), "D-");
+	test_assert_int(q.space_wait_count, 1);
+	test_assert_str(q.space_wait[0].id, id);
+	test_assert_int(q.space_wait[0].size, 3);
+	/* no room yet: its retry time rules */
+	test_assert(!qmgr_space_is_due(&q, id));
+	test_assert(qmgr_message_process(&q, id, "deferred", now + 1) == 0);
+	test_assert_str(statuses("deferred", id, &attempts, &next), "D-");
+	test_assert_int(attempts, 1);
+	/* room came back (the space timer's verdict): taken at once, long
+	 * before next; deferred again for space, so waiting again */
+	q.space_wait[0].is_due = true;
+	test_assert(qmgr_message_process(&q, id, "deferred", now + 1) == 0);
+	test_assert_str(statuses("deferred", id, &attempts, &next), "D-");
+	test_assert_int(attempts, 2);
+	test_assert_int(q.space_wait_count, 1);
+	test_assert(!qmgr_space_is_due(&q, id));
+	fake_deliver_stop(pid);
+	/* another reason for a tempfail does not wait for space; handling a
+	 * message ends its wait */
+	pid = fake_deliver_start("ot");
+	queue_message(rcpts, 2, now, other);
+	test_assert(qmgr_message_process(&q, other, "incoming", now) == 0);
+	test_assert_int(q.space_wait_count, 1);
+	q.space_wait[0].is_due = true;
+	test_assert(qmgr_message_process(&q, id, "deferred", now + 2) == 0);
+	test_assert_int(q.space_wait_count, 0);
+	test_assert_int(statuses("deferred", id, &attempts, &next)[1], '-');
+	test_assert_int(attempts, 3);
+	fake_deliver_stop(pid);
+	free(q.space_wait);
+	qmgr_teardown(&q);
+	test_end();
+}
+
 static void test_qmgr_corrupt(void)
 {
 	test_begin("qmgr message: a corrupt file goes to corrupt/");
@@ -254,6 +310,7 @@ int main(void)
 	static void (*const tests[])(void) = {
 	    test_qmgr_process,
 	    test_qmgr_deferred,
+	    test_qmgr_space_wait,
 	    test_qmgr_corrupt,
 	    NULL,
 	};

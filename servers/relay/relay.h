@@ -8,9 +8,11 @@
  * then "done id=<id>" when every listed recipient has its result.
  * dsn=1 says the peer took our DSN parameters (RFC 3461 §5.2.2: when 0 and
  * the peer took the message, qmgr reports "relayed" if SUCCESS was asked).
- * Routing (relay_route.c): smarthost, else transport_map, else MX (with
- * implicit MX and null MX). Destinations, their connection limit and the
- * sessions that carry several messages each: relay_dest.c. */
+ * Routing (relay_route.c): smarthost, else transport_map, else the address
+ * of an address literal (RFC 5321 §5.1; only public addresses or
+ * allowed_literal_networks), else MX (with implicit MX and null MX).
+ * Destinations, their connection limit and the sessions that carry several
+ * messages each: relay_dest.c. */
 #ifndef RELAY_RELAY_H
 #define RELAY_RELAY_H
 
@@ -48,16 +50,25 @@ struct relay_config {
 	const char *helo_name;
 	const char *smarthost; /* "" or host[:port] */
 	const char *smarthost_user, *smarthost_password;
-	const char *transport_map; /* "domain=host:port, ..." */
-	const char *require_tls;   /* "domain, domain" */
+	const char *transport_map;            /* "domain=host:port, ..." */
+	const char *require_tls;              /* "domain, domain" */
+	const char *allowed_literal_networks; /* "10.0.0.0/8, ..." */
 	unsigned mx_port;
 	unsigned max_per_destination;
 	unsigned max_messages_per_connection;
 	unsigned connect_timeout, command_timeout, data_timeout;
 };
 
+/* Returns NULL if relay may send to domain, else why not (static): an
+ * address literal ("[10.0.0.1]") must name a public address or one in
+ * allowed_literal_networks, whatever the route (defence in depth behind
+ * smtpd's check at RCPT: a message queued before it, or a smarthost that
+ * would follow the literal). */
+const char *relay_route_refusal(const struct relay_config *cfg,
+                                const char *domain);
 /* Finds the route for a recipient domain. Returns 0 with *route_r, or -1
- * with a static reason if smarthost or transport_map is malformed. */
+ * with a static reason if smarthost or transport_map is malformed or the
+ * domain is a literal that is not an IP address. */
 int relay_route_find(const struct relay_config *cfg, const char *domain,
                      struct relay_route *route_r, const char **error_r);
 /* Returns true if domain is listed in the comma-separated list. */

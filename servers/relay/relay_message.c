@@ -206,6 +206,18 @@ static void message_route(struct relay_message *msg, const size_t *idx,
 	msg->jobs_left++;
 	for (size_t i = 0; i < count; i++) {
 		const char *address = msg->env->rcpts[idx[i]].address;
+		const char *refusal =
+		    relay_route_refusal(&msg->relay->cfg, rcpt_domain(address));
+		if (refusal != NULL) {
+			char text[200];
+			snprintf(text, sizeof(text),
+			         "address literal %s not allowed: %s network",
+			         rcpt_domain(address), refusal);
+			struct relay_job *job = job_new(msg, 1);
+			job_add_rcpt(job, idx[i]);
+			relay_job_fail(job, 550, "5.7.1", text);
+			continue;
+		}
 		if (relay_route_find(&msg->relay->cfg, rcpt_domain(address),
 		                     &routes[i], &error) < 0) {
 			struct relay_job *job = job_new(msg, 1);

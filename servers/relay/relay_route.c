@@ -1,8 +1,13 @@
 /* Where relay sends a recipient domain: the smarthost when set, else the
- * transport_map entry for the domain, else the domain's MX hosts on
- * mx_port (RFC 5321 §5.1). require_tls marks domains that must get
- * STARTTLS. Domains compare case-insensitively, without a final dot. */
+ * transport_map entry for the domain, else for an address literal its
+ * address on mx_port (RFC 5321 §5.1: no MX look-up), else the domain's MX
+ * hosts on mx_port. Literals outside public addresses and
+ * allowed_literal_networks are refused. require_tls marks domains that
+ * must get STARTTLS. Domains compare case-insensitively, without a final
+ * dot. */
 #include "relay/relay.h"
+#include "core/net.h"
+#include "smtp/smtp_syntax.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -110,6 +115,20 @@ bool relay_domain_listed(const char *list, const char *domain)
 	return list_find(list, domain, false, NULL, NULL);
 }
 
+const char *relay_route_refusal(const struct relay_config *cfg,
+                                const char *domain)
+{
+	char addr[SMTP_LITERAL_ADDR_MAX];
+	if (domain[0] != '[')
+		return NULL;
+	if (smtp_address_literal_addr((const unsigned char *)domain,
+	                              strlen(domain), addr) < 0)
+		return "not an IP address";
+	return net_addr_refusal(addr, cfg->allowed_literal_networks != NULL
+	                                  ? cfg->allowed_literal_networks
+	                                  : "");
+}
+
 int relay_route_find(const struct relay_config *cfg, const char *domain,
                      struct relay_route *route_r, const char **error_r)
 {
@@ -135,6 +154,15 @@ int relay_route_find(const struct relay_config *cfg, const char *domain,
 			return -1;
 		}
 		route_r->kind = RELAY_ROUTE_HOST;
+	} else if (domain[0] == '[') {
+		if (smtp_address_literal_addr((const unsigned char *)domain,
+		                              strlen(domain),
+		                              route_r->host) < 0) {
+			*error_r = "address literal is not an IP address";
+			return -1;
+		}
+		route_r->kind = RELAY_ROUTE_HOST;
+		route_r->port = cfg->mx_port;
 	} else {
 		size_t dlen = strlen(domain);
 		while (dlen > 0 && domain[dlen - 1] == '.')

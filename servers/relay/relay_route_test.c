@@ -1,5 +1,6 @@
-/* Tests for relay_route.c: smarthost over transport_map over MX, host and
- * port parsing, require_tls matching, and malformed settings. */
+/* Tests for relay_route.c: smarthost over transport_map over address
+ * literals over MX, host and port parsing, require_tls matching, malformed
+ * settings, and which literals may be sent to. */
 #include "relay/relay.h"
 #include "test/test.h"
 
@@ -36,6 +37,16 @@ static void test_route_find(void)
 	    {"", "a.test=", "", "a.test", -1, RELAY_ROUTE_MX, "", 0, false},
 	    {"[::1", "", "", "a.test", -1, RELAY_ROUTE_MX, "", 0, false},
 	    {"", "", "", "", -1, RELAY_ROUTE_MX, "", 0, false},
+	    /* RFC 5321 §5.1: a literal is the address, no MX look-up */
+	    {"", "", "", "[192.0.43.10]", 0, RELAY_ROUTE_HOST, "192.0.43.10",
+	     2525, false},
+	    {"", "", "", "[IPv6:2001:500:88:200::10]", 0, RELAY_ROUTE_HOST,
+	     "2001:500:88:200::10", 2525, false},
+	    {"", "[192.0.43.10]=127.0.0.5:26", "", "[192.0.43.10]", 0,
+	     RELAY_ROUTE_HOST, "127.0.0.5", 26, false},
+	    {"smart.test", "", "", "[192.0.43.10]", 0, RELAY_ROUTE_HOST,
+	     "smart.test", 25, false},
+	    {"", "", "", "[x-tag:abc]", -1, RELAY_ROUTE_MX, "", 0, false},
 	};
 	test_begin("relay_route_find");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -79,9 +90,54 @@ static void test_route_keys(void)
 	test_end();
 }
 
+static void test_route_refusal(void)
+{
+	static const struct {
+		const char *allowed, *domain, *refusal; /* NULL: allowed */
+	} cases[] = {
+	    {"", "example.org", NULL},
+	    {"", "[192.0.43.10]", NULL},
+	    {"", "[127.0.0.1]", "loopback"},
+	    {"", "[10.0.0.1]", "private"},
+	    {"", "[192.168.7.7]", "private"},
+	    {"", "[172.20.0.1]", "private"},
+	    {"", "[169.254.169.254]", "link-local"},
+	    {"", "[100.64.0.1]", "shared"},
+	    {"", "[0.0.0.0]", "reserved"},
+	    {"", "[IPv6:::1]", "loopback"},
+	    {"", "[IPv6:fe80::1]", "link-local"},
+	    {"", "[IPv6:fd00::1]", "private"},
+	    {"", "[IPv6:::ffff:127.0.0.1]", "loopback"},
+	    {"", "[IPv6:64:ff9b::10.0.0.1]", "private"},
+	    {"", "[x-tag:abc]", "not an IP address"},
+	    {"10.0.0.0/8", "[10.0.0.1]", NULL},
+	    {"10.0.0.0/8", "[IPv6:::ffff:10.0.0.1]", NULL},
+	    {"10.0.0.0/8", "[10.0.0.1]x", "not an IP address"},
+	    {"10.0.0.0/8", "[11.0.0.1]", NULL},
+	    {"10.0.0.0/8", "[172.16.0.1]", "private"},
+	};
+	test_begin("relay_route_refusal");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct relay_config cfg = {
+		    .smarthost = "",
+		    .transport_map = "",
+		    .require_tls = "",
+		    .allowed_literal_networks = cases[i].allowed,
+		};
+		const char *got = relay_route_refusal(&cfg, cases[i].domain);
+		if (cases[i].refusal == NULL)
+			test_assert_idx(got == NULL, i);
+		else if (got == NULL)
+			test_assert_idx(got != NULL, i);
+		else
+			test_assert_str(got, cases[i].refusal);
+	}
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {test_route_find, test_route_keys,
-	                                      NULL};
+	                                      test_route_refusal, NULL};
 	return test_run(tests);
 }

@@ -1,18 +1,27 @@
 /* smtpd's answers to the SMTP engine: who may relay (never anyone on port
- * 25: recipients must be in local domains), AUTH PLAIN/LOGIN for submission
+ * 25: recipients must be in local domains; on submission, address literals
+ * only to public addresses or allowed networks, RFC 6409 §6.2), AUTH
+ * PLAIN/LOGIN for submission
  * (RFC 4954, only over TLS unless plaintext_auth_loopback and a loopback
  * peer), sender ownership, recipient resolution and quota, and queueing with
- * a Received header (RFC 5321 §4.4, RFC 3848). "250 queued" is sent only
- * after queue_writer_commit() made the message durable. */
+ * a Received header (RFC 5321 §4.4, RFC 3848). On submission, the message
+ * submission agent's Date and Message-ID go under the Received header and a
+ * message without From is refused (smtpd_msa.h). Free space is checked at
+ * MAIL and DATA/BDAT, before any body is sent (452 4.3.1). "250 queued" is
+ * sent only after queue_writer_commit() made the message durable. */
 #include "smtpd.h"
 #include "auth/auth.h"
 #include "auth/auth_client.h"
 #include "core/buf.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
+#include "core/file.h"
+#include "core/net.h"
 #include "core/pool.h"
 #include "store/store.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +34,40 @@ static void smtpd_tempfail(struct smtpd_client *c, struct smtp_server_cmd *cmd)
 	                      "Temporary failure, please try again later "
 	                      "(conn=%u)",
 	                      c->id);
+}
+
+/* Is there room for a message of size bytes (0: not declared) beyond
+ * [smtpd] min_free_space on the file systems of the queue and the store?
+ * Returns true if so, and also when free space cannot be read (logged):
+ * a failed statvfs must not stop the mail. */
+static bool smtpd_has_space(struct smtpd_client *c, uint64_t size)
+{
+	const char *paths[] = {c->smtpd->queue_dir, c->smtpd->set.data_dir};
+	uint64_t reserve = c->smtpd->set.smtpd.min_free_space;
+	uint64_t need =
+	    size > UINT64_MAX - reserve ? UINT64_MAX : reserve + size;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		uint64_t free_bytes;
+		if (file_free_space(paths[i], &free_bytes) < 0) {
+			log_error(&c->log, "statvfs-failed path=%s error=%s",
+			          paths[i], strerror(errno));
+			continue;
+		}
+		if (free_bytes < need) {
+			log_warn(&c->log,
+			         "low-space path=%s free=%llu need=%llu",
+			         paths[i], (unsigned long long)free_bytes,
+			         (unsigned long long)need);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* RFC 3463 §3.4: X.3.1 "Mail system full". */
+static void smtpd_reply_full(struct smtp_server_cmd *cmd)
+{
+	smtp_server_cmd_reply(cmd, 452, "4.3.1", "Insufficient system storage");
 }
 
 /* ---- AUTH -------------------------------------------------------------- */
@@ -54,16 +97,15 @@ static void smtpd_auth_timer_cb(void *ctx)
 		                      "Authentication credentials invalid");
 }
 
-static void smtpd_auth_failed(struct smtpd_client *c,
-                              struct smtp_server_cmd *cmd, const char *user)
+/* Answers a failed AUTH after delay_msecs (authd's throttle). */
+static void smtpd_auth_failed(struct smtpd_client *c, const char *user,
+                              unsigned delay_msecs, bool is_throttled)
 {
 	struct smtpd *smtpd = c->smtpd;
-	time_t now = time(NULL);
-	unsigned delay = auth_throttle_delay(smtpd->throttle, c->addr, now);
-	auth_throttle_fail(smtpd->throttle, c->addr, now);
-	log_info(&c->log, "auth-failed mech=%s user=%s delay=%u", c->auth_mech,
-	         log_sanitize(user, 100), delay);
-	if (delay == 0) {
+	log_info(&c->log, "auth-failed mech=%s user=%s delay=%ums%s",
+	         c->auth_mech, log_sanitize(user, 100), delay_msecs,
+	         is_throttled ? " throttled=yes" : "");
+	if (delay_msecs == 0) {
 		smtpd_auth_timer_cb(c);
 		return;
 	}
@@ -71,36 +113,35 @@ static void smtpd_auth_failed(struct smtpd_client *c,
 	if (c->auth_timer == NULL)
 		c->auth_timer =
 		    event_timer_new(smtpd->loop, smtpd_auth_timer_cb, c);
-	event_timer_set(c->auth_timer, delay * 1000);
+	event_timer_set(c->auth_timer, delay_msecs);
 }
 
 /* authd's answer to smtpd_auth_verify. */
-static void smtpd_auth_verified_cb(enum auth_result result, const char *user,
-                                   const char *error, void *ctx)
+static void smtpd_auth_verified_cb(const struct auth_answer *answer, void *ctx)
 {
 	struct smtpd_client *c = ctx;
 	struct smtp_server_cmd *cmd = c->auth_cmd;
 	c->auth_req = NULL;
 	ASSERT(cmd != NULL);
-	switch (result) {
+	switch (answer->result) {
 	case AUTH_RESULT_TEMPFAIL:
 		c->auth_cmd = NULL;
 		log_error(&c->log, "auth-tempfail mech=%s error=%s",
-		          c->auth_mech, error);
+		          c->auth_mech, answer->error);
 		smtp_server_cmd_reply(cmd, 454, "4.7.0",
 		                      "Temporary authentication failure "
 		                      "(conn=%u)",
 		                      c->id);
 		return;
 	case AUTH_RESULT_FAIL:
-		smtpd_auth_failed(c, cmd, user);
+		smtpd_auth_failed(c, answer->user, answer->delay_msecs,
+		                  answer->is_throttled);
 		return;
 	case AUTH_RESULT_OK:
 		break;
 	}
 	c->auth_cmd = NULL;
-	auth_throttle_success(c->smtpd->throttle, c->addr);
-	c->auth_user = pool_strdup(c->pool, user);
+	c->auth_user = pool_strdup(c->pool, answer->user);
 	log_add(&c->log, "user=%s", c->auth_user);
 	log_info(&c->log, "auth mech=%s", c->auth_mech);
 	smtp_server_cmd_reply(cmd, 235, "2.7.0", "Authentication successful");
@@ -139,10 +180,10 @@ static void smtpd_auth_plain(struct smtpd_client *c,
 		return;
 	}
 	if (authzid[0] != '\0' && strcmp(authzid, authcid) != 0) {
-		/* No proxy authorization. */
+		/* No proxy authorization: refused without a check. */
 		explicit_bzero((char *)password, strlen(password));
 		c->auth_cmd = cmd;
-		smtpd_auth_failed(c, cmd, authcid);
+		smtpd_auth_failed(c, authcid, 0, false);
 		return;
 	}
 	smtpd_auth_verify(c, cmd, authcid, (char *)password);
@@ -251,6 +292,10 @@ static void policy_mail(void *ctx, struct smtp_server_cmd *cmd,
 			return;
 		}
 	}
+	if (!smtpd_has_space(c, mail->size)) {
+		smtpd_reply_full(cmd);
+		return;
+	}
 	c->mail = mail;
 	smtp_server_cmd_reply(cmd, 250, "2.1.0", "Ok");
 }
@@ -321,6 +366,22 @@ static unsigned smtpd_rcpt_local(struct smtpd_client *c,
 	return 250;
 }
 
+/* May a submission user send to the address-literal domain ("[10.0.0.1]",
+ * "[IPv6:::1]")? The relay would connect to it, so only public addresses
+ * and [relay] allowed_literal_networks may be named: a user must not reach
+ * our loopback or the private network behind us. Returns NULL if allowed,
+ * else the reason (a static string). */
+static const char *smtpd_literal_refusal(const struct smtpd_client *c,
+                                         const char *domain)
+{
+	char addr[SMTP_LITERAL_ADDR_MAX];
+	if (smtp_address_literal_addr((const unsigned char *)domain,
+	                              strlen(domain), addr) < 0)
+		return "not an IP address";
+	return net_addr_refusal(addr,
+	                        c->smtpd->set.relay.allowed_literal_networks);
+}
+
 struct smtpd_first_domain {
 	struct pool *pool;
 	const char *domain;
@@ -356,6 +417,7 @@ static void policy_rcpt(void *ctx, struct smtp_server_cmd *cmd,
 	}
 	int is_local =
 	    domain[0] == '[' ? 0 : store_domain_exists(store, domain);
+	const char *refusal = NULL;
 	unsigned code = 250;
 	if (is_local < 0)
 		code = 451;
@@ -363,6 +425,9 @@ static void policy_rcpt(void *ctx, struct smtp_server_cmd *cmd,
 		code = smtpd_rcpt_local(c, rcpt, address);
 	else if (c->service == SMTPD_SERVICE_SMTP)
 		code = 554; /* never relay for anyone on port 25 */
+	else if (domain[0] == '[' &&
+	         (refusal = smtpd_literal_refusal(c, domain)) != NULL)
+		code = 550;
 	else
 		smtpd_rcpt_add(c, rcpt, address, NULL, false);
 
@@ -373,9 +438,18 @@ static void policy_rcpt(void *ctx, struct smtp_server_cmd *cmd,
 		smtp_server_cmd_reply(cmd, 250, "2.1.5", "Ok");
 		break;
 	case 550:
-		smtp_server_cmd_reply(
-		    cmd, 550, "5.1.1",
-		    "Recipient address rejected: user unknown");
+		if (refusal != NULL)
+			/* RFC 6409 §6.2: not a recipient this user may
+			 * send to */
+			smtp_server_cmd_reply(
+			    cmd, 550, "5.7.1",
+			    "Relay to address literal %s not allowed: %s "
+			    "network",
+			    domain, refusal);
+		else
+			smtp_server_cmd_reply(
+			    cmd, 550, "5.1.1",
+			    "Recipient address rejected: user unknown");
 		break;
 	case 452:
 		smtp_server_cmd_reply(cmd, 452, "4.2.2", "Mailbox full");
@@ -410,11 +484,65 @@ static void smtpd_received(struct smtpd_client *c, struct buf *out)
 	if (c->rcpt_cmds == 1)
 		buf_printf(out, "\r\n\tfor <%s>", c->first_rcpt);
 	char date[64];
-	time_t now = time(NULL);
 	struct tm tm;
-	localtime_r(&now, &tm);
+	localtime_r(&c->env.arrival, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
 	buf_printf(out, ";\r\n\t%s\r\n", date);
+}
+
+static void smtpd_write(struct smtpd_client *c, const void *data, size_t size)
+{
+	if (c->has_write_failed || c->writer == NULL || size == 0)
+		return;
+	if (queue_writer_write(c->writer, data, size) < 0) {
+		c->has_write_failed = true;
+		c->write_errno = errno;
+	}
+}
+
+/* Writes what goes before the message: our Received field, then on
+ * submission the Date and Message-ID the message lacks (RFC 6409 §8.2,
+ * §8.3) and the header held back until now. So the queue file holds the
+ * message as it will be stored (and signed), the added fields at the top
+ * of the header under the trace field. */
+static void smtpd_write_top(struct smtpd_client *c)
+{
+	struct buf top;
+	buf_init(&top);
+	smtpd_received(c, &top);
+	if (c->is_msa) {
+		smtpd_msa_fields(&c->msa, c->env.arrival, c->env.id,
+		                 c->smtpd->hostname, &top);
+		buf_append(&top, c->msa.header.data, c->msa.header.len);
+	}
+	smtpd_write(c, top.data, top.len);
+	buf_deinit(&top);
+}
+
+/* Submission's checks of the whole message. Returns true after refusing
+ * it: a header section too long to hold back, or no From field (RFC 6409
+ * §6.3: 554 for a syntactic problem in the data; RFC 5322 §3.6 makes From
+ * mandatory). Adding a From from the login would name an author the
+ * client did not write (which of the user's addresses, which display
+ * name), and §8 lists only Sender, Date and Message-ID as fields an MSA
+ * may add. */
+static bool smtpd_msa_refused(struct smtpd_client *c,
+                              struct smtp_server_cmd *cmd)
+{
+	if (c->msa.is_too_big) {
+		smtp_server_cmd_reply(cmd, 552, "5.3.4",
+		                      "Message header section exceeds fixed "
+		                      "limit of %u bytes",
+		                      (unsigned)SMTPD_MSA_HEADER_MAX);
+		return true;
+	}
+	if (!c->msa.has_from) {
+		smtp_server_cmd_reply(cmd, 554, "5.6.0",
+		                      "Message has no From header field "
+		                      "(RFC 5322 3.6)");
+		return true;
+	}
+	return false;
 }
 
 static int policy_data_begin(void *ctx, struct smtp_server_cmd *cmd)
@@ -435,6 +563,12 @@ static int policy_data_begin(void *ctx, struct smtp_server_cmd *cmd)
 	env->helo = smtp_server_conn_helo(c->srv);
 	env->rcpt_count = c->rcpt_count;
 	env->rcpts = c->rcpts;
+	/* again now, before the client sends the body: the space may have
+	 * gone since MAIL */
+	if (!smtpd_has_space(c, m->size)) {
+		smtpd_reply_full(cmd);
+		return -1;
+	}
 	if (queue_writer_begin(c->smtpd->queue_dir, env, &c->writer, &error) <
 	    0) {
 		log_error(&c->log, "queue-failed error=%s", error);
@@ -443,12 +577,13 @@ static int policy_data_begin(void *ctx, struct smtp_server_cmd *cmd)
 	}
 	c->data_size = 0;
 	c->has_write_failed = false;
-	struct buf hdr;
-	buf_init(&hdr);
-	smtpd_received(c, &hdr);
-	if (queue_writer_write(c->writer, hdr.data, hdr.len) < 0)
-		c->has_write_failed = true;
-	buf_deinit(&hdr);
+	if (c->service != SMTPD_SERVICE_SMTP) {
+		/* the top is written once the header section is complete */
+		smtpd_msa_init(&c->msa);
+		c->is_msa = true;
+	} else {
+		smtpd_write_top(c);
+	}
 	return 0;
 }
 
@@ -456,21 +591,40 @@ static void policy_data_write(void *ctx, const unsigned char *data, size_t size)
 {
 	struct smtpd_client *c = ctx;
 	c->data_size += size;
-	if (c->has_write_failed || c->writer == NULL)
-		return;
-	if (queue_writer_write(c->writer, data, size) < 0)
-		c->has_write_failed = true;
+	if (c->is_msa && !c->msa.is_done) {
+		size_t n = smtpd_msa_feed(&c->msa, data, size);
+		if (c->msa.is_done && !c->msa.is_too_big)
+			smtpd_write_top(c);
+		data += n;
+		size -= n;
+	}
+	if (c->is_msa && c->msa.is_too_big)
+		return; /* refused at the end */
+	smtpd_write(c, data, size);
 }
 
 static void policy_data_end(void *ctx, struct smtp_server_cmd *cmd)
 {
 	struct smtpd_client *c = ctx;
 	const char *error = "write failed";
+	if (c->is_msa && !c->msa.is_done) {
+		smtpd_msa_finish(&c->msa); /* no body: all of it was header */
+		smtpd_write_top(c);
+	}
+	if (c->is_msa && smtpd_msa_refused(c, cmd)) {
+		queue_writer_abort(&c->writer);
+		return;
+	}
 	if (c->has_write_failed ||
 	    queue_writer_commit(&c->writer, &error) < 0) {
+		int err = c->has_write_failed ? c->write_errno : errno;
 		queue_writer_abort(&c->writer);
-		log_error(&c->log, "queue-failed error=%s", error);
-		smtpd_tempfail(c, cmd);
+		log_error(&c->log, "queue-failed error=%s (%s)", error,
+		          strerror(err));
+		if (err == ENOSPC || err == EDQUOT)
+			smtpd_reply_full(cmd);
+		else
+			smtpd_tempfail(c, cmd);
 		return;
 	}
 	log_info(&c->log, "queued id=%s from=<%s> size=%llu nrcpt=%zu",
@@ -483,6 +637,10 @@ static void policy_data_end(void *ctx, struct smtp_server_cmd *cmd)
 void smtpd_policy_reset(struct smtpd_client *c)
 {
 	queue_writer_abort(&c->writer);
+	if (c->is_msa) {
+		smtpd_msa_deinit(&c->msa);
+		c->is_msa = false;
+	}
 	c->mail = NULL;
 	c->rcpts = NULL;
 	c->rcpt_count = c->rcpt_alloc = 0;

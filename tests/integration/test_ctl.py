@@ -96,7 +96,8 @@ class CtlTest(unittest.TestCase):
             s.starttls(context=client_tls_context())
             s.login("eve@d4.test", "pw")
             s.sendmail("eve@d4.test", ["friend@elsewhere.test"],
-                       b"Subject: out\r\n\r\nto the world\r\n")
+                       b"From: eve@d4.test\r\nSubject: out\r\n\r\n"
+                       b"to the world\r\n")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             out = self.pr.ctl("queue", "list").stdout

@@ -6,6 +6,7 @@ without QUIT (socket closed, or the pop3d worker killed with -9), and one
 session per maildrop ([IN-USE], RFC 2449 §8.1.1)."""
 import email.message
 import email.policy
+import email.utils
 import os
 import poplib
 import signal
@@ -50,6 +51,8 @@ class Pop3StoryTest(unittest.TestCase):
         m["From"] = "Lisa <lisa@local.test>"
         m["To"] = "Bob <bob@local.test>"
         m["Subject"] = "the photos from Sunday"
+        m["Date"] = email.utils.formatdate(localtime=True)
+        m["Message-ID"] = email.utils.make_msgid(domain="local.test")
         m.set_content("Hi Bob,\n\nhere they are.\n.\n..and a dot line\n")
         blob = os.urandom(200000)
         m.add_attachment(blob, maintype="image", subtype="jpeg",

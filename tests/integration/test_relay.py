@@ -74,6 +74,7 @@ class RelayStoryTest(unittest.TestCase):
         msg = (b"From: Lisa <lisa@otherisp.test>\r\n"
                b"To: Bob <bob@comentum.test>\r\n"
                b"Subject: across two domains\r\n"
+               b"Date: Mon, 4 Mar 2024 10:00:00 +0100\r\n"
                b"Message-ID: <story-1@otherisp.test>\r\n\r\n"
                b"Hi Bob,\r\n.a line with a leading dot\r\n\r\nLisa\r\n")
         self.submit(self.isp, "lisa@otherisp.test", "lisa-pw",
@@ -95,6 +96,8 @@ class RelayStoryTest(unittest.TestCase):
         reply = (b"From: Bob <bob@comentum.test>\r\n"
                  b"To: Lisa <lisa@otherisp.test>\r\n"
                  b"Subject: Re: across two domains\r\n"
+                 b"Date: Mon, 4 Mar 2024 11:00:00 +0100\r\n"
+                 b"Message-ID: <story-2@comentum.test>\r\n"
                  b"In-Reply-To: <story-1@otherisp.test>\r\n\r\n"
                  b"Hi Lisa, got it.\r\n")
         self.submit(self.com, "bob@comentum.test", "bob-pw",

@@ -264,7 +264,8 @@ class RelayLifetimeTest(unittest.TestCase):
                           timeout=30) as s:
             s.login("lisa@otherisp.test", "pw")
             s.sendmail("lisa@otherisp.test", ["x@down.test"],
-                       b"Subject: never\r\n\r\nnever arrives\r\n")
+                       b"From: lisa@otherisp.test\r\nSubject: never\r\n"
+                       b"\r\nnever arrives\r\n")
         deadline = time.monotonic() + 60
         while not self.pr.messages("lisa@otherisp.test"):
             self.assertLess(time.monotonic(), deadline, self.pr.log())

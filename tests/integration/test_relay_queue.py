@@ -36,7 +36,8 @@ class RelayQueueCtlTest(unittest.TestCase):
         with smtplib.SMTP("127.0.0.1", self.pr.submission, timeout=30) as s:
             s.login("eve@d1.test", "pw")
             s.sendmail("eve@d1.test", ["friend@far.test"],
-                       b"Subject: stuck\r\n\r\nwaiting\r\n")
+                       b"From: eve@d1.test\r\nSubject: stuck\r\n\r\n"
+                       b"waiting\r\n")
         qid = self.queued_id()
         self.assertIn("delay=3600", self.pr.log())
         show = self.pr.ctl("queue", "show", qid).stdout

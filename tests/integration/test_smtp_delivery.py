@@ -3,6 +3,7 @@ the MX port and from our users on submission, and is filed byte for byte.
 Clients we did not write: Python's smtplib and email package, swaks, curl."""
 import email.message
 import email.policy
+import email.utils
 import os
 import shutil
 import smtplib
@@ -53,6 +54,8 @@ class SmtpDeliveryTest(unittest.TestCase):
         m["From"] = "Lisa <lisa@local.test>"
         m["To"] = "bob@local.test"
         m["Subject"] = "the report, with pictures"
+        m["Date"] = email.utils.formatdate(localtime=True)
+        m["Message-ID"] = email.utils.make_msgid(domain="local.test")
         m.set_content("Hi Bob,\n\nattached.\n\nLisa\n")
         blob = bytes(range(256)) * 400
         m.add_attachment(blob, maintype="application",
@@ -79,7 +82,8 @@ class SmtpDeliveryTest(unittest.TestCase):
                               context=client_tls_context()) as s:
             s.login("lisa@local.test", "lisa-pw")
             s.sendmail("lisa@local.test", ["bob@local.test"],
-                       b"Subject: over 465\r\n\r\nimplicit TLS\r\n")
+                       b"From: lisa@local.test\r\nSubject: over 465\r\n"
+                       b"\r\nimplicit TLS\r\n")
         stored = self.pr.wait_messages("bob@local.test", before + 1)[-1]
         self.assertTrue(stored.endswith(b"\r\n\r\nimplicit TLS\r\n"))
 
