@@ -7,6 +7,7 @@ length, and while a chunked body streams), 429 past the request rate, 408
 for a head or body trickled in slower than its deadline, and 503 for a
 connection over the per-IP limit (RFC 9112 §6.3, §7.1, §9.6; RFC 9110
 §15.5.14; RFC 6585 §4-5)."""
+import base64
 import socket
 import time
 import unittest
@@ -128,9 +129,10 @@ class HttpdLimitsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pr = Postroom(sections={"httpd": {
-            "max_request_line": 512, "max_header_bytes": "4k",
-            "max_headers": 20, "header_timeout": "2s",
-            "body_timeout": "2s"}}).start()
+                              "max_request_line": 512,
+                              "max_header_bytes": "4k", "max_headers": 20,
+                              "header_timeout": "2s",
+                              "body_timeout": "2s"}}).start()
         wait_http(cls.pr)
 
     @classmethod
@@ -309,6 +311,47 @@ class HttpdPerIpTest(unittest.TestCase):
             self.assertEqual(status, 200)
             self.assertIn("refused reason=\"too many connections from "
                           "your address\"", pr.log())
+        finally:
+            pr.cleanup()
+
+
+class HttpdEvictionTest(unittest.TestCase):
+    """At max_connections a new connection takes the slot of the oldest
+    one that has not proven an identity (lib/core/service.h); one that
+    has keeps its slot."""
+
+    def test_anonymous_connection_makes_room(self):
+        pr = Postroom(sections={"httpd": {"max_connections": 2}}).start()
+        try:
+            pr.add_user(USER, PASSWORD)
+            wait_http(pr)
+            token = base64.b64encode(f"{USER}:{PASSWORD}".encode())
+            auth = [("Authorization", "Basic " + token.decode())]
+            # wait_http's connections may not be counted out yet
+            deadline = time.monotonic() + 20
+            while True:
+                user = Raw(pr, tls=True)
+                user.send(request("GET", "/apple/postroom.mobileconfig",
+                                  headers=auth))
+                if user.response()[0] == 200:
+                    break
+                user.close()
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.1)
+            anon = Raw(pr)
+            anon.send(request("GET", "/health"))
+            self.assertEqual(anon.response()[0], 200)
+            third = Raw(pr)
+            third.send(request("GET", "/health"))
+            self.assertEqual(third.response()[0], 200)
+            self.assertTrue(anon.is_closed(), "the anonymous one stays")
+            user.send(request("GET", "/apple/postroom.mobileconfig",
+                              headers=auth))
+            self.assertEqual(user.response()[0], 200)
+            for raw in (anon, third, user):
+                raw.close()
+            self.assertIn("evicted reason=\"too many connections\"",
+                          pr.log())
         finally:
             pr.cleanup()
 
