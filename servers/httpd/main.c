@@ -75,6 +75,7 @@ static void httpd_http_settings(struct httpd *httpd)
 	set->request_rate = hs->request_rate;
 	set->request_burst = hs->request_burst;
 	set->hsts_max_age = hs->hsts_max_age;
+	set->tls_timeout = httpd->set.tls_handshake_timeout;
 	set->realm = "Postroom";
 	set->allow_plaintext_auth = false;
 	set->allow_loopback_plaintext_auth = httpd->set.plaintext_auth_loopback;

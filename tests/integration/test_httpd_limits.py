@@ -128,7 +128,8 @@ class HttpdSmugglingTest(unittest.TestCase):
 class HttpdLimitsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.pr = Postroom(sections={"httpd": {
+        cls.pr = Postroom(main={"tls_handshake_timeout": "2s"},
+                          sections={"httpd": {
                               "max_request_line": 512,
                               "max_header_bytes": "4k", "max_headers": 20,
                               "header_timeout": "2s",
@@ -213,6 +214,16 @@ class HttpdLimitsTest(unittest.TestCase):
         while "reason=\"header deadline\"" not in self.pr.log():
             self.assertLess(time.monotonic(), deadline, self.pr.log())
             time.sleep(0.05)
+
+    def test_silent_tls_handshake_is_closed(self):
+        # the HTTPS port, and no ClientHello: tls_handshake_timeout (2 s),
+        # not the idle timeout (1 minute)
+        sock = socket.create_connection(("127.0.0.1", self.pr.https),
+                                        timeout=30)
+        try:
+            self.assertEqual(sock.recv(1), b"")
+        finally:
+            sock.close()
 
     def test_slow_body_gets_408(self):
         raw = Raw(self.pr)
