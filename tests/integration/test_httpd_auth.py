@@ -5,8 +5,8 @@ HTTP where credentials may not travel, 400 for malformed ones; authd checks
 them (service=http) and its login throttle holds failures back; 503 when
 authd cannot be reached; and lib/http's per-connection
 cache: 1,000 requests with the same credentials on one keep-alive
-connection cost one password check, counted in httpd's log and in authd's
-CPU time."""
+connection cost one password check, counted in authd's log, httpd's log and
+authd's CPU time."""
 import base64
 import http.client
 import os
@@ -52,6 +52,12 @@ class HttpdAuthTest(unittest.TestCase):
     def login_lines(self, user=USER):
         return [l for l in self.pr.log().splitlines()
                 if "httpd[" in l and f" login mech=basic user={user}" in l]
+
+    def authd_checks(self, user=USER):
+        """authd's own line for each password it checked for httpd."""
+        return [l for l in self.pr.log().splitlines()
+                if "authd[" in l and " checked service=http " in l and
+                f" user={user} " in l]
 
     def test_401_without_and_200_with(self):
         raw = Raw(self.pr, tls=True)
@@ -126,6 +132,7 @@ class HttpdAuthTest(unittest.TestCase):
 
     def test_one_password_check_per_connection(self):
         before = len(self.login_lines())
+        checks_before = len(self.authd_checks())
         conn = http.client.HTTPSConnection(
             "127.0.0.1", self.pr.https, timeout=60,
             context=client_tls_context())
@@ -155,6 +162,7 @@ class HttpdAuthTest(unittest.TestCase):
                     for l in lines[-1000:]}
         self.assertEqual(len(conn_ids), 1)
         self.assertEqual(len(self.login_lines()) - before, 1)
+        self.assertEqual(len(self.authd_checks()) - checks_before, 1)
         # authd did next to nothing for the 999 (one check costs tens of
         # milliseconds of CPU; 999 would cost tens of seconds)
         self.assertLess(ticks_all - ticks_one, os.sysconf("SC_CLK_TCK"))
@@ -173,6 +181,7 @@ class HttpdAuthTest(unittest.TestCase):
         self.assertEqual(conn.getresponse().status, 200)
         conn.close()
         self.assertEqual(len(self.login_lines()) - before, 2)
+        self.assertEqual(len(self.authd_checks()) - checks_before, 2)
 
 
 class HttpdPlainAuthTest(unittest.TestCase):
