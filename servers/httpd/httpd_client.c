@@ -3,8 +3,9 @@
  * address to one worker, so the per-IP count holds across workers),
  * choosing what the plain port serves to this peer, checking credentials
  * at authd (service=http, whose login throttle holds failures back), and
- * the graceful stop. lib/http caches the verified identity per connection, so
- * a client repeating the same credentials costs one check per connection. */
+ * the graceful stop. lib/http caches the verified identity per connection,
+ * so a client repeating the same credentials costs one check per
+ * connection. */
 #include "auth/auth_client.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
