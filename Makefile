@@ -26,6 +26,7 @@ run: deps-run build
 	@echo "Postroom: embedded default (data in ./var, 127.0.0.1 only)"
 	@echo "  SMTP 2525, submission 2587 (STARTTLS), submissions 2465 (TLS)"
 	@echo "  POP3 2110 (STLS), 2995 (TLS); IMAP 2143 (STARTTLS), 2993 (TLS)"
+	@echo "  HTTPS 2443, HTTP 2080 (client autoconfig; on loopback HTTP serves all)"
 	@echo "  TLS certificate var/tls/cert.pem: for 127.0.0.1, localhost, $$(hostname)"
 	@echo "  Add a user in another terminal, from this folder (README.md):"
 	@echo "    $(CTL) domain add example.test"
@@ -34,6 +35,9 @@ run: deps-run build
 	@echo "    swaks --server 127.0.0.1:2525 --from lisa@other.test --to bob@example.test --header 'Subject: first mail' --body 'Hello Bob'"
 	@echo "  Read it:"
 	@echo "    curl -s pop3://127.0.0.1:2110/1 -u 'bob@example.test:bob-secret'"
+	@echo "  A mail client's settings, and the DNS records to publish:"
+	@echo "    curl -s 'http://127.0.0.1:2080/mail/config-v1.1.xml?emailaddress=bob%40example.test'"
+	@echo "    $(CTL) dns example.test"
 	@echo "  Stop with Ctrl-C."
 	@exec build/servers/postroomd/postroomd
 
