@@ -69,6 +69,8 @@ static const struct setting_def smtpd_defs[] = {
 	      "one command line from its first byte; 0 is none"),
 	SMTPD(min_data_rate, SETTING_UINT, "500",
 	      "DATA/BDAT bytes per second; 0 is no limit"),
+	SMTPD(future_release_max, SETTING_DURATION, "30d",
+	      "longest FUTURERELEASE hold on submission; 0 is off"),
 };
 
 static const struct setting_def pop3d_defs[] = {

@@ -34,6 +34,8 @@ struct smtpd_settings {
 	unsigned line_timeout;
 	/* DATA/BDAT: data_timeout plus 1 s per min_data_rate bytes */
 	unsigned min_data_rate;
+	/* FUTURERELEASE (RFC 4865) on submission: the longest hold, 0: off */
+	unsigned future_release_max;
 };
 
 struct pop3d_settings {
