@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -162,6 +163,36 @@ static void work_cb(evutil_socket_t fd, short what, void *ctx)
 		scan(q, q->rescan_all);
 	if (!is_working(q))
 		q->is_flushing = false;
+}
+
+/* A deferred message's due time (qmgr_wake_at) has come. */
+static void wake_cb(evutil_socket_t fd, short what, void *ctx)
+{
+	struct qmgr *q = ctx;
+	q->wake_at = 0;
+	if (q->is_paused)
+		return; /* retry_cb scans */
+	if (is_working(q))
+		q->rescan_all = true;
+	else
+		scan(q, true);
+}
+
+void qmgr_wake_at(struct qmgr *q, time_t t)
+{
+	struct timeval now, tv;
+	if (q->wake_ev == NULL || (q->wake_at != 0 && q->wake_at <= t))
+		return;
+	gettimeofday(&now, NULL);
+	/* a few milliseconds past t, so the scan finds it due */
+	int64_t usec = ((int64_t)t - (int64_t)now.tv_sec) * 1000000 -
+	               (int64_t)now.tv_usec + 5000;
+	if (usec < 0)
+		usec = 0;
+	tv.tv_sec = (time_t)(usec / 1000000);
+	tv.tv_usec = (suseconds_t)(usec % 1000000);
+	q->wake_at = t;
+	event_add(q->wake_ev, &tv);
 }
 
 static void retry_cb(evutil_socket_t fd, short what, void *ctx)
@@ -372,11 +403,12 @@ static int events_add(struct qmgr *q, const char **error_r)
 	q->retry_ev = event_new(q->base, -1, 0, retry_cb, q);
 	q->maint_ev = event_new(q->base, -1, EV_PERSIST, maint_cb, q);
 	q->space_ev = event_new(q->base, -1, 0, space_cb, q);
+	q->wake_ev = event_new(q->base, -1, 0, wake_cb, q);
 	q->term_ev = evsignal_new(q->base, SIGTERM, signal_cb, q);
 	q->int_ev = evsignal_new(q->base, SIGINT, signal_cb, q);
 	if (q->dgram_ev == NULL || q->timer_ev == NULL || q->work_ev == NULL ||
 	    q->retry_ev == NULL || q->term_ev == NULL || q->int_ev == NULL ||
-	    q->maint_ev == NULL || q->space_ev == NULL ||
+	    q->maint_ev == NULL || q->space_ev == NULL || q->wake_ev == NULL ||
 	    event_add(q->dgram_ev, NULL) < 0 ||
 	    event_add(q->timer_ev, &interval) < 0 ||
 	    event_add(q->term_ev, NULL) < 0 || event_add(q->int_ev, NULL) < 0) {
@@ -436,7 +468,7 @@ void qmgr_deinit(struct qmgr *q)
 {
 	struct event **evs[] = {&q->dgram_ev, &q->timer_ev, &q->work_ev,
 	                        &q->retry_ev, &q->term_ev,  &q->int_ev,
-	                        &q->maint_ev, &q->space_ev};
+	                        &q->maint_ev, &q->space_ev, &q->wake_ev};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
 		if (*evs[i] != NULL)
 			event_free(*evs[i]);

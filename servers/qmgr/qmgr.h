@@ -7,7 +7,10 @@
  * and up to 32 messages handled per loop turn (their deliver requests
  * pipelined, for deliver's group commit) so SIGTERM is seen between them.
  * A message deferred because the disk was full (deliver's 4.3.1) is
- * retried as soon as free space returns, watched by a one-second timer. */
+ * retried as soon as free space returns, watched by a one-second timer.
+ * A message held for later (FUTURERELEASE, RFC 4865) waits in deferred/
+ * until its release time, local and remote recipients alike, and a timer
+ * set to the earliest due time of deferred/ wakes qmgr for it. */
 #ifndef QMGR_QMGR_H
 #define QMGR_QMGR_H
 
@@ -141,6 +144,8 @@ struct qmgr {
 	int dgram_fd;
 	struct event *dgram_ev, *timer_ev, *work_ev, *retry_ev, *maint_ev;
 	struct event *term_ev, *int_ev, *space_ev;
+	struct event *wake_ev; /* the next deferred message's due time */
+	time_t wake_at;        /* when wake_ev fires; 0: not armed */
 };
 
 /* Sets up q: creates the queue folders when missing, moves active/ back
@@ -159,6 +164,11 @@ int qmgr_maintenance_start(struct qmgr *q, unsigned interval);
  * and scan, whatever its retry time. Kept in memory only: after a restart
  * such a message waits for its retry time like any other. */
 void qmgr_space_wait_add(struct qmgr *q, const char *id, uint64_t size);
+/* A deferred message (a retry, or one held for later by FUTURERELEASE)
+ * is due at t: scans the queue then, unless a scan is set for earlier. So
+ * qmgr wakes for each due time instead of polling; run_interval's scan
+ * stays as the safety net. */
+void qmgr_wake_at(struct qmgr *q, time_t t);
 /* Returns true if deferred id is due because its space came back. */
 bool qmgr_space_is_due(const struct qmgr *q, const char *id);
 /* Stops waiting for id (it is being handled). */
