@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
 #include <time.h>
 
 #define SMTP_ENVID_MAX 100 /* RFC 3461 §4.4 */
@@ -77,8 +78,12 @@ static int mail_param_hold(struct smtp_server_conn *srv, const char *k,
 {
 	struct smtp_server_mail *m = &srv->mail;
 	bool is_for = strcasecmp(k, "HOLDFOR") == 0;
-	time_t now = time(NULL), release;
+	struct timeval tv;
+	time_t now, release;
 	unsigned long secs;
+	/* whole seconds, rounded up: never released before MAIL + HOLDFOR */
+	gettimeofday(&tv, NULL);
+	now = tv.tv_sec + (tv.tv_usec > 0);
 	if (m->release_request != NULL) {
 		*err = (struct smtp_reply_error){
 		    501, "5.5.4", "HOLDFOR and HOLDUNTIL are exclusive"};
