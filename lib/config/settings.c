@@ -138,6 +138,10 @@ static const struct setting_def queue_defs[] = {
 	      "age before an unreferenced blob goes"),
 	QUEUE(expunge_log_keep, SETTING_UINT, "10000",
 	      "expunge log rows kept per mailbox; 0 keeps all"),
+	QUEUE(trash_expiry_days, SETTING_UINT, "30",
+	      "days in Trash before maintenance expunges; 0 never"),
+	QUEUE(junk_expiry_days, SETTING_UINT, "30",
+	      "days in Junk before maintenance expunges; 0 never"),
 };
 
 static const struct setting_def deliver_defs[] = {

@@ -92,6 +92,10 @@ struct queue_settings {
 	unsigned maintenance_interval; /* between maintenance jobs */
 	unsigned blob_grace; /* unreferenced blobs older than this go */
 	unsigned expunge_log_keep; /* QRESYNC expunge log rows per mailbox */
+	/* days mail stays in \Trash and \Junk mailboxes without a setting of
+	   their own (postroomctl account expiry); 0 never expires */
+	unsigned trash_expiry_days;
+	unsigned junk_expiry_days;
 };
 
 struct deliver_settings {

@@ -240,15 +240,17 @@ static void timer_cb(evutil_socket_t fd, short what, void *ctx)
 		scan(q, true);
 }
 
-/* Scheduled maintenance (maintenance_interval): unreferenced blobs older
+/* Scheduled maintenance (maintenance_interval): expiry of Trash and Junk
+ * (first, so the blobs it frees age from now), unreferenced blobs older
  * than blob_grace, and the QRESYNC expunge log of each mailbox beyond its
- * expunge_log_keep newest rows. Later jobs (trash expiry, send-later) go
- * here too. */
+ * expunge_log_keep newest rows. Mail sent for later needs no job here: a
+ * timer wakes the queue at its release time (qmgr_wake_at). */
 static void maint_cb(evutil_socket_t fd, short what, void *ctx)
 {
 	struct qmgr *q = ctx;
 	const char *error;
 	size_t removed = 0, kept = 0;
+	qmgr_expire_run(q, time(NULL));
 	if (store_gc_blobs(q->data_dir, q->blob_grace, time(NULL), &removed,
 	                   &kept, &error) < 0)
 		log_error(NULL, "blob-gc-failed error=%s", error);
@@ -440,6 +442,9 @@ int qmgr_init(struct qmgr *q, struct event_base *base, const char *data_dir,
 	q->max_backoff = 3600;
 	q->blob_grace = 86400;
 	q->expunge_log_keep = 10000;
+	q->expiry = (struct store_expiry_settings){
+	    .trash_days = 30, .junk_days = 30, .batch = 500,
+	    .max_per_run = 5000};
 	q->data_dir = xstrdup(data_dir);
 	q->hostname = xstrdup("localhost");
 	q->pool = pool_new();

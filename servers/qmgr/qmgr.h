@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "store/store_expire.h"
+
 struct event;
 struct event_base;
 struct pool;
@@ -127,6 +129,7 @@ struct qmgr {
 	unsigned delay_warning; /* seconds; 0: no delay DSN */
 	unsigned blob_grace;    /* seconds before an unreferenced blob goes */
 	unsigned expunge_log_keep; /* rows per mailbox; 0: never prune */
+	struct store_expiry_settings expiry; /* Trash/Junk expiry by role */
 	char *data_dir;
 	struct pool *pool; /* cleared after each message */
 
@@ -173,6 +176,12 @@ void qmgr_wake_at(struct qmgr *q, time_t t);
 bool qmgr_space_is_due(const struct qmgr *q, const char *id);
 /* Stops waiting for id (it is being handled). */
 void qmgr_space_forget(struct qmgr *q, const char *id);
+
+/* ---- Expiry of Trash and Junk (qmgr_expire.c) --------------------------- */
+
+/* Expires old mail of every account's mailboxes (q->expiry), logging one
+ * line per mailbox that lost mail. Needs q->store; errors are logged. */
+void qmgr_expire_run(struct qmgr *q, time_t now);
 
 /* ---- One message (qmgr_message.c) --------------------------------------- */
 
