@@ -677,7 +677,8 @@ int pr_compose_deliver(const struct pr_config *config,
 		delivery_r->is_refused = true;
 		delivery_r->why =
 		    report.refusal[0] != '\0'
-		        ? pool_printf(pool, "the server refused the message: %s",
+		        ? pool_printf(pool,
+		                      "the server refused the message: %s",
 		                      report.refusal)
 		        : "the server refused the message";
 		return 0;

@@ -145,14 +145,14 @@ static int send_args_parse(int argc, char **argv, struct send_args *a)
 			a->mailbox = v;
 		else if (strcmp(opt, "--at") == 0) {
 			if (send_at_parse(v, &a->send_at) < 0) {
-				fprintf(stderr,
-				        "postroom: --at: not a future time: %s "
-				        "(an RFC 3339 date-time, or +N[smhd])\n",
-				        v);
+				fprintf(
+				    stderr,
+				    "postroom: --at: not a future time: %s "
+				    "(an RFC 3339 date-time, or +N[smhd])\n",
+				    v);
 				return -1;
 			}
-		}
-		else if (strcmp(opt, "--in-reply-to") == 0) {
+		} else if (strcmp(opt, "--in-reply-to") == 0) {
 			if (parse_uid(v, &a->reply_uid) < 0)
 				return -1;
 		} else if (strcmp(opt, "--attach") == 0 &&

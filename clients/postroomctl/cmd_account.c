@@ -1,7 +1,7 @@
-/* postroomctl account add|passwd|quota|del|list|expiry (cmd_expiry.c). A password is read from
- * stdin when it is not a terminal (one line), else asked twice with echo
- * off; it is stored only as a yescrypt hash (lib/auth) and every plain copy
- * is wiped. */
+/* postroomctl account add|passwd|quota|del|list|expiry (cmd_expiry.c). A
+ * password is read from stdin when it is not a terminal (one line), else asked
+ * twice with echo off; it is stored only as a yescrypt hash (lib/auth) and
+ * every plain copy is wiped. */
 #include "auth/auth.h"
 #include "core/pool.h"
 #include "postroomctl.h"

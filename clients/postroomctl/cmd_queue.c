@@ -134,14 +134,13 @@ static int queue_show(struct ctl *ctl, const char *dir, const char *id)
 		if (env.release > 0) {
 			char date[32];
 			date_format(env.release, date);
-			printf("release: %lld (%s UTC%s)\nrelease_request: %s\n",
-			       (long long)env.release, date,
-			       queue_envelope_is_held(&env, time(NULL))
-			           ? ", held"
-			           : "",
-			       env.release_request != NULL
-			           ? env.release_request
-			           : "");
+			printf(
+			    "release: %lld (%s UTC%s)\nrelease_request: %s\n",
+			    (long long)env.release, date,
+			    queue_envelope_is_held(&env, time(NULL)) ? ", held"
+			                                             : "",
+			    env.release_request != NULL ? env.release_request
+			                                : "");
 		}
 		for (size_t i = 0; i < env.rcpt_count; i++)
 			printf("recipient: %s <%s>%s\n",
@@ -193,8 +192,7 @@ static int queue_make_due(const char *dir, const char *state, const char *id,
 
 /* queue release of a message held for later (FUTURERELEASE) in
  * deferred/: it goes now, through incoming/ so qmgr takes it at once. */
-static int queue_release_later(struct ctl *ctl, const char *dir,
-                               const char *id)
+static int queue_release_later(struct ctl *ctl, const char *dir, const char *id)
 {
 	struct pool *pool = pool_new();
 	struct queue_envelope env;

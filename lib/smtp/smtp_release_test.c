@@ -76,8 +76,8 @@ static void test_ehlo(void)
 	test_begin("smtp release: EHLO parameters");
 	unsigned long max;
 	time_t until;
-	test_assert(smtp_release_ehlo_parse("604800 2004-08-31T10:20:30Z",
-	                                    &max, &until) == 0);
+	test_assert(smtp_release_ehlo_parse("604800 2004-08-31T10:20:30Z", &max,
+	                                    &until) == 0);
 	test_assert_int(max, 604800);
 	test_assert_int(until, 1093947630);
 	test_assert(smtp_release_ehlo_parse("604800", &max, &until) < 0);

@@ -169,15 +169,16 @@ static int expire_candidates(struct store_account *account, int64_t box,
 /* Expires one mailbox. Returns the messages removed, or -1. */
 static long expire_box(struct store_account *account,
                        const struct store_expiry_settings *set,
-                       const struct expire_box *box, time_t now,
-                       uint32_t *uids, bool *has_more_r)
+                       const struct expire_box *box, time_t now, uint32_t *uids,
+                       bool *has_more_r)
 {
 	time_t cutoff = now - (time_t)box->days * EXPIRE_DAY_SECS;
 	size_t batch = set->batch > 0 ? set->batch : 500;
 	long removed = 0;
 	*has_more_r = false;
 	for (;;) {
-		if (set->max_per_run > 0 && (size_t)removed >= set->max_per_run) {
+		if (set->max_per_run > 0 &&
+		    (size_t)removed >= set->max_per_run) {
 			/* the rest waits for the next run: is there a rest? */
 			int more = expire_candidates(account, box->id, cutoff,
 			                             uids, 1);
@@ -186,11 +187,12 @@ static long expire_box(struct store_account *account,
 			*has_more_r = more > 0;
 			break;
 		}
-		int n = expire_candidates(account, box->id, cutoff, uids, batch);
+		int n =
+		    expire_candidates(account, box->id, cutoff, uids, batch);
 		if (n <= 0)
 			return n < 0 ? -1 : removed;
-		int gone = store_message_expunge(account, box->name, uids,
-		                                 (size_t)n);
+		int gone =
+		    store_message_expunge(account, box->name, uids, (size_t)n);
 		if (gone < 0)
 			return -1;
 		removed += gone;
@@ -202,8 +204,7 @@ static long expire_box(struct store_account *account,
 
 long store_expire_account(struct store_account *account,
                           const struct store_expiry_settings *set, time_t now,
-                          store_expire_cb *cb, void *ctx,
-                          const char **error_r)
+                          store_expire_cb *cb, void *ctx, const char **error_r)
 {
 	struct pool *pool = pool_new();
 	struct expire_box *boxes;
@@ -213,8 +214,8 @@ long store_expire_account(struct store_account *account,
 	uint32_t *uids = pool_alloc(pool, batch * sizeof(*uids));
 	for (int i = 0; i < count; i++) {
 		bool has_more;
-		long n = expire_box(account, set, &boxes[i], now, uids,
-		                    &has_more);
+		long n =
+		    expire_box(account, set, &boxes[i], now, uids, &has_more);
 		if (n < 0) {
 			count = -1;
 			break;

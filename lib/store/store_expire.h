@@ -44,8 +44,8 @@ int store_expiry_set(struct store_account *account, const char *mailbox,
                      int days, const char **error_r);
 
 /* One mailbox that lost mail in store_expire_account. */
-typedef void store_expire_cb(const char *mailbox, unsigned days,
-                             size_t removed, bool has_more, void *ctx);
+typedef void store_expire_cb(const char *mailbox, unsigned days, size_t removed,
+                             bool has_more, void *ctx);
 /* Expunges from every mailbox of account with an expiry the messages that
  * arrived in it more than its days before now, set->batch at a time, at
  * most set->max_per_run per mailbox (has_more tells the rest waits for
@@ -54,7 +54,6 @@ typedef void store_expire_cb(const char *mailbox, unsigned days,
  * went before stays removed). */
 long store_expire_account(struct store_account *account,
                           const struct store_expiry_settings *set, time_t now,
-                          store_expire_cb *cb, void *ctx,
-                          const char **error_r);
+                          store_expire_cb *cb, void *ctx, const char **error_r);
 
 #endif

@@ -83,8 +83,8 @@ static void test_expiry_setting(void)
 	test_assert(store_expiry_set(account, "Nope", 5, &error) < 0);
 	test_assert_str(error, "no such mailbox");
 	test_assert(store_expiry_set(account, "Trash", -2, &error) < 0);
-	test_assert(store_expiry_set(account, "Trash", STORE_EXPIRY_DAYS_MAX + 1,
-	                             &error) < 0);
+	test_assert(store_expiry_set(account, "Trash",
+	                             STORE_EXPIRY_DAYS_MAX + 1, &error) < 0);
 	test_assert_int(store_expiry_get(account, "Nope", &days, &su, &error),
 	                0);
 	store_account_close(&account);
@@ -116,9 +116,8 @@ static void test_expire_by_arrival(void)
 	test_assert(store_message_copy(account, "Archive", old, "Trash", true,
 	                               &moved) == 1);
 	test_assert(store_mailbox_get(account, "Trash", pool, &before) == 1);
-	test_assert_int(store_expire_account(account, &set, now, log_cb, &log,
-	                                     &error),
-	                3);
+	test_assert_int(
+	    store_expire_account(account, &set, now, log_cb, &log, &error), 3);
 	test_assert_str(uids(account, "Trash", &b), "4;5;6;");
 	test_assert_str(uids(account, "Junk", &b), "1;");
 	test_assert_str(log.data, "Trash:30:3 ");
@@ -128,19 +127,17 @@ static void test_expire_by_arrival(void)
 	test_assert_int(after.messages, 3);
 	/* nothing more to do now; a day later the 29-day one goes */
 	buf_truncate(&log, 0);
-	test_assert_int(store_expire_account(account, &set, now, log_cb, &log,
-	                                     &error),
-	                0);
+	test_assert_int(
+	    store_expire_account(account, &set, now, log_cb, &log, &error), 0);
 	test_assert_str(log.data, "");
-	test_assert_int(store_expire_account(account, &set, now + 2 * DAY,
-	                                     NULL, NULL, &error),
+	test_assert_int(store_expire_account(account, &set, now + 2 * DAY, NULL,
+	                                     NULL, &error),
 	                1);
 	test_assert_str(uids(account, "Trash", &b), "5;6;");
 	/* a mailbox's own setting: Junk after 100 days */
 	test_assert(store_expiry_set(account, "Junk", 100, &error) == 0);
-	test_assert_int(store_expire_account(account, &set, now, NULL, NULL,
-	                                     &error),
-	                1);
+	test_assert_int(
+	    store_expire_account(account, &set, now, NULL, NULL, &error), 1);
 	test_assert_str(uids(account, "Junk", &b), "");
 	buf_deinit(&b);
 	buf_deinit(&log);
@@ -162,14 +159,13 @@ static void test_expire_cap(void)
 	buf_init(&log);
 	for (int i = 0; i < 12; i++)
 		add(account, "Trash", now - 10 * DAY);
-	test_assert_int(store_expire_account(account, &set, now, log_cb, &log,
-	                                     &error),
-	                6); /* two batches of 3 pass the cap of 5 */
+	test_assert_int(
+	    store_expire_account(account, &set, now, log_cb, &log, &error),
+	    6); /* two batches of 3 pass the cap of 5 */
 	test_assert_str(log.data, "Trash:1:6+ ");
 	buf_truncate(&log, 0);
-	test_assert_int(store_expire_account(account, &set, now, log_cb, &log,
-	                                     &error),
-	                6);
+	test_assert_int(
+	    store_expire_account(account, &set, now, log_cb, &log, &error), 6);
 	test_assert_str(log.data, "Trash:1:6 ");
 	test_assert_str(uids(account, "Trash", &b), "");
 	buf_deinit(&b);

@@ -24,8 +24,8 @@ static void account_cb(const struct store_account_info *info, void *ctx)
 	struct expire_run *run = ctx;
 	if (run->count == run->cap) {
 		run->cap = run->cap == 0 ? 64 : run->cap * 2;
-		run->addresses =
-		    xrealloc(run->addresses, run->cap * sizeof(*run->addresses));
+		run->addresses = xrealloc(run->addresses,
+		                          run->cap * sizeof(*run->addresses));
 	}
 	run->addresses[run->count++] = xstrdup(info->address);
 }
@@ -43,8 +43,8 @@ void qmgr_expire_run(struct qmgr *q, time_t now)
 {
 	struct expire_run run = {0};
 	const char *error;
-	if (q->store == NULL || store_account_list(q->store, account_cb,
-	                                            &run) < 0) {
+	if (q->store == NULL ||
+	    store_account_list(q->store, account_cb, &run) < 0) {
 		if (q->store != NULL)
 			log_error(NULL, "expire-failed error=%s",
 			          store_last_error(q->store));

@@ -325,12 +325,10 @@ static void test_qmgr_held(void)
 	test_assert_str(statuses("deferred", id, &attempts, &next), "D-");
 	test_assert_int(attempts, 1);
 	/* its lifetime runs from the release, not the arrival */
-	test_assert(qmgr_message_process(&q, id, "deferred", now + 86399) ==
-	            0);
+	test_assert(qmgr_message_process(&q, id, "deferred", now + 86399) == 0);
 	test_assert_str(statuses("deferred", id, &attempts, &next), "D-");
 	test_assert_int(attempts, 2);
-	test_assert(qmgr_message_process(&q, id, "deferred", now + 86700) ==
-	            0);
+	test_assert(qmgr_message_process(&q, id, "deferred", now + 86700) == 0);
 	test_assert_str(statuses("deferred", id, &attempts, &next), "");
 	/* a release time already past when qmgr sees it: at once */
 	queue_message_held(rcpts, 1, now - 10, now - 5, id);
@@ -363,12 +361,8 @@ static void test_qmgr_corrupt(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_qmgr_process,
-	    test_qmgr_deferred,
-	    test_qmgr_space_wait,
-	    test_qmgr_held,
-	    test_qmgr_corrupt,
-	    NULL,
+	    test_qmgr_process, test_qmgr_deferred, test_qmgr_space_wait,
+	    test_qmgr_held,    test_qmgr_corrupt,  NULL,
 	};
 	const char *error;
 	data_dir = xasprintf("%s/data", test_tmpdir());

@@ -105,9 +105,10 @@ static void smtpd_init(struct smtpd *smtpd, const char *config)
 	    .line_timeout = s->line_timeout,
 	    .min_data_rate = s->min_data_rate,
 	    /* RFC 4865 §3: the interval has at most 9 digits */
-	    .future_release_max = s->future_release_max > SMTP_RELEASE_INTERVAL_MAX
-	                              ? SMTP_RELEASE_INTERVAL_MAX
-	                              : s->future_release_max,
+	    .future_release_max =
+	        s->future_release_max > SMTP_RELEASE_INTERVAL_MAX
+	            ? SMTP_RELEASE_INTERVAL_MAX
+	            : s->future_release_max,
 	    .handshake_timeout = smtpd->set.tls_handshake_timeout,
 	};
 }
