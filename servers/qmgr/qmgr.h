@@ -10,7 +10,7 @@
  * retried as soon as free space returns, watched by a one-second timer.
  * A message held for later (FUTURERELEASE, RFC 4865) waits in deferred/
  * until its release time, local and remote recipients alike, and a timer
- * set to the earliest due time of deferred/ wakes qmgr for it. */
+ * set to the earliest release time in deferred/ wakes qmgr for it. */
 #ifndef QMGR_QMGR_H
 #define QMGR_QMGR_H
 
@@ -167,10 +167,9 @@ int qmgr_maintenance_start(struct qmgr *q, unsigned interval);
  * and scan, whatever its retry time. Kept in memory only: after a restart
  * such a message waits for its retry time like any other. */
 void qmgr_space_wait_add(struct qmgr *q, const char *id, uint64_t size);
-/* A deferred message (a retry, or one held for later by FUTURERELEASE)
- * is due at t: scans the queue then, unless a scan is set for earlier. So
- * qmgr wakes for each due time instead of polling; run_interval's scan
- * stays as the safety net. */
+/* A message held for later (FUTURERELEASE) is due at t: scans the queue
+ * then, unless a scan is set for earlier. So qmgr wakes at each release
+ * time instead of polling. Retries keep to the run_interval scans. */
 void qmgr_wake_at(struct qmgr *q, time_t t);
 /* Returns true if deferred id is due because its space came back. */
 bool qmgr_space_is_due(const struct qmgr *q, const char *id);

@@ -250,7 +250,6 @@ static void message_finish(struct qmgr *q, struct queue_envelope *env, int fd,
 		log_error(NULL, "defer-failed id=%s error=%s", env->id, error);
 		return;
 	}
-	qmgr_wake_at(q, env->next_attempt);
 	bool is_full = false;
 	for (size_t i = 0; i < env->rcpt_count; i++) {
 		if (env->rcpts[i].status != QUEUE_RCPT_PENDING)
@@ -273,10 +272,11 @@ static void message_finish(struct qmgr *q, struct queue_envelope *env, int fd,
 		qmgr_space_wait_add(q, env->id, env->data_size);
 }
 
-/* Returns true if a deferred message should be taken now; else makes
- * sure qmgr wakes when it is due. "postroomctl queue flush" makes retries
- * due, not a message held for later (RFC 4865): the sender chose its
- * time; "postroomctl queue release" sends one early. */
+/* Returns true if a deferred message should be taken now. One held for
+ * later (RFC 4865) makes sure qmgr wakes at its time; retries wait for
+ * the run_interval scans as ever. "postroomctl queue flush" makes retries
+ * due, not a message held for later: the sender chose its time;
+ * "postroomctl queue release" sends one early. */
 static bool deferred_is_due(struct qmgr *q, const char *id, time_t now)
 {
 	struct queue_envelope env;
@@ -288,10 +288,7 @@ static bool deferred_is_due(struct qmgr *q, const char *id, time_t now)
 	}
 	if (is_expired(q, &env, now))
 		return true;
-	if (env.next_attempt <= now || q->is_flushing)
-		return true;
-	qmgr_wake_at(q, env.next_attempt);
-	return false;
+	return env.next_attempt <= now || q->is_flushing;
 }
 
 /* Hands the pending remote recipients to relay. Returns 0 when relay
