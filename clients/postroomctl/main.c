@@ -19,6 +19,7 @@ static const char usage_text[] =
     "  account passwd|del ADDRESS\n"
     "  account quota ADDRESS SIZE\n"
     "  account list\n"
+    "  account expiry ADDRESS [MAILBOX DAYS|never|default]\n"
     "  alias add SOURCE TARGET...  (SOURCE @domain is a catch-all)\n"
     "  alias del SOURCE [TARGET]   alias list\n"
     "  queue list | flush\n"

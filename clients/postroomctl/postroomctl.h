@@ -28,6 +28,9 @@ typedef int ctl_cmd_func(struct ctl *ctl, int argc, char **argv);
 
 int cmd_domain(struct ctl *ctl, int argc, char **argv);
 int cmd_account(struct ctl *ctl, int argc, char **argv);
+/* account expiry ADDRESS [MAILBOX DAYS|never|default] (cmd_expiry.c) */
+int cmd_account_expiry(struct ctl *ctl, struct store *store, int argc,
+                       char **argv);
 int cmd_alias(struct ctl *ctl, int argc, char **argv);
 int cmd_queue(struct ctl *ctl, int argc, char **argv);
 int cmd_config(struct ctl *ctl, int argc, char **argv);

@@ -71,6 +71,8 @@ static const struct setting_def smtpd_defs[] = {
 	      "one command line from its first byte; 0 is none"),
 	SMTPD(min_data_rate, SETTING_UINT, "500",
 	      "DATA/BDAT bytes per second; 0 is no limit"),
+	SMTPD(future_release_max, SETTING_DURATION, "30d",
+	      "longest FUTURERELEASE hold on submission; 0 is off"),
 };
 
 static const struct setting_def pop3d_defs[] = {
@@ -160,6 +162,10 @@ static const struct setting_def queue_defs[] = {
 	      "age before an unreferenced blob goes"),
 	QUEUE(expunge_log_keep, SETTING_UINT, "10000",
 	      "expunge log rows kept per mailbox; 0 keeps all"),
+	QUEUE(trash_expiry_days, SETTING_UINT, "30",
+	      "days in Trash before maintenance expunges; 0 never"),
+	QUEUE(junk_expiry_days, SETTING_UINT, "30",
+	      "days in Junk before maintenance expunges; 0 never"),
 };
 
 static const struct setting_def deliver_defs[] = {

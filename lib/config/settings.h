@@ -34,6 +34,8 @@ struct smtpd_settings {
 	unsigned line_timeout;
 	/* DATA/BDAT: data_timeout plus 1 s per min_data_rate bytes */
 	unsigned min_data_rate;
+	/* FUTURERELEASE (RFC 4865) on submission: the longest hold, 0: off */
+	unsigned future_release_max;
 };
 
 struct pop3d_settings {
@@ -108,6 +110,10 @@ struct queue_settings {
 	unsigned maintenance_interval; /* between maintenance jobs */
 	unsigned blob_grace; /* unreferenced blobs older than this go */
 	unsigned expunge_log_keep; /* QRESYNC expunge log rows per mailbox */
+	/* days mail stays in \Trash and \Junk mailboxes without a setting of
+	   their own (postroomctl account expiry); 0 never expires */
+	unsigned trash_expiry_days;
+	unsigned junk_expiry_days;
 };
 
 struct deliver_settings {

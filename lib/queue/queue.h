@@ -60,6 +60,13 @@ struct queue_envelope {
 	struct queue_recipient *rcpts;
 	off_t data_offset; /* of the message in the file (reader) */
 	uint64_t data_size;
+	/* FUTURERELEASE (RFC 4865): the release time the client asked for
+	 * (0: none) and its request as DSNs name it, "for;SECONDS" or
+	 * "until;DATE-TIME" (§6), or NULL. The writer starts next_attempt at
+	 * release, and qmgr hands the message on no sooner; see
+	 * queue_envelope_is_held(). */
+	time_t release;
+	const char *release_request;
 };
 
 /* Local delivery that failed for lack of space answers this status
@@ -76,7 +83,8 @@ struct queue_writer;
 
 /* Creates queue_dir/tmp/<new id> and writes the envelope (env->id is
  * ignored and the new id is written into it; rcpt status is written as
- * pending). Returns 0, or -1 with a static reason in *error_r. */
+ * pending; the control line gets env->attempts and env->next_attempt,
+ * which is at least env->release). Returns 0, or -1 with a static reason in *error_r. */
 int queue_writer_begin(const char *queue_dir, struct queue_envelope *env,
 		       struct queue_writer **w_r, const char **error_r);
 /* Appends message bytes. Returns 0, or -1 with errno set (then only abort
@@ -119,8 +127,8 @@ int queue_list(const char *queue_dir, queue_list_cb *cb, void *ctx,
  *   postroom-queue version=1
  *   control id=<23 hex> size=<20 digits> attempts=<10 digits>
  *           next=<20 digits>                      (one line, fixed width)
- *   envelope arrival=T sender=S [ret= envid= body= smtputf8=1 auth=
- *            client= helo=]
+ *   envelope arrival=T sender=S [ret= envid= release=T holdreq=
+ *            body= smtputf8=1 auth= client= helo=]
  *   rcpt status=<one byte> local=0|1 address=A [original= detail= orcpt=
  *        notify=]                                 (one line per recipient)
  *   <empty line>
@@ -150,6 +158,10 @@ int queue_envelope_read(const char *path, struct pool *pool,
  * with a static reason. */
 int queue_envelope_mark(int fd, struct queue_recipient *rcpt, char status,
 			const char **error_r);
+/* Returns true if env is a message held for later (FUTURERELEASE) that
+ * is not due at now: its release time is still ahead and nothing (an
+ * operator's release) moved its next attempt before it. */
+bool queue_envelope_is_held(const struct queue_envelope *env, time_t now);
 /* Rewrites env->attempts and env->next_attempt in the control line of the
  * file on fd (same width, in place). Not durable until
  * queue_envelope_sync(). Returns 0, or -1 with a static reason. */

@@ -134,6 +134,14 @@ static const struct store_migration store_account_migrations[] = {
      * mailbox: that scan cost 0.25 s per search at 100,000 messages). */
     {"ALTER TABLE mailboxes ADD COLUMN indexed_uid INTEGER NOT NULL"
      " DEFAULT 0;"},
+    /* lib/store/store_expire.c: a mailbox's expiry in days (NULL: the
+     * default of its SPECIAL-USE role, 0: never), and when each message
+     * arrived in its mailbox: its internal date when delivered or
+     * appended, the time of the COPY or MOVE otherwise (a message moved
+     * to Trash keeps its old internal date, RFC 9051 §6.4.7). */
+    {"ALTER TABLE mailboxes ADD COLUMN expire_days INTEGER;"
+     "ALTER TABLE messages ADD COLUMN saved INTEGER NOT NULL DEFAULT 0;"
+     "UPDATE messages SET saved = internal_date;"},
 };
 
 #define ACCOUNT_MIGRATION_COUNT                                                \

@@ -54,6 +54,7 @@ struct message_row {
 	uint64_t size;
 	const char *blob_id;
 	const char *guid; /* NULL: a new random one */
+	time_t saved;     /* arrival in this mailbox (store_expire.c) */
 };
 
 static int message_insert(struct store_account *account,
@@ -62,8 +63,9 @@ static int message_insert(struct store_account *account,
 	sqlite3_stmt *stmt = store_db_prepare(
 	    &account->db,
 	    "INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords,"
-	    " internal_date, size, blob_id, guid) VALUES (?1, ?2, ?3, ?4,"
-	    " ?5, ?6, ?7, ?8, coalesce(?9, lower(hex(randomblob(16)))))");
+	    " internal_date, size, blob_id, guid, saved) VALUES (?1, ?2, ?3,"
+	    " ?4, ?5, ?6, ?7, ?8, coalesce(?9, lower(hex(randomblob(16)))),"
+	    " ?10)");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, m->mailbox_id);
@@ -76,6 +78,7 @@ static int message_insert(struct store_account *account,
 	sqlite3_bind_text(stmt, 8, m->blob_id, -1, SQLITE_STATIC);
 	if (m->guid != NULL)
 		sqlite3_bind_text(stmt, 9, m->guid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 10, (sqlite3_int64)m->saved);
 	return store_db_step_done(&account->db, stmt, NULL);
 }
 
@@ -148,6 +151,10 @@ int store_message_add(struct store_account *account, const char *mailbox,
 	    .internal_date = internal_date,
 	    .size = size,
 	    .blob_id = blob_id,
+	    /* delivered or appended: it arrives at its internal date (an
+	     * APPEND with an old date keeps it, as a client moving mail in
+	     * from another server expects) */
+	    .saved = internal_date,
 	};
 	/* In a batch, a savepoint keeps each add all or nothing on its own. */
 	if ((account->is_batch ? store_db_exec(&account->db, "SAVEPOINT message_add")
@@ -564,8 +571,11 @@ static int message_copy_tx(struct store_account *account, const char *from,
 	if (store_mailbox_get_ids(account, to, &m.mailbox_id, &uidnext, &hms) <=
 	        0 ||
 	    store_mailbox_bump(account, m.mailbox_id, true, &m.uid, &m.modseq,
-	                       &error) < 0 ||
-	    message_insert(account, &m) < 0)
+	                       &error) < 0)
+		return -1;
+	/* it arrives in "to" now, whatever its internal date */
+	m.saved = time(NULL);
+	if (message_insert(account, &m) < 0)
 		return -1;
 	if (move &&
 	    (store_mailbox_bump(account, src, false, NULL, &hms, &error) < 0 ||

@@ -5,6 +5,7 @@
  * answers idle sessions 421 4.3.2 and exits 0. SIGHUP and SIGPIPE are
  * ignored. */
 #include "smtpd.h"
+#include "smtp/smtp_release.h"
 #include "auth/auth.h"
 #include "auth/auth_client.h"
 #include "core/event_loop.h"
@@ -103,6 +104,11 @@ static void smtpd_init(struct smtpd *smtpd, const char *config)
 	    .login_timeout = s->login_timeout,
 	    .line_timeout = s->line_timeout,
 	    .min_data_rate = s->min_data_rate,
+	    /* RFC 4865 §3: the interval has at most 9 digits */
+	    .future_release_max =
+	        s->future_release_max > SMTP_RELEASE_INTERVAL_MAX
+	            ? SMTP_RELEASE_INTERVAL_MAX
+	            : s->future_release_max,
 	    .handshake_timeout = smtpd->set.tls_handshake_timeout,
 	};
 }

@@ -75,6 +75,9 @@ void smtpd_client_accept(struct smtpd *smtpd, enum smtpd_service service,
 	/* Other servers never log in on 25: no login deadline there. */
 	if (service == SMTPD_SERVICE_SMTP)
 		set.login_timeout = 0;
+	/* RFC 4865 is a submission extension: other servers relay at once */
+	if (service == SMTPD_SERVICE_SMTP)
+		set.future_release_max = 0;
 	c->srv = smtp_server_conn_new(smtpd->loop, fd, tls, &set,
 	                              &smtpd_policy_callbacks, c);
 	log_info(&c->log, "connect service=%s", service_names[service]);

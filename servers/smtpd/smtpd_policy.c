@@ -556,6 +556,8 @@ static int policy_data_begin(void *ctx, struct smtp_server_cmd *cmd)
 	env->sender = m->path.address;
 	env->ret = m->ret;
 	env->envid = m->envid;
+	env->release = m->release;
+	env->release_request = m->release_request;
 	env->body = m->body == SMTP_BODY_8BITMIME ? "8BITMIME" : "7BIT";
 	env->smtputf8 = m->smtputf8;
 	env->auth_user = c->auth_user;
@@ -627,9 +629,11 @@ static void policy_data_end(void *ctx, struct smtp_server_cmd *cmd)
 			smtpd_tempfail(c, cmd);
 		return;
 	}
-	log_info(&c->log, "queued id=%s from=<%s> size=%llu nrcpt=%zu",
+	log_info(&c->log, "queued id=%s from=<%s> size=%llu nrcpt=%zu%s%s",
 	         c->env.id, log_sanitize(c->env.sender, 300),
-	         (unsigned long long)c->data_size, c->rcpt_count);
+	         (unsigned long long)c->data_size, c->rcpt_count,
+	         c->env.release_request != NULL ? " hold=" : "",
+	         c->env.release_request != NULL ? c->env.release_request : "");
 	smtp_server_cmd_reply(cmd, 250, "2.0.0", "Ok: queued as %s", c->env.id);
 	queue_notify(c->smtpd->queue_dir);
 }
