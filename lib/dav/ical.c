@@ -1,0 +1,486 @@
+/* iCalendar resources through libical (RFC 5545, RFC 4791 §4.1): parse,
+ * validate, UID and kind, the span an index keeps, time zones and UTC
+ * times. What "valid" means is in ical.h; libical's own parse errors
+ * (X-LIC-ERROR properties it inserts) fail validation, except an empty
+ * value of a text property, which RFC 5545 allows and libical flags. */
+#include "dav/ical_private.h"
+#include "core/buf.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+#include "http/http_path.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FLOATING_SLACK (14 * 3600) /* the widest UTC offset */
+
+void ical_settings_init(struct ical_settings *set)
+{
+	set->max_size = ICAL_DEFAULT_MAX_SIZE;
+	set->max_components = ICAL_DEFAULT_MAX_COMPONENTS;
+	set->max_instances = ICAL_DEFAULT_MAX_INSTANCES;
+}
+
+void ical_init(void)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	icalerror_set_errors_are_fatal(0);
+}
+
+int64_t ical_time_add(int64_t a, int64_t b)
+{
+	if (a == ICAL_TIME_MIN || a == ICAL_TIME_MAX)
+		return a;
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? ICAL_TIME_MAX : ICAL_TIME_MIN;
+	return r;
+}
+
+int64_t ical_time_utc(struct icaltimetype t, const icaltimezone *floating)
+{
+	icaltimezone *utc = icaltimezone_get_utc_timezone();
+	const icaltimezone *zone = t.zone;
+	if (t.is_date || zone == NULL)
+		zone = floating != NULL ? floating : utc;
+	return (int64_t)icaltime_as_timet_with_zone(t, zone);
+}
+
+/* Finds the first X-LIC-ERROR under comp that is a real parse error.
+ * Returns its text, or NULL. */
+static const char *comp_parse_error(icalcomponent *comp)
+{
+	for (icalproperty *p = icalcomponent_get_first_property(
+	         comp, ICAL_XLICERROR_PROPERTY);
+	     p != NULL; p = icalcomponent_get_next_property(
+	                    comp, ICAL_XLICERROR_PROPERTY)) {
+		const char *text = icalproperty_get_xlicerror(p);
+		if (text == NULL)
+			return "unparsable content";
+		/* RFC 5545 §3.3.11 allows an empty TEXT value */
+		if (strncmp(text, "No value for ", 13) == 0)
+			continue;
+		return text;
+	}
+	for (icalcomponent *c =
+	         icalcomponent_get_first_component(comp, ICAL_ANY_COMPONENT);
+	     c != NULL;
+	     c = icalcomponent_get_next_component(comp, ICAL_ANY_COMPONENT)) {
+		const char *e = comp_parse_error(c);
+		if (e != NULL)
+			return e;
+	}
+	return NULL;
+}
+
+static size_t comp_count(icalcomponent *comp)
+{
+	size_t n = 1;
+	for (icalcomponent *c =
+	         icalcomponent_get_first_component(comp, ICAL_ANY_COMPONENT);
+	     c != NULL;
+	     c = icalcomponent_get_next_component(comp, ICAL_ANY_COMPONENT))
+		n += comp_count(c);
+	return n;
+}
+
+static enum ical_kind kind_of(icalcomponent_kind k)
+{
+	switch (k) {
+	case ICAL_VEVENT_COMPONENT:
+		return ICAL_KIND_VEVENT;
+	case ICAL_VTODO_COMPONENT:
+		return ICAL_KIND_VTODO;
+	case ICAL_VJOURNAL_COMPONENT:
+		return ICAL_KIND_VJOURNAL;
+	case ICAL_VFREEBUSY_COMPONENT:
+		return ICAL_KIND_VFREEBUSY;
+	default:
+		return 0;
+	}
+}
+
+/* Every TZID parameter of comp's properties names a VTIMEZONE of root or
+ * a zone of the system. Returns NULL, or the TZID that does not. */
+static const char *comp_tzid_unknown(icalcomponent *comp, icalcomponent *root)
+{
+	for (icalproperty *p =
+	         icalcomponent_get_first_property(comp, ICAL_ANY_PROPERTY);
+	     p != NULL;
+	     p = icalcomponent_get_next_property(comp, ICAL_ANY_PROPERTY)) {
+		icalparameter *param =
+		    icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
+		const char *tzid =
+		    param != NULL ? icalparameter_get_tzid(param) : NULL;
+		if (tzid == NULL)
+			continue;
+		if (icalcomponent_get_timezone(root, tzid) == NULL &&
+		    icaltimezone_get_builtin_timezone(tzid) == NULL)
+			return tzid;
+	}
+	return NULL;
+}
+
+/* The rules of RFC 5545 §3.6.1-3.6.3 this server relies on. Returns NULL
+ * or the reason. */
+static const char *comp_check(icalcomponent *c, struct pool *pool)
+{
+	icalcomponent_kind k = icalcomponent_isa(c);
+	bool has_start =
+	    icalcomponent_get_first_property(c, ICAL_DTSTART_PROPERTY) != NULL;
+	bool has_end =
+	    icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY) != NULL;
+	bool has_due =
+	    icalcomponent_get_first_property(c, ICAL_DUE_PROPERTY) != NULL;
+	bool has_dur =
+	    icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY) != NULL;
+	const char *name = icalcomponent_kind_to_string(k);
+	if (k == ICAL_VEVENT_COMPONENT && !has_start)
+		return pool_printf(pool, "%s without DTSTART", name);
+	if (has_dur && (has_end || has_due))
+		return pool_printf(pool, "%s with both %s and DURATION", name,
+		                   has_end ? "DTEND" : "DUE");
+	if (has_dur && !has_start)
+		return pool_printf(pool, "%s with DURATION but no DTSTART",
+		                   name);
+	bool recurs =
+	    icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY) != NULL ||
+	    icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY) != NULL;
+	if (recurs && !has_start)
+		return pool_printf(pool, "recurring %s without DTSTART", name);
+	return NULL;
+}
+
+/* Checks the components of obj->root and fills kind, uid and
+ * is_recurring. Returns NULL or the reason. */
+static const char *object_check(struct ical_object *obj, struct pool *pool)
+{
+	icalcomponent *root = obj->root;
+	int64_t rids[64];
+	size_t rid_count = 0, masters = 0;
+	for (icalcomponent *c =
+	         icalcomponent_get_first_component(root, ICAL_ANY_COMPONENT);
+	     c != NULL;
+	     c = icalcomponent_get_next_component(root, ICAL_ANY_COMPONENT)) {
+		icalcomponent_kind k = icalcomponent_isa(c);
+		if (k == ICAL_VTIMEZONE_COMPONENT || k == ICAL_X_COMPONENT)
+			continue;
+		if (kind_of(k) == 0)
+			return pool_printf(pool,
+			                   "component %s is not supported",
+			                   icalcomponent_kind_to_string(k));
+		if (obj->kind != 0 && obj->libical_kind != k)
+			return "components of more than one kind";
+		obj->kind = kind_of(k);
+		obj->libical_kind = k;
+		const char *uid = icalcomponent_get_uid(c);
+		if (uid == NULL || uid[0] == '\0')
+			return pool_printf(pool, "%s without UID",
+			                   icalcomponent_kind_to_string(k));
+		if (obj->uid == NULL)
+			obj->uid = xstrdup(uid);
+		else if (strcmp(obj->uid, uid) != 0)
+			return "components with different UIDs";
+		const char *why = comp_check(c, pool);
+		if (why == NULL && comp_tzid_unknown(c, root) != NULL)
+			why = pool_printf(pool, "TZID %s has no VTIMEZONE",
+			                  comp_tzid_unknown(c, root));
+		if (why != NULL)
+			return why;
+		icalproperty *rid = icalcomponent_get_first_property(
+		    c, ICAL_RECURRENCEID_PROPERTY);
+		if (rid == NULL) {
+			if (++masters > 1)
+				return "two components without RECURRENCE-ID";
+			obj->is_recurring |=
+			    icalcomponent_get_first_property(
+			        c, ICAL_RRULE_PROPERTY) != NULL ||
+			    icalcomponent_get_first_property(
+			        c, ICAL_RDATE_PROPERTY) != NULL;
+			continue;
+		}
+		obj->is_recurring = true;
+		int64_t t = ical_time_utc(
+		    icalproperty_get_datetime_with_component(rid, c), NULL);
+		for (size_t i = 0; i < rid_count; i++) {
+			if (rids[i] == t)
+				return "two components with one RECURRENCE-ID";
+		}
+		if (rid_count < sizeof(rids) / sizeof(*rids))
+			rids[rid_count++] = t;
+	}
+	if (obj->kind == 0)
+		return "no VEVENT, VTODO, VJOURNAL or VFREEBUSY";
+	return NULL;
+}
+
+/* Returns NULL or the reason the VCALENDAR itself is not valid. */
+static const char *calendar_check(icalcomponent *root,
+                                  const struct ical_settings *set)
+{
+	if (icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT)
+		return icalcomponent_isa(root) == ICAL_XROOT_COMPONENT
+		           ? "more than one VCALENDAR"
+		           : "not a VCALENDAR";
+	if (comp_count(root) > set->max_components)
+		return "too many components";
+	icalproperty *v =
+	    icalcomponent_get_first_property(root, ICAL_VERSION_PROPERTY);
+	const char *version = v != NULL ? icalproperty_get_version(v) : NULL;
+	if (version == NULL || strcmp(version, "2.0") != 0)
+		return "VCALENDAR without VERSION:2.0";
+	/* RFC 4791 §4.1: no iTIP method on a stored resource */
+	if (icalcomponent_get_first_property(root, ICAL_METHOD_PROPERTY) !=
+	    NULL)
+		return "METHOD is not allowed in a calendar resource";
+	return NULL;
+}
+
+int ical_object_parse(const unsigned char *data, size_t size,
+                      const struct ical_settings *set, struct pool *pool,
+                      struct ical_object **obj_r, const char **error_r)
+{
+	ical_init();
+	*obj_r = NULL;
+	if (size > set->max_size) {
+		*error_r = "iCalendar object too large";
+		return -1;
+	}
+	if (memchr(data, '\0', size) != NULL ||
+	    !http_path_is_utf8(data, size)) {
+		*error_r = "iCalendar object is not UTF-8 text";
+		return -1;
+	}
+	char *text = pool_strndup(pool, (const char *)data, size);
+	icalcomponent *root = icalparser_parse_string(text);
+	if (root == NULL) {
+		*error_r = "not an iCalendar object";
+		return -1;
+	}
+	struct ical_object *obj = xcalloc(1, sizeof(*obj));
+	obj->root = root;
+	obj->max_instances = set->max_instances;
+	const char *why = calendar_check(root, set);
+	if (why == NULL)
+		why = comp_parse_error(root);
+	if (why == NULL)
+		why = object_check(obj, pool);
+	if (why != NULL) {
+		*error_r = pool_printf(pool, "invalid iCalendar: %s", why);
+		ical_object_free(&obj);
+		return -1;
+	}
+	*obj_r = obj;
+	return 0;
+}
+
+void ical_object_free(struct ical_object **obj)
+{
+	struct ical_object *o = *obj;
+	if (o == NULL)
+		return;
+	icalcomponent_free(o->root);
+	free(o->uid);
+	free(o);
+	*obj = NULL;
+}
+
+enum ical_kind ical_object_kind(const struct ical_object *obj)
+{
+	return obj->kind;
+}
+
+const char *ical_object_uid(const struct ical_object *obj)
+{
+	return obj->uid;
+}
+
+bool ical_object_is_recurring(const struct ical_object *obj)
+{
+	return obj->is_recurring;
+}
+
+struct span {
+	int64_t start, end;
+	bool any;
+};
+
+static void span_add(struct span *s, int64_t t)
+{
+	if (t == ICAL_TIME_MIN || t == ICAL_TIME_MAX)
+		return;
+	s->any = true;
+	if (t < s->start)
+		s->start = t;
+	if (t > s->end)
+		s->end = t;
+}
+
+/* Adds the times of one instance: its dates shifted by offset. */
+static int span_instance_cb(const struct ical_instance *inst, void *ctx)
+{
+	struct span *s = ctx;
+	static const icalproperty_kind kinds[] = {
+	    ICAL_DTSTART_PROPERTY, ICAL_DTEND_PROPERTY, ICAL_DUE_PROPERTY,
+	    ICAL_COMPLETED_PROPERTY, ICAL_CREATED_PROPERTY};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		icalproperty *p =
+		    icalcomponent_get_first_property(inst->comp, kinds[i]);
+		if (p == NULL)
+			continue;
+		int64_t t = ical_time_add(
+		    ical_time_utc(
+		        icalproperty_get_datetime_with_component(p, inst->comp),
+		        NULL),
+		    inst->offset);
+		span_add(s, t);
+		if (kinds[i] == ICAL_DTSTART_PROPERTY)
+			span_add(s, ical_time_add(t, ical_comp_duration(
+			                                 inst->comp, NULL)));
+	}
+	for (icalproperty *p = icalcomponent_get_first_property(
+	         inst->comp, ICAL_FREEBUSY_PROPERTY);
+	     p != NULL; p = icalcomponent_get_next_property(
+	                    inst->comp, ICAL_FREEBUSY_PROPERTY)) {
+		struct icalperiodtype per = icalproperty_get_freebusy(p);
+		span_add(s, ical_time_utc(per.start, NULL));
+		span_add(s, icaltime_is_null_time(per.end)
+		                ? ical_time_add(
+		                      ical_time_utc(per.start, NULL),
+		                      icaldurationtype_as_int(per.duration))
+		                : ical_time_utc(per.end, NULL));
+	}
+	return 0;
+}
+
+/* True if the master of obj has a rule with neither COUNT nor UNTIL. */
+static bool object_is_endless(const struct ical_object *obj)
+{
+	for (icalcomponent *c = icalcomponent_get_first_component(
+	         obj->root, obj->libical_kind);
+	     c != NULL; c = icalcomponent_get_next_component(
+	                    obj->root, obj->libical_kind)) {
+		for (icalproperty *p = icalcomponent_get_first_property(
+		         c, ICAL_RRULE_PROPERTY);
+		     p != NULL; p = icalcomponent_get_next_property(
+		                    c, ICAL_RRULE_PROPERTY)) {
+			struct icalrecurrencetype r = icalproperty_get_rrule(p);
+			if (r.count == 0 && icaltime_is_null_time(r.until))
+				return true;
+		}
+	}
+	return false;
+}
+
+void ical_object_span(const struct ical_object *obj, int64_t *start_r,
+                      int64_t *end_r)
+{
+	struct span s = {.start = ICAL_TIME_MAX, .end = ICAL_TIME_MIN};
+	bool endless = object_is_endless(obj);
+	/* an endless rule: its first instances give the start */
+	int ret = ical_recur_each(
+	    obj->root, obj->libical_kind, ICAL_TIME_MIN, ICAL_TIME_MAX, NULL,
+	    endless ? 1 : obj->max_instances, span_instance_cb, &s);
+	if (!s.any) {
+		*start_r = ICAL_TIME_MIN;
+		*end_r = ICAL_TIME_MAX;
+		return;
+	}
+	*start_r = ical_time_add(s.start, -FLOATING_SLACK);
+	*end_r = endless || ret < 0 ? ICAL_TIME_MAX
+	                            : ical_time_add(s.end, FLOATING_SLACK + 1);
+}
+
+void ical_object_write(const struct ical_object *obj, struct buf *out)
+{
+	char *text = icalcomponent_as_ical_string_r(obj->root);
+	buf_append_str(out, text);
+	free(text);
+}
+
+int ical_tz_parse(const char *text, struct ical_tz **tz_r, const char **error_r)
+{
+	ical_init();
+	icalcomponent *root = icalparser_parse_string(text);
+	icalcomponent *vtz = root == NULL ? NULL
+	                                  : icalcomponent_get_first_component(
+	                                        root, ICAL_VTIMEZONE_COMPONENT);
+	icaltimezone *zone = NULL;
+	if (vtz != NULL &&
+	    icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT &&
+	    comp_parse_error(root) == NULL &&
+	    icalcomponent_get_next_component(root, ICAL_VTIMEZONE_COMPONENT) ==
+	        NULL) {
+		const char *tzid = NULL;
+		icalproperty *p =
+		    icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
+		if (p != NULL)
+			tzid = icalproperty_get_tzid(p);
+		if (tzid != NULL)
+			zone = icalcomponent_get_timezone(root, tzid);
+	}
+	if (zone == NULL) {
+		if (root != NULL)
+			icalcomponent_free(root);
+		*error_r = "not a VCALENDAR with one VTIMEZONE";
+		return -1;
+	}
+	struct ical_tz *tz = xcalloc(1, sizeof(*tz));
+	tz->vcal = root;
+	tz->zone = zone;
+	*tz_r = tz;
+	return 0;
+}
+
+struct ical_tz *ical_tz_builtin(const char *name)
+{
+	ical_init();
+	icaltimezone *zone = icaltimezone_get_builtin_timezone(name);
+	if (zone == NULL)
+		return NULL;
+	struct ical_tz *tz = xcalloc(1, sizeof(*tz));
+	tz->zone = zone;
+	return tz;
+}
+
+void ical_tz_free(struct ical_tz **tz)
+{
+	struct ical_tz *t = *tz;
+	if (t == NULL)
+		return;
+	if (t->vcal != NULL)
+		icalcomponent_free(t->vcal);
+	free(t);
+	*tz = NULL;
+}
+
+int ical_time_parse_utc(const char *str, int64_t *t_r)
+{
+	/* date-time = date "T" time, time with "Z" (RFC 5545 §3.3.5 form 2) */
+	if (strlen(str) != 16 || str[8] != 'T' || str[15] != 'Z')
+		return -1;
+	for (size_t i = 0; i < 15; i++) {
+		if (i != 8 && (str[i] < '0' || str[i] > '9'))
+			return -1;
+	}
+	struct icaltimetype t = icaltime_from_string(str);
+	if (icaltime_is_null_time(t) || !icaltime_is_valid_time(t) ||
+	    t.month < 1 || t.month > 12 || t.day < 1 ||
+	    t.day > icaltime_days_in_month(t.month, t.year) || t.hour > 23 ||
+	    t.minute > 59 || t.second > 60)
+		return -1;
+	*t_r = ical_time_utc(t, NULL);
+	return 0;
+}
+
+void ical_time_format_utc(int64_t t, char out[17])
+{
+	struct icaltimetype it = icaltime_from_timet_with_zone(
+	    (time_t)t, 0, icaltimezone_get_utc_timezone());
+	snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", it.year, it.month,
+	         it.day, it.hour, it.minute, it.second);
+}
