@@ -125,6 +125,76 @@ static const char *comp_tzid_unknown(icalcomponent *comp, icalcomponent *root)
 	return NULL;
 }
 
+/* RFC 5545 §3.1, §3.3.11: no control character but HTAB, and CR only
+ * before LF (a bare LF is taken for CRLF, as libical does). */
+static bool has_control(const unsigned char *data, size_t size)
+{
+	for (size_t i = 0; i < size; i++) {
+		if (data[i] == '\r' && i + 1 < size && data[i + 1] == '\n')
+			continue;
+		if ((data[i] < 0x20 && data[i] != '\t' && data[i] != '\n') ||
+		    data[i] == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/* The RRULE parts libical's iterator can spin on for seconds (it steps
+ * through candidate seconds, minutes or days up to its year limit when
+ * they never match): SECONDLY, day-level filters on MINUTELY and HOURLY
+ * rules, a BYMONTHDAY no listed month has, BYYEARDAY or BYWEEKNO mixed
+ * with month filters, an ordinal BYDAY with BYMONTHDAY, BYSETPOS beyond a
+ * year, and non-Gregorian RSCALE. Returns NULL or the reason. */
+static const char *rule_check(const struct icalrecurrencetype *r)
+{
+	static const short month_days[13] = {0,  31, 29, 31, 30, 31, 30,
+	                                     31, 31, 30, 31, 30, 31};
+	const short end = ICAL_RECURRENCE_ARRAY_MAX;
+	if (r->rscale != NULL)
+		return "RSCALE is not supported";
+	if (r->freq == ICAL_SECONDLY_RECURRENCE)
+		return "FREQ=SECONDLY is not supported";
+	bool has_month = r->by_month[0] != end;
+	bool has_mday = r->by_month_day[0] != end;
+	bool has_yday = r->by_year_day[0] != end;
+	bool has_week = r->by_week_no[0] != end;
+	bool has_ordinal = false;
+	for (size_t i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != end; i++)
+		has_ordinal |=
+		    icalrecurrencetype_day_position(r->by_day[i]) != 0;
+	if (r->freq < ICAL_DAILY_RECURRENCE &&
+	    (has_month || has_mday || has_yday || has_week || has_ordinal ||
+	     r->by_set_pos[0] != end))
+		return "day filters on an hourly or minutely rule";
+	if ((has_yday || has_week) &&
+	    (has_month || has_mday || (has_yday && has_week)))
+		return "BYYEARDAY or BYWEEKNO with other date filters";
+	if (has_ordinal && has_mday)
+		return "an ordinal BYDAY with BYMONTHDAY";
+	for (size_t i = 0; i < ICAL_BY_SETPOS_SIZE && r->by_set_pos[i] != end;
+	     i++) {
+		if (r->by_set_pos[i] > 366 || r->by_set_pos[i] < -366)
+			return "BYSETPOS out of range";
+	}
+	for (size_t i = 0;
+	     i < ICAL_BY_MONTHDAY_SIZE && has_mday && r->by_month_day[i] != end;
+	     i++) {
+		int d = abs(r->by_month_day[i]);
+		bool possible = !has_month && d <= 31;
+		for (size_t m = 0; m < ICAL_BY_MONTH_SIZE &&
+		                   r->by_month[m] != end && !possible;
+		     m++) {
+			int month =
+			    icalrecurrencetype_month_month(r->by_month[m]);
+			possible =
+			    month >= 1 && month <= 12 && d <= month_days[month];
+		}
+		if (!possible)
+			return "BYMONTHDAY that no month has";
+	}
+	return NULL;
+}
+
 /* The rules of RFC 5545 §3.6.1-3.6.3 this server relies on. Returns NULL
  * or the reason. */
 static const char *comp_check(icalcomponent *c, struct pool *pool)
@@ -152,6 +222,15 @@ static const char *comp_check(icalcomponent *c, struct pool *pool)
 	    icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY) != NULL;
 	if (recurs && !has_start)
 		return pool_printf(pool, "recurring %s without DTSTART", name);
+	for (icalproperty *p =
+	         icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY);
+	     p != NULL;
+	     p = icalcomponent_get_next_property(c, ICAL_RRULE_PROPERTY)) {
+		struct icalrecurrencetype r = icalproperty_get_rrule(p);
+		const char *why = rule_check(&r);
+		if (why != NULL)
+			return pool_printf(pool, "RRULE: %s", why);
+	}
 	return NULL;
 }
 
@@ -250,9 +329,9 @@ int ical_object_parse(const unsigned char *data, size_t size,
 		*error_r = "iCalendar object too large";
 		return -1;
 	}
-	if (memchr(data, '\0', size) != NULL ||
-	    !http_path_is_utf8(data, size)) {
-		*error_r = "iCalendar object is not UTF-8 text";
+	if (!http_path_is_utf8(data, size) || has_control(data, size)) {
+		*error_r = "iCalendar object is not UTF-8 text without "
+		           "control characters";
 		return -1;
 	}
 	char *text = pool_strndup(pool, (const char *)data, size);

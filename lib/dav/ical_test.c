@@ -24,6 +24,10 @@ static struct ical_settings set;
 	"RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n"          \
 	"END:VTIMEZONE\r\n"
 
+#define RULE(r)                                                                \
+	CAL_BEGIN "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20240101T000000Z\r\n"      \
+	          "RRULE:" r "\r\nEND:VEVENT\r\n" CAL_END
+
 static struct ical_object *parse_ok(const char *text, struct pool *pool)
 {
 	struct ical_object *obj = NULL;
@@ -86,6 +90,18 @@ static void test_ical_valid(void)
 	if (obj != NULL)
 		test_assert_int(ical_object_kind(obj), ICAL_KIND_VJOURNAL);
 	ical_object_free(&obj);
+	/* rules that look odd but have instances pass */
+	static const char *const rules[] = {
+	    RULE("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"),
+	    RULE("FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13"),
+	    RULE("FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=-1"),
+	    RULE("FREQ=HOURLY;INTERVAL=3;BYDAY=MO,FR;BYHOUR=9,12"),
+	    RULE("FREQ=YEARLY;BYWEEKNO=20;BYDAY=MO")};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++) {
+		obj = parse_ok(rules[i], pool);
+		test_assert_idx(obj != NULL, i);
+		ical_object_free(&obj);
+	}
 	pool_free(&pool);
 	test_end();
 }
@@ -146,6 +162,18 @@ static void test_ical_invalid(void)
 	    {CAL_BEGIN "BEGIN:VAVAILABILITY\r\nUID:a\r\n"
 	               "END:VAVAILABILITY\r\n" CAL_END,
 	     "not supported"},
+	    /* found by the fuzzer: a bare CR inside a value */
+	    {CAL_BEGIN "BEGIN:VEVENT\r\nUID:a\r%DTSTART:20240101T000000Z\r\n"
+	               "END:VEVENT\r\n" CAL_END,
+	     "control characters"},
+	    /* rules libical's iterator would spin on (ical.c rule_check) */
+	    {RULE("FREQ=SECONDLY;COUNT=5"), "FREQ=SECONDLY"},
+	    {RULE("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"), "no month has"},
+	    {RULE("FREQ=DAILY;BYMONTH=4,6;BYMONTHDAY=-31"), "no month has"},
+	    {RULE("FREQ=HOURLY;BYMONTH=2"), "hourly or minutely"},
+	    {RULE("FREQ=MINUTELY;BYDAY=1MO"), "hourly or minutely"},
+	    {RULE("FREQ=DAILY;BYYEARDAY=1;BYMONTH=2"), "BYYEARDAY"},
+	    {RULE("FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=13"), "ordinal BYDAY"},
 	};
 	test_begin("ical invalid objects");
 	struct pool *pool = pool_new();
