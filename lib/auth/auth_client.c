@@ -31,6 +31,8 @@ struct auth_request {
 	struct buf in;
 	enum auth_result failure; /* answered from the timer before I/O */
 	bool is_failed;
+	bool is_throttled;
+	unsigned delay_msecs;
 	char error[256]; /* why a tempfail, for the caller's log */
 };
 
@@ -150,14 +152,22 @@ static void auth_request_finish(struct auth_request *req,
 	void *ctx = req->ctx;
 	char *copy = xstrdup(user != NULL ? user : req->user);
 	char *why = xstrdup(error != NULL ? error : "");
+	const struct auth_answer answer = {
+	    .result = result,
+	    .user = copy,
+	    .error = result == AUTH_RESULT_TEMPFAIL ? why : NULL,
+	    .delay_msecs = result == AUTH_RESULT_FAIL ? req->delay_msecs : 0,
+	    .is_throttled = result == AUTH_RESULT_FAIL && req->is_throttled,
+	};
 	auth_request_free(&req);
-	cb(result, copy, result == AUTH_RESULT_TEMPFAIL ? why : NULL, ctx);
+	cb(&answer, ctx);
 	free(why);
 	free(copy);
 }
 
 /* answer = "result" SP "status=" ("ok" / "fail" / "tempfail")
- *          [SP "user=" address] */
+ *          [SP "user=" address] [SP "delay_msecs=" 1*DIGIT]
+ *          [SP "throttled=yes"] */
 static void auth_request_answer(struct auth_request *req, const char *line,
                                 size_t len)
 {
@@ -171,6 +181,8 @@ static void auth_request_answer(struct auth_request *req, const char *line,
 	} else {
 		error = "authd could not check the password";
 		const char *status = ipc_record_get(&rec, "status");
+		const char *delay = ipc_record_get(&rec, "delay_msecs");
+		const char *throttled = ipc_record_get(&rec, "throttled");
 		user = ipc_record_get(&rec, "user");
 		if (status != NULL && strcmp(status, "ok") == 0 && user != NULL)
 			result = AUTH_RESULT_OK;
@@ -178,6 +190,10 @@ static void auth_request_answer(struct auth_request *req, const char *line,
 			result = AUTH_RESULT_FAIL;
 		if (result != AUTH_RESULT_OK)
 			user = NULL;
+		if (delay != NULL)
+			req->delay_msecs = (unsigned)strtoul(delay, NULL, 10);
+		req->is_throttled =
+		    throttled != NULL && strcmp(throttled, "yes") == 0;
 	}
 	char *copy = user != NULL ? xstrdup(user) : NULL;
 	ipc_record_deinit(&rec);
@@ -271,7 +287,9 @@ struct auth_request *auth_request_new(struct event_loop *loop,
 	req->user = xstrdup(info->user);
 	buf_init(&req->in);
 	req->timer = event_timer_new(loop, auth_request_timer_cb, req);
-	if (strlen(info->password) > AUTH_PASSWORD_MAX) {
+	if (strlen(info->user) > AUTH_USER_MAX ||
+	    strlen(info->password) > AUTH_PASSWORD_MAX) {
+		/* No account has such a name: a wrong login, not an error. */
 		req->is_failed = true;
 		req->failure = AUTH_RESULT_FAIL;
 		event_timer_set(req->timer, 0);

@@ -43,6 +43,8 @@ static const struct setting_def main_defs[] = {
 	     "make a self-signed pair when missing"),
 	MAIN(plaintext_auth_loopback, SETTING_BOOL, "yes",
 	     "allow AUTH without TLS from loopback"),
+	MAIN(tls_handshake_timeout, SETTING_DURATION, "1m",
+	     "a server TLS handshake, from its start"),
 };
 
 static const struct setting_def smtpd_defs[] = {
@@ -61,6 +63,12 @@ static const struct setting_def smtpd_defs[] = {
 	SMTPD(data_timeout, SETTING_DURATION, "10m", "while reading data"),
 	SMTPD(min_free_space, SETTING_SIZE, "100M",
 	      "free bytes kept: 452 4.3.1 below it"),
+	SMTPD(login_timeout, SETTING_DURATION, "3m",
+	      "submission: connect to AUTH; 0 is none"),
+	SMTPD(line_timeout, SETTING_DURATION, "5m",
+	      "one command line from its first byte; 0 is none"),
+	SMTPD(min_data_rate, SETTING_UINT, "500",
+	      "DATA/BDAT bytes per second; 0 is no limit"),
 };
 
 static const struct setting_def pop3d_defs[] = {
@@ -70,6 +78,10 @@ static const struct setting_def pop3d_defs[] = {
 	POP3D(max_connections, SETTING_UINT, "500", "per process"),
 	POP3D(max_connections_per_ip, SETTING_UINT, "20", "per client IP"),
 	POP3D(idle_timeout, SETTING_DURATION, "10m", "between commands"),
+	POP3D(login_timeout, SETTING_DURATION, "3m",
+	      "connect to login; 0 is none"),
+	POP3D(line_timeout, SETTING_DURATION, "5m",
+	      "one command line from its first byte; 0 is none"),
 };
 
 static const struct setting_def imapd_defs[] = {
@@ -80,12 +92,16 @@ static const struct setting_def imapd_defs[] = {
 	IMAPD(max_connections_per_ip, SETTING_UINT, "50", "per client IP"),
 	IMAPD(idle_timeout, SETTING_DURATION, "30m", "between commands"),
 	IMAPD(max_literal_size, SETTING_SIZE, "50M", "APPENDLIMIT"),
-	IMAPD(command_rate, SETTING_UINT, "100",
+	IMAPD(command_rate, SETTING_UINT, "5000",
 	      "commands per second per session; 0 is no limit"),
-	IMAPD(command_burst, SETTING_UINT, "500",
+	IMAPD(command_burst, SETTING_UINT, "5000",
 	      "commands a session may send at once"),
 	IMAPD(command_flood_time, SETTING_DURATION, "1m",
 	      "time held at the rate before BYE; 0 never"),
+	IMAPD(login_timeout, SETTING_DURATION, "3m",
+	      "connect to login; 0 is none"),
+	IMAPD(line_timeout, SETTING_DURATION, "5m",
+	      "one command line from its first byte; 0 is none"),
 };
 
 static const struct setting_def relay_defs[] = {
@@ -128,6 +144,14 @@ static const struct setting_def deliver_defs[] = {
 
 static const struct setting_def authd_defs[] = {
 	AUTHD(workers, SETTING_UINT, "0", "processes; 0 is one per core"),
+	AUTHD(throttle_max_delay, SETTING_DURATION, "16s",
+	      "longest wait between password checks after failures"),
+	AUTHD(throttle_forget, SETTING_DURATION, "15m",
+	      "failures forgotten after this long without one"),
+	AUTHD(throttle_trust, SETTING_DURATION, "30d",
+	      "an (address, account) that logged in skips wider penalties"),
+	AUTHD(throttle_entries, SETTING_UINT, "65536",
+	      "records in the shared throttle table (40 bytes each)"),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -211,6 +235,12 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 			"info, warn or error", s->log_level);
 		return -1;
 	}
+	if (s->authd.throttle_entries < 64 ||
+	    s->authd.throttle_entries > 16777216) {
+		*error_r = "[authd] key 'throttle_entries': must be between 64 "
+			   "and 16777216";
+		return -1;
+	}
 	if (s->listen[0] == '\0') {
 		*error_r = "key 'listen': must name at least one address";
 		return -1;
@@ -263,6 +293,10 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	if (s->imapd.command_rate != 0 && s->imapd.command_burst == 0) {
 		*error_r = "[imapd] key 'command_burst': must be at least 1 "
 			   "when command_rate is set";
+		return -1;
+	}
+	if (s->tls_handshake_timeout == 0) {
+		*error_r = "key 'tls_handshake_timeout': must be at least 1s";
 		return -1;
 	}
 	if (s->queue.run_interval == 0) {

@@ -28,6 +28,12 @@ struct smtpd_settings {
 	unsigned idle_timeout; /* seconds between commands */
 	unsigned data_timeout; /* seconds between DATA/BDAT reads */
 	uint64_t min_free_space; /* 452 4.3.1 at MAIL/DATA below this */
+	/* deadlines no byte moves (0: none): connect to AUTH on the
+	 * submission ports, one command line from its first byte */
+	unsigned login_timeout;
+	unsigned line_timeout;
+	/* DATA/BDAT: data_timeout plus 1 s per min_data_rate bytes */
+	unsigned min_data_rate;
 };
 
 struct pop3d_settings {
@@ -37,6 +43,8 @@ struct pop3d_settings {
 	unsigned max_connections; /* per pop3d process */
 	unsigned max_connections_per_ip;
 	unsigned idle_timeout; /* seconds; RFC 1939 §3: at least 10 minutes */
+	unsigned login_timeout; /* connect to login, 0: none */
+	unsigned line_timeout;  /* one command line, 0: none */
 };
 
 struct imapd_settings {
@@ -51,6 +59,8 @@ struct imapd_settings {
 	unsigned command_rate;
 	unsigned command_burst;      /* commands beyond the rate at once */
 	unsigned command_flood_time; /* seconds held at the rate: BYE; 0 never */
+	unsigned login_timeout;      /* connect to login, 0: none */
+	unsigned line_timeout;       /* one command line, 0: none */
 };
 
 struct relay_settings {
@@ -88,6 +98,11 @@ struct deliver_settings {
 
 struct authd_settings {
 	unsigned workers; /* password-checking processes; 0: one per core */
+	unsigned throttle_max_delay; /* seconds: longest login penalty */
+	unsigned throttle_forget;    /* seconds before failures are forgotten */
+	unsigned throttle_trust;     /* seconds a good (address, account) is
+	                                trusted */
+	unsigned throttle_entries;   /* records in run/auth-throttle */
 };
 
 struct postroom_settings {
@@ -102,6 +117,7 @@ struct postroom_settings {
 	char *tls_key;   /* PEM; "" means data_dir/tls/key.pem */
 	bool tls_selfsigned; /* create a self-signed pair when missing */
 	bool plaintext_auth_loopback; /* AUTH without TLS from 127/8, ::1 */
+	unsigned tls_handshake_timeout; /* seconds a server handshake may take */
 	struct smtpd_settings smtpd;
 	struct pop3d_settings pop3d;
 	struct imapd_settings imapd;

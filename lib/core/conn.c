@@ -1,11 +1,17 @@
 /* Connections over libevent bufferevents: a socket bufferevent for plain TCP,
  * an OpenSSL one (made in tls.c) for TLS, and on top of either a filter
- * bufferevent doing raw deflate (RFC 1951) once COMPRESS=DEFLATE (RFC 4978)
- * starts. Work that must not run inside a bufferevent callback (closing, the
- * STARTTLS swap, resuming input) goes through one deferred event, so the
- * owner never sees re-entrant calls. */
+ * bufferevent doing raw deflate (RFC 1951, conn_compress.c) once
+ * COMPRESS=DEFLATE (RFC 4978) starts. Work that must not run inside a
+ * bufferevent callback (closing, the STARTTLS swap, resuming input) goes
+ * through one deferred event, so the owner never sees re-entrant calls. A
+ * TLS handshake that ends early (EOF, reset, error) or passes its deadline
+ * closes the connection at once: no output can reach the peer before it, so
+ * none is waited for. One timer carries the deadlines of conn_deadline.h;
+ * the idle timeout is the bufferevent's own. */
 #include "core/conn.h"
 #include "core/buf.h"
+#include "core/conn_deadline.h"
+#include "core/conn_private.h"
 #include "core/event_loop_private.h"
 #include "core/log.h"
 #include "core/net.h"
@@ -20,63 +26,155 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define CONN_INPUT_MAX_DEFAULT (64 * 1024)
 #define CONN_OUTPUT_MAX_DEFAULT (256 * 1024)
-
-struct conn {
-	struct event_base *base;
-	struct bufferevent *bev;
-	struct bufferevent *under; /* below the deflate filter, or NULL */
-	struct event *deferred;
-	int fd;
-	struct conn_callbacks cb;
-	void *ctx;
-	size_t input_max, output_max;
-	unsigned timeout_secs;
-
-	struct buf line;
-	enum conn_error error;
-	enum conn_status close_status;
-	struct tls_server *starttls;
-	struct tls_client *starttls_client; /* client STARTTLS pending */
-	char *servername;
-
-	bool is_tls;
-	bool is_discarding; /* dropping the rest of a too-long line */
-	bool has_eof;
-	bool is_closing;
-	bool is_paused;
-	bool is_output_blocked;
-	bool is_drain_pending; /* the stream under deflate drained: tell */
-	bool is_peer_loopback;
-	char peer[NET_ADDR_STR_MAX];
-	char error_str[256];
-};
+#define CONN_HANDSHAKE_SECS_DEFAULT 60
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
-static void conn_defer(struct conn *conn)
+void conn_defer(struct conn *conn)
 {
 	event_active(conn->deferred, EV_TIMEOUT, 0);
 }
 
-static void conn_bev_setup(struct conn *conn)
+/* Counts what arrives (after TLS and inflation) for a running transfer's
+ * minimum rate. */
+static void conn_input_count_cb(struct evbuffer *buf,
+                                const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *conn = arg;
+	(void)buf;
+	if (info->n_added > 0)
+		conn_deadline_input(&conn->dl, info->n_added);
+}
+
+void conn_bev_setup(struct conn *conn)
 {
 	bufferevent_setcb(conn->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	                  conn);
+	conn->input_counter = evbuffer_add_cb(bufferevent_get_input(conn->bev),
+	                                      conn_input_count_cb, conn);
 	bufferevent_setwatermark(conn->bev, EV_READ, 0, conn->input_max);
 	conn_set_timeout(conn, conn->timeout_secs);
 	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+}
+
+/* (Re)arms the deadline timer for the earliest running deadline. A timer
+ * left for a deadline that has stopped fires and finds nothing due. */
+static void conn_deadline_arm(struct conn *conn)
+{
+	enum conn_timeout kind;
+	uint64_t at = conn_deadline_next(&conn->dl, &kind);
+	if (at == 0) {
+		evtimer_del(conn->deadline_ev);
+		return;
+	}
+	uint64_t now = conn_deadline_now();
+	uint64_t ms = at > now ? at - now : 0;
+	struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
+	                     .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+	evtimer_add(conn->deadline_ev, &tv);
+}
+
+/* Closing: what the owner reads no longer matters, only a handshake that
+ * must finish before the last reply can go out. */
+static void conn_deadline_closing(struct conn *conn)
+{
+	conn_deadline_session_set(&conn->dl, 0, 0);
+	conn_deadline_line_end(&conn->dl);
+	conn_deadline_transfer_end(&conn->dl);
+	conn_deadline_arm(conn);
+}
+
+/* The line clock runs while an incomplete line is buffered (or being
+ * discarded): from its first byte, whatever trickles in after it. */
+void conn_line_clock(struct conn *conn, bool is_partial)
+{
+	bool is_running = conn_deadline_line_is_running(&conn->dl);
+	if (is_partial && !is_running) {
+		conn_deadline_line_begin(&conn->dl, conn_deadline_now());
+		if (conn->dl.line_ms != 0)
+			conn_deadline_arm(conn);
+	} else if (!is_partial && is_running) {
+		conn_deadline_line_end(&conn->dl);
+	}
 }
 
 static void conn_finish(struct conn *conn)
 {
 	/* The owner frees the conn here: nothing may touch it afterwards. */
 	conn->cb.closed(conn, conn->close_status, conn->ctx);
+}
+
+/* Ends the connection from the loop without waiting for the output, which
+ * can no longer reach the peer (an error, or a TLS handshake that did not
+ * finish). */
+static void conn_abort(struct conn *conn, enum conn_status status)
+{
+	conn->is_closing = true;
+	conn->close_status = status;
+	conn_deadline_init(&conn->dl);
+	evtimer_del(conn->deadline_ev);
+	if (conn->bev != NULL) {
+		bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
+		struct evbuffer *out = bufferevent_get_output(conn->bev);
+		evbuffer_drain(out, evbuffer_get_length(out));
+	}
+	if (conn->under != NULL) {
+		bufferevent_disable(conn->under, EV_READ | EV_WRITE);
+		struct evbuffer *out = bufferevent_get_output(conn->under);
+		evbuffer_drain(out, evbuffer_get_length(out));
+	}
+	conn_defer(conn);
+}
+
+/* A TLS handshake that ended early or took too long: the peer will never
+ * read a reply, so the connection goes at once (one "disconnect" line for
+ * the owner to log, its slot freed). */
+static void conn_handshake_fail(struct conn *conn, const char *why)
+{
+	snprintf(conn->error_str, sizeof(conn->error_str), "tls handshake: %s",
+	         why);
+	conn->is_handshaking = false;
+	conn_abort(conn, CONN_STATUS_ERROR);
+}
+
+/* A TLS bufferevent was just made on fd: the handshake runs from now. */
+static void conn_handshake_begin(struct conn *conn, bool is_server)
+{
+	conn->is_tls = true;
+	conn->is_handshaking = true;
+	/* The client side (relay) bounds it with its own timeouts. */
+	if (is_server) {
+		conn_deadline_handshake_begin(&conn->dl, conn_deadline_now(),
+		                              conn->handshake_secs);
+		conn_deadline_arm(conn);
+	}
+}
+
+static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+	(void)fd;
+	(void)what;
+	enum conn_timeout kind =
+	    conn_deadline_expire(&conn->dl, conn_deadline_now());
+	if (kind == CONN_TIMEOUT_HANDSHAKE) {
+		conn->timeout_kind = kind;
+		conn_handshake_fail(conn, "timed out");
+		return;
+	}
+	if (kind != CONN_TIMEOUT_NONE && !conn->is_closing) {
+		conn->timeout_kind = kind;
+		if (conn->cb.timeout != NULL)
+			conn->cb.timeout(conn, conn->ctx);
+		else
+			conn_abort(conn, CONN_STATUS_TIMEOUT);
+	}
+	conn_deadline_arm(conn);
 }
 
 static bool conn_has_input(struct conn *conn)
@@ -105,7 +203,7 @@ static struct bufferevent *conn_tls_bev(const struct conn *conn)
 }
 
 /* A server or client STARTTLS is waiting for the output to drain. */
-static bool conn_is_swapping(const struct conn *conn)
+bool conn_is_swapping(const struct conn *conn)
 {
 	return conn->starttls != NULL || conn->starttls_client != NULL;
 }
@@ -132,8 +230,8 @@ static void conn_starttls_swap(struct conn *conn)
 		conn->is_closing = true;
 		return;
 	}
-	conn->is_tls = true;
 	conn->is_discarding = false;
+	conn_handshake_begin(conn, client == NULL);
 	conn_bev_setup(conn);
 }
 
@@ -163,6 +261,7 @@ static void conn_deferred_cb(evutil_socket_t fd, short what, void *arg)
 		conn->is_closing = true;
 		conn->close_status = CONN_STATUS_EOF;
 		bufferevent_disable(conn->bev, EV_READ);
+		conn_deadline_closing(conn);
 	}
 	if (conn->is_closing && conn_output_empty(conn))
 		conn_finish(conn);
@@ -203,11 +302,33 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct conn *conn = arg;
 	if ((what & BEV_EVENT_CONNECTED) != 0) {
 		/* TLS handshake done, or a client's TCP connect */
+		if (conn->is_handshaking) {
+			conn->is_handshaking = false;
+			conn_deadline_handshake_done(&conn->dl);
+			conn_deadline_arm(conn);
+		}
 		if (conn->cb.connected != NULL && !conn->is_closing)
 			conn->cb.connected(conn, conn->ctx);
 		return;
 	}
+	if (conn->is_handshaking) {
+		/* Nothing written (a greeting, a refusal) can reach the peer
+		 * before the handshake: do not wait for it to drain. */
+		char detail[200];
+		if ((what & BEV_EVENT_TIMEOUT) != 0) {
+			conn->timeout_kind = CONN_TIMEOUT_IDLE;
+			snprintf(detail, sizeof(detail), "timed out");
+		} else if ((what & BEV_EVENT_EOF) != 0) {
+			snprintf(detail, sizeof(detail), "closed by peer");
+		} else {
+			tls_bufferevent_error(conn_tls_bev(conn), detail,
+			                      sizeof(detail));
+		}
+		conn_handshake_fail(conn, detail);
+		return;
+	}
 	if ((what & BEV_EVENT_TIMEOUT) != 0) {
+		conn->timeout_kind = CONN_TIMEOUT_IDLE;
 		if ((what & BEV_EVENT_READING) != 0 &&
 		    conn->cb.timeout != NULL && !conn->is_closing) {
 			conn->cb.timeout(conn, conn->ctx);
@@ -229,12 +350,8 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			         err != 0 ? strerror(err) : "error");
 		conn->close_status = CONN_STATUS_ERROR;
 	}
-	conn->is_closing = true;
-	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
 	/* Nothing more can be written: finish from the loop. */
-	evbuffer_drain(bufferevent_get_output(conn->bev),
-	               evbuffer_get_length(bufferevent_get_output(conn->bev)));
-	conn_defer(conn);
+	conn_abort(conn, conn->close_status);
 }
 
 struct conn *conn_new(struct event_loop *loop, int fd, struct tls_server *tls,
@@ -252,6 +369,11 @@ struct conn *conn_new(struct event_loop *loop, int fd, struct tls_server *tls,
 	conn->output_max = settings != NULL && settings->output_max != 0
 	                       ? settings->output_max
 	                       : CONN_OUTPUT_MAX_DEFAULT;
+	conn->handshake_secs =
+	    settings != NULL && settings->handshake_timeout != 0
+	        ? settings->handshake_timeout
+	        : CONN_HANDSHAKE_SECS_DEFAULT;
+	conn_deadline_init(&conn->dl);
 	buf_init(&conn->line);
 	net_set_nodelay(fd);
 
@@ -266,10 +388,13 @@ struct conn *conn_new(struct event_loop *loop, int fd, struct tls_server *tls,
 		memcpy(conn->peer, "unknown", sizeof("unknown"));
 	}
 	conn->deferred = event_new(conn->base, -1, 0, conn_deferred_cb, conn);
-	ASSERT(conn->deferred != NULL);
+	conn->deadline_ev = evtimer_new(conn->base, conn_deadline_cb, conn);
+	ASSERT(conn->deferred != NULL && conn->deadline_ev != NULL);
 	if (tls != NULL) {
 		conn->bev = tls_bufferevent_new(conn->base, fd, tls);
 		conn->is_tls = true;
+		if (conn->bev != NULL)
+			conn_handshake_begin(conn, true);
 	} else {
 		conn->bev = bufferevent_socket_new(conn->base, fd, 0);
 	}
@@ -298,6 +423,7 @@ void conn_free(struct conn **connp)
 	if (!conn->is_tls || conn->bev == NULL)
 		close(conn->fd);
 	event_free(conn->deferred);
+	event_free(conn->deadline_ev);
 	buf_deinit(&conn->line);
 	free(conn->servername);
 	free(conn);
@@ -332,9 +458,11 @@ int conn_read_line(struct conn *conn, size_t max, const char **line_r,
 		evbuffer_drain(input, avail);
 		conn->is_discarding = true;
 		conn->error = CONN_ERROR_TOO_LONG;
+		conn_line_clock(conn, true); /* the line goes on */
 		return -1;
 	}
 	size_t n = (size_t)p.pos + 1;
+	conn_line_clock(conn, false);
 	if (n > max) {
 		evbuffer_drain(input, n);
 		conn->error = CONN_ERROR_TOO_LONG;
@@ -355,6 +483,8 @@ int conn_read_line(struct conn *conn, size_t max, const char **line_r,
 		*has_bare_lf_r = !has_cr;
 	return 1;
 need_more:
+	conn_line_clock(conn,
+	                conn->is_discarding || evbuffer_get_length(input) > 0);
 	if (conn->has_eof) {
 		conn->error = CONN_ERROR_EOF;
 		return -1;
@@ -420,6 +550,51 @@ void conn_set_timeout(struct conn *conn, unsigned secs)
 	                         secs != 0 ? &tv : NULL);
 }
 
+void conn_set_deadline(struct conn *conn, unsigned secs)
+{
+	conn_deadline_session_set(&conn->dl, conn_deadline_now(), secs);
+	conn_deadline_arm(conn);
+}
+
+void conn_set_line_timeout(struct conn *conn, unsigned secs)
+{
+	conn_deadline_line_set(&conn->dl, secs);
+	conn_deadline_arm(conn);
+}
+
+void conn_set_line_pending(struct conn *conn, bool is_pending)
+{
+	conn_line_clock(conn, is_pending);
+}
+
+void conn_transfer_begin(struct conn *conn, unsigned base_secs,
+                         unsigned min_rate)
+{
+	if (conn->is_closing)
+		return;
+	conn_deadline_transfer_begin(&conn->dl, conn_deadline_now(), base_secs,
+	                             min_rate);
+	conn_deadline_arm(conn);
+}
+
+void conn_transfer_end(struct conn *conn)
+{
+	if (!conn_deadline_transfer_is_running(&conn->dl))
+		return;
+	conn_deadline_transfer_end(&conn->dl);
+	conn_deadline_arm(conn);
+}
+
+enum conn_timeout conn_timeout_kind(const struct conn *conn)
+{
+	return conn->timeout_kind;
+}
+
+bool conn_is_handshaking(const struct conn *conn)
+{
+	return conn->is_handshaking;
+}
+
 void conn_set_input_paused(struct conn *conn, bool is_paused)
 {
 	if (conn->is_paused == is_paused)
@@ -437,6 +612,7 @@ void conn_close_after_flush(struct conn *conn)
 	conn->close_status = CONN_STATUS_CLOSED;
 	if (conn->bev != NULL)
 		bufferevent_disable(conn->bev, EV_READ);
+	conn_deadline_closing(conn);
 	conn_defer(conn);
 }
 
@@ -459,6 +635,7 @@ int conn_starttls(struct conn *conn, struct tls_server *tls,
 	struct evbuffer *input = bufferevent_get_input(conn->bev);
 	evbuffer_drain(input, evbuffer_get_length(input));
 	conn->is_discarding = false;
+	conn_line_clock(conn, false);
 	conn->starttls = tls;
 	/* Keep reading off until the swap: bytes the client sends before the
 	 * handshake must reach the TLS layer, not the old stream. */
@@ -499,151 +676,6 @@ bool conn_peer_is_loopback(const struct conn *conn)
 const char *conn_error_str(const struct conn *conn)
 {
 	return conn->error_str[0] != '\0' ? conn->error_str : "closed";
-}
-
-/* ---- COMPRESS=DEFLATE (RFC 4978) ---------------------------------------- */
-
-#define CONN_ZLIB_CHUNK 16384
-
-struct conn_zlib {
-	z_stream in, out;
-};
-
-static void conn_zlib_free(void *ctx)
-{
-	struct conn_zlib *z = ctx;
-	inflateEnd(&z->in);
-	deflateEnd(&z->out);
-	free(z);
-}
-
-/* Inflates what arrived; stops at limit (the input watermark) so a small
- * compressed line cannot fill memory: the filter calls again once the
- * owner has read. */
-static enum bufferevent_filter_result
-conn_inflate_cb(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
-                enum bufferevent_flush_mode mode, void *ctx)
-{
-	z_stream *z = &((struct conn_zlib *)ctx)->in;
-	(void)mode;
-	while (evbuffer_get_length(src) > 0 &&
-	       (limit < 0 || evbuffer_get_length(dst) < (size_t)limit)) {
-		struct evbuffer_iovec iv, ov;
-		if (evbuffer_peek(src, -1, NULL, &iv, 1) < 1 ||
-		    evbuffer_reserve_space(dst, CONN_ZLIB_CHUNK, &ov, 1) < 1)
-			return BEV_ERROR;
-		z->next_in = iv.iov_base;
-		z->avail_in = (uInt)iv.iov_len;
-		z->next_out = ov.iov_base;
-		z->avail_out = (uInt)ov.iov_len;
-		int r = inflate(z, Z_SYNC_FLUSH);
-		if (r != Z_OK && r != Z_BUF_ERROR && r != Z_STREAM_END)
-			return BEV_ERROR;
-		size_t used = iv.iov_len - z->avail_in;
-		ov.iov_len -= z->avail_out;
-		evbuffer_drain(src, used);
-		evbuffer_commit_space(dst, &ov, 1);
-		if (r == Z_STREAM_END) /* nothing may follow the stream */
-			evbuffer_drain(src, evbuffer_get_length(src));
-		if (used == 0 && ov.iov_len == 0)
-			break;
-	}
-	return BEV_OK;
-}
-
-/* Deflates everything written and ends with a sync flush, so each reply
- * reaches the client whole (RFC 4978 §4). */
-static enum bufferevent_filter_result
-conn_deflate_cb(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
-                enum bufferevent_flush_mode mode, void *ctx)
-{
-	z_stream *z = &((struct conn_zlib *)ctx)->out;
-	(void)limit;
-	(void)mode;
-	for (;;) {
-		struct evbuffer_iovec iv = {NULL, 0}, ov;
-		if (evbuffer_get_length(src) > 0 &&
-		    evbuffer_peek(src, -1, NULL, &iv, 1) < 1)
-			return BEV_ERROR;
-		if (evbuffer_reserve_space(dst, CONN_ZLIB_CHUNK, &ov, 1) < 1)
-			return BEV_ERROR;
-		bool is_last = iv.iov_len == evbuffer_get_length(src);
-		z->next_in = iv.iov_base;
-		z->avail_in = (uInt)iv.iov_len;
-		z->next_out = ov.iov_base;
-		z->avail_out = (uInt)ov.iov_len;
-		int r = deflate(z, is_last ? Z_SYNC_FLUSH : Z_NO_FLUSH);
-		if (r != Z_OK && r != Z_BUF_ERROR)
-			return BEV_ERROR;
-		evbuffer_drain(src, iv.iov_len - z->avail_in);
-		ov.iov_len -= z->avail_out;
-		evbuffer_commit_space(dst, &ov, 1);
-		if (is_last && z->avail_in == 0 && z->avail_out != 0)
-			return BEV_OK;
-	}
-}
-
-/* The filter's write callback runs when it has moved its bytes into the
- * stream below, not when they are written out (conn_write_cb ignores it
- * then): this is where the output has really drained. It runs inside
- * libevent's write path, so the owner hears of it from the loop. */
-static void conn_under_output_cb(struct evbuffer *buf,
-                                 const struct evbuffer_cb_info *info, void *arg)
-{
-	struct conn *conn = arg;
-	if (info->n_deleted == 0 || evbuffer_get_length(buf) > 0 ||
-	    evbuffer_get_length(bufferevent_get_output(conn->bev)) > 0)
-		return;
-	conn->is_output_blocked = false;
-	conn->is_drain_pending = true;
-	conn_defer(conn);
-}
-
-int conn_compress_start(struct conn *conn, const char **error_r)
-{
-	if (conn->under != NULL) {
-		*error_r = "compression already active";
-		return -1;
-	}
-	if (conn->bev == NULL || conn_is_swapping(conn)) {
-		*error_r = "connection not ready";
-		return -1;
-	}
-	struct conn_zlib *z = xcalloc(1, sizeof(*z));
-	/* windowBits -15: raw deflate, no zlib header (RFC 4978 §4) */
-	if (inflateInit2(&z->in, -15) != Z_OK ||
-	    deflateInit2(&z->out, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8,
-	                 Z_DEFAULT_STRATEGY) != Z_OK) {
-		inflateEnd(&z->in);
-		free(z);
-		*error_r = "cannot set up zlib";
-		return -1;
-	}
-	/* The client sends nothing between COMPRESS and the OK (RFC 4978
-	 * §3): what is buffered is dropped, like STARTTLS does. */
-	struct evbuffer *input = bufferevent_get_input(conn->bev);
-	evbuffer_drain(input, evbuffer_get_length(input));
-	conn->is_discarding = false;
-	struct bufferevent *filter =
-	    bufferevent_filter_new(conn->bev, conn_inflate_cb, conn_deflate_cb,
-	                           BEV_OPT_CLOSE_ON_FREE, conn_zlib_free, z);
-	if (filter == NULL) {
-		conn_zlib_free(z);
-		*error_r = "cannot set up the filter";
-		return -1;
-	}
-	bufferevent_set_timeouts(conn->bev, NULL, NULL);
-	conn->under = conn->bev;
-	conn->bev = filter;
-	evbuffer_add_cb(bufferevent_get_output(conn->under),
-	                conn_under_output_cb, conn);
-	conn_bev_setup(conn);
-	return 0;
-}
-
-bool conn_is_compressed(const struct conn *conn)
-{
-	return conn->under != NULL;
 }
 
 /* ---- Client side -------------------------------------------------------- */

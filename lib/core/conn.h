@@ -6,13 +6,21 @@
  * STARTTLS flushes the pending output, DISCARDS any plaintext already
  * received (CVE-2011-0411) and swaps in a TLS stream without the protocol
  * code noticing. Callbacks run on the event loop; the owner frees the conn
- * only from its closed callback or outside any conn callback. */
+ * only from its closed callback or outside any conn callback.
+ * Time limits: the idle timeout, which every byte restarts, and deadlines
+ * that bytes cannot extend (conn_deadline.h): a server TLS handshake, a
+ * session deadline, one line from its first byte, a transfer's minimum
+ * rate. A handshake that fails, is abandoned (EOF, reset) or passes its
+ * deadline ends the conn at once with CONN_STATUS_ERROR, whatever output
+ * was waiting for it. */
 #ifndef CORE_CONN_H
 #define CORE_CONN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+
+#include "core/conn_deadline.h"
 
 struct conn;
 struct event_loop;
@@ -40,8 +48,10 @@ typedef void conn_closed_cb(struct conn *conn, enum conn_status status,
 struct conn_callbacks {
 	/* New input is buffered (or reading was resumed): read until 0. */
 	conn_cb *input;
-	/* No input for the timeout: typically reply and close after flush.
-	 * May be NULL: the conn is then closed with CONN_STATUS_TIMEOUT. */
+	/* A timeout or deadline passed, conn_timeout_kind() says which:
+	 * typically reply and close after flush. Not called for a TLS
+	 * handshake (closed follows with CONN_STATUS_ERROR). May be NULL:
+	 * the conn is then closed with CONN_STATUS_TIMEOUT. */
 	conn_cb *timeout;
 	/* The conn is finished; the owner must conn_free() it now. */
 	conn_closed_cb *closed;
@@ -58,6 +68,9 @@ struct conn_settings {
 	size_t input_max;  /* bytes buffered before reading stops; must be
 	                      larger than any line limit (0: 64 KiB) */
 	size_t output_max; /* backpressure above this (0: 256 KiB) */
+	/* seconds a server TLS handshake may take, implicit or after
+	 * STARTTLS (0: 60) */
+	unsigned handshake_timeout;
 };
 
 /* Wraps the connected socket fd (which it owns from now on). With tls not
@@ -95,6 +108,29 @@ bool conn_output_is_full(struct conn *conn);
 
 /* Sets the idle timeout in seconds (0: none); restarts the clock. */
 void conn_set_timeout(struct conn *conn, unsigned secs);
+/* A deadline secs from now that no input moves (0 cancels it): greeting to
+ * login, one request. When it passes, the timeout callback runs with
+ * conn_timeout_kind() CONN_TIMEOUT_DEADLINE (once). */
+void conn_set_deadline(struct conn *conn, unsigned secs);
+/* A line must be complete within secs of its first byte (0: no limit), or
+ * the timeout callback runs with CONN_TIMEOUT_LINE. conn_read_line keeps
+ * the clock: it runs while an incomplete line is buffered. */
+void conn_set_line_timeout(struct conn *conn, unsigned secs);
+/* For owners that parse lines from conn_peek (IMAP): true while they hold
+ * an incomplete command line, false once it is complete. */
+void conn_set_line_pending(struct conn *conn, bool is_pending);
+/* A transfer (SMTP DATA, BDAT) must end within base_secs plus one second
+ * per min_rate bytes received (Postfix's smtpd_min_data_rate), or the
+ * timeout callback runs with CONN_TIMEOUT_TRANSFER. min_rate 0: no limit.
+ * Does nothing while one runs; conn_transfer_end stops it. */
+void conn_transfer_begin(struct conn *conn, unsigned base_secs,
+                         unsigned min_rate);
+void conn_transfer_end(struct conn *conn);
+/* Which limit called the timeout callback last (CONN_TIMEOUT_NONE before
+ * any). */
+enum conn_timeout conn_timeout_kind(const struct conn *conn);
+/* True while a TLS handshake runs (nothing written reaches the peer). */
+bool conn_is_handshaking(const struct conn *conn);
 /* While paused the input callback is not called (data stays buffered);
  * unpausing calls it again from the loop if input is waiting. */
 void conn_set_input_paused(struct conn *conn, bool is_paused);

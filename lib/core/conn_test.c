@@ -2,15 +2,23 @@
  * resync), bare LF, raw bytes with peek/consume, EOF, close after flush,
  * COMPRESS=DEFLATE (raw deflate both ways, close after flush), and
  * backpressure with and without compression (a producer that refills from
- * the drained callback pauses while the peer does not read). */
+ * the drained callback pauses while the peer does not read); a server TLS
+ * handshake the peer abandons (close, part of a ClientHello then close or
+ * silence) ends the conn at once or at its deadline although a greeting
+ * waits to go out; deadlines that a trickle of bytes does not move (line,
+ * session, transfer rate). */
 #include "core/conn.h"
 #include "core/buf.h"
 #include "core/event_loop.h"
 #include "core/file.h"
+#include "core/net.h"
+#include "core/tls.h"
+#include "core/xmalloc.h"
 #include "test/test.h"
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -350,10 +358,269 @@ static void test_conn_backpressure(void)
 	test_end();
 }
 
+/* ---- TLS handshakes that never finish, and deadlines ------------------ */
+
+struct limits {
+	struct event_loop *loop;
+	struct conn *conn;
+	int peer;            /* the other end of the socketpair */
+	const char *trickle; /* sent one byte per tick */
+	size_t trickle_at;
+	bool is_raw; /* consume everything, no lines */
+	enum conn_status status;
+	enum conn_timeout kind;
+	bool is_closed;
+	unsigned lines, ticks;
+	char error[200];
+};
+
+static void limits_input(struct conn *conn, void *ctx)
+{
+	struct limits *l = ctx;
+	const char *line;
+	size_t len;
+	const unsigned char *data;
+	size_t size;
+	if (l->is_raw) {
+		while (conn_peek(conn, &data, &size) > 0)
+			conn_consume(conn, size);
+		return;
+	}
+	while (conn_read_line(conn, 100, &line, &len, NULL) > 0)
+		l->lines++;
+}
+
+static void limits_timeout(struct conn *conn, void *ctx)
+{
+	struct limits *l = ctx;
+	l->kind = conn_timeout_kind(conn);
+	conn_write_str(conn, "timeout\r\n");
+	conn_close_after_flush(conn);
+}
+
+static void limits_closed(struct conn *conn, enum conn_status status, void *ctx)
+{
+	struct limits *l = ctx;
+	l->status = status;
+	l->is_closed = true;
+	snprintf(l->error, sizeof(l->error), "%s", conn_error_str(conn));
+	event_loop_stop(l->loop);
+}
+
+static const struct conn_callbacks limits_callbacks = {
+    .input = limits_input,
+    .timeout = limits_timeout,
+    .closed = limits_closed,
+};
+
+struct ticker {
+	struct limits *l;
+	struct event_timer *timer;
+};
+
+/* Every 100 ms: the next byte of the trickle, if any. */
+static void limits_tick_cb(void *ctx)
+{
+	struct ticker *t = ctx;
+	struct limits *l = t->l;
+	l->ticks++;
+	if (l->trickle != NULL && l->trickle[l->trickle_at] != '\0') {
+		test_assert(write(l->peer, l->trickle + l->trickle_at, 1) == 1);
+		l->trickle_at++;
+	}
+	event_timer_set(t->timer, 100);
+}
+
+static void limits_stop_cb(void *ctx)
+{
+	event_loop_stop(ctx);
+}
+
+/* Runs the loop until the conn closes or max_ms pass, ticking every
+ * 100 ms. Returns the milliseconds it ran (by ticks). */
+static unsigned limits_run(struct limits *l, unsigned max_ms)
+{
+	struct event_timer *stop =
+	    event_timer_new(l->loop, limits_stop_cb, l->loop);
+	struct ticker t = {.l = l};
+	t.timer = event_timer_new(l->loop, limits_tick_cb, &t);
+	event_timer_set(stop, max_ms);
+	event_timer_set(t.timer, 100);
+	unsigned start = l->ticks;
+	if (!l->is_closed)
+		event_loop_run(l->loop);
+	event_timer_free(&t.timer);
+	event_timer_free(&stop);
+	return (l->ticks - start) * 100;
+}
+
+static void limits_init(struct limits *l, struct tls_server *tls,
+                        unsigned handshake_timeout)
+{
+	int sv[2];
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	test_assert(net_set_nonblock(sv[0]) == 0); /* as accept4 makes it */
+	memset(l, 0, sizeof(*l));
+	l->loop = event_loop_new();
+	l->peer = sv[1];
+	const struct conn_settings set = {.handshake_timeout =
+	                                      handshake_timeout};
+	l->conn = conn_new(l->loop, sv[0], tls, &set, &limits_callbacks, l);
+}
+
+static void limits_deinit(struct limits *l)
+{
+	conn_free(&l->conn);
+	close(l->peer);
+	event_loop_free(&l->loop);
+}
+
+/* The first bytes of a TLS 1.2+ ClientHello record: a handshake that can
+ * never complete with what follows. */
+static const char partial_hello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc"
+                                    "\x03\x03";
+
+static void test_conn_tls_abandoned(void)
+{
+	test_begin("conn: an abandoned TLS handshake ends at once");
+	const char *error;
+	char *cert = xasprintf("%s/tls/cert.pem", test_tmpdir());
+	char *key = xasprintf("%s/tls/key.pem", test_tmpdir());
+	struct tls_server *tls = NULL;
+	test_assert(tls_selfsigned_create(cert, key, "mx.test", &error) == 0);
+	test_assert(tls_server_new(cert, key, &tls, &error) == 0);
+	for (int how = 0; how < 3; how++) {
+		struct limits l;
+		limits_init(&l, tls, 0);
+		/* a greeting waits for the handshake, as with implicit TLS */
+		conn_write_str(l.conn, "* OK ready\r\n");
+		test_assert(conn_is_handshaking(l.conn));
+		if (how >= 1)
+			test_assert(write(l.peer, partial_hello,
+			                  sizeof(partial_hello) - 1) > 0);
+		if (how == 2) {
+			/* reset: SO_LINGER 0 does not apply to AF_UNIX; a
+			 * close with unread data comes closest */
+			test_assert(write(l.peer, "x", 1) == 1);
+		}
+		shutdown(l.peer, SHUT_WR);
+		limits_run(&l, 10000);
+		test_assert_idx(l.is_closed, how);
+		test_assert_idx(l.status == CONN_STATUS_ERROR, how);
+		test_assert_idx(strncmp(l.error, "tls handshake: ", 15) == 0,
+		                how);
+		limits_deinit(&l);
+	}
+	/* Part of a ClientHello, then silence: the handshake deadline. */
+	struct limits l;
+	limits_init(&l, tls, 1);
+	conn_set_timeout(l.conn, 60); /* the idle timeout is far away */
+	conn_write_str(l.conn, "* OK ready\r\n");
+	test_assert(write(l.peer, partial_hello, sizeof(partial_hello) - 1) >
+	            0);
+	unsigned ms = limits_run(&l, 15000);
+	test_assert(l.is_closed);
+	test_assert_int(l.status, CONN_STATUS_ERROR);
+	test_assert_str(l.error, "tls handshake: timed out");
+	test_assert(ms >= 900);
+	/* the owner's timeout callback is not called: no reply can go out */
+	test_assert_int(l.kind, CONN_TIMEOUT_NONE);
+	limits_deinit(&l);
+	tls_server_free(&tls);
+	free(cert);
+	free(key);
+	test_end();
+}
+
+static void test_conn_line_deadline(void)
+{
+	test_begin("conn: a trickled line ends at the line deadline");
+	struct limits l;
+	limits_init(&l, NULL, 0);
+	conn_set_timeout(l.conn, 60);
+	conn_set_line_timeout(l.conn, 1);
+	/* complete lines first: each restarts the clock */
+	l.trickle = "a\nb\nc\nd\nNOOPNOOPNOOPNOOPNOOPNOOPNOOPNOOPNOOPNOOP";
+	unsigned ms = limits_run(&l, 15000);
+	test_assert(l.is_closed);
+	test_assert_int(l.kind, CONN_TIMEOUT_LINE);
+	test_assert_int(l.status, CONN_STATUS_CLOSED);
+	test_assert_int(l.lines, 4);
+	/* 8 bytes (0.8 s) of lines, then 1 s for the trickled one */
+	test_assert(ms >= 1700);
+	test_assert(l.trickle[l.trickle_at] != '\0');
+	char reply[32] = "";
+	test_assert(read(l.peer, reply, sizeof(reply) - 1) == 9);
+	test_assert_str(reply, "timeout\r\n");
+	limits_deinit(&l);
+	test_end();
+}
+
+static void test_conn_session_deadline(void)
+{
+	test_begin("conn: the session deadline ignores complete lines");
+	struct limits l;
+	limits_init(&l, NULL, 0);
+	conn_set_timeout(l.conn, 60);
+	conn_set_line_timeout(l.conn, 1);
+	conn_set_deadline(l.conn, 2);
+	l.trickle = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\nn\no\np\nq\n";
+	unsigned ms = limits_run(&l, 15000);
+	test_assert(l.is_closed);
+	test_assert_int(l.kind, CONN_TIMEOUT_DEADLINE);
+	test_assert(ms >= 1900 && l.lines >= 5);
+	test_assert(l.trickle[l.trickle_at] != '\0');
+	limits_deinit(&l);
+	/* cancelled: nothing fires */
+	limits_init(&l, NULL, 0);
+	conn_set_deadline(l.conn, 1);
+	conn_set_deadline(l.conn, 0);
+	limits_run(&l, 1500);
+	test_assert(!l.is_closed);
+	limits_deinit(&l);
+	test_end();
+}
+
+static void test_conn_transfer_rate(void)
+{
+	test_begin("conn: a transfer below its minimum rate ends");
+	struct limits l;
+	limits_init(&l, NULL, 0);
+	conn_set_timeout(l.conn, 60);
+	l.is_raw = true;
+	/* 1 s plus 1 ms per byte: ten bytes a second is far too slow */
+	conn_transfer_begin(l.conn, 1, 1000);
+	l.trickle = "0123456789012345678901234567890123456789";
+	unsigned ms = limits_run(&l, 15000);
+	test_assert(l.is_closed);
+	test_assert_int(l.kind, CONN_TIMEOUT_TRANSFER);
+	test_assert(ms >= 900);
+	test_assert(l.trickle[l.trickle_at] != '\0');
+	limits_deinit(&l);
+	/* 64 KiB at once buys 65 s more: nothing fires in 2 s */
+	limits_init(&l, NULL, 0);
+	l.is_raw = true;
+	conn_transfer_begin(l.conn, 1, 1000);
+	static char block[65536];
+	memset(block, 'x', sizeof(block));
+	test_assert(file_write_all(l.peer, block, sizeof(block)) == 0);
+	limits_run(&l, 2000);
+	test_assert(!l.is_closed);
+	conn_transfer_end(l.conn);
+	limits_deinit(&l);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = {
-	    test_conn_lines, test_conn_eof, test_conn_compress,
-	    test_conn_backpressure, NULL};
+	static void (*const tests[])(void) = {test_conn_lines,
+	                                      test_conn_eof,
+	                                      test_conn_compress,
+	                                      test_conn_backpressure,
+	                                      test_conn_tls_abandoned,
+	                                      test_conn_line_deadline,
+	                                      test_conn_session_deadline,
+	                                      test_conn_transfer_rate,
+	                                      NULL};
 	return test_run(tests);
 }

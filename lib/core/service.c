@@ -2,7 +2,10 @@
  * listeners on the event loop, per-process and per-IP connection counts,
  * the graceful stop on SIGTERM/SIGINT with its grace timer, and TLS
  * loading. Per-IP counts are exact per process; postroomd's reuseport
- * program sends every connection of one address to the same worker. */
+ * program sends every connection of one address to the same worker. Slots
+ * are kept oldest first; when the process is full, a newcomer evicts the
+ * oldest that can_evict() allows (one that has not logged in). The check is
+ * asked only then, so servers need no hook at login. */
 #include "core/service.h"
 #include "core/buf.h"
 #include "core/event_loop.h"
@@ -33,6 +36,13 @@ struct service_ip {
 	unsigned count;
 };
 
+struct service_slot {
+	struct service_slot *prev, *next; /* oldest first */
+	char addr[NET_ADDR_STR_MAX];
+	const struct service_slot_callbacks *cb;
+	void *ctx;
+};
+
 struct service {
 	struct event_loop *loop;
 	struct service_settings set;
@@ -44,6 +54,8 @@ struct service {
 	struct event_timer *grace_timer;
 	bool is_stopping;
 	unsigned conn_count;
+	unsigned evicted_count;
+	struct service_slot *oldest, *newest;
 	struct service_ip *ips; /* addresses with count > 0, unordered */
 	size_t ip_count, ip_alloc;
 };
@@ -202,6 +214,11 @@ void service_free(struct service **servicep)
 	event_signal_free(&service->sigterm);
 	event_signal_free(&service->sigint);
 	event_timer_free(&service->grace_timer);
+	/* The servers give their slots back before; this is for tests. */
+	while (service->oldest != NULL) {
+		struct service_slot *slot = service->oldest;
+		service_slot_remove(service, &slot);
+	}
 	free(service->ips);
 	free(service);
 }
@@ -225,20 +242,9 @@ static struct service_ip *service_ip_find(const struct service *service,
 	return NULL;
 }
 
-int service_conn_add(struct service *service, const char *addr,
-                     const char **error_r)
+static void service_ip_add(struct service *service, const char *addr)
 {
-	if (service->set.max_connections != 0 &&
-	    service->conn_count >= service->set.max_connections) {
-		*error_r = "too many connections";
-		return -1;
-	}
 	struct service_ip *ip = service_ip_find(service, addr);
-	if (ip != NULL && service->set.max_connections_per_ip != 0 &&
-	    ip->count >= service->set.max_connections_per_ip) {
-		*error_r = "too many connections from your address";
-		return -1;
-	}
 	if (ip == NULL) {
 		if (service->ip_count == service->ip_alloc) {
 			service->ip_alloc =
@@ -252,17 +258,83 @@ int service_conn_add(struct service *service, const char *addr,
 		ip->count = 0;
 	}
 	ip->count++;
-	service->conn_count++;
+}
+
+/* The process is full: evicts the oldest connection that allows it.
+ * Returns 0 once a slot is free, -1 if none could go. */
+static int service_slot_evict(struct service *service)
+{
+	struct service_slot *slot = service->oldest;
+	while (slot != NULL &&
+	       (slot->cb->can_evict == NULL || !slot->cb->can_evict(slot->ctx)))
+		slot = slot->next;
+	if (slot == NULL)
+		return -1;
+	unsigned before = service->conn_count;
+	slot->cb->evict(slot->ctx);
+	/* evict() must have given its slot back (service_slot_remove). */
+	ASSERT(service->conn_count == before - 1);
+	service->evicted_count++;
 	return 0;
 }
 
-void service_conn_remove(struct service *service, const char *addr)
+int service_slot_add(struct service *service, const char *addr,
+                     const struct service_slot_callbacks *callbacks, void *ctx,
+                     struct service_slot **slot_r, const char **error_r)
 {
-	struct service_ip *ip = service_ip_find(service, addr);
+	const struct service_ip *ip = service_ip_find(service, addr);
+	if (ip != NULL && service->set.max_connections_per_ip != 0 &&
+	    ip->count >= service->set.max_connections_per_ip) {
+		*error_r = "too many connections from your address";
+		return -1;
+	}
+	if (service->set.max_connections != 0 &&
+	    service->conn_count >= service->set.max_connections &&
+	    service_slot_evict(service) < 0) {
+		*error_r = "too many connections";
+		return -1;
+	}
+	struct service_slot *slot = xcalloc(1, sizeof(*slot));
+	snprintf(slot->addr, sizeof(slot->addr), "%s", addr);
+	slot->cb = callbacks;
+	slot->ctx = ctx;
+	slot->prev = service->newest;
+	if (service->newest != NULL)
+		service->newest->next = slot;
+	else
+		service->oldest = slot;
+	service->newest = slot;
+	service_ip_add(service, addr);
+	service->conn_count++;
+	*slot_r = slot;
+	return 0;
+}
+
+void service_slot_remove(struct service *service, struct service_slot **slotp)
+{
+	struct service_slot *slot = *slotp;
+	if (slot == NULL)
+		return;
+	*slotp = NULL;
+	struct service_ip *ip = service_ip_find(service, slot->addr);
 	ASSERT(ip != NULL && ip->count > 0 && service->conn_count > 0);
 	service->conn_count--;
 	if (--ip->count == 0)
 		*ip = service->ips[--service->ip_count];
+	if (slot->prev != NULL)
+		slot->prev->next = slot->next;
+	else
+		service->oldest = slot->next;
+	if (slot->next != NULL)
+		slot->next->prev = slot->prev;
+	else
+		service->newest = slot->prev;
+	free(slot);
+}
+
+unsigned service_evicted_count(const struct service *service)
+{
+	return service->evicted_count;
 }
 
 unsigned service_conn_count(const struct service *service)

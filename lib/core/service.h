@@ -4,7 +4,10 @@
  * per process and per peer address, ignores SIGPIPE and SIGHUP, and on
  * SIGTERM or SIGINT closes the listeners at once (so a new master can bind
  * the ports), asks the server to finish its sessions and, after a grace
- * period, to drop the ones left. It also loads the TLS certificate. */
+ * period, to drop the ones left. It also loads the TLS certificate.
+ * When the process is at max_connections, a new connection takes the slot
+ * of the oldest one that has not logged in (as Dovecot's login processes
+ * do), so a flood of unauthenticated connections cannot lock out users. */
 #ifndef CORE_SERVICE_H
 #define CORE_SERVICE_H
 
@@ -14,6 +17,7 @@
 
 struct event_loop;
 struct service;
+struct service_slot;
 struct tls_server;
 
 /* A new connection on the listener of names[name_idx] (see service_new).
@@ -64,15 +68,33 @@ bool service_is_stopping(const struct service *service);
  * does nothing the second time. */
 void service_stop(struct service *service);
 
-/* Connection limits. service_conn_add counts a new connection from addr (a
- * numeric address string, see net_addr_str) and returns 0, or returns -1
- * without counting it when the process is at max_connections (*error_r
- * "too many connections") or addr at max_connections_per_ip ("too many
- * connections from your address"). Every counted connection must later be
- * given back with service_conn_remove and the same addr. */
-int service_conn_add(struct service *service, const char *addr,
-                     const char **error_r);
-void service_conn_remove(struct service *service, const char *addr);
+/* What the service asks of a counted connection when it needs its slot. */
+struct service_slot_callbacks {
+	/* True while the connection may be dropped to make room: it has
+	 * not logged in and is not in the middle of work worth keeping (a
+	 * mail transaction). */
+	bool (*can_evict)(void *ctx);
+	/* Drop it now: reply as the protocol says, close after the flush,
+	 * and give the slot back with service_slot_remove() before
+	 * returning. */
+	void (*evict)(void *ctx);
+};
+
+/* Connection limits. service_slot_add counts a new connection from addr (a
+ * numeric address string, see net_addr_str) and returns 0 with *slot_r.
+ * It returns -1 without counting it when addr is at max_connections_per_ip
+ * (*error_r "too many connections from your address"), or when the
+ * process is at max_connections and no connection can be evicted ("too
+ * many connections"); if one can, the oldest such is evicted first
+ * (callbacks->evict) and the new one takes its slot. callbacks must
+ * outlive the slot. Every slot must later be given back with
+ * service_slot_remove, which sets *slot to NULL and accepts NULL. */
+int service_slot_add(struct service *service, const char *addr,
+                     const struct service_slot_callbacks *callbacks, void *ctx,
+                     struct service_slot **slot_r, const char **error_r);
+void service_slot_remove(struct service *service, struct service_slot **slot);
+/* How many connections were evicted since the start. */
+unsigned service_evicted_count(const struct service *service);
 /* Counted connections of the whole process, and of addr. */
 unsigned service_conn_count(const struct service *service);
 unsigned service_conn_count_ip(const struct service *service, const char *addr);

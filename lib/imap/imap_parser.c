@@ -2,7 +2,10 @@
  * RFC 3516 literal8): a byte-at-a-time state machine, so a command may
  * arrive in any number of pieces. Tokens are collected in one growable
  * buffer and copied into a per-command pool; nothing survives
- * imap_parser_reset() except a small buffer. */
+ * imap_parser_reset() except a small buffer. Beside the grammar, a small
+ * framing tracker watches every line for a "{n+}" CRLF ending, so that a
+ * refused command's non-synchronizing literal is skipped, never read as
+ * commands (RFC 7888 §3: the client sends those octets without waiting). */
 #include "imap/imap_parser.h"
 #include "core/buf.h"
 #include "core/pool.h"
@@ -31,9 +34,21 @@ enum parser_state {
 	STATE_LITERAL_DATA,
 	STATE_CR,           /* CR seen at the end of a command */
 	STATE_SKIP,         /* an error: skipping to LF */
+	STATE_SKIP_PENDING, /* an error at a LF that announced a {n+}:
+	                       the next feed returns IMAP_PARSER_SKIP */
+	STATE_SKIP_WAIT,    /* IMAP_PARSER_SKIP returned, caller decides */
 	STATE_SKIP_LITERAL, /* an error: skipping a non-sync literal */
 	STATE_FAILED,       /* an error at LF: reset at the next byte */
 	STATE_DONE,         /* a command was returned */
+};
+
+/* Where the line is in a literal header, whatever the grammar state:
+ * "{" digits ["+"] "}" [CR] before LF announces a literal. */
+enum frame_state {
+	FRAME_NONE,
+	FRAME_LEN,   /* after "{" */
+	FRAME_CLOSE, /* after "}" */
+	FRAME_CR,    /* after "}" CR */
 };
 
 struct parser_level {
@@ -53,6 +68,9 @@ struct imap_parser {
 	struct parser_level levels[IMAP_PARSER_DEPTH_LIMIT + 1];
 	uint64_t literal_size, literal_left;
 	bool literal_sync, literal_has_digits, literal8, literal_plus;
+	enum frame_state frame;
+	uint64_t frame_size; /* saturates at UINT64_MAX */
+	bool frame_has_digits, frame_plus;
 };
 
 struct imap_parser *imap_parser_new(const struct imap_parser_settings *set)
@@ -101,6 +119,7 @@ static void parser_clear(struct imap_parser *p)
 	p->depth = 0;
 	p->levels[0].list = NULL;
 	p->levels[0].tail = &p->args;
+	p->frame = FRAME_NONE;
 }
 
 void imap_parser_reset(struct imap_parser *p)
@@ -158,18 +177,64 @@ static bool is_tag_char(unsigned char c)
 	       c != '*' && c != '\\' && c != '[';
 }
 
-static int parser_fail(struct imap_parser *p, unsigned char c,
+/* Feeds one byte outside literal data to the framing tracker. */
+static void frame_byte(struct imap_parser *p, unsigned char c)
+{
+	switch (p->frame) {
+	case FRAME_LEN:
+		if (c >= '0' && c <= '9' && !p->frame_plus) {
+			p->frame_size =
+			    p->frame_size > (UINT64_MAX - 9) / 10
+			        ? UINT64_MAX
+			        : p->frame_size * 10 + (uint64_t)(c - '0');
+			p->frame_has_digits = true;
+			return;
+		}
+		if (c == '+' && p->frame_has_digits && !p->frame_plus) {
+			p->frame_plus = true;
+			return;
+		}
+		if (c == '}' && p->frame_has_digits) {
+			p->frame = FRAME_CLOSE;
+			return;
+		}
+		break;
+	case FRAME_CLOSE:
+	case FRAME_CR:
+		if (c == '\r') { /* the parser takes CRs before LF too */
+			p->frame = FRAME_CR;
+			return;
+		}
+		break;
+	case FRAME_NONE:
+		break;
+	}
+	p->frame = FRAME_NONE;
+	if (c == '{') {
+		p->frame = FRAME_LEN;
+		p->frame_size = 0;
+		p->frame_has_digits = p->frame_plus = false;
+	}
+}
+
+/* Returns true if a LF now ends a line announcing a {n+} literal. */
+static bool frame_is_literal_plus(const struct imap_parser *p)
+{
+	return (p->frame == FRAME_CLOSE || p->frame == FRAME_CR) &&
+	       p->frame_plus;
+}
+
+/* is_plus_lf: c is the LF of a line that announced a {n+} literal. */
+static int parser_fail(struct imap_parser *p, unsigned char c, bool is_plus_lf,
                        const char *error, const char **error_r)
 {
 	/* The tag stays readable until the next feed. */
 	*error_r = error;
 	if (c != '\n')
 		p->state = STATE_SKIP;
-	else if (p->state == STATE_LITERAL_CR && p->literal_plus) {
-		/* the client sends a {n+} literal without waiting */
-		p->literal_left = p->literal_size;
-		p->state = STATE_SKIP_LITERAL;
-	} else
+	else if (is_plus_lf)
+		p->state = STATE_SKIP_PENDING; /* its octets are on the way */
+	else
 		p->state = STATE_FAILED;
 	return -1;
 }
@@ -207,6 +272,7 @@ static int parser_arg_start(struct imap_parser *p, unsigned char c,
 		p->state = STATE_QUOTED;
 		return 0;
 	case '~':
+		/* "~{" starts a literal8; "~" is an ATOM-CHAR otherwise */
 		p->literal8 = true;
 		p->state = STATE_LITERAL8;
 		return 0;
@@ -322,9 +388,11 @@ static int parser_literal_len(struct imap_parser *p, unsigned char c,
                               const char **error_r)
 {
 	if (p->state == STATE_LITERAL8) {
-		if (c != '{') {
-			*error_r = "Invalid literal8";
-			return -1;
+		if (c != '{') { /* an atom that starts with "~" */
+			p->literal8 = false;
+			buf_append_char(&p->token, '~');
+			p->state = STATE_ATOM;
+			return parser_atom(p, c, error_r);
 		}
 		p->state = STATE_LITERAL_LEN;
 		p->literal_size = 0;
@@ -466,6 +534,21 @@ static size_t parser_literal_data(struct imap_parser *p,
 	return n;
 }
 
+/* The refused line ended in a {n+}: hands its size to the caller. */
+static int parser_skip_event(struct imap_parser *p, size_t consumed,
+                             size_t *consumed_r,
+                             enum imap_parser_event *event_r)
+{
+	p->literal_size = p->frame_size;
+	p->literal_sync = false;
+	p->literal8 = false;
+	p->frame = FRAME_NONE;
+	p->state = STATE_SKIP_WAIT;
+	*consumed_r = consumed;
+	*event_r = IMAP_PARSER_SKIP;
+	return 1;
+}
+
 int imap_parser_feed(struct imap_parser *p, const unsigned char *data,
                      size_t size, size_t *consumed_r,
                      enum imap_parser_event *event_r, const char **error_r)
@@ -474,7 +557,10 @@ int imap_parser_feed(struct imap_parser *p, const unsigned char *data,
 	int ret = 0;
 	if (p->state == STATE_FAILED)
 		imap_parser_reset(p);
-	if (p->state == STATE_DONE || p->state == STATE_LITERAL_WAIT) {
+	if (p->state == STATE_SKIP_PENDING)
+		return parser_skip_event(p, 0, consumed_r, event_r);
+	if (p->state == STATE_DONE || p->state == STATE_LITERAL_WAIT ||
+	    p->state == STATE_SKIP_WAIT) {
 		/* the caller must reset or answer the literal first */
 		*consumed_r = 0;
 		*error_r = "Parser used after an event";
@@ -488,8 +574,8 @@ int imap_parser_feed(struct imap_parser *p, const unsigned char *data,
 				continue;
 			if (parser_add_token(p, IMAP_ARG_LITERAL) < 0) {
 				*consumed_r = i;
-				return parser_fail(p, 0, "Too many arguments",
-				                   error_r);
+				return parser_fail(
+				    p, 0, false, "Too many arguments", error_r);
 			}
 			p->state = STATE_AFTER_ARG;
 			p->line_len = 0;
@@ -506,20 +592,25 @@ int imap_parser_feed(struct imap_parser *p, const unsigned char *data,
 			continue;
 		}
 		i++;
+		bool is_plus_lf = c == '\n' && frame_is_literal_plus(p);
+		frame_byte(p, c);
 		if (p->state == STATE_SKIP) {
+			if (c == '\n' && is_plus_lf)
+				return parser_skip_event(p, i, consumed_r,
+				                         event_r);
 			if (c == '\n')
 				imap_parser_reset(p);
 			continue;
 		}
 		if (++p->line_len > p->set.max_line) {
 			*consumed_r = i;
-			return parser_fail(p, c, "Command line too long",
-			                   error_r);
+			return parser_fail(p, c, is_plus_lf,
+			                   "Command line too long", error_r);
 		}
 		ret = parser_byte(p, c, event_r, error_r);
 		if (ret < 0) {
 			*consumed_r = i;
-			return parser_fail(p, c, *error_r, error_r);
+			return parser_fail(p, c, is_plus_lf, *error_r, error_r);
 		}
 		if (ret == 1)
 			break;
@@ -540,6 +631,22 @@ void imap_parser_literal_accept(struct imap_parser *p)
 {
 	p->literal_left = p->literal_size;
 	p->state = STATE_LITERAL_DATA;
+}
+
+bool imap_parser_literal_is_literal8(const struct imap_parser *p)
+{
+	return p->literal8;
+}
+
+void imap_parser_literal_skip(struct imap_parser *p)
+{
+	if (p->literal_sync) {
+		/* the client sends neither the octets nor the rest */
+		imap_parser_reset(p);
+		return;
+	}
+	p->literal_left = p->literal_size;
+	p->state = p->literal_left > 0 ? STATE_SKIP_LITERAL : STATE_SKIP;
 }
 
 void imap_parser_literal_streamed(struct imap_parser *p)

@@ -5,7 +5,11 @@
  * parser so the caller can refuse them, send the continuation, let the
  * parser buffer them, or consume the bytes itself (APPEND streaming).
  * Every limit (line length, literal size and count, nesting, argument
- * count) comes from struct imap_parser_settings. */
+ * count) comes from struct imap_parser_settings. A refused command's line
+ * that ends in a non-synchronizing literal stops the parser once more, so
+ * the caller can have the literal's octets skipped (RFC 7888 §3: they are
+ * on the way) or close the connection (§4). "~" followed by anything but
+ * "{" is an ATOM-CHAR. */
 #ifndef IMAP_IMAP_PARSER_H
 #define IMAP_IMAP_PARSER_H
 
@@ -45,6 +49,8 @@ struct imap_arg {
 enum imap_parser_event {
 	IMAP_PARSER_COMMAND, /* a whole command was parsed */
 	IMAP_PARSER_LITERAL, /* a literal header "{n}" CRLF was read */
+	IMAP_PARSER_SKIP,    /* the line of a refused command ended in
+	                        "{n+}" CRLF: its octets follow */
 };
 
 /* Returns a new parser; settings is copied and may be NULL. */
@@ -60,10 +66,14 @@ void imap_parser_free(struct imap_parser **parser);
  * next calls, and imap_parser_tag() tells whether the tag was read.
  *
  * After IMAP_PARSER_LITERAL the caller must call exactly one of
- * imap_parser_literal_accept(), imap_parser_literal_streamed() or
- * imap_parser_reset() before feeding more. After IMAP_PARSER_COMMAND the
- * tag, name and arguments stay valid until imap_parser_reset(), which the
- * caller calls once it is done with the command. */
+ * imap_parser_literal_accept(), imap_parser_literal_streamed(),
+ * imap_parser_literal_skip() or imap_parser_reset() before feeding more.
+ * After IMAP_PARSER_SKIP (which follows a -1 for that line, and may come
+ * again for further literals of it) imap_parser_literal() gives the size;
+ * the caller calls imap_parser_literal_skip(), or closes the connection
+ * when it would not read that much. After IMAP_PARSER_COMMAND the tag, name
+ * and arguments stay valid until imap_parser_reset(), which the caller
+ * calls once it is done with the command. */
 int imap_parser_feed(struct imap_parser *parser, const unsigned char *data,
                      size_t size, size_t *consumed_r,
                      enum imap_parser_event *event_r, const char **error_r);
@@ -76,8 +86,16 @@ void imap_parser_reset(struct imap_parser *parser);
  * lists enclose it. */
 void imap_parser_literal(const struct imap_parser *parser, uint64_t *size_r,
                          bool *is_sync_r, unsigned *depth_r);
+/* Returns true if the literal announced is a literal8 "~{n}". */
+bool imap_parser_literal_is_literal8(const struct imap_parser *parser);
 /* The parser buffers the literal's bytes as they are fed. */
 void imap_parser_literal_accept(struct imap_parser *parser);
+/* The command is refused (or was, for IMAP_PARSER_SKIP): the octets of a
+ * non-synchronizing literal and the rest of its command line are read and
+ * dropped by the next feeds (further {n+} on it come as IMAP_PARSER_SKIP);
+ * after a synchronizing one, which the client does not send without "+",
+ * the parser starts afresh. */
+void imap_parser_literal_skip(struct imap_parser *parser);
 /* The caller consumed the literal's bytes itself: the argument is added as
  * IMAP_ARG_STREAMED with len set to the size and parsing goes on after it. */
 void imap_parser_literal_streamed(struct imap_parser *parser);

@@ -1,8 +1,8 @@
 /* Tests for imap_parser.c: every command is fed one byte at a time and
  * also in one piece; the parsed tree is rendered back as text and compared.
  * Covers tags, atoms with [sections], quoted strings, literals {n}, {n+}
- * and ~{n}, lists, limits (line, depth, literals, args) and resyncing after
- * an error. */
+ * and ~{n}, lists, limits (line, depth, literals, args), resyncing after
+ * an error, and skipping the {n+} literals of a refused line (RFC 7888). */
 #include "imap/imap_parser.h"
 #include "core/buf.h"
 #include "test/test.h"
@@ -38,8 +38,10 @@ static void render(struct buf *out, const struct imap_arg *arg)
 }
 
 /* Feeds in pieces of step bytes; accepts every literal, streams (skips)
- * literals over 8 bytes. Renders "tag NAME args" per command, "BAD:error"
- * per error, "+" per sync literal, joined by '|'. */
+ * literals over 8 bytes, refuses a literal8 outside APPEND as imapd does.
+ * Renders "tag NAME args" per command, "BAD:error" per error, "+" per sync
+ * literal, "BAD8" per refused literal8, "skip:n" per literal of a refused
+ * line, joined by '|'. */
 static void run(const char *in, size_t len, size_t step,
                 const struct imap_parser_settings *set, struct buf *out)
 {
@@ -68,11 +70,28 @@ static void run(const char *in, size_t len, size_t step,
 		}
 		if (ret == 0)
 			continue;
+		if (ev == IMAP_PARSER_SKIP) {
+			uint64_t size;
+			bool sync;
+			unsigned depth;
+			imap_parser_literal(p, &size, &sync, &depth);
+			buf_printf(out, "skip:%llu%s|",
+			           (unsigned long long)size,
+			           sync ? "(sync)" : "");
+			imap_parser_literal_skip(p);
+			continue;
+		}
 		if (ev == IMAP_PARSER_LITERAL) {
 			uint64_t size;
 			bool sync;
 			unsigned depth;
 			imap_parser_literal(p, &size, &sync, &depth);
+			if (imap_parser_literal_is_literal8(p) &&
+			    strcmp(imap_parser_name(p), "APPEND") != 0) {
+				buf_append_str(out, "BAD8|");
+				imap_parser_literal_skip(p);
+				continue;
+			}
 			if (sync)
 				buf_append_str(out, "+|");
 			if (size > 8) {
@@ -102,7 +121,12 @@ static const struct parse_case parse_cases[] = {
     {"a1 noop \r\n", "a1 noop|"},
     {"A001 LOGIN bob \"pa ss\\\"w\"\r\n", "A001 LOGIN bob \"pa ss\"w\"|"},
     {"a LOGIN {3}\r\nbob {2+}\r\npw\r\n", "+|a LOGIN {bob} {pw}|"},
-    {"a X ~{2}\r\n\x00z\r\n", "+|a X ~{}|"},
+    {"a APPEND ~{2}\r\n\x00z\r\n", "+|a APPEND ~{}|"},
+    /* "~" is an ATOM-CHAR; "~{" is a literal8, refused outside APPEND */
+    {"a LIST \"\" ~foo ~ a~b\r\n", "a LIST \"\" ~foo ~ a~b|"},
+    {"a X ~{3+}\r\nb X\r\nc NOOP\r\n", "BAD8|c NOOP|"},
+    {"a X ~{3}\r\nc NOOP\r\n", "BAD8|c NOOP|"},
+    {"a X ~{2+}\r\nxy {3+}\r\nb X\r\nc NOOP\r\n", "BAD8|skip:3|c NOOP|"},
     {"a FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (From To)]<0.10>)\r\n",
      "a FETCH 1:* (2: FLAGS BODY.PEEK[HEADER.FIELDS (From To)]<0.10>)|"},
     {"a STORE 1 +FLAGS (\\Seen \\Deleted)\r\n",
@@ -135,6 +159,26 @@ static const struct parse_case parse_cases[] = {
     {"a X\x01\r\nb NOOP\r\n", "BAD:Invalid command name(tag)|b NOOP|"},
     {"a X ((((((((((((((((((x))))))))))))))))))\r\nb NOOP\r\n",
      "BAD:Too deeply nested(tag)|b NOOP|"},
+    /* a refused line's {n+} octets are skipped, never commands */
+    {"a X ) {5+}\r\nb X\r\n\r\nc NOOP\r\n",
+     "BAD:Unexpected ')'(tag)|skip:5|c NOOP|"},
+    {"a X ) {3+}\r\nabc {2+}\r\nxy\r\nc NOOP\r\n",
+     "BAD:Unexpected ')'(tag)|skip:3|skip:2|c NOOP|"},
+    {"a X ) {0+}\r\n\r\nc NOOP\r\n", "BAD:Unexpected ')'(tag)|skip:0|c NOOP|"},
+    {"a X ) {2+}\r\r\nxy\r\nc NOOP\r\n",
+     "BAD:Unexpected ')'(tag)|skip:2|c NOOP|"},
+    {"a X ) \"q {1+}\r\n)\r\nc NOOP\r\n",
+     "BAD:Unexpected ')'(tag)|skip:1|c NOOP|"},
+    {"a X ) {99999999999999999999999+}\r\n",
+     "BAD:Unexpected ')'(tag)|skip:18446744073709551615|"},
+    /* not a literal: "+" missing (the client waits for "+"), or not at
+     * the end of the line */
+    {"a X ) {5}\r\nc NOOP\r\n", "BAD:Unexpected ')'(tag)|c NOOP|"},
+    {"a X ) {5+} x\r\nc NOOP\r\n", "BAD:Unexpected ')'(tag)|c NOOP|"},
+    {"a X ) {5+x}\r\nc NOOP\r\n", "BAD:Unexpected ')'(tag)|c NOOP|"},
+    /* a literal accepted, then the line refused after it */
+    {"a X {2+}\r\nxy ) {3+}\r\nb X\r\nc NOOP\r\n",
+     "BAD:Unexpected ')'(tag)|skip:3|c NOOP|"},
 };
 
 static void test_parse(void)
@@ -144,8 +188,8 @@ static void test_parse(void)
 	     i++) {
 		const struct parse_case *c = &parse_cases[i];
 		size_t len = strlen(c->in);
-		if (strstr(c->in, "~{2}") != NULL)
-			len = 14; /* holds a NUL */
+		if (strstr(c->in, "~{2}\r\n") != NULL)
+			len = 19; /* holds a NUL */
 		static const size_t steps[] = {1, 3, 1000};
 		for (size_t s = 0; s < 3; s++) {
 			struct buf out;
@@ -170,7 +214,11 @@ static void test_limits(void)
 	    {"a X 0123456789012345678\r\nb NOOP\r\n",
 	     "BAD:Command line too long(tag)|b NOOP|"},
 	    {"a X {1+}\r\nx {1+}\r\ny {1+}\r\nz\r\nb NOOP\r\n",
-	     "BAD:Too many literals(tag)|b NOOP|"},
+	     "BAD:Too many literals(tag)|skip:1|b NOOP|"},
+	    {"a X 0123456789012345678 {3+}\r\nb X\r\nc NOOP\r\n",
+	     "BAD:Command line too long(tag)|skip:3|c NOOP|"},
+	    {"a X 0123456789 {3+}\r\nb X\r\nc NOOP\r\n",
+	     "BAD:Command line too long(tag)|skip:3|c NOOP|"},
 	    {"a X ((x))\r\n", "a X (1: (1: x))|"},
 	    {"a X (((x)))\r\nb NOOP\r\n", "BAD:Too deeply nested(tag)|b NOOP|"},
 	    {"a X 1 2 3 4 5 6\r\nb NOOP\r\n",

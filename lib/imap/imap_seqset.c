@@ -7,12 +7,14 @@
 
 #include <string.h>
 
-/* seq-number = nz-number / "*"; nz-number = digit-nz *DIGIT */
-static int seq_number_parse(const char **p, uint32_t *num_r)
+/* seq-number = nz-number / "*"; nz-number = digit-nz *DIGIT, a
+ * non-zero unsigned 32-bit integer (0 < n < 4,294,967,296) */
+static int seq_number_parse(const char **p, uint32_t *num_r, bool *is_star_r)
 {
 	const char *s = *p;
-	if (*s == '*') {
-		*num_r = IMAP_SEQ_STAR;
+	*is_star_r = *s == '*';
+	if (*is_star_r) {
+		*num_r = 0;
 		*p = s + 1;
 		return 1;
 	}
@@ -21,7 +23,7 @@ static int seq_number_parse(const char **p, uint32_t *num_r)
 	uint64_t n = 0;
 	while (*s >= '0' && *s <= '9') {
 		n = n * 10 + (uint64_t)(*s - '0');
-		if (n >= IMAP_SEQ_STAR)
+		if (n > UINT32_MAX)
 			return -1;
 		s++;
 	}
@@ -44,12 +46,13 @@ int imap_seqset_parse(const char *str, struct pool *pool,
 	const char *p = str;
 	for (;;) {
 		struct imap_seq_range r;
-		if (seq_number_parse(&p, &r.first) < 0)
+		if (seq_number_parse(&p, &r.first, &r.is_first_star) < 0)
 			return -1;
 		r.last = r.first;
+		r.is_last_star = r.is_first_star;
 		if (*p == ':') {
 			p++;
-			if (seq_number_parse(&p, &r.last) < 0)
+			if (seq_number_parse(&p, &r.last, &r.is_last_star) < 0)
 				return -1;
 		}
 		set_r->ranges[set_r->count++] = r;
@@ -65,9 +68,9 @@ void imap_seqset_resolve(struct imap_seqset *set, uint32_t star)
 {
 	for (size_t i = 0; i < set->count; i++) {
 		struct imap_seq_range *r = &set->ranges[i];
-		if (r->first == IMAP_SEQ_STAR)
+		if (r->is_first_star)
 			r->first = star;
-		if (r->last == IMAP_SEQ_STAR)
+		if (r->is_last_star)
 			r->last = star;
 		if (r->first > r->last) {
 			uint32_t t = r->first;

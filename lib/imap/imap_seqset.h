@@ -12,10 +12,11 @@
 struct buf;
 struct pool;
 
-#define IMAP_SEQ_STAR UINT32_MAX /* "*" before it is resolved */
-
 struct imap_seq_range {
 	uint32_t first, last; /* first <= last once resolved */
+	/* "*" stood there (its number is set when resolved): every
+	 * nz-number up to 4294967295 is a number of its own (RFC 9051 §9) */
+	bool is_first_star, is_last_star;
 };
 
 struct imap_seqset {

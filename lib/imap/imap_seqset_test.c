@@ -19,7 +19,7 @@ static const struct seq_case cases[] = {
     {"3:1", 1, 10, "1,2,3"},     {"*", 1, 10, "10"},
     {"8:*", 1, 10, "8,9,10"},    {"12:*", 1, 10, "10,11,12"},
     {"*:9", 1, 10, "9,10"},      {"1,1,2", 1, 10, "1,2"},
-    {"4294967295", -1, 0, NULL}, {"0", -1, 0, NULL},
+    {"4294967296", -1, 0, NULL}, {"0", -1, 0, NULL},
     {"1:0", -1, 0, NULL},        {"", -1, 0, NULL},
     {"1,", -1, 0, NULL},         {",1", -1, 0, NULL},
     {"1:", -1, 0, NULL},         {"1::2", -1, 0, NULL},
@@ -54,6 +54,35 @@ static void test_parse(void)
 	test_end();
 }
 
+/* 4294967295 is a number, not "*" (RFC 9051 §9 nz-number) */
+static void test_largest(void)
+{
+	test_begin("imap_seqset 4294967295");
+	struct pool *pool = pool_new();
+	struct imap_seqset set;
+	test_assert(imap_seqset_parse("1:4294967295", pool, &set) == 1);
+	imap_seqset_resolve(&set, 3);
+	test_assert(imap_seqset_contains(&set, 1));
+	test_assert(imap_seqset_contains(&set, 3));
+	test_assert(imap_seqset_contains(&set, 4000000000u));
+	test_assert(imap_seqset_contains(&set, UINT32_MAX));
+	test_assert(imap_seqset_parse("4294967295", pool, &set) == 1);
+	imap_seqset_resolve(&set, 3);
+	test_assert(!imap_seqset_contains(&set, 3));
+	test_assert(imap_seqset_contains(&set, UINT32_MAX));
+	test_assert(imap_seqset_parse("4294967295:*", pool, &set) == 1);
+	imap_seqset_resolve(&set, 3);
+	test_assert(imap_seqset_contains(&set, 3));
+	test_assert(!imap_seqset_contains(&set, 2));
+	test_assert_int(imap_seqset_max(&set), UINT32_MAX);
+	/* an empty mailbox: "*" is 0 and matches nothing real */
+	test_assert(imap_seqset_parse("*", pool, &set) == 1);
+	imap_seqset_resolve(&set, 0);
+	test_assert(!imap_seqset_contains(&set, 1));
+	pool_free(&pool);
+	test_end();
+}
+
 static void test_write(void)
 {
 	test_begin("imap_seqset write");
@@ -80,6 +109,7 @@ static void test_write(void)
 
 int main(void)
 {
-	static void (*const tests[])(void) = {test_parse, test_write, NULL};
+	static void (*const tests[])(void) = {test_parse, test_largest,
+	                                      test_write, NULL};
 	return test_run(tests);
 }

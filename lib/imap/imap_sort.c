@@ -315,6 +315,18 @@ const char *imap_sort_addr_key(const char *value, struct pool *pool)
 
 /* ---- Ordering ------------------------------------------------------ */
 
+int imap_sort_casemap_cmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+	for (;; x++, y++) {
+		unsigned char c = *x >= 'a' && *x <= 'z' ? *x - 'a' + 'A' : *x;
+		unsigned char d = *y >= 'a' && *y <= 'z' ? *y - 'a' + 'A' : *y;
+		if (c != d || c == '\0')
+			return (int)c - (int)d;
+	}
+}
+
 static int cmp_num(uint64_t a, uint64_t b)
 {
 	return a < b ? -1 : a > b;
@@ -336,13 +348,13 @@ static int cmp_crit(const struct imap_sort_msg *a,
 	case IMAP_SORT_SIZE:
 		return cmp_num(a->size, b->size);
 	case IMAP_SORT_SUBJECT:
-		return strcasecmp(a->subject, b->subject);
+		return imap_sort_casemap_cmp(a->subject, b->subject);
 	case IMAP_SORT_FROM:
-		return strcasecmp(a->from, b->from);
+		return imap_sort_casemap_cmp(a->from, b->from);
 	case IMAP_SORT_TO:
-		return strcasecmp(a->to, b->to);
+		return imap_sort_casemap_cmp(a->to, b->to);
 	case IMAP_SORT_CC:
-		return strcasecmp(a->cc, b->cc);
+		return imap_sort_casemap_cmp(a->cc, b->cc);
 	}
 	return 0;
 }

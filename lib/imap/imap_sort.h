@@ -1,7 +1,9 @@
 /* SORT (RFC 5256 §3): the sort criteria of a SORT command, the keys of one
  * message (base subject per §2.1, sent date per §2.2, first address's
  * mailbox per §3), and ordering messages by a program of criteria, ties
- * broken by sequence number. Strings are compared with i;ascii-casemap. */
+ * broken by sequence number. Strings are compared with i;ascii-casemap
+ * (RFC 4790 §9.2: folded to upper case, not to lower case as strcasecmp
+ * does). */
 #ifndef IMAP_IMAP_SORT_H
 #define IMAP_IMAP_SORT_H
 
@@ -69,6 +71,11 @@ int imap_sort_date_parse(const char *value, time_t *t_r);
  * field body; NULL counts as empty), from pool, or "" when there is none
  * (RFC 5256 §3 FROM/TO/CC). */
 const char *imap_sort_addr_key(const char *value, struct pool *pool);
+
+/* Compares a and b with the i;ascii-casemap collation (RFC 4790 §9.2, the
+ * one RFC 5256 §3 names): a-z become A-Z, then octets compare unsigned, so
+ * "[" and "_" sort after the letters. Returns <0, 0 or >0. */
+int imap_sort_casemap_cmp(const char *a, const char *b);
 
 /* Orders msgs (count) by program; ties (and the rest) by ascending seq. */
 void imap_sort_msgs(struct imap_sort_msg *msgs, size_t count,

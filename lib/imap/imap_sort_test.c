@@ -177,9 +177,26 @@ static void test_sort(void)
 	test_end();
 }
 
+/* RFC 4790 §9.2: i;ascii-casemap maps a-z to A-Z, then compares octets */
+static void test_casemap(void)
+{
+	test_begin("imap_sort i;ascii-casemap");
+	test_assert(imap_sort_casemap_cmp("abc", "ABC") == 0);
+	test_assert(imap_sort_casemap_cmp("apple", "Zebra") < 0);
+	test_assert(imap_sort_casemap_cmp("zebra", "[x") < 0);
+	test_assert(imap_sort_casemap_cmp("Zebra", "_x") < 0);
+	test_assert(imap_sort_casemap_cmp("[x", "_x") < 0);
+	test_assert(imap_sort_casemap_cmp("a", "ab") < 0);
+	test_assert(imap_sort_casemap_cmp("", "a") < 0);
+	test_assert(imap_sort_casemap_cmp("\xc3\xa4", "z") > 0);
+	test_assert(imap_sort_casemap_cmp("@", "a") < 0);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {test_base_subject, test_date,
-	                                      test_addr, test_sort, NULL};
+	                                      test_addr,         test_sort,
+	                                      test_casemap,      NULL};
 	return test_run(tests);
 }

@@ -1,6 +1,9 @@
 /* Response strings and mailbox-name encodings: RFC 9051 §4.3 (string
  * forms), RFC 3501 §5.1.3 (modified UTF-7: "&" shift, base64 with ","
- * for "/", UTF-16 underneath), RFC 3629 (UTF-8 validity). */
+ * for "/", UTF-16 underneath), RFC 3629 (UTF-8 validity). Invariant: a
+ * name has exactly one modified UTF-7 form; the encoder writes it (one
+ * shift per run of non-ASCII characters) and the decoder accepts nothing
+ * else, so two wire names never reach one mailbox. */
 #include "imap/imap_write.h"
 #include "core/buf.h"
 
@@ -130,29 +133,39 @@ void imap_write_mailbox(struct buf *out, const char *name, bool is_utf8)
 	buf_deinit(&tmp);
 }
 
-static void utf7_flush(struct buf *out, const uint16_t *units, size_t n)
+/* Bits of modified BASE64 not yet written (fewer than six). */
+struct utf7_bits {
+	uint32_t bits;
+	int count;
+};
+
+static void utf7_put_unit(struct buf *out, struct utf7_bits *b, uint16_t u)
 {
-	uint32_t bits = 0;
-	int nbits = 0;
-	buf_append_char(out, '&');
-	for (size_t i = 0; i < n; i++) {
-		bits = (bits << 16) | units[i];
-		nbits += 16;
-		while (nbits >= 6) {
-			nbits -= 6;
-			buf_append_char(out, b64chars[(bits >> nbits) & 0x3f]);
-		}
+	b->bits = (b->bits << 16) | u;
+	b->count += 16;
+	while (b->count >= 6) {
+		b->count -= 6;
+		buf_append_char(out, b64chars[(b->bits >> b->count) & 0x3f]);
 	}
-	if (nbits > 0)
-		buf_append_char(out, b64chars[(bits << (6 - nbits)) & 0x3f]);
+	b->bits &= (1u << b->count) - 1;
+}
+
+/* Ends a shift: the last bits padded with zeros, then "-". */
+static void utf7_close(struct buf *out, struct utf7_bits *b)
+{
+	if (b->count > 0)
+		buf_append_char(out,
+		                b64chars[(b->bits << (6 - b->count)) & 0x3f]);
 	buf_append_char(out, '-');
+	*b = (struct utf7_bits){0};
 }
 
 int imap_utf7_encode(const char *utf8, struct buf *out)
 {
 	const unsigned char *s = (const unsigned char *)utf8;
-	size_t len = strlen(utf8), i = 0, n = 0;
-	uint16_t units[64];
+	size_t len = strlen(utf8), i = 0;
+	struct utf7_bits b = {0};
+	bool is_shifted = false;
 	while (i < len) {
 		uint32_t cp;
 		size_t step = utf8_decode(s + i, len - i, &cp);
@@ -160,29 +173,29 @@ int imap_utf7_encode(const char *utf8, struct buf *out)
 			return -1;
 		i += step;
 		if (cp >= 0x20 && cp < 0x7f) {
-			if (n > 0)
-				utf7_flush(out, units, n);
-			n = 0;
+			if (is_shifted)
+				utf7_close(out, &b);
+			is_shifted = false;
 			if (cp == '&')
 				buf_append_str(out, "&-");
 			else
 				buf_append_char(out, (char)cp);
 			continue;
 		}
-		if (n + 2 > sizeof(units) / sizeof(*units)) {
-			utf7_flush(out, units, n);
-			n = 0;
-		}
+		if (!is_shifted) /* one shift for the whole run */
+			buf_append_char(out, '&');
+		is_shifted = true;
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
-			units[n++] = (uint16_t)(0xd800 | (cp >> 10));
-			units[n++] = (uint16_t)(0xdc00 | (cp & 0x3ff));
+			utf7_put_unit(out, &b, (uint16_t)(0xd800 | (cp >> 10)));
+			utf7_put_unit(out, &b,
+			              (uint16_t)(0xdc00 | (cp & 0x3ff)));
 		} else {
-			units[n++] = (uint16_t)cp;
+			utf7_put_unit(out, &b, (uint16_t)cp);
 		}
 	}
-	if (n > 0)
-		utf7_flush(out, units, n);
+	if (is_shifted)
+		utf7_close(out, &b);
 	return 0;
 }
 
@@ -214,14 +227,15 @@ static int utf7_decode_run(const char **p, struct buf *out)
 			if (u < 0xdc00 || u > 0xdfff)
 				return -1;
 			buf_append_utf8(out, 0x10000 + ((high - 0xd800) << 10) +
-			                     (u - 0xdc00));
+			                         (u - 0xdc00));
 			high = 0;
 		} else if (u >= 0xd800 && u <= 0xdbff) {
 			high = u;
 		} else if ((u >= 0xdc00 && u <= 0xdfff) ||
-		           (u >= 0x20 && u < 0x7f)) {
-			return -1; /* lone low surrogate, or needless encoding
-			            */
+		           (u >= 0x20 && u < 0x7f) || u == 0) {
+			/* a lone low surrogate, printable ASCII that stands
+			 * for itself, or U+0000, which no name holds */
+			return -1;
 		} else {
 			buf_append_utf8(out, u);
 		}
@@ -253,6 +267,9 @@ int imap_utf7_decode(const char *mutf7, struct buf *out)
 			continue;
 		}
 		if (utf7_decode_run(&p, out) < 0)
+			return -1;
+		/* "-&" then BASE64 is a null shift: the run goes on in one */
+		if (*p == '&' && p[1] != '-')
 			return -1;
 	}
 	return 0;

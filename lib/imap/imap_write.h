@@ -26,12 +26,15 @@ void imap_write_astring(struct buf *out, const char *str, size_t len,
  * unless is_utf8. */
 void imap_write_mailbox(struct buf *out, const char *name, bool is_utf8);
 
-/* Appends utf8 in modified UTF-7 (RFC 3501 §5.1.3). Returns 0, or -1 if
- * utf8 is not valid UTF-8 (out then holds a partial result). */
+/* Appends utf8 in modified UTF-7 (RFC 3501 §5.1.3), one shift per run of
+ * non-ASCII characters. Returns 0, or -1 if utf8 is not valid UTF-8 (out
+ * then holds a partial result). */
 int imap_utf7_encode(const char *utf8, struct buf *out);
 /* Appends the UTF-8 of modified UTF-7 mutf7. Returns 0, or -1 if it is
- * malformed (bad base64, "&" unterminated, non-minimal or printable ASCII
- * encoded, a broken surrogate pair). */
+ * not the one form RFC 3501 §5.1.3 allows: bad base64, "&" unterminated,
+ * padding bits set or a digit too many, printable ASCII encoded, a
+ * superfluous shift ("-&" between two runs), U+0000, a broken surrogate
+ * pair. */
 int imap_utf7_decode(const char *mutf7, struct buf *out);
 /* Returns true if str is valid UTF-8 without NUL (len bytes). */
 bool imap_utf8_is_valid(const char *str, size_t len);

@@ -1,5 +1,6 @@
 /* Tests for imap_write.c: string forms (atom, quoted, literal, NIL) and
- * modified UTF-7 both ways, with the RFC 3501 §5.1.3 example. */
+ * modified UTF-7 both ways, with the RFC 3501 §5.1.3 examples: one form
+ * per name (no superfluous shifts, no U+0000, no stray bits). */
 #include "imap/imap_write.h"
 #include "core/buf.h"
 #include "test/test.h"
@@ -64,6 +65,11 @@ static const struct utf7_case utf7_cases[] = {
     {"Gr\xc3\xbc\xc3\x9f"
      "e",
      "Gr&APwA3w-e"},
+    /* the RFC's correct form of a run that mixes two words */
+    {"\xe5\x8f\xb0\xe5\x8c\x97\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+     "&U,BTF2XlZyyKng-"},
+    {"\xc3\xa9&", "&AOk-&-"},
+    {"\xef\xbf\xbd", "&,,0-"}, /* U+FFFD itself */
 };
 
 static void test_utf7(void)
@@ -82,8 +88,20 @@ static void test_utf7(void)
 		buf_deinit(&out);
 	}
 	static const char *const bad[] = {
-	    "&",     "&U,BTFw", "&AGE-", /* "a" needlessly encoded */
-	    "&2D0-", "&3gA-",   "a\x80", "&U,BTF-", "&-&*-",
+	    "&",
+	    "&U,BTFw",
+	    "&AGE-", /* "a" needlessly encoded */
+	    "&2D0-",
+	    "&3gA-",
+	    "a\x80",
+	    "&U,BTF-",
+	    "&-&*-",
+	    "&U,BTFw-&ZeVnLIqe-", /* a superfluous shift (RFC 3501 §5.1.3) */
+	    "&Jjo!",              /* no shift back (RFC 3501 §5.1.3) */
+	    "&AAA-",              /* U+0000 */
+	    "&AOl-",              /* padding bits set */
+	    "&AOkA-",             /* a BASE64 digit too many */
+	    "&2AA-",              /* a lone high surrogate at the end */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct buf out;
@@ -91,8 +109,22 @@ static void test_utf7(void)
 		test_assert_idx(imap_utf7_decode(bad[i], &out) < 0, i);
 		buf_deinit(&out);
 	}
-	struct buf out;
+	/* 90 UTF-16 units: one shift, not one per 64 units */
+	struct buf in, out;
+	buf_init(&in);
 	buf_init(&out);
+	for (int i = 0; i < 30; i++)
+		buf_append_str(&in, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
+	test_assert(imap_utf7_encode(in.data, &out) == 0);
+	test_assert(out.data[0] == '&' && strchr(out.data + 1, '&') == NULL);
+	test_assert(strlen(out.data) == 2 + 30 * 8);
+	struct buf back;
+	buf_init(&back);
+	test_assert(imap_utf7_decode(out.data, &back) == 0);
+	test_assert_str(back.data, in.data);
+	buf_deinit(&back);
+	buf_deinit(&in);
+	buf_truncate(&out, 0);
 	test_assert(imap_utf7_encode("\xc3", &out) < 0);
 	test_assert(!imap_utf8_is_valid("\xed\xa0\x80", 3));
 	test_assert(imap_utf8_is_valid("\xc3\xa4", 2));

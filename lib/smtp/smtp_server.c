@@ -44,12 +44,15 @@ smtp_server_conn_new(struct event_loop *loop, int fd,
 	/* The input buffer must hold a whole command line and then some. */
 	struct conn_settings cs = {
 	    .input_max = settings->max_command_line + 64 * 1024,
+	    .handshake_timeout = settings->handshake_timeout,
 	};
 	srv->conn = conn_new(loop, fd, implicit_tls, &cs,
 	                     &smtp_server_conn_callbacks, srv);
 	/* Nothing is read before the greeting (RFC 5321 §4.3.1). */
 	conn_set_input_paused(srv->conn, true);
 	smtp_server_update_timeout(srv);
+	conn_set_line_timeout(srv->conn, settings->line_timeout);
+	conn_set_deadline(srv->conn, settings->login_timeout);
 	return srv;
 }
 
@@ -157,6 +160,15 @@ void smtp_server_update_timeout(struct smtp_server_conn *srv)
 	               srv->input == SMTP_SERVER_INPUT_BDAT;
 	conn_set_timeout(srv->conn, in_data ? srv->set.data_timeout
 	                                    : srv->set.idle_timeout);
+	/* One transfer per message: from DATA's 354, or from the first BDAT
+	 * through the BDAT commands between chunks to the LAST one. */
+	bool in_message = in_data || (srv->is_bdat && !srv->is_bdat_last &&
+	                              srv->state == SMTP_SERVER_STATE_MAIL);
+	if (in_message)
+		conn_transfer_begin(srv->conn, srv->set.data_timeout,
+		                    srv->set.min_data_rate);
+	else
+		conn_transfer_end(srv->conn);
 }
 
 /* Reply = *( code "-" [enh SP] text CRLF ) code SP [enh SP] text CRLF */
@@ -277,6 +289,7 @@ void smtp_server_transaction_reset(struct smtp_server_conn *srv)
 	srv->bdat_error_code = 0;
 	buf_truncate(&srv->data_out, 0);
 	pool_clear(srv->trans_pool);
+	conn_transfer_end(srv->conn);
 	srv->cb.reset(srv->ctx);
 }
 
@@ -375,13 +388,33 @@ static void smtp_server_input_cb(struct conn *conn, void *ctx)
 	smtp_server_shutdown_check(srv);
 }
 
+/* RFC 5321 §4.5.3.2: a server may end a session that exceeds its limits
+ * with 421; 4.4.2 is "bad connection" (RFC 3463). */
 static void smtp_server_timeout_cb(struct conn *conn, void *ctx)
 {
 	struct smtp_server_conn *srv = ctx;
-	(void)conn;
-	smtp_server_reply(srv, 421, "4.4.2", "%s Error: timeout exceeded",
-	                  srv->set.hostname);
-	smtp_server_close(srv, "timeout");
+	const char *text = "timeout exceeded", *reason = "timeout";
+	switch (conn_timeout_kind(conn)) {
+	case CONN_TIMEOUT_DEADLINE:
+		if (srv->is_authenticated)
+			return; /* login_timeout ends at AUTH */
+		text = "login time limit exceeded";
+		reason = "login-timeout";
+		break;
+	case CONN_TIMEOUT_LINE:
+		text = "command line time limit exceeded";
+		reason = "line-timeout";
+		break;
+	case CONN_TIMEOUT_TRANSFER:
+		text = "message data arrives too slowly";
+		reason = "data-rate";
+		break;
+	default:
+		break;
+	}
+	smtp_server_reply(srv, 421, "4.4.2", "%s Error: %s", srv->set.hostname,
+	                  text);
+	smtp_server_close(srv, reason);
 }
 
 static void smtp_server_closed_cb(struct conn *conn, enum conn_status status,

@@ -31,6 +31,13 @@ struct smtp_server_settings {
 	unsigned max_errors;         /* 421 after this many errors; 0: none */
 	unsigned idle_timeout;       /* seconds between commands */
 	unsigned data_timeout;       /* seconds between reads in DATA/BDAT */
+	/* Deadlines no byte moves; each ends with 421 4.4.2 (0: none). */
+	unsigned login_timeout; /* from connect to a successful AUTH */
+	unsigned line_timeout;  /* a command line from its first byte */
+	/* A message (DATA, or BDAT to LAST) must arrive within data_timeout
+	 * plus 1 s per min_data_rate bytes (Postfix smtpd_min_data_rate) */
+	unsigned min_data_rate;
+	unsigned handshake_timeout;  /* TLS handshake (0: conn's default) */
 	struct tls_server *starttls; /* offer STARTTLS; NULL: not offered */
 	const struct log *log;       /* "reject ..." lines; may be NULL */
 };

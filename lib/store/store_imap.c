@@ -84,6 +84,48 @@ int store_imap_uids(struct store_account *account, const char *mailbox,
 	return uids_collect(account, stmt, "uid list", uids_r, count_r);
 }
 
+int store_imap_select_info(struct store_account *account, const char *mailbox,
+                           uint32_t *first_unseen_r,
+                           void (*cb)(const char *keywords, void *ctx),
+                           void *ctx)
+{
+	int64_t box;
+	uint32_t uidnext;
+	uint64_t hms;
+	*first_unseen_r = 0;
+	int ret = store_mailbox_get_ids(account, mailbox, &box, &uidnext, &hms);
+	if (ret <= 0)
+		return ret;
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db, "SELECT min(uid) FROM messages WHERE mailbox_id = ?1"
+	                  " AND (flags & 1) = 0");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, box);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*first_unseen_r = (uint32_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW) {
+		store_db_fail(&account->db, "first unseen");
+		return -1;
+	}
+	stmt = store_db_prepare(&account->db,
+	                        "SELECT DISTINCT keywords FROM messages"
+	                        " WHERE mailbox_id = ?1 AND keywords <> ''");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, box);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		cb((const char *)sqlite3_column_text(stmt, 0), ctx);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		store_db_fail(&account->db, "keywords in use");
+		return -1;
+	}
+	return 1;
+}
+
 /* Reads the expunge log's horizon of box into *horizon_r. Returns 0 or
  * -1. */
 static int expunge_horizon(struct store_account *account, int64_t box,

@@ -23,6 +23,15 @@ int store_imap_mailbox_state(struct store_account *account, const char *mailbox,
  * is no such mailbox, -1 on error. */
 int store_imap_uids(struct store_account *account, const char *mailbox,
                     uint32_t **uids_r, size_t *count_r);
+/* For SELECT (RFC 3501 §6.3.1 UNSEEN, §7.2.6 FLAGS): the UID of the first
+ * message of mailbox without \Seen in *uid_r (0 when every message is
+ * seen), and cb called once for each distinct keyword list in use
+ * (space-separated, never empty). Returns 1, 0 if there is no such
+ * mailbox, -1 on error. */
+int store_imap_select_info(struct store_account *account, const char *mailbox,
+                           uint32_t *first_unseen_r,
+                           void (*cb)(const char *keywords, void *ctx),
+                           void *ctx);
 /* Calls cb for each message of mailbox with MODSEQ > since in UID order,
  * as store_message_list does. Returns 0, cb's non-zero value, or -1. */
 int store_imap_changed(struct store_account *account, const char *mailbox,

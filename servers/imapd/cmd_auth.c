@@ -2,9 +2,9 @@
  * PLAIN (RFC 4616) and LOGIN mechanisms and an initial response (SASL-IR,
  * RFC 4959). Both are refused without TLS unless the peer is loopback and
  * plaintext_auth_loopback is set (LOGINDISABLED, RFC 9051 §6.2.3). authd
- * checks the password off the event loop (lib/auth/auth_client.h); a
- * failure is answered after the throttle's delay. Until the answer nothing
- * else is read from the client. */
+ * checks the password off the event loop (lib/auth/auth_client.h) and
+ * keeps the login throttle; a failure is answered after the delay authd
+ * gives. Until the answer nothing else is read from the client. */
 #include "auth/auth.h"
 #include "auth/auth_client.h"
 #include "core/base64.h"
@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 static bool auth_allowed(const struct imapd_client *c)
 {
@@ -43,17 +42,16 @@ static void auth_reply_ok(struct imapd_client *c, const char *tag)
 }
 
 /* authd's answer to auth_verify, for the command tagged wait_tag. */
-static void auth_verified_cb(enum auth_result result, const char *user,
-                             const char *error, void *ctx)
+static void auth_verified_cb(const struct auth_answer *answer, void *ctx)
 {
 	struct imapd_client *c = ctx;
 	struct imapd *imapd = c->imapd;
 	const char *tag = c->wait_tag, *mech = c->auth_verify_mech;
 	c->auth_req = NULL;
 	ASSERT(c->wait == IMAPD_WAIT_AUTH_VERIFY && tag != NULL);
-	if (result == AUTH_RESULT_TEMPFAIL) {
+	if (answer->result == AUTH_RESULT_TEMPFAIL) {
 		log_error(&c->log, "login-tempfail mech=%s error=%s", mech,
-		          error);
+		          answer->error);
 		buf_printf(
 		    &c->out,
 		    "%s NO [UNAVAILABLE] Temporary failure (conn=%u)\r\n", tag,
@@ -61,25 +59,22 @@ static void auth_verified_cb(enum auth_result result, const char *user,
 		imapd_client_resume(c);
 		return;
 	}
-	if (result == AUTH_RESULT_OK) {
-		auth_throttle_success(imapd->throttle, c->addr);
-		c->user = imapd_user_ref(imapd, user);
+	if (answer->result == AUTH_RESULT_OK) {
+		c->user = imapd_user_ref(imapd, answer->user);
 		c->state = IMAPD_STATE_AUTH;
-		log_add(&c->log, "user=%s", user);
+		log_add(&c->log, "user=%s", answer->user);
 		log_info(&c->log, "login mech=%s", mech);
 		auth_reply_ok(c, tag);
 		imapd_client_resume(c);
 		return;
 	}
-	time_t now = time(NULL);
-	unsigned delay = auth_throttle_delay(imapd->throttle, c->addr, now);
-	auth_throttle_fail(imapd->throttle, c->addr, now);
-	log_info(&c->log, "login-failed mech=%s user=%s delay=%u", mech,
-	         log_sanitize(user, 100), delay);
+	log_info(&c->log, "login-failed mech=%s user=%s delay=%ums%s", mech,
+	         log_sanitize(answer->user, 100), answer->delay_msecs,
+	         answer->is_throttled ? " throttled=yes" : "");
 	c->wait = IMAPD_WAIT_AUTH_DELAY;
 	if (c->auth_timer == NULL)
 		c->auth_timer = event_timer_new(imapd->loop, auth_delay_cb, c);
-	event_timer_set(c->auth_timer, delay * 1000);
+	event_timer_set(c->auth_timer, answer->delay_msecs);
 }
 
 /* Hands user and password (wiped here) to authd, which verifies against

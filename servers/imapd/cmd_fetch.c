@@ -648,8 +648,8 @@ void cmd_fetch(struct imapd_cmd *cmd)
 		imapd_cmd_bad(cmd, "Invalid sequence set");
 		return;
 	}
-	if (fc.has_changedsince)
-		c->is_condstore = true;
+	if (fc.has_changedsince || fc.has_modseq)
+		imapd_condstore_enable(c);
 	struct store_account *account = imapd_user_account(c->user);
 	if (account == NULL) {
 		imapd_cmd_fail(cmd, "account open");
@@ -667,6 +667,9 @@ void cmd_fetch(struct imapd_cmd *cmd)
 		imapd_cmd_fail(cmd, "message list");
 		return;
 	}
+	/* RFC 3501 §7.2.6: FLAGS names a keyword before a FETCH shows it */
+	for (size_t i = 0; i < fcl.n; i++)
+		imapd_mailbox_keywords_announce(c, fcl.msgs[i].keywords);
 	if (fc.has_vanished &&
 	    imapd_fetch_vanished(cmd, set, fc.changedsince) < 0) {
 		imapd_cmd_fail(cmd, "vanished");

@@ -1,7 +1,9 @@
 /* LIST and LSUB (RFC 9051 §6.3.9, RFC 3501 §6.3.8-9) with the parts of
  * LIST-EXTENDED (RFC 5258) that clients use: selection options SUBSCRIBED
  * and SPECIAL-USE, return options SUBSCRIBED, CHILDREN, SPECIAL-USE
- * (RFC 6154) and STATUS (LIST-STATUS, RFC 5819). One hierarchy, "/". */
+ * (RFC 6154) and STATUS (LIST-STATUS, RFC 5819). One hierarchy, "/".
+ * LSUB names an unsubscribed parent of a subscribed mailbox that "%" stops
+ * at, flagged \Noselect (RFC 3501 §6.3.9). */
 #include "core/pool.h"
 #include "imap/imap_write.h"
 #include "imapd.h"
@@ -99,6 +101,49 @@ static void list_write(struct imapd_cmd *cmd, const struct list_ctx *lc,
 	buf_append_str(out, "\r\n");
 	if (o->ret_status != NULL)
 		imapd_status_write(cmd, b->name, o->ret_status);
+}
+
+static bool list_is_subscribed(const struct list_ctx *lc, const char *name)
+{
+	for (size_t i = 0; i < lc->count; i++)
+		if (lc->boxes[i].is_subscribed &&
+		    strcmp(lc->boxes[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* RFC 3501 §6.3.9: with "foo/bar" subscribed and "foo" not, "%" must
+ * return foo flagged \Noselect. For every subscribed name the pattern (one
+ * with "%") does not match, each parent it does match is written once. */
+static void lsub_parents(struct imapd_cmd *cmd, const struct list_ctx *lc,
+                         const char *pat)
+{
+	struct buf *out = &cmd->client->out;
+	size_t max = 1, shown_count = 0;
+	for (size_t i = 0; i < lc->count; i++)
+		for (const char *s = lc->boxes[i].name; *s != '\0'; s++)
+			max += *s == '/';
+	const char **shown = pool_alloc(cmd->pool, max * sizeof(*shown));
+	for (size_t i = 0; i < lc->count; i++) {
+		const char *name = lc->boxes[i].name;
+		if (!lc->boxes[i].is_subscribed || list_match(pat, name))
+			continue;
+		for (const char *s = strchr(name, '/'); s != NULL;
+		     s = strchr(s + 1, '/')) {
+			char *parent =
+			    pool_strndup(cmd->pool, name, (size_t)(s - name));
+			size_t k = 0;
+			while (k < shown_count && strcmp(shown[k], parent) != 0)
+				k++;
+			if (k < shown_count || !list_match(pat, parent) ||
+			    list_is_subscribed(lc, parent))
+				continue;
+			shown[shown_count++] = parent;
+			buf_append_str(out, "* LSUB (\\Noselect) \"/\" ");
+			imap_write_mailbox(out, parent, cmd->client->is_utf8);
+			buf_append_str(out, "\r\n");
+		}
+	}
 }
 
 /* list-select-opts = "(" [list-select-opt *(SP list-select-opt)] ")";
@@ -208,6 +253,8 @@ void cmd_list(struct imapd_cmd *cmd)
 			continue;
 		list_write(cmd, &lc, b, &o);
 	}
+	if (o.is_lsub && strchr(full.data, '%') != NULL)
+		lsub_parents(cmd, &lc, full.data);
 	buf_deinit(&full);
 	imapd_cmd_ok(cmd, "%s completed", cmd->name);
 }

@@ -123,6 +123,11 @@ void cmd_create(struct imapd_cmd *cmd)
 		mailbox_refuse(cmd, error);
 		return;
 	}
+	/* RFC 3501 §6.3.3: CREATE does not subscribe (the store's rows are
+	 * subscribed by default, for the mailboxes it makes itself) */
+	if (store_mailbox_subscribe(account, name, false, &error) < 0)
+		log_warn(&cmd->client->log, "create: unsubscribe %s: %s",
+		         log_sanitize(name, 100), error);
 	imapd_cmd_ok(cmd, "Create completed");
 }
 
@@ -207,15 +212,38 @@ static int count_deleted_cb(const struct store_message *msg, void *ctx)
 }
 
 /* status-att = "MESSAGES" / "UIDNEXT" / "UIDVALIDITY" / "UNSEEN" /
- *              "DELETED" / "SIZE" / "RECENT" / "HIGHESTMODSEQ" */
+ *              "DELETED" / "SIZE" / "RECENT" / "HIGHESTMODSEQ"
+ * Returns 0 if every item of list is one, setting *has_modseq_r. */
+static int status_check(const struct imap_arg *list, bool *has_modseq_r)
+{
+	static const char *const items[] = {
+	    "MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
+	    "DELETED",  "SIZE",    "RECENT",      "HIGHESTMODSEQ"};
+	*has_modseq_r = false;
+	for (const struct imap_arg *a = list->list; a != NULL; a = a->next) {
+		size_t i = 0, n = sizeof(items) / sizeof(*items);
+		while (i < n && !imap_arg_atom_equals(a, items[i]))
+			i++;
+		if (i == n)
+			return -1;
+		*has_modseq_r = *has_modseq_r || i == n - 1;
+	}
+	return 0;
+}
+
 static int status_items(struct imapd_cmd *cmd, const char *name,
                         const struct imap_arg *list, struct buf *out)
 {
 	struct store_account *account = imapd_user_account(cmd->client->user);
 	struct store_mailbox_info info;
+	bool has_modseq;
+	if (status_check(list, &has_modseq) < 0)
+		return -2;
 	if (account == NULL ||
 	    store_mailbox_get(account, name, cmd->pool, &info) <= 0)
 		return -1;
+	if (has_modseq) /* RFC 7162 §3.1: an enabling command */
+		imapd_condstore_enable(cmd->client);
 	buf_append_str(out, "* STATUS ");
 	imap_write_mailbox(out, info.name, cmd->client->is_utf8);
 	buf_append_str(out, " (");

@@ -738,7 +738,7 @@ void cmd_search(struct imapd_cmd *cmd)
 		return;
 	}
 	if (sp.has_modseq)
-		c->is_condstore = true;
+		imapd_condstore_enable(c);
 	search_resolve(root, c->box);
 	struct search_run sr = {
 	    .cmd = cmd,
@@ -778,7 +778,7 @@ int imapd_search_each(struct imapd_cmd *cmd, const struct imap_arg *keys,
 		return -1;
 	}
 	if (sp.has_modseq)
-		c->is_condstore = true;
+		imapd_condstore_enable(c);
 	search_resolve(root, c->box);
 	struct search_run sr = {
 	    .cmd = cmd, .root = root, .hit_cb = cb, .hit_ctx = ctx};

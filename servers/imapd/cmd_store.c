@@ -136,7 +136,7 @@ void cmd_store(struct imapd_cmd *cmd)
 		return;
 	}
 	if (sa.has_unchangedsince)
-		c->is_condstore = true;
+		imapd_condstore_enable(c);
 	struct store_account *account = imapd_user_account(c->user);
 	struct store_rows sr;
 	if (account == NULL || store_rows_read(cmd, uids, count, &sr) < 0) {
@@ -174,6 +174,9 @@ void cmd_store(struct imapd_cmd *cmd)
 			imapd_cmd_fail(cmd, "store");
 			return;
 		}
+		for (size_t i = 0; i < now.n && !sa.is_silent; i++)
+			imapd_mailbox_keywords_announce(c,
+			                                now.rows[i].keywords);
 		for (size_t i = 0; i < now.n; i++) {
 			const struct store_row *r = &now.rows[i];
 			buf_printf(&c->out, "* %u FETCH (",
@@ -194,6 +197,8 @@ void cmd_store(struct imapd_cmd *cmd)
 			buf_append_str(&c->out, ")\r\n");
 		}
 	}
+	if (changed_count > 0 && sa.mode != STORE_FLAGS_REMOVE)
+		imapd_mailbox_keywords_announce(c, sa.keywords);
 	if (modified_count > 0) {
 		struct buf set;
 		buf_init(&set);

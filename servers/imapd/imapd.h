@@ -27,6 +27,7 @@ struct event_loop;
 struct event_timer;
 struct pool;
 struct service;
+struct service_slot;
 struct store;
 struct store_account;
 struct store_blob_writer;
@@ -44,7 +45,6 @@ struct imapd {
 	struct store *store;
 	struct tls_server *tls;
 	struct service *service;
-	struct auth_throttle *throttle;
 	char *auth_socket; /* data_dir/run/auth.sock: authd checks passwords */
 	struct store_watcher *watcher;
 	struct event_io *watch_io;
@@ -94,6 +94,10 @@ struct imapd_mailbox {
 	 * the view count) */
 	uint32_t *saved_uids;
 	size_t saved_count;
+	/* the keywords the session was told of in FLAGS (RFC 3501 §7.2.6),
+	 * compared case-insensitively */
+	char **keywords;
+	size_t keyword_count;
 };
 
 /* Beside STORE_FLAG_*: \Recent, which the store does not keep. */
@@ -122,7 +126,10 @@ struct imapd_client {
 	struct imapd_client *prev, *next;
 	unsigned id;
 	char addr[NET_ADDR_STR_MAX];
-	bool is_loopback, is_counted, is_imaps;
+	bool is_loopback, is_imaps;
+	struct service_slot *slot; /* in the service's counts, or NULL */
+	/* why we closed it (a deadline, evicted), for the log, or NULL */
+	const char *close_reason;
 	struct log log;
 	struct conn *conn;
 	struct imap_parser *parser;
@@ -157,6 +164,7 @@ struct imapd_client {
 	uint64_t flood_since_ms; /* first hold at the rate since the last
 	                          * quiet second, or 0 */
 	struct event_timer *rate_timer;
+	bool was_rate_held; /* logged "command-rate hold" once */
 };
 
 /* One command being run. */
@@ -215,6 +223,11 @@ void imapd_cmd_bad(struct imapd_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "NO [SERVERBUG] Internal error (conn=N)" and an error log line. */
 void imapd_cmd_fail(struct imapd_cmd *cmd, const char *what);
+/* A CONDSTORE enabling command (RFC 7162 §3.1: ENABLE, FETCH of MODSEQ or
+ * CHANGEDSINCE, SEARCH MODSEQ, STORE UNCHANGEDSINCE, STATUS HIGHESTMODSEQ):
+ * from now on every untagged FETCH carries MODSEQ; the first one with a
+ * mailbox selected appends "* OK [HIGHESTMODSEQ n]". */
+void imapd_condstore_enable(struct imapd_client *client);
 /* Reads a mailbox-name argument (astring; modified UTF-7 decoded unless
  * the client uses UTF-8; "inbox" in any case is INBOX). Returns the UTF-8
  * name from cmd->pool, or NULL after answering BAD/NO. */
@@ -250,6 +263,11 @@ uint32_t imapd_mailbox_flags(const struct imapd_client *client, uint32_t uid,
 /* Records that this session changed uid to modseq and told the client. */
 void imapd_mailbox_own_change(struct imapd_mailbox *box, uint32_t uid,
                               uint64_t modseq);
+/* Before a FETCH shows keywords (space-separated, may be NULL): those the
+ * session was not told of yet are announced with FLAGS and PERMANENTFLAGS
+ * (RFC 3501 §7.2.6), appended to client->out. */
+void imapd_mailbox_keywords_announce(struct imapd_client *client,
+                                     const char *keywords);
 /* Appends "(\Seen \Flagged kw)" for flags and keywords. */
 void imapd_flags_write(struct buf *out, uint32_t flags, const char *keywords);
 /* Parses a flag-list or a single flag into flags and a space-separated

@@ -5,6 +5,8 @@
  * (AUTHENTICATE lines, IDLE's DONE, APPEND literal streaming), the
  * per-session command rate (a token bucket: an empty one stops reading,
  * so TCP slows the client; a sustained flood gets BYE), timeouts and the
+ * deadlines no byte moves (connect to login, one command line), the slot
+ * a session not yet logged in gives up when the process is full, and the
  * graceful stop. */
 #include "auth/auth_client.h"
 #include "core/conn.h"
@@ -149,6 +151,42 @@ static void client_fetch_continue(struct imapd_client *c)
 	conn_set_input_paused(c->conn, false);
 }
 
+/* Returns true if the command being parsed is APPEND. */
+static bool client_is_append(const struct imapd_client *c)
+{
+	const char *name = imap_parser_name(c->parser);
+	return name != NULL && strcasecmp(name, "APPEND") == 0;
+}
+
+/* The largest literal read for the command being parsed. */
+static uint64_t client_literal_max(const struct imapd_client *c)
+{
+	if (c->state == IMAPD_STATE_NOT_AUTH)
+		return IMAPD_PRELOGIN_LITERAL_MAX;
+	if (client_is_append(c) &&
+	    c->imapd->set.imapd.max_literal_size > IMAPD_LITERAL_MAX)
+		return c->imapd->set.imapd.max_literal_size;
+	return IMAPD_LITERAL_MAX;
+}
+
+/* The line of a refused command (already answered BAD) ended in {n+}: its
+ * octets are on the way and are dropped, unless there are more than any
+ * command could send, which ends the session (RFC 7888 §4). */
+static void client_skip_literal(struct imapd_client *c)
+{
+	uint64_t size;
+	bool is_sync;
+	unsigned depth;
+	imap_parser_literal(c->parser, &size, &is_sync, &depth);
+	if (size > client_literal_max(c)) {
+		log_info(&c->log, "refused-literal too-big size=%llu",
+		         (unsigned long long)size);
+		imapd_client_bye(c, "[TOOBIG] Literal too large");
+		return;
+	}
+	imap_parser_literal_skip(c->parser);
+}
+
 /* A literal was announced: refuse it, stream it or let the parser buffer
  * it (RFC 9051 §7.5 "+" continuation; RFC 7888 §4 for {n+}). */
 static void client_literal(struct imapd_client *c)
@@ -158,6 +196,16 @@ static void client_literal(struct imapd_client *c)
 	unsigned depth;
 	imap_parser_literal(c->parser, &size, &is_sync, &depth);
 	const char *name = imap_parser_name(c->parser);
+	if (imap_parser_literal_is_literal8(c->parser) &&
+	    (!client_is_append(c) || depth > 1)) {
+		/* literal8 is APPEND's message (RFC 3516 §4.4, RFC 6855
+		 * §4) and nothing else */
+		client_bad(c, imap_parser_tag(c->parser),
+		           "literal8 is only valid in APPEND");
+		if (!conn_is_closing(c->conn))
+			client_skip_literal(c);
+		return;
+	}
 	uint64_t max = IMAPD_LITERAL_MAX;
 	if (c->state == IMAPD_STATE_NOT_AUTH) {
 		max = IMAPD_PRELOGIN_LITERAL_MAX;
@@ -236,6 +284,13 @@ static bool client_rate_allows(struct imapd_client *c)
 		return true;
 	if (c->flood_since_ms == 0)
 		c->flood_since_ms = now;
+	if (!c->was_rate_held) {
+		/* once per session: tells whether the limit touches clients */
+		c->was_rate_held = true;
+		log_info(&c->log, "command-rate hold rate=%u/s burst=%u "
+		                  "commands=%u",
+		         set->command_rate, set->command_burst, c->commands);
+	}
 	if (set->command_flood_time != 0 &&
 	    now - c->flood_since_ms >= set->command_flood_time * 1000ull) {
 		log_warn(&c->log, "command-flood rate=%u/s seconds=%u commands=%u",
@@ -269,12 +324,17 @@ static int client_read_command(struct imapd_client *c)
 	int ret =
 	    imap_parser_feed(c->parser, data, size, &consumed, &ev, &error);
 	conn_consume(c->conn, consumed);
-	if (ret != 0 && (ret < 0 || ev != IMAP_PARSER_LITERAL))
+	/* the line deadline runs while the parser holds part of a command
+	 * line (a literal announced restarts it) */
+	conn_set_line_pending(c->conn, ret == 0);
+	if (ret < 0 || (ret > 0 && ev == IMAP_PARSER_COMMAND))
 		c->rate_tokens -= 1; /* a whole command, good or BAD */
 	if (ret < 0)
 		client_bad(c, imap_parser_tag(c->parser), error);
 	else if (ret > 0 && ev == IMAP_PARSER_LITERAL)
 		client_literal(c);
+	else if (ret > 0 && ev == IMAP_PARSER_SKIP)
+		client_skip_literal(c);
 	else if (ret > 0)
 		client_command(c);
 	return 1;
@@ -383,14 +443,30 @@ static void client_drained_cb(struct conn *conn, void *ctx)
 static void client_timeout_cb(struct conn *conn, void *ctx)
 {
 	struct imapd_client *c = ctx;
-	(void)conn;
+	const char *text = "Autologout; idle for too long";
+	const char *reason = "timeout";
+	switch (conn_timeout_kind(conn)) {
+	case CONN_TIMEOUT_DEADLINE:
+		if (c->state != IMAPD_STATE_NOT_AUTH)
+			return; /* login_timeout ends at login */
+		text = "Login time limit exceeded";
+		reason = "login-timeout";
+		break;
+	case CONN_TIMEOUT_LINE:
+		text = "Command line time limit exceeded";
+		reason = "line-timeout";
+		break;
+	default:
+		break;
+	}
+	c->close_reason = reason;
 	/* A BYE now would land inside a literal: it follows the FETCH, as it
 	 * did when the whole FETCH was buffered at once. */
 	if (c->wait == IMAPD_WAIT_FETCH) {
 		c->is_bye_after_fetch = true;
 		return;
 	}
-	imapd_client_bye(c, "Autologout; idle for too long");
+	imapd_client_bye(c, text);
 }
 
 static void client_closed_cb(struct conn *conn, enum conn_status status,
@@ -402,10 +478,38 @@ static void client_closed_cb(struct conn *conn, enum conn_status status,
 	                     : status == CONN_STATUS_TIMEOUT ? "timeout"
 	                     : status == CONN_STATUS_CLOSED  ? "closed"
 	                                                     : "error";
+	if (status == CONN_STATUS_CLOSED && c->close_reason != NULL)
+		reason = c->close_reason;
+	else if (status == CONN_STATUS_ERROR)
+		reason = log_sanitize(conn_error_str(conn), 100);
 	log_info(&c->log, "disconnect reason=%s commands=%u", reason,
 	         c->commands);
 	client_free(c);
 }
+
+/* Not logged in, and no password check running at authd: may make room
+ * for a newcomer when the process is full. */
+static bool client_can_evict(void *ctx)
+{
+	struct imapd_client *c = ctx;
+	return c->state == IMAPD_STATE_NOT_AUTH &&
+	       c->wait != IMAPD_WAIT_AUTH_VERIFY;
+}
+
+static void client_evict(void *ctx)
+{
+	struct imapd_client *c = ctx;
+	c->close_reason = "evicted";
+	imapd_client_bye(c, "[UNAVAILABLE] Too many connections, try again "
+	                    "later");
+	service_slot_remove(c->imapd->service, &c->slot);
+	c->imapd->client_count--;
+}
+
+static const struct service_slot_callbacks client_slot_callbacks = {
+    .can_evict = client_can_evict,
+    .evict = client_evict,
+};
 
 static const struct conn_callbacks client_callbacks = {
     .input = client_input_cb,
@@ -440,7 +544,10 @@ void imapd_client_accept(struct imapd *imapd, bool is_imaps, int fd,
 	if (c->next != NULL)
 		c->next->prev = c;
 	imapd->clients = c;
-	const struct conn_settings cset = {.input_max = 256 * 1024};
+	const struct conn_settings cset = {
+	    .input_max = 256 * 1024,
+	    .handshake_timeout = imapd->set.tls_handshake_timeout,
+	};
 	c->conn = conn_new(imapd->loop, fd, tls, &cset, &client_callbacks, c);
 	const struct imap_parser_settings pset = {0};
 	c->parser = imap_parser_new(&pset);
@@ -450,13 +557,15 @@ void imapd_client_accept(struct imapd *imapd, bool is_imaps, int fd,
 		imapd_client_bye(c, "Server shutting down");
 		return;
 	}
-	if (service_conn_add(imapd->service, c->addr, &error) < 0) {
+	if (service_slot_add(imapd->service, c->addr, &client_slot_callbacks, c,
+	                     &c->slot, &error) < 0) {
 		imapd_client_bye(c, error);
 		return;
 	}
-	c->is_counted = true;
 	imapd->client_count++;
 	conn_set_timeout(c->conn, imapd->set.imapd.idle_timeout);
+	conn_set_line_timeout(c->conn, imapd->set.imapd.line_timeout);
+	conn_set_deadline(c->conn, imapd->set.imapd.login_timeout);
 	buf_append_str(&c->out, "* OK [CAPABILITY ");
 	imapd_capability(c, &c->out);
 	buf_append_str(&c->out, "] Postroom IMAP ready\r\n");
@@ -479,8 +588,8 @@ static void client_free(struct imapd_client *c)
 		imapd->clients = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	if (c->is_counted) {
-		service_conn_remove(imapd->service, c->addr);
+	if (c->slot != NULL) {
+		service_slot_remove(imapd->service, &c->slot);
 		imapd->client_count--;
 	}
 	conn_free(&c->conn);

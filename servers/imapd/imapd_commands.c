@@ -227,6 +227,17 @@ void cmd_starttls(struct imapd_cmd *cmd)
 	log_info(&c->log, "starttls");
 }
 
+void imapd_condstore_enable(struct imapd_client *c)
+{
+	if (c->is_condstore)
+		return;
+	c->is_condstore = true;
+	/* RFC 7162 §3.1: enabled with a mailbox selected */
+	if (c->box != NULL)
+		buf_printf(&c->out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+		           (unsigned long long)c->box->highestmodseq);
+}
+
 /* enable-data = "ENABLED" *(SP capability) */
 void cmd_enable(struct imapd_cmd *cmd)
 {
@@ -258,10 +269,10 @@ void cmd_enable(struct imapd_cmd *cmd)
 		}
 	}
 	buf_append_str(out, "\r\n");
-	/* RFC 7162 §3.1: CONDSTORE enabled with a mailbox selected */
-	if (c->box != NULL && c->is_condstore && !was_condstore)
-		buf_printf(out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
-		           (unsigned long long)c->box->highestmodseq);
+	if (c->is_condstore && !was_condstore) {
+		c->is_condstore = false;
+		imapd_condstore_enable(c);
+	}
 	imapd_cmd_ok(cmd, "Enabled");
 }
 

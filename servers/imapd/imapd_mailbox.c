@@ -4,7 +4,8 @@
  * delivery into untagged EXPUNGE (highest first, so each number is still
  * valid when sent) or VANISHED (RFC 7162 §3.2.10), EXISTS and FETCH (FLAGS)
  * responses, and \Recent for IMAP4rev1 (RFC 3501 §2.3.2). Flags and keywords
- * are written and parsed here too (RFC 9051 §2.3.2). */
+ * are written and parsed here too (RFC 9051 §2.3.2). Invariant: no FETCH
+ * shows a keyword before a FLAGS response named it (RFC 3501 §7.2.6). */
 #include "core/pool.h"
 #include "core/xmalloc.h"
 #include "imap/imap_seqset.h"
@@ -163,6 +164,9 @@ void imapd_mailbox_close(struct imapd_client *c)
 	free(box->own_modseqs);
 	free(box->recent);
 	free(box->saved_uids);
+	for (size_t i = 0; i < box->keyword_count; i++)
+		free(box->keywords[i]);
+	free(box->keywords);
 	free(box);
 }
 
@@ -230,6 +234,75 @@ static int recent_claim(struct imapd_client *c, uint32_t from)
 	return 0;
 }
 
+static bool keywords_has(const struct imapd_mailbox *box, const char *word,
+                         size_t len)
+{
+	for (size_t i = 0; i < box->keyword_count; i++)
+		if (strlen(box->keywords[i]) == len &&
+		    strncasecmp(box->keywords[i], word, len) == 0)
+			return true;
+	return false;
+}
+
+/* Adds the keywords of list that box does not know yet. Returns true if
+ * there was one. */
+static bool keywords_add(struct imapd_mailbox *box, const char *list)
+{
+	bool is_new = false;
+	for (const char *p = list != NULL ? list : ""; *p != '\0';) {
+		while (*p == ' ')
+			p++;
+		size_t len = strcspn(p, " ");
+		if (len > 0 && !keywords_has(box, p, len)) {
+			size_t n = box->keyword_count + 1;
+			box->keywords =
+			    xrealloc(box->keywords, n * sizeof(*box->keywords));
+			box->keywords[box->keyword_count++] = xstrndup(p, len);
+			is_new = true;
+		}
+		p += len;
+	}
+	return is_new;
+}
+
+static void keywords_add_cb(const char *keywords, void *ctx)
+{
+	(void)keywords_add(ctx, keywords);
+}
+
+/* flag-list of the system flags and the keywords the session knows, with
+ * "\*" (new keywords may be stored) when is_permanent. */
+static void flags_list_write(struct buf *out, const struct imapd_mailbox *box,
+                             bool is_permanent)
+{
+	buf_append_str(out, "(\\Answered \\Flagged \\Deleted \\Seen \\Draft");
+	for (size_t i = 0; i < box->keyword_count; i++)
+		buf_printf(out, " %s", box->keywords[i]);
+	buf_append_str(out, is_permanent ? " \\*)" : ")");
+}
+
+/* FLAGS and PERMANENTFLAGS (RFC 3501 §6.3.1, §7.2.6); nothing may be
+ * stored in a read-only mailbox (§6.3.2). */
+static void flags_announce(struct imapd_client *c)
+{
+	struct imapd_mailbox *box = c->box;
+	buf_append_str(&c->out, "* FLAGS ");
+	flags_list_write(&c->out, box, false);
+	buf_append_str(&c->out, "\r\n* OK [PERMANENTFLAGS ");
+	if (box->is_readonly)
+		buf_append_str(&c->out, "()");
+	else
+		flags_list_write(&c->out, box, true);
+	buf_append_str(&c->out, "] Flags permitted\r\n");
+}
+
+void imapd_mailbox_keywords_announce(struct imapd_client *c,
+                                     const char *keywords)
+{
+	if (c->box != NULL && keywords_add(c->box, keywords))
+		flags_announce(c);
+}
+
 int imapd_mailbox_select(struct imapd_client *c, const char *name,
                          bool is_readonly)
 {
@@ -238,11 +311,18 @@ int imapd_mailbox_select(struct imapd_client *c, const char *name,
 	if (account == NULL)
 		return -1;
 	struct imapd_mailbox *box = xcalloc(1, sizeof(*box));
+	uint32_t first_unseen = 0;
 	int ret = store_imap_mailbox_state(account, name, &box->uidvalidity,
 	                                   &box->uidnext, &box->highestmodseq);
 	if (ret > 0)
 		ret = store_imap_uids(account, name, &box->uids, &box->count);
+	if (ret > 0)
+		ret = store_imap_select_info(account, name, &first_unseen,
+		                             keywords_add_cb, box);
 	if (ret <= 0) {
+		for (size_t i = 0; i < box->keyword_count; i++)
+			free(box->keywords[i]);
+		free(box->keywords);
 		free(box->uids);
 		free(box);
 		return ret;
@@ -260,13 +340,13 @@ int imapd_mailbox_select(struct imapd_client *c, const char *name,
 			return -1;
 		}
 		buf_printf(out, "* %zu RECENT\r\n", recent_in_view(box));
+		/* RFC 3501 §6.3.1 (gone from RFC 9051): the first unseen */
+		uint32_t seq = imapd_mailbox_seq(box, first_unseen);
+		if (seq != 0)
+			buf_printf(out, "* OK [UNSEEN %u] First unseen\r\n",
+			           seq);
 	}
-	buf_append_str(out, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen"
-	                    " \\Draft)\r\n");
-	buf_printf(out, "* OK [PERMANENTFLAGS (%s)] Flags permitted\r\n",
-	           is_readonly ? ""
-	                       : "\\Answered \\Flagged \\Deleted \\Seen"
-	                         " \\Draft \\*");
+	flags_announce(c);
 	buf_printf(out, "* OK [UIDVALIDITY %u] UIDs valid\r\n",
 	           box->uidvalidity);
 	buf_printf(out, "* OK [UIDNEXT %u] Predicted next UID\r\n",
@@ -308,6 +388,9 @@ static int sync_flags_cb(const struct store_message *msg, void *ctx)
 {
 	struct sync_ctx *sc = ctx;
 	struct imapd_client *c = sc->client;
+	/* new messages too: a FETCH of them must not be the first to show
+	 * their keywords */
+	imapd_mailbox_keywords_announce(c, msg->keywords);
 	if (msg->uid > sc->known_max ||
 	    is_own_change(c->box, msg->uid, msg->modseq))
 		return 0;

@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IMAPD_AUTH_MAX_DELAY 16 /* seconds */
-#define IMAPD_AUTH_FORGET 900   /* seconds */
 #define IMAPD_GC_MSECS 5000
 
 static const char *const service_names[] = {"imap", "imaps", NULL};
@@ -69,8 +67,6 @@ static void imapd_init(struct imapd *imapd, const char *config)
 		log_error(NULL, "tls disabled: %s", error);
 		imapd->tls = NULL;
 	}
-	imapd->throttle =
-	    auth_throttle_new(IMAPD_AUTH_MAX_DELAY, IMAPD_AUTH_FORGET);
 	imapd->auth_socket =
 	    settings_data_path(&imapd->set, "run/" AUTH_SOCKET_NAME);
 	imapd->watcher = store_watcher_new(imapd->store);
@@ -127,7 +123,6 @@ int main(int argc, char **argv)
 	event_io_free(&imapd.watch_io);
 	service_free(&imapd.service);
 	store_watcher_free(&imapd.watcher);
-	auth_throttle_free(&imapd.throttle);
 	free(imapd.auth_socket);
 	tls_server_free(&imapd.tls);
 	store_close(&imapd.store);

@@ -1,10 +1,11 @@
 /* Logging in: USER and PASS (RFC 1939 §7), AUTH PLAIN and LOGIN with or
  * without an initial response (RFC 5034 §4, RFC 4616), only over TLS or
  * from loopback with plaintext_auth_loopback (RFC 2595 §2.5). authd checks
- * the password off the event loop (lib/auth/auth_client.h). Unknown user
- * and wrong password get the same reply after the same work, delayed by
- * the throttle from a timer; a locked maildrop gets [IN-USE] (RFC 2449
- * §8.1.1). Secrets are wiped once checked. */
+ * the password off the event loop (lib/auth/auth_client.h) and keeps the
+ * login throttle. Unknown user and wrong password get the same reply after
+ * the same work, held back from a timer for the delay authd gives; a
+ * locked maildrop gets [IN-USE] (RFC 2449 §8.1.1). Secrets are wiped once
+ * checked. */
 #include "pop3d.h"
 #include "auth/auth.h"
 #include "auth/auth_client.h"
@@ -15,7 +16,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define AUTH_FAILED_TEXT "Authentication failed"
 
@@ -37,15 +37,15 @@ static void cmd_auth_timer_cb(void *ctx)
 	pop3_client_err(c, "AUTH", AUTH_FAILED_TEXT);
 }
 
-static void cmd_auth_failed(struct pop3_client *c, const char *user)
+/* Answers a failed login after delay_msecs (authd's throttle). */
+static void cmd_auth_failed(struct pop3_client *c, const char *user,
+                            unsigned delay_msecs, bool is_throttled)
 {
 	struct pop3d *pop3d = c->pop3d;
-	time_t now = time(NULL);
-	unsigned delay = auth_throttle_delay(pop3d->throttle, c->addr, now);
-	auth_throttle_fail(pop3d->throttle, c->addr, now);
-	log_info(&c->log, "auth-failed mech=%s user=%s delay=%u", c->sasl_mech,
-	         log_sanitize(user, 100), delay);
-	if (delay == 0) {
+	log_info(&c->log, "auth-failed mech=%s user=%s delay=%ums%s",
+	         c->sasl_mech, log_sanitize(user, 100), delay_msecs,
+	         is_throttled ? " throttled=yes" : "");
+	if (delay_msecs == 0) {
 		pop3_client_err(c, "AUTH", AUTH_FAILED_TEXT);
 		return;
 	}
@@ -55,7 +55,7 @@ static void cmd_auth_failed(struct pop3_client *c, const char *user)
 		    event_timer_new(pop3d->loop, cmd_auth_timer_cb, c);
 	c->is_auth_waiting = true;
 	conn_set_input_paused(c->conn, true);
-	event_timer_set(c->auth_timer, delay * 1000);
+	event_timer_set(c->auth_timer, delay_msecs);
 }
 
 /* The password is right: opens the maildrop of user (the account's
@@ -74,10 +74,9 @@ static void cmd_auth_open(struct pop3_client *c, const char *user)
 		return;
 	}
 	if (ret == 0) { /* removed since authd looked */
-		cmd_auth_failed(c, user);
+		cmd_auth_failed(c, user, 0, false);
 		return;
 	}
-	auth_throttle_success(pop3d->throttle, c->addr);
 	ret = pop3_maildrop_open(c, &info);
 	if (ret == 0) {
 		log_info(&c->log, "login-refused user=%s reason=in-use",
@@ -100,26 +99,26 @@ static void cmd_auth_open(struct pop3_client *c, const char *user)
 }
 
 /* authd's answer to cmd_auth_login. */
-static void cmd_auth_verified_cb(enum auth_result result, const char *user,
-                                 const char *error, void *ctx)
+static void cmd_auth_verified_cb(const struct auth_answer *answer, void *ctx)
 {
 	struct pop3_client *c = ctx;
 	c->auth_req = NULL;
 	c->is_auth_waiting = false;
 	conn_set_input_paused(c->conn, false);
-	switch (result) {
+	switch (answer->result) {
 	case AUTH_RESULT_TEMPFAIL:
 		log_error(&c->log, "auth-tempfail mech=%s error=%s",
-		          c->sasl_mech, error);
+		          c->sasl_mech, answer->error);
 		pop3_client_err(c, "SYS/TEMP",
 		                "Temporary authentication failure (conn=%u)",
 		                c->id);
 		return;
 	case AUTH_RESULT_FAIL:
-		cmd_auth_failed(c, user);
+		cmd_auth_failed(c, answer->user, answer->delay_msecs,
+		                answer->is_throttled);
 		return;
 	case AUTH_RESULT_OK:
-		cmd_auth_open(c, user);
+		cmd_auth_open(c, answer->user);
 		return;
 	}
 }
@@ -185,8 +184,9 @@ static void cmd_auth_plain(struct pop3_client *c, const char *b64)
 		return;
 	}
 	if (authzid[0] != '\0' && strcmp(authzid, authcid) != 0) {
+		/* No proxy login: refused without a check, so at once. */
 		explicit_bzero((char *)password, strlen(password));
-		cmd_auth_failed(c, authcid);
+		cmd_auth_failed(c, authcid, 0, false);
 		return;
 	}
 	cmd_auth_login(c, authcid, (char *)password);

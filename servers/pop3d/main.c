@@ -75,8 +75,6 @@ static void pop3d_init(struct pop3d *pop3d, const char *config)
 		log_error(NULL, "tls disabled: %s", error);
 		pop3d->tls = NULL;
 	}
-	pop3d->throttle =
-	    auth_throttle_new(POP3D_AUTH_MAX_DELAY, POP3D_AUTH_FORGET);
 	pop3d->lock_dir = settings_data_path(&pop3d->set, "run/pop3-locks");
 	pop3d->auth_socket =
 	    settings_data_path(&pop3d->set, "run/" AUTH_SOCKET_NAME);
@@ -88,7 +86,6 @@ static void pop3d_init(struct pop3d *pop3d, const char *config)
 static void pop3d_deinit(struct pop3d *pop3d)
 {
 	service_free(&pop3d->service);
-	auth_throttle_free(&pop3d->throttle);
 	tls_server_free(&pop3d->tls);
 	store_close(&pop3d->store);
 	free(pop3d->lock_dir);

@@ -1,9 +1,12 @@
-/* pop3d connections: accepting under the per-process and per-IP limits,
- * the greeting, reading command lines of at most 255 octets (RFC 2449 §4)
- * and dispatching them from the command table by state (RFC 1939 §3-5),
- * pipelined commands answered in order (RFC 2449 §6.6), the error count,
- * the idle timeout (RFC 1939 §3: at least 10 minutes) and the graceful
- * stop. A dropped connection never reaches UPDATE: nothing is expunged. */
+/* pop3d connections: accepting under the per-process and per-IP limits
+ * (when the process is full, the oldest session still in AUTHORIZATION
+ * makes room), the greeting, reading command lines of at most 255 octets
+ * (RFC 2449 §4) and dispatching them from the command table by state
+ * (RFC 1939 §3-5), pipelined commands answered in order (RFC 2449 §6.6),
+ * the error count, the idle timeout (RFC 1939 §3: at least 10 minutes),
+ * the deadlines no byte moves (connect to login, one command line) and the
+ * graceful stop. A dropped connection never reaches UPDATE: nothing is
+ * expunged. */
 #include "pop3d.h"
 #include "auth/auth_client.h"
 #include "core/conn.h"
@@ -109,6 +112,28 @@ bool pop3_client_can_auth(const struct pop3_client *c)
 	       (c->pop3d->set.plaintext_auth_loopback && c->is_loopback);
 }
 
+/* In AUTHORIZATION and not waiting for authd: may make room. */
+static bool pop3_client_can_evict(void *ctx)
+{
+	struct pop3_client *c = ctx;
+	return c->state == POP3_STATE_AUTHORIZATION && !c->is_auth_waiting;
+}
+
+static void pop3_client_evict(void *ctx)
+{
+	struct pop3_client *c = ctx;
+	/* RFC 2449 §8.1.2: SYS/TEMP, a temporary condition */
+	buf_append_str(&c->out, "-ERR [SYS/TEMP] Too many connections, try "
+	                        "again later\r\n");
+	pop3_client_close(c, "evicted");
+	service_slot_remove(c->pop3d->service, &c->slot);
+}
+
+static const struct service_slot_callbacks pop3_client_slot_callbacks = {
+    .can_evict = pop3_client_can_evict,
+    .evict = pop3_client_evict,
+};
+
 struct pop3_message *pop3_client_message(struct pop3_client *c, const char *arg)
 {
 	uint32_t num;
@@ -156,10 +181,15 @@ void pop3_client_accept(struct pop3d *pop3d, enum pop3d_service service, int fd,
 		c->next->prev = c;
 	pop3d->clients = c;
 	/* The input buffer holds a full SASL line and some pipelining. */
-	struct conn_settings cs = {.input_max = POP3_SASL_LINE_MAX + 65536};
+	struct conn_settings cs = {
+	    .input_max = POP3_SASL_LINE_MAX + 65536,
+	    .handshake_timeout = pop3d->set.tls_handshake_timeout,
+	};
 	c->conn =
 	    conn_new(pop3d->loop, fd, tls, &cs, &pop3_client_conn_callbacks, c);
 	conn_set_timeout(c->conn, pop3d->set.pop3d.idle_timeout);
+	conn_set_line_timeout(c->conn, pop3d->set.pop3d.line_timeout);
+	conn_set_deadline(c->conn, pop3d->set.pop3d.login_timeout);
 	log_info(&c->log, "connect service=%s", service_names[service]);
 	const char *error;
 	if (service_is_stopping(pop3d->service)) {
@@ -167,7 +197,9 @@ void pop3_client_accept(struct pop3d *pop3d, enum pop3d_service service, int fd,
 		pop3_client_close(c, "shutdown");
 		return;
 	}
-	if (service_conn_add(pop3d->service, c->addr, &error) < 0) {
+	if (service_slot_add(pop3d->service, c->addr,
+	                     &pop3_client_slot_callbacks, c, &c->slot,
+	                     &error) < 0) {
 		pop3_client_err(c, "SYS/TEMP", "%s, try again later",
 		                strcmp(error, "too many connections") == 0
 		                    ? "Too many connections"
@@ -175,7 +207,6 @@ void pop3_client_accept(struct pop3d *pop3d, enum pop3d_service service, int fd,
 		pop3_client_close(c, error);
 		return;
 	}
-	c->is_counted = true;
 	pop3_client_ok(c, "Postroom POP3 ready");
 }
 
@@ -196,8 +227,7 @@ static void pop3_client_free(struct pop3_client *c)
 		pop3d->clients = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	if (c->is_counted)
-		service_conn_remove(pop3d->service, c->addr);
+	service_slot_remove(pop3d->service, &c->slot);
 	if (c->user != NULL)
 		explicit_bzero(c->user, strlen(c->user));
 	free(c->user);
@@ -304,9 +334,23 @@ static void pop3_client_drained_cb(struct conn *conn, void *ctx)
 static void pop3_client_timeout_cb(struct conn *conn, void *ctx)
 {
 	struct pop3_client *c = ctx;
-	(void)conn;
-	buf_append_str(&c->out, "-ERR Disconnected for inactivity\r\n");
-	pop3_client_close(c, "timeout");
+	switch (conn_timeout_kind(conn)) {
+	case CONN_TIMEOUT_DEADLINE:
+		if (c->state != POP3_STATE_AUTHORIZATION)
+			return; /* login_timeout ends at login */
+		buf_append_str(&c->out, "-ERR Login time limit exceeded\r\n");
+		pop3_client_close(c, "login-timeout");
+		break;
+	case CONN_TIMEOUT_LINE:
+		buf_append_str(&c->out,
+		               "-ERR Command line time limit exceeded\r\n");
+		pop3_client_close(c, "line-timeout");
+		break;
+	default:
+		buf_append_str(&c->out, "-ERR Disconnected for inactivity\r\n");
+		pop3_client_close(c, "timeout");
+		break;
+	}
 }
 
 static void pop3_client_closed_cb(struct conn *conn, enum conn_status status,

@@ -21,18 +21,16 @@
 #include "store/store.h"
 
 struct auth_request;
-struct auth_throttle;
 struct conn;
 struct event_loop;
 struct event_timer;
 struct pool;
 struct service;
+struct service_slot;
 struct tls_server;
 
-#define POP3D_MAX_ERRORS 10     /* -ERR replies before disconnecting */
-#define POP3D_READ_CHUNK 65536  /* bytes read from a blob at a time */
-#define POP3D_AUTH_MAX_DELAY 16 /* seconds */
-#define POP3D_AUTH_FORGET 900   /* seconds */
+#define POP3D_MAX_ERRORS 10    /* -ERR replies before disconnecting */
+#define POP3D_READ_CHUNK 65536 /* bytes read from a blob at a time */
 
 enum pop3d_service {
 	POP3D_SERVICE_POP3,  /* 110: STLS */
@@ -44,8 +42,7 @@ struct pop3d {
 	struct event_loop *loop;
 	struct service *service;
 	struct store *store;
-	struct tls_server *tls; /* NULL if the certificate did not load */
-	struct auth_throttle *throttle;
+	struct tls_server *tls;      /* NULL if the certificate did not load */
 	char *lock_dir;              /* data_dir/run/pop3-locks */
 	char *auth_socket;           /* data_dir/run/auth.sock (authd) */
 	struct pop3_client *clients; /* doubly linked */
@@ -82,7 +79,7 @@ struct pop3_client {
 	struct log log;
 	char addr[NET_ADDR_STR_MAX];
 	bool is_loopback;
-	bool is_counted;       /* in the service's connection counts */
+	struct service_slot *slot; /* in the service's counts, or NULL */
 	struct pool *pool;     /* the connection's */
 	struct pool *cmd_pool; /* cleared after each command */
 	struct buf out;        /* a reply being formatted */

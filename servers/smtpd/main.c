@@ -22,8 +22,6 @@
 #include <unistd.h>
 
 #define SMTPD_SHUTDOWN_GRACE_MSECS 30000
-#define SMTPD_AUTH_MAX_DELAY 16 /* seconds */
-#define SMTPD_AUTH_FORGET 900   /* seconds */
 
 /* Indexed by enum smtpd_service. */
 static const char *const smtpd_service_names[] = {"smtp", "submission",
@@ -92,8 +90,6 @@ static void smtpd_init(struct smtpd *smtpd, const char *config)
 	if (store_open(&ss, &smtpd->store, &error) < 0)
 		log_fatal(NULL, "store: %s", error);
 	smtpd_tls_load(smtpd);
-	smtpd->throttle =
-	    auth_throttle_new(SMTPD_AUTH_MAX_DELAY, SMTPD_AUTH_FORGET);
 	const struct smtpd_settings *s = &smtpd->set.smtpd;
 	smtpd->smtp_set = (struct smtp_server_settings){
 	    .hostname = smtpd->hostname,
@@ -104,13 +100,16 @@ static void smtpd_init(struct smtpd *smtpd, const char *config)
 	    .max_errors = s->max_errors,
 	    .idle_timeout = s->idle_timeout,
 	    .data_timeout = s->data_timeout,
+	    .login_timeout = s->login_timeout,
+	    .line_timeout = s->line_timeout,
+	    .min_data_rate = s->min_data_rate,
+	    .handshake_timeout = smtpd->set.tls_handshake_timeout,
 	};
 }
 
 static void smtpd_deinit(struct smtpd *smtpd)
 {
 	service_free(&smtpd->service);
-	auth_throttle_free(&smtpd->throttle);
 	tls_server_free(&smtpd->tls);
 	store_close(&smtpd->store);
 	free(smtpd->hostname);

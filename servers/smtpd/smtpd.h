@@ -17,7 +17,6 @@
 #include "smtp/smtp_server.h"
 #include "smtpd_msa.h"
 
-struct auth_throttle;
 struct auth_request;
 struct event_loop;
 struct event_timer;
@@ -38,7 +37,6 @@ struct smtpd {
 	struct service *service; /* listeners, limits, SIGTERM */
 	struct store *store;
 	struct tls_server *tls; /* NULL if the certificate did not load */
-	struct auth_throttle *throttle;
 	char *hostname;
 	char *queue_dir;
 	char *auth_socket; /* run/auth.sock: authd checks passwords */
@@ -57,7 +55,8 @@ struct smtpd_client {
 	struct log log;
 	char addr[NET_ADDR_STR_MAX];
 	bool is_loopback;
-	bool is_counted;         /* in the service's connection counts */
+	struct service_slot *slot; /* in the service's counts, or NULL */
+	bool is_evicted;         /* dropped to make room for another */
 	struct pool *pool;       /* the connection's */
 	struct pool *trans_pool; /* the transaction's */
 	const char *auth_user;   /* account address once authenticated */

@@ -1,6 +1,10 @@
 /* smtpd connections: accepting with the per-process and per-IP limits
- * (421 4.7.0 at connect), the per-connection log context "conn=N peer=IP",
- * the "connect"/"disconnect" lines, and the graceful stop of SIGTERM. */
+ * (421 4.7.0 at connect; when the process is full, the oldest session that
+ * has not authenticated and is not in a transaction makes room with 421
+ * 4.7.0), the per-connection log context "conn=N peer=IP", the
+ * "connect"/"disconnect" lines, and the graceful stop of SIGTERM. The
+ * deadlines (login on the submission ports, command line, DATA rate) are
+ * lib/smtp's, set from smtp_set. */
 #include "smtpd.h"
 #include "auth/auth_client.h"
 #include "core/conn.h"
@@ -15,6 +19,29 @@
 
 static const char *const service_names[] = {"smtp", "submission",
                                             "submissions"};
+
+/* A session may make room for a newcomer until it authenticates; not in a
+ * mail transaction (a message on its way) or while authd checks it. */
+static bool smtpd_client_can_evict(void *ctx)
+{
+	struct smtpd_client *c = ctx;
+	return !smtp_server_conn_is_authenticated(c->srv) &&
+	       !smtp_server_conn_in_transaction(c->srv) && c->auth_req == NULL;
+}
+
+static void smtpd_client_evict(void *ctx)
+{
+	struct smtpd_client *c = ctx;
+	c->is_evicted = true;
+	smtp_server_conn_close(c->srv, 421, "4.7.0",
+	                       "Too many connections, try again later");
+	service_slot_remove(c->smtpd->service, &c->slot);
+}
+
+static const struct service_slot_callbacks smtpd_client_slot_callbacks = {
+    .can_evict = smtpd_client_can_evict,
+    .evict = smtpd_client_evict,
+};
 
 void smtpd_client_accept(struct smtpd *smtpd, enum smtpd_service service,
                          int fd, const struct sockaddr *addr)
@@ -45,6 +72,9 @@ void smtpd_client_accept(struct smtpd *smtpd, enum smtpd_service service,
 	set.log = &c->log;
 	/* STARTTLS on 25 and 587; 465 is TLS from the first byte. */
 	set.starttls = service == SMTPD_SERVICE_SUBMISSIONS ? NULL : smtpd->tls;
+	/* Other servers never log in on 25: no login deadline there. */
+	if (service == SMTPD_SERVICE_SMTP)
+		set.login_timeout = 0;
 	c->srv = smtp_server_conn_new(smtpd->loop, fd, tls, &set,
 	                              &smtpd_policy_callbacks, c);
 	log_info(&c->log, "connect service=%s", service_names[service]);
@@ -54,7 +84,9 @@ void smtpd_client_accept(struct smtpd *smtpd, enum smtpd_service service,
 		return;
 	}
 	const char *error;
-	if (service_conn_add(smtpd->service, c->addr, &error) < 0) {
+	if (service_slot_add(smtpd->service, c->addr,
+	                     &smtpd_client_slot_callbacks, c, &c->slot,
+	                     &error) < 0) {
 		smtp_server_conn_close(
 		    c->srv, 421, "4.7.0",
 		    strcmp(error, "too many connections") == 0
@@ -63,7 +95,6 @@ void smtpd_client_accept(struct smtpd *smtpd, enum smtpd_service service,
 		          "later");
 		return;
 	}
-	c->is_counted = true;
 	smtp_server_conn_start(c->srv);
 }
 
@@ -73,7 +104,8 @@ void smtpd_client_free(struct smtpd_client **clientp, const char *reason)
 	struct smtpd *smtpd = c->smtpd;
 	*clientp = NULL;
 	log_info(&c->log, "disconnect reason=%s commands=%u",
-	         log_sanitize(reason, 100), smtp_server_conn_commands(c->srv));
+	         c->is_evicted ? "evicted" : log_sanitize(reason, 100),
+	         smtp_server_conn_commands(c->srv));
 	auth_request_free(&c->auth_req);
 	smtpd_policy_reset(c);
 	event_timer_free(&c->auth_timer);
@@ -83,8 +115,7 @@ void smtpd_client_free(struct smtpd_client **clientp, const char *reason)
 		smtpd->clients = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	if (c->is_counted)
-		service_conn_remove(smtpd->service, c->addr);
+	service_slot_remove(smtpd->service, &c->slot);
 	pool_free(&c->pool);
 	pool_free(&c->trans_pool);
 	log_deinit(&c->log);

@@ -97,16 +97,15 @@ static void smtpd_auth_timer_cb(void *ctx)
 		                      "Authentication credentials invalid");
 }
 
-static void smtpd_auth_failed(struct smtpd_client *c,
-                              struct smtp_server_cmd *cmd, const char *user)
+/* Answers a failed AUTH after delay_msecs (authd's throttle). */
+static void smtpd_auth_failed(struct smtpd_client *c, const char *user,
+                              unsigned delay_msecs, bool is_throttled)
 {
 	struct smtpd *smtpd = c->smtpd;
-	time_t now = time(NULL);
-	unsigned delay = auth_throttle_delay(smtpd->throttle, c->addr, now);
-	auth_throttle_fail(smtpd->throttle, c->addr, now);
-	log_info(&c->log, "auth-failed mech=%s user=%s delay=%u", c->auth_mech,
-	         log_sanitize(user, 100), delay);
-	if (delay == 0) {
+	log_info(&c->log, "auth-failed mech=%s user=%s delay=%ums%s",
+	         c->auth_mech, log_sanitize(user, 100), delay_msecs,
+	         is_throttled ? " throttled=yes" : "");
+	if (delay_msecs == 0) {
 		smtpd_auth_timer_cb(c);
 		return;
 	}
@@ -114,36 +113,35 @@ static void smtpd_auth_failed(struct smtpd_client *c,
 	if (c->auth_timer == NULL)
 		c->auth_timer =
 		    event_timer_new(smtpd->loop, smtpd_auth_timer_cb, c);
-	event_timer_set(c->auth_timer, delay * 1000);
+	event_timer_set(c->auth_timer, delay_msecs);
 }
 
 /* authd's answer to smtpd_auth_verify. */
-static void smtpd_auth_verified_cb(enum auth_result result, const char *user,
-                                   const char *error, void *ctx)
+static void smtpd_auth_verified_cb(const struct auth_answer *answer, void *ctx)
 {
 	struct smtpd_client *c = ctx;
 	struct smtp_server_cmd *cmd = c->auth_cmd;
 	c->auth_req = NULL;
 	ASSERT(cmd != NULL);
-	switch (result) {
+	switch (answer->result) {
 	case AUTH_RESULT_TEMPFAIL:
 		c->auth_cmd = NULL;
 		log_error(&c->log, "auth-tempfail mech=%s error=%s",
-		          c->auth_mech, error);
+		          c->auth_mech, answer->error);
 		smtp_server_cmd_reply(cmd, 454, "4.7.0",
 		                      "Temporary authentication failure "
 		                      "(conn=%u)",
 		                      c->id);
 		return;
 	case AUTH_RESULT_FAIL:
-		smtpd_auth_failed(c, cmd, user);
+		smtpd_auth_failed(c, answer->user, answer->delay_msecs,
+		                  answer->is_throttled);
 		return;
 	case AUTH_RESULT_OK:
 		break;
 	}
 	c->auth_cmd = NULL;
-	auth_throttle_success(c->smtpd->throttle, c->addr);
-	c->auth_user = pool_strdup(c->pool, user);
+	c->auth_user = pool_strdup(c->pool, answer->user);
 	log_add(&c->log, "user=%s", c->auth_user);
 	log_info(&c->log, "auth mech=%s", c->auth_mech);
 	smtp_server_cmd_reply(cmd, 235, "2.7.0", "Authentication successful");
@@ -182,10 +180,10 @@ static void smtpd_auth_plain(struct smtpd_client *c,
 		return;
 	}
 	if (authzid[0] != '\0' && strcmp(authzid, authcid) != 0) {
-		/* No proxy authorization. */
+		/* No proxy authorization: refused without a check. */
 		explicit_bzero((char *)password, strlen(password));
 		c->auth_cmd = cmd;
-		smtpd_auth_failed(c, cmd, authcid);
+		smtpd_auth_failed(c, authcid, 0, false);
 		return;
 	}
 	smtpd_auth_verify(c, cmd, authcid, (char *)password);

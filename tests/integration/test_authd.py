@@ -183,30 +183,53 @@ class AuthdTest(unittest.TestCase):
         s.close()
 
     @staticmethod
-    def authd_busy(pids):
-        """Those of pids running (an authd checking a password)."""
-        busy = []
-        for pid in pids:
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    state = f.read().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                continue
-            if state == "R":
-                busy.append(pid)
-        return busy
+    def sockets(pid):
+        """How many sockets pid holds (an authd with a check in hand holds
+        one more than an idle one)."""
+        n = 0
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    n += os.readlink(f"/proc/{pid}/fd/{fd}").startswith(
+                        "socket:")
+                except OSError:
+                    pass
+        except OSError:
+            pass
+        return n
+
+    def login_held_by_authd(self, proto, old):
+        """Sends a login and stops every authd once one has accepted it.
+        Returns the session, or None if the answer beat the stop."""
+        idle = {pid: self.sockets(pid) for pid in old}
+        s = proto.open()
+        s.sendall(proto.login_cmd())
+        deadline = time.monotonic() + 10
+        while not any(self.sockets(pid) > idle[pid] for pid in old):
+            self.assertLess(time.monotonic(), deadline, "authd never busy")
+            time.sleep(0.001)
+        for pid in old:
+            os.kill(pid, signal.SIGSTOP)
+        if select.select([s], [], [], 0.2)[0]:
+            # The check was done before the stop: try again.
+            read_until(s, proto.done)
+            s.close()
+            for pid in old:
+                os.kill(pid, signal.SIGCONT)
+            return None
+        return s
 
     def kill_during_login(self, name):
         proto = Proto(name, self.pr)
         self.wait_port(proto)
         old = sorted(self.pr.children("authd"))
         self.assertEqual(len(old), 2)
-        s = proto.open()
-        s.sendall(proto.login_cmd())
-        deadline = time.monotonic() + 10
-        while not self.authd_busy(old):
-            self.assertLess(time.monotonic(), deadline, "authd never busy")
-            time.sleep(0.001)
+        s = None
+        for _ in range(10):
+            s = self.login_held_by_authd(proto, old)
+            if s is not None:
+                break
+        self.assertIsNotNone(s, "every check ended before authd stopped")
         for pid in old:
             os.kill(pid, signal.SIGKILL)
         data = read_until(s, proto.done)
