@@ -46,6 +46,15 @@ static void xml_error_cb(void *arg, xmlErrorPtr err)
 	                       (int)(len > 200 ? 200 : len), msg);
 }
 
+/* libxml2 reports some errors (encoding conversion) through its generic
+ * handler even with XML_PARSE_NOERROR; they are in the structured ones
+ * too, so this one stays silent rather than write to stderr. */
+static void xml_silent_cb(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 static const char *xml_str(struct pool *pool, const xmlChar *str)
 {
 	return pool_strdup(pool, str == NULL ? "" : (const char *)str);
@@ -199,6 +208,7 @@ int dav_xml_parse(const unsigned char *data, size_t size,
 		*error_r = "XML body may not use a DTD or entities";
 		return -1;
 	}
+	xmlSetGenericErrorFunc(NULL, xml_silent_cb);
 	struct xml_build b = {.pool = pool, .set = set};
 	b.last_child = xcalloc(set->max_depth + 2, sizeof(*b.last_child));
 	b.text = xcalloc(set->max_depth + 2, sizeof(*b.text));

@@ -195,6 +195,32 @@ static const char *rule_check(const struct icalrecurrencetype *r)
 	return NULL;
 }
 
+/* Local times (floating or with a TZID) must lie in ICAL_YEAR_MIN ..
+ * ICAL_YEAR_MAX: converting one to UTC makes libical compute the zone's
+ * transitions up to its year, which costs a tenth of a second for years
+ * like 9999 (found by the fuzzer). Returns NULL or the property's name. */
+static const char *comp_year_check(icalcomponent *c)
+{
+	static const icalproperty_kind kinds[] = {
+	    ICAL_DTSTART_PROPERTY, ICAL_DTEND_PROPERTY,
+	    ICAL_DUE_PROPERTY,     ICAL_RECURRENCEID_PROPERTY,
+	    ICAL_EXDATE_PROPERTY,  ICAL_RDATE_PROPERTY};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		for (icalproperty *p =
+		         icalcomponent_get_first_property(c, kinds[i]);
+		     p != NULL;
+		     p = icalcomponent_get_next_property(c, kinds[i])) {
+			struct icaltimetype t =
+			    icalproperty_get_datetime_with_component(p, c);
+			if (!icaltime_is_null_time(t) && !t.is_date &&
+			    !icaltime_is_utc(t) &&
+			    (t.year < ICAL_YEAR_MIN || t.year > ICAL_YEAR_MAX))
+				return icalproperty_kind_to_string(kinds[i]);
+		}
+	}
+	return NULL;
+}
+
 /* The rules of RFC 5545 §3.6.1-3.6.3 this server relies on. Returns NULL
  * or the reason. */
 static const char *comp_check(icalcomponent *c, struct pool *pool)
@@ -222,6 +248,10 @@ static const char *comp_check(icalcomponent *c, struct pool *pool)
 	    icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY) != NULL;
 	if (recurs && !has_start)
 		return pool_printf(pool, "recurring %s without DTSTART", name);
+	const char *year = comp_year_check(c);
+	if (year != NULL)
+		return pool_printf(pool, "%s outside the years %d to %d", year,
+		                   ICAL_YEAR_MIN, ICAL_YEAR_MAX);
 	for (icalproperty *p =
 	         icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY);
 	     p != NULL;

@@ -10,7 +10,8 @@
  * VJOURNAL or VFREEBUSY) besides VTIMEZONEs, all with the same UID, at
  * most one without RECURRENCE-ID, no two with the same RECURRENCE-ID, a
  * DTSTART on every VEVENT and on anything that recurs, DTEND and DURATION
- * not both, every TZID resolvable, and nothing libical could not parse.
+ * not both, every TZID resolvable, local times in the years 1800 to 2500
+ * (ical_private.h), and nothing libical could not parse.
  * Times are seconds since the epoch in UTC (int64_t); ICAL_TIME_MIN and
  * ICAL_TIME_MAX stand for unbounded. libical appears only in lib/dav/ical*.
  */

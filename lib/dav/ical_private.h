@@ -9,6 +9,11 @@
 
 #include <libical/ical.h>
 
+/* The years a local time may have (ical.c comp_year_check), and the last
+ * year an expansion goes to. */
+#define ICAL_YEAR_MIN 1800
+#define ICAL_YEAR_MAX 2500
+
 struct ical_object {
 	icalcomponent *root; /* the VCALENDAR */
 	enum ical_kind kind;

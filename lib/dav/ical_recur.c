@@ -149,6 +149,10 @@ static void rule_expand(struct expand *e, struct icalrecurrencetype rule,
 			break;
 		}
 		t.zone = dtstart.zone;
+		if (t.year > ICAL_YEAR_MAX) {
+			e->truncated = true;
+			break;
+		}
 		int64_t st = ical_time_utc(t, e->floating);
 		if (st >= e->to)
 			break;

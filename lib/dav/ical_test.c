@@ -166,6 +166,14 @@ static void test_ical_invalid(void)
 	    {CAL_BEGIN "BEGIN:VEVENT\r\nUID:a\r%DTSTART:20240101T000000Z\r\n"
 	               "END:VEVENT\r\n" CAL_END,
 	     "control characters"},
+	    /* found by the fuzzer: a zone's transitions computed to 6618 */
+	    {CAL_BEGIN "BEGIN:VEVENT\r\nUID:a\r\n"
+	               "DTSTART;TZID=Europe/Berlin:66180101T100000\r\n"
+	               "END:VEVENT\r\n" CAL_END,
+	     "DTSTART outside the years 1800 to 2500"},
+	    {CAL_BEGIN "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20240101T000000Z\r\n"
+	               "EXDATE:17000101T000000\r\nEND:VEVENT\r\n" CAL_END,
+	     "EXDATE outside"},
 	    /* rules libical's iterator would spin on (ical.c rule_check) */
 	    {RULE("FREQ=SECONDLY;COUNT=5"), "FREQ=SECONDLY"},
 	    {RULE("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"), "no month has"},
