@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define FLOATING_SLACK (14 * 3600) /* the widest UTC offset */
 
@@ -349,6 +350,48 @@ static const char *calendar_check(icalcomponent *root,
 	return NULL;
 }
 
+#define NESTING_MAX 16
+
+/* RFC 5545 §3.4, §3.6: BEGIN and END lines nest and match, and nothing but
+ * blank lines lies outside the one VCALENDAR. Checked before libical,
+ * whose parser writes a warning to stderr for an END without its BEGIN.
+ * Returns NULL or the reason. */
+static const char *structure_check(const char *text, struct pool *pool)
+{
+	const char *stack[NESTING_MAX];
+	size_t depth = 0, tops = 0;
+	for (const char *line = text; *line != '\0';) {
+		size_t len = strcspn(line, "\r\n");
+		const char *next = line + len;
+		next += *next == '\r';
+		next += *next == '\n';
+		bool is_begin = len > 6 && strncasecmp(line, "BEGIN:", 6) == 0;
+		bool is_end = len > 4 && strncasecmp(line, "END:", 4) == 0;
+		if (is_begin) {
+			if (depth == NESTING_MAX)
+				return "components nested too deeply";
+			if (depth == 0 && tops++ > 0)
+				return "more than one VCALENDAR";
+			stack[depth++] = pool_strndup(pool, line + 6, len - 6);
+		} else if (is_end) {
+			if (depth == 0 || strlen(stack[depth - 1]) != len - 4 ||
+			    strncasecmp(stack[depth - 1], line + 4, len - 4) !=
+			        0)
+				return pool_printf(
+				    pool, "END:%.*s without its BEGIN",
+				    (int)(len - 4 > 40 ? 40 : len - 4),
+				    line + 4);
+			depth--;
+		} else if (depth == 0 && len > 0) {
+			return "text outside the VCALENDAR";
+		}
+		line = next;
+	}
+	if (depth > 0)
+		return pool_printf(pool, "BEGIN:%s without its END", stack[0]);
+	return tops == 0 ? "not an iCalendar object" : NULL;
+}
+
 int ical_object_parse(const unsigned char *data, size_t size,
                       const struct ical_settings *set, struct pool *pool,
                       struct ical_object **obj_r, const char **error_r)
@@ -365,6 +408,14 @@ int ical_object_parse(const unsigned char *data, size_t size,
 		return -1;
 	}
 	char *text = pool_strndup(pool, (const char *)data, size);
+	const char *why = structure_check(text, pool);
+	if (why != NULL) {
+		*error_r =
+		    strcmp(why, "not an iCalendar object") == 0
+		        ? why
+		        : pool_printf(pool, "invalid iCalendar: %s", why);
+		return -1;
+	}
 	icalcomponent *root = icalparser_parse_string(text);
 	if (root == NULL) {
 		*error_r = "not an iCalendar object";
@@ -373,7 +424,7 @@ int ical_object_parse(const unsigned char *data, size_t size,
 	struct ical_object *obj = xcalloc(1, sizeof(*obj));
 	obj->root = root;
 	obj->max_instances = set->max_instances;
-	const char *why = calendar_check(root, set);
+	why = calendar_check(root, set);
 	if (why == NULL)
 		why = comp_parse_error(root);
 	if (why == NULL)

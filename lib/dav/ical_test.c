@@ -112,7 +112,13 @@ static void test_ical_invalid(void)
 		const char *text, *reason;
 	} cases[] = {
 	    {"", "not an iCalendar object"},
-	    {"hello", "not an iCalendar object"},
+	    {"hello", "text outside the VCALENDAR"},
+	    /* BEGIN and END must match (checked before libical, which
+	     * writes a warning to stderr for these) */
+	    {CAL_BEGIN "END:VEVENT\r\n" CAL_END, "END:VEVENT without its BEGIN"},
+	    {CAL_BEGIN "BEGIN:VEVENT\r\nUID:a\r\n", "without its END"},
+	    {CAL_BEGIN "BEGIN:VEVENT\r\nEND:VTODO\r\n" CAL_END,
+	     "END:VTODO without its BEGIN"},
 	    {"BEGIN:VCARD\r\nVERSION:4.0\r\nEND:VCARD\r\n", "not a VCALENDAR"},
 	    {"BEGIN:VCALENDAR\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\n"
 	     "DTSTART:20240101T000000Z\r\nEND:VEVENT\r\n" CAL_END,
