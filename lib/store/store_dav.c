@@ -37,6 +37,11 @@ bool store_dav_name_is_valid(const char *name)
 	return true;
 }
 
+const char *store_dav_last_error(struct store_account *account)
+{
+	return account->db.error.data;
+}
+
 int store_dav_fail(struct store_account *account, const char *what,
                    const char **error_r)
 {

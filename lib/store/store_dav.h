@@ -121,6 +121,9 @@ struct store_dav_prop {
  * "..". */
 bool store_dav_name_is_valid(const char *name);
 
+/* The reason of the last failure on account's database, for logging. */
+const char *store_dav_last_error(struct store_account *account);
+
 /* ---- Collections ---- */
 
 /* Lists the collections of kind, by sort order then name; the first call
