@@ -265,6 +265,42 @@ static const char *comp_check(icalcomponent *c, struct pool *pool)
 	return NULL;
 }
 
+/* A VTIMEZONE's observances (RFC 5545 §3.6.5): libical expands their
+ * rules from the onset to the year of each conversion, so a rule must be
+ * yearly and pass rule_check, and an onset must lie in
+ * ICAL_ONSET_YEAR_MIN .. ICAL_YEAR_MAX.
+ * Returns NULL or the reason. */
+static const char *vtimezone_check(icalcomponent *vtz, struct pool *pool)
+{
+	for (icalcomponent *o =
+	         icalcomponent_get_first_component(vtz, ICAL_ANY_COMPONENT);
+	     o != NULL;
+	     o = icalcomponent_get_next_component(vtz, ICAL_ANY_COMPONENT)) {
+		struct icaltimetype start = icalcomponent_get_dtstart(o);
+		/* Microsoft's zones start in 1601 */
+		if (!icaltime_is_null_time(start) &&
+		    (start.year < ICAL_ONSET_YEAR_MIN ||
+		     start.year > ICAL_YEAR_MAX))
+			return pool_printf(pool,
+			                   "time zone onset outside the years "
+			                   "%d to %d",
+			                   ICAL_ONSET_YEAR_MIN, ICAL_YEAR_MAX);
+		for (icalproperty *p = icalcomponent_get_first_property(
+		         o, ICAL_RRULE_PROPERTY);
+		     p != NULL; p = icalcomponent_get_next_property(
+		                    o, ICAL_RRULE_PROPERTY)) {
+			struct icalrecurrencetype r = icalproperty_get_rrule(p);
+			const char *why = rule_check(&r);
+			if (why == NULL && r.freq != ICAL_YEARLY_RECURRENCE)
+				why = "not yearly";
+			if (why != NULL)
+				return pool_printf(pool, "time zone RRULE: %s",
+				                   why);
+		}
+	}
+	return NULL;
+}
+
 /* Checks the components of obj->root and fills kind, uid and
  * is_recurring. Returns NULL or the reason. */
 static const char *object_check(struct ical_object *obj, struct pool *pool)
@@ -277,7 +313,13 @@ static const char *object_check(struct ical_object *obj, struct pool *pool)
 	     c != NULL;
 	     c = icalcomponent_get_next_component(root, ICAL_ANY_COMPONENT)) {
 		icalcomponent_kind k = icalcomponent_isa(c);
-		if (k == ICAL_VTIMEZONE_COMPONENT || k == ICAL_X_COMPONENT)
+		if (k == ICAL_VTIMEZONE_COMPONENT) {
+			const char *why = vtimezone_check(c, pool);
+			if (why != NULL)
+				return why;
+			continue;
+		}
+		if (k == ICAL_X_COMPONENT)
 			continue;
 		if (kind_of(k) == 0)
 			return pool_printf(pool,
@@ -562,31 +604,43 @@ void ical_object_write(const struct ical_object *obj, struct buf *out)
 	free(text);
 }
 
+/* The zone of a calendar-timezone text, or NULL; pool for reasons. */
+static icaltimezone *tz_find(const char *text, struct pool *pool,
+                             icalcomponent **root_r)
+{
+	*root_r = NULL;
+	if (structure_check(text, pool) != NULL)
+		return NULL;
+	icalcomponent *root = icalparser_parse_string(text);
+	*root_r = root;
+	if (root == NULL ||
+	    icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT ||
+	    comp_parse_error(root) != NULL)
+		return NULL;
+	icalcomponent *vtz =
+	    icalcomponent_get_first_component(root, ICAL_VTIMEZONE_COMPONENT);
+	if (vtz == NULL ||
+	    icalcomponent_get_next_component(root, ICAL_VTIMEZONE_COMPONENT) !=
+	        NULL ||
+	    vtimezone_check(vtz, pool) != NULL)
+		return NULL;
+	icalproperty *p =
+	    icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
+	const char *tzid = p != NULL ? icalproperty_get_tzid(p) : NULL;
+	return tzid != NULL ? icalcomponent_get_timezone(root, tzid) : NULL;
+}
+
 int ical_tz_parse(const char *text, struct ical_tz **tz_r, const char **error_r)
 {
 	ical_init();
-	icalcomponent *root = icalparser_parse_string(text);
-	icalcomponent *vtz = root == NULL ? NULL
-	                                  : icalcomponent_get_first_component(
-	                                        root, ICAL_VTIMEZONE_COMPONENT);
-	icaltimezone *zone = NULL;
-	if (vtz != NULL &&
-	    icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT &&
-	    comp_parse_error(root) == NULL &&
-	    icalcomponent_get_next_component(root, ICAL_VTIMEZONE_COMPONENT) ==
-	        NULL) {
-		const char *tzid = NULL;
-		icalproperty *p =
-		    icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
-		if (p != NULL)
-			tzid = icalproperty_get_tzid(p);
-		if (tzid != NULL)
-			zone = icalcomponent_get_timezone(root, tzid);
-	}
+	struct pool *pool = pool_new();
+	icalcomponent *root;
+	icaltimezone *zone = tz_find(text, pool, &root);
+	pool_free(&pool);
 	if (zone == NULL) {
 		if (root != NULL)
 			icalcomponent_free(root);
-		*error_r = "not a VCALENDAR with one VTIMEZONE";
+		*error_r = "not a VCALENDAR with one valid VTIMEZONE";
 		return -1;
 	}
 	struct ical_tz *tz = xcalloc(1, sizeof(*tz));

@@ -13,6 +13,7 @@
  * year an expansion goes to. */
 #define ICAL_YEAR_MIN 1800
 #define ICAL_YEAR_MAX 2500
+#define ICAL_ONSET_YEAR_MIN 1500 /* of a VTIMEZONE observance */
 
 struct ical_object {
 	icalcomponent *root; /* the VCALENDAR */

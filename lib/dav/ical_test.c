@@ -90,6 +90,27 @@ static void test_ical_valid(void)
 	if (obj != NULL)
 		test_assert_int(ical_object_kind(obj), ICAL_KIND_VJOURNAL);
 	ical_object_free(&obj);
+	/* Microsoft's zones begin in 1601 */
+	obj = parse_ok(CAL_BEGIN "BEGIN:VTIMEZONE\r\nTZID:W. Europe\r\n"
+	                         "BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\n"
+	                         "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"
+	                         "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\n"
+	                         "END:STANDARD\r\nBEGIN:DAYLIGHT\r\n"
+	                         "DTSTART:16010101T020000\r\n"
+	                         "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
+	                         "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n"
+	                         "END:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+	                         "BEGIN:VEVENT\r\nUID:ms\r\n"
+	                         "DTSTART;TZID=W. Europe:20240701T100000\r\n"
+	                         "END:VEVENT\r\n" CAL_END,
+	               pool);
+	if (obj != NULL) {
+		int64_t s, e;
+		ical_object_span(obj, &s, &e);
+		/* 10:00 CEST is 08:00Z */
+		test_assert_int(s, utc("20240701T080000Z") - 14 * 3600);
+	}
+	ical_object_free(&obj);
 	/* rules that look odd but have instances pass */
 	static const char *const rules[] = {
 	    RULE("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"),
@@ -115,7 +136,8 @@ static void test_ical_invalid(void)
 	    {"hello", "text outside the VCALENDAR"},
 	    /* BEGIN and END must match (checked before libical, which
 	     * writes a warning to stderr for these) */
-	    {CAL_BEGIN "END:VEVENT\r\n" CAL_END, "END:VEVENT without its BEGIN"},
+	    {CAL_BEGIN "END:VEVENT\r\n" CAL_END,
+	     "END:VEVENT without its BEGIN"},
 	    {CAL_BEGIN "BEGIN:VEVENT\r\nUID:a\r\n", "without its END"},
 	    {CAL_BEGIN "BEGIN:VEVENT\r\nEND:VTODO\r\n" CAL_END,
 	     "END:VTODO without its BEGIN"},
@@ -180,6 +202,14 @@ static void test_ical_invalid(void)
 	    {CAL_BEGIN "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20240101T000000Z\r\n"
 	               "EXDATE:17000101T000000\r\nEND:VEVENT\r\n" CAL_END,
 	     "EXDATE outside"},
+	    /* found by libFuzzer: an hourly rule in a time zone */
+	    {CAL_BEGIN "BEGIN:VTIMEZONE\r\nTZID:Fast\r\nBEGIN:STANDARD\r\n"
+	               "DTSTART:19700101T000000\r\nRRULE:FREQ=HOURLY\r\n"
+	               "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
+	               "END:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\n"
+	               "UID:a\r\nDTSTART;TZID=Fast:20240101T000000\r\n"
+	               "END:VEVENT\r\n" CAL_END,
+	     "time zone RRULE: not yearly"},
 	    /* rules libical's iterator would spin on (ical.c rule_check) */
 	    {RULE("FREQ=SECONDLY;COUNT=5"), "FREQ=SECONDLY"},
 	    {RULE("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"), "no month has"},
@@ -305,6 +335,13 @@ static void test_ical_time(void)
 	test_assert(tz == NULL);
 	test_assert(ical_tz_parse(CAL_BEGIN CAL_END, &tz, &error) < 0);
 	test_assert(ical_tz_parse("junk", &tz, &error) < 0);
+	test_assert(ical_tz_parse(CAL_BEGIN "BEGIN:VTIMEZONE\r\nTZID:F\r\n"
+	                                    "BEGIN:STANDARD\r\nDTSTART:"
+	                                    "19700101T000000\r\nRRULE:FREQ="
+	                                    "DAILY\r\nTZOFFSETFROM:+0100\r\n"
+	                                    "TZOFFSETTO:+0200\r\nEND:STANDARD"
+	                                    "\r\nEND:VTIMEZONE\r\n" CAL_END,
+	                          &tz, &error) < 0);
 	tz = ical_tz_builtin("Asia/Tokyo");
 	test_assert(tz != NULL);
 	ical_tz_free(&tz);
