@@ -460,7 +460,7 @@ static int fetch_msg_begin(struct imapd_fetch *f, struct fetch_msg *m)
 		}
 		f->info = &f->info_buf;
 	}
-	buf_printf(&c->out, "* %u FETCH (", imapd_mailbox_seq(c->box, m->uid));
+	imapd_fetch_head(c, m->uid); /* UIDFETCH with UIDONLY */
 	if (f->cmd.is_uid && !fc->has_uid)
 		buf_printf(&c->out, "UID %u", m->uid);
 	return 0;

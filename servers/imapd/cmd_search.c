@@ -784,3 +784,19 @@ int imapd_search_each(struct imapd_cmd *cmd, const struct imap_arg *keys,
 	}
 	return 0;
 }
+
+/* imapd_search_each() that also tells whether the keys hold MODSEQ (the
+ * ESEARCH answers of cmd_esearch.c report the highest MODSEQ then). */
+int imapd_search_run(struct imapd_cmd *cmd, const struct imap_arg *keys,
+                     imapd_search_hit_cb *cb, void *ctx, bool *has_modseq_r)
+{
+	struct search_parser sp = {.cmd = cmd, .arg = keys};
+	struct search_key *root =
+	    keys != NULL ? search_parse_list(&sp, keys) : NULL;
+	*has_modseq_r = sp.has_modseq;
+	if (root == NULL) {
+		imapd_cmd_bad(cmd, "Invalid search keys");
+		return -1;
+	}
+	return imapd_search_each(cmd, keys, cb, ctx);
+}
