@@ -394,7 +394,8 @@ static const char *calendar_check(icalcomponent *root,
 
 #define NESTING_MAX 16
 
-/* RFC 5545 §3.4, §3.6: BEGIN and END lines nest and match, and nothing but
+/* RFC 5545 §3.4, §3.6: BEGIN and END lines nest and match, are neither
+ * folded nor given parameters, and nothing but
  * blank lines lies outside the one VCALENDAR. Checked before libical,
  * whose parser writes a warning to stderr for an END without its BEGIN.
  * Returns NULL or the reason. */
@@ -407,8 +408,16 @@ static const char *structure_check(const char *text, struct pool *pool)
 		const char *next = line + len;
 		next += *next == '\r';
 		next += *next == '\n';
-		bool is_begin = len > 6 && strncasecmp(line, "BEGIN:", 6) == 0;
-		bool is_end = len > 4 && strncasecmp(line, "END:", 4) == 0;
+		bool is_begin = len >= 6 && strncasecmp(line, "BEGIN:", 6) == 0;
+		bool is_end = len >= 4 && strncasecmp(line, "END:", 4) == 0;
+		if ((is_begin && len == 6) || (is_end && len == 4))
+			return "BEGIN or END without a name";
+		/* libical reads a BEGIN or END with parameters, or folded, as
+		 * one too: such lines are refused rather than guessed at */
+		if (strncasecmp(line, "BEGIN;", 6) == 0 ||
+		    strncasecmp(line, "END;", 4) == 0 ||
+		    ((is_begin || is_end) && (*next == ' ' || *next == '\t')))
+			return "BEGIN or END with parameters or folded";
 		if (is_begin) {
 			if (depth == NESTING_MAX)
 				return "components nested too deeply";

@@ -141,6 +141,15 @@ static void test_ical_invalid(void)
 	    {CAL_BEGIN "BEGIN:VEVENT\r\nUID:a\r\n", "without its END"},
 	    {CAL_BEGIN "BEGIN:VEVENT\r\nEND:VTODO\r\n" CAL_END,
 	     "END:VTODO without its BEGIN"},
+	    /* found by libFuzzer: libical ends a component here too */
+	    {CAL_BEGIN "BEGIN:VEVENT\r\nUID:a\r\nEND;X=1:VEVENT\r\n"
+	               "END:VEVENT\r\n" CAL_END,
+	     "BEGIN or END with parameters or folded"},
+	    {CAL_BEGIN "BEGIN:VEVENT\r\n X\r\nUID:a\r\nEND:VEVENTX\r\n" CAL_END,
+	     "BEGIN or END with parameters or folded"},
+	    {CAL_BEGIN
+	     "BEGIN:VEVENT\r\nUID:a\r\nEND:\r\nEND:VEVENT\r\n" CAL_END,
+	     "BEGIN or END without a name"},
 	    {"BEGIN:VCARD\r\nVERSION:4.0\r\nEND:VCARD\r\n", "not a VCALENDAR"},
 	    {"BEGIN:VCALENDAR\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\n"
 	     "DTSTART:20240101T000000Z\r\nEND:VEVENT\r\n" CAL_END,
