@@ -31,6 +31,7 @@ int cmd_account(struct ctl *ctl, int argc, char **argv);
 int cmd_alias(struct ctl *ctl, int argc, char **argv);
 int cmd_queue(struct ctl *ctl, int argc, char **argv);
 int cmd_config(struct ctl *ctl, int argc, char **argv);
+int cmd_dns(struct ctl *ctl, int argc, char **argv);
 
 /* Prints "postroomctl: <ctl->cmd>: <message>" on stderr. Returns
  * CTL_EXIT_FAIL. */

@@ -62,10 +62,12 @@ class AppendExtTest(unittest.TestCase):
     def raw(self):
         return Raw(self.pr.imap, USER, PW)
 
-    def bodies(self, mailbox):
+    def bodies(self, mailbox, section="BODY.PEEK[]"):
+        """The messages as FETCHed; BODY[] sends a NUL as 0x80 (RFC 9051
+        §4.3, doc/imap.md), BINARY.PEEK[] gives the stored bytes."""
         m = login(self.pr.imap, USER, PW)
         m.select(mailbox, readonly=True)
-        typ, data = m.fetch("1:*", "(UID FLAGS INTERNALDATE BODY.PEEK[])")
+        typ, data = m.fetch("1:*", f"(UID FLAGS INTERNALDATE {section})")
         m.logout()
         out = []
         for d in data:
@@ -205,7 +207,7 @@ class AppendExtTest(unittest.TestCase):
         self.assertIsNotNone(m, out)
         self.assertEqual(int(m.group(2)) - int(m.group(1)), 2)
         r.close()
-        msgs = self.bodies("Cat")
+        msgs = self.bodies("Cat", "BINARY.PEEK[]")
         self.assertEqual(msgs[-3][1], b"Subject: bin\r\n\r\n\x00\x01")
         self.assertEqual(msgs[-2][1], b"Subject: plain\r\n\r\np")
         self.assertEqual(msgs[-1][1], b"AAECAw==")
