@@ -68,7 +68,8 @@ def curl(base, method, path, body=None, headers=None, user=BOB,
          password=None):
     """One request by curl; returns a Response (the last one, if curl
     followed nothing: it does not follow redirects here)."""
-    args = ["curl", "-s", "-S", "-i", "--max-time", "60", "-X", method,
+    # -k: the tests' self-signed certificate on HTTPS
+    args = ["curl", "-s", "-S", "-k", "-i", "--max-time", "60", "-X", method,
             "--path-as-is"]
     if user is not None:
         args += ["-u", f"{user}:{password or PASSWORDS[user]}"]

@@ -45,6 +45,18 @@ class DavWebdavTest(unittest.TestCase):
         # credentials are required
         self.assertEqual(self.dav("PROPFIND", "/dav/", user=None).status, 401)
 
+    def test_over_https(self):
+        base = f"https://127.0.0.1:{self.pr.https}"
+        r = curl(base, "PROPFIND", "/dav/", propfind_body(
+            "D:current-user-principal"), {"Depth": "0"})
+        self.assertEqual(r.status, 207)
+        self.assertIn(f"/dav/principals/{BOB}/".encode(), r.body)
+        r = curl(base, "PUT", cal() + "tls.ics", event("tls-1"),
+                 {"Content-Type": "text/calendar"})
+        self.assertEqual(r.status, 201)
+        self.assertEqual(self.dav("GET", cal() + "tls.ics").body.decode(),
+                         event("tls-1"))
+
     def test_discovery_and_depth(self):
         r = self.dav("PROPFIND", "/dav/", propfind_body(
             "D:current-user-principal"), {"Depth": "0"})
