@@ -30,6 +30,8 @@ struct queue_writer {
 	int failed_errno;     /* why the first write failed */
 	struct buf out;       /* bytes not yet written to fd */
 	uint64_t data_size;   /* message bytes so far */
+	size_t env_len;       /* of the envelope, at the start of the file */
+	bool has_flushed;     /* bytes reached fd */
 };
 
 /* Makes a new id: microseconds since the epoch, pid, and a per-process
@@ -66,7 +68,7 @@ static int writer_create(struct queue_writer *w, const char **error_r)
 		free(w->tmp_path);
 		w->tmp_path = queue_path(w->queue_dir, "tmp", w->id);
 		w->fd = open(w->tmp_path,
-			     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			     O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (w->fd >= 0)
 			return 0;
 		if (errno != EEXIST) {
@@ -93,6 +95,7 @@ int queue_writer_begin(const char *queue_dir, struct queue_envelope *env,
 		queue_writer_abort(&w);
 		return -1;
 	}
+	w->env_len = w->out.len;
 	memcpy(env->id, w->id, sizeof(w->id));
 	*w_r = w;
 	return 0;
@@ -102,6 +105,7 @@ static int writer_flush(struct queue_writer *w)
 {
 	if (w->out.len == 0)
 		return 0;
+	w->has_flushed = true;
 	if (file_write_all(w->fd, w->out.data, w->out.len) < 0) {
 		w->failed = true;
 		w->failed_errno = errno;
@@ -124,11 +128,81 @@ int queue_writer_write(struct queue_writer *w, const void *data, size_t size)
 	}
 	if (writer_flush(w) < 0)
 		return -1;
+	w->has_flushed = true;
 	if (file_write_all(w->fd, data, size) < 0) {
 		w->failed = true;
 		w->failed_errno = errno;
 		return -1;
 	}
+	return 0;
+}
+
+/* Writes head, then the message of the current file, to tmp/<id>.new and
+ * renames it over tmp/<id>. */
+static int writer_rewrite(struct queue_writer *w, const struct buf *head,
+			  const char **error_r)
+{
+	char *path = xasprintf("%s.new", w->tmp_path);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(path);
+		*error_r = "cannot create queue file";
+		return -1;
+	}
+	if (file_write_all(fd, head->data, head->len) < 0 ||
+	    file_copy_rest(w->fd, (off_t)w->env_len, fd) < 0 ||
+	    rename(path, w->tmp_path) < 0) {
+		int saved = errno;
+		close(fd);
+		(void)unlink(path);
+		free(path);
+		errno = saved;
+		*error_r = "cannot rewrite queue file";
+		return -1;
+	}
+	free(path);
+	close(w->fd);
+	w->fd = fd;
+	return 0;
+}
+
+int queue_writer_reframe(struct queue_writer *w,
+			 const struct queue_envelope *env, const void *prefix,
+			 size_t size, const char **error_r)
+{
+	struct buf head;
+	if (w->failed) {
+		errno = w->failed_errno;
+		*error_r = "cannot write queue file";
+		return -1;
+	}
+	buf_init(&head);
+	if (queue_envelope_encode(env, w->id, &head, error_r) < 0) {
+		buf_deinit(&head);
+		errno = EINVAL;
+		return -1;
+	}
+	size_t env_len = head.len;
+	buf_append(&head, prefix, size);
+	if (!w->has_flushed) {
+		buf_append(&head, w->out.data + w->env_len,
+			   w->out.len - w->env_len);
+		buf_deinit(&w->out);
+		w->out = head;
+	} else {
+		int ret = writer_flush(w) < 0 ? -1
+					      : writer_rewrite(w, &head,
+							       error_r);
+		buf_deinit(&head);
+		if (ret < 0) {
+			if (!w->failed)
+				w->failed_errno = errno;
+			w->failed = true;
+			return -1;
+		}
+	}
+	w->env_len = env_len;
+	w->data_size += size;
 	return 0;
 }
 
