@@ -310,12 +310,19 @@ def _is_zombie(pid):
 
 def body_of(stored):
     """The message as the client sent it: the stored bytes minus the
-    Return-Path and Received headers the server put in front."""
+    Return-Path and Received headers the server put in front, and the
+    Authentication-Results and DKIM-Signature fields above its Received
+    (doc/authentication.md)."""
     lines = stored.split(b"\r\n")
     i = 0
+    tops = (b"Return-Path:", b"Received:")
+    above = (b"Authentication-Results:", b"DKIM-Signature:")
+    seen_received = False
     while i < len(lines):
         line = lines[i]
-        if line.startswith(b"Return-Path:") or line.startswith(b"Received:"):
+        if line.startswith(tops) or \
+                (not seen_received and line.startswith(above)):
+            seen_received |= line.startswith(b"Received:")
             i += 1
             while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
                 i += 1
