@@ -23,6 +23,8 @@ static const char usage_text[] =
     "  queue list | flush\n"
     "  queue show|hold|release|delete QUEUE-ID\n"
     "  config\n"
+    "  dkim rotate DOMAIN          dkim list [DOMAIN]\n"
+    "  dns DOMAIN                  dns check DOMAIN\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 
 static const struct {
@@ -31,6 +33,7 @@ static const struct {
 } commands[] = {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
     {"queue", cmd_queue},   {"config", cmd_config},
+    {"dkim", cmd_dkim},     {"dns", cmd_dns_auth},
 };
 
 static int usage(void)
