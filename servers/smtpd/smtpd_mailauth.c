@@ -167,32 +167,25 @@ void smtpd_mailauth_body(struct smtpd_client *c, const void *data,
 		dkim_sign_body(c->signer->sign, data, size);
 }
 
-/* Applies [mailauth] dmarc_policy to a DMARC failure. Returns true after
- * refusing the message. */
-static bool smtpd_dmarc_apply(struct smtpd_client *c,
-                              struct smtp_server_cmd *cmd,
-                              const struct mailauth_verdict *v)
+enum smtpd_dmarc_action { SMTPD_ACCEPT, SMTPD_QUARANTINE, SMTPD_REJECT };
+
+/* What [mailauth] dmarc_policy makes of a DMARC failure. */
+static enum smtpd_dmarc_action smtpd_dmarc_action(const struct smtpd_client *c,
+                                                  const struct mailauth_verdict *v)
 {
 	const char *mode = c->smtpd->set.mailauth.dmarc_policy;
 	enum dmarc_policy action = v->dmarc.action;
 	if (v->dmarc.result != DMARC_RESULT_FAIL || strcmp(mode, "none") == 0 ||
 	    action == DMARC_POLICY_NONE)
-		return false;
-	if (action == DMARC_POLICY_REJECT && strcmp(mode, "enforce") == 0) {
-		/* RFC 7489 §6.7, §10.3: refused in the SMTP session */
-		smtp_server_cmd_reply(cmd, 550, "5.7.1",
-		                      "Message refused: DMARC policy of %s "
-		                      "(p=reject); SPF and DKIM did not pass "
-		                      "for it",
-		                      v->from_domain);
-		return true;
-	}
-	c->env.is_quarantined = true;
-	return false;
+		return SMTPD_ACCEPT;
+	if (action == DMARC_POLICY_REJECT && strcmp(mode, "enforce") == 0)
+		return SMTPD_REJECT;
+	return SMTPD_QUARANTINE;
 }
 
 static void smtpd_check_done_cb(void *ctx)
 {
+	static const char *const names[] = {"accept", "quarantine", "reject"};
 	struct smtpd_client *c = ctx;
 	struct smtp_server_cmd *cmd = c->data_cmd;
 	struct mailauth_verdict v;
@@ -200,20 +193,27 @@ static void smtpd_check_done_cb(void *ctx)
 	c->data_cmd = NULL;
 	buf_init(&ar);
 	mailauth_check_results(c->check, c->smtpd->authserv_id, &ar, &v);
-	bool refused = smtpd_dmarc_apply(c, cmd, &v);
+	enum smtpd_dmarc_action action = smtpd_dmarc_action(c, &v);
 	log_info(&c->log,
 	         "mailauth spf=%s dkim=%zu/%zu dmarc=%s from_domain=%s "
 	         "action=%s",
 	         spf_result_name(v.spf), v.dkim_pass, v.dkim_count,
 	         dmarc_result_name(v.dmarc.result),
 	         log_sanitize(v.from_domain != NULL ? v.from_domain : "", 200),
-	         refused               ? "reject"
-	         : c->env.is_quarantined ? "quarantine"
-	                               : "accept");
-	if (refused)
+	         names[action]);
+	/* a reply ends the transaction: v and the check are gone after it */
+	if (action == SMTPD_REJECT) {
+		/* RFC 7489 §6.7, §10.3: refused in the SMTP session */
 		queue_writer_abort(&c->writer);
-	else
+		smtp_server_cmd_reply(cmd, 550, "5.7.1",
+		                      "Message refused: DMARC policy of %s "
+		                      "(p=reject); SPF and DKIM did not pass "
+		                      "for it",
+		                      v.from_domain);
+	} else {
+		c->env.is_quarantined = action == SMTPD_QUARANTINE;
 		smtpd_data_commit(c, cmd, ar.data, ar.len);
+	}
 	buf_deinit(&ar);
 }
 
