@@ -52,7 +52,7 @@ class Dnsmasq:
                 "--conf-file=/dev/null", "--bind-interfaces",
                 "--listen-address=127.0.0.1", f"--port={self.port}",
                 "--pid-file=", "--user=root", "--log-facility=-",
-                "--local=/test/"]
+                "--local=/test/", "--local=/127.in-addr.arpa/"]
         for domain, host, pref in mx:
             args.append(f"--mx-host={domain},{host},{pref}")
         for name, addr in hosts:
