@@ -201,7 +201,9 @@ int dmarc_from_domain(const char *header, size_t size, struct pool *pool,
 			return 0; /* two From fields */
 		from = &fields[i];
 	}
-	if (from == NULL)
+	/* RFC 5322 has no NUL; XXX: lib/mime's address parser also loops on
+	 * one (mime_address.c member_read), so it never gets one from here */
+	if (from == NULL || memchr(from->value, '\0', from->value_len) != NULL)
 		return 0;
 	struct mime_address *list;
 	if (mime_address_parse((const unsigned char *)from->value,

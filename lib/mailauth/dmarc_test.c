@@ -182,13 +182,17 @@ static void test_dmarc_from(void)
 	    {"From: a@b.org\r\nFrom: c@d.org\r\n", NULL},
 	    {"From: nobody\r\n", NULL},
 	    {"Subject: x\r\n", NULL},
+	    {"From: Ann\0 <ann@example.com>\r\n", NULL}, /* a NUL */
 	};
 	test_begin("dmarc From domain");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pool *pool = pool_new();
 		const char *d = NULL;
-		int ret = dmarc_from_domain(cases[i].header,
-		                            strlen(cases[i].header), pool, &d);
+		size_t len = strlen(cases[i].header);
+		if (strncmp(cases[i].header, "From: Ann", 9) == 0 &&
+		    cases[i].header[9] == '\0')
+			len = 9 + strlen(cases[i].header + 10) + 1;
+		int ret = dmarc_from_domain(cases[i].header, len, pool, &d);
 		if (cases[i].want == NULL)
 			test_assert_idx(ret == 0, i);
 		else
