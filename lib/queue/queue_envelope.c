@@ -312,6 +312,8 @@ static int parse_line(struct parse_ctx *ctx, size_t lineno, const char *line,
 	}
 	if (lineno == 2) {
 		ret = parse_envelope(ctx, &rec);
+	} else if (strcmp(rec.verb, "pad") == 0) {
+		ret = 0; /* room the writer left for fields (queue_writer.c) */
 	} else if (strcmp(rec.verb, "rcpt") == 0) {
 		struct queue_envelope *env = ctx->env;
 		ret = parse_rcpt(ctx, &rec, line, len, offset,

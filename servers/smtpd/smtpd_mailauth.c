@@ -71,11 +71,10 @@ void smtpd_mailauth_mail(struct smtpd_client *c,
 	             .refuse_length = s->dkim_refuse_length,
 	             .max_signatures = s->dkim_max_signatures},
 	};
-	c->check = mailauth_check_new(smtpd->loop, smtpd->dns, &set,
-	                              (const struct sockaddr *)&c->peer,
-	                              smtp_server_conn_helo(c->srv),
-	                              mail->path.is_null ? ""
-	                                                 : mail->path.address);
+	c->check = mailauth_check_new(
+	    smtpd->loop, smtpd->dns, &set, (const struct sockaddr *)&c->peer,
+	    smtp_server_conn_helo(c->srv),
+	    mail->path.is_null ? "" : mail->path.address);
 }
 
 void smtpd_mailauth_header_in(struct smtpd_client *c, const char *header,
@@ -158,8 +157,7 @@ void smtpd_mailauth_header_out(struct smtpd_client *c, const char *header,
 	c->signer = s;
 }
 
-void smtpd_mailauth_body(struct smtpd_client *c, const void *data,
-                         size_t size)
+void smtpd_mailauth_body(struct smtpd_client *c, const void *data, size_t size)
 {
 	if (c->check != NULL)
 		mailauth_check_body(c->check, data, size);
@@ -170,8 +168,9 @@ void smtpd_mailauth_body(struct smtpd_client *c, const void *data,
 enum smtpd_dmarc_action { SMTPD_ACCEPT, SMTPD_QUARANTINE, SMTPD_REJECT };
 
 /* What [mailauth] dmarc_policy makes of a DMARC failure. */
-static enum smtpd_dmarc_action smtpd_dmarc_action(const struct smtpd_client *c,
-                                                  const struct mailauth_verdict *v)
+static enum smtpd_dmarc_action
+smtpd_dmarc_action(const struct smtpd_client *c,
+                   const struct mailauth_verdict *v)
 {
 	const char *mode = c->smtpd->set.mailauth.dmarc_policy;
 	enum dmarc_policy action = v->dmarc.action;

@@ -11,6 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* room left in a queue file for the fields put on top at the end of DATA
+ * (an Authentication-Results field, or a DKIM-Signature per key) */
+#define SMTPD_MAILAUTH_HEAD_RESERVE 16384
+
 struct buf;
 struct smtp_server_cmd;
 struct smtp_server_mail;
@@ -37,8 +41,7 @@ void smtpd_mailauth_header_in(struct smtpd_client *c, const char *header,
  * signature). */
 void smtpd_mailauth_header_out(struct smtpd_client *c, const char *header,
                                size_t size);
-void smtpd_mailauth_body(struct smtpd_client *c, const void *data,
-                         size_t size);
+void smtpd_mailauth_body(struct smtpd_client *c, const void *data, size_t size);
 /* End of DATA: signs or waits for the checks, then calls
  * smtpd_data_commit with the fields to put on top (or refuses). */
 void smtpd_mailauth_end(struct smtpd_client *c, struct smtp_server_cmd *cmd);

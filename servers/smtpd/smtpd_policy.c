@@ -589,6 +589,9 @@ static int policy_data_begin(void *ctx, struct smtp_server_cmd *cmd)
 		/* the top is written once the header section is complete */
 		smtpd_msa_init(&c->msa);
 		c->holds_header = true;
+		/* the fields put on top at the end go there, so a large
+		 * message is not copied for them */
+		queue_writer_reserve(c->writer, SMTPD_MAILAUTH_HEAD_RESERVE);
 	} else {
 		smtpd_write_top(c);
 	}
