@@ -45,8 +45,8 @@ static time_t key_retired(const char *dir, const char *selector)
 	return t;
 }
 
-int dkim_keys_scan(const struct ctl *ctl, const char *domain,
-                   dkim_keys_cb *cb, void *ctx)
+int dkim_keys_scan(const struct ctl *ctl, const char *domain, dkim_keys_cb *cb,
+                   void *ctx)
 {
 	char *dir = key_dir(ctl, domain);
 	struct dirent **names;
@@ -66,9 +66,10 @@ int dkim_keys_scan(const struct ctl *ctl, const char *domain,
 			struct buf rec;
 			buf_init(&rec);
 			if (file_read_all(path, &rec, 4096) == 0) {
-				while (rec.len > 0 &&
-				       isspace((unsigned char)
-				                   rec.data[rec.len - 1]))
+				while (
+				    rec.len > 0 &&
+				    isspace(
+				        (unsigned char)rec.data[rec.len - 1]))
 					buf_truncate(&rec, rec.len - 1);
 				struct dkim_key_info info = {
 				    .selector = selector,
@@ -219,7 +220,8 @@ static void expired_cb(const struct dkim_key_info *info, void *ctx)
 	char *dir = key_dir(l->ctl, l->domain);
 	const char *exts[] = {"pub", "retired", "key"};
 	for (size_t i = 0; i < 3; i++) {
-		char *path = xasprintf("%s/%s.%s", dir, info->selector, exts[i]);
+		char *path =
+		    xasprintf("%s/%s.%s", dir, info->selector, exts[i]);
 		(void)unlink(path);
 		free(path);
 	}
@@ -233,21 +235,20 @@ static void list_cb(const struct dkim_key_info *info, void *ctx)
 	struct list_ctx *l = ctx;
 	char until[32] = "";
 	if (info->retired != 0) {
-		time_t end = info->retired +
-		             (time_t)l->ctl->settings.mailauth
-		                 .dkim_signature_lifetime;
+		time_t end =
+		    info->retired +
+		    (time_t)l->ctl->settings.mailauth.dkim_signature_lifetime;
 		struct tm tm;
 		gmtime_r(&end, &tm);
 		strftime(until, sizeof(until), "%Y-%m-%d %H:%M", &tm);
 	}
 	printf("%s %s %s %s%s\n", l->domain, info->selector,
 	       info->is_ed25519 ? "ed25519" : "rsa",
-	       info->retired == 0                   ? "active"
+	       info->retired == 0                  ? "active"
 	       : dkim_key_is_expired(l->ctl, info) ? "expired"
 	                                           : "retired-until ",
-	       info->retired != 0 && !dkim_key_is_expired(l->ctl, info)
-	           ? until
-	           : "");
+	       info->retired != 0 && !dkim_key_is_expired(l->ctl, info) ? until
+	                                                                : "");
 }
 
 static void list_domain_cb(const char *domain, void *ctx)

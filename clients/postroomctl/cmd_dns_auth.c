@@ -68,7 +68,8 @@ static void print_key_cb(const struct dkim_key_info *info, void *ctx)
 		printf("; DKIM (RFC 6376%s): the %s key that signs its "
 		       "mail, selector %s\n",
 		       info->is_ed25519 ? ", RFC 8463" : "",
-		       info->is_ed25519 ? "Ed25519" : "RSA-2048", info->selector);
+		       info->is_ed25519 ? "Ed25519" : "RSA-2048",
+		       info->selector);
 	else
 		printf("; DKIM: a retired key, kept so mail signed before the "
 		       "rotation still verifies; remove it when postroomctl "
@@ -78,8 +79,7 @@ static void print_key_cb(const struct dkim_key_info *info, void *ctx)
 	p->count++;
 }
 
-void dns_auth_print(const struct ctl *ctl, const char *domain,
-                    const char *host)
+void dns_auth_print(const struct ctl *ctl, const char *domain, const char *host)
 {
 	char *name = xasprintf("%s.", domain);
 	char *spf = spf_text(), *dmarc = dmarc_text(domain);
@@ -171,11 +171,11 @@ static void check_key_cb(const struct dkim_key_info *info, void *ctx)
 	a->key_retired = info->retired;
 }
 
-static void report(struct check *c, bool ok, const char *what,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void report(struct check *c, bool ok, const char *what, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
 
-static void report(struct check *c, bool ok, const char *what,
-                   const char *fmt, ...)
+static void report(struct check *c, bool ok, const char *what, const char *fmt,
+                   ...)
 {
 	va_list ap;
 	printf("%-8s %-6s ", ok ? "ok" : what, ok ? what : "");
@@ -193,10 +193,10 @@ static size_t txt_find(const struct check_answer *a, bool is_spf,
 {
 	size_t n = 0;
 	for (size_t i = 0; i < a->count; i++) {
-		bool is = is_spf ? spf_record_is_spf(a->texts[i],
-		                                     strlen(a->texts[i]))
-		                 : dmarc_record_is_dmarc(a->texts[i],
-		                                         strlen(a->texts[i]));
+		bool is =
+		    is_spf ? spf_record_is_spf(a->texts[i], strlen(a->texts[i]))
+		           : dmarc_record_is_dmarc(a->texts[i],
+		                                   strlen(a->texts[i]));
 		if (is) {
 			*found_r = a->texts[i];
 			n++;
@@ -212,14 +212,13 @@ static void check_report_mx(struct check *c, const char *domain,
 	for (size_t i = 0; i < c->mx.count; i++)
 		has_host |= strcasecmp(c->mx.texts[i], host) == 0;
 	if (c->mx.status == DNS_STATUS_TEMPFAIL)
-		report(c, false, "FAILED", "MX %s: no answer from DNS",
-		       domain);
+		report(c, false, "FAILED", "MX %s: no answer from DNS", domain);
 	else if (c->mx.count == 0)
 		report(c, false, "MISSING", "MX %s: publish %s. MX 10 %s.",
 		       domain, domain, host);
 	else
-		report(c, has_host, has_host ? "MX" : "WRONG",
-		       "MX %s: %s%s", domain, c->mx.texts[0],
+		report(c, has_host, has_host ? "MX" : "WRONG", "MX %s: %s%s",
+		       domain, c->mx.texts[0],
 		       has_host ? "" : " (this server is not among them)");
 }
 
@@ -231,17 +230,17 @@ static void check_report_spf(struct check *c, const char *domain)
 	struct spf_record parsed;
 	const char *error;
 	if (c->spf.status == DNS_STATUS_TEMPFAIL)
-		report(c, false, "FAILED", "SPF %s: no answer from DNS", domain);
+		report(c, false, "FAILED", "SPF %s: no answer from DNS",
+		       domain);
 	else if (n == 0)
 		report(c, false, "MISSING",
 		       "SPF %s: publish %s. TXT \"v=spf1 mx -all\"", domain,
 		       domain);
 	else if (n > 1)
 		report(c, false, "WRONG",
-		       "SPF %s: %zu SPF records, RFC 7208 4.5 allows one", domain,
-		       n);
-	else if (spf_record_parse(rec, strlen(rec), pool, &parsed, &error) <
-	         0)
+		       "SPF %s: %zu SPF records, RFC 7208 4.5 allows one",
+		       domain, n);
+	else if (spf_record_parse(rec, strlen(rec), pool, &parsed, &error) < 0)
 		report(c, false, "WRONG", "SPF %s: %s: \"%s\"", domain, error,
 		       rec);
 	else if (strstr(rec, "+all") != NULL ||
@@ -264,16 +263,20 @@ static void check_report_dmarc(struct check *c, const char *domain)
 	struct dmarc_record parsed;
 	const char *error;
 	if (c->dmarc.status == DNS_STATUS_TEMPFAIL)
-		report(c, false, "FAILED", "DMARC _dmarc.%s: no answer from DNS",
-		       domain);
+		report(c, false, "FAILED",
+		       "DMARC _dmarc.%s: no answer from DNS", domain);
 	else if (n == 0)
-		report(c, false, "MISSING", "DMARC _dmarc.%s: publish a record "
-		       "(postroomctl dns %s)", domain, domain);
+		report(c, false, "MISSING",
+		       "DMARC _dmarc.%s: publish a record "
+		       "(postroomctl dns %s)",
+		       domain, domain);
 	else if (n > 1)
-		report(c, false, "WRONG", "DMARC _dmarc.%s: %zu records "
-		       "(RFC 7489 6.6.3: then none applies)", domain, n);
-	else if (dmarc_record_parse(rec, strlen(rec), pool, &parsed,
-	                            &error) < 0)
+		report(c, false, "WRONG",
+		       "DMARC _dmarc.%s: %zu records "
+		       "(RFC 7489 6.6.3: then none applies)",
+		       domain, n);
+	else if (dmarc_record_parse(rec, strlen(rec), pool, &parsed, &error) <
+	         0)
 		report(c, false, "WRONG", "DMARC _dmarc.%s: %s: \"%s\"", domain,
 		       error, rec);
 	else
@@ -286,8 +289,8 @@ static void check_report_dmarc(struct check *c, const char *domain)
 static char *key_p(const char *record)
 {
 	const char *p = record;
-	while ((p = strstr(p, "p=")) != NULL &&
-	       p != record && p[-1] != ' ' && p[-1] != ';')
+	while ((p = strstr(p, "p=")) != NULL && p != record && p[-1] != ' ' &&
+	       p[-1] != ';')
 		p += 2;
 	struct buf b;
 	buf_init(&b);
@@ -315,13 +318,13 @@ static void check_report_key(struct check *c, const struct check_answer *a)
 		report(c, false, "FAILED", "DKIM %s: no answer from DNS",
 		       a->name);
 	else if (!found)
-		report(c, a->key_retired != 0, a->key_retired ? "DKIM"
-		                                               : "MISSING",
+		report(c, a->key_retired != 0,
+		       a->key_retired ? "DKIM" : "MISSING",
 		       "DKIM %s%s: publish TXT \"%s\"", a->name, state,
 		       a->key_record);
 	else
-		report(c, same, same ? "DKIM" : "WRONG",
-		       "DKIM %s%s: %s", a->name, state,
+		report(c, same, same ? "DKIM" : "WRONG", "DKIM %s%s: %s",
+		       a->name, state,
 		       same ? "the key matches"
 		            : "the published key is not this server's");
 	free(want);
@@ -384,8 +387,10 @@ int dns_auth_check(struct ctl *ctl, const char *domain)
 	for (size_t i = 0; i < c.key_count; i++)
 		check_report_key(&c, &c.keys[i]);
 	if (c.key_count == 0)
-		report(&c, false, "MISSING", "DKIM %s has no keys: postroomctl "
-		       "dkim rotate %s", domain, domain);
+		report(&c, false, "MISSING",
+		       "DKIM %s has no keys: postroomctl "
+		       "dkim rotate %s",
+		       domain, domain);
 	check_report_dmarc(&c, domain);
 	free(host);
 	dns_free(&dns);

@@ -7,8 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-void authres_begin(struct authres *ar, struct buf *out,
-                   const char *authserv_id)
+void authres_begin(struct authres *ar, struct buf *out, const char *authserv_id)
 {
 	ar->out = out;
 	ar->count = 0;
@@ -25,8 +24,7 @@ static bool is_token_char(unsigned char c)
 static void value_write(struct buf *out, const char *v)
 {
 	bool plain = v[0] != '\0';
-	for (const unsigned char *p = (const unsigned char *)v; *p != '\0';
-	     p++)
+	for (const unsigned char *p = (const unsigned char *)v; *p != '\0'; p++)
 		plain &= is_token_char(*p);
 	if (plain) {
 		buf_append_str(out, v);

@@ -16,8 +16,8 @@ struct authres {
 };
 
 /* authres-header-field = "Authentication-Results:" authserv-id
- *                        [ CFWS authres-version ] ( no-result / 1*resinfo ) CRLF
- * Starts the field in out with authserv_id. */
+ *                        [ CFWS authres-version ] ( no-result / 1*resinfo )
+ * CRLF Starts the field in out with authserv_id. */
 void authres_begin(struct authres *ar, struct buf *out,
                    const char *authserv_id);
 /* resinfo = [CFWS] ";" methodspec [ CFWS reasonspec ] [ 1*( CFWS propspec ) ]

@@ -102,7 +102,8 @@ void dkim_body_feed(struct dkim_body *body, const void *data, size_t size);
  * canonical body length (all of it, past the limit too). */
 uint64_t dkim_body_finish(struct dkim_body *body, unsigned char digest[32]);
 
-/* ---- Verifying (§6) ------------------------------------------------------- */
+/* ---- Verifying (§6) -------------------------------------------------------
+ */
 
 /* RFC 8601 §2.7.1 results */
 enum dkim_status {
@@ -119,13 +120,16 @@ enum dkim_status {
 const char *dkim_status_name(enum dkim_status status);
 
 struct dkim_verify_settings {
-	unsigned min_rsa_bits;  /* shorter RSA keys: permerror (RFC 8301) */
-	bool refuse_length;     /* l= shorter than the body: policy */
+	unsigned min_rsa_bits;   /* shorter RSA keys: permerror (RFC 8301) */
+	bool refuse_length;      /* l= shorter than the body: policy */
 	unsigned max_signatures; /* more are not checked */
 };
 
-#define DKIM_VERIFY_SETTINGS_DEFAULT \
-	{ .min_rsa_bits = 1024, .refuse_length = true, .max_signatures = 5 }
+#define DKIM_VERIFY_SETTINGS_DEFAULT                                           \
+	{                                                                      \
+		.min_rsa_bits = 1024, .refuse_length = true,                   \
+		.max_signatures = 5                                            \
+	}
 
 struct dkim_result {
 	enum dkim_status status;
@@ -172,7 +176,8 @@ void dkim_verify_key(struct dkim_verify *v, size_t i,
  * (else status NONE with reason "not finished"). Lives with v. */
 const struct dkim_result *dkim_verify_result(struct dkim_verify *v, size_t i);
 
-/* ---- Signing (§5) ------------------------------------------------------------ */
+/* ---- Signing (§5)
+ * ------------------------------------------------------------ */
 
 struct dkim_sign_key;
 
@@ -201,8 +206,8 @@ struct dkim_sign;
 
 /* A signer with keys[0..count) (borrowed; one signature each), timestamp
  * now and x= now + lifetime (0: no x=). */
-struct dkim_sign *dkim_sign_new(struct dkim_sign_key *const *keys,
-                                size_t count, time_t now, unsigned lifetime);
+struct dkim_sign *dkim_sign_new(struct dkim_sign_key *const *keys, size_t count,
+                                time_t now, unsigned lifetime);
 void dkim_sign_free(struct dkim_sign **s);
 void dkim_sign_body(struct dkim_sign *s, const void *data, size_t size);
 /* Ends the body and appends one "DKIM-Signature:" field per key, folded,

@@ -58,11 +58,11 @@ void dkim_canon_header(const char *raw, size_t len, bool relaxed,
 struct dkim_body {
 	EVP_MD_CTX *md;
 	bool relaxed;
-	uint64_t limit;   /* canonical bytes hashed at most */
-	uint64_t total;   /* canonical bytes, past the limit too */
-	uint64_t blank;   /* empty lines held back */
-	bool has_wsp;     /* relaxed: a WSP run held back */
-	bool has_cr;      /* a CR held back (it may start CRLF) */
+	uint64_t limit;    /* canonical bytes hashed at most */
+	uint64_t total;    /* canonical bytes, past the limit too */
+	uint64_t blank;    /* empty lines held back */
+	bool has_wsp;      /* relaxed: a WSP run held back */
+	bool has_cr;       /* a CR held back (it may start CRLF) */
 	bool line_started; /* something of this line went out */
 };
 

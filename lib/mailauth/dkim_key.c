@@ -74,8 +74,8 @@ static int key_check_tags(const struct dkim_tag *tags, size_t count,
 	const char *k = dkim_tags_get(tags, count, "k");
 	const char *h = dkim_tags_get(tags, count, "h");
 	const char *s = dkim_tags_get(tags, count, "s");
-	if (v != NULL && (strcmp(tags[0].name, "v") != 0 ||
-	                  strcmp(v, "DKIM1") != 0)) {
+	if (v != NULL &&
+	    (strcmp(tags[0].name, "v") != 0 || strcmp(v, "DKIM1") != 0)) {
 		*error_r = "bad v= in key record";
 		return -1;
 	}
@@ -133,8 +133,10 @@ int dkim_key_parse(const char *txt, size_t len, struct dkim_key **key_r,
 	key->is_ed25519 = is_ed25519;
 	key->bits = (unsigned)EVP_PKEY_get_bits(pkey);
 	const char *t = dkim_tags_get(tags, count, "t");
-	key->is_testing = t != NULL && list_has(t, "y") && strchr(t, '*') == NULL;
-	key->is_strict = t != NULL && list_has(t, "s") && strchr(t, '*') == NULL;
+	key->is_testing =
+	    t != NULL && list_has(t, "y") && strchr(t, '*') == NULL;
+	key->is_strict =
+	    t != NULL && list_has(t, "s") && strchr(t, '*') == NULL;
 	*key_r = key;
 	ret = 0;
 out:
@@ -223,8 +225,8 @@ int dkim_sign_key_load(const char *path, const char *domain,
 	}
 	struct dkim_sign_key *key = xcalloc(1, sizeof(*key));
 	key->pkey = pkey;
-	key->alg = id == EVP_PKEY_RSA ? DKIM_ALG_RSA_SHA256
-	                              : DKIM_ALG_ED25519_SHA256;
+	key->alg =
+	    id == EVP_PKEY_RSA ? DKIM_ALG_RSA_SHA256 : DKIM_ALG_ED25519_SHA256;
 	key->domain = xstrdup(domain);
 	key->selector = xstrdup(selector);
 	*key_r = key;
@@ -316,10 +318,9 @@ static int key_record(EVP_PKEY *pkey, struct buf *out)
 int dkim_key_generate(bool is_ed25519, struct buf *pem_out,
                       struct buf *record_out, const char **error_r)
 {
-	EVP_PKEY *pkey = is_ed25519
-	                     ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")
-	                     : EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
-	                                         (size_t)2048);
+	EVP_PKEY *pkey =
+	    is_ed25519 ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")
+	               : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	if (pkey == NULL) {
 		*error_r = "key generation failed";
 		return -1;

@@ -19,11 +19,21 @@
 #include <string.h>
 
 const char *const dkim_sign_headers[] = {
-    "from",        "reply-to",     "subject",
-    "date",        "to",           "cc",
-    "message-id",  "in-reply-to",  "references",
-    "mime-version", "content-type", "content-transfer-encoding",
-    "list-unsubscribe", "list-unsubscribe-post", NULL,
+    "from",
+    "reply-to",
+    "subject",
+    "date",
+    "to",
+    "cc",
+    "message-id",
+    "in-reply-to",
+    "references",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "list-unsubscribe",
+    "list-unsubscribe-post",
+    NULL,
 };
 
 struct dkim_sign {
@@ -34,8 +44,8 @@ struct dkim_sign {
 	struct dkim_body *body;
 };
 
-struct dkim_sign *dkim_sign_new(struct dkim_sign_key *const *keys,
-                                size_t count, time_t now, unsigned lifetime)
+struct dkim_sign *dkim_sign_new(struct dkim_sign_key *const *keys, size_t count,
+                                time_t now, unsigned lifetime)
 {
 	struct dkim_sign *s = xcalloc(1, sizeof(*s));
 	s->keys = keys;
@@ -74,8 +84,8 @@ static size_t sign_header_list(const struct mailauth_field *fields,
 	for (size_t h = 0; dkim_sign_headers[h] != NULL; h++) {
 		size_t present = 0;
 		for (size_t i = 0; i < count; i++)
-			present += mailauth_field_is(&fields[i],
-			                             dkim_sign_headers[h]);
+			present +=
+			    mailauth_field_is(&fields[i], dkim_sign_headers[h]);
 		/* only fields that are there (and From, which must be)
 		 * are oversigned; the others would bloat h= */
 		if (present == 0 && h != 0)
@@ -147,7 +157,8 @@ int dkim_sign_finish(struct dkim_sign *s, const char *header, size_t size,
 			base64_encode(sig.data, sig.len, &b64);
 			buf_append(out, field.data, field.len);
 			for (size_t i = 0; i < b64.len; i += 64) {
-				size_t len = b64.len - i < 64 ? b64.len - i : 64;
+				size_t len =
+				    b64.len - i < 64 ? b64.len - i : 64;
 				if (i > 0)
 					buf_append_str(out, "\r\n\t ");
 				buf_append(out, b64.data + i, len);

@@ -54,8 +54,7 @@ static void test_dkim_tags(void)
 	test_end();
 }
 
-static void body_hex(bool relaxed, const char *body, size_t step,
-                     char hex[65])
+static void body_hex(bool relaxed, const char *body, size_t step, char hex[65])
 {
 	unsigned char d[32];
 	struct dkim_body *b = dkim_body_new(relaxed, UINT64_MAX);
@@ -237,16 +236,15 @@ static void test_dkim_rfc8463(void)
 	test_end();
 }
 
-static const char plain_msg[] =
-    "From: Ann <ann@example.org>\r\n"
-    "To: bob@example.net\r\n"
-    "Subject: hello\r\n"
-    "Date: Mon, 7 Dec 2026 10:00:00 +0000\r\n"
-    "Message-ID: <1@example.org>\r\n"
-    "\r\n"
-    "Hello  Bob,\r\n"
-    "\r\n"
-    "bye\r\n";
+static const char plain_msg[] = "From: Ann <ann@example.org>\r\n"
+                                "To: bob@example.net\r\n"
+                                "Subject: hello\r\n"
+                                "Date: Mon, 7 Dec 2026 10:00:00 +0000\r\n"
+                                "Message-ID: <1@example.org>\r\n"
+                                "\r\n"
+                                "Hello  Bob,\r\n"
+                                "\r\n"
+                                "bye\r\n";
 
 /* Signs plain_msg with a new key of each type, then checks it, and checks
  * that an added From (what oversigning prevents) breaks it. */
@@ -285,20 +283,18 @@ static void test_dkim_sign_verify(void)
 	struct buf out;
 	const char *error;
 	buf_init(&out);
-	test_assert(dkim_sign_finish(s, plain_msg,
-	                             (size_t)(body - plain_msg), &out,
-	                             &error) == 0);
+	test_assert(dkim_sign_finish(s, plain_msg, (size_t)(body - plain_msg),
+	                             &out, &error) == 0);
 	dkim_sign_free(&s);
 	test_assert(strstr(out.data, "h=from:from:subject:subject:date:") !=
 	            NULL);
 	test_assert(strstr(out.data, "x=1700086400") != NULL);
 	buf_append_str(&out, plain_msg);
 	const char *keyset[] = {"e1._domainkey.example.org", records[0],
-	                        "r1._domainkey.example.org", records[1],
-	                        NULL};
+	                        "r1._domainkey.example.org", records[1], NULL};
 	struct dkim_verify_settings set = DKIM_VERIFY_SETTINGS_DEFAULT;
-	struct dkim_verify *v = verify_msg(out.data, 5, keyset, &set,
-	                                   1700000100);
+	struct dkim_verify *v =
+	    verify_msg(out.data, 5, keyset, &set, 1700000100);
 	test_assert(dkim_verify_count(v) == 2);
 	test_assert_str(dkim_status_name(dkim_verify_result(v, 0)->status),
 	                "pass");
@@ -340,8 +336,7 @@ static void test_dkim_sig_parse(void)
 		const char *in;
 		const char *error; /* NULL: parses */
 	} cases[] = {
-	    {"v=1; a=rsa-sha256; d=a.org; s=s; h=from; bh=YQ==; b=YQ==",
-	     NULL},
+	    {"v=1; a=rsa-sha256; d=a.org; s=s; h=from; bh=YQ==; b=YQ==", NULL},
 	    {"v=1; a=rsa-sha1; d=a.org; s=s; h=from; bh=YQ==; b=YQ==",
 	     "rsa-sha1 is not accepted (RFC 8301)"},
 	    {"v=1; a=rsa-sha256; d=a.org; s=s; h=to; bh=YQ==; b=YQ==",
@@ -365,13 +360,12 @@ static void test_dkim_sig_parse(void)
 		struct pool *pool = pool_new();
 		struct dkim_sig sig;
 		const char *error = NULL;
-		int ret = dkim_sig_parse(cases[i].in, strlen(cases[i].in),
-		                         pool, &sig, &error);
+		int ret = dkim_sig_parse(cases[i].in, strlen(cases[i].in), pool,
+		                         &sig, &error);
 		if (cases[i].error == NULL)
 			test_assert_idx(ret == 0, i);
 		else
-			test_assert_str(ret < 0 ? error : "ok",
-			                cases[i].error);
+			test_assert_str(ret < 0 ? error : "ok", cases[i].error);
 		pool_free(&pool);
 	}
 	struct dkim_key *key;
@@ -385,7 +379,7 @@ static void test_dkim_sig_parse(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_dkim_tags, test_dkim_canon, test_dkim_rfc8463,
+	    test_dkim_tags,        test_dkim_canon,     test_dkim_rfc8463,
 	    test_dkim_sign_verify, test_dkim_sig_parse, NULL};
 	return test_run(tests);
 }

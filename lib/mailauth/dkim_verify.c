@@ -75,8 +75,8 @@ static void check_init(struct dkim_verify *v, struct dkim_check *c,
 	c->result.auid = c->sig.auid;
 	c->result.alg = c->sig.alg;
 	c->result.b = pool_strndup(v->pool, c->sig.b_text, 8);
-	c->key_name = pool_printf(v->pool, "%s._domainkey.%s",
-	                          c->sig.selector, c->sig.domain);
+	c->key_name = pool_printf(v->pool, "%s._domainkey.%s", c->sig.selector,
+	                          c->sig.domain);
 	if (c->sig.has_expire && c->sig.expire < v->now) {
 		check_decide(c, DKIM_STATUS_FAIL, "signature expired");
 		c->key_name = NULL;
@@ -181,8 +181,7 @@ static void check_with_key(struct dkim_verify *v, struct dkim_check *c,
 	const struct dkim_sig *sig = &c->sig;
 	c->result.key_bits = dkim_key_bits(key);
 	c->result.is_testing = dkim_key_is_testing(key);
-	if (dkim_key_is_ed25519(key) !=
-	    (sig->alg == DKIM_ALG_ED25519_SHA256)) {
+	if (dkim_key_is_ed25519(key) != (sig->alg == DKIM_ALG_ED25519_SHA256)) {
 		check_decide(c, DKIM_STATUS_PERMERROR,
 		             "key type does not match a=");
 		return;
@@ -275,7 +274,8 @@ void dkim_hash_headers(const struct mailauth_field *fields, size_t count,
 	bool used[MAILAUTH_HEADER_FIELDS_MAX] = {false};
 	for (size_t h = 0; h < header_count; h++) {
 		for (size_t i = count; i-- > 0;) {
-			if (used[i] || !mailauth_field_is(&fields[i], headers[h]))
+			if (used[i] ||
+			    !mailauth_field_is(&fields[i], headers[h]))
 				continue;
 			used[i] = true;
 			dkim_canon_header(fields[i].raw, fields[i].raw_len,
@@ -324,8 +324,8 @@ void dkim_hash_sig_field(const char *raw, size_t len, bool relaxed,
 		/* keep the CRLF that ends the field if b= was last */
 		size_t tail = e;
 		if (tail == len) {
-			while (tail > s && (raw[tail - 1] == '\r' ||
-			                    raw[tail - 1] == '\n'))
+			while (tail > s &&
+			       (raw[tail - 1] == '\r' || raw[tail - 1] == '\n'))
 				tail--;
 		}
 		buf_append(&field, raw + tail, len - tail);

@@ -14,8 +14,8 @@
 #include <strings.h>
 
 static const char *const policy_names[] = {"none", "quarantine", "reject"};
-static const char *const result_names[] = {"none", "pass", "fail",
-                                           "temperror", "permerror"};
+static const char *const result_names[] = {"none", "pass", "fail", "temperror",
+                                           "permerror"};
 
 const char *dmarc_policy_name(enum dmarc_policy policy)
 {
@@ -102,8 +102,8 @@ int dmarc_record_parse(const char *txt, size_t len, struct pool *pool,
 	}
 	if (mode_parse(dkim_tags_get(tags, count, "adkim"),
 	               &rec->adkim_strict) < 0 ||
-	    mode_parse(dkim_tags_get(tags, count, "aspf"),
-	               &rec->aspf_strict) < 0) {
+	    mode_parse(dkim_tags_get(tags, count, "aspf"), &rec->aspf_strict) <
+	        0) {
 		*error_r = "bad adkim= or aspf= tag";
 		return -1;
 	}
@@ -141,8 +141,8 @@ const char *dmarc_org_domain(const char *domain, struct pool *pool)
 	for (char *p = lower; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
 	psl_ctx_t *psl = psl_get();
-	const char *reg = psl != NULL ? psl_registrable_domain(psl, lower)
-	                              : NULL;
+	const char *reg =
+	    psl != NULL ? psl_registrable_domain(psl, lower) : NULL;
 	return reg != NULL ? reg : lower;
 }
 
@@ -155,8 +155,8 @@ bool dmarc_is_aligned(const char *a, const char *b, bool strict)
 	if (strict)
 		return false;
 	struct pool *pool = pool_new();
-	bool same = strcmp(dmarc_org_domain(a, pool),
-	                   dmarc_org_domain(b, pool)) == 0;
+	bool same =
+	    strcmp(dmarc_org_domain(a, pool), dmarc_org_domain(b, pool)) == 0;
 	pool_free(&pool);
 	return same;
 }
@@ -166,9 +166,9 @@ void dmarc_evaluate(const struct dmarc_input *in,
                     unsigned sample, struct dmarc_outcome *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->spf_aligned = in->spf_pass &&
-	                   dmarc_is_aligned(in->spf_domain, in->from_domain,
-	                                    rec->aspf_strict);
+	out->spf_aligned =
+	    in->spf_pass &&
+	    dmarc_is_aligned(in->spf_domain, in->from_domain, rec->aspf_strict);
 	for (size_t i = 0; i < in->dkim_pass_count && !out->dkim_aligned; i++)
 		out->dkim_aligned =
 		    dmarc_is_aligned(in->dkim_pass_domains[i], in->from_domain,

@@ -25,7 +25,7 @@ const char *dmarc_policy_name(enum dmarc_policy policy);
 struct dmarc_record {
 	enum dmarc_policy p, sp; /* sp is p when absent */
 	bool adkim_strict, aspf_strict;
-	unsigned pct; /* 0..100 */
+	unsigned pct;          /* 0..100 */
 	const char *rua, *ruf; /* as written, or NULL (for later reports) */
 };
 

@@ -52,8 +52,8 @@ static void test_dmarc_record(void)
 			test_assert_str(dmarc_policy_name(rec.p), cases[i].p);
 			test_assert_str(dmarc_policy_name(rec.sp), cases[i].sp);
 			test_assert_idx(rec.pct == cases[i].pct, i);
-			test_assert_idx(rec.adkim_strict ==
-			                    cases[i].adkim_strict, i);
+			test_assert_idx(
+			    rec.adkim_strict == cases[i].adkim_strict, i);
 			test_assert_idx(rec.aspf_strict == cases[i].aspf_strict,
 			                i);
 		}
@@ -132,8 +132,8 @@ static void test_dmarc_evaluate(void)
 	    {"v=DMARC1; p=reject", "example.com", "example.com", false, NULL,
 	     false, 0, "fail", "reject"},
 	    /* sp= for a subdomain whose record came from the org domain */
-	    {"v=DMARC1; p=reject; sp=quarantine", "a.example.com", NULL,
-	     false, NULL, true, 0, "fail", "quarantine"},
+	    {"v=DMARC1; p=reject; sp=quarantine", "a.example.com", NULL, false,
+	     NULL, true, 0, "fail", "quarantine"},
 	    {"v=DMARC1; p=reject; sp=quarantine", "example.com", NULL, false,
 	     NULL, false, 0, "fail", "reject"},
 	    /* pct=: outside the sample one step lower */
@@ -141,8 +141,8 @@ static void test_dmarc_evaluate(void)
 	     false, 49, "fail", "reject"},
 	    {"v=DMARC1; p=reject; pct=50", "example.com", NULL, false, NULL,
 	     false, 50, "fail", "quarantine"},
-	    {"v=DMARC1; p=quarantine; pct=0", "example.com", NULL, false,
-	     NULL, false, 0, "fail", "none"},
+	    {"v=DMARC1; p=quarantine; pct=0", "example.com", NULL, false, NULL,
+	     false, 0, "fail", "none"},
 	};
 	test_begin("dmarc evaluate");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -196,8 +196,7 @@ static void test_dmarc_from(void)
 		if (cases[i].want == NULL)
 			test_assert_idx(ret == 0, i);
 		else
-			test_assert_str(ret == 1 ? d : "(none)",
-			                cases[i].want);
+			test_assert_str(ret == 1 ? d : "(none)", cases[i].want);
 		pool_free(&pool);
 	}
 	test_end();
@@ -212,7 +211,7 @@ static void test_authres(void)
 	authres_begin(&ar, &out, "mx.example.org");
 	const char *spf[] = {"smtp.mailfrom", "sender@example.com"};
 	const char *dkim[] = {"header.d", "example.com", "header.s",
-	                      "sel;evil", "header.b", "abc\r\nd"};
+	                      "sel;evil", "header.b",    "abc\r\nd"};
 	authres_add(&ar, "spf", "pass", NULL, spf, 1);
 	authres_add(&ar, "dkim", "fail", "body hash (mismatch)", dkim, 3);
 	authres_end(&ar);
@@ -240,11 +239,10 @@ static void test_authres(void)
 	    {" \"mx.example.org\"; spf=pass", true},
 	};
 	for (size_t i = 0; i < sizeof(claims) / sizeof(claims[0]); i++)
-		test_assert_idx(authres_claims(claims[i].value,
-		                               strlen(claims[i].value),
-		                               "mx.example.org") ==
-		                    claims[i].want,
-		                i);
+		test_assert_idx(
+		    authres_claims(claims[i].value, strlen(claims[i].value),
+		                   "mx.example.org") == claims[i].want,
+		    i);
 	test_end();
 }
 
@@ -252,6 +250,6 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 	    test_dmarc_record, test_dmarc_alignment, test_dmarc_evaluate,
-	    test_dmarc_from, test_authres, NULL};
+	    test_dmarc_from,   test_authres,         NULL};
 	return test_run(tests);
 }

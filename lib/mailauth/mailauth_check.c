@@ -88,8 +88,8 @@ static void spf_addr_cb(enum dns_status status, const struct dns_addr *addrs,
 	struct mailauth_check *c = ctx;
 	(void)error;
 	c->spf_req = NULL;
-	struct spf_answer a = {.status = status, .addrs = addrs,
-	                       .count = count};
+	struct spf_answer a = {
+	    .status = status, .addrs = addrs, .count = count};
 	spf_eval_answer(c->spf, &a);
 	spf_run(c);
 }
@@ -111,8 +111,8 @@ static void spf_ptr_cb(enum dns_status status, const char *const *names,
 	struct mailauth_check *c = ctx;
 	(void)error;
 	c->spf_req = NULL;
-	struct spf_answer a = {.status = status, .names = names,
-	                       .count = count};
+	struct spf_answer a = {
+	    .status = status, .names = names, .count = count};
 	spf_eval_answer(c->spf, &a);
 	spf_run(c);
 }
@@ -126,8 +126,8 @@ static void spf_run(struct mailauth_check *c)
 		return;
 	}
 	if (!budget_take(c)) {
-		spf_eval_abort(c->spf, c->is_over ? "timed out"
-		                                  : "DNS budget spent");
+		spf_eval_abort(c->spf,
+		               c->is_over ? "timed out" : "DNS budget spent");
 		c->spf_done = true;
 		check_maybe_done(c);
 		return;
@@ -168,8 +168,8 @@ static void dkim_key_cb(enum dns_status status, const struct dns_txt *txt,
 	} else if (status != DNS_STATUS_OK) {
 		dkim_verify_key(c->dkim, l->idx, DKIM_KEY_NONE, NULL, NULL, 0);
 	} else {
-		const char **texts = pool_alloc(c->pool, (count + 1) *
-		                                             sizeof(*texts));
+		const char **texts =
+		    pool_alloc(c->pool, (count + 1) * sizeof(*texts));
 		size_t *lens = pool_alloc(c->pool, (count + 1) * sizeof(*lens));
 		for (size_t i = 0; i < count; i++) {
 			texts[i] = txt[i].text;
@@ -204,7 +204,8 @@ static void dkim_start(struct mailauth_check *c)
 	}
 }
 
-/* ---- DMARC ---------------------------------------------------------------- */
+/* ---- DMARC ----------------------------------------------------------------
+ */
 
 static void dmarc_lookup(struct mailauth_check *c, const char *domain);
 
@@ -257,7 +258,27 @@ static void dmarc_lookup(struct mailauth_check *c, const char *domain)
 	    c->dns, pool_printf(c->pool, "_dmarc.%s", domain), dmarc_txt_cb, c);
 }
 
-/* ---- The check ------------------------------------------------------------ */
+/* ---- The check ------------------------------------------------------------
+ */
+
+/* Copies client, an IPv4-mapped IPv6 address as the IPv4 address it is
+ * (its PTR name is in in-addr.arpa). */
+static void client_copy(struct sockaddr_storage *out,
+                        const struct sockaddr *client)
+{
+	memset(out, 0, sizeof(*out));
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)client;
+	if (client->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)out;
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, sin6->sin6_addr.s6_addr + 12, 4);
+		return;
+	}
+	memcpy(out, client,
+	       client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                     : sizeof(struct sockaddr_in));
+}
 
 struct mailauth_check *
 mailauth_check_new(struct event_loop *loop, struct dns *dns,
@@ -270,16 +291,15 @@ mailauth_check_new(struct event_loop *loop, struct dns *dns,
 	c->loop = loop;
 	c->dns = dns;
 	c->set = *set;
-	memcpy(&c->client, client,
-	       client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-	                                     : sizeof(struct sockaddr_in));
+	client_copy(&c->client, client);
 	/* RFC 7208 §2.4: the null reverse-path checks the HELO identity */
 	c->spf_sender = mail_from[0] != '\0'
 	                    ? pool_strdup(c->pool, mail_from)
 	                    : pool_printf(c->pool, "postmaster@%s", helo);
 	const char *at = strrchr(c->spf_sender, '@');
 	c->spf_domain = at != NULL ? at + 1 : c->spf_sender;
-	c->spf = spf_eval_new(client, c->spf_sender, helo);
+	c->spf = spf_eval_new((const struct sockaddr *)&c->client,
+	                      c->spf_sender, helo);
 	spf_run(c);
 	return c;
 }
@@ -410,12 +430,11 @@ static void results_dkim(struct mailauth_check *c, struct authres *ar,
 		}
 		const char *reason = r->reason;
 		if (r->status == DKIM_STATUS_PASS)
-			reason = pool_printf(c->pool, "%u-bit %s key%s",
-			                     r->key_bits,
-			                     r->alg == DKIM_ALG_ED25519_SHA256
-			                         ? "ed25519"
-			                         : "rsa",
-			                     r->is_testing ? ", testing" : "");
+			reason = pool_printf(
+			    c->pool, "%u-bit %s key%s", r->key_bits,
+			    r->alg == DKIM_ALG_ED25519_SHA256 ? "ed25519"
+			                                      : "rsa",
+			    r->is_testing ? ", testing" : "");
 		authres_add(ar, "dkim", dkim_status_name(r->status), reason,
 		            props, np);
 		/* RFC 6376 §3.6.1 t=y: results must not be treated
@@ -433,8 +452,8 @@ static void results_dmarc(struct mailauth_check *c, struct authres *ar,
 	v->from_domain = c->from_domain;
 	if (c->from_domain == NULL) {
 		v->dmarc.result = DMARC_RESULT_PERMERROR;
-		authres_add(ar, "dmarc", "permerror",
-		            "no single From address", NULL, 0);
+		authres_add(ar, "dmarc", "permerror", "no single From address",
+		            NULL, 0);
 		return;
 	}
 	if (c->dmarc_tempfail) {
@@ -456,17 +475,15 @@ static void results_dmarc(struct mailauth_check *c, struct authres *ar,
 	};
 	dmarc_evaluate(&in, &c->dmarc_rec, c->dmarc_is_org,
 	               (unsigned)(random() % 100), &v->dmarc);
-	const char *reason =
-	    pool_printf(c->pool, "p=%s dis=%s",
-	                dmarc_policy_name(v->dmarc.policy),
-	                dmarc_policy_name(v->dmarc.action));
+	const char *reason = pool_printf(c->pool, "p=%s dis=%s",
+	                                 dmarc_policy_name(v->dmarc.policy),
+	                                 dmarc_policy_name(v->dmarc.action));
 	authres_add(ar, "dmarc", dmarc_result_name(v->dmarc.result), reason,
 	            props, 1);
 }
 
-void mailauth_check_results(struct mailauth_check *c,
-                            const char *authserv_id, struct buf *out,
-                            struct mailauth_verdict *v)
+void mailauth_check_results(struct mailauth_check *c, const char *authserv_id,
+                            struct buf *out, struct mailauth_verdict *v)
 {
 	struct authres ar;
 	memset(v, 0, sizeof(*v));

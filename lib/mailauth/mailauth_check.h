@@ -30,8 +30,8 @@ struct mailauth_verdict {
 	enum spf_result spf;
 	const char *spf_domain; /* MAIL FROM's domain, or the HELO name */
 	size_t dkim_count;
-	size_t dkim_pass; /* signatures that passed */
-	const char *from_domain; /* NULL when the From field is unusable */
+	size_t dkim_pass;           /* signatures that passed */
+	const char *from_domain;    /* NULL when the From field is unusable */
 	struct dmarc_outcome dmarc; /* result NONE without a policy */
 	bool has_dmarc_record;
 };
@@ -60,8 +60,8 @@ void mailauth_check_end(struct mailauth_check *c, mailauth_check_cb *cb,
                         void *ctx);
 /* After cb: appends the Authentication-Results field (RFC 8601) with
  * authserv_id to out and fills *verdict_r (strings live with c). */
-void mailauth_check_results(struct mailauth_check *c,
-                            const char *authserv_id, struct buf *out,
+void mailauth_check_results(struct mailauth_check *c, const char *authserv_id,
+                            struct buf *out,
                             struct mailauth_verdict *verdict_r);
 
 #endif

@@ -52,7 +52,8 @@ size_t mailauth_header_split(const char *data, size_t size, struct pool *pool,
 {
 	const char *p = data, *end = data + size;
 	size_t count = 0, alloc = 16;
-	struct mailauth_field *fields = pool_alloc(pool, alloc * sizeof(*fields));
+	struct mailauth_field *fields =
+	    pool_alloc(pool, alloc * sizeof(*fields));
 	while (p < end && count < MAILAUTH_HEADER_FIELDS_MAX) {
 		const char *next = line_end(p, end);
 		if (line_is_empty(p, next))

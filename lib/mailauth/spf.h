@@ -75,15 +75,15 @@ int spf_record_parse(const char *txt, size_t len, struct pool *pool,
 
 /* What a macro may name (§7.3). */
 struct spf_macro_ctx {
-	const char *sender;  /* s: local-part@domain */
-	const char *local;   /* l */
+	const char *sender;        /* s: local-part@domain */
+	const char *local;         /* l */
 	const char *sender_domain; /* o */
-	const char *domain;  /* d: the current domain */
-	const unsigned char *ip; /* i, c: 4 or 16 bytes */
+	const char *domain;        /* d: the current domain */
+	const unsigned char *ip;   /* i, c: 4 or 16 bytes */
 	bool is_ipv6;
 	const char *validated; /* p: a validated name, or NULL ("unknown") */
-	const char *helo;    /* h */
-	bool is_exp;         /* c, r, t allowed (explanations only) */
+	const char *helo;      /* h */
+	bool is_exp;           /* c, r, t allowed (explanations only) */
 };
 
 /* macro-string = *( macro-expand / macro-literal )
@@ -97,7 +97,8 @@ int spf_macro_expand(const char *spec, const struct spf_macro_ctx *ctx,
 /* Does spec use %{p} (which needs validated PTR names first)? */
 bool spf_macro_uses_ptr(const char *spec);
 
-/* ---- check_host() (§4) ---------------------------------------------------- */
+/* ---- check_host() (§4) ----------------------------------------------------
+ */
 
 enum spf_query_type {
 	SPF_QUERY_TXT,
@@ -119,7 +120,7 @@ struct spf_answer {
 	const struct dns_txt *txt;
 	const struct dns_addr *addrs; /* A or AAAA */
 	const struct dns_mx *mx;
-	const char *const *names;     /* PTR */
+	const char *const *names; /* PTR */
 	size_t count;
 };
 

@@ -22,12 +22,12 @@ enum frame_kind { FRAME_TOP, FRAME_INCLUDE, FRAME_REDIRECT };
 
 enum wait {
 	WAIT_NONE,
-	WAIT_RECORD,     /* the TXT records of the frame's domain */
-	WAIT_ADDRS,      /* a, exists: addresses of target */
-	WAIT_MX,         /* mx: the MX set of target */
-	WAIT_MX_ADDRS,   /* mx: addresses of hosts[host_idx] */
-	WAIT_PTR,        /* the PTR names of the client */
-	WAIT_PTR_ADDRS,  /* addresses of ptr_names[ptr_idx] */
+	WAIT_RECORD,    /* the TXT records of the frame's domain */
+	WAIT_ADDRS,     /* a, exists: addresses of target */
+	WAIT_MX,        /* mx: the MX set of target */
+	WAIT_MX_ADDRS,  /* mx: addresses of hosts[host_idx] */
+	WAIT_PTR,       /* the PTR names of the client */
+	WAIT_PTR_ADDRS, /* addresses of ptr_names[ptr_idx] */
 };
 
 struct spf_frame {
@@ -35,10 +35,10 @@ struct spf_frame {
 	const char *domain;
 	struct spf_record rec;
 	bool has_record;
-	size_t term;          /* the term being evaluated */
-	bool term_counted;    /* its look-up was counted */
-	const char *target;   /* its expanded domain */
-	char **hosts;         /* mx host names */
+	size_t term;        /* the term being evaluated */
+	bool term_counted;  /* its look-up was counted */
+	const char *target; /* its expanded domain */
+	char **hosts;       /* mx host names */
 	size_t host_count, host_idx;
 };
 
@@ -243,9 +243,9 @@ static void frame_done(struct spf_eval *e, enum spf_result r,
 		            "include of a domain without SPF record");
 	} else if (r == SPF_RESULT_PASS) {
 		struct spf_term *t = cur_term(e);
-		frame_done(e, qualifier_result(t->qualifier),
-		           pool_printf(e->pool, "include:%s matched",
-		                       parent->target));
+		frame_done(
+		    e, qualifier_result(t->qualifier),
+		    pool_printf(e->pool, "include:%s matched", parent->target));
 	} else {
 		parent->term++;
 		parent->term_counted = false;
@@ -310,8 +310,7 @@ static const char *expand(struct spf_eval *e, const char *spec)
 	for (size_t i = 0; i < e->validated_count; i++) {
 		const char *v = e->validated[i];
 		size_t vl = strlen(v), dl = strlen(f->domain);
-		if (ctx.validated == NULL ||
-		    strcasecmp(v, f->domain) == 0 ||
+		if (ctx.validated == NULL || strcasecmp(v, f->domain) == 0 ||
 		    (vl > dl && v[vl - dl - 1] == '.' &&
 		     strcasecmp(v + vl - dl, f->domain) == 0))
 			ctx.validated = v;
@@ -338,7 +337,6 @@ static void term_next(struct spf_eval *e)
 	f->term_counted = false;
 	f->target = NULL;
 }
-
 
 static int ask(struct spf_eval *e, enum spf_query_type type, const char *name,
                enum wait wait, struct spf_query *q)
@@ -402,13 +400,13 @@ static int term_step(struct spf_eval *e, struct spf_query *q)
 	}
 	if (!count_lookup(e))
 		return 0;
-	bool needs_ptr = t->mech == SPF_MECH_PTR ||
-	                 (t->domain_spec != NULL &&
-	                  spf_macro_uses_ptr(t->domain_spec));
+	bool needs_ptr =
+	    t->mech == SPF_MECH_PTR ||
+	    (t->domain_spec != NULL && spf_macro_uses_ptr(t->domain_spec));
 	if (needs_ptr && ptr_step(e, q) == 1)
 		return 1;
-	if (f->target == NULL && (f->target = expand(e, t->domain_spec)) ==
-	                             NULL)
+	if (f->target == NULL &&
+	    (f->target = expand(e, t->domain_spec)) == NULL)
 		return 0;
 	switch (t->mech) {
 	case SPF_MECH_INCLUDE:
@@ -448,7 +446,8 @@ int spf_eval_step(struct spf_eval *e, struct spf_query *q)
 		ASSERT(e->wait == WAIT_NONE);
 		struct spf_frame *f = top(e);
 		if (!f->has_record) {
-			if (f->kind != FRAME_TOP && !domain_is_valid(f->domain)) {
+			if (f->kind != FRAME_TOP &&
+			    !domain_is_valid(f->domain)) {
 				frame_done(e, SPF_RESULT_NONE, NULL);
 				continue;
 			}
@@ -591,8 +590,8 @@ static void answer_ptr(struct spf_eval *e, const struct spf_answer *a)
 	e->ptr_names = pool_alloc(e->pool, (n + 1) * sizeof(*e->ptr_names));
 	e->validated = pool_alloc(e->pool, (n + 1) * sizeof(*e->validated));
 	for (size_t i = 0; i < n; i++)
-		e->ptr_names[e->ptr_count++] = pool_strdup(e->pool,
-		                                           a->names[i]);
+		e->ptr_names[e->ptr_count++] =
+		    pool_strdup(e->pool, a->names[i]);
 }
 
 static void answer_ptr_addrs(struct spf_eval *e, const struct spf_answer *a)

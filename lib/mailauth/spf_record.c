@@ -28,7 +28,8 @@ bool spf_record_is_spf(const char *txt, size_t len)
 	       (len == 6 || txt[6] == ' ');
 }
 
-/* ---- Macros (§7) ---------------------------------------------------------- */
+/* ---- Macros (§7) ----------------------------------------------------------
+ */
 
 static bool is_delimiter(char c)
 {
@@ -81,8 +82,7 @@ static const char *macro_value(char c, const struct spf_macro_ctx *ctx,
 /* Applies the transformers (rightmost n parts, reversed) and the
  * delimiters to value; parts are joined with ".". */
 static void macro_transform(const char *value, unsigned n, bool reverse,
-                            const char *delims, struct buf *out,
-                            bool escape)
+                            const char *delims, struct buf *out, bool escape)
 {
 	const char *parts[256];
 	size_t lens[256], count = 0;
@@ -292,8 +292,7 @@ static int domain_spec_check(const char *spec, const char **error_r)
 }
 
 /* "/" digits with the value at most max; returns -1 if bad. */
-static int cidr_parse(const char *s, size_t len, unsigned max,
-                      unsigned *v_r)
+static int cidr_parse(const char *s, size_t len, unsigned max, unsigned *v_r)
 {
 	if (len == 0 || len > 3 || (s[0] == '0' && len > 1))
 		return -1;
@@ -338,10 +337,9 @@ static const struct {
 	const char *name;
 	enum spf_mech mech;
 } mechs[] = {
-    {"all", SPF_MECH_ALL},     {"include", SPF_MECH_INCLUDE},
-    {"a", SPF_MECH_A},         {"mx", SPF_MECH_MX},
-    {"ptr", SPF_MECH_PTR},     {"ip4", SPF_MECH_IP4},
-    {"ip6", SPF_MECH_IP6},     {"exists", SPF_MECH_EXISTS},
+    {"all", SPF_MECH_ALL}, {"include", SPF_MECH_INCLUDE}, {"a", SPF_MECH_A},
+    {"mx", SPF_MECH_MX},   {"ptr", SPF_MECH_PTR},         {"ip4", SPF_MECH_IP4},
+    {"ip6", SPF_MECH_IP6}, {"exists", SPF_MECH_EXISTS},
 };
 
 /* The argument of a mechanism: ":" domain-spec, addresses, cidr. */
@@ -386,8 +384,8 @@ static int mech_arg(struct spf_term *t, const char *arg, size_t len,
 		bool cidr_ok = t->mech == SPF_MECH_A || t->mech == SPF_MECH_MX;
 		if (cidr_ok && dual_cidr(arg, &len, t) < 0)
 			break;
-		bool needs = t->mech == SPF_MECH_INCLUDE ||
-		             t->mech == SPF_MECH_EXISTS;
+		bool needs =
+		    t->mech == SPF_MECH_INCLUDE || t->mech == SPF_MECH_EXISTS;
 		if (len == 0 && !needs)
 			return 0;
 		if (!has_colon || len < 2)
@@ -437,8 +435,8 @@ static size_t modifier_name(const char *s, size_t len)
 	if (len == 0 || !isalpha((unsigned char)s[0]))
 		return 0;
 	size_t n = 1;
-	while (n < len && (isalnum((unsigned char)s[n]) ||
-	                   strchr("-_.", s[n]) != NULL))
+	while (n < len &&
+	       (isalnum((unsigned char)s[n]) || strchr("-_.", s[n]) != NULL))
 		n++;
 	return n < len && s[n] == '=' ? n : 0;
 }

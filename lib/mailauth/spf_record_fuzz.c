@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void expand_check(const char *spec, struct pool *pool)
 {
-	static const unsigned char ip[16] = {0x20, 0x01, 0x0d, 0xb8, 1, 2, 3,
-	                                     4, 5, 6, 7, 8, 9, 10, 11, 12};
+	static const unsigned char ip[16] = {
+	    0x20, 0x01, 0x0d, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 	for (int v6 = 0; v6 < 2; v6++) {
 		struct spf_macro_ctx ctx = {
 		    .sender = "strong-bad@email.example.com",

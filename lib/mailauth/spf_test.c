@@ -59,8 +59,8 @@ static void test_spf_macros(void)
 	struct pool *pool = pool_new();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *out = NULL, *error;
-		int ret = spf_macro_expand(cases[i].spec, &ctx, pool, &out,
-		                           &error);
+		int ret =
+		    spf_macro_expand(cases[i].spec, &ctx, pool, &out, &error);
 		if (cases[i].want == NULL)
 			test_assert_idx(ret < 0, i);
 		else
@@ -122,27 +122,48 @@ static void test_spf_record_parse(void)
 /* The zone: "TYPE name" -> space-separated data; TXT data is one record
  * per '|'. "!" as data means SERVFAIL. */
 static const char *const zone[] = {
-    "MX example.com", "mail-a.example.com mail-b.example.com",
-    "A example.com", "192.0.2.10 192.0.2.11",
-    "A amy.example.com", "192.0.2.65",
-    "A bob.example.com", "192.0.2.66",
-    "A mail-a.example.com", "192.0.2.129",
-    "A mail-b.example.com", "192.0.2.130",
-    "MX example.org", "mail-c.example.org",
-    "A mail-c.example.org", "192.0.2.140",
-    "PTR 192.0.2.10", "example.com",
-    "PTR 192.0.2.11", "example.com",
-    "PTR 192.0.2.65", "amy.example.com",
-    "PTR 192.0.2.66", "bob.example.com",
-    "PTR 192.0.2.129", "mail-a.example.com",
-    "PTR 192.0.2.130", "mail-b.example.com",
-    "PTR 192.0.2.140", "mail-c.example.org",
-    "PTR 10.0.0.4", "bob.example.com",
-    "TXT inc.example.net", "v=spf1 ip4:198.51.100.0/24 -all",
-    "TXT two.example.net", "v=spf1 -all|v=spf1 +all",
-    "TXT fail.example.net", "!",
-    "TXT none.example.net", "just text",
-    "A 3.2.0.192.in-addr._spf.example.net", "127.0.0.2",
+    "MX example.com",
+    "mail-a.example.com mail-b.example.com",
+    "A example.com",
+    "192.0.2.10 192.0.2.11",
+    "A amy.example.com",
+    "192.0.2.65",
+    "A bob.example.com",
+    "192.0.2.66",
+    "A mail-a.example.com",
+    "192.0.2.129",
+    "A mail-b.example.com",
+    "192.0.2.130",
+    "MX example.org",
+    "mail-c.example.org",
+    "A mail-c.example.org",
+    "192.0.2.140",
+    "PTR 192.0.2.10",
+    "example.com",
+    "PTR 192.0.2.11",
+    "example.com",
+    "PTR 192.0.2.65",
+    "amy.example.com",
+    "PTR 192.0.2.66",
+    "bob.example.com",
+    "PTR 192.0.2.129",
+    "mail-a.example.com",
+    "PTR 192.0.2.130",
+    "mail-b.example.com",
+    "PTR 192.0.2.140",
+    "mail-c.example.org",
+    "PTR 10.0.0.4",
+    "bob.example.com",
+    "TXT inc.example.net",
+    "v=spf1 ip4:198.51.100.0/24 -all",
+    "TXT two.example.net",
+    "v=spf1 -all|v=spf1 +all",
+    "TXT fail.example.net",
+    "!",
+    "TXT none.example.net",
+    "just text",
+    "A 3.2.0.192.in-addr._spf.example.net",
+    "127.0.0.2",
     NULL,
 };
 
@@ -157,21 +178,22 @@ static const char *zone_find(const char *key)
 
 /* Runs check_host for ip and sender with the domain's record txt (the
  * TXT of "example.com" or the sender's domain); other records from zone. */
-static enum spf_result run(const char *ip, const char *sender,
-                           const char *txt, unsigned *queries_r)
+static enum spf_result run(const char *ip, const char *sender, const char *txt,
+                           unsigned *queries_r)
 {
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));
 	if (strchr(ip, ':') != NULL) {
 		ss.ss_family = AF_INET6;
-		inet_pton(AF_INET6, ip, &((struct sockaddr_in6 *)&ss)->sin6_addr);
+		inet_pton(AF_INET6, ip,
+		          &((struct sockaddr_in6 *)&ss)->sin6_addr);
 	} else {
 		ss.ss_family = AF_INET;
 		inet_pton(AF_INET, ip, &((struct sockaddr_in *)&ss)->sin_addr);
 	}
 	const char *domain = strchr(sender, '@') + 1;
-	struct spf_eval *e = spf_eval_new((struct sockaddr *)&ss, sender,
-	                                  "helo.example.com");
+	struct spf_eval *e =
+	    spf_eval_new((struct sockaddr *)&ss, sender, "helo.example.com");
 	struct spf_query q;
 	while (spf_eval_step(e, &q) == 1) {
 		char key[300], data[600];
@@ -262,10 +284,8 @@ static void test_spf_appendix_a(void)
 	    {"v=spf1", "192.0.2.1", "neutral"},
 	    {"v=spf1 include:inc.example.net -all", "198.51.100.7", "pass"},
 	    {"v=spf1 include:inc.example.net ~all", "192.0.2.1", "softfail"},
-	    {"v=spf1 include:none.example.net -all", "192.0.2.1",
-	     "permerror"},
-	    {"v=spf1 include:fail.example.net -all", "192.0.2.1",
-	     "temperror"},
+	    {"v=spf1 include:none.example.net -all", "192.0.2.1", "permerror"},
+	    {"v=spf1 include:fail.example.net -all", "192.0.2.1", "temperror"},
 	    {"v=spf1 redirect=inc.example.net", "198.51.100.7", "pass"},
 	    {"v=spf1 redirect=inc.example.net", "192.0.2.1", "fail"},
 	    {"v=spf1 redirect=none.example.net", "192.0.2.1", "permerror"},
@@ -298,15 +318,15 @@ static void test_spf_appendix_a(void)
 		test_assert_str(spf_result_name(r), cases[i].want);
 	}
 	/* no record, a domain that cannot be one */
-	test_assert_str(spf_result_name(run("192.0.2.1", "x@nx.example.net",
-	                                    NULL, NULL)),
-	                "none");
-	test_assert_str(spf_result_name(run("192.0.2.1", "x@localhost", NULL,
-	                                    NULL)),
-	                "none");
-	test_assert_str(spf_result_name(run("192.0.2.1", "x@fail.example.net",
-	                                    "!", NULL)),
-	                "temperror");
+	test_assert_str(
+	    spf_result_name(run("192.0.2.1", "x@nx.example.net", NULL, NULL)),
+	    "none");
+	test_assert_str(
+	    spf_result_name(run("192.0.2.1", "x@localhost", NULL, NULL)),
+	    "none");
+	test_assert_str(
+	    spf_result_name(run("192.0.2.1", "x@fail.example.net", "!", NULL)),
+	    "temperror");
 	unsigned queries;
 	(void)run("192.0.2.99", "joe@example.com",
 	          "v=spf1 a a a a a a a a a a a a a a -all", &queries);
