@@ -402,32 +402,3 @@ int dns_auth_check(struct ctl *ctl, const char *domain)
 		       domain);
 	return problems > 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }
-
-/* XXX: the dns command of this branch until httpd's cmd_dns.c (MX, SRV,
- * autoconfig) is merged; then cmd_dns calls dns_auth_print at the end of
- * its records and hands "dns check" to dns_auth_check. */
-int cmd_dns_auth(struct ctl *ctl, int argc, char **argv)
-{
-	static const char usage[] = "dns DOMAIN | dns check DOMAIN";
-	bool is_check = argc == 2 && strcmp(argv[0], "check") == 0;
-	if (!(argc == 1 && argv[0][0] != '-') && !is_check)
-		return ctl_usage(ctl, usage);
-	ctl->cmd = is_check ? "dns check" : "dns";
-	char *domain = xstrdup(argv[argc - 1]);
-	for (char *p = domain; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	int ret = CTL_EXIT_OK;
-	if (!store_domain_is_valid(domain)) {
-		ret = ctl_error(ctl, "invalid domain '%s'", argv[argc - 1]);
-	} else if (is_check) {
-		ret = dns_auth_check(ctl, domain);
-	} else if (ctl_store(ctl) == NULL) {
-		ret = CTL_EXIT_FAIL;
-	} else {
-		char *host = settings_hostname(&ctl->settings);
-		dns_auth_print(ctl, domain, host);
-		free(host);
-	}
-	free(domain);
-	return ret;
-}

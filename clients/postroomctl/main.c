@@ -1,5 +1,6 @@
 /* postroomctl: administration of a Postroom installation from the shell:
- * domains, accounts, aliases, the queue and the effective configuration.
+ * domains, accounts, aliases, the queue, the effective configuration and
+ * the DNS records a domain should publish.
  * It reads the same config file as the servers (-c FILE, else
  * $POSTROOM_CONF, else the built-in defaults) and works on the store
  * directly, as the data folder's owner. */
@@ -24,7 +25,8 @@ static const char usage_text[] =
     "  queue show|hold|release|delete QUEUE-ID\n"
     "  config\n"
     "  dkim rotate DOMAIN          dkim list [DOMAIN]\n"
-    "  dns DOMAIN                  dns check DOMAIN\n"
+    "  dns [--address IP]... DOMAIN  (records to publish, zone-file form)\n"
+    "  dns check DOMAIN            (are they published?)\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 
 static const struct {
@@ -32,8 +34,8 @@ static const struct {
 	ctl_cmd_func *func;
 } commands[] = {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
-    {"queue", cmd_queue},   {"config", cmd_config},
-    {"dkim", cmd_dkim},     {"dns", cmd_dns_auth},
+    {"queue", cmd_queue},   {"config", cmd_config}, {"dns", cmd_dns},
+    {"dkim", cmd_dkim},
 };
 
 static int usage(void)

@@ -32,8 +32,8 @@ int cmd_account(struct ctl *ctl, int argc, char **argv);
 int cmd_alias(struct ctl *ctl, int argc, char **argv);
 int cmd_queue(struct ctl *ctl, int argc, char **argv);
 int cmd_config(struct ctl *ctl, int argc, char **argv);
+int cmd_dns(struct ctl *ctl, int argc, char **argv);
 int cmd_dkim(struct ctl *ctl, int argc, char **argv);
-int cmd_dns_auth(struct ctl *ctl, int argc, char **argv);
 
 /* A DKIM key of a domain (cmd_dkim.c). */
 struct dkim_key_info {

@@ -19,6 +19,8 @@
 	{ #name, type, offsetof(struct pop3d_settings, name), def, desc }
 #define IMAPD(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct imapd_settings, name), def, desc }
+#define HTTPD(name, type, def, desc)                                          \
+	{ #name, type, offsetof(struct httpd_settings, name), def, desc }
 #define RELAY(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct relay_settings, name), def, desc }
 #define QUEUE(name, type, def, desc)                                          \
@@ -106,6 +108,28 @@ static const struct setting_def imapd_defs[] = {
 	      "one command line from its first byte; 0 is none"),
 };
 
+static const struct setting_def httpd_defs[] = {
+	HTTPD(port, SETTING_PORT, "2080", "HTTP port (redirects to HTTPS)"),
+	HTTPD(https_port, SETTING_PORT, "2443", "HTTPS port"),
+	HTTPD(workers, SETTING_UINT, "0", "processes; 0 is one per core"),
+	HTTPD(max_connections, SETTING_UINT, "1000", "per process"),
+	HTTPD(max_connections_per_ip, SETTING_UINT, "50", "per client IP"),
+	HTTPD(max_request_line, SETTING_UINT, "8192", "request-line bytes"),
+	HTTPD(max_header_bytes, SETTING_SIZE, "64k", "header section bytes"),
+	HTTPD(max_headers, SETTING_UINT, "100", "header field lines"),
+	HTTPD(body_memory_max, SETTING_SIZE, "64k",
+	      "larger request bodies go to a file"),
+	HTTPD(idle_timeout, SETTING_DURATION, "1m", "between requests"),
+	HTTPD(header_timeout, SETTING_DURATION, "30s", "for a request head"),
+	HTTPD(body_timeout, SETTING_DURATION, "1m", "for a request body"),
+	HTTPD(request_rate, SETTING_UINT, "100",
+	      "requests per second per connection; 0 is no limit"),
+	HTTPD(request_burst, SETTING_UINT, "1000",
+	      "requests a connection may send at once"),
+	HTTPD(hsts_max_age, SETTING_DURATION, "365d",
+	      "Strict-Transport-Security on HTTPS; 0 is off"),
+};
+
 static const struct setting_def relay_defs[] = {
 	RELAY(dns_server, SETTING_STRING, "", "resolver address[:port]"),
 	RELAY(smarthost, SETTING_STRING, "", "host:port for all remote mail"),
@@ -190,6 +214,8 @@ static const struct config_section sections[] = {
 	  offsetof(struct postroom_settings, pop3d) },
 	{ "imapd", imapd_defs, N(imapd_defs),
 	  offsetof(struct postroom_settings, imapd) },
+	{ "httpd", httpd_defs, N(httpd_defs),
+	  offsetof(struct postroom_settings, httpd) },
 	{ "relay", relay_defs, N(relay_defs),
 	  offsetof(struct postroom_settings, relay) },
 	{ "queue", queue_defs, N(queue_defs),
@@ -276,7 +302,8 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	const unsigned ports[] = { s->smtpd.port, s->smtpd.submission_port,
 				   s->smtpd.submissions_port, s->pop3d.port,
 				   s->pop3d.pop3s_port, s->imapd.port,
-				   s->imapd.imaps_port };
+				   s->imapd.imaps_port, s->httpd.port,
+				   s->httpd.https_port };
 	for (size_t i = 0; i < N(ports); i++) {
 		for (size_t j = i + 1; j < N(ports); j++) {
 			if (ports[i] != 0 && ports[i] == ports[j]) {
@@ -321,6 +348,30 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	if (s->imapd.command_rate != 0 && s->imapd.command_burst == 0) {
 		*error_r = "[imapd] key 'command_burst': must be at least 1 "
 			   "when command_rate is set";
+		return -1;
+	}
+	if (s->httpd.max_connections == 0 ||
+	    s->httpd.max_connections_per_ip == 0) {
+		*error_r = "[httpd] max_connections and "
+			   "max_connections_per_ip must be at least 1";
+		return -1;
+	}
+	if (s->httpd.max_request_line < 256 || s->httpd.max_headers == 0 ||
+	    s->httpd.max_header_bytes < 1024) {
+		*error_r = "[httpd] max_request_line must be at least 256, "
+			   "max_header_bytes at least 1k and max_headers at "
+			   "least 1";
+		return -1;
+	}
+	if (s->httpd.idle_timeout == 0 || s->httpd.header_timeout == 0 ||
+	    s->httpd.body_timeout == 0) {
+		*error_r = "[httpd] idle_timeout, header_timeout and "
+			   "body_timeout must be at least 1s";
+		return -1;
+	}
+	if (s->httpd.request_rate != 0 && s->httpd.request_burst == 0) {
+		*error_r = "[httpd] key 'request_burst': must be at least 1 "
+			   "when request_rate is set";
 		return -1;
 	}
 	if (s->tls_handshake_timeout == 0) {

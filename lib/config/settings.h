@@ -63,6 +63,24 @@ struct imapd_settings {
 	unsigned line_timeout;       /* one command line, 0: none */
 };
 
+struct httpd_settings {
+	unsigned port;       /* plain HTTP: 80; redirects to https_port */
+	unsigned https_port; /* HTTPS: 443 */
+	unsigned workers;    /* 0: one per core */
+	unsigned max_connections; /* per httpd process */
+	unsigned max_connections_per_ip;
+	unsigned max_request_line; /* bytes incl. CRLF; 414 past it */
+	uint64_t max_header_bytes; /* the field lines; 431 past it */
+	unsigned max_headers;      /* field lines; 431 past it */
+	uint64_t body_memory_max;  /* larger request bodies go to a file */
+	unsigned idle_timeout;   /* seconds between requests */
+	unsigned header_timeout; /* seconds for a whole request head */
+	unsigned body_timeout;   /* seconds for a whole request body */
+	unsigned request_rate;   /* per connection per second; 429 past it */
+	unsigned request_burst;  /* requests at once above the rate */
+	unsigned hsts_max_age;   /* Strict-Transport-Security; 0 is off */
+};
+
 struct relay_settings {
 	char *dns_server;   /* "" = /etc/resolv.conf; "127.0.0.53:5353" */
 	char *smarthost;    /* "" or "host:port": all remote mail there */
@@ -137,6 +155,7 @@ struct postroom_settings {
 	struct smtpd_settings smtpd;
 	struct pop3d_settings pop3d;
 	struct imapd_settings imapd;
+	struct httpd_settings httpd;
 	struct relay_settings relay;
 	struct queue_settings queue;
 	struct deliver_settings deliver;

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import Postroom, body_of, client_tls_context
+from harness import POSTROOMCTL, Postroom, body_of, client_tls_context
 from relay_fixtures import Dnsmasq
 
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -125,6 +125,47 @@ class MailauthDkimTest(unittest.TestCase):
         # a changed body does not verify
         changed = stored.replace(b"see you.", b"see you!")
         self.assertEqual(self.verify_with_dkimpy(changed), ["fail", "fail"])
+
+    def dns_check(self, dns):
+        """postroomctl dns check local.test with dns as the resolver."""
+        conf = os.path.join(self.pr.tmp, "check.conf")
+        with open(self.pr.conf) as f:
+            text = f.read().replace(self.dns.server, dns.server)
+        with open(conf, "w") as f:
+            f.write(text)
+        return subprocess.run([POSTROOMCTL, "-c", conf, "dns", "check",
+                               "local.test"], capture_output=True,
+                              text=True, timeout=60, env=self.pr.env())
+
+    def test_dns_check(self):
+        records = published_records(self.pr, "local.test")
+        mx = [("local.test", "mx.local.test", 10)]
+        dns = Dnsmasq(txt=records, mx=mx)
+        try:
+            proc = self.dns_check(dns)
+        finally:
+            dns.stop()
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        lines = proc.stdout.splitlines()
+        # MX, SPF, two DKIM keys, DMARC: all there
+        self.assertEqual(len(lines), 5, proc.stdout)
+        self.assertTrue(all(l.startswith("ok") for l in lines), lines)
+        # no DMARC record, someone else's DKIM key, two SPF records
+        broken = [(n, t) for n, t in records if not n.startswith("_dmarc")]
+        broken = [(n, t if "k=ed25519" not in t else
+                   "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+                  for n, t in broken]
+        broken.append(("local.test", "v=spf1 -all"))
+        dns = Dnsmasq(txt=broken, mx=mx)
+        try:
+            proc = self.dns_check(dns)
+        finally:
+            dns.stop()
+        self.assertEqual(proc.returncode, 1, proc.stdout)
+        self.assertRegex(proc.stdout, r"MISSING .*DMARC _dmarc\.local\.test")
+        self.assertRegex(proc.stdout, r"WRONG .*DKIM e\w+\._domainkey\.local"
+                                      r"\.test: the published key is not")
+        self.assertRegex(proc.stdout, r"WRONG .*SPF local\.test: 2 SPF")
 
     def test_large_submission_signed_in_place(self):
         # past the queue writer's buffer: the signatures fill the room
