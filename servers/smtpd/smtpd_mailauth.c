@@ -77,15 +77,11 @@ void smtpd_mailauth_mail(struct smtpd_client *c,
 	    mail->path.is_null ? "" : mail->path.address);
 }
 
-void smtpd_mailauth_header_in(struct smtpd_client *c, const char *header,
-                              size_t size, struct buf *out)
+/* Appends header to out without the Authentication-Results fields that
+ * claim our authserv-id: nobody else may speak for it (RFC 8601 §5). */
+static void strip_authres(struct smtpd_client *c, const char *header,
+                          size_t size, struct buf *out)
 {
-	if (c->check == NULL) {
-		buf_append(out, header, size);
-		return;
-	}
-	mailauth_check_header(c->check, header, size);
-	/* RFC 8601 §5: nobody else may speak for our authserv-id */
 	struct mailauth_field *fields;
 	size_t n = mailauth_header_split(header, size, c->trans_pool, &fields);
 	const char *p = header;
@@ -101,6 +97,14 @@ void smtpd_mailauth_header_in(struct smtpd_client *c, const char *header,
 		         log_sanitize(c->smtpd->authserv_id, 100));
 	}
 	buf_append(out, p, (size_t)(header + size - p));
+}
+
+void smtpd_mailauth_header_in(struct smtpd_client *c, const char *header,
+                              size_t size, struct buf *out)
+{
+	if (c->check != NULL)
+		mailauth_check_header(c->check, header, size);
+	strip_authres(c, header, size, out);
 }
 
 /* Loads the active keys of domain (every <selector>.key of its folder). */

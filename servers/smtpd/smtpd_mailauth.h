@@ -4,7 +4,8 @@
  * (RFC 8601) at the top, incoming ones that claim our authserv-id dropped,
  * and the DMARC policy applied ([mailauth] dmarc_policy: 550 5.7.1 for
  * p=reject, the Junk mailbox for p=quarantine). On submission (587, 465):
- * a DKIM-Signature per key of the From domain when it is local. */
+ * a DKIM-Signature per key of the From domain when it is local, and no
+ * Authentication-Results field with our authserv-id either. */
 #ifndef SMTPD_SMTPD_MAILAUTH_H
 #define SMTPD_SMTPD_MAILAUTH_H
 
@@ -32,9 +33,9 @@ bool smtpd_mailauth_wants_header(const struct smtpd_client *c);
 /* MAIL accepted on port 25: SPF starts. */
 void smtpd_mailauth_mail(struct smtpd_client *c,
                          const struct smtp_server_mail *mail);
-/* The header section as it was received (header[0..size)); on port 25
- * appends it to out without the Authentication-Results fields that claim
- * our authserv-id. */
+/* The header section as it was received (header[0..size)): to the checks
+ * on port 25, and appended to out (any port) without the
+ * Authentication-Results fields that claim our authserv-id. */
 void smtpd_mailauth_header_in(struct smtpd_client *c, const char *header,
                               size_t size, struct buf *out);
 /* On submission, the header section as it will be stored (for the

@@ -516,7 +516,8 @@ static void smtpd_write_top(struct smtpd_client *c)
 	if (c->is_msa) {
 		smtpd_msa_fields(&c->msa, c->env.arrival, c->env.id,
 		                 c->smtpd->hostname, &top);
-		buf_append(&top, c->msa.header.data, c->msa.header.len);
+		smtpd_mailauth_header_in(c, c->msa.header.data,
+		                         c->msa.header.len, &top);
 		smtpd_mailauth_header_out(c, top.data, top.len);
 	} else if (c->holds_header) {
 		smtpd_mailauth_header_in(c, c->msa.header.data,

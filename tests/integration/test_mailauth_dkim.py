@@ -83,11 +83,12 @@ class MailauthDkimTest(unittest.TestCase):
         shutil.rmtree(cls.keys)
         assert code == 0, f"postroomd exited {code}"
 
-    def submit(self, subject, body=b""):
+    def submit(self, subject, body=b"", extra=b""):
         before = len(self.pr.messages("bob@local.test"))
-        msg = (f"From: Lisa <lisa@local.test>\r\nTo: bob@local.test\r\n"
-               f"Subject: {subject}\r\n\r\nHello  Bob,\r\n\r\nsee you.\r\n"
-               ).encode() + body
+        msg = extra + (
+            f"From: Lisa <lisa@local.test>\r\nTo: bob@local.test\r\n"
+            f"Subject: {subject}\r\n\r\nHello  Bob,\r\n\r\nsee you.\r\n"
+        ).encode() + body
         with smtplib.SMTP("127.0.0.1", self.pr.submission, timeout=30) as s:
             s.starttls(context=client_tls_context())
             s.login("lisa@local.test", "lisa-pw")
@@ -166,6 +167,14 @@ class MailauthDkimTest(unittest.TestCase):
         self.assertRegex(proc.stdout, r"WRONG .*DKIM e\w+\._domainkey\.local"
                                       r"\.test: the published key is not")
         self.assertRegex(proc.stdout, r"WRONG .*SPF local\.test: 2 SPF")
+
+    def test_submission_cannot_forge_our_results(self):
+        # a user may not hand another our verdict (RFC 8601 §5)
+        stored = self.submit("forged verdict", extra=(
+            b"Authentication-Results: mx.local.test; dkim=pass "
+            b"header.d=bank.test\r\n"))
+        self.assertNotIn(b"bank.test", stored)
+        self.assertEqual(self.verify_with_dkimpy(stored), ["pass", "pass"])
 
     def test_large_submission_signed_in_place(self):
         # past the queue writer's buffer: the signatures fill the room
