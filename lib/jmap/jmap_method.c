@@ -248,8 +248,13 @@ void jmap_std_get(struct jmap_call_ctx *c, json_t *args,
 	}
 	const char *state = type->state(c, account);
 	json_t *list = json_array(), *not_found = json_array();
-	if (state == NULL || type->get(c, account, args, ids, props, list,
-	                               not_found) < 0) {
+	int ret = state == NULL ? -1
+	                        : type->get(c, account, args, ids, props, list,
+	                                    not_found);
+	if (ret > 0) { /* answered already */
+		json_decref(list);
+		json_decref(not_found);
+	} else if (ret < 0) {
 		jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
 		json_decref(list);
 		json_decref(not_found);

@@ -39,8 +39,9 @@ struct jmap_type {
 	const char *(*state)(struct jmap_call_ctx *c, void *account);
 	/* /get: every id when ids is NULL; each object found is appended to
 	   list with at least "id" and the properties asked for (props is an
-	   array of names), the ids not found to not_found. Returns 0, or -1
-	   after a failure (serverFail is answered). */
+	   array of names), the ids not found to not_found. Returns 0, 1
+	   after answering with an error itself, or -1 after a failure
+	   (serverFail is answered). */
 	int (*get)(struct jmap_call_ctx *c, void *account, json_t *args,
 	           json_t *ids, json_t *props, json_t *list,
 	           json_t *not_found);
