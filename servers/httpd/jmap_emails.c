@@ -316,22 +316,39 @@ static int key_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-struct search_mb {
-	struct jmap_ctx *ctx;
-	enum store_mime_field field;
-	const char *text;
-	struct hits *hits;
-	int ret;
+/* The mailboxes, listed before searching them (a search may write the
+ * index, which it must not do while the listing reads). */
+struct mb_names {
+	struct pool *pool;
+	int64_t ids[1024];
+	const char *names[1024];
+	size_t count;
 };
 
-static void search_mb_cb(const struct store_jmap_mailbox *mb, void *context)
+static void mb_names_cb(const struct store_jmap_mailbox *mb, void *context)
 {
-	struct search_mb *s = context;
-	const char *error;
-	s->hits->mailbox_id = mb->id;
-	if (store_mime_search(s->ctx->account, mb->name, s->field, s->text,
-	                      hit_cb, s->hits, &error) < 0)
-		s->ret = -1;
+	struct mb_names *l = context;
+	if (l->count < 1024) {
+		l->ids[l->count] = mb->id;
+		l->names[l->count++] = pool_strdup(l->pool, mb->name);
+	}
+}
+
+static int search_all(struct jmap_ctx *ctx, enum store_mime_field field,
+                      const char *text, struct hits *hits)
+{
+	struct mb_names *l = pool_alloc(ctx->pool, sizeof(*l));
+	l->pool = ctx->pool;
+	if (store_jmap_mailbox_list(ctx->account, mb_names_cb, l) < 0)
+		return -1;
+	for (size_t i = 0; i < l->count; i++) {
+		const char *error;
+		hits->mailbox_id = l->ids[i];
+		if (store_mime_search(ctx->account, l->names[i], field, text,
+		                      hit_cb, hits, &error) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* One condition of a filter, compiled. */
@@ -423,17 +440,14 @@ static int filter_compile(struct jmap_call_ctx *c, struct jmap_ctx *ctx,
 			jmap_error(c, JMAP_ERR_INVALID_ARGUMENTS, "%s", key);
 			return -1;
 		}
-		struct search_mb s = {.ctx = ctx,
-		                      .field = field,
-		                      .text = json_string_value(v),
-		                      .hits = &cd->hits};
-		if (store_jmap_mailbox_list(ctx->account, search_mb_cb, &s) <
-		        0 ||
-		    s.ret < 0) {
+		if (search_all(ctx, field, json_string_value(v), &cd->hits) <
+		    0) {
 			jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
 			return -1;
 		}
-		qsort(cd->hits.keys, cd->hits.count, sizeof(uint64_t), key_cmp);
+		if (cd->hits.count > 0)
+			qsort(cd->hits.keys, cd->hits.count, sizeof(uint64_t),
+			      key_cmp);
 	}
 	return 0;
 }
@@ -518,7 +532,7 @@ static bool cond_match(const struct query_filter *qf, const char *key,
 		       !keyword_has(it, json_string_value(v));
 	const struct cond *cd = cond_find(qf, v);
 	uint64_t k = ((uint64_t)it->mailbox_id << 32) | it->uid;
-	return cd != NULL && bsearch(&k, cd->hits.keys, cd->hits.count,
+	return cd != NULL && cd->hits.count > 0 && bsearch(&k, cd->hits.keys, cd->hits.count,
 	                             sizeof(uint64_t), key_cmp) != NULL;
 }
 

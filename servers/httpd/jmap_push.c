@@ -191,6 +191,7 @@ static struct push_account *account_get(struct httpd *httpd, const char *user,
 		hub.watcher = store_watcher_new(httpd->store);
 		hub.io = event_io_new(httpd->loop, store_watcher_fd(hub.watcher),
 		                      hub_io_cb, NULL);
+		event_io_set_enabled(hub.io, true);
 	}
 	struct push_account *a = xcalloc(1, sizeof(*a));
 	const char *error;

@@ -44,6 +44,7 @@ static json_t *sub_error(const char *type, const char *description)
 static int rcpt_add(struct submit *s, const char *addr, json_t **err_r)
 {
 	struct store_resolution res;
+	addr = pool_strdup(s->ctx->pool, addr); /* the JSON goes first */
 	if (!store_address_is_valid(addr) || strchr(addr, '[') != NULL) {
 		*err_r = json_pack("{s:s, s:[s]}", "type", "invalidRecipients",
 		                   "invalidRecipients", addr);
@@ -92,7 +93,7 @@ static int envelope(struct submit *s, json_t *env, const char *identity,
 			                             "envelope");
 			return -1;
 		}
-		s->sender = from;
+		s->sender = pool_strdup(s->ctx->pool, from);
 	} else {
 		own = json_array();
 		static const char *const props[] = {"to", "cc", "bcc"};
