@@ -481,6 +481,34 @@ out:
 	return ret;
 }
 
+int store_account_db_make_old(struct store *store, int64_t id,
+                              const char *marker, const char **error_r)
+{
+	size_t steps = 0;
+	while (steps < ACCOUNT_MIGRATION_COUNT &&
+	       strstr(store_account_migrations[steps].sql, marker) == NULL)
+		steps++;
+	if (steps == ACCOUNT_MIGRATION_COUNT) {
+		*error_r = "no schema step has the marker";
+		return -1;
+	}
+	char *path = xasprintf("%s/%lld/mail.db", store->accounts_dir,
+	                       (long long)id);
+	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+	(void)unlink(path);
+	(void)unlink(wal);
+	(void)unlink(shm);
+	struct store_db db = {0};
+	int ret = store_db_open(&db, path, store_account_migrations, steps);
+	if (ret < 0)
+		*error_r = "cannot create the old database";
+	store_db_close(&db);
+	free(shm);
+	free(wal);
+	free(path);
+	return ret < 0 ? -1 : (int)steps;
+}
+
 int store_account_db_open(struct store *store, int64_t id, const char *address,
                           struct store_account **account_r,
                           const char **error_r)
