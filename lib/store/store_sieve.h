@@ -92,4 +92,20 @@ int store_sieve_delivery_mark(struct store_account *account,
                               const char *delivery_key, time_t now,
                               const char **error_r);
 
+/* ---- SRS for redirected mail ------------------------------------------- */
+
+#define STORE_SIEVE_SRS_DAYS 21 /* a bounce may take this long to return */
+
+/* Makes the SRS0 address (at local domain) that a copy of mail from
+ * sender leaves from. Returns 0 with it in *srs_r (from pool), or -1 (no
+ * secret could be read or made, or sender is not local@domain). */
+int store_sieve_srs_forward(struct store *store, const char *sender,
+                            const char *domain, time_t now, struct pool *pool,
+                            const char **srs_r);
+/* Returns 1 with the original sender in *orig_r if address is an SRS0
+ * address this store made in the last STORE_SIEVE_SRS_DAYS days, 0 if it
+ * is not, -1 on error. */
+int store_sieve_srs_reverse(struct store *store, const char *address,
+                            time_t now, struct pool *pool, const char **orig_r);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 struct listing {
 	char names[8][64];
@@ -144,9 +145,60 @@ static void test_memory(void)
 	test_end();
 }
 
+static void test_srs(void)
+{
+	struct store *store = store_testing_open("srs", "example.org");
+	struct pool *pool = pool_new();
+	const char *srs, *orig;
+	struct store_resolution res;
+	time_t now = time(NULL); /* store_address_resolve checks the age */
+	test_begin("SRS: a redirected copy's sender leads back to the sender");
+	test_assert(store_sieve_srs_forward(store, "Ann@Example.NET",
+	                                    "example.org", now, pool,
+	                                    &srs) == 0);
+	test_assert(strncmp(srs, "SRS0=", 5) == 0);
+	test_assert(strstr(srs, "=Example.NET=Ann@example.org") != NULL);
+	test_assert(store_sieve_srs_reverse(store, srs, now, pool, &orig) == 1);
+	test_assert_str(orig, "Ann@Example.NET");
+	/* case folded on the way (mail systems may lowercase it) */
+	char *folded = pool_strdup(pool, srs);
+	for (char *p = folded; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	test_assert(store_sieve_srs_reverse(store, folded, now, pool, &orig) ==
+	            1);
+	test_assert_str(orig, "ann@example.net");
+	/* a bounce to it resolves to the original sender, remote */
+	test_assert(store_address_resolve(store, srs, pool, &res) == 1);
+	test_assert(res.count == 1 && !res.targets[0].is_local);
+	test_assert_str(res.targets[0].address, "ann@example.net");
+	/* 22 days later it is refused */
+	test_assert(store_sieve_srs_reverse(store, srs, now + 22 * 86400, pool,
+	                                    &orig) == 0);
+	test_assert(store_sieve_srs_reverse(store, srs, now + 20 * 86400, pool,
+	                                    &orig) == 1);
+	/* a forged hash, a changed address, or no SRS at all: refused */
+	char *forged = pool_strdup(pool, srs);
+	forged[5] = forged[5] == 'a' ? 'b' : 'a';
+	test_assert(store_sieve_srs_reverse(store, forged, now, pool, &orig) ==
+	            0);
+	char *changed = pool_strdup(pool, srs);
+	changed[strlen(changed) - strlen("Ann@example.org")] = 'B';
+	test_assert(store_sieve_srs_reverse(store, changed, now, pool, &orig) ==
+	            0);
+	test_assert(store_address_resolve(store, forged, pool, &res) == 0);
+	test_assert(store_sieve_srs_reverse(store, "SRS0=x@example.org", now,
+	                                    pool, &orig) == 0);
+	test_assert(store_sieve_srs_reverse(store, "bob@example.org", now, pool,
+	                                    &orig) == 0);
+	store_close(&store);
+	pool_free(&pool);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {test_scripts, test_names,
-	                                      test_memory, NULL};
+	                                      test_memory, test_srs, NULL};
 	return test_run(tests);
 }
