@@ -104,6 +104,11 @@ const char *sieve_script_name(const struct sieve_script *script);
 bool sieve_script_requires(const struct sieve_script *script,
                            const char *capability);
 
+/* Returns the byte offset just after the last "require" command that
+ * starts the script (RFC 5228 §3.2), 0 when it starts with none: where
+ * more commands can go in front of the script's own. */
+size_t sieve_script_require_end(const struct sieve_script *script);
+
 /* ---- The message a run looks at ---------------------------------------- */
 
 /* One message as delivered to one recipient. The strings and data stay

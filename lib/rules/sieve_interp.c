@@ -84,6 +84,16 @@ bool sieve_script_requires(const struct sieve_script *script,
 	return false;
 }
 
+size_t sieve_script_require_end(const struct sieve_script *script)
+{
+	size_t end = 0;
+	for (const struct sieve_node *node = script->first;
+	     node != NULL && node->def->id == SIEVE_CMD_REQUIRE;
+	     node = node->next)
+		end = node->end_offset;
+	return end;
+}
+
 /* ---- errors, steps, variables ---- */
 
 int sieve_runtime_error(struct sieve_interp *ip, const struct sieve_node *node,

@@ -33,7 +33,7 @@ struct token {
 };
 
 struct parser {
-	const unsigned char *p, *end;
+	const unsigned char *start, *p, *end;
 	unsigned line;
 	const unsigned char *line_start;
 	const struct sieve_settings *set;
@@ -526,8 +526,10 @@ static int parse_command(struct parser *ps, struct sieve_node **node_r)
 	*node_r = node;
 	if (next_token(ps) < 0 || parse_arguments(ps, node) < 0)
 		return -1;
-	if (is_special(ps, ';'))
+	if (is_special(ps, ';')) {
+		node->end_offset = (size_t)(ps->p - ps->start);
 		return next_token(ps);
+	}
 	if (!is_special(ps, '{'))
 		return unexpected(ps, "';' or '{'");
 	if (enter(ps) < 0 || next_token(ps) < 0)
@@ -536,6 +538,7 @@ static int parse_command(struct parser *ps, struct sieve_node **node_r)
 	if (parse_commands(ps, &node->block, true) < 0)
 		return -1;
 	ps->depth--;
+	node->end_offset = (size_t)(ps->p - ps->start);
 	return next_token(ps); /* after '}' */
 }
 
@@ -565,6 +568,7 @@ int sieve_parse(const unsigned char *data, size_t size,
                 struct sieve_node **first_r, struct sieve_error *error_r)
 {
 	struct parser ps = {
+	    .start = data,
 	    .p = data,
 	    .end = data + size,
 	    .line = 1,

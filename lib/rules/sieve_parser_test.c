@@ -366,11 +366,41 @@ static void test_nul_and_crlf(void)
 	test_end();
 }
 
+static void test_require_end(void)
+{
+	static const struct {
+		const char *src;
+		size_t want;
+	} cases[] = {
+	    {"keep;", 0},
+	    {"require \"fileinto\"; keep;", 19},
+	    {"# c\nrequire [\"fileinto\",\n \"copy\"]; require \"envelope\";"
+	     "\nkeep;",
+	     54},
+	    {"require [\"fileinto\", \"copy\"];\r\nrequire \"envelope\";\r\n"
+	     "if true { keep; }",
+	     50},
+	};
+	test_begin("where the leading requires end");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct sieve_script *script = NULL;
+		struct sieve_error error;
+		test_assert_idx(compile(cases[i].src, &script, &error) == 0, i);
+		if (script == NULL)
+			continue;
+		test_assert_idx(
+		    sieve_script_require_end(script) == cases[i].want, i);
+		sieve_script_free(&script);
+	}
+	test_end();
+}
+
 int main(int argc, char **argv)
 {
 	static void (*const tests[])(void) = {
-	    test_rfc_examples, test_errors,       test_strings, test_numbers,
-	    test_limits,       test_nul_and_crlf, NULL,
+	    test_rfc_examples, test_errors, test_strings,
+	    test_numbers,      test_limits, test_nul_and_crlf,
+	    test_require_end,  NULL,
 	};
 	seed_dir = argc > 1 ? argv[1] : "tests/fuzz/sieve_parser";
 	return test_run(tests);

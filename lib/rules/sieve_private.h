@@ -199,6 +199,7 @@ struct sieve_node {
 	bool has_block;
 	struct sieve_node *block; /* first command inside { } */
 	struct sieve_node *next;  /* next command of the same block */
+	size_t end_offset;        /* commands: the byte after ';' or '}' */
 	/* filled by the checker */
 	struct sieve_value *tagged[SIEVE_TAG_COUNT_ALL]; /* the tag's own
 	                                      value, or its parameter */
