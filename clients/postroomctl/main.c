@@ -1,5 +1,6 @@
 /* postroomctl: administration of a Postroom installation from the shell:
- * domains, accounts, aliases, the queue and the effective configuration.
+ * domains, accounts (with their delivery rules), aliases, the queue and
+ * the effective configuration.
  * It reads the same config file as the servers (-c FILE, else
  * $POSTROOM_CONF, else the built-in defaults) and works on the store
  * directly, as the data folder's owner. */
@@ -18,6 +19,13 @@ static const char usage_text[] =
     "  account passwd|del ADDRESS\n"
     "  account quota ADDRESS SIZE\n"
     "  account list\n"
+    "  account sieve list|deactivate ADDRESS\n"
+    "  account sieve put ADDRESS NAME [FILE]  (checked; FILE or stdin)\n"
+    "  account sieve get|activate|del ADDRESS NAME\n"
+    "  account sieve rename ADDRESS OLD NEW    account sieve check FILE\n"
+    "  account vacation ADDRESS [on [--days N] [--subject TEXT] [--from A]\n"
+    "      [--addresses A,B] [--message TEXT] | off]  (text on stdin)\n"
+    "  account forward ADDRESS [TARGET... [--no-copy] | off]\n"
     "  alias add SOURCE TARGET...  (SOURCE @domain is a catch-all)\n"
     "  alias del SOURCE [TARGET]   alias list\n"
     "  queue list | flush\n"
