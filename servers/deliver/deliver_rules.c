@@ -372,14 +372,26 @@ static struct deliver_rules_target *target_add(struct result_builder *b,
 	return t;
 }
 
+/* The target for mailbox already made, or NULL. */
+static struct deliver_rules_target *target_find(struct result_builder *b,
+                                                const char *mailbox)
+{
+	bool is_inbox = strcasecmp(mailbox, "INBOX") == 0;
+	for (size_t i = 0; i < b->out->target_count; i++) {
+		struct deliver_rules_target *t = &b->out->targets[i];
+		if (t->report == NULL &&
+		    (is_inbox ? strcasecmp(t->mailbox, "INBOX") == 0
+		              : strcmp(t->mailbox, mailbox) == 0))
+			return t;
+	}
+	return NULL;
+}
+
 /* INBOX as the fallback of a failed action, once. */
 static void keep_fallback(struct result_builder *b)
 {
-	for (size_t i = 0; i < b->out->target_count; i++)
-		if (strcasecmp(b->out->targets[i].mailbox, "INBOX") == 0 &&
-		    b->out->targets[i].report == NULL)
-			return;
-	target_add(b, "INBOX");
+	if (target_find(b, "INBOX") == NULL)
+		target_add(b, "INBOX");
 }
 
 static void memory_add(struct result_builder *b, const char *key,
@@ -450,9 +462,25 @@ static void action_fileinto(struct result_builder *b,
 		                         : "no such mailbox");
 		mailbox = "INBOX";
 	}
-	struct deliver_rules_target *t = target_add(b, mailbox);
-	deliver_rules_flags(a->flags, b->pool, &t->flags, &t->keywords);
-	t->edit = edit_copy(b->in, b->pool, a->edit);
+	uint32_t flags;
+	const char *keywords;
+	deliver_rules_flags(a->flags, b->pool, &flags, &keywords);
+	struct deliver_rules_target *t = target_find(b, mailbox);
+	if (t != NULL) {
+		/* one copy per mailbox, as a fallback to INBOX may have
+		 * made one already (RFC 5228 §2.10.3) */
+		t->flags |= flags;
+		if (keywords[0] != '\0')
+			t->keywords = t->keywords[0] == '\0'
+			                  ? keywords
+			                  : pool_printf(b->pool, "%s %s",
+			                                t->keywords, keywords);
+	} else {
+		t = target_add(b, mailbox);
+		t->flags = flags;
+		t->keywords = keywords;
+		t->edit = edit_copy(b->in, b->pool, a->edit);
+	}
 	if (a->type == SIEVE_ACTION_KEEP)
 		note(b, "keep");
 	else

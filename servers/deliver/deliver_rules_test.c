@@ -277,6 +277,16 @@ static void test_redirect(void)
 	free(looped);
 	test_assert_int(queued_take(&f, q, 4), 0);
 	test_assert_int(mailbox_list(&f, "bob@example.org", "INBOX").count, 2);
+	/* the same with :copy: still one copy in INBOX */
+	looped = xasprintf("Delivered-To: bob@example.org\r\n%s", plain);
+	script_set(&f, "bob@example.org",
+	           "require \"copy\"; redirect :copy \"carl@far.example\";");
+	deliver_msg(&f, "alice@example.net", "bob@example.org", looped, false,
+	            &out);
+	free(looped);
+	test_assert_int(queued_take(&f, q, 4), 0);
+	test_assert_int(mailbox_list(&f, "bob@example.org", "INBOX").count, 3);
+	script_set(&f, "bob@example.org", "redirect \"carl@far.example\";");
 	/* a local sender keeps its address */
 	deliver_msg(&f, "dave@example.org", "bob@example.org", plain, false,
 	            &out);
