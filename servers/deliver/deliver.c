@@ -336,10 +336,14 @@ static int target_blob(struct delivery *dv, struct rcpt_state *rs,
 }
 
 /* Reads what rules see of the message (once per request). */
-static int message_read(struct delivery *dv)
+static int message_read(void *ctx, const unsigned char **data_r, size_t *size_r)
 {
-	if (dv->has_msg)
+	struct delivery *dv = ctx;
+	if (dv->has_msg) {
+		*data_r = (const unsigned char *)dv->msg.data;
+		*size_r = dv->msg.len;
 		return 0;
+	}
 	size_t want = deliver_rules_settings(dv->d->rules)->max_message_read;
 	if (dv->env.data_size < want)
 		want = (size_t)dv->env.data_size;
@@ -357,6 +361,8 @@ static int message_read(struct delivery *dv)
 	dv->msg.len = got;
 	dv->msg.data[got] = '\0';
 	dv->has_msg = true;
+	*data_r = (const unsigned char *)dv->msg.data;
+	*size_r = dv->msg.len;
 	return 0;
 }
 
@@ -369,19 +375,11 @@ static int rules_prepare(struct delivery *dv, size_t index)
 	struct rcpt_state *rs = &dv->rcpts[index];
 	const char *error;
 	struct cache_entry *e = deliver_cache_get(dv->d, &rs->info, &error);
-	const char *key = pool_printf(dv->pool, "%s/%zu", dv->env.id, index);
-	int done = e == NULL ? -1 : store_sieve_delivery_done(e->account, key);
-	if (done < 0 || message_read(dv) < 0) {
+	if (e == NULL) {
 		log_error(NULL, "rules-failed id=%s to=<%s> error=%s",
-		          dv->env.id, log_sanitize(r->address, 200),
-		          e == NULL ? error : store_last_error(dv->d->store));
+		          dv->env.id, log_sanitize(r->address, 200), error);
 		rcpt_set(rs, "tempfail", "4.3.0 local storage error");
 		return -1;
-	}
-	if (done > 0) { /* an earlier try committed it all */
-		rs->is_done_before = true;
-		rs->rules.has_rules = true;
-		return 1;
 	}
 	const char *at = strrchr(r->address, '@');
 	struct deliver_rules_input in = {
@@ -396,15 +394,19 @@ static int rules_prepare(struct delivery *dv, size_t index)
 	            : r->address,
 	    .env = &dv->env,
 	    .fd = dv->fd,
-	    .data = (const unsigned char *)dv->msg.data,
-	    .size = dv->msg.len,
+	    .message_read = message_read,
+	    .ctx = dv,
 	    .queue_dir = dv->d->queue_dir,
-	    .delivery_key = key,
+	    .delivery_key = pool_printf(dv->pool, "%s/%zu", dv->env.id, index),
 	    .now = time(NULL),
 	};
 	deliver_rules_run(dv->d->rules, &in, dv->pool, &rs->rules);
 	if (!rs->rules.has_rules)
 		return 0;
+	if (rs->rules.is_done) { /* an earlier try committed it all */
+		rs->is_done_before = true;
+		return 1;
+	}
 	log_info(NULL, "rules id=%s to=<%s> actions=\"%s\"", dv->env.id,
 	         log_sanitize(r->address, 200), rs->rules.summary);
 	if (rs->rules.tempfail != NULL) {

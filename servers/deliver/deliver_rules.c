@@ -318,6 +318,8 @@ void deliver_rules_flags(const char *flags, struct pool *pool,
 struct result_builder {
 	struct deliver_rules *r;
 	const struct deliver_rules_input *in;
+	const unsigned char *data; /* the message, as far as read */
+	size_t size;
 	struct pool *pool;
 	struct deliver_rules_result *out;
 	size_t target_cap, memory_cap;
@@ -328,18 +330,18 @@ struct result_builder {
 
 /* An edited header can replace the original's only when the rules saw
  * the whole of it. */
-static bool edit_usable(const struct deliver_rules_input *in,
+static bool edit_usable(const struct result_builder *b,
                         const struct sieve_edit *edit)
 {
-	return edit != NULL &&
-	       (edit->body_offset < in->size || in->size == in->env->data_size);
+	return edit != NULL && (edit->body_offset < b->size ||
+	                        b->size == b->in->env->data_size);
 }
 
-static struct sieve_edit *edit_copy(const struct deliver_rules_input *in,
+static struct sieve_edit *edit_copy(const struct result_builder *b,
                                     struct pool *pool,
                                     const struct sieve_edit *edit)
 {
-	if (!edit_usable(in, edit))
+	if (!edit_usable(b, edit))
 		return NULL;
 	struct sieve_edit *copy = pool_alloc(pool, sizeof(*copy));
 	char *header = pool_alloc(pool, edit->header_size + 1);
@@ -479,7 +481,7 @@ static void action_fileinto(struct result_builder *b,
 		t = target_add(b, mailbox);
 		t->flags = flags;
 		t->keywords = keywords;
-		t->edit = edit_copy(b->in, b->pool, a->edit);
+		t->edit = edit_copy(b, b->pool, a->edit);
 	}
 	if (a->type == SIEVE_ACTION_KEEP)
 		note(b, "keep");
@@ -510,7 +512,7 @@ static int action_redirect(struct result_builder *b,
                            const struct sieve_action *a)
 {
 	bool names_user;
-	unsigned hops = deliver_mail_delivered_to(b->in->data, b->in->size,
+	unsigned hops = deliver_mail_delivered_to(b->data, b->size,
 	                                          b->in->address, &names_user);
 	if (names_user || hops >= b->r->set.max_hops) {
 		/* RFC 5228 §4.2: a loop; the message stays here */
@@ -524,9 +526,9 @@ static int action_redirect(struct result_builder *b,
 		return 0;
 	}
 	note(b, "redirect:%s", a->address);
-	return deliver_mail_redirect(
-	    &b->mail, &b->orig, edit_usable(b->in, a->edit) ? a->edit : NULL,
-	    redirect_sender(b), a->address);
+	return deliver_mail_redirect(&b->mail, &b->orig,
+	                             edit_usable(b, a->edit) ? a->edit : NULL,
+	                             redirect_sender(b), a->address);
 }
 
 static int action_vacation(struct result_builder *b,
@@ -640,8 +642,8 @@ static void scripts_run(struct result_builder *b, struct run_script *scripts,
 	struct tm tm;
 	localtime_r(&in->now, &tm);
 	struct sieve_mail mail = {
-	    .data = in->data,
-	    .size = in->size,
+	    .data = b->data,
+	    .size = b->size,
 	    .full_size = in->env->data_size,
 	    .envelope_from = in->env->sender,
 	    .envelope_to = in->envelope_to,
@@ -736,6 +738,21 @@ void deliver_rules_run(struct deliver_rules *r,
 	if (count == 0)
 		return;
 	out->has_rules = true;
+	const unsigned char *data;
+	size_t size;
+	int done = store_sieve_delivery_done(in->account, in->delivery_key);
+	if (done > 0) {
+		out->is_done = true;
+		return;
+	}
+	if (done < 0 || in->message_read(in->ctx, &data, &size) < 0) {
+		log_error(NULL, "rules-failed id=%s to=<%s> error=%s",
+		          in->env->id, log_sanitize(in->address, 200),
+		          done < 0 ? store_last_error(in->store)
+		                   : "cannot read the message");
+		out->tempfail = "4.3.0 local storage error";
+		return;
+	}
 	struct result_builder b = {
 	    .r = r,
 	    .in = in,
@@ -751,10 +768,9 @@ void deliver_rules_run(struct deliver_rules *r,
 	            .id = in->env->id,
 	            .user = in->address,
 	        },
-	    .orig = {.env = in->env,
-	             .fd = in->fd,
-	             .data = in->data,
-	             .size = in->size},
+	    .data = data,
+	    .size = size,
+	    .orig = {.env = in->env, .fd = in->fd, .data = data, .size = size},
 	};
 	buf_init(&b.summary);
 	scripts_run(&b, scripts, count);

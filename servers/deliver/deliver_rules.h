@@ -60,9 +60,12 @@ struct deliver_rules_input {
 	const char *address;     /* the account */
 	const char *envelope_to; /* as addressed: local[+detail]@domain */
 	const struct queue_envelope *env;
-	int fd;                    /* the queue file */
-	const unsigned char *data; /* the message, as far as read */
-	size_t size;
+	int fd; /* the queue file */
+	/* reads the message, as far as rules may see it (max_message_read),
+	   only when the recipient has scripts: returns 0 or -1 */
+	int (*message_read)(void *ctx, const unsigned char **data_r,
+	                    size_t *size_r);
+	void *ctx;
 	const char *queue_dir;
 	const char *delivery_key; /* "<queue id>/<index>" */
 	time_t now;
@@ -87,6 +90,7 @@ struct deliver_rules_memory {
 
 struct deliver_rules_result {
 	bool has_rules; /* a script ran: the targets say where it goes */
+	bool is_done;   /* an earlier try committed this recipient */
 	struct deliver_rules_target *targets;
 	size_t target_count;
 	struct deliver_rules_memory *memory;
@@ -97,7 +101,9 @@ struct deliver_rules_result {
 };
 
 /* Runs the scripts for one recipient. Fills *out from pool. Never fails:
- * without scripts has_rules is false (plain INBOX delivery). */
+ * without scripts has_rules is false (plain INBOX delivery); when the
+ * recipient's delivery key is recorded already, is_done is set and
+ * nothing runs; a storage failure becomes out->tempfail. */
 void deliver_rules_run(struct deliver_rules *r,
                        const struct deliver_rules_input *in, struct pool *pool,
                        struct deliver_rules_result *out);
