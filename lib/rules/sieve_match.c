@@ -198,6 +198,62 @@ int sieve_glob_match(const char *value, size_t value_len, const char *key,
 
 /* ---- regex ---- */
 
+#define REGEX_WEIGHT_MAX 1024   /* copies glibc's regcomp may make */
+#define REGEX_SUBJECT_MAX 4096  /* bytes of a value a regex runs over */
+#define REGEX_COMPILE_STEPS 400 /* steps charged per unit of weight */
+
+/* Returns the weight of [p, end): atoms count one, a group the sum of
+ * its contents, "{m,n}" multiplies what it follows by its bound (glibc
+ * compiles bounded repetition into that many copies, which costs time and
+ * memory). Stops early once over REGEX_WEIGHT_MAX. *p is left after the
+ * group's ")" (or at end). */
+static uint64_t regex_weight(const char **p, const char *end, int depth)
+{
+	uint64_t total = 0, last = 0;
+	while (*p < end && total + last <= REGEX_WEIGHT_MAX) {
+		char c = *(*p)++;
+		if (c == ')' && depth > 0)
+			break;
+		if (c == '{') {
+			uint64_t bound = 0;
+			while (*p < end && **p != '}') {
+				if (**p >= '0' && **p <= '9' && bound < 100000)
+					bound =
+					    bound * 10 + (uint64_t)(**p - '0');
+				else if (**p == ',')
+					bound = 0; /* the upper bound counts */
+				(*p)++;
+			}
+			if (*p < end)
+				(*p)++;
+			last *= bound == 0 ? 1 : bound;
+			continue;
+		}
+		total += last;
+		if (c == '(') {
+			last = regex_weight(p, end, depth + 1);
+		} else if (c == '[') { /* a bracket expression is one atom */
+			if (*p < end && **p == '^')
+				(*p)++;
+			if (*p < end && **p == ']')
+				(*p)++;
+			while (*p < end && **p != ']')
+				(*p)++;
+			if (*p < end)
+				(*p)++;
+			last = 1;
+		} else if (c == '\\' && *p < end) {
+			(*p)++;
+			last = 1;
+		} else if (c == '*' || c == '+' || c == '?' || c == '|') {
+			last = 0;
+		} else {
+			last = 1;
+		}
+	}
+	return total + last;
+}
+
 static bool has_backreference(const char *pattern, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i++) {
@@ -227,6 +283,11 @@ int sieve_regex_check(const char *pattern, size_t len, bool icase,
 		*error_r = "regex back-references are not supported";
 		return -1;
 	}
+	const char *p = pattern;
+	if (regex_weight(&p, pattern + len, 0) > REGEX_WEIGHT_MAX) {
+		*error_r = "regex repeats too much";
+		return -1;
+	}
 	regex_t re;
 	if (regcomp(&re, pattern, REG_EXTENDED | (icase ? REG_ICASE : 0)) !=
 	    0) {
@@ -251,6 +312,11 @@ static regex_t *regex_get(struct sieve_interp *ip,
 		sieve_runtime_error(ip, node, "%s", error);
 		return NULL;
 	}
+	const char *p = pattern;
+	if (sieve_step(ip, node,
+	               REGEX_COMPILE_STEPS *
+	                   regex_weight(&p, pattern + len, 0)) < 0)
+		return NULL;
 	if (ip->regex_count >= ip->set->max_regexes) {
 		sieve_runtime_error(ip, node, "more than %u regexes in one run",
 		                    ip->set->max_regexes);
@@ -297,9 +363,13 @@ static int regex_match(struct sieve_interp *ip, const struct sieve_node *node,
 	                        node->comparator == SIEVE_CMP_ASCII_CASEMAP);
 	if (re == NULL)
 		return -1;
+	/* glibc's matcher is quadratic in the subject at worst: a bounded
+	 * subject, and steps charged for the square */
 	if (vlen > ip->set->max_match_size)
 		vlen = ip->set->max_match_size;
-	if (sieve_step(ip, node, vlen / 16) < 0)
+	if (vlen > REGEX_SUBJECT_MAX)
+		vlen = REGEX_SUBJECT_MAX;
+	if (sieve_step(ip, node, 1 + vlen * vlen / 64) < 0)
 		return -1;
 	char *subject = pool_strndup(ip->pool, value, vlen);
 	regmatch_t m[SIEVE_MATCH_VARS];
@@ -351,13 +421,15 @@ static int glob_match(struct sieve_interp *ip, const struct sieve_node *node,
 	unsigned count = 0;
 	if (vlen > ip->set->max_match_size)
 		vlen = ip->set->max_match_size;
-	uint64_t budget =
-	    ip->set->max_steps > ip->steps ? ip->set->max_steps - ip->steps : 0;
+	/* each step of the run pays for 16 of the matcher's */
+	uint64_t budget = ip->set->max_steps > ip->steps
+	                      ? (ip->set->max_steps - ip->steps) * 16
+	                      : 0;
 	uint64_t left = budget;
 	int ret =
 	    sieve_glob_match(value, vlen, key, klen, node->comparator, starts,
 	                     lens, SIEVE_MATCH_VARS - 1, &count, &left);
-	if (ret < 0 || sieve_step(ip, node, (budget - left) / 64) < 0)
+	if (ret < 0 || sieve_step(ip, node, (budget - left) / 16) < 0)
 		return sieve_runtime_error(ip, node,
 		                           "too much work in :matches");
 	if (ret > 0)

@@ -119,6 +119,9 @@ static void test_errors(void)
 	     "invalid regex"},
 	    {"require \"regex\";\nif header :regex \"s\" \"(a)\\\\1\" {}", 2,
 	     22, "regex back-references are not supported"},
+	    {"require \"regex\";\nif header :regex \"s\" \"((a{1,100}){1,100})\" "
+	     "{}",
+	     2, 22, "regex repeats too much"},
 	    {"require \"date\";\nif date \"date\" \"fortnight\" \"1\" {}", 2,
 	     16, "unknown date part"},
 	    {"require \"date\";\nif date :zone \"+25\" \"date\" \"day\" \"1\" "
