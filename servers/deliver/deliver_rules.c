@@ -48,7 +48,8 @@ struct pending_key {
 struct deliver_rules {
 	struct deliver_rules_settings set;
 	char *sieve_dir, *hostname;
-	struct script_entry *cache;
+	struct script_entry **cache; /* each entry stays where it is while
+	                                a run uses it */
 	size_t cache_count, cache_cap;
 	uint64_t clock, run;
 	struct pending_key *pending;
@@ -96,8 +97,10 @@ void deliver_rules_free(struct deliver_rules **rp)
 		return;
 	deliver_rules_batch_begin(r);
 	free(r->pending);
-	for (size_t i = 0; i < r->cache_count; i++)
-		sieve_script_free(&r->cache[i].script);
+	for (size_t i = 0; i < r->cache_count; i++) {
+		sieve_script_free(&r->cache[i]->script);
+		free(r->cache[i]);
+	}
 	free(r->cache);
 	free(r->sieve_dir);
 	free(r->hostname);
@@ -143,7 +146,7 @@ static struct script_entry *script_get(struct deliver_rules *r,
 	digest_sha256_hex(data, size, hash);
 	struct script_entry *victim = NULL;
 	for (size_t i = 0; i < r->cache_count; i++) {
-		struct script_entry *e = &r->cache[i];
+		struct script_entry *e = r->cache[i];
 		if (strcmp(e->hash, hash) == 0) {
 			e->last_used = ++r->clock;
 			e->run = r->run;
@@ -159,8 +162,8 @@ static struct script_entry *script_get(struct deliver_rules *r,
 			r->cache = xrealloc(r->cache,
 			                    r->cache_cap * sizeof(*r->cache));
 		}
-		victim = &r->cache[r->cache_count++];
-		memset(victim, 0, sizeof(*victim));
+		victim = xcalloc(1, sizeof(*victim));
+		r->cache[r->cache_count++] = victim;
 	}
 	sieve_script_free(&victim->script);
 	memcpy(victim->hash, hash, sizeof(hash));

@@ -382,6 +382,32 @@ static void test_errors_and_edits(void)
 	deliver_msg(&f, "alice@example.net", "bob@example.org", plain, false,
 	            &out);
 	test_assert_int(mailbox_list(&f, "bob@example.org", "INBOX").count, 5);
+	/* a script that includes many others and then fails: the compile
+	 * cache grows during the run, and the failure is still reported */
+	struct store_account *a;
+	const char *error;
+	if (store_account_open(f.store, "bob@example.org", &a, &error) < 0)
+		abort();
+	struct buf main_script;
+	buf_init(&main_script);
+	buf_append_str(&main_script,
+	               "require [\"include\", \"fileinto\", \"variables\"];\n");
+	for (int i = 0; i < 12; i++) {
+		char name[16], text[64];
+		snprintf(name, sizeof(name), "part%d", i);
+		snprintf(text, sizeof(text), "# part %d\nkeep;\n", i);
+		if (store_sieve_put(a, name, text, strlen(text), 1, &error) < 0)
+			abort();
+		buf_printf(&main_script, "include \"%s\";\n", name);
+	}
+	buf_append_str(&main_script, "fileinto \"${nothing}\";\n");
+	store_account_close(&a);
+	script_set(&f, "bob@example.org", main_script.data);
+	buf_deinit(&main_script);
+	deliver_msg(&f, "alice@example.net", "bob@example.org", plain, false,
+	            &out);
+	test_assert(strstr(out.data, "rcpt=0 status=ok") != NULL);
+	test_assert_int(mailbox_list(&f, "bob@example.org", "INBOX").count, 7);
 	/* editheader: the stored copy carries the edit */
 	script_set(&f, "bob@example.org",
 	           "require \"editheader\"; addheader \"X-Filtered\" \"yes\";"
