@@ -203,9 +203,10 @@ int sieve_glob_match(const char *value, size_t value_len, const char *key,
 #define REGEX_COMPILE_STEPS 400 /* steps charged per unit of weight */
 
 /* Returns the weight of [p, end): atoms count one, a group the sum of
- * its contents, "{m,n}" multiplies what it follows by its bound (glibc
- * compiles bounded repetition into that many copies, which costs time and
- * memory). Stops early once over REGEX_WEIGHT_MAX. *p is left after the
+ * its contents; "{m,n}" multiplies what it follows by its bound and "+"
+ * doubles it (glibc's regcomp copies the subtree for each, so stacked or
+ * nested ones grow exponentially in time and memory); "*" and "?" copy
+ * nothing. Saturates just over REGEX_WEIGHT_MAX. *p is left after the
  * group's ")" (or at end). */
 static uint64_t regex_weight(const char **p, const char *end, int depth)
 {
@@ -227,29 +228,31 @@ static uint64_t regex_weight(const char **p, const char *end, int depth)
 			if (*p < end)
 				(*p)++;
 			last *= bound == 0 ? 1 : bound;
-			continue;
+		} else if (c == '+') {
+			last *= 2;
+		} else if (c != '*' && c != '?') {
+			total += last;
+			if (c == '(') {
+				last = regex_weight(p, end, depth + 1);
+			} else if (c == '[') { /* one atom */
+				if (*p < end && **p == '^')
+					(*p)++;
+				if (*p < end && **p == ']')
+					(*p)++;
+				while (*p < end && **p != ']')
+					(*p)++;
+				if (*p < end)
+					(*p)++;
+				last = 1;
+			} else if (c == '\\' && *p < end) {
+				(*p)++;
+				last = 1;
+			} else {
+				last = c == '|' ? 0 : 1;
+			}
 		}
-		total += last;
-		if (c == '(') {
-			last = regex_weight(p, end, depth + 1);
-		} else if (c == '[') { /* a bracket expression is one atom */
-			if (*p < end && **p == '^')
-				(*p)++;
-			if (*p < end && **p == ']')
-				(*p)++;
-			while (*p < end && **p != ']')
-				(*p)++;
-			if (*p < end)
-				(*p)++;
-			last = 1;
-		} else if (c == '\\' && *p < end) {
-			(*p)++;
-			last = 1;
-		} else if (c == '*' || c == '+' || c == '?' || c == '|') {
-			last = 0;
-		} else {
-			last = 1;
-		}
+		if (last > REGEX_WEIGHT_MAX)
+			last = REGEX_WEIGHT_MAX + 1;
 	}
 	return total + last;
 }

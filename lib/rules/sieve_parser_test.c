@@ -122,6 +122,10 @@ static void test_errors(void)
 	    {"require \"regex\";\nif header :regex \"s\" \"((a{1,100}){1,100})\" "
 	     "{}",
 	     2, 22, "regex repeats too much"},
+	    /* found by the fuzzer: each "+" copies what it follows */
+	    {"require \"regex\";\nif header :regex \"s\" "
+	     "\"^(.*++++++++++++++++++++++++++++++)\" {}",
+	     2, 22, "regex repeats too much"},
 	    {"require \"date\";\nif date \"date\" \"fortnight\" \"1\" {}", 2,
 	     16, "unknown date part"},
 	    {"require \"date\";\nif date :zone \"+25\" \"date\" \"day\" \"1\" "
