@@ -229,6 +229,8 @@ static int test_exists(struct sieve_interp *ip, const struct sieve_node *node)
 {
 	const struct sieve_value *names = node->pos[0];
 	sieve_message_fields(ip);
+	if (sieve_step(ip, node, 1 + ip->field_count / 16) < 0)
+		return -1;
 	for (unsigned i = 0; i < names->count; i++) {
 		size_t len;
 		const char *name = sieve_expand(ip, &names->strings[i], &len);

@@ -483,6 +483,28 @@ static void test_limits(void)
 	test_assert_str(got, "error: script needed more than 2000000 steps");
 	free(got);
 	buf_deinit(&big);
+	/* a header of 20,000 fields: the tests see the first 10,000 */
+	buf_init(&big);
+	for (int i = 0; i < 20000; i++)
+		buf_append_str(&big, "X-A: 1\r\n");
+	buf_append_str(&big, "X-Last: 1\r\n\r\nbody\r\n");
+	set = (struct sieve_settings)SIEVE_SETTINGS_DEFAULT;
+	got = run_src(&set,
+	              "if exists \"X-Last\" { discard; }"
+	              "if header :count \"eq\" \"x-a\" \"10000\" "
+	              "{ redirect \"a@example.org\"; }",
+	              big.data);
+	test_assert_str(got, "compile: ':count' needs require \"relational\"");
+	free(got);
+	got = run_src(&set,
+	              "require \"relational\";"
+	              "if exists \"X-Last\" { discard; }"
+	              "if header :count \"eq\" \"x-a\" \"10000\" "
+	              "{ redirect \"a@example.org\"; }",
+	              big.data);
+	test_assert_str(got, "redirect:a@example.org");
+	free(got);
+	buf_deinit(&big);
 	/* header edits */
 	set = (struct sieve_settings)SIEVE_SETTINGS_DEFAULT;
 	set.max_header_edits = 2;

@@ -119,7 +119,8 @@ static void test_errors(void)
 	     "invalid regex"},
 	    {"require \"regex\";\nif header :regex \"s\" \"(a)\\\\1\" {}", 2,
 	     22, "regex back-references are not supported"},
-	    {"require \"regex\";\nif header :regex \"s\" \"((a{1,100}){1,100})\" "
+	    {"require \"regex\";\nif header :regex \"s\" "
+	     "\"((a{1,100}){1,100})\" "
 	     "{}",
 	     2, 22, "regex repeats too much"},
 	    /* found by the fuzzer: each "+" copies what it follows */
