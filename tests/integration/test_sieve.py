@@ -2,8 +2,9 @@
 with postroomctl, mail sent with smtplib (MX port and submission), the
 results read with imaplib. fileinto :create with flags, :copy, reject's
 RFC 5429 MDN to the sender, vacation once per sender and never to a list
-or a bounce, a script that fails at run time keeps the mail and tells its
-owner once, and the administrator's before/after scripts."""
+or a bounce, a notification by mailto, a script that fails at run time
+keeps the mail and tells its owner once, and the administrator's
+before/after scripts."""
 import email
 import email.policy
 import imaplib
@@ -172,6 +173,24 @@ class SieveDeliveryTest(unittest.TestCase):
                          before + 1, "one reply only")
         log = self.pr.log()
         self.assertEqual(log.count("kind=vacation"), 1, log[-3000:])
+
+    def test_notify_mailto(self):
+        hank = self.user("hank", (
+            'require ["enotify", "variables"];\n'
+            'if header :matches "subject" "*" { set "s" "${1}"; }\n'
+            'notify :importance "1" :message "New: ${s}"\n'
+            '       "mailto:alice@local.test";\n'))
+        before = len(self.pr.messages("alice@local.test"))
+        self.mx_send("ann@remote.test", hank,
+                     msg("ann@remote.test", hank, "the report"))
+        self.pr.wait_messages(hank, 1)
+        got = self.pr.wait_messages("alice@local.test", before + 1)
+        note = email.message_from_bytes(got[-1], policy=email.policy.default)
+        # RFC 5436 §2.7: from the user, marked auto-notified, from <>
+        self.assertEqual(note["Subject"], "New: the report")
+        self.assertTrue(note["Auto-Submitted"].startswith("auto-notified"))
+        self.assertEqual(note["From"], "hank@local.test")
+        self.assertTrue(got[-1].startswith(b"Return-Path: <>\r\n"))
 
     def test_runtime_error_keeps_and_tells_once(self):
         erin = self.user("erin", (
