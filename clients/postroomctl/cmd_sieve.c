@@ -272,6 +272,59 @@ static void sieve_quote(struct buf *out, const char *str)
 	buf_append_char(out, '"');
 }
 
+/* Puts block into rest (the script without its old block) just after
+ * its own requires, into text. Returns 0, or -1 after saying why. */
+static int block_place(const struct ctl *ctl, const char *name,
+                       const struct buf *rest, const struct buf *block,
+                       struct buf *text)
+{
+	struct sieve_settings set;
+	struct sieve_script *script = NULL;
+	struct sieve_error error;
+	sieve_settings_get(ctl, &set);
+	if (sieve_compile((const unsigned char *)rest->data, rest->len, name,
+	                  &set, &script, &error) < 0) {
+		ctl_error(ctl,
+		          "the active script %s does not compile (%u:%u: %s)",
+		          name, error.line, error.column, error.message);
+		return -1;
+	}
+	size_t at = sieve_script_require_end(script);
+	sieve_script_free(&script);
+	buf_append(text, rest->data, at);
+	if (at > 0 && block->len > 0)
+		buf_append_char(text, '\n');
+	buf_append(text, block->data, block->len);
+	const char *tail = rest->data + at;
+	if (at > 0 && block->len > 0 && *tail == '\n')
+		tail++;
+	buf_append_str(text, tail);
+	return script_check(ctl, name, text->data, text->len);
+}
+
+/* Stores text as script name and makes it active; a script of the tool's
+ * own left empty is removed instead. Returns 0, or -1 after saying why. */
+static int script_store(const struct ctl *ctl, struct store_account *account,
+                        const char *name, const struct buf *text)
+{
+	const char *error;
+	bool is_empty = strspn(text->data, " \t\r\n") == text->len;
+	if (is_empty && strcmp(name, OWN_SCRIPT) == 0) {
+		if (store_sieve_activate(account, NULL, &error) < 0 ||
+		    (store_sieve_delete(account, name, &error) < 0 &&
+		     strcmp(error, "no such script") != 0)) {
+			ctl_error(ctl, "%s", error);
+			return -1;
+		}
+	} else if (store_sieve_put(account, name, text->data, text->len,
+	                           time(NULL), &error) < 0 ||
+	           store_sieve_activate(account, name, &error) < 0) {
+		ctl_error(ctl, "%s", error);
+		return -1;
+	}
+	return 0;
+}
+
 /* Rewrites the account's active script with the sections of m changed by
  * change (called with the current sections). Returns an exit status. */
 static int managed_update(struct ctl *ctl, struct store_account *account,
@@ -279,7 +332,7 @@ static int managed_update(struct ctl *ctl, struct store_account *account,
                           void *ctx)
 {
 	struct pool *pool = pool_new();
-	const char *name = OWN_SCRIPT, *data = "", *error;
+	const char *name = OWN_SCRIPT, *data = "";
 	size_t size = 0, start = 0, end = 0;
 	struct managed m;
 	struct buf rest, text, block;
@@ -300,46 +353,9 @@ static int managed_update(struct ctl *ctl, struct store_account *account,
 	}
 	change(&m, ctx);
 	block_build(&m, &block);
-	/* the block goes after the script's own requires */
-	struct sieve_settings set;
-	struct sieve_script *script = NULL;
-	struct sieve_error serr;
-	sieve_settings_get(ctl, &set);
-	if (sieve_compile((const unsigned char *)rest.data, rest.len, name,
-	                  &set, &script, &serr) < 0) {
-		ctl_error(ctl,
-		          "the active script %s does not compile (%u:%u: %s)",
-		          name, serr.line, serr.column, serr.message);
-		goto out;
-	}
-	size_t at = sieve_script_require_end(script);
-	sieve_script_free(&script);
-	buf_append(&text, rest.data, at);
-	if (at > 0 && block.len > 0)
-		buf_append_char(&text, '\n');
-	buf_append(&text, block.data, block.len);
-	const char *tail = rest.data + at;
-	if (at > 0 && block.len > 0 && *tail == '\n')
-		tail++;
-	buf_append_str(&text, tail);
-	if (script_check(ctl, name, text.data, text.len) < 0)
-		goto out;
-	bool is_empty = strspn(text.data, " \t\r\n") == text.len;
-	if (is_empty && strcmp(name, OWN_SCRIPT) == 0) {
-		/* nothing left of the tool's own script */
-		if (store_sieve_activate(account, NULL, &error) < 0 ||
-		    (store_sieve_delete(account, name, &error) < 0 &&
-		     strcmp(error, "no such script") != 0)) {
-			ctl_error(ctl, "%s", error);
-			goto out;
-		}
-	} else if (store_sieve_put(account, name, text.data, text.len,
-	                           time(NULL), &error) < 0 ||
-	           store_sieve_activate(account, name, &error) < 0) {
-		ctl_error(ctl, "%s", error);
-		goto out;
-	}
-	ret = CTL_EXIT_OK;
+	if (block_place(ctl, name, &rest, &block, &text) == 0 &&
+	    script_store(ctl, account, name, &text) == 0)
+		ret = CTL_EXIT_OK;
 out:
 	managed_deinit(&m);
 	buf_deinit(&rest);
@@ -411,72 +427,76 @@ static void vacation_change(struct managed *m, void *ctx)
 	buf_append_str(&m->vacation, ";\n");
 }
 
+#define VACATION_USAGE                                                         \
+	"account vacation ADDRESS [on [--days N] [--subject TEXT] "            \
+	"[--from ADDRESS] [--addresses A,B] [--message TEXT] | off]"
+
+/* The options after "on" (argv[0] is the first); the text goes into
+ * message when it comes from stdin. Returns an exit status. */
+static int vacation_options(struct ctl *ctl, int argc, char **argv,
+                            struct vacation_args *v, struct buf *message)
+{
+	for (int i = 0; i < argc; i += 2) {
+		const char *opt = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (val == NULL)
+			return ctl_usage(ctl, VACATION_USAGE);
+		else if (strcmp(opt, "--days") == 0)
+			v->days = (unsigned)strtoul(val, NULL, 10);
+		else if (strcmp(opt, "--subject") == 0)
+			v->subject = val;
+		else if (strcmp(opt, "--from") == 0)
+			v->from = val;
+		else if (strcmp(opt, "--addresses") == 0)
+			v->addresses = val;
+		else if (strcmp(opt, "--message") == 0)
+			v->message = val;
+		else
+			return ctl_usage(ctl, VACATION_USAGE);
+	}
+	if (v->message == NULL) {
+		if (isatty(STDIN_FILENO) || text_read(NULL, message) < 0)
+			return ctl_error(ctl, "give --message or the text on "
+			                      "stdin");
+		while (message->len > 0 &&
+		       (message->data[message->len - 1] == '\n' ||
+		        message->data[message->len - 1] == '\r'))
+			buf_truncate(message, message->len - 1);
+		v->message = message->data;
+	}
+	if (v->days == 0)
+		return ctl_error(ctl, "--days must be 1 or more");
+	if (v->from != NULL && !store_address_is_valid(v->from))
+		return ctl_error(ctl, "invalid address '%s'", v->from);
+	return CTL_EXIT_OK;
+}
+
 int cmd_account_vacation(struct ctl *ctl, struct store *store, int argc,
                          char **argv)
 {
-	static const char usage[] =
-	    "account vacation ADDRESS [on [--days N] [--subject TEXT] "
-	    "[--from ADDRESS] [--addresses A,B] [--message TEXT] | off]";
 	struct vacation_args v = {.is_on = true, .days = 7};
 	struct buf message;
 	if (argc < 2)
-		return ctl_usage(ctl, usage);
+		return ctl_usage(ctl, VACATION_USAGE);
 	struct store_account *account = account_open(ctl, store, argv[1]);
 	if (account == NULL)
 		return CTL_EXIT_FAIL;
-	if (argc == 2) {
-		int ret = managed_show(account, true);
-		store_account_close(&account);
-		return ret;
-	}
-	int ret = CTL_EXIT_OK;
+	int ret = CTL_EXIT_USAGE;
 	buf_init(&message);
-	if (strcmp(argv[2], "off") == 0 && argc == 3) {
-		v.is_on = false;
-	} else if (strcmp(argv[2], "on") == 0) {
-		for (int i = 3; i < argc && ret == CTL_EXIT_OK; i++) {
-			const char *opt = argv[i];
-			const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-			if (val == NULL)
-				ret = ctl_usage(ctl, usage);
-			else if (strcmp(opt, "--days") == 0)
-				v.days = (unsigned)strtoul(val, NULL, 10);
-			else if (strcmp(opt, "--subject") == 0)
-				v.subject = val;
-			else if (strcmp(opt, "--from") == 0)
-				v.from = val;
-			else if (strcmp(opt, "--addresses") == 0)
-				v.addresses = val;
-			else if (strcmp(opt, "--message") == 0)
-				v.message = val;
-			else
-				ret = ctl_usage(ctl, usage);
-			i++;
-		}
-		if (ret == CTL_EXIT_OK && v.message == NULL) {
-			if (isatty(STDIN_FILENO) ||
-			    text_read(NULL, &message) < 0)
-				ret =
-				    ctl_error(ctl, "give --message or the text "
-				                   "on stdin");
-			while (message.len > 0 &&
-			       (message.data[message.len - 1] == '\n' ||
-			        message.data[message.len - 1] == '\r'))
-				buf_truncate(&message, message.len - 1);
-			v.message = message.data;
-		}
-		if (ret == CTL_EXIT_OK && v.days == 0)
-			ret = ctl_error(ctl, "--days must be 1 or more");
-		if (ret == CTL_EXIT_OK && v.from != NULL &&
-		    !store_address_is_valid(v.from))
-			ret = ctl_error(ctl, "invalid address '%s'", v.from);
-	} else {
-		ret = ctl_usage(ctl, usage);
-	}
-	if (ret == CTL_EXIT_OK)
+	if (argc == 2)
+		ret = managed_show(account, true);
+	else if (strcmp(argv[2], "off") == 0 && argc == 3)
+		ret = managed_update(ctl, account, vacation_change,
+		                     &(struct vacation_args){.is_on = false});
+	else if (strcmp(argv[2], "on") == 0 &&
+	         (ret = vacation_options(ctl, argc - 3, argv + 3, &v,
+	                                 &message)) == CTL_EXIT_OK)
 		ret = managed_update(ctl, account, vacation_change, &v);
-	if (ret == CTL_EXIT_OK)
-		printf("vacation of %s %s\n", argv[1], v.is_on ? "on" : "off");
+	else if (strcmp(argv[2], "on") != 0)
+		ret = ctl_usage(ctl, VACATION_USAGE);
+	if (ret == CTL_EXIT_OK && argc > 2)
+		printf("vacation of %s %s\n", argv[1],
+		       strcmp(argv[2], "on") == 0 ? "on" : "off");
 	buf_deinit(&message);
 	store_account_close(&account);
 	return ret;

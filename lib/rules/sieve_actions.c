@@ -391,6 +391,45 @@ static uint64_t vacation_period(struct sieve_interp *ip,
 	return period;
 }
 
+/* RFC 5230 §4.2: the key of "replied to sender" is the sender and the
+ * handle; without :handle, the arguments make the handle. */
+static const char *vacation_key(struct sieve_interp *ip, const char *sender,
+                                const char *handle, size_t hlen,
+                                const char *const parts[4],
+                                const size_t lens[4])
+{
+	if (handle == NULL) {
+		handle = hash_hex(ip, parts, lens, 4);
+		hlen = strlen(handle);
+	}
+	char lower[512];
+	size_t n = 0;
+	for (; sender[n] != '\0' && n + 1 < sizeof(lower); n++)
+		lower[n] = (char)tolower((unsigned char)sender[n]);
+	const char *kparts[] = {"vacation", lower, handle};
+	size_t klens[] = {8, n, hlen};
+	return hash_hex(ip, kparts, klens, 3);
+}
+
+/* The reply's subject and threading fields (RFC 5230 §5.4, §5.6). */
+static void vacation_reply_fields(struct sieve_interp *ip,
+                                  struct sieve_action *a, const char *subject)
+{
+	if (subject == NULL) { /* "Auto: " and the original's */
+		const char *orig = field_first(ip, "subject");
+		subject = pool_printf(ip->pool, "Auto: %s",
+		                      orig != NULL ? orig : "Automatic reply");
+	}
+	a->subject = subject;
+	const char *msgid = field_raw(ip, "message-id");
+	const char *refs = field_raw(ip, "references");
+	a->in_reply_to = msgid;
+	if (msgid != NULL)
+		a->references =
+		    refs != NULL ? pool_printf(ip->pool, "%s %s", refs, msgid)
+		                 : msgid;
+}
+
 static int action_vacation(struct sieve_interp *ip,
                            const struct sieve_node *node)
 {
@@ -419,42 +458,18 @@ static int action_vacation(struct sieve_interp *ip,
 	struct sieve_action *a = action_add(ip, node, SIEVE_ACTION_VACATION);
 	if (a == NULL)
 		return -1;
-	/* RFC 5230 §4.2: without :handle, the arguments make the handle */
 	char mime_flag = is_mime ? '1' : '0';
 	const char *hparts[] = {subject != NULL ? subject : "",
 	                        from != NULL ? from : "", &mime_flag, reason};
 	size_t hlens[] = {slen, flen, 1, rlen};
-	if (handle == NULL) {
-		handle = hash_hex(ip, hparts, hlens, 4);
-		hlen = strlen(handle);
-	}
-	char lower[512];
-	size_t n = 0;
-	for (; sender[n] != '\0' && n + 1 < sizeof(lower); n++)
-		lower[n] = (char)tolower((unsigned char)sender[n]);
-	const char *kparts[] = {"vacation", lower, handle};
-	size_t klens[] = {8, n, hlen};
-	a->key = hash_hex(ip, kparts, klens, 3);
+	a->key = vacation_key(ip, sender, handle, hlen, hparts, hlens);
 	a->period = vacation_period(ip, node);
 	a->address = sender;
 	a->reason = reason;
 	a->is_mime = is_mime;
-	if (from != NULL && !sieve_address_is_valid(from, flen))
-		from = NULL;
-	a->from = from;
-	if (subject == NULL) { /* RFC 5230 §5.4: "Auto: " and the original */
-		const char *orig = field_first(ip, "subject");
-		subject = pool_printf(ip->pool, "Auto: %s",
-		                      orig != NULL ? orig : "Automatic reply");
-	}
-	a->subject = subject;
-	const char *msgid = field_raw(ip, "message-id");
-	const char *refs = field_raw(ip, "references");
-	a->in_reply_to = msgid;
-	if (msgid != NULL)
-		a->references =
-		    refs != NULL ? pool_printf(ip->pool, "%s %s", refs, msgid)
-		                 : msgid;
+	a->from =
+	    from != NULL && sieve_address_is_valid(from, flen) ? from : NULL;
+	vacation_reply_fields(ip, a, subject);
 	return 0;
 }
 

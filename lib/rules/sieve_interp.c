@@ -346,34 +346,61 @@ static int test_mailboxexists(struct sieve_interp *ip,
 	return 1;
 }
 
-/* RFC 7352 §3: the id (Message-ID, :header or :uniqueid) and :handle
- * make the key; it is recorded only once the run succeeded. */
-static int test_duplicate(struct sieve_interp *ip,
-                          const struct sieve_node *node)
+/* The id a duplicate test looks at (RFC 7352 §3.1): :uniqueid, else the
+ * first field :header names, else Message-ID. NULL when there is none. */
+static const char *duplicate_id(struct sieve_interp *ip,
+                                const struct sieve_node *node, size_t *len_r)
 {
 	const struct sieve_value *uid = node->tagged[SIEVE_TAG_UNIQUEID];
 	const struct sieve_value *hdr = node->tagged[SIEVE_TAG_HEADER];
+	if (uid != NULL)
+		return sieve_expand(ip, &uid->strings[0], len_r);
+	struct sieve_values v = {0};
+	struct sieve_string mid = {.data = "message-id", .len = 10};
+	struct sieve_value names = {.type = SIEVE_VALUE_STRING,
+	                            .strings =
+	                                hdr != NULL ? hdr->strings : &mid,
+	                            .count = 1};
+	struct sieve_node plain = *node;
+	plain.tagged[SIEVE_TAG_INDEX] = NULL;
+	sieve_message_headers(ip, &plain, &names, &v);
+	if (v.count == 0)
+		return NULL;
+	*len_r = v.lens[0];
+	return v.items[0];
+}
+
+/* Notes key to record when the run succeeds. */
+static void duplicate_record(struct sieve_interp *ip, const char *key,
+                             uint64_t period, bool is_last)
+{
+	if (period > ip->set->duplicate_max_period)
+		period = ip->set->duplicate_max_period;
+	if (ip->dup_count == ip->dup_cap) {
+		size_t cap = ip->dup_cap == 0 ? 4 : ip->dup_cap * 2;
+		struct sieve_duplicate *more =
+		    pool_alloc(ip->pool, cap * sizeof(*more));
+		if (ip->dup_count > 0)
+			memcpy(more, ip->dups, ip->dup_count * sizeof(*more));
+		ip->dups = more;
+		ip->dup_cap = cap;
+	}
+	ip->dups[ip->dup_count++] = (struct sieve_duplicate){
+	    .key = pool_strdup(ip->pool, key),
+	    .period = period,
+	    .is_last = is_last,
+	};
+}
+
+/* RFC 7352 §3: the id and :handle make the key; it is recorded only once
+ * the run succeeded, and with :last each time it is seen. */
+static int test_duplicate(struct sieve_interp *ip,
+                          const struct sieve_node *node)
+{
 	const struct sieve_value *handle = node->tagged[SIEVE_TAG_HANDLE];
 	const struct sieve_value *secs = node->tagged[SIEVE_TAG_SECONDS];
-	const char *id = NULL;
 	size_t id_len = 0, hlen = 0;
-	if (uid != NULL) {
-		id = sieve_expand(ip, &uid->strings[0], &id_len);
-	} else {
-		struct sieve_values v = {0};
-		struct sieve_string mid = {.data = "message-id", .len = 10};
-		struct sieve_value names = {
-		    .type = SIEVE_VALUE_STRING,
-		    .strings = hdr != NULL ? hdr->strings : &mid,
-		    .count = 1};
-		struct sieve_node plain = *node;
-		plain.tagged[SIEVE_TAG_INDEX] = NULL;
-		sieve_message_headers(ip, &plain, &names, &v);
-		if (v.count > 0) {
-			id = v.items[0];
-			id_len = v.lens[0];
-		}
-	}
+	const char *id = duplicate_id(ip, node, &id_len);
 	if (id == NULL || id_len == 0)
 		return 0;
 	const char *h =
@@ -393,27 +420,11 @@ static int test_duplicate(struct sieve_interp *ip,
 		return sieve_runtime_error(ip, node,
 		                           "duplicate look-up failed");
 	bool is_last = node->tagged[SIEVE_TAG_LAST] != NULL;
-	if (seen == 0 || is_last) {
-		uint64_t period =
-		    secs != NULL ? secs->number : ip->set->duplicate_period;
-		if (period > ip->set->duplicate_max_period)
-			period = ip->set->duplicate_max_period;
-		if (ip->dup_count == ip->dup_cap) {
-			size_t cap = ip->dup_cap == 0 ? 4 : ip->dup_cap * 2;
-			struct sieve_duplicate *more =
-			    pool_alloc(ip->pool, cap * sizeof(*more));
-			if (ip->dup_count > 0)
-				memcpy(more, ip->dups,
-				       ip->dup_count * sizeof(*more));
-			ip->dups = more;
-			ip->dup_cap = cap;
-		}
-		ip->dups[ip->dup_count++] = (struct sieve_duplicate){
-		    .key = pool_strdup(ip->pool, hex),
-		    .period = period,
-		    .is_last = is_last,
-		};
-	}
+	if (seen == 0 || is_last)
+		duplicate_record(ip, hex,
+		                 secs != NULL ? secs->number
+		                              : ip->set->duplicate_period,
+		                 is_last);
 	return seen > 0;
 }
 

@@ -165,6 +165,31 @@ static const char *message_id(const struct deliver_mail *m,
 	return pool_printf(m->pool, "%s.%s@%s", q->env.id, kind, m->hostname);
 }
 
+/* RFC 5230 §4.4 :mime: the composed header up to its MIME fields, then
+ * the reason, a MIME entity with its own header. Returns 0 or -1. */
+static int compose_vacation_mime(const struct deliver_mail *m,
+                                 const struct mime_compose *msg,
+                                 const char *extra, const char *reason,
+                                 struct buf *out)
+{
+	struct buf head;
+	buf_init(&head);
+	int ret = compose_text(m, "vacation", msg, extra, &head);
+	const char *cut =
+	    ret == 0 ? strstr(head.data, "\r\nMIME-Version:") : NULL;
+	if (cut != NULL) {
+		buf_append(out, head.data, (size_t)(cut - head.data) + 2);
+		buf_append_str(out, "MIME-Version: 1.0\r\n");
+		for (const char *p = reason; *p != '\0'; p++) {
+			if (*p == '\n' && (p == reason || p[-1] != '\r'))
+				buf_append_char(out, '\r');
+			buf_append_char(out, *p);
+		}
+	}
+	buf_deinit(&head);
+	return cut != NULL ? 0 : -1;
+}
+
 int deliver_mail_vacation(const struct deliver_mail *m,
                           const struct sieve_action *a)
 {
@@ -174,55 +199,22 @@ int deliver_mail_vacation(const struct deliver_mail *m,
 	if (queue_begin(m, "", &to, 1, "8BITMIME", false, &q) < 0)
 		return -1;
 	buf_init(&text);
-	const char *from = a->from != NULL ? a->from : m->user;
+	const char *body = a->is_mime ? "" : utf8_clean(m->pool, a->reason);
+	struct mime_compose msg = {
+	    .from_addr = a->from != NULL ? a->from : m->user,
+	    .to = to,
+	    .subject = utf8_clean(m->pool, a->subject),
+	    .date = m->now,
+	    .message_id = message_id(m, &q, "vacation"),
+	    .in_reply_to = a->in_reply_to,
+	    .references = a->references,
+	    .body = body,
+	    .body_size = strlen(body),
+	};
 	const char *extra = "Auto-Submitted: auto-replied (vacation)\r\n";
-	int ret;
-	if (a->is_mime) {
-		/* RFC 5230 §4.4: the reason is a MIME entity with its header */
-		struct mime_compose msg = {
-		    .from_addr = from,
-		    .to = to,
-		    .subject = utf8_clean(m->pool, a->subject),
-		    .date = m->now,
-		    .message_id = message_id(m, &q, "vacation"),
-		    .in_reply_to = a->in_reply_to,
-		    .references = a->references,
-		    .body = "",
-		};
-		struct buf head;
-		buf_init(&head);
-		ret = compose_text(m, "vacation", &msg, extra, &head);
-		/* keep the composed header up to its MIME fields */
-		const char *cut = strstr(head.data, "\r\nMIME-Version:");
-		if (ret == 0 && cut != NULL) {
-			buf_append(&text, head.data,
-			           (size_t)(cut - head.data) + 2);
-			buf_append_str(&text, "MIME-Version: 1.0\r\n");
-			for (const char *p = a->reason; *p != '\0'; p++) {
-				if (*p == '\n' &&
-				    (p == a->reason || p[-1] != '\r'))
-					buf_append_char(&text, '\r');
-				buf_append_char(&text, *p);
-			}
-		} else {
-			ret = -1;
-		}
-		buf_deinit(&head);
-	} else {
-		const char *body = utf8_clean(m->pool, a->reason);
-		struct mime_compose msg = {
-		    .from_addr = from,
-		    .to = to,
-		    .subject = utf8_clean(m->pool, a->subject),
-		    .date = m->now,
-		    .message_id = message_id(m, &q, "vacation"),
-		    .in_reply_to = a->in_reply_to,
-		    .references = a->references,
-		    .body = body,
-		    .body_size = strlen(body),
-		};
-		ret = compose_text(m, "vacation", &msg, extra, &text);
-	}
+	int ret = a->is_mime
+	              ? compose_vacation_mime(m, &msg, extra, a->reason, &text)
+	              : compose_text(m, "vacation", &msg, extra, &text);
 	if (ret == 0)
 		ret = queue_text(m, "vacation", &q, &text);
 	else

@@ -334,6 +334,20 @@ static void test_vacation(void)
 	free(list);
 	deliver_msg(&f, "", "bob@example.org", plain, false, &out);
 	test_assert_int(queued_take(&f, q, 4), 0);
+	/* :mime (RFC 5230 §4.4): the reason is the reply's MIME entity */
+	script_set(&f, "bob@example.org",
+	           "require \"vacation\";\nvacation :mime :handle \"m\" text:\n"
+	           "Content-Type: multipart/alternative; boundary=foo\n\n"
+	           "--foo\n\nI am at the beach.\n\n--foo--\n.\n;\n");
+	deliver_msg(&f, "dora@example.net", "bob@example.org", plain, false,
+	            &out);
+	test_assert_int(queued_take(&f, q, 4), 1);
+	test_assert(strstr(q[0].data, "\r\nMIME-Version: 1.0\r\n"
+	                              "Content-Type: multipart/alternative; "
+	                              "boundary=foo\r\n\r\n--foo\r\n") != NULL);
+	test_assert(strstr(q[0].data, "Auto-Submitted: auto-replied") != NULL);
+	test_assert(strstr(q[0].data, "text/plain") == NULL);
+	test_assert_int(mailbox_list(&f, "bob@example.org", "INBOX").count, 5);
 	/* reject: an MDN to the sender, nothing stored */
 	script_set(&f, "bob@example.org",
 	           "require \"reject\"; reject \"Not from you.\";");
@@ -346,7 +360,7 @@ static void test_vacation(void)
 	test_assert(strstr(q[0].data,
 	                   "Disposition: automatic-action/"
 	                   "MDN-sent-automatically; deleted") != NULL);
-	test_assert_int(mailbox_list(&f, "bob@example.org", "INBOX").count, 4);
+	test_assert_int(mailbox_list(&f, "bob@example.org", "INBOX").count, 5);
 	for (int i = 0; i < 4; i++)
 		buf_deinit(&q[i]);
 	buf_deinit(&out);
