@@ -5,7 +5,11 @@
 PYTHON ?= python3
 CTL = build/clients/postroomctl/postroomctl
 
-.PHONY: all build run test test-long bench clean deps deps-test
+.PHONY: all build run test test-long bench clean deps deps-run deps-test \
+	check-fresh
+
+# ninja builds in parallel; make's steps (apt, then meson) run in order
+.NOTPARALLEL:
 
 all: build
 
@@ -16,17 +20,24 @@ build: deps
 	@test -f build/build.ninja || meson setup build >/dev/null
 	@ninja -C build
 
-run: build
+# The banner's commands are the README's first mail, as printed there
+# (scripts/check-readme compares them).
+run: deps-run build
 	@echo "Postroom: embedded default (data in ./var, 127.0.0.1 only)"
 	@echo "  SMTP 2525, submission 2587 (STARTTLS), submissions 2465 (TLS)"
 	@echo "  POP3 2110 (STLS), 2995 (TLS); IMAP 2143 (STARTTLS), 2993 (TLS)"
-	@echo "  Add a user in another terminal, from this folder:"
+	@echo "  HTTPS 2443, HTTP 2080 (client autoconfig; on loopback HTTP serves all)"
+	@echo "  TLS certificate var/tls/cert.pem: for 127.0.0.1, localhost, $$(hostname)"
+	@echo "  Add a user in another terminal, from this folder (README.md):"
 	@echo "    $(CTL) domain add example.test"
-	@echo "    echo secret | $(CTL) account add bob@example.test"
+	@echo "    echo 'bob-secret' | $(CTL) account add bob@example.test"
 	@echo "  Send a first mail:"
-	@echo "    swaks --server 127.0.0.1:2525 --to bob@example.test --from lisa@other.test"
+	@echo "    swaks --server 127.0.0.1:2525 --from lisa@other.test --to bob@example.test --header 'Subject: first mail' --body 'Hello Bob'"
 	@echo "  Read it:"
-	@echo "    curl -s pop3://127.0.0.1:2110/1 -u bob@example.test:secret"
+	@echo "    curl -s pop3://127.0.0.1:2110/1 -u 'bob@example.test:bob-secret'"
+	@echo "  A mail client's settings, and the DNS records to publish:"
+	@echo "    curl -s 'http://127.0.0.1:2080/mail/config-v1.1.xml?emailaddress=bob%40example.test'"
+	@echo "    $(CTL) dns example.test"
 	@echo "  Stop with Ctrl-C."
 	@exec build/servers/postroomd/postroomd
 
@@ -42,8 +53,17 @@ test-long: deps-test build-asan/build.ninja
 	@ninja -C build-asan
 	@$(PYTHON) tests/run.py --build build-asan --long
 
+deps-run:
+	@scripts/install-deps run
+
 deps-test:
 	@scripts/install-deps test
+
+# A clean Debian 12 chroot: install-deps, the README's first mail as
+# printed, every test tool's capabilities (scripts/check-fresh).
+check-fresh:
+	@scripts/install-deps fresh
+	@scripts/check-fresh
 
 bench: deps-test
 	@test -f build-release/build.ninja || meson setup build-release -Dbuildtype=release >/dev/null

@@ -675,7 +675,12 @@ int pr_compose_deliver(const struct pr_config *config,
 	}
 	if (outbox_has(local, uid)) {
 		delivery_r->is_refused = true;
-		delivery_r->why = "the server refused the message";
+		delivery_r->why =
+		    report.refusal[0] != '\0'
+		        ? pool_printf(pool,
+		                      "the server refused the message: %s",
+		                      report.refusal)
+		        : "the server refused the message";
 		return 0;
 	}
 	delivery_r->is_sent = true;

@@ -3,18 +3,24 @@
  * (compose.h has the template and how it becomes a message). Either way the
  * message is safe once it is in the Outbox; submission is tried at once and
  * an unreachable server leaves it for the next "postroom sync" (exit 0). A
- * template left without recipients is kept in Drafts. */
+ * template left without recipients is kept in Drafts. "send --at TIME"
+ * asks the server to hold the message until then (FUTURERELEASE, RFC
+ * 4865); the Outbox copy carries the time in an X-Postroom-Send-At field,
+ * which send.c turns into HOLDUNTIL and never sends. */
 #include "postroom.h"
 #include "compose.h"
 
 #include "core/buf.h"
 #include "core/file.h"
+#include "smtp/smtp_release.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #define COMPOSE_BODY_MAX (10u * 1024 * 1024)
 #define COMPOSE_MAX_ATTACH 100
@@ -30,18 +36,25 @@ static void list_add(struct buf *list, const char *value)
 
 /* Tells the user (or --json) what happened. Returns the exit status. */
 static int delivery_print(const struct pr_cli *cli, const struct pr_delivery *d,
-                          const char *message_id)
+                          const char *message_id, time_t send_at)
 {
+	char at[SMTP_DATETIME_MAX];
+	smtp_release_datetime_format(send_at, at);
 	if (cli->is_json) {
 		json_t *o =
 		    json_pack("{s:b, s:b, s:s}", "queued", d->is_queued, "sent",
 		              d->is_sent, "message_id", message_id);
+		if (send_at != 0)
+			json_object_set_new(o, "send_at", json_string(at));
 		if (d->why != NULL)
 			json_object_set_new(o, "error", json_string(d->why));
 		char *text = json_dumps(o, JSON_COMPACT);
 		puts(text);
 		free(text);
 		json_decref(o);
+	} else if (d->is_sent && send_at != 0) {
+		printf("sent <%s>: the server holds it until %s\n", message_id,
+		       at);
 	} else if (d->is_sent) {
 		printf("sent <%s>\n", message_id);
 	} else if (d->is_refused) {
@@ -60,7 +73,39 @@ struct send_args {
 	const char *attach[COMPOSE_MAX_ATTACH];
 	size_t attach_count;
 	uint32_t reply_uid;
+	time_t send_at; /* --at: 0 for now */
 };
+
+/* --at TIME: an RFC 3339 date-time ("2030-01-02T09:00:00+01:00") or +N
+ * with a unit s, m, h or d ("+90m"). Returns 0 with a time in the future,
+ * or -1. */
+static int send_at_parse(const char *str, time_t *at_r)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	/* whole seconds, rounded up: never before now + N */
+	time_t now = tv.tv_sec + (tv.tv_usec > 0);
+	if (str[0] == '+') {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(str + 1, &end, 10);
+		unsigned long unit = *end == 'd'   ? 86400
+		                     : *end == 'h' ? 3600
+		                     : *end == 'm' ? 60
+		                                   : 1;
+		if (*end != '\0' && *end != 's' && unit == 1)
+			return -1;
+		if (errno != 0 || end == str + 1 || n == 0 ||
+		    (*end != '\0' && end[1] != '\0') ||
+		    n > SMTP_RELEASE_INTERVAL_MAX / unit)
+			return -1;
+		*at_r = now + (time_t)(n * unit);
+		return 0;
+	}
+	if (smtp_release_datetime_parse(str, at_r) < 0 || *at_r <= now)
+		return -1;
+	return 0;
+}
 
 static int parse_uid(const char *str, uint32_t *uid_r)
 {
@@ -98,7 +143,16 @@ static int send_args_parse(int argc, char **argv, struct send_args *a)
 			a->body_file = v;
 		else if (strcmp(opt, "--mailbox") == 0)
 			a->mailbox = v;
-		else if (strcmp(opt, "--in-reply-to") == 0) {
+		else if (strcmp(opt, "--at") == 0) {
+			if (send_at_parse(v, &a->send_at) < 0) {
+				fprintf(
+				    stderr,
+				    "postroom: --at: not a future time: %s "
+				    "(an RFC 3339 date-time, or +N[smhd])\n",
+				    v);
+				return -1;
+			}
+		} else if (strcmp(opt, "--in-reply-to") == 0) {
 			if (parse_uid(v, &a->reply_uid) < 0)
 				return -1;
 		} else if (strcmp(opt, "--attach") == 0 &&
@@ -132,7 +186,7 @@ static int send_usage(void)
 {
 	fputs("usage: postroom send --to ADDR [--to ADDR]... [--cc ADDR] "
 	      "[--bcc ADDR] --subject S [--attach FILE]... [--body-file "
-	      "FILE|-] [--in-reply-to UID [--mailbox M]]\n",
+	      "FILE|-] [--in-reply-to UID [--mailbox M]] [--at TIME]\n",
 	      stderr);
 	return 2;
 }
@@ -141,7 +195,7 @@ static int send_usage(void)
  * it has no recipient and may_draft). Returns the exit status. */
 static int compose_submit(struct pr_cli *cli, const struct pr_account *account,
                           struct pr_local *local, const struct pr_draft *draft,
-                          bool may_draft)
+                          bool may_draft, time_t send_at)
 {
 	struct pr_composed composed = {0};
 	buf_init(&composed.data);
@@ -149,6 +203,17 @@ static int compose_submit(struct pr_cli *cli, const struct pr_account *account,
 	int ret =
 	    pr_compose_finish(account, draft, cli->pool, &composed, &error);
 	struct pr_delivery d;
+	if (ret == 0 && send_at != 0) {
+		/* for send.c only: HOLDUNTIL, and cut from what is sent */
+		char at[SMTP_DATETIME_MAX];
+		struct buf data;
+		smtp_release_datetime_format(send_at, at);
+		buf_init(&data);
+		buf_printf(&data, "%s: %s\r\n", PR_SEND_AT_FIELD, at);
+		buf_append(&data, composed.data.data, composed.data.len);
+		buf_deinit(&composed.data);
+		composed.data = data;
+	}
 	if (ret < 0) {
 		ret = pr_fail("%s", error);
 	} else if (!composed.has_recipient && may_draft) {
@@ -168,7 +233,7 @@ static int compose_submit(struct pr_cli *cli, const struct pr_account *account,
 	                              &error) < 0) {
 		ret = pr_fail("Outbox: %s", error);
 	} else {
-		ret = delivery_print(cli, &d, composed.message_id);
+		ret = delivery_print(cli, &d, composed.message_id, send_at);
 	}
 	buf_deinit(&composed.data);
 	return ret;
@@ -212,8 +277,8 @@ int pr_cmd_send(struct pr_cli *cli, int argc, char **argv)
 		                    &error) < 0)
 			ret = pr_fail("%s", error);
 		else
-			ret =
-			    compose_submit(cli, account, &local, &draft, false);
+			ret = compose_submit(cli, account, &local, &draft,
+			                     false, a.send_at);
 		pr_local_close(&local);
 	}
 	pr_draft_deinit(&draft);
@@ -306,7 +371,7 @@ int pr_cmd_compose(struct pr_cli *cli, int argc, char **argv)
 		else
 			puts("nothing sent");
 	} else {
-		ret = compose_submit(cli, account, &local, &draft, true);
+		ret = compose_submit(cli, account, &local, &draft, true, 0);
 	}
 	pr_draft_deinit(&draft);
 	pr_local_close(&local);

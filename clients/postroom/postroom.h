@@ -188,6 +188,7 @@ struct pr_sync_report {
 	unsigned moved_up;
 	unsigned sent;       /* outbox messages submitted */
 	unsigned send_failed;
+	char refusal[256];   /* why the server refused the last one */
 };
 
 /* One two-way IMAP sync of every mailbox (new mail, flags, moves,
@@ -210,6 +211,11 @@ int pr_sync_pop3(const struct pr_config *config,
                  struct pr_sync_report *report, struct pool *pool,
                  const char **error_r);
 /* Puts a composed message in the Outbox. Returns 0 with *uid_r or -1. */
+/* The header field of an Outbox message to be sent later: its RFC 3339
+ * release time, sent as HOLDUNTIL (FUTURERELEASE, RFC 4865); the field
+ * itself is never sent. */
+#define PR_SEND_AT_FIELD "X-Postroom-Send-At"
+
 int pr_outbox_add(struct pr_local *local, const unsigned char *data,
                   size_t size, uint32_t *uid_r, const char **error_r);
 /* Submits every Outbox message (STARTTLS or implicit TLS, AUTH); each one

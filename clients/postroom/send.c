@@ -5,7 +5,9 @@
  * Bcc; the Bcc field is cut from what is sent (RFC 5322 §3.6.3). A message
  * the server took for any recipient moves to Sent flagged \Seen; one it
  * refused for every recipient (5xx) stays, marked $SendFailed; a temporary
- * failure leaves it for the next try. Nothing changes before the answer. */
+ * failure leaves it for the next try. Nothing changes before the answer.
+ * An X-Postroom-Send-At field (send --at) is cut too and becomes HOLDUNTIL
+ * (RFC 4865); a server without FUTURERELEASE refuses such a message. */
 #include "postroom.h"
 
 #include "core/buf.h"
@@ -17,6 +19,7 @@
 #include "mime/mime.h"
 #include "mime/mime_address.h"
 #include "smtp/smtp_client.h"
+#include "smtp/smtp_release.h"
 #include "store/store.h"
 #include "store/store_contact.h"
 
@@ -176,6 +179,29 @@ static void rcpts_add(struct send_ctx *ctx, const unsigned char *data,
 	}
 }
 
+static bool field_is(const struct mime_header_field *field, const char *name)
+{
+	return field->name_len == strlen(name) &&
+	       strncasecmp((const char *)field->name, name, field->name_len) ==
+	           0;
+}
+
+/* X-Postroom-Send-At: an RFC 3339 date-time, into ctx->msg.release. */
+static void send_at_read(struct send_ctx *ctx,
+                         const struct mime_header_field *field)
+{
+	char text[SMTP_DATETIME_MAX * 2];
+	size_t len = field->value_len < sizeof(text) - 1 ? field->value_len
+	                                                 : sizeof(text) - 1;
+	memcpy(text, field->value, len);
+	text[len] = '\0';
+	char *p = text + strspn(text, " \t");
+	p[strcspn(p, " \t\r\n")] = '\0';
+	time_t at;
+	if (smtp_release_datetime_parse(p, &at) == 0)
+		ctx->msg.release = at;
+}
+
 /* Builds the transaction for om: recipients from To, Cc and Bcc, and the
  * message without its Bcc field in a temporary file. Returns 0, or -1
  * with ctx->error. */
@@ -204,15 +230,17 @@ static int message_prepare(struct send_ctx *ctx, struct outbox_msg *om)
 		ctx->error = "cannot make a temporary file";
 		return -1;
 	}
-	/* RFC 5322 §3.6.3: the Bcc field is not sent. */
+	/* RFC 5322 §3.6.3: the Bcc field is not sent; nor is ours. */
 	struct mime_header_iter iter;
 	struct mime_header_field field;
 	size_t pos = 0;
 	mime_header_iter_init(&iter, d, root);
 	while (mime_header_iter_next(&iter, &field) > 0) {
-		if (field.name_len != 3 ||
-		    strncasecmp((const char *)field.name, "Bcc", 3) != 0)
+		bool is_send_at = field_is(&field, PR_SEND_AT_FIELD);
+		if (!is_send_at && !field_is(&field, "Bcc"))
 			continue;
+		if (is_send_at)
+			send_at_read(ctx, &field);
 		fwrite(d + pos, 1, field.offset - pos, ctx->file);
 		pos = field.offset + field.size;
 	}
@@ -268,6 +296,9 @@ static void message_outcome(struct send_ctx *ctx, const struct outbox_msg *om)
 			    STORE_FLAG_SEEN, "", &modseq);
 		ctx->report->sent++;
 	} else if (is_all_permanent) {
+		const struct smtp_client_status *st = &ctx->msg.rcpts[0].status;
+		snprintf(ctx->report->refusal, sizeof(ctx->report->refusal),
+		         "%u %s %.200s", st->code, st->enhanced, st->text);
 		(void)store_message_set_flags(acc, PR_OUTBOX, om->uid,
 		                              STORE_FLAGS_ADD, 0,
 		                              PR_SEND_FAILED, &modseq);

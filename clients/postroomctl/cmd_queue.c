@@ -1,9 +1,12 @@
 /* postroomctl queue list|show|flush|hold|release|delete: the messages in
- * data_dir/queue, oldest first, with each recipient's status; one
- * message's envelope and header; a retry of everything deferred now; a
- * message put aside in held/ (qmgr never looks there) and taken back; and
- * a message removed for good. A message qmgr is working on (active/) can
- * be neither held nor deleted: try again a moment later. */
+ * data_dir/queue, oldest first, with each recipient's status and, for a
+ * message sent for later (FUTURERELEASE), its release time; one message's
+ * envelope and header; a retry of everything deferred now (not of what is
+ * held for later: its sender chose the time); a message put aside in
+ * held/ (qmgr never looks there) and taken back, and release also sends a
+ * message held for later now; and a message removed for good (which
+ * cancels a send-later). A message qmgr is working on (active/) can be
+ * neither held nor deleted: try again a moment later. */
 #include "core/pool.h"
 #include "core/xmalloc.h"
 #include "postroomctl.h"
@@ -23,19 +26,30 @@ static const char *rcpt_status_name(char status)
 	                                      : "pending";
 }
 
+/* "YYYY-MM-DD HH:MM:SS" in UTC. */
+static void date_format(time_t when, char date[32])
+{
+	struct tm tm;
+	date[0] = '\0';
+	if (gmtime_r(&when, &tm) != NULL)
+		strftime(date, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
 static void queue_print_cb(const char *state, const struct queue_envelope *env,
                            void *ctx)
 {
-	char date[32] = "";
-	struct tm tm;
-	time_t when = env->arrival;
+	char date[32];
 	(void)ctx;
-	if (gmtime_r(&when, &tm) != NULL)
-		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+	date_format(env->arrival, date);
 	printf("%-20s %-9s %s %9s <%s>", env->id, state, date,
 	       ctl_size_format(env->data_size, false), env->sender);
 	if (env->attempts > 0)
 		printf(" attempts=%u", env->attempts);
+	/* sent for later (RFC 4865): when it goes */
+	if (queue_envelope_is_held(env, time(NULL))) {
+		date_format(env->next_attempt, date);
+		printf(" release=\"%s UTC\"", date);
+	}
 	putchar('\n');
 	for (size_t i = 0; i < env->rcpt_count; i++) {
 		const struct queue_recipient *r = &env->rcpts[i];
@@ -117,6 +131,17 @@ static int queue_show(struct ctl *ctl, const char *dir, const char *id)
 		       env.id, state, env.sender, (long long)env.arrival,
 		       env.attempts, (long long)env.next_attempt,
 		       (unsigned long long)env.data_size);
+		if (env.release > 0) {
+			char date[32];
+			date_format(env.release, date);
+			printf(
+			    "release: %lld (%s UTC%s)\nrelease_request: %s\n",
+			    (long long)env.release, date,
+			    queue_envelope_is_held(&env, time(NULL)) ? ", held"
+			                                             : "",
+			    env.release_request != NULL ? env.release_request
+			                                : "");
+		}
 		for (size_t i = 0; i < env.rcpt_count; i++)
 			printf("recipient: %s <%s>%s\n",
 			       rcpt_status_name(env.rcpts[i].status),
@@ -145,29 +170,79 @@ static int queue_hold(struct ctl *ctl, const char *dir, const char *id)
 	return CTL_EXIT_OK;
 }
 
+/* Makes the queue file at state/id due now (next attempt 0), durably.
+ * Returns 0 with *env_r, or -1 with a reason from pool. */
+static int queue_make_due(const char *dir, const char *state, const char *id,
+                          struct pool *pool, struct queue_envelope *env_r,
+                          const char **error_r)
+{
+	int fd = -1;
+	char *path = queue_path(dir, state, id);
+	int ret = queue_envelope_read(path, pool, env_r, &fd, error_r);
+	free(path);
+	if (ret < 0)
+		return -1;
+	env_r->next_attempt = 0;
+	ret = queue_envelope_set_schedule(fd, env_r, error_r);
+	if (ret == 0)
+		ret = queue_envelope_sync(fd, error_r);
+	close(fd);
+	return ret;
+}
+
+/* queue release of a message held for later (FUTURERELEASE) in
+ * deferred/: it goes now, through incoming/ so qmgr takes it at once. */
+static int queue_release_later(struct ctl *ctl, const char *dir, const char *id)
+{
+	struct pool *pool = pool_new();
+	struct queue_envelope env;
+	const char *error = "not held";
+	char *path = queue_path(dir, "deferred", id);
+	int ret = queue_envelope_read(path, pool, &env, NULL, &error);
+	free(path);
+	if (ret == 0 && !queue_envelope_is_held(&env, time(NULL))) {
+		error = "not held for later";
+		ret = -1;
+	}
+	if (ret == 0)
+		ret = queue_make_due(dir, "deferred", id, pool, &env, &error);
+	if (ret == 0)
+		ret = queue_move(dir, id, "deferred", "incoming", QUEUE_DURABLE,
+		                 &error);
+	if (ret < 0) {
+		ret = ctl_error(ctl, "cannot release %s: %s", id, error);
+		pool_free(&pool);
+		return ret;
+	}
+	pool_free(&pool);
+	queue_notify(dir);
+	printf("released %s (sent now, not at its release time)\n", id);
+	return CTL_EXIT_OK;
+}
+
 static int queue_release(struct ctl *ctl, const char *dir, const char *id)
 {
 	struct pool *pool = pool_new();
 	struct queue_envelope env;
 	const char *error;
-	int fd = -1;
 	char *path = queue_path(dir, "held", id);
-	int ret = queue_envelope_read(path, pool, &env, &fd, &error);
+	int ret = access(path, F_OK);
 	free(path);
-	if (ret == 0) {
-		/* due at once */
-		env.next_attempt = 0;
-		ret = queue_envelope_set_schedule(fd, &env, &error);
-		if (ret == 0)
-			ret = queue_envelope_sync(fd, &error);
-		close(fd);
+	if (ret < 0 && errno == ENOENT) {
+		pool_free(&pool);
+		return queue_release_later(ctl, dir, id);
 	}
+	/* due at once, also when it was sent for later */
+	ret = queue_make_due(dir, "held", id, pool, &env, &error);
 	if (ret == 0)
 		ret = queue_move(dir, id, "held", "deferred", QUEUE_DURABLE,
 		                 &error);
+	if (ret < 0) {
+		ret = ctl_error(ctl, "no held message %s: %s", id, error);
+		pool_free(&pool);
+		return ret;
+	}
 	pool_free(&pool);
-	if (ret < 0)
-		return ctl_error(ctl, "no held message %s: %s", id, error);
 	(void)queue_flush_request(dir);
 	printf("released %s\n", id);
 	return CTL_EXIT_OK;

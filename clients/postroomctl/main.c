@@ -1,6 +1,6 @@
 /* postroomctl: administration of a Postroom installation from the shell:
- * domains, accounts (with their delivery rules), aliases, the queue and
- * the effective configuration.
+ * domains, accounts (with their delivery rules), aliases, the queue, the
+ * effective configuration and the DNS records a domain should publish.
  * It reads the same config file as the servers (-c FILE, else
  * $POSTROOM_CONF, else the built-in defaults) and works on the store
  * directly, as the data folder's owner. */
@@ -19,6 +19,7 @@ static const char usage_text[] =
     "  account passwd|del ADDRESS\n"
     "  account quota ADDRESS SIZE\n"
     "  account list\n"
+    "  account expiry ADDRESS [MAILBOX DAYS|never|default]\n"
     "  account sieve list|deactivate ADDRESS\n"
     "  account sieve put ADDRESS NAME [FILE]  (checked; FILE or stdin)\n"
     "  account sieve get|activate|del ADDRESS NAME\n"
@@ -31,6 +32,9 @@ static const char usage_text[] =
     "  queue list | flush\n"
     "  queue show|hold|release|delete QUEUE-ID\n"
     "  config\n"
+    "  dkim rotate DOMAIN          dkim list [DOMAIN]\n"
+    "  dns [--address IP]... DOMAIN  (records to publish, zone-file form)\n"
+    "  dns check DOMAIN            (are they published?)\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 
 static const struct {
@@ -38,7 +42,8 @@ static const struct {
 	ctl_cmd_func *func;
 } commands[] = {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
-    {"queue", cmd_queue},   {"config", cmd_config},
+    {"queue", cmd_queue},   {"config", cmd_config}, {"dns", cmd_dns},
+    {"dkim", cmd_dkim},
 };
 
 static int usage(void)

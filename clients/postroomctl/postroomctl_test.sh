@@ -113,4 +113,12 @@ expect 0 "" config
 grep -q "data_dir = $dir/var" "$dir/out" || { echo "FAIL config"; failed=1; }
 expect 0 "" queue list
 expect 1 "postroomctl: config:" -c "$dir/missing.conf" config
+expect 2 "usage" dns
+expect 2 "usage" dns a.test b.test
+expect 1 "postroomctl: dns: invalid domain 'bad..test'" dns bad..test
+expect 1 "not an IP address 'nope'" dns --address nope x.test
+expect 0 "" dns --address 192.0.2.7 X.test
+grep -q "^x.test\. .* IN MX    10 " "$dir/out" &&
+	grep -q " IN A     192.0.2.7$" "$dir/out" ||
+	{ echo "FAIL dns"; cat "$dir/out"; failed=1; }
 exit $failed

@@ -32,6 +32,10 @@ static void test_settings_defaults(void)
 	test_assert_int(s.smtpd.max_message_size, 50 * 1024 * 1024);
 	test_assert_int(s.queue.max_lifetime, 5 * 86400);
 	test_assert(s.plaintext_auth_loopback);
+	test_assert_int(s.httpd.port, 2080);
+	test_assert_int(s.httpd.https_port, 2443);
+	test_assert_int(s.httpd.max_header_bytes, 64 * 1024);
+	test_assert_int(s.httpd.hsts_max_age, 365 * 86400);
 	settings_deinit(&s);
 	test_end();
 }
@@ -79,6 +83,11 @@ static const struct {
 	{ "[smtpd]\nport = 2525\nsubmission_port = 2525\n", "used twice" },
 	{ "[smtpd]\nmax_command_line = 100\n", "at least 512" },
 	{ "log = file\n", "key 'log': bad value 'file'" },
+	{ "[imapd]\nport = 2080\n", "port 2080 is used twice" },
+	{ "[httpd]\nhttps_port = 2993\n", "port 2993 is used twice" },
+	{ "[httpd]\nmax_connections_per_ip = 0\n", "at least 1" },
+	{ "[httpd]\nheader_timeout = 0\n", "at least 1s" },
+	{ "[httpd]\nmax_header_bytes = 100\n", "at least 1k" },
 	{ "postmaster = root\n", "key 'postmaster': bad value 'root'" },
 	{ "postmaster = a b@c.test\n", "key 'postmaster': bad value" },
 	{ "[relay]\nallowed_literal_networks = 10.0.0.0/33\n",

@@ -19,12 +19,16 @@
 	{ #name, type, offsetof(struct pop3d_settings, name), def, desc }
 #define IMAPD(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct imapd_settings, name), def, desc }
+#define HTTPD(name, type, def, desc)                                          \
+	{ #name, type, offsetof(struct httpd_settings, name), def, desc }
 #define RELAY(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct relay_settings, name), def, desc }
 #define QUEUE(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct queue_settings, name), def, desc }
 #define DELIVER(name, type, def, desc)                                        \
 	{ #name, type, offsetof(struct deliver_settings, name), def, desc }
+#define MAILAUTH(name, type, def, desc)                                       \
+	{ #name, type, offsetof(struct mailauth_settings, name), def, desc }
 #define AUTHD(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct authd_settings, name), def, desc }
 
@@ -69,6 +73,8 @@ static const struct setting_def smtpd_defs[] = {
 	      "one command line from its first byte; 0 is none"),
 	SMTPD(min_data_rate, SETTING_UINT, "500",
 	      "DATA/BDAT bytes per second; 0 is no limit"),
+	SMTPD(future_release_max, SETTING_DURATION, "30d",
+	      "longest FUTURERELEASE hold on submission; 0 is off"),
 };
 
 static const struct setting_def pop3d_defs[] = {
@@ -104,6 +110,28 @@ static const struct setting_def imapd_defs[] = {
 	      "one command line from its first byte; 0 is none"),
 };
 
+static const struct setting_def httpd_defs[] = {
+	HTTPD(port, SETTING_PORT, "2080", "HTTP port (redirects to HTTPS)"),
+	HTTPD(https_port, SETTING_PORT, "2443", "HTTPS port"),
+	HTTPD(workers, SETTING_UINT, "0", "processes; 0 is one per core"),
+	HTTPD(max_connections, SETTING_UINT, "1000", "per process"),
+	HTTPD(max_connections_per_ip, SETTING_UINT, "50", "per client IP"),
+	HTTPD(max_request_line, SETTING_UINT, "8192", "request-line bytes"),
+	HTTPD(max_header_bytes, SETTING_SIZE, "64k", "header section bytes"),
+	HTTPD(max_headers, SETTING_UINT, "100", "header field lines"),
+	HTTPD(body_memory_max, SETTING_SIZE, "64k",
+	      "larger request bodies go to a file"),
+	HTTPD(idle_timeout, SETTING_DURATION, "1m", "between requests"),
+	HTTPD(header_timeout, SETTING_DURATION, "30s", "for a request head"),
+	HTTPD(body_timeout, SETTING_DURATION, "1m", "for a request body"),
+	HTTPD(request_rate, SETTING_UINT, "100",
+	      "requests per second per connection; 0 is no limit"),
+	HTTPD(request_burst, SETTING_UINT, "1000",
+	      "requests a connection may send at once"),
+	HTTPD(hsts_max_age, SETTING_DURATION, "365d",
+	      "Strict-Transport-Security on HTTPS; 0 is off"),
+};
+
 static const struct setting_def relay_defs[] = {
 	RELAY(dns_server, SETTING_STRING, "", "resolver address[:port]"),
 	RELAY(smarthost, SETTING_STRING, "", "host:port for all remote mail"),
@@ -136,6 +164,10 @@ static const struct setting_def queue_defs[] = {
 	      "age before an unreferenced blob goes"),
 	QUEUE(expunge_log_keep, SETTING_UINT, "10000",
 	      "expunge log rows kept per mailbox; 0 keeps all"),
+	QUEUE(trash_expiry_days, SETTING_UINT, "30",
+	      "days in Trash before maintenance expunges; 0 never"),
+	QUEUE(junk_expiry_days, SETTING_UINT, "30",
+	      "days in Junk before maintenance expunges; 0 never"),
 };
 
 static const struct setting_def deliver_defs[] = {
@@ -171,6 +203,30 @@ static const struct setting_def authd_defs[] = {
 	      "records in the shared throttle table (40 bytes each)"),
 };
 
+static const struct setting_def mailauth_defs[] = {
+	MAILAUTH(verify, SETTING_BOOL, "yes",
+		 "SPF, DKIM, DMARC on port 25; Authentication-Results"),
+	MAILAUTH(dmarc_policy, SETTING_STRING, "enforce",
+		 "enforce, quarantine or none"),
+	MAILAUTH(authserv_id, SETTING_STRING, "",
+		 "Authentication-Results name; empty is the hostname"),
+	MAILAUTH(dns_server, SETTING_STRING, "",
+		 "resolver address[:port]; empty is [relay] dns_server"),
+	MAILAUTH(timeout, SETTING_DURATION, "20s",
+		 "DNS answers awaited after the end of DATA"),
+	MAILAUTH(max_dns_queries, SETTING_UINT, "60", "per message"),
+	MAILAUTH(dkim_min_rsa_bits, SETTING_UINT, "1024",
+		 "shorter RSA keys do not verify"),
+	MAILAUTH(dkim_refuse_length, SETTING_BOOL, "yes",
+		 "l= short of the body gives dkim=policy"),
+	MAILAUTH(dkim_max_signatures, SETTING_UINT, "5",
+		 "DKIM signatures checked per message"),
+	MAILAUTH(sign, SETTING_BOOL, "yes",
+		 "DKIM-sign submitted mail of local domains"),
+	MAILAUTH(dkim_signature_lifetime, SETTING_DURATION, "7d",
+		 "x= of our signatures; rotated keys stay published"),
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct config_section sections[] = {
@@ -181,6 +237,8 @@ static const struct config_section sections[] = {
 	  offsetof(struct postroom_settings, pop3d) },
 	{ "imapd", imapd_defs, N(imapd_defs),
 	  offsetof(struct postroom_settings, imapd) },
+	{ "httpd", httpd_defs, N(httpd_defs),
+	  offsetof(struct postroom_settings, httpd) },
 	{ "relay", relay_defs, N(relay_defs),
 	  offsetof(struct postroom_settings, relay) },
 	{ "queue", queue_defs, N(queue_defs),
@@ -189,6 +247,8 @@ static const struct config_section sections[] = {
 	  offsetof(struct postroom_settings, deliver) },
 	{ "authd", authd_defs, N(authd_defs),
 	  offsetof(struct postroom_settings, authd) },
+	{ "mailauth", mailauth_defs, N(mailauth_defs),
+	  offsetof(struct postroom_settings, mailauth) },
 };
 
 void settings_init(struct postroom_settings *s)
@@ -265,7 +325,8 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	const unsigned ports[] = { s->smtpd.port, s->smtpd.submission_port,
 				   s->smtpd.submissions_port, s->pop3d.port,
 				   s->pop3d.pop3s_port, s->imapd.port,
-				   s->imapd.imaps_port };
+				   s->imapd.imaps_port, s->httpd.port,
+				   s->httpd.https_port };
 	for (size_t i = 0; i < N(ports); i++) {
 		for (size_t j = i + 1; j < N(ports); j++) {
 			if (ports[i] != 0 && ports[i] == ports[j]) {
@@ -312,6 +373,30 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 			   "when command_rate is set";
 		return -1;
 	}
+	if (s->httpd.max_connections == 0 ||
+	    s->httpd.max_connections_per_ip == 0) {
+		*error_r = "[httpd] max_connections and "
+			   "max_connections_per_ip must be at least 1";
+		return -1;
+	}
+	if (s->httpd.max_request_line < 256 || s->httpd.max_headers == 0 ||
+	    s->httpd.max_header_bytes < 1024) {
+		*error_r = "[httpd] max_request_line must be at least 256, "
+			   "max_header_bytes at least 1k and max_headers at "
+			   "least 1";
+		return -1;
+	}
+	if (s->httpd.idle_timeout == 0 || s->httpd.header_timeout == 0 ||
+	    s->httpd.body_timeout == 0) {
+		*error_r = "[httpd] idle_timeout, header_timeout and "
+			   "body_timeout must be at least 1s";
+		return -1;
+	}
+	if (s->httpd.request_rate != 0 && s->httpd.request_burst == 0) {
+		*error_r = "[httpd] key 'request_burst': must be at least 1 "
+			   "when request_rate is set";
+		return -1;
+	}
 	if (s->tls_handshake_timeout == 0) {
 		*error_r = "key 'tls_handshake_timeout': must be at least 1s";
 		return -1;
@@ -329,6 +414,14 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 		*error_r = pool_printf(pool,
 			"key 'postmaster': bad value '%s': expected an "
 			"address (local@domain)", s->postmaster);
+		return -1;
+	}
+	const char *dp = s->mailauth.dmarc_policy;
+	if (strcmp(dp, "enforce") != 0 && strcmp(dp, "quarantine") != 0 &&
+	    strcmp(dp, "none") != 0) {
+		*error_r = pool_printf(pool,
+			"[mailauth] key 'dmarc_policy': bad value '%s': "
+			"expected enforce, quarantine or none", dp);
 		return -1;
 	}
 	if (!net_networks_are_valid(s->relay.allowed_literal_networks)) {

@@ -34,6 +34,8 @@ struct smtpd_settings {
 	unsigned line_timeout;
 	/* DATA/BDAT: data_timeout plus 1 s per min_data_rate bytes */
 	unsigned min_data_rate;
+	/* FUTURERELEASE (RFC 4865) on submission: the longest hold, 0: off */
+	unsigned future_release_max;
 };
 
 struct pop3d_settings {
@@ -63,6 +65,24 @@ struct imapd_settings {
 	unsigned line_timeout;       /* one command line, 0: none */
 };
 
+struct httpd_settings {
+	unsigned port;       /* plain HTTP: 80; redirects to https_port */
+	unsigned https_port; /* HTTPS: 443 */
+	unsigned workers;    /* 0: one per core */
+	unsigned max_connections; /* per httpd process */
+	unsigned max_connections_per_ip;
+	unsigned max_request_line; /* bytes incl. CRLF; 414 past it */
+	uint64_t max_header_bytes; /* the field lines; 431 past it */
+	unsigned max_headers;      /* field lines; 431 past it */
+	uint64_t body_memory_max;  /* larger request bodies go to a file */
+	unsigned idle_timeout;   /* seconds between requests */
+	unsigned header_timeout; /* seconds for a whole request head */
+	unsigned body_timeout;   /* seconds for a whole request body */
+	unsigned request_rate;   /* per connection per second; 429 past it */
+	unsigned request_burst;  /* requests at once above the rate */
+	unsigned hsts_max_age;   /* Strict-Transport-Security; 0 is off */
+};
+
 struct relay_settings {
 	char *dns_server;   /* "" = /etc/resolv.conf; "127.0.0.53:5353" */
 	char *smarthost;    /* "" or "host:port": all remote mail there */
@@ -90,6 +110,10 @@ struct queue_settings {
 	unsigned maintenance_interval; /* between maintenance jobs */
 	unsigned blob_grace; /* unreferenced blobs older than this go */
 	unsigned expunge_log_keep; /* QRESYNC expunge log rows per mailbox */
+	/* days mail stays in \Trash and \Junk mailboxes without a setting of
+	   their own (postroomctl account expiry); 0 never expires */
+	unsigned trash_expiry_days;
+	unsigned junk_expiry_days;
 };
 
 struct deliver_settings {
@@ -115,6 +139,22 @@ struct authd_settings {
 	unsigned throttle_entries;   /* records in run/auth-throttle */
 };
 
+/* SPF, DKIM and DMARC of mail on port 25, DKIM signing of submitted mail
+ * (doc/authentication.md) */
+struct mailauth_settings {
+	bool verify;          /* check port 25 mail, add Authentication-Results */
+	char *dmarc_policy;   /* "enforce", "quarantine" or "none" */
+	char *authserv_id;    /* "" means the hostname */
+	char *dns_server;     /* "" means [relay] dns_server */
+	unsigned timeout;     /* seconds after the end of DATA */
+	unsigned max_dns_queries;   /* per message */
+	unsigned dkim_min_rsa_bits; /* shorter keys do not verify */
+	bool dkim_refuse_length;    /* l= short of the body: dkim=policy */
+	unsigned dkim_max_signatures; /* checked per message */
+	bool sign;            /* DKIM-sign submitted mail of our domains */
+	unsigned dkim_signature_lifetime; /* x= after t=; old keys kept */
+};
+
 struct postroom_settings {
 	char *data_dir;  /* databases, blobs, queue, run/, tls/ */
 	char *hostname;  /* "" means gethostname() */
@@ -131,10 +171,12 @@ struct postroom_settings {
 	struct smtpd_settings smtpd;
 	struct pop3d_settings pop3d;
 	struct imapd_settings imapd;
+	struct httpd_settings httpd;
 	struct relay_settings relay;
 	struct queue_settings queue;
 	struct deliver_settings deliver;
 	struct authd_settings authd;
+	struct mailauth_settings mailauth;
 };
 
 /* Fills s with the built-in (embedded) defaults. */

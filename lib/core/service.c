@@ -363,6 +363,12 @@ int service_tls_load(const char *cert, const char *key, const char *data_dir,
 	else
 		buf_printf(&key_path, "%s/tls/key.pem", data_dir);
 	int ret = tls_server_new(cert_path.data, key_path.data, tls_r, error_r);
+	if (ret == 0) {
+		/* the OCSP response ocspd keeps fresh, when there is one */
+		buf_truncate(&key_path, 0);
+		buf_printf(&key_path, "%s/tls/ocsp.der", data_dir);
+		(void)tls_server_set_ocsp_file(*tls_r, key_path.data);
+	}
 	buf_deinit(&cert_path);
 	buf_deinit(&key_path);
 	return ret;

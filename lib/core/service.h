@@ -100,7 +100,8 @@ unsigned service_conn_count(const struct service *service);
 unsigned service_conn_count_ip(const struct service *service, const char *addr);
 
 /* Loads the server TLS context from cert and key (PEM paths); an empty or
- * NULL path means data_dir/tls/cert.pem or data_dir/tls/key.pem. Returns
+ * NULL path means data_dir/tls/cert.pem or data_dir/tls/key.pem; staples
+ * data_dir/tls/ocsp.der when ocspd keeps one (tls_server_set_ocsp_file). Returns
  * 0 with *tls_r (free with tls_server_free), or -1 with *error_r (valid
  * until the next call). */
 int service_tls_load(const char *cert, const char *key, const char *data_dir,

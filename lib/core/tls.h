@@ -1,13 +1,14 @@
 /* TLS for every server (OpenSSL 3, TLS 1.2 and later): a server context
  * loaded from PEM files, the self-signed pair the master makes on first
- * start, and the TLS bufferevents that lib/core's connection layer puts
- * under a struct conn for implicit TLS and STARTTLS (RFC 3207, RFC 8314).
- * OpenSSL is used nowhere else (STYLE.md §2). */
+ * start, OCSP stapling, and the TLS bufferevents that lib/core's
+ * connection layer puts under a struct conn for implicit TLS and STARTTLS
+ * (RFC 3207, RFC 8314). OpenSSL is used nowhere else (STYLE.md §2). */
 #ifndef CORE_TLS_H
 #define CORE_TLS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct tls_server;
 struct tls_client;
@@ -15,7 +16,8 @@ struct bufferevent;
 struct event_base;
 
 /* Loads the certificate chain and private key (PEM) into a server context
- * that allows TLS 1.2 and 1.3 only. Returns 0 with *server_r, or -1 with
+ * that allows TLS 1.2 and 1.3 only, and in TLS 1.2 only ECDHE with
+ * AES-GCM or ChaCha20-Poly1305. Returns 0 with *server_r, or -1 with
  * *error_r (a heap-free string that lives until the next call). */
 int tls_server_new(const char *cert_path, const char *key_path,
                    struct tls_server **server_r, const char **error_r);
@@ -23,13 +25,71 @@ int tls_server_new(const char *cert_path, const char *key_path,
  * their own reference to the OpenSSL context. */
 void tls_server_free(struct tls_server **server);
 
-/* Makes a self-signed certificate for hostname (EC P-256, SHA-256, valid
- * for 10 years, subjectAltName DNS:hostname and DNS:localhost) and writes
- * key_path (mode 0600) and then cert_path (0644), each atomically; missing
- * parent folders are created with mode 0700. Returns 0, or -1 with a
- * static reason in *error_r. */
+/* Staples the OCSP response cached in path (DER, as tls_ocsp_fetch writes
+ * it) to the handshake of each client that asks (status_request, RFC 6066
+ * §8), while it says "good" for this server's certificate and its
+ * nextUpdate has not passed. The file is looked at (stat) at each such
+ * handshake and read again when it changed, so a refreshed response needs
+ * no restart; without a current one nothing is stapled. Returns 1, or 0
+ * when the certificate names no OCSP responder or its issuer is not in the
+ * chain file (nothing to staple), or -1 on failure. */
+int tls_server_set_ocsp_file(struct tls_server *server, const char *path);
+
+/* ---- The self-signed certificate (tls_selfsigned.c) ----------------- */
+
+/* Makes a self-signed certificate (EC P-256, SHA-256, valid 10 years,
+ * subject CN=hostname, O=Postroom self-signed) whose subjectAltName names
+ * hostname and localhost, and writes key_path (a new key, mode 0600) and
+ * then cert_path (0644), each atomically; missing parent folders are
+ * created with mode 0700. Returns 0, or -1 with a static reason in
+ * *error_r. */
 int tls_selfsigned_create(const char *cert_path, const char *key_path,
                           const char *hostname, const char **error_r);
+/* The same, naming also each of the addr_count numeric IPv4 or IPv6 addrs
+ * (the addresses the server listens on). */
+int tls_selfsigned_create_addrs(const char *cert_path, const char *key_path,
+                                const char *hostname,
+                                const char *const *addrs, size_t addr_count,
+                                const char **error_r);
+/* The same for the key already in key_path: writes cert_path only, so a
+ * client that pinned the public key still accepts it. Returns 0, or -1
+ * with a static reason in *error_r. */
+int tls_selfsigned_renew(const char *cert_path, const char *key_path,
+                         const char *hostname, const char *const *addrs,
+                         size_t addr_count, const char **error_r);
+/* Whether cert_path is a self-signed certificate that this code made, now
+ * or in an earlier version (subject CN alone or with O=Postroom
+ * self-signed, CA:FALSE, DNS:localhost, signed by the key in key_path),
+ * and names hostname and every address. Returns 1 when it does, 0 when it
+ * is ours but lacks one (*missing_r names it, "IP:127.0.0.1"; static), or
+ * -1 when it is another certificate or cannot be read. */
+int tls_selfsigned_check(const char *cert_path, const char *key_path,
+                         const char *hostname, const char *const *addrs,
+                         size_t addr_count, const char **missing_r);
+
+/* ---- OCSP (tls_ocsp.c) ---------------------------------------------- */
+
+/* The first OCSP responder URL in the Authority Information Access of the
+ * first certificate in cert_path (heap), or NULL when it names none or the
+ * file cannot be read. */
+char *tls_ocsp_responder(const char *cert_path);
+/* Asks that responder, over HTTP (a proxy from $http_proxy, $no_proxy),
+ * about the first certificate of cert_path; its issuer must follow it in
+ * the file. Blocks for up to timeout_secs: for the ocspd helper, never an
+ * event loop. Writes the response to path (0644, atomically) only when it
+ * is signed by the issuer or a responder the issuer delegated to (RFC 6960
+ * §4.2.2.2), is for this certificate, says "good", and is current. Returns
+ * 0 with its thisUpdate and nextUpdate (0 when it has none), or -1 with a
+ * reason in *error_r (static; lives until the next call). */
+int tls_ocsp_fetch(const char *cert_path, const char *path,
+                   unsigned timeout_secs, time_t *this_update_r,
+                   time_t *next_update_r, const char **error_r);
+/* Checks the response cached in path as tls_ocsp_fetch checks a new one.
+ * Returns 1 with its times, 0 when there is no file, or -1 with a static
+ * reason in *error_r. */
+int tls_ocsp_cached(const char *cert_path, const char *path,
+                    time_t *this_update_r, time_t *next_update_r,
+                    const char **error_r);
 
 /* For lib/core/conn.c: a bufferevent that runs the server side of a TLS
  * handshake on fd and then carries the decrypted stream. It owns fd (closed

@@ -42,9 +42,9 @@ uint64_t http_server_now_msecs(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void http_server_deadline_cb(void *ctx)
+/* The header or body deadline passed (conn_set_deadline). */
+static void http_server_deadline_passed(struct http_server_conn *srv)
 {
-	struct http_server_conn *srv = ctx;
 	if (srv->req == NULL || srv->is_closing)
 		return;
 	if (srv->input == HTTP_INPUT_DISCARD) {
@@ -93,11 +93,13 @@ http_server_conn_new(struct event_loop *loop, int fd,
 	srv->log = log;
 	srv->loop = loop;
 	srv->parser = http_parser_new(&srv->set.parser);
-	srv->deadline = event_timer_new(loop, http_server_deadline_cb, srv);
 	srv->kick = event_timer_new(loop, http_server_kick_cb, srv);
 	srv->tokens = srv->set.request_burst;
 	srv->tokens_msecs = http_server_now_msecs();
-	srv->conn = conn_new(loop, fd, implicit_tls, NULL,
+	const struct conn_settings cs = {
+	    .handshake_timeout = srv->set.tls_timeout,
+	};
+	srv->conn = conn_new(loop, fd, implicit_tls, &cs,
 	                     &http_server_conn_callbacks, srv);
 	conn_set_timeout(srv->conn, srv->set.idle_timeout);
 	return srv;
@@ -108,7 +110,6 @@ static void http_server_free(struct http_server_conn *srv)
 	http_request_free(&srv->req);
 	conn_free(&srv->conn);
 	http_parser_free(&srv->parser);
-	event_timer_free(&srv->deadline);
 	event_timer_free(&srv->kick);
 	free(srv->auth_user);
 	free(srv);
@@ -165,16 +166,16 @@ void http_server_kick(struct http_server_conn *srv)
 	event_timer_set(srv->kick, 0);
 }
 
-/* XXX: deadlines on our own timer until conn.c has them (see the
- * struct): conn_set_timeout keeps the idle limit between reads. */
+/* The header and body deadlines are conn's: bytes trickling in cannot
+ * move them, unlike the idle timeout. */
 void http_server_deadline_set(struct http_server_conn *srv, unsigned secs)
 {
-	event_timer_set(srv->deadline, secs * 1000);
+	conn_set_deadline(srv->conn, secs);
 }
 
 void http_server_deadline_clear(struct http_server_conn *srv)
 {
-	event_timer_cancel(srv->deadline);
+	conn_set_deadline(srv->conn, 0);
 }
 
 /* The access line: one per request (STYLE.md §7). */
@@ -537,6 +538,10 @@ static void http_server_input_cb(struct conn *conn, void *ctx)
 static void http_server_timeout_cb(struct conn *conn, void *ctx)
 {
 	struct http_server_conn *srv = ctx;
+	if (conn_timeout_kind(conn) == CONN_TIMEOUT_DEADLINE) {
+		http_server_deadline_passed(srv);
+		return;
+	}
 	switch (srv->input) {
 	case HTTP_INPUT_HEAD:
 		if (srv->req == NULL || !http_parser_has_started(srv->parser)) {

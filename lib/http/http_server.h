@@ -47,6 +47,7 @@ struct http_server_settings {
 	unsigned request_burst;    /* ... with this many at once (0: 100) */
 	unsigned hsts_max_age;     /* Strict-Transport-Security on TLS (0:
 	                              not sent) */
+	unsigned tls_timeout;      /* seconds for the TLS handshake (0: 60) */
 	size_t gzip_min_size;      /* smaller bodies are not compressed (0:
 	                              256) */
 	const char *realm;         /* of WWW-Authenticate (NULL: "Postroom") */

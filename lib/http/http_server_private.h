@@ -28,10 +28,6 @@ struct http_server_conn {
 	struct event_loop *loop;
 	struct conn *conn;
 	struct http_parser *parser;
-	/* XXX: the header and body deadlines are this one timer until
-	 * lib/core/conn.c has deadlines that bytes cannot extend; then they
-	 * move there (http_server_deadline_set/clear are the only users). */
-	struct event_timer *deadline;
 	struct event_timer *kick; /* runs the input from the loop */
 	enum http_server_input input;
 	struct http_request *req; /* the request in progress, or NULL */

@@ -54,6 +54,7 @@ enum frame_state {
 struct parser_level {
 	struct imap_arg *list; /* NULL at the top level */
 	struct imap_arg **tail;
+	struct imap_arg *last; /* the last argument added, or NULL */
 };
 
 struct imap_parser {
@@ -119,6 +120,7 @@ static void parser_clear(struct imap_parser *p)
 	p->depth = 0;
 	p->levels[0].list = NULL;
 	p->levels[0].tail = &p->args;
+	p->levels[0].last = NULL;
 	p->frame = FRAME_NONE;
 }
 
@@ -139,6 +141,7 @@ static struct imap_arg *parser_add(struct imap_parser *p,
 	struct parser_level *lv = &p->levels[p->depth];
 	*lv->tail = arg;
 	lv->tail = &arg->next;
+	lv->last = arg;
 	if (lv->list != NULL)
 		lv->list->count++;
 	else
@@ -258,6 +261,7 @@ static int parser_arg_start(struct imap_parser *p, unsigned char c,
 		p->depth++;
 		p->levels[p->depth].list = list;
 		p->levels[p->depth].tail = &list->list;
+		p->levels[p->depth].last = NULL;
 		return 0;
 	}
 	case ')':
@@ -679,6 +683,11 @@ const struct imap_arg *imap_parser_args(const struct imap_parser *p)
 size_t imap_parser_arg_count(const struct imap_parser *p)
 {
 	return p->top_count;
+}
+
+const struct imap_arg *imap_parser_last_arg(const struct imap_parser *p)
+{
+	return p->levels[p->depth].last;
 }
 
 bool imap_arg_get_astring(const struct imap_arg *arg, const char **str_r)

@@ -109,6 +109,10 @@ const struct imap_arg *imap_parser_args(const struct imap_parser *parser);
 /* Arguments parsed so far at the top level (the tag and name not counted);
  * for choosing a streaming literal. */
 size_t imap_parser_arg_count(const struct imap_parser *parser);
+/* The argument parsed last at the current nesting level (in the list the
+ * parser is in), or NULL if that level has none yet; for choosing a
+ * streaming literal by what precedes it (CATENATE's TEXT or URL). */
+const struct imap_arg *imap_parser_last_arg(const struct imap_parser *parser);
 
 /* Helpers for commands. */
 /* Returns true if arg is an atom, quoted string or literal (an astring /

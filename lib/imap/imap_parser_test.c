@@ -259,9 +259,54 @@ static void test_helpers(void)
 	test_end();
 }
 
+/* imap_parser_last_arg() at each literal of an APPEND ... CATENATE line
+ * names what precedes it: none at the top before the mailbox, "TEXT" or
+ * "URL" inside the list (cmd_append streams TEXT and buffers URL). */
+static void test_last_arg(void)
+{
+	test_begin("imap_parser_last_arg at literals");
+	static const char cmd[] = "a APPEND {5}\r\nINBOX CATENATE (TEXT {1}"
+	                          "\r\nx URL {3}\r\n/;U)\r\n";
+	static const char *const want[] = {NULL, "TEXT", "URL"};
+	static const unsigned want_depth[] = {0, 1, 1};
+	struct imap_parser *p = imap_parser_new(NULL);
+	const unsigned char *data = (const unsigned char *)cmd;
+	size_t size = sizeof(cmd) - 1, used, n = 0;
+	enum imap_parser_event ev;
+	const char *error;
+	while (size > 0) {
+		int ret = imap_parser_feed(p, data, size, &used, &ev, &error);
+		data += used;
+		size -= used;
+		test_assert(ret >= 0);
+		if (ret <= 0 || ev != IMAP_PARSER_LITERAL)
+			continue;
+		uint64_t lsize;
+		bool is_sync;
+		unsigned depth;
+		imap_parser_literal(p, &lsize, &is_sync, &depth);
+		const struct imap_arg *last = imap_parser_last_arg(p);
+		test_assert_idx(n < 3, n);
+		if (n < 3) {
+			test_assert_idx(depth == want_depth[n], n);
+			test_assert_idx(want[n] == NULL
+			                    ? last == NULL
+			                    : imap_arg_atom_equals(last, want[n]),
+			                n);
+		}
+		n++;
+		imap_parser_literal_accept(p);
+	}
+	test_assert_int(n, 3);
+	test_assert_int(imap_parser_arg_count(p), 3);
+	imap_parser_free(&p);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {test_parse, test_limits,
-	                                      test_helpers, NULL};
+	                                      test_helpers, test_last_arg,
+	                                      NULL};
 	return test_run(tests);
 }

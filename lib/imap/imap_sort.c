@@ -9,6 +9,7 @@
 #include "core/xmalloc.h"
 #include "imap/imap_parser.h"
 #include "mime/mime_address.h"
+#include "mime/mime_decode.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -22,7 +23,8 @@ static const struct {
     {"ARRIVAL", IMAP_SORT_ARRIVAL}, {"CC", IMAP_SORT_CC},
     {"DATE", IMAP_SORT_DATE},       {"FROM", IMAP_SORT_FROM},
     {"SIZE", IMAP_SORT_SIZE},       {"SUBJECT", IMAP_SORT_SUBJECT},
-    {"TO", IMAP_SORT_TO},
+    {"TO", IMAP_SORT_TO},           {"DISPLAYFROM", IMAP_SORT_DISPLAYFROM},
+    {"DISPLAYTO", IMAP_SORT_DISPLAYTO},
 };
 
 /* sort-criteria = "(" sort-criterion *(SP sort-criterion) ")"
@@ -313,6 +315,34 @@ const char *imap_sort_addr_key(const char *value, struct pool *pool)
 	return "";
 }
 
+const char *imap_sort_display_key(const char *value, struct pool *pool)
+{
+	struct mime_address *list;
+	if (value == NULL ||
+	    mime_address_parse((const unsigned char *)value, strlen(value),
+	                       pool, &list) <= 0)
+		return "";
+	for (; list != NULL; list = list->next) {
+		if (list->is_group_start || list->is_group_end ||
+		    list->mailbox == NULL)
+			continue;
+		struct buf name;
+		buf_init(&name);
+		if (list->name != NULL)
+			mime_decode_header((const unsigned char *)list->name,
+			                   strlen(list->name), &name);
+		size_t lead = strspn(name.data, " \t");
+		const char *key =
+		    name.len > lead
+		        ? pool_strdup(pool, name.data + lead)
+		        : pool_printf(pool, "%s@%s", list->mailbox,
+		                      list->host != NULL ? list->host : "");
+		buf_deinit(&name);
+		return key;
+	}
+	return "";
+}
+
 /* ---- Ordering ------------------------------------------------------ */
 
 int imap_sort_casemap_cmp(const char *a, const char *b)
@@ -355,6 +385,10 @@ static int cmp_crit(const struct imap_sort_msg *a,
 		return imap_sort_casemap_cmp(a->to, b->to);
 	case IMAP_SORT_CC:
 		return imap_sort_casemap_cmp(a->cc, b->cc);
+	case IMAP_SORT_DISPLAYFROM:
+		return imap_sort_casemap_cmp(a->display_from, b->display_from);
+	case IMAP_SORT_DISPLAYTO:
+		return imap_sort_casemap_cmp(a->display_to, b->display_to);
 	}
 	return 0;
 }

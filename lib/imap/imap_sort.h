@@ -3,7 +3,7 @@
  * mailbox per §3), and ordering messages by a program of criteria, ties
  * broken by sequence number. Strings are compared with i;ascii-casemap
  * (RFC 4790 §9.2: folded to upper case, not to lower case as strcasecmp
- * does). */
+ * does). DISPLAYFROM and DISPLAYTO of SORT=DISPLAY (RFC 5957). */
 #ifndef IMAP_IMAP_SORT_H
 #define IMAP_IMAP_SORT_H
 
@@ -24,6 +24,8 @@ enum imap_sort_key {
 	IMAP_SORT_SIZE,
 	IMAP_SORT_SUBJECT,
 	IMAP_SORT_TO,
+	IMAP_SORT_DISPLAYFROM, /* RFC 5957 */
+	IMAP_SORT_DISPLAYTO,
 };
 
 #define IMAP_SORT_PROGRAM_MAX 16
@@ -45,6 +47,7 @@ struct imap_sort_msg {
 	time_t arrival, date;       /* INTERNALDATE; Date: (or INTERNALDATE) */
 	const char *subject;        /* base subject, "" when none */
 	const char *from, *to, *cc; /* first mailbox's local part, or "" */
+	const char *display_from, *display_to; /* imap_sort_display_key */
 };
 
 /* sort-criteria = "(" sort-criterion *(SP sort-criterion) ")"
@@ -71,6 +74,12 @@ int imap_sort_date_parse(const char *value, time_t *t_r);
  * field body; NULL counts as empty), from pool, or "" when there is none
  * (RFC 5256 §3 FROM/TO/CC). */
 const char *imap_sort_addr_key(const char *value, struct pool *pool);
+
+/* SORT=DISPLAY (RFC 5957 §3): the display name of the first mailbox in
+ * address-list value (raw field body; NULL counts as empty), RFC 2047
+ * decoded to UTF-8, or, when it has none or an empty one, its address
+ * "mailbox@host"; "" when there is no mailbox. From pool. */
+const char *imap_sort_display_key(const char *value, struct pool *pool);
 
 /* Compares a and b with the i;ascii-casemap collation (RFC 4790 §9.2, the
  * one RFC 5256 §3 names): a-z become A-Z, then octets compare unsigned, so

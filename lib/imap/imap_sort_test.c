@@ -137,16 +137,18 @@ static const struct {
     {"TO", 0, "1 2 3 4"},
     {"cc REVERSE from", 0, "1 4 2 3"},
     {"DATE", 0, "2 4 3 1"},
+    {"DISPLAYFROM", 0, "1 4 3 2"},
+    {"REVERSE DISPLAYTO SIZE", 0, "2 4 3 1"},
     {"", -1, NULL},
     {"REVERSE", -1, NULL},
     {"SUBJECT BOGUS", -1, NULL},
 };
 
 static const struct imap_sort_msg sort_msgs[] = {
-    {1, 10, 100, 1000, 400, "b", "zed", "a", "x"},
-    {2, 11, 200, 1001, 100, "a", "bob", "a", "y"},
-    {3, 12, 300, 1002, 300, "B", "ann", "a", "y"},
-    {4, 13, 400, 1003, 200, "A", "Bob", "a", "x"},
+    {1, 10, 100, 1000, 400, "b", "zed", "a", "x", "Adam", "x@h"},
+    {2, 11, 200, 1001, 100, "a", "bob", "a", "y", "zed@h", "Yvonne"},
+    {3, 12, 300, 1002, 300, "B", "ann", "a", "y", "bob@h", "Xavier"},
+    {4, 13, 400, 1003, 200, "A", "Bob", "a", "x", "adam", "Yvonne"},
 };
 
 static void test_sort(void)
@@ -193,10 +195,36 @@ static void test_casemap(void)
 	test_end();
 }
 
+/* RFC 5957 §3: the display name, decoded (RFC 2047), else the address */
+static void test_display(void)
+{
+	static const struct {
+		const char *value, *want;
+	} cases[] = {
+	    {"Alice Smith <alice@example.org>", "Alice Smith"},
+	    {"\"Smith, Bob\" <bob@example.org>, c@x", "Smith, Bob"},
+	    {"=?UTF-8?Q?J=C3=B6rg?= <j@example.org>", "J\xc3\xb6rg"},
+	    {"<nobody@example.org>", "nobody@example.org"},
+	    {"plain@example.org", "plain@example.org"},
+	    {"\"\" <empty@example.org>", "empty@example.org"},
+	    {"Team: Zed <zed@x>;", "Zed"},
+	    {"undisclosed-recipients:;", ""},
+	    {NULL, ""},
+	};
+	test_begin("imap_sort display key");
+	struct pool *pool = pool_new();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		test_assert_str(imap_sort_display_key(cases[i].value, pool),
+		                cases[i].want);
+	pool_free(&pool);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {test_base_subject, test_date,
 	                                      test_addr,         test_sort,
-	                                      test_casemap,      NULL};
+	                                      test_casemap,      test_display,
+	                                      NULL};
 	return test_run(tests);
 }

@@ -75,7 +75,8 @@ struct mime_part {
 	 * it; the body is [body_offset, end_offset). For the root,
 	 * header_offset is 0 and end_offset the data size. */
 	size_t header_offset, body_offset, end_offset;
-	/* Lines: LF count, plus one when the range ends without an LF. */
+	/* Lines: the LFs in each range (a last line without one is not
+	 * counted; IMAP's body-fld-lines, as Dovecot counts them). */
 	size_t header_lines, body_lines;
 
 	/* Content-Type: type and subtype as written (default "text" "plain",
@@ -146,7 +147,7 @@ void mime_header_iter_init(struct mime_header_iter *iter,
 /* field       = field-name ":" unstructured CRLF   (RFC 5322 §2.2)
  * Returns 1 with the next field in *field_r, 0 at the end of the header.
  * A line without a colon is returned as a field with name_len 0 (so
- * HEADER keeps it, HEADER.FIELDS drops it). */
+ * HEADER and HEADER.FIELDS.NOT keep it, HEADER.FIELDS drops it). */
 int mime_header_iter_next(struct mime_header_iter *iter,
                           struct mime_header_field *field_r);
 /* Returns the unfolded, trimmed value of the first field called name
@@ -154,7 +155,8 @@ int mime_header_iter_next(struct mime_header_iter *iter,
 const char *mime_header_get(const unsigned char *data,
                             const struct mime_part *part, const char *name,
                             struct pool *pool);
-/* Appends value (len bytes) unfolded (CR and LF dropped) and trimmed. */
+/* Appends value (len bytes) unfolded (CR and LF dropped) and trimmed; a
+ * NUL becomes U+FFFD. */
 void mime_header_unfold(const unsigned char *value, size_t len,
                         struct buf *out);
 

@@ -17,12 +17,13 @@ struct lexer {
 	const unsigned char *s, *end;
 	struct pool *pool;
 	struct buf comment; /* the last comment's text */
+	bool has_quoted;    /* a quoted-string was read (member_read) */
 	struct mime_address *head, **tail;
 };
 
 static bool is_special(unsigned char c)
 {
-	return strchr("()<>[]:;@\\,\"", c) != NULL;
+	return c != '\0' && strchr("()<>[]:;@\\,\"", c) != NULL;
 }
 
 static bool is_wsp(unsigned char c)
@@ -69,6 +70,7 @@ static void cfws_skip(struct lexer *lx)
  * content without quoting. */
 static void quoted_read(struct lexer *lx, struct buf *out)
 {
+	lx->has_quoted = true;
 	for (lx->s++; lx->s < lx->end && *lx->s != '"'; lx->s++) {
 		if (*lx->s == '\\' && lx->s + 1 < lx->end)
 			lx->s++;
@@ -128,14 +130,38 @@ static struct mime_address *address_emit(struct lexer *lx)
 	return a;
 }
 
-/* domain = dot-atom / domain-literal / obs-domain, up to , ; > or end */
+/* domain     = dot-atom / domain-literal / obs-domain
+ * obs-domain = atom *("." atom): CFWS may come between the atoms and the
+ * dots, but a word after a word without a dot between them ends the
+ * domain ("a@b (c) d" is a@b named "c", then d). */
 static void domain_read(struct lexer *lx, struct buf *domain)
 {
 	struct buf phrase;
 	buf_init(&phrase);
-	while (word_read(lx, &phrase, domain))
-		;
+	for (;;) {
+		const unsigned char *before = lx->s;
+		size_t len = domain->len;
+		if (!word_read(lx, &phrase, domain))
+			break;
+		if (len > 0 && domain->data[len - 1] != '.' &&
+		    domain->data[len] != '.') {
+			buf_truncate(domain, len);
+			lx->s = before;
+			break;
+		}
+	}
 	buf_deinit(&phrase);
+}
+
+/* The mailbox and host an ENVELOPE address gets: an empty local part is
+ * "MISSING_MAILBOX" (unless it was a quoted "" one), an empty or absent
+ * domain "MISSING_DOMAIN", as Dovecot fills them. */
+static void address_fill(struct lexer *lx, struct mime_address *a,
+                         const struct buf *local, const struct buf *domain)
+{
+	a->mailbox = local->len > 0 || lx->has_quoted ? buf_pool(lx, local)
+	                                              : "MISSING_MAILBOX";
+	a->host = domain->len > 0 ? buf_pool(lx, domain) : "MISSING_DOMAIN";
 }
 
 /* angle-addr = [CFWS] "<" [obs-route] addr-spec ">" [CFWS]
@@ -158,10 +184,10 @@ static void angle_read(struct lexer *lx, const struct buf *name)
 		if (lx->s < lx->end && *lx->s == ':')
 			lx->s++;
 	}
+	lx->has_quoted = false;
 	while (word_read(lx, &phrase, &local))
 		;
-	bool has_at = lx->s < lx->end && *lx->s == '@';
-	if (has_at) {
+	if (lx->s < lx->end && *lx->s == '@') {
 		lx->s++;
 		domain_read(lx, &domain);
 	}
@@ -172,9 +198,7 @@ static void angle_read(struct lexer *lx, const struct buf *name)
 	struct mime_address *a = address_emit(lx);
 	a->name = name->len > 0 ? buf_pool(lx, name) : NULL;
 	a->route = route.len > 0 ? buf_pool(lx, &route) : NULL;
-	a->mailbox = buf_pool(lx, &local);
-	a->host =
-	    has_at || local.len == 0 ? buf_pool(lx, &domain) : "MISSING_DOMAIN";
+	address_fill(lx, a, &local, &domain);
 	buf_deinit(&route);
 	buf_deinit(&local);
 	buf_deinit(&domain);
@@ -187,16 +211,14 @@ static void addr_spec_end(struct lexer *lx, const struct buf *local)
 	struct buf domain;
 	buf_init(&domain);
 	buf_truncate(&lx->comment, 0);
-	bool has_at = lx->s < lx->end && *lx->s == '@';
-	if (has_at) {
+	if (lx->s < lx->end && *lx->s == '@') {
 		lx->s++;
 		domain_read(lx, &domain);
 	}
 	cfws_skip(lx);
 	struct mime_address *a = address_emit(lx);
 	a->name = lx->comment.len > 0 ? buf_pool(lx, &lx->comment) : NULL;
-	a->mailbox = buf_pool(lx, local);
-	a->host = has_at ? buf_pool(lx, &domain) : "MISSING_DOMAIN";
+	address_fill(lx, a, local, &domain);
 	buf_deinit(&domain);
 }
 
@@ -206,9 +228,11 @@ static void member_read(struct lexer *lx, bool *in_group)
 	struct buf phrase, local;
 	buf_init(&phrase);
 	buf_init(&local);
+	lx->has_quoted = false;
 	while (word_read(lx, &phrase, &local))
 		;
-	unsigned char c = lx->s < lx->end ? *lx->s : '\0';
+	bool is_end = lx->s >= lx->end;
+	unsigned char c = is_end ? '\0' : *lx->s;
 	if (c == ':' && !*in_group) {
 		lx->s++;
 		struct mime_address *a = address_emit(lx);
@@ -217,9 +241,19 @@ static void member_read(struct lexer *lx, bool *in_group)
 		*in_group = true;
 	} else if (c == '<') {
 		angle_read(lx, &phrase);
+	} else if (c != '@' && local.len > 0 &&
+	           (lx->has_quoted || strchr(phrase.data, ' ') != NULL)) {
+		/* a display name without its address ("Two Words") */
+		struct mime_address *a = address_emit(lx);
+		struct buf none;
+		buf_init(&none);
+		a->name = buf_pool(lx, &phrase);
+		lx->has_quoted = false;
+		address_fill(lx, a, &none, &none);
+		buf_deinit(&none);
 	} else if (c == '@' || local.len > 0) {
 		addr_spec_end(lx, &local);
-	} else if (c != ',' && c != ';' && c != '\0') {
+	} else if (!is_end && c != ',' && c != ';') {
 		lx->s++; /* a stray special: '>' ')' ']' '\' or ':' */
 	}
 	buf_deinit(&phrase);

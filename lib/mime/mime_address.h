@@ -26,8 +26,11 @@ struct mime_address {
  * group        = display-name ":" [group-list] ";" [CFWS]
  * Parses value (len bytes, an unfolded or raw field body). Returns 1 with
  * a list from pool in *list_r, 0 if it held no address (*list_r NULL).
- * A local part without '@' gets host "MISSING_DOMAIN", as in Dovecot; a
- * comment names an address without a display name ("a@b (Ann)"). */
+ * As in Dovecot, a missing or empty domain is "MISSING_DOMAIN", an empty
+ * local part "MISSING_MAILBOX" ("<>", "@example.com"), a display name with
+ * no address ("Two Words") gets both, and a comment names an address
+ * without a display name ("a@b (Ann)"). Empty list members (",,") are
+ * skipped (RFC 5322 §4.4 obs-addr-list). */
 int mime_address_parse(const unsigned char *value, size_t len,
                        struct pool *pool, struct mime_address **list_r);
 

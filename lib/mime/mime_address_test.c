@@ -40,6 +40,22 @@ static void test_address_parse(void)
 	    {",,, ;;; >>", ""},
 	    {"\"unclosed <a@x>", ""},
 	    {"", ""},
+	    /* missing parts filled as Dovecot does */
+	    {"@example.com", "-|-|MISSING_MAILBOX|example.com;"},
+	    {"<>", "-|-|MISSING_MAILBOX|MISSING_DOMAIN;"},
+	    {"Name <>", "Name|-|MISSING_MAILBOX|MISSING_DOMAIN;"},
+	    {"<@route:>", "-|@route|MISSING_MAILBOX|MISSING_DOMAIN;"},
+	    {"a@", "-|-|a|MISSING_DOMAIN;"},
+	    {"Two Words", "Two Words|-|MISSING_MAILBOX|MISSING_DOMAIN;"},
+	    {"\"x\"", "x|-|MISSING_MAILBOX|MISSING_DOMAIN;"},
+	    {"\"\"@example.com", "-|-||example.com;"},
+	    /* obs-domain: CFWS around the dots, but no dot no domain */
+	    {"kim @ example . org", "-|-|kim|example.org;"},
+	    {"a@b (c) d", "c|-|a|b;-|-|d|MISSING_DOMAIN;"},
+	    /* RFC 5322 §4.4 obs-addr-list: empty members are nothing */
+	    {"a@b,,c@d", "-|-|a|b;-|-|c|d;"},
+	    {"g: a@b; h: c@d;",
+	     "-|-|g|-;-|-|a|b;-|-|-|-;-|-|h|-;-|-|c|d;-|-|-|-;"},
 	};
 	test_begin("address parse");
 	struct pool *pool = pool_new();
@@ -60,8 +76,28 @@ static void test_address_parse(void)
 	test_end();
 }
 
+/* A NUL is a byte like another (the parser once looped on it: it took
+ * it for a special and never moved past it). */
+static void test_address_nul(void)
+{
+	static const char in[] = "a\0b@x, \0, c@d (\0)";
+	test_begin("address parse with NUL bytes");
+	struct pool *pool = pool_new();
+	struct mime_address *list;
+	struct buf b;
+	buf_init(&b);
+	test_assert(mime_address_parse((const unsigned char *)in,
+	                               sizeof(in) - 1, pool, &list) == 1);
+	render(list, &b);
+	test_assert_str(b.data, "-|-|a|x;-|-||MISSING_DOMAIN;|-|c|d;");
+	buf_deinit(&b);
+	pool_free(&pool);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = {test_address_parse, NULL};
+	static void (*const tests[])(void) = {test_address_parse,
+	                                      test_address_nul, NULL};
 	return test_run(tests);
 }

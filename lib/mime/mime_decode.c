@@ -2,8 +2,11 @@
  * (g_mime_utils_header_decode_text, which also copes with the usual
  * breakage: words glued to text, split multibyte characters), charset
  * conversion through GMime's iconv wrapper (it knows the aliases mailers
- * use and skips bad bytes), and RFC 2045 §6.7-6.8 QP and base64 decoding.
- * Every output is valid UTF-8 (g_utf8_make_valid) or the decoded bytes. */
+ * use and skips bad bytes), and RFC 2045 §6.8 base64. Quoted-printable
+ * (§6.7) is decoded here: GMime's decoder keeps the trailing whitespace
+ * rule 3 says to delete, and so misses a soft line break ("=") followed by
+ * such whitespace. Every output is valid UTF-8 (g_utf8_make_valid) or
+ * the decoded bytes. */
 #include "mime/mime_decode.h"
 
 #include "core/buf.h"
@@ -82,10 +85,35 @@ static void latin1_append(const unsigned char *data, size_t size,
 	}
 }
 
+/* Is charset one whose text holds NUL bytes (UTF-16, UTF-32, UCS-2/4)? */
+static bool charset_is_wide(const char *charset)
+{
+	return charset != NULL && (strncasecmp(charset, "utf-16", 6) == 0 ||
+	                           strncasecmp(charset, "utf-32", 6) == 0 ||
+	                           strncasecmp(charset, "ucs-", 4) == 0 ||
+	                           strncasecmp(charset, "ucs2", 4) == 0 ||
+	                           strncasecmp(charset, "ucs4", 4) == 0);
+}
+
 void mime_decode_charset(const char *charset, const unsigned char *data,
                          size_t size, struct buf *out)
 {
 	gmime_ensure_init();
+	if (!charset_is_wide(charset) && memchr(data, '\0', size) != NULL) {
+		/* A NUL in 7bit or 8bit text is noise (RFC 2045 §2.7-2.8),
+		 * and would end the text for UTF-8 checks and iconv: a
+		 * space instead, so the text after it is still searched. */
+		struct buf copy;
+		buf_init(&copy);
+		buf_append(&copy, data, size);
+		for (size_t i = 0; i < size; i++)
+			if (copy.data[i] == '\0')
+				copy.data[i] = ' ';
+		mime_decode_charset(charset, (const unsigned char *)copy.data,
+		                    size, out);
+		buf_deinit(&copy);
+		return;
+	}
 	/* us-ascii labels on UTF-8 text are common: keep valid UTF-8. */
 	if (charset_is_utf8_like(charset) &&
 	    g_utf8_validate((const char *)data, (gssize)size, NULL)) {
@@ -146,6 +174,69 @@ static void base64_pad(const unsigned char *data, size_t size, int *state,
 	out->data[out->len] = '\0';
 }
 
+static int hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10; /* RFC 2045 §6.7 note 1: robust */
+	return -1;
+}
+
+/* Decodes one encoded line (its line end not included): rule 3, trailing
+ * SPACE and TAB are transport padding and go; rule 5, an "=" that then
+ * ends the line is a soft line break. Returns true if it was. */
+static bool qp_line_decode(const unsigned char *s, size_t len, struct buf *out)
+{
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	bool is_soft = len > 0 && s[len - 1] == '=';
+	if (is_soft)
+		len--;
+	size_t i = 0;
+	while (i < len) {
+		const unsigned char *eq = memchr(s + i, '=', len - i);
+		size_t n = eq == NULL ? len - i : (size_t)(eq - (s + i));
+		buf_append(out, s + i, n);
+		i += n;
+		if (i == len)
+			break;
+		int hi = i + 1 < len ? hex_value(s[i + 1]) : -1;
+		int lo = hi >= 0 && i + 2 < len ? hex_value(s[i + 2]) : -1;
+		if (lo >= 0) {
+			buf_append_char(out, (char)(hi << 4 | lo));
+			i += 3;
+		} else {
+			/* note 2: an "=" that starts no escape is kept */
+			buf_append_char(out, '=');
+			i++;
+		}
+	}
+	return is_soft;
+}
+
+/* Quoted-printable (RFC 2045 §6.7), line by line: a hard line break keeps
+ * the line end it had (CRLF, or a bare LF); a soft one disappears. */
+static void qp_decode(const unsigned char *data, size_t size, struct buf *out)
+{
+	size_t pos = 0;
+	buf_reserve(out, size);
+	while (pos < size) {
+		const unsigned char *lf = memchr(data + pos, '\n', size - pos);
+		size_t end = lf == NULL ? size : (size_t)(lf - data);
+		size_t len = end - pos;
+		bool has_cr = lf != NULL && len > 0 && data[end - 1] == '\r';
+		if (has_cr)
+			len--;
+		bool is_soft = qp_line_decode(data + pos, len, out);
+		if (lf != NULL && !is_soft)
+			buf_append(out, has_cr ? "\r\n" : "\n", has_cr ? 2 : 1);
+		pos = lf == NULL ? size : end + 1;
+	}
+}
+
 int mime_decode_transfer(const char *encoding, const unsigned char *data,
                          size_t size, struct buf *out)
 {
@@ -158,24 +249,23 @@ int mime_decode_transfer(const char *encoding, const unsigned char *data,
 		buf_append(out, data, size);
 		return 0;
 	}
+	if (is_qp) {
+		qp_decode(data, size, out);
+		return 0;
+	}
 	int state = 0;
 	guint32 save = 0;
-	/* Decoding in chunks bounds the extra memory; both decoders keep
-	 * their state across calls. QP output is never longer than its
-	 * input, base64's is 3/4 of it. */
+	/* Decoding in chunks bounds the extra memory; the decoder keeps its
+	 * state across calls. The output is 3/4 of the input. */
 	for (size_t pos = 0; pos < size; pos += DECODE_CHUNK) {
 		size_t n =
 		    size - pos < DECODE_CHUNK ? size - pos : DECODE_CHUNK;
 		buf_reserve(out, n + 4);
 		unsigned char *dst = (unsigned char *)out->data + out->len;
-		size_t got = is_b64 ? g_mime_encoding_base64_decode_step(
-		                          data + pos, n, dst, &state, &save)
-		                    : g_mime_encoding_quoted_decode_step(
-		                          data + pos, n, dst, &state, &save);
-		out->len += got;
+		out->len += g_mime_encoding_base64_decode_step(
+		    data + pos, n, dst, &state, &save);
 		out->data[out->len] = '\0';
 	}
-	if (is_b64)
-		base64_pad(data, size, &state, &save, out);
+	base64_pad(data, size, &state, &save, out);
 	return 0;
 }

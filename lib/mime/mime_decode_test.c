@@ -4,6 +4,7 @@
 #include "mime/mime_decode.h"
 #include "test/test.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void test_decode_header(void)
@@ -88,10 +89,72 @@ static void test_decode_transfer(void)
 	test_end();
 }
 
+/* RFC 2045 §6.7, rule by rule (the texts are the RFC's own example where
+ * it gives one). Inputs and outputs may hold NUL: sizes are explicit. */
+static void test_decode_qp(void)
+{
+#define QP(in, want)                                                           \
+	{                                                                      \
+		in, sizeof(in) - 1, want, sizeof(want) - 1                     \
+	}
+	static const struct {
+		const char *in;
+		size_t in_len;
+		const char *want;
+		size_t want_len;
+	} tests[] = {
+	    /* rule 1: =XX is the octet; lowercase hex decoded (note 1) */
+	    QP("a=3Db=c3=A9", "a=b\xc3\xa9"),
+	    QP("nul=00byte", "nul\0byte"),
+	    /* rule 3: trailing white space of a line is deleted */
+	    QP("spaces   \r\ntab\t\r\nmixed \t \r\nend", "spaces\r\ntab\r\n"
+	                                                 "mixed\r\nend"),
+	    QP("last line  ", "last line"),
+	    QP("kept=20\r\nkept=09\r\n", "kept \r\nkept\t\r\n"),
+	    /* rule 4: a hard line break stays; bare LF stays LF */
+	    QP("one\r\ntwo\nthree", "one\r\ntwo\nthree"),
+	    /* rule 5: soft line breaks, §6.7's own example */
+	    QP("Now's the time =\r\nfor all folk to come=\r\n to the aid of "
+	       "their country.",
+	       "Now's the time for all folk to come to the aid of their "
+	       "country."),
+	    /* rules 3 and 5: "=" then blanks before the line end is soft */
+	    QP("soft= \r\nbreak=\t\r\nhere=  \t\nend", "softbreakhereend"),
+	    QP("at the end=", "at the end"),
+	    QP("at the end= \t", "at the end"),
+	    QP("=\r\n=\r\n", ""),
+	    /* note 2: an "=" that starts no escape is kept with what follows */
+	    QP("bad =ZZ and =4", "bad =ZZ and =4"),
+	    QP("= lone", "= lone"),
+	    QP("a=3", "a=3"),
+	    QP("=3D=", "="),
+	    QP("", ""),
+	};
+#undef QP
+	test_begin("decode quoted-printable (RFC 2045 §6.7)");
+	for (size_t i = 0; i < sizeof(tests) / sizeof(*tests); i++) {
+		struct buf b;
+		buf_init(&b);
+		test_assert_idx(
+		    mime_decode_transfer("quoted-printable",
+		                         (const unsigned char *)tests[i].in,
+		                         tests[i].in_len, &b) == 0,
+		    i);
+		test_assert_idx(b.len == tests[i].want_len &&
+		                    memcmp(b.data, tests[i].want, b.len) == 0,
+		                i);
+		if (b.len != tests[i].want_len)
+			printf("row %zu: got %zu bytes \"%s\", want %zu\n", i,
+			       b.len, b.data, tests[i].want_len);
+		buf_deinit(&b);
+	}
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = {test_decode_header,
-	                                      test_decode_charset,
-	                                      test_decode_transfer, NULL};
+	static void (*const tests[])(void) = {
+	    test_decode_header, test_decode_charset, test_decode_transfer,
+	    test_decode_qp, NULL};
 	return test_run(tests);
 }

@@ -173,6 +173,11 @@ static void compose_status(const struct mime_dsn *dsn, struct buf *out)
 	buf_append_str(out, "Arrival-Date: ");
 	append_date(out, dsn->arrival);
 	buf_append_str(out, "\r\n");
+	if (dsn->future_release != NULL) {
+		buf_append_str(out, "Future-Release-Request: ");
+		append_clean(out, dsn->future_release, 100);
+		buf_append_str(out, "\r\n");
+	}
 	for (size_t i = 0; i < dsn->rcpt_count; i++)
 		compose_rcpt(&dsn->rcpts[i], out);
 	buf_append_str(out, "\r\n");

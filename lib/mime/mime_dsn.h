@@ -1,7 +1,8 @@
 /* Delivery status notifications (RFC 3464) as qmgr sends them: a
  * multipart/report (RFC 6522) with report-type=delivery-status holding a
  * human-readable part, the message/delivery-status part (per-message
- * Reporting-MTA, Original-Envelope-Id, Arrival-Date; per-recipient
+ * Reporting-MTA, Original-Envelope-Id, Arrival-Date, Future-Release-Request
+ * of RFC 4865; per-recipient
  * Final-Recipient, Original-Recipient, Action, Status, Remote-MTA,
  * Diagnostic-Code) and the original message (RET=FULL) or its header
  * (text/rfc822-headers, RFC 6522 §4). Plain C: no GMime needed. */
@@ -41,6 +42,9 @@ struct mime_dsn {
 	const char *message_id; /* without <> */
 	const char *boundary;
 	bool is_full; /* RET=FULL: the whole message */
+	/* RFC 4865 §6: the FUTURERELEASE request of a held message,
+	 * "for;SECONDS" or "until;DATE-TIME", or NULL */
+	const char *future_release;
 	size_t rcpt_count;
 	const struct mime_dsn_rcpt *rcpts;
 };

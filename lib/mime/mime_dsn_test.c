@@ -38,10 +38,13 @@ static const struct {
 	bool is_full;
 	const struct mime_dsn_rcpt *rcpts;
 	size_t count;
+	const char *future_release;
 } dsn_cases[] = {
-    {"failed", "ENV+2B1", false, failed_rcpts, 2},
-    {"delayed", NULL, false, delayed_rcpts, 1},
-    {"relayed-full", "abc", true, relayed_rcpts, 1},
+    {"failed", "ENV+2B1", false, failed_rcpts, 2, NULL},
+    {"delayed", NULL, false, delayed_rcpts, 1, NULL},
+    {"relayed-full", "abc", true, relayed_rcpts, 1, NULL},
+    /* a message held for later (RFC 4865 §6) */
+    {"failed-held", NULL, false, failed_rcpts, 1, "until;2023-11-15T00:00:00Z"},
 };
 
 static char *file_read(const char *path)
@@ -76,6 +79,7 @@ static void test_dsn_golden(void)
 		    .is_full = dsn_cases[i].is_full,
 		    .rcpt_count = dsn_cases[i].count,
 		    .rcpts = dsn_cases[i].rcpts,
+		    .future_release = dsn_cases[i].future_release,
 		};
 		struct buf out;
 		char path[512];

@@ -83,8 +83,11 @@ void mime_header_unfold(const unsigned char *value, size_t len, struct buf *out)
 	        value[end - 1] == '\r' || value[end - 1] == '\n'))
 		end--;
 	for (size_t i = start; i < end; i++) {
-		/* NUL cannot travel in IMAP strings or C strings. */
-		if (value[i] != '\r' && value[i] != '\n' && value[i] != '\0')
+		/* NUL cannot travel in IMAP strings or C strings: U+FFFD
+		 * instead, as Dovecot sends it in ENVELOPE */
+		if (value[i] == '\0')
+			buf_append_str(out, "\xef\xbf\xbd");
+		else if (value[i] != '\r' && value[i] != '\n')
 			buf_append_char(out, (char)value[i]);
 	}
 }

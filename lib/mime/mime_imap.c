@@ -129,8 +129,6 @@ void mime_imap_envelope(const unsigned char *data, const struct mime_part *root,
 	struct pool *pool = pool_new();
 	const char *values[ENV_COUNT] = {NULL};
 	struct mime_address *lists[ENV_COUNT] = {NULL};
-	if ((root->flags & MIME_PART_FLAG_MESSAGE) != 0)
-		root = root->children;
 	envelope_fields(data, root, pool, values);
 	for (int i = ENV_FROM; i <= ENV_BCC; i++) {
 		if (values[i] != NULL)
@@ -268,7 +266,7 @@ static void leaf_write(const unsigned char *data, const struct mime_part *part,
 	if ((part->flags & MIME_PART_FLAG_MESSAGE) != 0) {
 		/* body-type-msg: SP envelope SP body SP body-fld-lines */
 		buf_append_char(out, ' ');
-		mime_imap_envelope(data, part, out);
+		mime_imap_envelope(data, part->children, out);
 		buf_append_char(out, ' ');
 		part_write(data, part->children, extended, out);
 		buf_printf(out, " %zu", part->body_lines);

@@ -12,9 +12,11 @@
 struct buf;
 struct mime_part;
 
-/* Appends the ENVELOPE of the message whose root is root (or of the
- * encapsulated message root of a message/rfc822 part) to out:
+/* Appends the ENVELOPE of the message whose header is root's to out:
  * (date subject from sender reply-to to cc bcc in-reply-to message-id).
+ * For FETCH ENVELOPE, root is the tree's root, whatever its type (RFC 9051
+ * §7.5.2: a top-level message/rfc822 has its own envelope); for the
+ * message inside a message/rfc822 part, that part's child.
  * sender and reply-to default to from; display names are the raw header
  * text (encoded words kept); groups follow RFC 9051 §7.5.2. */
 void mime_imap_envelope(const unsigned char *data, const struct mime_part *root,

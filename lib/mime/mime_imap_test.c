@@ -21,6 +21,7 @@ static const char *const messages[] = {
     "malformed_noend", "malformed_header",
     "bare_lf",         "digest",
     "no_body",         "empty",
+    "rfc822_top",      "rfc822_top_single",
 };
 
 static void golden_build(const struct buf *msg, struct buf *out)

@@ -142,43 +142,47 @@ int mime_section_parse(const char *spec, size_t len, struct pool *pool,
 	return section_text_parse(s, end, pool, section_r, error_r);
 }
 
-/* Is part a message (the root, or the message inside message/rfc822)? */
-static bool part_is_message(const struct mime_part *part)
+/* Part n of a message (the root, or the message a message/rfc822 part
+ * encapsulates): its nth body part when it is multipart, else only part 1,
+ * the message itself taken as its one body part (RFC 9051 §6.4.5: "non-
+ * multipart messages with no encapsulated message only have a part 1").
+ * Returns the part, or NULL. */
+static const struct mime_part *message_part(const struct mime_part *msg,
+                                            unsigned int n)
 {
-	return part->parent == NULL ||
-	       (part->parent->flags & MIME_PART_FLAG_MESSAGE) != 0;
+	if ((msg->flags & MIME_PART_FLAG_MULTIPART) == 0)
+		return n == 1 ? msg : NULL;
+	const struct mime_part *cur = msg->children;
+	while (cur != NULL && --n > 0)
+		cur = cur->next;
+	return cur;
 }
 
-/* Follows the part numbers. Returns the part, or NULL. */
+/* Follows the part numbers (RFC 9051 §6.4.5): the first counts in the
+ * message itself; after it, a multipart part's numbers index its body
+ * parts, and a message/rfc822 part's numbers go on into the message it
+ * encapsulates ("3.1" is part 1 of the message in part 3). A top-level
+ * message/rfc822 is a single-part message: "1" is its body, the
+ * encapsulated message, and "1.1" is part 1 of that. Returns the part, or
+ * NULL (a leaf has no subparts). */
 static const struct mime_part *part_find(const struct mime_part *root,
                                          const struct mime_section *section)
 {
-	const struct mime_part *cur = root;
-	bool is_leaf = false;
+	const struct mime_part *cur = NULL;
 	for (unsigned int i = 0; i < section->part_count; i++) {
 		unsigned int n = section->parts[i];
-		const struct mime_part *target = cur;
-		if (is_leaf)
-			return NULL; /* a leaf has no subparts */
-		if ((cur->flags & MIME_PART_FLAG_MESSAGE) != 0)
-			target = cur->children;
-		else if (cur != root &&
-		         (cur->flags & MIME_PART_FLAG_MULTIPART) == 0)
+		if (cur == NULL)
+			cur = message_part(root, n);
+		else if ((cur->flags & MIME_PART_FLAG_MESSAGE) != 0)
+			cur = message_part(cur->children, n);
+		else if ((cur->flags & MIME_PART_FLAG_MULTIPART) != 0)
+			cur = message_part(cur, n);
+		else
 			return NULL;
-		if ((target->flags & MIME_PART_FLAG_MULTIPART) != 0) {
-			cur = target->children;
-			while (cur != NULL && --n > 0)
-				cur = cur->next;
-			if (cur == NULL)
-				return NULL;
-		} else if (n == 1 && part_is_message(target)) {
-			cur = target; /* the body of a single-part message */
-			is_leaf = true;
-		} else {
+		if (cur == NULL)
 			return NULL;
-		}
 	}
-	return cur;
+	return cur != NULL ? cur : root;
 }
 
 static bool field_is_listed(const struct mime_section *section,
@@ -191,6 +195,26 @@ static bool field_is_listed(const struct mime_section *section,
 	return false;
 }
 
+/* Does part's header end with the blank line before a body? A message
+ * that is all header has none. */
+static bool header_has_blank_line(const unsigned char *data,
+                                  const struct mime_part *part)
+{
+	size_t start = part->header_offset, end = part->body_offset;
+	if (end == start || data[end - 1] != '\n')
+		return false;
+	end--;
+	if (end > start && data[end - 1] == '\r')
+		end--;
+	return end == start || data[end - 1] == '\n';
+}
+
+/* RFC 9051 §6.4.5: HEADER.FIELDS gives "only those header fields with a
+ * field-name that matches", HEADER.FIELDS.NOT "only the header fields with
+ * a non-matching field-name" (a line without a colon has no name to match:
+ * it stays, as in Dovecot); "the blank line is included in all header
+ * fetches, except in the case of a message that has no body and no blank
+ * line". */
 static void fields_synth(const unsigned char *data, const struct mime_part *msg,
                          const struct mime_section *section, struct pool *pool,
                          struct mime_section_result *r)
@@ -202,10 +226,12 @@ static void fields_synth(const unsigned char *data, const struct mime_part *msg,
 	buf_init(&b);
 	mime_header_iter_init(&iter, data, msg);
 	while (mime_header_iter_next(&iter, &f) > 0) {
-		if (f.name_len > 0 && field_is_listed(section, &f) == want)
+		bool is_listed = f.name_len > 0 && field_is_listed(section, &f);
+		if (is_listed == want)
 			buf_append(&b, data + f.offset, f.size);
 	}
-	buf_append_str(&b, "\r\n");
+	if (header_has_blank_line(data, msg))
+		buf_append_str(&b, "\r\n");
 	unsigned char *synth = pool_alloc(pool, b.len);
 	memcpy(synth, b.data, b.len);
 	r->synth = synth;
@@ -280,11 +306,6 @@ int mime_section_binary(const unsigned char *data, const struct mime_part *root,
 		return 0;
 	const unsigned char *body = data + part->body_offset;
 	size_t size = part->end_offset - part->body_offset;
-	if ((part->flags &
-	     (MIME_PART_FLAG_MULTIPART | MIME_PART_FLAG_MESSAGE)) != 0) {
-		buf_append(out, body, size);
-		return 1;
-	}
 	if (mime_decode_transfer(part->encoding, body, size, out) < 0) {
 		*error_r = "unknown encoding";
 		return -1;
@@ -301,8 +322,6 @@ int mime_section_binary_size(const unsigned char *data,
 	*size_r = 0;
 	if (section->kind == MIME_SECTION_PART && part != NULL &&
 	    section->part_count > 0 &&
-	    (part->flags &
-	     (MIME_PART_FLAG_MULTIPART | MIME_PART_FLAG_MESSAGE)) == 0 &&
 	    mime_decode_transfer_is_known(part->encoding)) {
 		const char *enc = part->encoding;
 		if (enc == NULL || (strcasecmp(enc, "base64") != 0 &&

@@ -50,26 +50,30 @@ struct mime_section_result {
 	size_t synth_size;
 };
 
-/* Resolves section against the tree of root (data is the message). Part
- * numbers index multipart children; a message/rfc822 part's numbers go on
- * into its encapsulated message ("3.1" is the first part of the message in
- * part 3, or its body if that message is not multipart); a leaf's "1" is
- * itself. HEADER/TEXT of a part need a message/rfc822 part (or the root);
- * TEXT/HEADER of a part that is not, give an empty result. MIME gives the
- * part's own MIME header. Returns 1 with *result_r, 0 if the part does not
- * exist (IMAP sends an empty string), never -1. */
+/* Resolves section against the tree of root (data is the message), as RFC
+ * 9051 §6.4.5 numbers parts: the numbers of a multipart index its body
+ * parts; a message that is not multipart has only a part 1, its body
+ * (for a top-level message/rfc822 or message/global that body is the
+ * encapsulated message); the numbers after a message/rfc822 part go on
+ * into the message it encapsulates ("3.1" is part 1 of the message in
+ * part 3); a leaf has no subparts. HEADER and TEXT of a part look into the
+ * message a message/rfc822 part encapsulates (for another part they give
+ * an empty result); MIME gives the part's own header (for part 1 of a
+ * single-part message, the message's header). Returns 1 with *result_r, 0
+ * if the part does not exist (IMAP sends an empty string), never -1. */
 int mime_section_find(const unsigned char *data, const struct mime_part *root,
                       const struct mime_section *section, struct pool *pool,
                       struct mime_section_result *result_r);
 
 /* BINARY[section] (RFC 9051 §6.4.5; section-binary is section-part only:
  * kind must be MIME_SECTION_PART). Appends to out: for "" the whole
- * message as it is; for a leaf part its body decoded from its
+ * message as it is; for a part its body decoded from the part's own
  * Content-Transfer-Encoding (base64, quoted-printable; 7bit, 8bit, binary
- * and none are copied); for a multipart or message/rfc822 part its body as
- * it is. Broken base64/QP is decoded as far as it goes. Returns 1, 0 if the
- * part does not exist, or -1 with *error_r "unknown encoding" (IMAP:
- * NO [UNKNOWN-CTE]) or "not a part section". */
+ * and none are copied), whatever its type: the body parts of a multipart
+ * or the message in a message/rfc822 part keep their own encodings. Broken
+ * base64/QP is decoded as far as it goes (RFC 2045 §6.7 note 2). Returns
+ * 1, 0 if the part does not exist, or -1 with *error_r "unknown encoding"
+ * (IMAP: NO [UNKNOWN-CTE]) or "not a part section". */
 int mime_section_binary(const unsigned char *data, const struct mime_part *root,
                         const struct mime_section *section, struct buf *out,
                         const char **error_r);

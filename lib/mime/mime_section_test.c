@@ -126,6 +126,15 @@ static void test_section_find(void)
 	    {"digest", "1.HEADER",
 	     "From: one@example.com\r\nSubject: first\r\n\r\n"},
 	    {"no_body", "TEXT", ""},
+	    /* "except in the case of a message that has no body and no
+	     * blank line" (RFC 9051 §6.4.5) */
+	    {"no_body", "HEADER.FIELDS (Subject)", "Subject: header only\r\n"},
+	    {"no_body", "HEADER.FIELDS.NOT (Subject)",
+	     "From: z@example.com\r\n"},
+	    {"malformed_header",
+	     "HEADER.FIELDS.NOT (Subject Content-Type "
+	     "Content-Transfer-Encoding)",
+	     "From: w@example.com\nThis line has no colon\n\r\n"},
 	    {"no_body", "HEADER",
 	     "From: z@example.com\r\nSubject: header "
 	     "only\r\n"},
@@ -136,6 +145,118 @@ static void test_section_find(void)
 	};
 	test_begin("section find");
 	struct pool *pool = pool_new();
+	for (size_t i = 0; i < sizeof(tests) / sizeof(*tests); i++) {
+		const char *got =
+		    section_get(tests[i].msg, tests[i].spec, pool);
+		if (strcmp(got, tests[i].want) != 0)
+			printf("row %zu: %s [%s]\n", i, tests[i].msg,
+			       tests[i].spec);
+		test_assert_str(got, tests[i].want);
+	}
+	pool_free(&pool);
+	test_end();
+}
+
+/* RFC 9051 §6.4.5's own example: "an example of a complex message with
+ * some of its part specifiers", rebuilt as tests/data/mime/
+ * rfc9051_sections.eml with each part's type as the table names it, and
+ * each leaf's text naming its number. */
+static void test_section_rfc9051_example(void)
+{
+	static const struct {
+		const char *spec, *want;
+	} tests[] = {
+	    {"1", "part 1 text"},
+	    {"2", "cGFydCAy"},
+	    {"3.HEADER", "From: Cy <cy@example.com>\r\nSubject: part 3 message"
+	                 "\r\nContent-Type: MULTIPART/MIXED; "
+	                 "boundary=\"p3\"\r\n\r\n"},
+	    {"3.TEXT", "--p3\r\nContent-Type: TEXT/PLAIN\r\n\r\npart 3.1 text"
+	               "\r\n--p3\r\nContent-Type: APPLICATION/OCTET-STREAM\r\n"
+	               "\r\npart 3.2 data\r\n--p3--"},
+	    {"3.1", "part 3.1 text"},
+	    {"3.2", "part 3.2 data"},
+	    {"4.1", "R0lGODlh"},
+	    {"4.1.MIME", "Content-Type: IMAGE/GIF\r\nContent-Transfer-Encoding:"
+	                 " base64\r\n\r\n"},
+	    {"4.2.HEADER", "From: Di <di@example.com>\r\nSubject: part 4.2 "
+	                   "message\r\nContent-Type: MULTIPART/MIXED; "
+	                   "boundary=\"p42\"\r\n\r\n"},
+	    {"4.2.1", "part 4.2.1 text"},
+	    {"4.2.2.1", "part 4.2.2.1 text"},
+	    {"4.2.2.2", "part 4.2.2.2 richtext"},
+	    {"4.2.2.3", "<none>"},
+	    {"5", "<none>"},
+	    {"4.2.1.1", "<none>"},
+	};
+	test_begin("section numbers of RFC 9051 §6.4.5's example");
+	struct pool *pool = pool_new();
+	for (size_t i = 0; i < sizeof(tests) / sizeof(*tests); i++) {
+		const char *got =
+		    section_get("rfc9051_sections", tests[i].spec, pool);
+		if (strcmp(got, tests[i].want) != 0)
+			printf("row %zu: [%s]\n", i, tests[i].spec);
+		test_assert_str(got, tests[i].want);
+	}
+	pool_free(&pool);
+	test_end();
+}
+
+/* A message whose top level is message/rfc822 is a single-part message
+ * (RFC 9051 §6.4.5: "non-multipart messages ... only have a part 1"), and
+ * its part 1 is the encapsulated message; the numbers after it go into
+ * that message, as after any message/rfc822 part. */
+static void test_section_rfc822_top(void)
+{
+	static const char inner_header[] =
+	    "From: Inner <inner@example.org>\r\n"
+	    "To: Someone <someone@example.org>\r\n"
+	    "Subject: Inner envelope\r\n"
+	    "Date: Wed, 6 Mar 2024 10:00:00 +0000\r\n"
+	    "Message-ID: <inner@example.org>\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"in\"\r\n\r\n";
+	static const char inner_text[] =
+	    "--in\r\nContent-Type: text/plain\r\n\r\ninner part one\r\n"
+	    "--in\r\nContent-Type: text/plain\r\n\r\ninner part two\r\n"
+	    "--in--\r\n";
+	static const char outer_header[] =
+	    "From: Outer <outer@example.com>\r\n"
+	    "To: Reader <reader@example.com>\r\n"
+	    "Subject: Outer envelope\r\n"
+	    "Date: Thu, 7 Mar 2024 11:00:00 +0000\r\n"
+	    "Message-ID: <outer@example.com>\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: message/rfc822\r\n\r\n";
+	struct pool *pool = pool_new();
+	const char *inner = pool_printf(pool, "%s%s", inner_header, inner_text);
+	const struct {
+		const char *msg, *spec, *want;
+	} tests[] = {
+	    {"rfc822_top", "HEADER", outer_header},
+	    {"rfc822_top", "TEXT", inner},
+	    {"rfc822_top", "1", inner},
+	    {"rfc822_top", "1.MIME", outer_header},
+	    {"rfc822_top", "1.HEADER", inner_header},
+	    {"rfc822_top", "1.TEXT", inner_text},
+	    {"rfc822_top", "1.1", "inner part one"},
+	    {"rfc822_top", "1.2", "inner part two"},
+	    {"rfc822_top", "1.1.MIME", "Content-Type: text/plain\r\n\r\n"},
+	    {"rfc822_top", "1.HEADER.FIELDS (Subject)",
+	     "Subject: Inner envelope\r\n\r\n"},
+	    {"rfc822_top", "2", "<none>"},
+	    {"rfc822_top", "1.3", "<none>"},
+	    {"rfc822_top_single", "1",
+	     "From: Inner <inner@example.org>\r\nSubject: Inner single "
+	     "part\r\n\r\nthe inner body\r\n"},
+	    {"rfc822_top_single", "1.TEXT", "the inner body\r\n"},
+	    {"rfc822_top_single", "1.1", "the inner body\r\n"},
+	    {"rfc822_top_single", "1.1.MIME",
+	     "From: Inner <inner@example.org>\r\nSubject: Inner single "
+	     "part\r\n\r\n"},
+	    {"rfc822_top_single", "1.1.1", "<none>"},
+	};
+	test_begin("section numbers under a top-level message/rfc822");
 	for (size_t i = 0; i < sizeof(tests) / sizeof(*tests); i++) {
 		const char *got =
 		    section_get(tests[i].msg, tests[i].spec, pool);
@@ -163,6 +284,12 @@ static void test_section_binary(void)
 	    {"simple", "1", 1, "Hi Bob,", 55},
 	    {"malformed_header", "1", -1, "", 0},
 	    {"simple", "4", 0, "", 0},
+	    /* a composite part's own encoding: identity for the message in
+	     * part 2 (its parts keep theirs), base64 for a message/rfc822
+	     * sent so against RFC 2046 §5.2.1 */
+	    {"rfc822", "2", 1, "From: Renee <renee@example.org>\r\n", 324},
+	    {"rfc822_base64", "1", 1,
+	     "From: a@example.com\r\nSubject: hidden\r\n\r\nbody\r\n", 46},
 	};
 	test_begin("section binary");
 	struct pool *pool = pool_new();
@@ -209,6 +336,8 @@ static void test_section_binary(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_section_parse, test_section_find, test_section_binary, NULL};
+	    test_section_parse,           test_section_find,
+	    test_section_rfc9051_example, test_section_rfc822_top,
+	    test_section_binary,          NULL};
 	return test_run(tests);
 }

@@ -19,21 +19,24 @@ static void test_mime_parse_tree(void)
 		size_t leaf_body, leaf_size, leaf_lines;
 	} tests[] = {
 	    {"Subject: x\r\n\r\nbody\r\n", 1, "text/plain", 14, 6, 1},
-	    {"Subject: x\r\n\r\nbody", 1, "text/plain", 14, 4, 1},
+	    {"Subject: x\r\n\r\nbody", 1, "text/plain", 14, 4, 0},
 	    {"Subject: x\r\n", 1, "text/plain", 12, 0, 0},
-	    {"\r\nbody", 1, "text/plain", 2, 4, 1},
+	    {"\r\nbody", 1, "text/plain", 2, 4, 0},
+	    /* RFC 2046 §5.1.1, note to implementors: "it is sufficient
+	     * that the boundary appear in its entirety following the CRLF":
+	     * "--abc" is a delimiter line of boundary "ab" */
 	    {"Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\n"
 	     "Content-Type: image/gif\r\n\r\nGIF\r\n--abc\r\nx\r\n--ab--\r\n",
-	     2, "image/gif", 79, 13, 3},
+	     3, "image/gif", 79, 3, 0},
 	    {"Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab  \r\n"
 	     "\r\nA\r\n--ab--",
-	     2, "text/plain", 56, 1, 1},
+	     2, "text/plain", 56, 1, 0},
 	    {"Content-Type: message/rfc822\r\n\r\nContent-Type: text/html\r\n"
 	     "\r\n<b>",
-	     2, "text/html", 59, 3, 1},
+	     2, "text/html", 59, 3, 0},
 	    {"Content-Type: multipart/mixed\r\n\r\nno boundary", 1,
-	     "text/plain", 33, 11, 1},
-	    {"Content-Type: ;;;\r\n\r\nx", 1, "text/plain", 21, 1, 1},
+	     "text/plain", 33, 11, 0},
+	    {"Content-Type: ;;;\r\n\r\nx", 1, "text/plain", 21, 1, 0},
 	    {"", 1, "text/plain", 0, 0, 0},
 	};
 	test_begin("parse tree");

@@ -54,12 +54,22 @@ struct queue_envelope {
 	const char *auth_user;   /* submission account, or NULL */
 	const char *client_addr; /* peer IP */
 	const char *helo;
+	/* local delivery files it in the Junk mailbox (smtpd's DMARC
+	 * p=quarantine, doc/authentication.md) */
+	bool is_quarantined;
 	unsigned attempts;       /* delivery attempts so far */
 	time_t next_attempt;     /* for deferred mail */
 	size_t rcpt_count;
 	struct queue_recipient *rcpts;
 	off_t data_offset; /* of the message in the file (reader) */
 	uint64_t data_size;
+	/* FUTURERELEASE (RFC 4865): the release time the client asked for
+	 * (0: none) and its request as DSNs name it, "for;SECONDS" or
+	 * "until;DATE-TIME" (§6), or NULL. The writer starts next_attempt at
+	 * release, and qmgr hands the message on no sooner; see
+	 * queue_envelope_is_held(). */
+	time_t release;
+	const char *release_request;
 };
 
 /* Local delivery that failed for lack of space answers this status
@@ -76,12 +86,32 @@ struct queue_writer;
 
 /* Creates queue_dir/tmp/<new id> and writes the envelope (env->id is
  * ignored and the new id is written into it; rcpt status is written as
- * pending). Returns 0, or -1 with a static reason in *error_r. */
+ * pending; the control line gets env->attempts and env->next_attempt,
+ * which is at least env->release). Returns 0, or -1 with a static reason in *error_r. */
 int queue_writer_begin(const char *queue_dir, struct queue_envelope *env,
 		       struct queue_writer **w_r, const char **error_r);
 /* Appends message bytes. Returns 0, or -1 with errno set (then only abort
  * is allowed; ENOSPC or EDQUOT: the file system is full). */
 int queue_writer_write(struct queue_writer *w, const void *data, size_t size);
+/* Leaves room for size bytes of fields that queue_writer_reframe will put
+ * in front, so that a message too large for the writer's buffer is not
+ * copied then: its bytes go to the file after a hole that the new head
+ * fills, with "pad" records making up the difference. Call it before any
+ * queue_writer_write. */
+void queue_writer_reserve(struct queue_writer *w, size_t size);
+/* Puts prefix[0..size) before the message bytes written so far, and
+ * encodes the envelope again from env (flags decided at the end of the
+ * message, such as is_quarantined; its id and recipients are unchanged).
+ * Header fields that depend on the whole message (DKIM-Signature,
+ * Authentication-Results) go at the top this way. When nothing reached the
+ * file yet (messages under 64 KiB) only the buffer is rebuilt; when the
+ * room of queue_writer_reserve holds the new head it is written there;
+ * otherwise the file is written anew beside the old one and renamed over
+ * it, the message copied in the kernel (copy_file_range). Returns 0, or -1
+ * with a static reason and errno set (then only abort is allowed). */
+int queue_writer_reframe(struct queue_writer *w,
+			 const struct queue_envelope *env, const void *prefix,
+			 size_t size, const char **error_r);
 /* fsyncs the file, links it into incoming/ under its id, removes the tmp
  * name and fsyncs incoming/. Frees *w (set to NULL). Returns 0 when the
  * message is durable, or -1 with a static reason and errno set (nothing is
@@ -119,10 +149,11 @@ int queue_list(const char *queue_dir, queue_list_cb *cb, void *ctx,
  *   postroom-queue version=1
  *   control id=<23 hex> size=<20 digits> attempts=<10 digits>
  *           next=<20 digits>                      (one line, fixed width)
- *   envelope arrival=T sender=S [ret= envid= body= smtputf8=1 auth=
- *            client= helo=]
+ *   envelope arrival=T sender=S [ret= envid= release=T holdreq=
+ *            body= smtputf8=1 auth= client= helo= quarantine=1]
  *   rcpt status=<one byte> local=0|1 address=A [original= detail= orcpt=
  *        notify=]                                 (one line per recipient)
+ *   pad x=000...                                  (any number, ignored)
  *   <empty line>
  *   <size bytes of message>
  * The control line and each status byte are overwritten in place. */
@@ -150,6 +181,10 @@ int queue_envelope_read(const char *path, struct pool *pool,
  * with a static reason. */
 int queue_envelope_mark(int fd, struct queue_recipient *rcpt, char status,
 			const char **error_r);
+/* Returns true if env is a message held for later (FUTURERELEASE) that
+ * is not due at now: its release time is still ahead and nothing (an
+ * operator's release) moved its next attempt before it. */
+bool queue_envelope_is_held(const struct queue_envelope *env, time_t now);
 /* Rewrites env->attempts and env->next_attempt in the control line of the
  * file on fd (same width, in place). Not durable until
  * queue_envelope_sync(). Returns 0, or -1 with a static reason. */

@@ -71,21 +71,32 @@ int queue_envelope_encode(const struct queue_envelope *env, const char *id,
 		return -1;
 	}
 	buf_append_str(out, QUEUE_VERSION_LINE);
-	buf_printf(out, "control id=%s size=%0*d attempts=%0*u next=%0*d\n",
+	/* a message held for later (RFC 4865) is due at its release */
+	time_t next = env->next_attempt > env->release ? env->next_attempt
+						       : env->release;
+	buf_printf(out, "control id=%s size=%0*d attempts=%0*u next=%0*lld\n",
 		   id, QUEUE_SIZE_WIDTH, 0, QUEUE_ATTEMPTS_WIDTH,
-		   env->attempts, QUEUE_NEXT_WIDTH, 0);
+		   env->attempts, QUEUE_NEXT_WIDTH,
+		   next > 0 ? (long long)next : 0LL);
 	ASSERT(out->len == QUEUE_CONTROL_END);
 	ipc_record_init(&rec, "envelope");
 	ipc_record_addf(&rec, "arrival", "%lld", (long long)env->arrival);
 	ipc_record_add(&rec, "sender", env->sender);
 	add_opt(&rec, "ret", env->ret);
 	add_opt(&rec, "envid", env->envid);
+	if (env->release > 0) {
+		ipc_record_addf(&rec, "release", "%lld",
+				(long long)env->release);
+		add_opt(&rec, "holdreq", env->release_request);
+	}
 	add_opt(&rec, "body", env->body);
 	if (env->smtputf8)
 		ipc_record_add(&rec, "smtputf8", "1");
 	add_opt(&rec, "auth", env->auth_user);
 	add_opt(&rec, "client", env->client_addr);
 	add_opt(&rec, "helo", env->helo);
+	if (env->is_quarantined)
+		ipc_record_add(&rec, "quarantine", "1");
 	if (append_record(out, &rec, error_r) < 0)
 		return -1;
 	for (size_t i = 0; i < env->rcpt_count; i++) {
@@ -199,8 +210,9 @@ static int parse_control(struct parse_ctx *ctx, const char *line, size_t len)
 }
 
 /* envelope = "envelope" SP "arrival=" 1*DIGIT SP "sender=" value
- *            *( SP ( "ret" / "envid" / "body" / "smtputf8" / "auth" /
- *                    "client" / "helo" ) "=" value ) */
+ *            *( SP ( "ret" / "envid" / "release" / "holdreq" / "body" /
+ *                    "smtputf8" / "auth" / "client" / "helo" /
+ *                    "quarantine" ) "=" value ) */
 static int parse_envelope(struct parse_ctx *ctx, const struct ipc_record *rec)
 {
 	struct queue_envelope *env = ctx->env;
@@ -222,6 +234,12 @@ static int parse_envelope(struct parse_ctx *ctx, const struct ipc_record *rec)
 			env->ret = v;
 		} else if (strcmp(k, "envid") == 0) {
 			env->envid = v;
+		} else if (strcmp(k, "release") == 0) {
+			if (parse_uint(v, 20, INT64_MAX, &num) < 0)
+				return fail(ctx, "bad release");
+			env->release = (time_t)num;
+		} else if (strcmp(k, "holdreq") == 0) {
+			env->release_request = v;
 		} else if (strcmp(k, "body") == 0) {
 			env->body = v;
 		} else if (strcmp(k, "smtputf8") == 0) {
@@ -232,6 +250,8 @@ static int parse_envelope(struct parse_ctx *ctx, const struct ipc_record *rec)
 			env->client_addr = v;
 		} else if (strcmp(k, "helo") == 0) {
 			env->helo = v;
+		} else if (strcmp(k, "quarantine") == 0) {
+			env->is_quarantined = strcmp(v, "1") == 0;
 		} else {
 			return fail(ctx, "unknown envelope field");
 		}
@@ -308,6 +328,8 @@ static int parse_line(struct parse_ctx *ctx, size_t lineno, const char *line,
 	}
 	if (lineno == 2) {
 		ret = parse_envelope(ctx, &rec);
+	} else if (strcmp(rec.verb, "pad") == 0) {
+		ret = 0; /* room the writer left for fields (queue_writer.c) */
 	} else if (strcmp(rec.verb, "rcpt") == 0) {
 		struct queue_envelope *env = ctx->env;
 		ret = parse_rcpt(ctx, &rec, line, len, offset,
@@ -444,6 +466,13 @@ int queue_envelope_mark(int fd, struct queue_recipient *rcpt, char status,
 	}
 	rcpt->status = status;
 	return 0;
+}
+
+bool queue_envelope_is_held(const struct queue_envelope *env, time_t now)
+{
+	/* an operator's release sets next_attempt to 0; a retry after the
+	 * release time is past it anyway */
+	return env->release > now && env->next_attempt >= env->release;
 }
 
 int queue_envelope_set_schedule(int fd, const struct queue_envelope *env,

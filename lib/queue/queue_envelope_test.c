@@ -124,6 +124,7 @@ static const struct {
 	{ "envelope arrival=42 ", "envelope " },
 	{ " sender=s@y", " sender=s@y color=red" },
 	{ " sender=s@y", " sender=s@y%2" },
+	{ " sender=s@y", " sender=s@y release=12x" },
 	{ "rcpt status=-", "rcpt status=X" },
 	{ "rcpt status=-", "rcpt status=%2D" },
 	{ "rcpt status=- local=1", "rcpt status=- local=2" },
@@ -173,6 +174,49 @@ static void test_envelope_corrupt(void)
 	test_end();
 }
 
+static void test_envelope_release(void)
+{
+	test_begin("queue envelope: a release time (RFC 4865) is kept and due");
+	struct pool *pool = pool_new();
+	struct queue_recipient rcpt = { .address = "a@x", .is_local = true };
+	struct queue_envelope env = { .arrival = 1000, .sender = "s@y",
+				      .rcpt_count = 1, .rcpts = &rcpt,
+				      .release = 1300,
+				      .release_request = "for;300" };
+	struct queue_envelope got;
+	struct queue_writer *w;
+	const char *error;
+	int fd;
+	char *dir = xasprintf("%s/release", test_tmpdir());
+	test_assert(queue_dirs_create(dir, &error) == 0);
+	test_assert(queue_writer_begin(dir, &env, &w, &error) == 0);
+	test_assert(queue_writer_write(w, "\r\n", 2) == 0);
+	test_assert(queue_writer_commit(&w, &error) == 0);
+	char *path = queue_path(dir, "incoming", env.id);
+	test_assert(queue_envelope_read(path, pool, &got, &fd, &error) == 0);
+	test_assert_int(got.release, 1300);
+	test_assert_str(got.release_request, "for;300");
+	/* the writer makes it due at its release, not before */
+	test_assert_int(got.next_attempt, 1300);
+	test_assert_int(got.attempts, 0);
+	test_assert(queue_envelope_is_held(&got, 1000));
+	test_assert(queue_envelope_is_held(&got, 1299));
+	test_assert(!queue_envelope_is_held(&got, 1300));
+	/* postroomctl queue release: due at once, though the time is ahead */
+	got.next_attempt = 0;
+	test_assert(queue_envelope_set_schedule(fd, &got, &error) == 0);
+	close(fd);
+	test_assert(queue_envelope_read(path, pool, &got, NULL, &error) == 0);
+	test_assert(!queue_envelope_is_held(&got, 1000));
+	/* a message without a hold is never held */
+	got.release = 0;
+	test_assert(!queue_envelope_is_held(&got, 0));
+	free(path);
+	free(dir);
+	pool_free(&pool);
+	test_end();
+}
+
 static void test_envelope_missing(void)
 {
 	test_begin("queue envelope: a missing file reports ENOENT");
@@ -192,7 +236,8 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_envelope_mark, test_envelope_truncated,
-		test_envelope_corrupt, test_envelope_missing, NULL,
+		test_envelope_corrupt, test_envelope_release,
+		test_envelope_missing, NULL,
 	};
 	return test_run(tests);
 }

@@ -3,7 +3,8 @@
  * STARTTLS (RFC 3207), AUTH PLAIN/LOGIN (RFC 4954), then any number of
  * mail transactions, each with PIPELINING (RFC 2920), SIZE (RFC 1870),
  * 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461) and CHUNKING
- * (RFC 3030) used when the peer offers them. Replies are parsed strictly
+ * (RFC 3030) used when the peer offers them, and FUTURERELEASE (RFC 4865)
+ * when a message asks to be sent later. Replies are parsed strictly
  * with bounded memory (smtp_client_reply.h). Policy-free: the owner
  * (servers/relay) decides where to connect and what a failure means. */
 #ifndef SMTP_SMTP_CLIENT_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct event_loop;
 struct tls_client;
@@ -70,6 +72,7 @@ struct smtp_client_message {
 	const char *envid;   /* DSN ENVID (xtext) or NULL */
 	bool is_8bit;        /* the body holds 8-bit bytes (BODY=8BITMIME) */
 	bool needs_smtputf8; /* UTF-8 in addresses or headers */
+	time_t release;      /* send later (HOLDUNTIL, RFC 4865); 0: now */
 	int fd;              /* the message: size bytes at offset of fd */
 	off_t offset;
 	uint64_t size;

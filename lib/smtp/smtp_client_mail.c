@@ -8,6 +8,7 @@
  * convert), UTF-8 to a peer without SMTPUTF8 (5.6.7, RFC 6531 §3.2), and
  * a message over the peer's SIZE (5.3.4). The body is streamed from the
  * queue file with dot-stuffing (§4.5.2) under the conn's backpressure. */
+#include "smtp/smtp_release.h"
 #include "smtp/smtp_client_private.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
@@ -91,6 +92,11 @@ static bool mail_precheck(struct smtp_client *client)
 	else if (client->size_max > 0 && msg->size > client->size_max)
 		rcpts_set(client, 552, "5.3.4",
 		          "message larger than the receiving server's SIZE");
+	else if (msg->release != 0 &&
+	         !has_ext(client, SMTP_CLIENT_EXT_FUTURERELEASE))
+		rcpts_set(client, 554, "5.3.3",
+		          "sending later needs FUTURERELEASE (RFC 4865), which "
+		          "the server does not offer");
 	else
 		return false;
 	return true;
@@ -124,6 +130,11 @@ static void mail_send_mail(struct smtp_client *client)
 		buf_printf(b, " RET=%s", msg->ret);
 	if (dsn && msg->envid != NULL)
 		buf_printf(b, " ENVID=%s", msg->envid);
+	if (msg->release != 0) {
+		char until[SMTP_DATETIME_MAX];
+		smtp_release_datetime_format(msg->release, until);
+		buf_printf(b, " HOLDUNTIL=%s", until);
+	}
 	buf_append(b, "\r\n", 2);
 	conn_write(client->conn, b->data, b->len);
 	pending_push(client, SMTP_STEP_MAIL, 0);

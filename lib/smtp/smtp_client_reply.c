@@ -119,6 +119,7 @@ static unsigned ehlo_line(const char *line, size_t len, uint64_t *size_max_r)
 	    {"STARTTLS", SMTP_CLIENT_EXT_STARTTLS},
 	    {"ENHANCEDSTATUSCODES", SMTP_CLIENT_EXT_ENHANCEDSTATUSCODES},
 	    {"BINARYMIME", SMTP_CLIENT_EXT_BINARYMIME},
+	    {"FUTURERELEASE", SMTP_CLIENT_EXT_FUTURERELEASE},
 	};
 	size_t klen = 0;
 	while (klen < len && line[klen] != ' ' && line[klen] != '=')

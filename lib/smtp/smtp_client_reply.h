@@ -50,6 +50,7 @@ enum smtp_client_ext {
 	SMTP_CLIENT_EXT_AUTH_PLAIN = 1 << 8,
 	SMTP_CLIENT_EXT_AUTH_LOGIN = 1 << 9,
 	SMTP_CLIENT_EXT_BINARYMIME = 1 << 10,
+	SMTP_CLIENT_EXT_FUTURERELEASE = 1 << 11, /* RFC 4865 */
 };
 
 /* Reads the keywords of a 250 EHLO reply (its text, lines after the first

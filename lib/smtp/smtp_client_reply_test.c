@@ -115,6 +115,8 @@ static void test_ehlo_parse(void)
 	    {"250-mx.test|250-AUTH=LOGIN|250 PIPELININGX",
 	     SMTP_CLIENT_EXT_AUTH_LOGIN, 0},
 	    {"250-PIPELINING|250 mx.test", 0, 0},
+	    {"250-mx.test|250 FUTURERELEASE 604800 2004-08-31T10:20:30Z",
+	     SMTP_CLIENT_EXT_FUTURERELEASE, 0},
 	};
 	test_begin("smtp_client_ehlo_parse");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

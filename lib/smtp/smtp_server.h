@@ -4,7 +4,7 @@
  * struct smtp_server_callbacks. Extensions: PIPELINING (RFC 2920), SIZE
  * (RFC 1870), 8BITMIME (RFC 6152), ENHANCEDSTATUSCODES (RFC 2034/3463),
  * SMTPUTF8 (RFC 6531), CHUNKING (RFC 3030), DSN (RFC 3461), STARTTLS
- * (RFC 3207), AUTH (RFC 4954). Each callback that gets a cmd answers it with
+ * (RFC 3207), AUTH (RFC 4954), FUTURERELEASE (RFC 4865). Each callback that gets a cmd answers it with
  * smtp_server_cmd_reply(), now or later (input waits meanwhile). */
 #ifndef SMTP_SMTP_SERVER_H
 #define SMTP_SMTP_SERVER_H
@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "smtp/smtp_syntax.h"
 
@@ -38,6 +39,10 @@ struct smtp_server_settings {
 	 * plus 1 s per min_data_rate bytes (Postfix smtpd_min_data_rate) */
 	unsigned min_data_rate;
 	unsigned handshake_timeout;  /* TLS handshake (0: conn's default) */
+	/* FUTURERELEASE (RFC 4865): the longest hold in seconds, offered in
+	 * EHLO with the date-time it reaches; 0: not offered, and HOLDFOR /
+	 * HOLDUNTIL are unknown parameters (555) */
+	unsigned future_release_max;
 	struct tls_server *starttls; /* offer STARTTLS; NULL: not offered */
 	const struct log *log;       /* "reject ..." lines; may be NULL */
 };
@@ -54,6 +59,11 @@ struct smtp_server_mail {
 	const char *ret;   /* DSN RET "FULL"/"HDRS" (upper case), or NULL */
 	const char *envid; /* DSN ENVID (xtext), or NULL */
 	const char *auth;  /* AUTH= (RFC 4954 §5, xtext or "<>"), or NULL */
+	/* HOLDFOR / HOLDUNTIL (RFC 4865): when to release the message (0:
+	 * no hold; a time already past releases it at once), and the
+	 * request as DSNs report it: "for;SECONDS" or "until;DATE-TIME" */
+	time_t release;
+	const char *release_request;
 };
 
 /* RCPT TO (§4.1.1.3). */

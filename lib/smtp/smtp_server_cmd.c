@@ -3,6 +3,7 @@
  * lists the extensions; like the greeting it carries no enhanced codes
  * (RFC 2034 §3). MAIL/RCPT, AUTH and DATA/BDAT have files of their own. */
 #include "smtp/smtp_server_private.h"
+#include "smtp/smtp_release.h"
 #include "core/conn.h"
 #include "core/pool.h"
 
@@ -67,6 +68,14 @@ static void smtp_server_ehlo_reply(struct smtp_server_conn *srv,
 	                   "CHUNKING\nDSN\n");
 	if (srv->set.starttls != NULL && !conn_is_tls(srv->conn))
 		buf_append_str(&b, "STARTTLS\n");
+	if (srv->set.future_release_max > 0) {
+		/* RFC 4865 §3: the longest interval and the latest date-time */
+		char until[SMTP_DATETIME_MAX];
+		smtp_release_datetime_format(
+		    time(NULL) + (time_t)srv->set.future_release_max, until);
+		buf_printf(&b, "FUTURERELEASE %u %s\n",
+		           srv->set.future_release_max, until);
+	}
 	const char *mechs =
 	    srv->cb.auth_mechanisms != NULL && !srv->is_authenticated
 	        ? srv->cb.auth_mechanisms(srv->ctx)

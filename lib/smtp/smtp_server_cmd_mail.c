@@ -1,15 +1,19 @@
 /* MAIL and RCPT (RFC 5321 §4.1.1.2-3) with their parameters: SIZE
  * (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531 §3.4), RET/ENVID and
- * NOTIFY/ORCPT (RFC 3461 §4), AUTH (RFC 4954 §5). Syntax and sequence are
+ * NOTIFY/ORCPT (RFC 3461 §4), AUTH (RFC 4954 §5), HOLDFOR/HOLDUNTIL (RFC
+ * 4865 §3-4, when future_release_max offers them). Syntax and sequence are
  * checked here (check_); the callback decides and its reply moves the
  * transaction on (proceed_). Strings live in the transaction pool. */
 #include "smtp/smtp_server_private.h"
+#include "smtp/smtp_release.h"
 #include "core/pool.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
+#include <time.h>
 
 #define SMTP_ENVID_MAX 100 /* RFC 3461 §4.4 */
 #define SMTP_ORCPT_MAX 500 /* RFC 3461 §4.2 */
@@ -65,6 +69,53 @@ static int mail_param_size(const char *value, uint64_t *size_r)
 	return 0;
 }
 
+/* hold-for-param = "HOLDFOR=" future-release-integer
+ * hold-until-param = "HOLDUNTIL=" date-time (RFC 4865 §3, errata 2040)
+ * Past future_release_max: 554 5.5.4, as a value the server cannot
+ * accept rather than bad syntax. A time already past releases at once. */
+static int mail_param_hold(struct smtp_server_conn *srv, const char *k,
+                           const char *v, struct smtp_reply_error *err)
+{
+	struct smtp_server_mail *m = &srv->mail;
+	bool is_for = strcasecmp(k, "HOLDFOR") == 0;
+	struct timeval tv;
+	time_t now, release;
+	unsigned long secs;
+	/* whole seconds, rounded up: never released before MAIL + HOLDFOR */
+	gettimeofday(&tv, NULL);
+	now = tv.tv_sec + (tv.tv_usec > 0);
+	if (m->release_request != NULL) {
+		*err = (struct smtp_reply_error){
+		    501, "5.5.4", "HOLDFOR and HOLDUNTIL are exclusive"};
+		return -1;
+	}
+	*err = (struct smtp_reply_error){
+	    501, "5.5.4",
+	    is_for ? "Invalid HOLDFOR value (seconds, at most 9 digits)"
+	           : "Invalid HOLDUNTIL value (RFC 3339 date-time)"};
+	if (v == NULL)
+		return -1;
+	if (is_for) {
+		if (smtp_release_interval_parse(v, &secs) < 0)
+			return -1;
+		release = now + (time_t)secs;
+	} else if (smtp_release_datetime_parse(v, &release) < 0) {
+		return -1;
+	}
+	if (release > now &&
+	    (unsigned long long)(release - now) > srv->set.future_release_max) {
+		*err = (struct smtp_reply_error){
+		    554, "5.5.4",
+		    "Requested release time is past the maximum of "
+		    "FUTURERELEASE"};
+		return -1;
+	}
+	m->release = release > now ? release : now;
+	m->release_request =
+	    pool_printf(srv->trans_pool, "%s;%s", is_for ? "for" : "until", v);
+	return 0;
+}
+
 static int mail_param(struct smtp_server_conn *srv, const struct smtp_param *p,
                       struct smtp_reply_error *err)
 {
@@ -112,6 +163,9 @@ static int mail_param(struct smtp_server_conn *srv, const struct smtp_param *p,
 		           ? 0
 		           : -1;
 	}
+	if (srv->set.future_release_max > 0 &&
+	    (strcasecmp(k, "HOLDFOR") == 0 || strcasecmp(k, "HOLDUNTIL") == 0))
+		return mail_param_hold(srv, k, v, err);
 	*err = (struct smtp_reply_error){555, "5.5.4", "Unsupported parameter"};
 	return -1;
 }

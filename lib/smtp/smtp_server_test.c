@@ -7,6 +7,8 @@
  * lines starting with "#" are comments. SMTP_TEST_REGEN=1 rewrites the
  * .ref files (check them by eye before committing). */
 #include "smtp/smtp_server.h"
+#include "smtp/smtp_release.h"
+#include "core/pool.h"
 #include "core/buf.h"
 #include "core/conn.h"
 #include "core/event_loop.h"
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct fake {
@@ -33,6 +36,7 @@ struct fake {
 	unsigned count;
 	const char *reason;
 	bool in_data;
+	struct pool *pool;
 };
 
 static const char *const test_user_plain = "AHVzZXIAcGFzcw=="; /* user/pass */
@@ -86,6 +90,17 @@ static void fake_mail(void *ctx, struct smtp_server_cmd *cmd,
 	           (int)mail->body, mail->smtputf8,
 	           mail->ret != NULL ? mail->ret : "-",
 	           mail->envid != NULL ? mail->envid : "-");
+	if (mail->release_request != NULL) {
+		/* HOLDFOR's time depends on the clock: only HOLDUNTIL's */
+		buf_printf(&f->messages, "hold=%s", mail->release_request);
+		if (strncmp(mail->release_request, "until;", 6) == 0)
+			buf_printf(&f->messages, " release=%s",
+			           mail->release > time(NULL) + 1
+			               ? pool_printf(f->pool, "%lld",
+			                             (long long)mail->release)
+			               : "now");
+		buf_append_char(&f->messages, '\n');
+	}
 	smtp_server_cmd_reply(cmd, 250, "2.1.0", "Ok");
 }
 
@@ -209,6 +224,8 @@ static void transcript_decode(const char *text, struct buf *out,
 					set->max_errors = (unsigned)v;
 				else if (strcmp(key, "idle_timeout") == 0)
 					set->idle_timeout = (unsigned)v;
+				else if (strcmp(key, "future_release_max") == 0)
+					set->future_release_max = (unsigned)v;
 			}
 		} else if (p[0] != '#') {
 			bool is_cont =
@@ -253,6 +270,40 @@ static void transcript_client(int fd, const struct buf *in, int out_fd)
 		if (file_write_all(out_fd, chunk, (size_t)n) < 0)
 			_exit(1);
 	_exit(0);
+}
+
+/* The EHLO keyword FUTURERELEASE carries the date-time of now + max
+ * (RFC 4865 §3): checks it is that, give or take a few seconds, and
+ * replaces it with "<date-time>" so the transcript does not change. */
+static void transcript_normalize_release(struct buf *raw,
+                                         const struct smtp_server_settings *set)
+{
+	char *at = strstr(raw->data, "FUTURERELEASE ");
+	if (at == NULL)
+		return;
+	char *date = strchr(at + 14, ' ');
+	test_assert(date != NULL);
+	if (date == NULL)
+		return;
+	date++;
+	size_t len = strcspn(date, "\r\n");
+	char text[SMTP_DATETIME_MAX];
+	time_t when = 0, want = time(NULL) + (time_t)set->future_release_max;
+	test_assert(len < sizeof(text));
+	if (len >= sizeof(text))
+		return;
+	memcpy(text, date, len);
+	text[len] = '\0';
+	test_assert(smtp_release_datetime_parse(text, &when) == 0);
+	test_assert(when <= want && when + 10 >= want);
+	struct buf copy;
+	buf_init(&copy);
+	buf_append(&copy, raw->data, (size_t)(date - raw->data));
+	buf_append_str(&copy, "<date-time>");
+	buf_append_str(&copy, date + len);
+	buf_truncate(raw, 0);
+	buf_append(raw, copy.data, copy.len);
+	buf_deinit(&copy);
 }
 
 static void transcript_output(const struct buf *raw, struct fake *f,
@@ -303,7 +354,7 @@ static void transcript_run(const char *dir, const char *name)
 		transcript_client(sv[1], &in, fileno(tmp));
 	}
 	close(sv[1]);
-	struct fake f = {.loop = event_loop_new()};
+	struct fake f = {.loop = event_loop_new(), .pool = pool_new()};
 	buf_init(&f.message);
 	buf_init(&f.messages);
 	f.timer = event_timer_new(f.loop, fake_timer_cb, &f);
@@ -319,6 +370,7 @@ static void transcript_run(const char *dir, const char *name)
 	while ((n = fread(chunk, 1, sizeof(chunk), tmp)) > 0)
 		buf_append(&raw, chunk, n);
 	fclose(tmp);
+	transcript_normalize_release(&raw, &set);
 	transcript_output(&raw, &f, &out);
 
 	free(path);
@@ -332,6 +384,7 @@ static void transcript_run(const char *dir, const char *name)
 	event_loop_free(&f.loop);
 	buf_deinit(&f.message);
 	buf_deinit(&f.messages);
+	pool_free(&f.pool);
 	buf_deinit(&text);
 	buf_deinit(&in);
 	buf_deinit(&raw);

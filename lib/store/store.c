@@ -40,6 +40,11 @@ static const struct store_migration store_global_migrations[] = {
      " envelope TEXT NOT NULL,"
      " bodystructure TEXT NOT NULL,"
      " body TEXT NOT NULL) WITHOUT ROWID;"},
+    /* lib/store/store_mime.c: which computation made a row; a row of an
+     * older one is computed again when read (rows from before this step
+     * are version 0). */
+    {"ALTER TABLE mime_cache ADD COLUMN version INTEGER NOT NULL"
+     " DEFAULT 0;"},
 };
 
 static int store_mkdirs(struct store *store, const char **error_r)

@@ -180,6 +180,13 @@ int store_blob_write(struct store_blob_writer *w, const void *data,
 int store_blob_finish(struct store_blob_writer **w,
 		      char blob_id_r[STORE_BLOB_ID_LEN + 1], uint64_t *size_r,
 		      const char **error_r);
+/* Appends to w everything written to src so far (src is unchanged; an
+ * APPEND ... CATENATE part into the message it builds). Returns 0, or -1
+ * (w then only aborts). */
+int store_blob_write_from(struct store_blob_writer *w,
+			  const struct store_blob_writer *src);
+/* Bytes written to w so far. */
+uint64_t store_blob_written(const struct store_blob_writer *w);
 /* Drops an unfinished blob; accepts NULL. */
 void store_blob_abort(struct store_blob_writer **w);
 /* Group commit of blobs, for a writer of many messages at once (deliver):

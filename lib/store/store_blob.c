@@ -70,6 +70,32 @@ int store_blob_write(struct store_blob_writer *w, const void *data, size_t size)
 	return 0;
 }
 
+int store_blob_write_from(struct store_blob_writer *w,
+                          const struct store_blob_writer *src)
+{
+	char chunk[65536];
+	uint64_t off = 0;
+	if (src->failed)
+		return -1;
+	while (off < src->size) {
+		size_t n = src->size - off < sizeof(chunk)
+		               ? (size_t)(src->size - off)
+		               : sizeof(chunk);
+		ssize_t r = pread(src->fd, chunk, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || store_blob_write(w, chunk, (size_t)r) < 0)
+			return -1;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+uint64_t store_blob_written(const struct store_blob_writer *w)
+{
+	return w->size;
+}
+
 void store_blob_abort(struct store_blob_writer **w)
 {
 	struct store_blob_writer *bw = *w;

@@ -1,4 +1,5 @@
 /* Unit tests for content-addressed blobs. */
+#include "core/buf.h"
 #include "core/digest.h"
 #include "core/xmalloc.h"
 #include "store/store.h"
@@ -188,10 +189,52 @@ static void test_store_blob_batch(void)
 	test_end();
 }
 
+/* store_blob_write_from: CATENATE copies TEXT literals, each streamed
+ * into a writer of its own, into the message it builds. */
+static void test_store_blob_write_from(void)
+{
+	test_begin("store blob write_from");
+	struct store *store = open_store("from");
+	struct store_blob_writer *a, *b, *msg;
+	const char *error;
+	char id[STORE_BLOB_ID_LEN + 1], want[DIGEST_SHA256_HEX_LEN + 1];
+	uint64_t size;
+	test_assert(store_blob_begin(store, &a, &error) == 0);
+	test_assert(store_blob_begin(store, &b, &error) == 0);
+	test_assert(store_blob_begin(store, &msg, &error) == 0);
+	test_assert(store_blob_write(a, "Subject: x\r\n\r\n", 14) == 0);
+	/* larger than the copy's chunk, with NULs */
+	char *big = xcalloc(1, 200000);
+	memset(big, 'z', 150000);
+	test_assert(store_blob_write(b, big, 200000) == 0);
+	test_assert(store_blob_write_from(msg, a) == 0);
+	test_assert(store_blob_write(msg, "|", 1) == 0);
+	test_assert(store_blob_write_from(msg, b) == 0);
+	test_assert(store_blob_write_from(msg, a) == 0);
+	test_assert_int(store_blob_written(msg), 14 + 1 + 200000 + 14);
+	test_assert_int(store_blob_written(a), 14);
+	struct buf all;
+	buf_init(&all);
+	buf_append(&all, "Subject: x\r\n\r\n|", 15);
+	buf_append(&all, big, 200000);
+	buf_append(&all, "Subject: x\r\n\r\n", 14);
+	digest_sha256_hex(all.data, all.len, want);
+	test_assert(store_blob_finish(&msg, id, &size, &error) == 0);
+	test_assert_str(id, want);
+	test_assert_int(size, all.len);
+	buf_deinit(&all);
+	free(big);
+	store_blob_abort(&a);
+	store_blob_abort(&b);
+	store_close(&store);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {test_store_blob_roundtrip,
 	                                      test_store_blob_errors,
+	                                      test_store_blob_write_from,
 	                                      test_store_blob_batch, NULL};
 	return test_run(tests);
 }

@@ -6,6 +6,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "store/store_jmap.h"
 #include "store/store_private.h"
 
 #include <string.h>
@@ -54,6 +55,7 @@ struct message_row {
 	uint64_t size;
 	const char *blob_id;
 	const char *guid; /* NULL: a new random one */
+	time_t saved;     /* arrival in this mailbox (store_expire.c) */
 };
 
 static int message_insert(struct store_account *account,
@@ -62,8 +64,9 @@ static int message_insert(struct store_account *account,
 	sqlite3_stmt *stmt = store_db_prepare(
 	    &account->db,
 	    "INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords,"
-	    " internal_date, size, blob_id, guid) VALUES (?1, ?2, ?3, ?4,"
-	    " ?5, ?6, ?7, ?8, coalesce(?9, lower(hex(randomblob(16)))))");
+	    " internal_date, size, blob_id, guid, saved) VALUES (?1, ?2, ?3,"
+	    " ?4, ?5, ?6, ?7, ?8, coalesce(?9, lower(hex(randomblob(16)))),"
+	    " ?10)");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, m->mailbox_id);
@@ -76,6 +79,7 @@ static int message_insert(struct store_account *account,
 	sqlite3_bind_text(stmt, 8, m->blob_id, -1, SQLITE_STATIC);
 	if (m->guid != NULL)
 		sqlite3_bind_text(stmt, 9, m->guid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 10, (sqlite3_int64)m->saved);
 	return store_db_step_done(&account->db, stmt, NULL);
 }
 
@@ -122,10 +126,12 @@ static int message_add_tx(struct store_account *account, const char *mailbox,
 	if (store_mailbox_bump(account, m->mailbox_id, true, &m->uid,
 	                       &m->modseq, error_r) < 0)
 		return -1;
+	/* store_thread.c: JMAP's thread, in the same transaction */
 	if (message_insert(account, m) < 0 ||
 	    (delivery_key != NULL &&
 	     delivery_insert(account, delivery_key, m->mailbox_id, m->uid,
-	                     time(NULL)) < 0)) {
+	                     time(NULL)) < 0) ||
+	    store_thread_assign(account) < 0) {
 		*error_r = account->db.error.data;
 		return -1;
 	}
@@ -148,6 +154,10 @@ int store_message_add(struct store_account *account, const char *mailbox,
 	    .internal_date = internal_date,
 	    .size = size,
 	    .blob_id = blob_id,
+	    /* delivered or appended: it arrives at its internal date (an
+	     * APPEND with an old date keeps it, as a client moving mail in
+	     * from another server expects) */
+	    .saved = internal_date,
 	};
 	/* In a batch, a savepoint keeps each add all or nothing on its own. */
 	if ((account->is_batch ? store_db_exec(&account->db, "SAVEPOINT message_add")
@@ -564,8 +574,11 @@ static int message_copy_tx(struct store_account *account, const char *from,
 	if (store_mailbox_get_ids(account, to, &m.mailbox_id, &uidnext, &hms) <=
 	        0 ||
 	    store_mailbox_bump(account, m.mailbox_id, true, &m.uid, &m.modseq,
-	                       &error) < 0 ||
-	    message_insert(account, &m) < 0)
+	                       &error) < 0)
+		return -1;
+	/* it arrives in "to" now, whatever its internal date */
+	m.saved = time(NULL);
+	if (message_insert(account, &m) < 0)
 		return -1;
 	if (move &&
 	    (store_mailbox_bump(account, src, false, NULL, &hms, &error) < 0 ||

@@ -24,6 +24,18 @@
 
 #define BLOB_READ_MAX (64u * 1024 * 1024)
 
+/* What lib/mime computes for a blob: raise MIME_CACHE_VERSION when
+ * ENVELOPE, BODYSTRUCTURE or BODY change for some message, and
+ * MIME_TEXT_VERSION when the search text does. Rows made by an older
+ * version are never answered from: a cache row is computed again when it
+ * is read, and an account's search index is emptied and rebuilt, one
+ * mailbox at a time, by its next search. 1: RFC 9051 §6.4.5 numbering of
+ * a top-level message/rfc822, its outer ENVELOPE, line ends counted as
+ * body-fld-lines; RFC 2045 §6.7 quoted-printable, address fields as
+ * ENVELOPE parses them, NUL bytes in text parts, MIME headers as TEXT. */
+#define MIME_CACHE_VERSION 1
+#define MIME_TEXT_VERSION 1
+
 int store_mime_blob_read(struct store *store, const char *blob_id,
                          struct buf *out, const char **error_r)
 {
@@ -79,10 +91,14 @@ static void strings_deinit(struct mime_strings *s)
 static int strings_insert(struct store *store, const char *blob_id,
                           const struct mime_strings *s, const char **error_r)
 {
+	/* a row of this version is kept; one of an older version replaced */
 	sqlite3_stmt *stmt = store_db_prepare(
-	    &store->db, "INSERT OR IGNORE INTO mime_cache"
-	                " (blob_id, envelope, bodystructure, body)"
-	                " VALUES (?, ?, ?, ?)");
+	    &store->db,
+	    "INSERT INTO mime_cache"
+	    " (blob_id, envelope, bodystructure, body, version)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (blob_id) DO UPDATE"
+	    " SET envelope = ?2, bodystructure = ?3, body = ?4, version = ?5"
+	    " WHERE mime_cache.version <> ?5");
 	if (stmt == NULL) {
 		*error_r = store->db.error.data;
 		return -1;
@@ -94,6 +110,7 @@ static int strings_insert(struct store *store, const char *blob_id,
 	                  (int)s->bodystructure.len, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, s->body.data, (int)s->body.len,
 	                  SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 5, MIME_CACHE_VERSION);
 	if (store_db_step_done(&store->db, stmt, NULL) < 0) {
 		*error_r = store->db.error.data;
 		return -1;
@@ -126,12 +143,13 @@ static int cache_lookup(struct store *store, const char *blob_id,
 {
 	sqlite3_stmt *stmt = store_db_prepare(
 	    &store->db, "SELECT envelope, bodystructure, body FROM mime_cache"
-	                " WHERE blob_id = ?");
+	                " WHERE blob_id = ? AND version = ?");
 	if (stmt == NULL) {
 		*error_r = store->db.error.data;
 		return -1;
 	}
 	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, MIME_CACHE_VERSION);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		info_r->envelope =
@@ -253,10 +271,70 @@ static int index_add_data(struct store_account *account, const char *blob_id,
 	return ret;
 }
 
+/* Returns the MIME_TEXT_VERSION that made account's index (0: none said,
+ * an index from before versions), or -1. */
+static int index_version_get(struct store_db *db)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    db, "SELECT value FROM meta WHERE key = 'text_version'");
+	if (stmt == NULL)
+		return -1;
+	int rc = sqlite3_step(stmt);
+	int version = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? version : -1;
+}
+
+static int index_version_set(struct store_db *db)
+{
+	sqlite3_stmt *stmt =
+	    store_db_prepare(db, "INSERT OR REPLACE INTO meta (key, value)"
+	                         " VALUES ('text_version', ?)");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, MIME_TEXT_VERSION);
+	return store_db_step_done(db, stmt, NULL);
+}
+
+/* Empties account's search index if an older MIME_TEXT_VERSION made it,
+ * and lowers every mailbox's indexed_uid mark to 0, so that the next
+ * search of each mailbox indexes its messages again (index_missing).
+ * Returns 0 or -1. */
+static int index_version_check(struct store_account *account,
+                               const char **error_r)
+{
+	struct store_db *db = &account->db;
+	int version = index_version_get(db);
+	if (version == MIME_TEXT_VERSION)
+		return 0;
+	/* again inside the transaction: another process may have done it */
+	int ret = version < 0 ? -1 : store_db_begin_relaxed(db);
+	if (ret == 0 && (version = index_version_get(db)) < 0)
+		ret = -1;
+	if (ret == 0 && version != MIME_TEXT_VERSION) {
+		if (store_db_exec(db, "DELETE FROM message_text") < 0 ||
+		    store_db_exec(db, "DELETE FROM message_text_ids") < 0 ||
+		    store_db_exec(db, "UPDATE mailboxes SET indexed_uid = 0") <
+		        0 ||
+		    index_version_set(db) < 0)
+			ret = -1;
+	}
+	if (ret < 0) {
+		*error_r = store_db_fail(db, "search index version");
+		store_db_rollback(db);
+	} else if (store_db_commit(db) < 0) {
+		*error_r = store_db_fail(db, "search index version commit");
+		ret = -1;
+	}
+	return ret;
+}
+
 int store_mime_index_add(struct store_account *account, const char *blob_id,
                          const unsigned char *data, size_t size,
                          const char **error_r)
 {
+	if (index_version_check(account, error_r) < 0)
+		return -1;
 	if (data != NULL)
 		return index_add_data(account, blob_id, data, size, error_r);
 	struct buf b;
@@ -480,7 +558,8 @@ int store_mime_search(struct store_account *account, const char *mailbox,
 		*error_r = "invalid search field";
 		return -1;
 	}
-	if (index_missing(account, mailbox_id, error_r) < 0)
+	if (index_version_check(account, error_r) < 0 ||
+	    index_missing(account, mailbox_id, error_r) < 0)
 		return -1;
 	if (search_run(account, mailbox_id, field, query, cb, ctx) < 0) {
 		*error_r = account->db.error.data;

@@ -33,12 +33,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define DELIVER_CHUNK 65536
 
 /* Where one target of a recipient's rules is written. */
 struct target_state {
+	const char *mailbox; /* t->mailbox, or \Junk for a quarantined keep */
 	const char *blob_id;
 	uint64_t size;
 	uint32_t uid;
@@ -52,6 +54,7 @@ struct rcpt_state {
 	bool is_waiting; /* passed the checks: waits for blob and row */
 	struct store_account_info info;
 	uint32_t uid;
+	const char *mailbox; /* where the row went */
 	bool is_duplicate;
 	struct deliver_rules_result rules; /* has_rules: the targets decide */
 	struct target_state *targets;      /* one per rules.targets[] */
@@ -554,6 +557,32 @@ static void batch_fail_waiting(struct delivery *dvs, size_t count,
 	}
 }
 
+struct junk_find {
+	struct pool *pool;
+	const char *name;
+};
+
+static void junk_find_cb(const struct store_mailbox_info *info, void *ctx)
+{
+	struct junk_find *f = ctx;
+	if (f->name == NULL && info->special_use == STORE_SPECIAL_JUNK)
+		f->name = pool_strdup(f->pool, info->name);
+}
+
+/* The mailbox for dv in account: INBOX, or for a message smtpd
+ * quarantined (DMARC p=quarantine, doc/authentication.md) the account's
+ * \Junk mailbox (RFC 6154) when it has one. */
+static const char *delivery_mailbox(struct delivery *dv,
+                                    struct store_account *account)
+{
+	struct junk_find f = {dv->pool, NULL};
+	if (!dv->env.is_quarantined ||
+	    store_mailbox_list(account, junk_find_cb, &f) < 0 ||
+	    f.name == NULL)
+		return "INBOX";
+	return f.name;
+}
+
 /* Inside the account's batch: adds the rows of recipient index's targets,
  * then what its rules remember, then its delivery key. A failed row
  * fails the recipient (its other rows are no-ops on the next try). */
@@ -568,8 +597,13 @@ static void rules_commit(struct deliver *d, struct store_account *account,
 	     i++) {
 		const struct deliver_rules_target *t = &rs->rules.targets[i];
 		struct target_state *ts = &rs->targets[i];
+		/* a quarantined message kept by the rules goes to \Junk */
+		ts->mailbox = t->report == NULL &&
+		                      strcasecmp(t->mailbox, "INBOX") == 0
+		                  ? delivery_mailbox(dv, account)
+		                  : t->mailbox;
 		int ret = store_message_add(
-		    account, t->mailbox, ts->blob_id, ts->size, t->flags,
+		    account, ts->mailbox, ts->blob_id, ts->size, t->flags,
 		    t->keywords, t->report != NULL ? now : dv->env.arrival,
 		    t->key, &ts->uid, &error);
 		if (ret < 0) {
@@ -629,9 +663,10 @@ static void account_commit(struct deliver *d, struct delivery *dvs,
 			}
 			const char *key =
 			    pool_printf(dv->pool, "%s/%zu", dv->env.id, j);
+			rs->mailbox = delivery_mailbox(dv, e->account);
 			int ret = store_message_add(
-			    e->account, "INBOX", dv->blob_id, dv->size, 0, "",
-			    dv->env.arrival, key, &rs->uid, &error);
+			    e->account, rs->mailbox, dv->blob_id, dv->size, 0,
+			    "", dv->env.arrival, key, &rs->uid, &error);
 			if (ret < 0) {
 				log_error(NULL,
 				          "store-failed id=%s to=<%s> error=%s",
@@ -702,7 +737,7 @@ static void rules_finish(struct delivery *dv, size_t index, struct buf *out)
 		log_info(NULL,
 		         "delivered id=%s to=<%s> mailbox=%s uid=%u size=%llu "
 		         "rules=yes%s%s",
-		         dv->env.id, address, log_sanitize(t->mailbox, 200),
+		         dv->env.id, address, log_sanitize(ts->mailbox, 200),
 		         ts->uid, (unsigned long long)ts->size,
 		         t->report != NULL ? " note=script-failed" : "",
 		         ts->is_duplicate ? " duplicate=yes" : "");
@@ -726,10 +761,11 @@ static void delivery_finish(struct delivery *dv, struct buf *out)
 			rules_finish(dv, i, out);
 		} else if (rs->is_waiting) {
 			log_info(NULL,
-			         "delivered id=%s to=<%s> mailbox=INBOX uid=%u "
+			         "delivered id=%s to=<%s> mailbox=%s uid=%u "
 			         "size=%llu%s",
 			         dv->env.id,
 			         log_sanitize(dv->env.rcpts[i].address, 200),
+			         log_sanitize(rs->mailbox, 200),
 			         rs->uid, (unsigned long long)dv->size,
 			         rs->is_duplicate ? " duplicate=yes" : "");
 			reply_result(dv, i, "ok", "2.0.0 delivered", out);

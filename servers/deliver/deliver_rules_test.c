@@ -488,11 +488,67 @@ static void test_global_scripts(void)
 	test_end();
 }
 
+static void test_quarantine(void)
+{
+	struct fixture f;
+	struct buf out;
+	test_begin("rules: a quarantined message kept by rules goes to Junk");
+	fixture_init(&f);
+	buf_init(&out);
+	script_set(&f, "bob@example.org",
+	           "require \"fileinto\";\n"
+	           "if header :contains \"subject\" \"work\" "
+	           "{ fileinto \"Work\"; }\n");
+	struct store_account *a;
+	const char *error;
+	if (store_account_open(f.store, "bob@example.org", &a, &error) < 0 ||
+	    store_mailbox_create(a, "Work", STORE_SPECIAL_NONE, &error) < 0)
+		abort();
+	store_account_close(&a);
+	static const char *const subjects[] = {"hello", "work"};
+	for (size_t i = 0; i < 2; i++) {
+		char *data = xasprintf("From: x@example.net\r\nSubject: %s\r\n"
+		                       "\r\nbody\r\n",
+		                       subjects[i]);
+		struct queue_recipient rcpt = {.address = "bob@example.org",
+		                               .is_local = true};
+		struct queue_envelope env = {.arrival = 1700000000,
+		                             .sender = "x@example.net",
+		                             .is_quarantined = true,
+		                             .rcpt_count = 1,
+		                             .rcpts = &rcpt};
+		struct queue_writer *w;
+		if (queue_writer_begin(f.queue_dir, &env, &w, &error) < 0 ||
+		    queue_writer_write(w, data, strlen(data)) < 0 ||
+		    queue_writer_commit(&w, &error) < 0)
+			abort();
+		free(data);
+		char *line =
+		    xasprintf("deliver id=%s path=incoming/%s", env.id, env.id);
+		buf_truncate(&out, 0);
+		deliver_request(f.deliver, line, strlen(line), &out);
+		free(line);
+		test_assert_idx(strstr(out.data, "status=ok") != NULL, i);
+	}
+	/* the implicit keep goes where quarantine puts it; fileinto stays */
+	test_assert_int(mailbox_list(&f, "bob@example.org", "Junk").count, 1);
+	test_assert_int(mailbox_list(&f, "bob@example.org", "INBOX").count, 0);
+	test_assert_int(mailbox_list(&f, "bob@example.org", "Work").count, 1);
+	buf_deinit(&out);
+	fixture_deinit(&f);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_fileinto,         test_redirect,       test_vacation,
-	    test_errors_and_edits, test_global_scripts, NULL,
+	    test_fileinto,
+	    test_redirect,
+	    test_vacation,
+	    test_errors_and_edits,
+	    test_global_scripts,
+	    test_quarantine,
+	    NULL,
 	};
 	return test_run(tests);
 }

@@ -7,7 +7,8 @@
  * lib/mime; a byte-range section is copied from the fd in chunks), and the
  * responses go out message by message, pausing while the connection's
  * output is full (the drained callback resumes). A non-PEEK body fetch
- * sets \Seen in a read-write mailbox. */
+ * sets \Seen in a read-write mailbox. A NUL byte goes out only inside a
+ * literal8 of BINARY; elsewhere it is sent as 0x80 (RFC 9051 §4.3). */
 #include "core/conn.h"
 #include "core/pool.h"
 #include "core/xmalloc.h"
@@ -307,7 +308,20 @@ void imapd_date_write(struct buf *out, time_t t)
 	           tm.tm_sec);
 }
 
-/* Appends bytes as a literal, cut by the item's partial range. */
+/* RFC 9051 §4.3: a string with NUL may only be sent as a literal8, which
+ * only BINARY may send (§9, msg-att-static). Everywhere else (BODY[...],
+ * RFC822*) each NUL of the message goes out as 0x80, as Dovecot sends it:
+ * the length stays what RFC822.SIZE and BODYSTRUCTURE announce, and
+ * BINARY still gives the exact bytes. */
+static void fetch_nul_replace(unsigned char *data, size_t size)
+{
+	unsigned char *p = data, *end = data + size;
+	while (p < end && (p = memchr(p, '\0', (size_t)(end - p))) != NULL)
+		*p++ = 0x80;
+}
+
+/* Appends bytes as a literal, cut by the item's partial range: a literal8
+ * for BINARY when they hold a NUL, else a literal with NULs replaced. */
 static void fetch_write_bytes(struct buf *out, const struct fetch_item *it,
                               const unsigned char *data, size_t size)
 {
@@ -319,9 +333,13 @@ static void fetch_write_bytes(struct buf *out, const struct fetch_item *it,
 		data += off;
 		size = (size_t)len;
 	}
-	bool has_nul = it->kind == FETCH_BINARY && memchr(data, 0, size);
-	buf_printf(out, "%s{%zu}\r\n", has_nul ? "~" : "", size);
+	bool has_nul = size > 0 && memchr(data, 0, size) != NULL;
+	bool is_literal8 = has_nul && it->kind == FETCH_BINARY;
+	buf_printf(out, "%s{%zu}\r\n", is_literal8 ? "~" : "", size);
 	buf_append(out, data, size);
+	if (has_nul && !is_literal8)
+		fetch_nul_replace((unsigned char *)out->data + out->len - size,
+		                  size);
 }
 
 /* A FETCH in progress: the messages go out one by one, and a section that
@@ -442,7 +460,7 @@ static int fetch_msg_begin(struct imapd_fetch *f, struct fetch_msg *m)
 		}
 		f->info = &f->info_buf;
 	}
-	buf_printf(&c->out, "* %u FETCH (", imapd_mailbox_seq(c->box, m->uid));
+	imapd_fetch_head(c, m->uid); /* UIDFETCH with UIDONLY */
 	if (f->cmd.is_uid && !fc->has_uid)
 		buf_printf(&c->out, "UID %u", m->uid);
 	return 0;
@@ -585,6 +603,7 @@ static int fetch_literal_chunk(struct imapd_fetch *f)
 		          n < 0 ? strerror(errno) : "unexpected end");
 		return -1;
 	}
+	fetch_nul_replace(f->chunk, (size_t)n); /* a BODY[] literal */
 	conn_write(c->conn, f->chunk, (size_t)n);
 	f->lit_off += (uint64_t)n;
 	f->lit_left -= (uint64_t)n;

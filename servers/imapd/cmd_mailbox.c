@@ -1,6 +1,7 @@
 /* Mailbox commands: SELECT and EXAMINE (RFC 9051 §6.3.2-3, CONDSTORE
  * SELECT parameter RFC 7162 §3.1.8; QRESYNC answered in imapd_qresync.c),
- * CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE (§6.3.4-8), STATUS
+ * CREATE (with USE, CREATE-SPECIAL-USE of RFC 6154 §3), DELETE, RENAME,
+ * SUBSCRIBE, UNSUBSCRIBE (§6.3.4-8), STATUS
  * (§6.3.11, SIZE from RFC 8438), CLOSE and UNSELECT (§6.4.1-2, RFC 3691),
  * EXPUNGE and UID EXPUNGE (§6.4.3, RFC 4315), GETQUOTAROOT and GETQUOTA
  * (RFC 9208 §4.2-3). */
@@ -37,6 +38,17 @@ static struct store_account *cmd_account(struct imapd_cmd *cmd)
 	return account;
 }
 
+/* Does the QRESYNC parameter list hold seq-match-data (a list)? */
+static bool qresync_has_seq_match(const struct imap_arg *list)
+{
+	if (list == NULL || list->type != IMAP_ARG_LIST)
+		return false;
+	for (const struct imap_arg *a = list->list; a != NULL; a = a->next)
+		if (a->type == IMAP_ARG_LIST)
+			return true;
+	return false;
+}
+
 /* select-params = SP "(" select-param *(SP select-param) ")"
  * select-param = "CONDSTORE" / "QRESYNC" SP "(" ... ")" (RFC 7162 §3.1.8,
  * §3.2.5). Returns 0, or -1 after answering BAD. */
@@ -54,6 +66,12 @@ static int select_params(struct imapd_cmd *cmd, const struct imap_arg *p,
 	for (const struct imap_arg *a = p->list; a != NULL; a = a->next) {
 		if (imap_arg_atom_equals(a, "CONDSTORE")) {
 			c->is_condstore = true;
+		} else if (imap_arg_atom_equals(a, "QRESYNC") &&
+		           c->is_uidonly && qresync_has_seq_match(a->next)) {
+			/* RFC 9586: seq-match-data holds sequence numbers */
+			imapd_cmd_bad(cmd, "[UIDREQUIRED] No sequence numbers "
+			                   "with UIDONLY");
+			return -1;
 		} else if (imap_arg_atom_equals(a, "QRESYNC")) {
 			/* §3.2.5: BAD unless ENABLE QRESYNC came first */
 			if (!c->is_qresync ||
@@ -101,6 +119,72 @@ void cmd_select(struct imapd_cmd *cmd)
 	             is_examine ? "READ-ONLY" : "READ-WRITE", cmd->name);
 }
 
+/* The special uses CREATE may give (RFC 6154 §2); \All and \Flagged
+ * name virtual mailboxes the store does not keep. */
+static const struct {
+	const char *attr;
+	enum store_special_use use;
+} create_uses[] = {
+    {"\\Archive", STORE_SPECIAL_ARCHIVE}, {"\\Drafts", STORE_SPECIAL_DRAFTS},
+    {"\\Junk", STORE_SPECIAL_JUNK},       {"\\Sent", STORE_SPECIAL_SENT},
+    {"\\Trash", STORE_SPECIAL_TRASH},
+};
+
+static void special_use_cb(const struct store_mailbox_info *info, void *ctx)
+{
+	enum store_special_use *use = ctx;
+	if (info->special_use == *use)
+		*use = STORE_SPECIAL_NONE; /* taken */
+}
+
+/* create-params = SP "(" create-param *(SP create-param) ")"
+ * create-param  = "USE" SP "(" [use-attr *(SP use-attr)] ")"  (RFC 4466
+ * §2.2, RFC 6154 §6). One use per mailbox, as the store keeps it, and
+ * one mailbox per use. Returns 0 with *use_r, or -1 after answering. */
+static int create_params(struct imapd_cmd *cmd, struct store_account *account,
+                         const struct imap_arg *p,
+                         enum store_special_use *use_r)
+{
+	*use_r = STORE_SPECIAL_NONE;
+	if (p == NULL)
+		return 0;
+	const struct imap_arg *a = p->type == IMAP_ARG_LIST ? p->list : NULL;
+	if (p->next != NULL || a == NULL || !imap_arg_atom_equals(a, "USE") ||
+	    a->next == NULL || a->next->type != IMAP_ARG_LIST ||
+	    a->next->next != NULL) {
+		imapd_cmd_bad(cmd, "Unknown CREATE parameter");
+		return -1;
+	}
+	for (const struct imap_arg *u = a->next->list; u != NULL; u = u->next) {
+		if (u->type != IMAP_ARG_ATOM || u->str[0] != '\\') {
+			imapd_cmd_bad(cmd, "USE takes special-use attributes");
+			return -1;
+		}
+		size_t i = 0, n = sizeof(create_uses) / sizeof(*create_uses);
+		while (i < n && strcasecmp(u->str, create_uses[i].attr) != 0)
+			i++;
+		if (i == n || (*use_r != STORE_SPECIAL_NONE &&
+		               *use_r != create_uses[i].use)) {
+			imapd_cmd_no(cmd, "[USEATTR] %s", i == n
+			             ? "Special use not supported"
+			             : "One special use per mailbox");
+			return -1;
+		}
+		*use_r = create_uses[i].use;
+	}
+	enum store_special_use free_use = *use_r;
+	if (free_use != STORE_SPECIAL_NONE &&
+	    store_mailbox_list(account, special_use_cb, &free_use) < 0) {
+		imapd_cmd_fail(cmd, "mailbox list");
+		return -1;
+	}
+	if (free_use != *use_r) {
+		imapd_cmd_no(cmd, "[USEATTR] Another mailbox has that use");
+		return -1;
+	}
+	return 0;
+}
+
 /* create = "CREATE" SP mailbox [create-params] */
 void cmd_create(struct imapd_cmd *cmd)
 {
@@ -110,6 +194,9 @@ void cmd_create(struct imapd_cmd *cmd)
 	struct store_account *account = cmd_account(cmd);
 	if (account == NULL)
 		return;
+	enum store_special_use use;
+	if (create_params(cmd, account, cmd->args->next, &use) < 0)
+		return;
 	/* RFC 9051 §6.3.4: a trailing separator is only a hint */
 	size_t len = strlen(name);
 	if (len > 1 && name[len - 1] == '/')
@@ -118,8 +205,7 @@ void cmd_create(struct imapd_cmd *cmd)
 		imapd_cmd_no(cmd, "[ALREADYEXISTS] INBOX exists");
 		return;
 	}
-	if (store_mailbox_create(account, name, STORE_SPECIAL_NONE, &error) <
-	    0) {
+	if (store_mailbox_create(account, name, use, &error) < 0) {
 		mailbox_refuse(cmd, error);
 		return;
 	}

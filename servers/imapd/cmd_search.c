@@ -362,17 +362,6 @@ static void search_unload(struct search_msg *m)
 	m->is_loaded = false;
 }
 
-/* ASCII case-insensitive substring test (SEARCH is a substring match,
- * RFC 9051 §6.4.4). */
-static bool has_substr(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (const char *p = hay; *p != '\0'; p++)
-		if (strncasecmp(p, needle, n) == 0)
-			return true;
-	return n == 0;
-}
-
 static bool keyword_has(const char *list, const char *kw)
 {
 	size_t len = strlen(kw);
@@ -410,25 +399,26 @@ static int search_match_text(struct imapd_client *c, const struct search_key *k,
 	const unsigned char *data = (const unsigned char *)m->data.data;
 	const char *v;
 	switch (k->kind) {
+	/* FROM, TO, CC, BCC: the address lists as ENVELOPE parses them;
+	 * HEADER: every field of that name, decoded (mime_text.h) */
 	case KEY_FROM:
-		return has_substr(m->text.from.data, k->str);
+		return mime_text_contains(m->text.from.data, k->str);
 	case KEY_TO:
-		return has_substr(m->text.to.data, k->str);
+		return mime_text_contains(m->text.to.data, k->str);
 	case KEY_CC:
-		return has_substr(m->text.cc.data, k->str);
-	case KEY_SUBJECT:
-		return has_substr(m->text.subject.data, k->str);
+		return mime_text_contains(m->text.cc.data, k->str);
 	case KEY_BCC:
-		v = mime_header_get(data, m->root, "Bcc", m->pool);
-		return v != NULL && has_substr(v, k->str);
+		return mime_text_contains(m->text.bcc.data, k->str);
+	case KEY_SUBJECT:
+		return mime_text_contains(m->text.subject.data, k->str);
 	case KEY_HEADER:
-		v = mime_header_get(data, m->root, k->field, m->pool);
-		return v != NULL && has_substr(v, k->str);
+		return mime_text_header_contains(data, m->root, k->field,
+		                                 k->str);
 	case KEY_BODY:
-		return has_substr(m->text.body.data, k->str);
+		return mime_text_contains(m->text.body.data, k->str);
 	case KEY_TEXT:
-		return has_substr(m->text.header.data, k->str) ||
-		       has_substr(m->text.body.data, k->str);
+		return mime_text_contains(m->text.header.data, k->str) ||
+		       mime_text_contains(m->text.body.data, k->str);
 	default: {
 		/* SENT*: the Date: header, by day in UTC */
 		v = mime_header_get(data, m->root, "Date", m->pool);
@@ -793,4 +783,20 @@ int imapd_search_each(struct imapd_cmd *cmd, const struct imap_arg *keys,
 		return -1;
 	}
 	return 0;
+}
+
+/* imapd_search_each() that also tells whether the keys hold MODSEQ (the
+ * ESEARCH answers of cmd_esearch.c report the highest MODSEQ then). */
+int imapd_search_run(struct imapd_cmd *cmd, const struct imap_arg *keys,
+                     imapd_search_hit_cb *cb, void *ctx, bool *has_modseq_r)
+{
+	struct search_parser sp = {.cmd = cmd, .arg = keys};
+	struct search_key *root =
+	    keys != NULL ? search_parse_list(&sp, keys) : NULL;
+	*has_modseq_r = sp.has_modseq;
+	if (root == NULL) {
+		imapd_cmd_bad(cmd, "Invalid search keys");
+		return -1;
+	}
+	return imapd_search_each(cmd, keys, cb, ctx);
 }

@@ -1,4 +1,6 @@
-/* SORT and UID SORT (RFC 5256 §3): the search keys pick the messages, whose
+/* SORT and UID SORT (RFC 5256 §3), with ESORT and CONTEXT=SORT's RETURN
+ * options (RFC 5267, cmd_esearch.c) and SORT=DISPLAY's keys (RFC 5957):
+ * the search keys pick the messages, whose
  * header fields (Date, Subject, From, To, Cc, and for THREAD Message-ID,
  * References, In-Reply-To) are read from the head of each blob and ordered
  * by lib/imap/imap_sort. The collection is shared with cmd_thread.c.
@@ -93,10 +95,12 @@ static int sort_hit_cb(const struct store_message *msg, uint32_t seq, void *ctx)
 	h->is_reply = imap_sort_base_subject(sc->tmp.data, &base);
 	h->sort.subject = pool_strdup(pool, base.data);
 	buf_deinit(&base);
-	h->sort.from =
-	    imap_sort_addr_key(mime_header_get(data, root, "From", pool), pool);
-	h->sort.to =
-	    imap_sort_addr_key(mime_header_get(data, root, "To", pool), pool);
+	const char *from = mime_header_get(data, root, "From", pool);
+	const char *to = mime_header_get(data, root, "To", pool);
+	h->sort.from = imap_sort_addr_key(from, pool);
+	h->sort.to = imap_sort_addr_key(to, pool);
+	h->sort.display_from = imap_sort_display_key(from, pool);
+	h->sort.display_to = imap_sort_display_key(to, pool);
 	h->sort.cc =
 	    imap_sort_addr_key(mime_header_get(data, root, "Cc", pool), pool);
 	h->message_id = mime_header_get(data, root, "Message-ID", pool);
@@ -119,6 +123,8 @@ int imapd_sort_collect(struct imapd_cmd *cmd, const struct imap_arg *args,
 		                  "Unsupported charset");
 		return -1;
 	}
+	if (imapd_uidonly_check_keys(cmd, args->next) < 0)
+		return -1;
 	struct sort_collect sc = {.cmd = cmd};
 	buf_init(&sc.head);
 	buf_init(&sc.tmp);
@@ -130,13 +136,39 @@ int imapd_sort_collect(struct imapd_cmd *cmd, const struct imap_arg *args,
 	return ret;
 }
 
-/* sort = ["UID" SP] "SORT" SP sort-criteria SP search-criteria
- * search-criteria = charset 1*(SP search-key) */
+/* ESORT and CONTEXT=SORT (RFC 5267 §3, §4): the ESEARCH answer in sort
+ * order; SAVE keeps the UIDs (RFC 5182); UPDATE makes a context. */
+static void sort_esearch(struct imapd_cmd *cmd, const struct imapd_return *r,
+                         const struct imap_arg *criteria,
+                         const struct imap_sort_program *program,
+                         const struct imap_sort_msg *msgs, size_t count)
+{
+	struct imapd_result *res =
+	    pool_alloc(cmd->pool, (count + 1) * sizeof(*res));
+	for (size_t i = 0; i < count; i++)
+		res[i] = (struct imapd_result){.uid = msgs[i].uid,
+		                               .seq = msgs[i].seq};
+	if (r->opts & IMAPD_RETURN_SAVE)
+		imapd_esearch_save(cmd, r, res, count);
+	imapd_esearch_reply(cmd, r, res, count, false);
+	if (r->opts & IMAPD_RETURN_UPDATE)
+		imapd_context_add(cmd, criteria, program, r->update_atts, res,
+		                  count);
+}
+
+/* sort = ["UID" SP] "SORT" [search-return-opts] SP sort-criteria SP
+ *        search-criteria; search-criteria = charset 1*(SP search-key) */
 void cmd_sort(struct imapd_cmd *cmd)
 {
 	const struct imap_arg *a = cmd->args;
 	struct imap_sort_program program;
+	struct imapd_return r;
 	const char *error;
+	int has_return = imapd_return_parse(&a, &r);
+	if (has_return < 0) {
+		imapd_cmd_bad(cmd, "Invalid RETURN options");
+		return;
+	}
 	if (a == NULL || a->type != IMAP_ARG_LIST) {
 		imapd_cmd_bad(cmd, "Sort criteria expected");
 		return;
@@ -145,6 +177,15 @@ void cmd_sort(struct imapd_cmd *cmd)
 		imapd_cmd_bad(cmd, "%s", error);
 		return;
 	}
+	if (imapd_return_check(cmd, &r) < 0)
+		return;
+	if ((r.opts & IMAPD_RETURN_UPDATE) &&
+	    imapd_context_find(cmd->client, cmd->tag) != NULL) {
+		imapd_cmd_bad(cmd, "Tag reuse"); /* RFC 5267 §4.3 */
+		return;
+	}
+	if (r.opts & IMAPD_RETURN_SAVE)
+		cmd->client->box->saved_count = 0;
 	struct imapd_sort_hit *hits;
 	size_t count;
 	if (imapd_sort_collect(cmd, a->next, &hits, &count) < 0)
@@ -154,6 +195,11 @@ void cmd_sort(struct imapd_cmd *cmd)
 	for (size_t i = 0; i < count; i++)
 		msgs[i] = hits[i].sort;
 	imap_sort_msgs(msgs, count, &program);
+	if (has_return > 0) {
+		sort_esearch(cmd, &r, a->next, &program, msgs, count);
+		imapd_cmd_ok(cmd, "%s completed", cmd->name);
+		return;
+	}
 	struct buf *out = &cmd->client->out;
 	buf_append_str(out, "* SORT");
 	for (size_t i = 0; i < count; i++)

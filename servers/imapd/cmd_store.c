@@ -179,8 +179,7 @@ void cmd_store(struct imapd_cmd *cmd)
 			                                now.rows[i].keywords);
 		for (size_t i = 0; i < now.n; i++) {
 			const struct store_row *r = &now.rows[i];
-			buf_printf(&c->out, "* %u FETCH (",
-			           imapd_mailbox_seq(c->box, r->uid));
+			imapd_fetch_head(c, r->uid);
 			if (cmd->is_uid)
 				buf_printf(&c->out, "UID %u ", r->uid);
 			if (!sa.is_silent) {

@@ -98,6 +98,9 @@ struct imapd_mailbox {
 	 * compared case-insensitively */
 	char **keywords;
 	size_t keyword_count;
+	/* SEARCH/SORT RETURN (UPDATE) contexts (RFC 5267 §4.3) */
+	struct imapd_context *contexts;
+	bool is_syncing; /* in imapd_mailbox_sync: no nested sync */
 };
 
 /* Beside STORE_FLAG_*: \Recent, which the store does not keep. */
@@ -119,6 +122,60 @@ enum imapd_wait {
 	IMAPD_WAIT_LITERAL,    /* APPEND literal bytes into append_blob */
 	IMAPD_WAIT_IDLE,       /* "DONE" */
 	IMAPD_WAIT_FETCH,      /* a FETCH goes on as the output drains */
+};
+
+/* NOTIFY (RFC 5465): what the session asked to hear of. */
+#define IMAPD_NOTIFY_NEW (1u << 0)
+#define IMAPD_NOTIFY_EXPUNGE (1u << 1)
+#define IMAPD_NOTIFY_FLAGS (1u << 2)
+#define IMAPD_NOTIFY_NAME (1u << 3)
+#define IMAPD_NOTIFY_SUBSCRIPTION (1u << 4)
+#define IMAPD_NOTIFY_MESSAGE                                                \
+	(IMAPD_NOTIFY_NEW | IMAPD_NOTIFY_EXPUNGE | IMAPD_NOTIFY_FLAGS)
+#define IMAPD_NOTIFY_GROUP_MAX 16
+#define IMAPD_NOTIFY_FETCH_MAX 16
+
+enum imapd_notify_sel {
+	IMAPD_NOTIFY_SEL_NONE,
+	IMAPD_NOTIFY_SEL_NOW,     /* SELECTED */
+	IMAPD_NOTIFY_SEL_DELAYED, /* SELECTED-DELAYED */
+};
+
+enum imapd_notify_kind {
+	IMAPD_NOTIFY_PERSONAL, /* also INBOXES */
+	IMAPD_NOTIFY_SUBSCRIBED,
+	IMAPD_NOTIFY_SUBTREE,
+	IMAPD_NOTIFY_MAILBOXES,
+};
+
+struct imapd_notify_group {
+	enum imapd_notify_kind kind;
+	const char **names; /* SUBTREE, MAILBOXES (UTF-8) */
+	size_t name_count;
+	unsigned events; /* IMAPD_NOTIFY_* */
+};
+
+/* One mailbox as the session last heard of it. */
+struct imapd_notify_mailbox {
+	int64_t id;
+	const char *name;
+	bool is_subscribed;
+	uint32_t uidvalidity, uidnext, messages, unseen;
+	uint64_t highestmodseq;
+};
+
+struct imapd_notify {
+	struct pool *pool; /* what NOTIFY SET said */
+	enum imapd_notify_sel selected;
+	unsigned selected_events;
+	const char *fetch[IMAPD_NOTIFY_FETCH_MAX]; /* MessageNew's atts */
+	size_t fetch_count;
+	struct imapd_notify_group groups[IMAPD_NOTIFY_GROUP_MAX];
+	size_t group_count;
+	struct pool *snap_pool; /* the mailboxes as last reported */
+	struct imapd_notify_mailbox *snap;
+	size_t snap_count;
+	bool is_dirty; /* the account changed during a command */
 };
 
 struct imapd_client {
@@ -143,6 +200,7 @@ struct imapd_client {
 	bool is_rev2;      /* ENABLE IMAP4rev2 */
 	bool is_condstore; /* CONDSTORE enabled or used */
 	bool is_qresync;   /* ENABLE QRESYNC: VANISHED instead of EXPUNGE */
+	bool is_uidonly;   /* ENABLE UIDONLY (RFC 9586): UIDs only */
 	unsigned bad_count;
 	unsigned commands;
 	/* the command that waits (AUTHENTICATE, IDLE, APPEND literal) */
@@ -152,10 +210,15 @@ struct imapd_client {
 	struct event_timer *auth_timer;
 	struct auth_request *auth_req; /* the password check at authd */
 	const char *auth_verify_mech;  /* "login", "plain": for the log */
-	struct store_blob_writer *append_blob;
+	struct store_blob_writer *append_blob; /* the literal streaming in */
 	uint64_t append_left;
 	const char *append_error;
+	/* the literals of the APPEND being read, in order (a NULL one could
+	 * not be stored: append_error) */
+	struct store_blob_writer **append_parts;
+	size_t append_part_count, append_part_cap;
 	struct imapd_fetch *fetch; /* the FETCH in progress, or NULL */
+	struct imapd_notify *notify; /* NOTIFY SET, or NULL */
 	bool is_bye_after_fetch;   /* timed out while it went on */
 	/* [imapd] command_rate: a token bucket; input is not read while it
 	 * is empty and rate_timer runs */
@@ -279,6 +342,18 @@ int imapd_flags_parse(const struct imap_arg *arg, struct pool *pool,
 int imapd_set_uids(struct imapd_cmd *cmd, const char *str, bool is_uid,
                    uint32_t **uids_r, size_t *count_r);
 
+/* ---- imapd_uidonly.c ---- */
+/* Appends the start of a FETCH response for uid: "* seq FETCH (", or
+ * "* uid UIDFETCH (" once UIDONLY is enabled (RFC 9586 §3.3). */
+void imapd_fetch_head(struct imapd_client *client, uint32_t uid);
+/* UIDONLY: returns -1 after BAD [UIDREQUIRED] if the search keys name
+ * messages by sequence number, else 0. */
+int imapd_uidonly_check_keys(struct imapd_cmd *cmd,
+                             const struct imap_arg *keys);
+/* Returns true if UIDONLY forbids cmd (a sequence-number form). */
+bool imapd_uidonly_refuses(const struct imapd_client *client,
+                           const struct imapd_cmd *cmd);
+
 /* ---- imapd_qresync.c ---- */
 /* The QRESYNC parameter of SELECT/EXAMINE (RFC 7162 §3.2.5). */
 struct imapd_qresync {
@@ -325,6 +400,73 @@ typedef int imapd_search_hit_cb(const struct store_message *msg, uint32_t seq,
  * after answering the command (BAD for invalid keys, NO on failure). */
 int imapd_search_each(struct imapd_cmd *cmd, const struct imap_arg *keys,
                       imapd_search_hit_cb *cb, void *ctx);
+/* imapd_search_each(), also setting *has_modseq_r when a key is MODSEQ. */
+int imapd_search_run(struct imapd_cmd *cmd, const struct imap_arg *keys,
+                     imapd_search_hit_cb *cb, void *ctx, bool *has_modseq_r);
+
+/* ---- cmd_esearch.c ---- */
+/* search-return-opt = "MIN" / "MAX" / "ALL" / "COUNT" / "SAVE" /
+ * "CONTEXT" / "UPDATE" / "PARTIAL" SP partial-range (RFC 4731, RFC 5182,
+ * RFC 5267) */
+#define IMAPD_RETURN_MIN (1u << 0)
+#define IMAPD_RETURN_MAX (1u << 1)
+#define IMAPD_RETURN_ALL (1u << 2)
+#define IMAPD_RETURN_COUNT (1u << 3)
+#define IMAPD_RETURN_SAVE (1u << 4)
+#define IMAPD_RETURN_PARTIAL (1u << 5)
+#define IMAPD_RETURN_CONTEXT (1u << 6)
+#define IMAPD_RETURN_UPDATE (1u << 7)
+struct imapd_return {
+	unsigned opts;
+	uint32_t partial_lo, partial_hi; /* 1-based, lo <= hi */
+	/* UPDATE's fetch-att list (RFC 5465 §7), or NULL */
+	const struct imap_arg *update_atts;
+};
+/* Parses "RETURN" SP "(" ... ")" at *a (moving *a past it). Returns 1 with
+ * *r_r, 0 if *a is not RETURN, -1 if the options are invalid. */
+int imapd_return_parse(const struct imap_arg **a, struct imapd_return *r_r);
+/* Checks UPDATE's fetch attributes; returns -1 after BAD. */
+int imapd_return_check(struct imapd_cmd *cmd, const struct imapd_return *r);
+/* One message of a search result, in the requested order. */
+struct imapd_result {
+	uint32_t uid, seq;
+	uint64_t modseq;
+};
+/* Runs the search keys: the matches in mailbox order into *res_r (from
+ * cmd->pool). Returns 0, or -1 after answering the command. */
+int imapd_esearch_collect(struct imapd_cmd *cmd, const struct imap_arg *keys,
+                          struct imapd_result **res_r, size_t *count_r,
+                          bool *has_modseq_r);
+/* Appends "* ESEARCH (TAG ...)" with the return data r asks for. */
+void imapd_esearch_reply(struct imapd_cmd *cmd, const struct imapd_return *r,
+                         const struct imapd_result *res, size_t count,
+                         bool has_modseq);
+/* RETURN (SAVE): keeps the result (or the part r names) for "$". */
+void imapd_esearch_save(struct imapd_cmd *cmd, const struct imapd_return *r,
+                        const struct imapd_result *res, size_t count);
+/* Appends nums as a sequence-set in their order (ranges only for
+ * ascending runs, RFC 5267 §3.2). */
+void imapd_ordered_set_write(struct buf *out, const uint32_t *nums, size_t n);
+
+/* ---- imapd_context.c ---- */
+struct imapd_context;
+/* The UPDATE context of the selected mailbox made by tag, or NULL. */
+struct imapd_context *imapd_context_find(struct imapd_client *client,
+                                         const char *tag);
+/* Keeps cmd's program (args: SEARCH keys, or SORT charset and keys;
+ * program NULL for SEARCH) and result; past the limit, "* NO [NOUPDATE]". */
+void imapd_context_add(struct imapd_cmd *cmd, const struct imap_arg *args,
+                       const struct imap_sort_program *program,
+                       const struct imap_arg *fetch_atts,
+                       const struct imapd_result *res, size_t count);
+void imapd_context_cancel(struct imapd_client *client, const char *tag);
+void imapd_context_free_all(struct imapd_mailbox *box);
+/* Before the EXPUNGEs of a sync: REMOVEFROM for the results not in now
+ * (the mailbox's UIDs, ascending). */
+void imapd_context_expunge(struct imapd_client *client, const uint32_t *now,
+                           size_t now_count);
+/* After a sync: runs every context again, ADDTO and REMOVEFROM. */
+void imapd_context_update(struct imapd_client *client);
 
 /* ---- cmd_sort.c ---- */
 /* What SORT and THREAD read of one matching message. */
@@ -367,6 +509,8 @@ void cmd_fetch(struct imapd_cmd *cmd);
 void cmd_store(struct imapd_cmd *cmd);
 void cmd_copy(struct imapd_cmd *cmd);
 void cmd_search(struct imapd_cmd *cmd);
+void cmd_search_ext(struct imapd_cmd *cmd);
+void cmd_cancelupdate(struct imapd_cmd *cmd);
 void cmd_sort(struct imapd_cmd *cmd);
 void cmd_thread(struct imapd_cmd *cmd);
 void cmd_compress(struct imapd_cmd *cmd);
@@ -377,10 +521,54 @@ void cmd_setquota(struct imapd_cmd *cmd);
 /* Called by imapd_client.c for the states that read raw input. */
 void cmd_authenticate_line(struct imapd_client *client, const char *line);
 void cmd_idle_line(struct imapd_client *client, const char *line);
-/* An APPEND literal announced: decides streaming. Returns 1 if the client
- * now streams it (WAIT_LITERAL), 0 to let the parser buffer it, -1 after
- * refusing it (the command is over). */
+/* Returns true if a literal of APPEND at depth (lists around it) is a
+ * message or a CATENATE TEXT part, streamed into a blob; false for the
+ * mailbox name or a URL, which the parser buffers. */
+bool cmd_append_is_streamed(struct imapd_client *client, unsigned depth);
+/* An APPEND message literal announced: starts its blob. Returns 1 if the
+ * client now streams it (WAIT_LITERAL), -1 after refusing it (the command
+ * is over). */
 int cmd_append_literal(struct imapd_client *client, uint64_t size,
                        bool is_sync);
+/* The streamed literal is complete: keeps its blob for cmd_append and
+ * lets the parser go on. */
+void cmd_append_literal_done(struct imapd_client *client);
+/* Drops the blobs of an APPEND (when the command ends). */
+void imapd_append_reset(struct imapd_client *client);
+
+/* ---- cmd_notify.c, imapd_notify.c ---- */
+void cmd_notify(struct imapd_cmd *cmd);
+/* Frees; sets *notify to NULL; accepts NULL. */
+void imapd_notify_free(struct imapd_notify **notify);
+/* After NOTIFY SET: takes the first look at the mailboxes, with the
+ * STATUS responses of the STATUS indicator (§3.1). Returns 0 or -1. */
+int imapd_notify_start(struct imapd_client *client, bool is_status);
+/* The account changed (store watcher): reports the events now when the
+ * session waits for a command or is in IDLE, else at its next command. */
+void imapd_notify_changed(struct imapd_client *client);
+/* fetch-att for MessageNew and UPDATE (RFC 5465 §5.2, §7): UID FLAGS
+ * MODSEQ INTERNALDATE RFC822.SIZE ENVELOPE BODY BODYSTRUCTURE and
+ * BODY.PEEK[<header section>]. Returns 0, or -1 with *error_r. */
+int imapd_fetch_att_check(const struct imap_arg *att, struct pool *pool,
+                          const char **error_r);
+/* Appends "* n FETCH (UID u ...)" (UIDFETCH with UIDONLY) with atts (each
+ * passed by imapd_fetch_att_check) for uid of the selected mailbox. */
+void imapd_notify_fetch(struct imapd_client *client, uint32_t uid,
+                        const char *const *atts, size_t count);
+/* Before a command runs: reports what changed meanwhile. */
+void imapd_notify_before_command(struct imapd_client *client);
+/* After this session's own command: its changes are not reported back
+ * to it (RFC 5465 §5 SHOULD). */
+void imapd_notify_after_command(struct imapd_client *client,
+                                const char *name);
+
+/* ---- imapd_url.c ---- */
+/* Appends to w the octets the IMAP URL url names (RFC 5092, RFC 4469 §3):
+ * a message or message part of the logged-in user. Returns 1, 0 if the
+ * URL is not one this user may use (BADURL), -1 on an internal error. */
+int imapd_url_append(struct imapd_cmd *cmd, const char *url,
+                     struct store_blob_writer *w);
+/* url as it may stand in "[BADURL url]" (from cmd->pool). */
+const char *imapd_url_text(struct imapd_cmd *cmd, const char *url);
 
 #endif

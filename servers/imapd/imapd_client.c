@@ -62,7 +62,7 @@ static void client_bad(struct imapd_client *c, const char *tag,
 
 static void client_end_command(struct imapd_client *c)
 {
-	store_blob_abort(&c->append_blob);
+	imapd_append_reset(c);
 	imap_parser_reset(c->parser);
 	pool_clear(c->pool);
 	imapd_client_flush(c);
@@ -127,7 +127,13 @@ static void client_command(struct imapd_client *c)
 	if (command != NULL) {
 		cmd.flags = command->flags;
 		c->bad_count = 0;
-		command->func(&cmd);
+		imapd_notify_before_command(c);
+		if (imapd_uidonly_refuses(c, &cmd))
+			imapd_cmd_bad(&cmd, "[UIDREQUIRED] Message sequence "
+			                    "numbers are off (UIDONLY)");
+		else
+			command->func(&cmd);
+		imapd_notify_after_command(c, cmd.name);
 	}
 	if (c->wait == IMAPD_WAIT_FETCH)
 		return; /* goes on from client_fetch_continue() */
@@ -210,12 +216,12 @@ static void client_literal(struct imapd_client *c)
 	if (c->state == IMAPD_STATE_NOT_AUTH) {
 		max = IMAPD_PRELOGIN_LITERAL_MAX;
 	} else if (name != NULL && strcasecmp(name, "APPEND") == 0 &&
-	           depth <= 1) {
-		/* depth 1: the UTF8 (~{n}) form of RFC 6855 §4; a flag
-		 * list holds no literal, cmd_append checks the shape */
-		if (cmd_append_literal(c, size, is_sync) != 0)
-			return;
-		max = 0;
+	           cmd_append_is_streamed(c, depth)) {
+		/* depth 1: CATENATE's TEXT parts (RFC 4469) and the UTF8
+		 * (~{n}) form of RFC 6855 §4; a flag list holds no
+		 * literal, cmd_append checks the shape */
+		(void)cmd_append_literal(c, size, is_sync);
+		return;
 	}
 	if (size > max) {
 		if (!is_sync) {
@@ -362,7 +368,7 @@ static int client_read_literal(struct imapd_client *c)
 	c->append_left -= n;
 	if (c->append_left == 0) {
 		c->wait = IMAPD_WAIT_COMMAND;
-		imap_parser_literal_streamed(c->parser);
+		cmd_append_literal_done(c);
 	}
 	return 1;
 }
@@ -576,9 +582,10 @@ static void client_free(struct imapd_client *c)
 {
 	struct imapd *imapd = c->imapd;
 	imapd_fetch_free(c);
+	imapd_notify_free(&c->notify);
 	imapd_mailbox_close(c);
 	imapd_user_unref(&c->user);
-	store_blob_abort(&c->append_blob);
+	imapd_append_reset(c);
 	auth_request_free(&c->auth_req);
 	event_timer_free(&c->auth_timer);
 	event_timer_free(&c->rate_timer);

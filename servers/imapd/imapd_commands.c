@@ -51,7 +51,7 @@ static const struct imapd_command commands[] = {
     {"STORE", cmd_store,
      IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
          IMAPD_CMD_NO_EXPUNGE},
-    {"SEARCH", cmd_search,
+    {"SEARCH", cmd_search_ext,
      IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
          IMAPD_CMD_NO_EXPUNGE},
     {"SORT", cmd_sort,
@@ -60,6 +60,8 @@ static const struct imapd_command commands[] = {
     {"THREAD", cmd_thread,
      IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID |
          IMAPD_CMD_NO_EXPUNGE},
+    {"NOTIFY", cmd_notify, IMAPD_CMD_AUTH},
+    {"CANCELUPDATE", cmd_cancelupdate, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED},
     {"COPY", cmd_copy, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID},
     {"MOVE", cmd_copy, IMAPD_CMD_AUTH | IMAPD_CMD_SELECTED | IMAPD_CMD_UID},
 };
@@ -91,10 +93,13 @@ void imapd_capability(struct imapd_client *c, struct buf *out)
 	}
 	buf_append_str(out, " SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE"
 	                    " UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE"
-	                    " LIST-STATUS STATUS=SIZE QUOTA"
-	                    " QUOTA=RES-STORAGE UTF8=ACCEPT");
+	                    " CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS"
+	                    " STATUS=SIZE QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT"
+	                    " MULTIAPPEND CATENATE UIDONLY NOTIFY");
 	buf_append_str(out, " CONDSTORE QRESYNC ESEARCH SEARCHRES BINARY");
-	buf_append_str(out, " SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES");
+	buf_append_str(out, " SORT SORT=DISPLAY ESORT CONTEXT=SEARCH"
+	                    " CONTEXT=SORT THREAD=ORDEREDSUBJECT"
+	                    " THREAD=REFERENCES");
 	if (c->state != IMAPD_STATE_NOT_AUTH && !conn_is_compressed(c->conn))
 		buf_append_str(out, " COMPRESS=DEFLATE"); /* RFC 4978 §3 */
 	buf_printf(out, " APPENDLIMIT=%llu",
@@ -261,6 +266,10 @@ void cmd_enable(struct imapd_cmd *cmd)
 		           !c->is_condstore) {
 			c->is_condstore = true;
 			buf_append_str(out, " CONDSTORE");
+		} else if (imap_arg_atom_equals(a, "UIDONLY") &&
+		           !c->is_uidonly) {
+			c->is_uidonly = true; /* RFC 9586 */
+			buf_append_str(out, " UIDONLY");
 		} else if (imap_arg_atom_equals(a, "QRESYNC") &&
 		           !c->is_qresync) {
 			/* RFC 7162 §3.2.3: QRESYNC implies CONDSTORE */

@@ -167,6 +167,7 @@ void imapd_mailbox_close(struct imapd_client *c)
 	for (size_t i = 0; i < box->keyword_count; i++)
 		free(box->keywords[i]);
 	free(box->keywords);
+	imapd_context_free_all(box);
 	free(box);
 }
 
@@ -394,10 +395,10 @@ static int sync_flags_cb(const struct store_message *msg, void *ctx)
 	if (msg->uid > sc->known_max ||
 	    is_own_change(c->box, msg->uid, msg->modseq))
 		return 0;
-	uint32_t seq = imapd_mailbox_seq(c->box, msg->uid);
-	if (seq == 0)
+	if (imapd_mailbox_seq(c->box, msg->uid) == 0)
 		return 0;
-	buf_printf(&c->out, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
+	imapd_fetch_head(c, msg->uid);
+	buf_printf(&c->out, "UID %u FLAGS ", msg->uid);
 	imapd_flags_write(&c->out, imapd_mailbox_flags(c, msg->uid, msg->flags),
 	                  msg->keywords);
 	if (c->is_condstore)
@@ -416,7 +417,7 @@ static void sync_expunges(struct imapd_client *c, const uint32_t *now,
 	struct imapd_mailbox *box = c->box;
 	uint32_t *gone = NULL;
 	size_t gone_count = 0, j = now_count;
-	if (c->is_qresync)
+	if (c->is_qresync || c->is_uidonly) /* RFC 9586 too */
 		gone = xmalloc((box->count + 1) * sizeof(*gone));
 	for (size_t i = box->count; i > 0; i--) {
 		uint32_t uid = box->uids[i - 1];
@@ -482,11 +483,27 @@ static void sync_new(struct imapd_client *c, const uint32_t *now,
 	}
 }
 
+static int mailbox_sync(struct imapd_client *c, bool allow_expunge);
+
 int imapd_mailbox_sync(struct imapd_client *c, bool allow_expunge)
 {
 	struct imapd_mailbox *box = c->box;
+	if (box == NULL)
+		return -1;
+	if (box->is_syncing)
+		return 0; /* a context's search answering inside the sync */
+	box->is_syncing = true;
+	int ret = mailbox_sync(c, allow_expunge);
+	if (c->box == box)
+		box->is_syncing = false;
+	return ret;
+}
+
+static int mailbox_sync(struct imapd_client *c, bool allow_expunge)
+{
+	struct imapd_mailbox *box = c->box;
 	struct store_account *account = imapd_user_account(c->user);
-	if (box == NULL || account == NULL)
+	if (account == NULL)
 		return -1;
 	uint32_t uidvalidity, uidnext;
 	uint64_t hms;
@@ -509,6 +526,8 @@ int imapd_mailbox_sync(struct imapd_client *c, bool allow_expunge)
 	    .known_max = box->count > 0 ? box->uids[box->count - 1] : 0,
 	};
 	if (allow_expunge) {
+		/* RFC 5267 §4.3.4: REMOVEFROM before the EXPUNGE */
+		imapd_context_expunge(c, now, now_count);
 		sync_expunges(c, now, now_count);
 		box->has_pending_expunges = false;
 	} else if (view_has_gone(box, now, now_count)) {
@@ -522,5 +541,7 @@ int imapd_mailbox_sync(struct imapd_client *c, bool allow_expunge)
 	box->highestmodseq = hms;
 	box->uidnext = uidnext;
 	box->own_count = 0;
+	if (box->contexts != NULL)
+		imapd_context_update(c);
 	return 0;
 }

@@ -77,10 +77,10 @@ static int qresync_fetch_cb(const struct store_message *msg, void *ctx)
 	if (qc->qr->has_known &&
 	    !imap_seqset_contains(&qc->qr->known, msg->uid))
 		return 0;
-	uint32_t seq = imapd_mailbox_seq(c->box, msg->uid);
-	if (seq == 0)
+	if (imapd_mailbox_seq(c->box, msg->uid) == 0)
 		return 0;
-	buf_printf(&c->out, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
+	imapd_fetch_head(c, msg->uid);
+	buf_printf(&c->out, "UID %u FLAGS ", msg->uid);
 	imapd_flags_write(&c->out, imapd_mailbox_flags(c, msg->uid, msg->flags),
 	                  msg->keywords);
 	buf_printf(&c->out, " MODSEQ (%llu))\r\n",

@@ -78,8 +78,13 @@ static void user_changed_cb(int watch_id, void *ctx)
 {
 	struct imapd *imapd = ctx;
 	for (struct imapd_client *c = imapd->clients; c != NULL; c = c->next) {
-		if (c->wait != IMAPD_WAIT_IDLE || c->user == NULL ||
-		    c->user->watch_id != watch_id || c->box == NULL)
+		if (c->user == NULL || c->user->watch_id != watch_id)
+			continue;
+		if (c->notify != NULL) { /* RFC 5465: NOTIFY decides */
+			imapd_notify_changed(c);
+			continue;
+		}
+		if (c->wait != IMAPD_WAIT_IDLE || c->box == NULL)
 			continue;
 		(void)imapd_mailbox_sync(c, true);
 		imapd_client_flush(c);

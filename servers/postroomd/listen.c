@@ -1,4 +1,5 @@
-/* Binding the ports, with per-source-IP steering across smtpd workers. */
+/* Binding the ports, with per-source-IP steering across the workers of
+ * each server (smtpd, pop3d, imapd, httpd). */
 #define _GNU_SOURCE /* SO_REUSEPORT, SO_ATTACH_REUSEPORT_CBPF */
 #include "listen.h"
 #include "config/settings.h"
@@ -142,9 +143,11 @@ struct service {
 	unsigned port;
 };
 
+#define SERVICE_COUNT 9
+
 /* Every listening service, with its port from s. */
 static size_t services_of(const struct postroom_settings *s,
-			  struct service out[7])
+			  struct service out[SERVICE_COUNT])
 {
 	const struct service all[] = {
 		{ "smtp", "smtpd", s->smtpd.port },
@@ -154,6 +157,8 @@ static size_t services_of(const struct postroom_settings *s,
 		{ "pop3s", "pop3d", s->pop3d.pop3s_port },
 		{ "imap", "imapd", s->imapd.port },
 		{ "imaps", "imapd", s->imapd.imaps_port },
+		{ "http", "httpd", s->httpd.port },
+		{ "https", "httpd", s->httpd.https_port },
 	};
 	memcpy(out, all, sizeof(all));
 	return sizeof(all) / sizeof(all[0]);
@@ -162,7 +167,7 @@ static size_t services_of(const struct postroom_settings *s,
 unsigned listen_server_workers(const struct postroom_settings *s,
 			       const char *server)
 {
-	struct service services[7];
+	struct service services[SERVICE_COUNT];
 	size_t n = services_of(s, services);
 	bool is_on = false;
 	for (size_t i = 0; i < n; i++)
@@ -172,6 +177,7 @@ unsigned listen_server_workers(const struct postroom_settings *s,
 		return 0;
 	unsigned asked = strcmp(server, "smtpd") == 0 ? s->smtpd.workers
 			 : strcmp(server, "pop3d") == 0 ? s->pop3d.workers
+			 : strcmp(server, "httpd") == 0 ? s->httpd.workers
 							: s->imapd.workers;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	return asked != 0 ? asked : cores > 0 ? (unsigned)cores : 1;
@@ -182,7 +188,7 @@ static int bind_address(const struct postroom_settings *s, const char *a,
 			unsigned *group, struct listener_set *set,
 			char **error_r)
 {
-	struct service services[7];
+	struct service services[SERVICE_COUNT];
 	size_t n = services_of(s, services);
 	for (size_t i = 0; i < n; i++) {
 		if (services[i].port == 0)
@@ -240,7 +246,7 @@ int listen_bind_all(const struct postroom_settings *s,
 int listen_same_config(const struct postroom_settings *a,
 		       const struct postroom_settings *b)
 {
-	struct service sa[7], sb[7];
+	struct service sa[SERVICE_COUNT], sb[SERVICE_COUNT];
 	size_t n = services_of(a, sa);
 	services_of(b, sb);
 	for (size_t i = 0; i < n; i++) {
@@ -253,7 +259,9 @@ int listen_same_config(const struct postroom_settings *a,
 	       listen_server_workers(a, "pop3d") ==
 		       listen_server_workers(b, "pop3d") &&
 	       listen_server_workers(a, "imapd") ==
-		       listen_server_workers(b, "imapd");
+		       listen_server_workers(b, "imapd") &&
+	       listen_server_workers(a, "httpd") ==
+		       listen_server_workers(b, "httpd");
 }
 
 int listen_install_for_worker(const struct listener_set *set,

@@ -1,8 +1,9 @@
 /* The master's listening sockets. Each (address, port) gets one socket per
- * smtpd worker in one SO_REUSEPORT group, and a classic BPF program steers
- * every connection by its source address, so all connections from one IP
- * reach the same worker and that worker's per-IP limit is exact. Where the
- * kernel refuses the program, one shared socket serves all workers. */
+ * worker of the server that serves it, in one SO_REUSEPORT group, and a
+ * classic BPF program steers every connection by its source address, so
+ * all connections from one IP reach the same worker and that worker's
+ * per-IP limit is exact. Where the kernel refuses the program, one shared
+ * socket serves all workers. */
 #ifndef POSTROOMD_LISTEN_H
 #define POSTROOMD_LISTEN_H
 
@@ -12,7 +13,7 @@ struct postroom_settings;
 
 struct listener {
 	const char *service; /* "smtp", "submission", "submissions", "pop3",
-				"pop3s", "imap", "imaps" */
+				"pop3s", "imap", "imaps", "http", "https" */
 	const char *server;  /* the executable that serves it: "smtpd"... */
 	char *addr_str;      /* "127.0.0.1:2525" */
 	unsigned group;      /* which (address, port) it belongs to */
@@ -26,8 +27,9 @@ struct listener_set {
 	struct listener *items;
 };
 
-/* The number of processes of server ("smtpd", "pop3d", "imapd") that s
- * asks for (0 means one per core), or 0 when all its ports are off. */
+/* The number of processes of server ("smtpd", "pop3d", "imapd", "httpd")
+ * that s asks for (0 means one per core), or 0 when all its ports are
+ * off. */
 unsigned listen_server_workers(const struct postroom_settings *s,
 			       const char *server);
 /* Binds every configured (address, port), one socket per worker of the

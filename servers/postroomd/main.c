@@ -3,12 +3,12 @@
  * binds every port while it may still be root, drops to the unprivileged
  * user, then starts and supervises smtpd, qmgr and deliver. */
 #define _GNU_SOURCE /* flock via sys/file.h, get_nprocs */
+#include "certificate.h"
 #include "config/settings.h"
 #include "core/file.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "core/priv.h"
-#include "core/tls.h"
 #include "core/xmalloc.h"
 #include "listen.h"
 #include "master.h"
@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *const data_folders[] = {
@@ -98,29 +99,42 @@ static void clean_queue_tmp(const struct postroom_settings *s)
 	free(path);
 }
 
-static void ensure_tls(struct postroom_settings *s)
+/* As root, every process runs as user after the drop: a data_dir or a
+ * build tree inside a private folder (/root, a 0700 home) would fail in
+ * each child, over and over. Asks a child that has dropped, and stops
+ * with the reason. */
+static void check_reachable(const struct master *m,
+			    const struct priv_user *user)
 {
-	if (s->tls_cert[0] == '\0') {
-		free(s->tls_cert);
-		s->tls_cert = settings_data_path(s, "tls/cert.pem");
-	}
-	if (s->tls_key[0] == '\0') {
-		free(s->tls_key);
-		s->tls_key = settings_data_path(s, "tls/key.pem");
-	}
-	if (access(s->tls_cert, R_OK) == 0 && access(s->tls_key, R_OK) == 0)
+	if (user->name == NULL)
 		return;
-	if (!s->tls_selfsigned)
-		log_fatal(NULL, "cannot read tls_cert %s or tls_key %s and "
-			  "tls_selfsigned is off", s->tls_cert, s->tls_key);
-	char *host = settings_hostname(s);
-	const char *error;
-	if (tls_selfsigned_create(s->tls_cert, s->tls_key, host, &error) < 0)
-		log_fatal(NULL, "cannot create a self-signed certificate: %s",
-			  error);
-	log_info(NULL, "created self-signed certificate cert=%s host=%s",
-		 s->tls_cert, host);
-	free(host);
+	char *server = m->is_build_tree
+			       ? xasprintf("%s/smtpd/smtpd", m->libexec_dir)
+			       : xasprintf("%s/smtpd", m->libexec_dir);
+	pid_t pid = fork();
+	if (pid == 0) {
+		const char *error;
+		if (priv_drop(user, &error) < 0)
+			_exit(3);
+		if (access(m->settings.data_dir, R_OK | W_OK | X_OK) < 0)
+			_exit(1);
+		_exit(access(server, X_OK) < 0 ? 2 : 0);
+	}
+	int status = -1;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		log_fatal(NULL, "cannot check what user %s can reach: %s",
+			  user->name, strerror(errno));
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+	if (code == 1 || code == 2)
+		log_fatal(NULL, "user %s cannot %s %s: a folder above it is "
+			  "private (such as /root or a home folder); start "
+			  "postroomd as the folder's owner, move the folder "
+			  "(e.g. to /srv), or set key 'user'", user->name,
+			  code == 1 ? "enter data_dir" : "run", code == 1
+			  ? m->settings.data_dir : server);
+	if (code != 0)
+		log_fatal(NULL, "cannot drop privileges to %s", user->name);
+	free(server);
 }
 
 static int lock_pidfile(const struct postroom_settings *s)
@@ -212,7 +226,7 @@ int main(int argc, char **argv)
 			  strerror(errno));
 	int pidfd = lock_pidfile(&m.settings);
 	clean_queue_tmp(&m.settings);
-	ensure_tls(&m.settings);
+	certificate_ensure(&m.settings);
 	find_servers(&m);
 	const char *missing;
 	if (master_check_servers(&m, &missing) < 0)
@@ -238,6 +252,7 @@ int main(int argc, char **argv)
 	if (fchown(pidfd, user.uid, user.gid) < 0 && user.name != NULL)
 		log_fatal(NULL, "cannot chown the pid file: %s",
 			  strerror(errno));
+	check_reachable(&m, &user);
 	if (priv_drop(&user, &error) < 0)
 		log_fatal(NULL, "cannot drop privileges to %s: %s", user.name,
 			  error);

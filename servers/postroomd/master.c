@@ -8,6 +8,7 @@
 #include "core/file.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "core/tls.h"
 #include "core/xmalloc.h"
 
 #include <errno.h>
@@ -135,7 +136,7 @@ int master_check_servers(const struct master *m, const char **missing_r)
 {
 	static const char *const names[] = { "deliver", "qmgr",  "relay",
 					     "authd",   "smtpd", "pop3d",
-					     "imapd" };
+					     "imapd",   "ocspd",   "httpd" };
 	static char path[4096];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		server_path(m, names[i], path, sizeof(path));
@@ -153,7 +154,8 @@ static unsigned authd_workers(const struct postroom_settings *s)
 {
 	if (listen_server_workers(s, "smtpd") == 0 &&
 	    listen_server_workers(s, "pop3d") == 0 &&
-	    listen_server_workers(s, "imapd") == 0)
+	    listen_server_workers(s, "imapd") == 0 &&
+	    listen_server_workers(s, "httpd") == 0)
 		return 0;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	return s->authd.workers != 0 ? s->authd.workers
@@ -215,6 +217,16 @@ fail:;
 	return -1;
 }
 
+/* ocspd keeps the stapled OCSP response fresh when the certificate names
+ * a responder (lib/core/tls_ocsp.c). */
+static unsigned ocspd_count(const struct postroom_settings *s)
+{
+	char *url = tls_ocsp_responder(s->tls_cert);
+	unsigned n = url != NULL ? 1 : 0;
+	free(url);
+	return n;
+}
+
 static void add_generation(const struct master *m)
 {
 	generation++;
@@ -230,6 +242,8 @@ static void add_generation(const struct master *m)
 		{ "smtpd", listen_server_workers(s, "smtpd") },
 		{ "pop3d", listen_server_workers(s, "pop3d") },
 		{ "imapd", listen_server_workers(s, "imapd") },
+		{ "ocspd", ocspd_count(s) },
+		{ "httpd", listen_server_workers(s, "httpd") },
 	};
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		char path[4096];

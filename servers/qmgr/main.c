@@ -53,6 +53,8 @@ int main(int argc, char **argv)
 	q.delay_warning = s.queue.delay_warning;
 	q.blob_grace = s.queue.blob_grace;
 	q.expunge_log_keep = s.queue.expunge_log_keep;
+	q.expiry.trash_days = s.queue.trash_expiry_days;
+	q.expiry.junk_days = s.queue.junk_expiry_days;
 	if (qmgr_maintenance_start(&q, s.queue.maintenance_interval) < 0)
 		log_fatal(NULL, "maintenance-timer-failed");
 	log_info(NULL, "started data_dir=%s run_interval=%u", s.data_dir,

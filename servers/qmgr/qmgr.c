@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -164,6 +165,36 @@ static void work_cb(evutil_socket_t fd, short what, void *ctx)
 		q->is_flushing = false;
 }
 
+/* A deferred message's due time (qmgr_wake_at) has come. */
+static void wake_cb(evutil_socket_t fd, short what, void *ctx)
+{
+	struct qmgr *q = ctx;
+	q->wake_at = 0;
+	if (q->is_paused)
+		return; /* retry_cb scans */
+	if (is_working(q))
+		q->rescan_all = true;
+	else
+		scan(q, true);
+}
+
+void qmgr_wake_at(struct qmgr *q, time_t t)
+{
+	struct timeval now, tv;
+	if (q->wake_ev == NULL || (q->wake_at != 0 && q->wake_at <= t))
+		return;
+	gettimeofday(&now, NULL);
+	/* a few milliseconds past t, so the scan finds it due */
+	int64_t usec = ((int64_t)t - (int64_t)now.tv_sec) * 1000000 -
+	               (int64_t)now.tv_usec + 5000;
+	if (usec < 0)
+		usec = 0;
+	tv.tv_sec = (time_t)(usec / 1000000);
+	tv.tv_usec = (suseconds_t)(usec % 1000000);
+	q->wake_at = t;
+	event_add(q->wake_ev, &tv);
+}
+
 static void retry_cb(evutil_socket_t fd, short what, void *ctx)
 {
 	struct qmgr *q = ctx;
@@ -209,15 +240,17 @@ static void timer_cb(evutil_socket_t fd, short what, void *ctx)
 		scan(q, true);
 }
 
-/* Scheduled maintenance (maintenance_interval): unreferenced blobs older
+/* Scheduled maintenance (maintenance_interval): expiry of Trash and Junk
+ * (first, so the blobs it frees age from now), unreferenced blobs older
  * than blob_grace, and the QRESYNC expunge log of each mailbox beyond its
- * expunge_log_keep newest rows. Later jobs (trash expiry, send-later) go
- * here too. */
+ * expunge_log_keep newest rows. Mail sent for later needs no job here: a
+ * timer wakes the queue at its release time (qmgr_wake_at). */
 static void maint_cb(evutil_socket_t fd, short what, void *ctx)
 {
 	struct qmgr *q = ctx;
 	const char *error;
 	size_t removed = 0, kept = 0;
+	qmgr_expire_run(q, time(NULL));
 	if (store_gc_blobs(q->data_dir, q->blob_grace, time(NULL), &removed,
 	                   &kept, &error) < 0)
 		log_error(NULL, "blob-gc-failed error=%s", error);
@@ -372,11 +405,12 @@ static int events_add(struct qmgr *q, const char **error_r)
 	q->retry_ev = event_new(q->base, -1, 0, retry_cb, q);
 	q->maint_ev = event_new(q->base, -1, EV_PERSIST, maint_cb, q);
 	q->space_ev = event_new(q->base, -1, 0, space_cb, q);
+	q->wake_ev = event_new(q->base, -1, 0, wake_cb, q);
 	q->term_ev = evsignal_new(q->base, SIGTERM, signal_cb, q);
 	q->int_ev = evsignal_new(q->base, SIGINT, signal_cb, q);
 	if (q->dgram_ev == NULL || q->timer_ev == NULL || q->work_ev == NULL ||
 	    q->retry_ev == NULL || q->term_ev == NULL || q->int_ev == NULL ||
-	    q->maint_ev == NULL || q->space_ev == NULL ||
+	    q->maint_ev == NULL || q->space_ev == NULL || q->wake_ev == NULL ||
 	    event_add(q->dgram_ev, NULL) < 0 ||
 	    event_add(q->timer_ev, &interval) < 0 ||
 	    event_add(q->term_ev, NULL) < 0 || event_add(q->int_ev, NULL) < 0) {
@@ -408,6 +442,9 @@ int qmgr_init(struct qmgr *q, struct event_base *base, const char *data_dir,
 	q->max_backoff = 3600;
 	q->blob_grace = 86400;
 	q->expunge_log_keep = 10000;
+	q->expiry = (struct store_expiry_settings){
+	    .trash_days = 30, .junk_days = 30, .batch = 500,
+	    .max_per_run = 5000};
 	q->data_dir = xstrdup(data_dir);
 	q->hostname = xstrdup("localhost");
 	q->pool = pool_new();
@@ -436,7 +473,7 @@ void qmgr_deinit(struct qmgr *q)
 {
 	struct event **evs[] = {&q->dgram_ev, &q->timer_ev, &q->work_ev,
 	                        &q->retry_ev, &q->term_ev,  &q->int_ev,
-	                        &q->maint_ev, &q->space_ev};
+	                        &q->maint_ev, &q->space_ev, &q->wake_ev};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
 		if (*evs[i] != NULL)
 			event_free(*evs[i]);

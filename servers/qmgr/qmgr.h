@@ -7,7 +7,10 @@
  * and up to 32 messages handled per loop turn (their deliver requests
  * pipelined, for deliver's group commit) so SIGTERM is seen between them.
  * A message deferred because the disk was full (deliver's 4.3.1) is
- * retried as soon as free space returns, watched by a one-second timer. */
+ * retried as soon as free space returns, watched by a one-second timer.
+ * A message held for later (FUTURERELEASE, RFC 4865) waits in deferred/
+ * until its release time, local and remote recipients alike, and a timer
+ * set to the earliest release time in deferred/ wakes qmgr for it. */
 #ifndef QMGR_QMGR_H
 #define QMGR_QMGR_H
 
@@ -15,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "store/store_expire.h"
 
 struct event;
 struct event_base;
@@ -124,6 +129,7 @@ struct qmgr {
 	unsigned delay_warning; /* seconds; 0: no delay DSN */
 	unsigned blob_grace;    /* seconds before an unreferenced blob goes */
 	unsigned expunge_log_keep; /* rows per mailbox; 0: never prune */
+	struct store_expiry_settings expiry; /* Trash/Junk expiry by role */
 	char *data_dir;
 	struct pool *pool; /* cleared after each message */
 
@@ -141,6 +147,8 @@ struct qmgr {
 	int dgram_fd;
 	struct event *dgram_ev, *timer_ev, *work_ev, *retry_ev, *maint_ev;
 	struct event *term_ev, *int_ev, *space_ev;
+	struct event *wake_ev; /* the next deferred message's due time */
+	time_t wake_at;        /* when wake_ev fires; 0: not armed */
 };
 
 /* Sets up q: creates the queue folders when missing, moves active/ back
@@ -159,10 +167,20 @@ int qmgr_maintenance_start(struct qmgr *q, unsigned interval);
  * and scan, whatever its retry time. Kept in memory only: after a restart
  * such a message waits for its retry time like any other. */
 void qmgr_space_wait_add(struct qmgr *q, const char *id, uint64_t size);
+/* A message held for later (FUTURERELEASE) is due at t: scans the queue
+ * then, unless a scan is set for earlier. So qmgr wakes at each release
+ * time instead of polling. Retries keep to the run_interval scans. */
+void qmgr_wake_at(struct qmgr *q, time_t t);
 /* Returns true if deferred id is due because its space came back. */
 bool qmgr_space_is_due(const struct qmgr *q, const char *id);
 /* Stops waiting for id (it is being handled). */
 void qmgr_space_forget(struct qmgr *q, const char *id);
+
+/* ---- Expiry of Trash and Junk (qmgr_expire.c) --------------------------- */
+
+/* Expires old mail of every account's mailboxes (q->expiry), logging one
+ * line per mailbox that lost mail. Needs q->store; errors are logged. */
+void qmgr_expire_run(struct qmgr *q, time_t now);
 
 /* ---- One message (qmgr_message.c) --------------------------------------- */
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const relay_down = "4.4.0 relay not reachable";
@@ -86,11 +87,19 @@ static bool has_pending(const struct queue_envelope *env, int which)
 	return false;
 }
 
+/* When the message entered the queue for delivery: its arrival, or the
+ * release time of a message held for later (RFC 4865), so a hold does not
+ * eat its lifetime nor bring a delay warning. */
+static time_t queued_since(const struct queue_envelope *env)
+{
+	return env->release > env->arrival ? env->release : env->arrival;
+}
+
 static bool is_expired(const struct qmgr *q, const struct queue_envelope *env,
                        time_t now)
 {
 	return q->max_lifetime > 0 &&
-	       now - env->arrival >= (time_t)q->max_lifetime;
+	       now - queued_since(env) >= (time_t)q->max_lifetime;
 }
 
 static struct qmgr_outcome *outcome_new(struct qmgr *q,
@@ -188,15 +197,16 @@ static void message_expire(struct qmgr *q, int fd, struct queue_envelope *env,
 static bool delay_warning_due(const struct qmgr *q,
                               const struct queue_envelope *env, time_t now)
 {
+	time_t since = queued_since(env);
 	if (q->delay_warning == 0 || env->sender[0] == '\0' ||
-	    now - env->arrival < (time_t)q->delay_warning)
+	    now - since < (time_t)q->delay_warning)
 		return false;
 	if (env->attempts == 0)
 		return true;
 	/* the previous deferral happened at next_attempt - its delay */
 	time_t prev =
 	    env->next_attempt - (time_t)qmgr_backoff(q, env->attempts);
-	return prev - env->arrival < (time_t)q->delay_warning;
+	return prev - since < (time_t)q->delay_warning;
 }
 
 static void delay_warn(struct qmgr *q, struct queue_envelope *env, int fd,
@@ -262,12 +272,20 @@ static void message_finish(struct qmgr *q, struct queue_envelope *env, int fd,
 		qmgr_space_wait_add(q, env->id, env->data_size);
 }
 
-/* Returns true if a deferred message should be taken now. */
+/* Returns true if a deferred message should be taken now. One held for
+ * later (RFC 4865) makes sure qmgr wakes at its time; retries wait for
+ * the run_interval scans as ever. "postroomctl queue flush" makes retries
+ * due, not a message held for later: the sender chose its time;
+ * "postroomctl queue release" sends one early. */
 static bool deferred_is_due(struct qmgr *q, const char *id, time_t now)
 {
 	struct queue_envelope env;
 	if (message_read(q, id, "deferred", &env, NULL) < 0)
 		return false;
+	if (queue_envelope_is_held(&env, now)) {
+		qmgr_wake_at(q, env.next_attempt);
+		return false;
+	}
 	if (is_expired(q, &env, now))
 		return true;
 	return env.next_attempt <= now || q->is_flushing;
@@ -312,6 +330,35 @@ struct qmgr_job {
 	struct qmgr_deliver_req *req; /* NULL: nothing for deliver */
 };
 
+/* A message held for later (FUTURERELEASE) that came in through
+ * incoming/: it waits in deferred/ for its release time, which its
+ * next_attempt already is. Returns true if job was such a message. */
+static bool job_hold(struct qmgr *q, struct qmgr_job *job, time_t now)
+{
+	const char *error;
+	char until[32] = "";
+	struct tm tm;
+	if (!queue_envelope_is_held(&job->env, now))
+		return false;
+	close(job->fd);
+	job->fd = -1;
+	if (queue_move(q->queue_dir, job->id, "active", "deferred",
+	               QUEUE_NOSYNC, &error) < 0) {
+		/* left in active/: the next start of qmgr holds it again */
+		log_error(NULL, "hold-failed id=%s error=%s", job->id, error);
+		return true;
+	}
+	if (gmtime_r(&job->env.next_attempt, &tm) != NULL)
+		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	log_info(NULL, "held id=%s until=%s request=%s", job->id, until,
+	         log_sanitize(job->env.release_request != NULL
+	                          ? job->env.release_request
+	                          : "",
+	                      100));
+	qmgr_wake_at(q, job->env.next_attempt);
+	return true;
+}
+
 /* Moves the message to active/ and reads it; expires it or prepares its
  * deliver request. Leaves job->fd -1 when there is nothing to do. */
 static void job_open(struct qmgr *q, struct qmgr_job *job, time_t now)
@@ -334,6 +381,8 @@ static void job_open(struct qmgr *q, struct qmgr_job *job, time_t now)
 		job->fd = -1;
 		return;
 	}
+	if (job_hold(q, job, now))
+		return;
 	job->o = outcome_new(q, &job->env);
 	if (is_expired(q, &job->env, now)) {
 		message_expire(q, job->fd, &job->env, job->o);

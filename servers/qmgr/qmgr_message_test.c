@@ -2,7 +2,8 @@
  * (a child process answering with canned results): marks written in
  * place, removal when all is done, deferral with the retry schedule, a
  * deliver that is down, expiry, remote-only mail, corrupt files, and a
- * message deferred for lack of space waiting for room, not its retry. */
+ * message deferred for lack of space waiting for room, not its retry, and
+ * a message held for later (FUTURERELEASE) until its release time. */
 #include "qmgr/qmgr.h"
 #include "core/buf.h"
 #include "core/pool.h"
@@ -110,9 +111,11 @@ static void qmgr_teardown(struct qmgr *q)
 	pool_free(&q->pool);
 }
 
-/* Queues a message for rcpts ("l:addr" local, "r:addr" remote). */
-static void queue_message(const char *const *rcpts, size_t count,
-                          time_t arrival, char id_r[QUEUE_ID_MAX])
+/* Queues a message for rcpts ("l:addr" local, "r:addr" remote), held
+ * until release when it is not 0 (FUTURERELEASE). */
+static void queue_message_held(const char *const *rcpts, size_t count,
+                               time_t arrival, time_t release,
+                               char id_r[QUEUE_ID_MAX])
 {
 	struct queue_recipient r[8];
 	memset(r, 0, sizeof(r));
@@ -123,7 +126,9 @@ static void queue_message(const char *const *rcpts, size_t count,
 	struct queue_envelope env = {.arrival = arrival,
 	                             .sender = "s@x",
 	                             .rcpt_count = count,
-	                             .rcpts = r};
+	                             .rcpts = r,
+	                             .release = release,
+	                             .release_request = "for;300"};
 	struct queue_writer *w;
 	const char *error;
 	if (queue_writer_begin(queue_dir, &env, &w, &error) < 0 ||
@@ -131,6 +136,12 @@ static void queue_message(const char *const *rcpts, size_t count,
 	    queue_writer_commit(&w, &error) < 0)
 		abort();
 	memcpy(id_r, env.id, QUEUE_ID_MAX);
+}
+
+static void queue_message(const char *const *rcpts, size_t count,
+                          time_t arrival, char id_r[QUEUE_ID_MAX])
+{
+	queue_message_held(rcpts, count, arrival, 0, id_r);
 }
 
 /* Returns the status bytes of state/id ("" if the file is not there). */
@@ -286,6 +297,48 @@ static void test_qmgr_space_wait(void)
 	test_end();
 }
 
+static void test_qmgr_held(void)
+{
+	test_begin("qmgr message: held for later (RFC 4865) until its time");
+	static const char *const rcpts[] = {"l:a@x", "r:far@y"};
+	time_t now = time(NULL);
+	struct qmgr q;
+	char id[QUEUE_ID_MAX];
+	unsigned attempts = 9;
+	time_t next = 0;
+	pid_t pid = fake_deliver_start("o");
+	qmgr_setup(&q);
+	queue_message_held(rcpts, 2, now, now + 300, id);
+	/* from incoming/ straight to deferred/, nobody asked, no attempt */
+	test_assert(qmgr_message_process(&q, id, "incoming", now) == 0);
+	test_assert_str(statuses("deferred", id, &attempts, &next), "--");
+	test_assert_int(attempts, 0);
+	test_assert_int(next, now + 300);
+	/* a flush does not release it */
+	q.is_flushing = true;
+	test_assert(qmgr_message_process(&q, id, "deferred", now + 299) == 0);
+	q.is_flushing = false;
+	test_assert_str(statuses("deferred", id, &attempts, &next), "--");
+	test_assert_int(attempts, 0);
+	/* its time: the local recipient delivered, the remote one tried */
+	test_assert(qmgr_message_process(&q, id, "deferred", now + 300) == 0);
+	test_assert_str(statuses("deferred", id, &attempts, &next), "D-");
+	test_assert_int(attempts, 1);
+	/* its lifetime runs from the release, not the arrival */
+	test_assert(qmgr_message_process(&q, id, "deferred", now + 86399) == 0);
+	test_assert_str(statuses("deferred", id, &attempts, &next), "D-");
+	test_assert_int(attempts, 2);
+	test_assert(qmgr_message_process(&q, id, "deferred", now + 86700) == 0);
+	test_assert_str(statuses("deferred", id, &attempts, &next), "");
+	/* a release time already past when qmgr sees it: at once */
+	queue_message_held(rcpts, 1, now - 10, now - 5, id);
+	test_assert(qmgr_message_process(&q, id, "incoming", now) == 0);
+	test_assert_str(statuses("deferred", id, &attempts, &next), "");
+	qmgr_teardown(&q);
+	fake_deliver_stop(pid);
+	test_end();
+}
+
 static void test_qmgr_corrupt(void)
 {
 	test_begin("qmgr message: a corrupt file goes to corrupt/");
@@ -308,11 +361,8 @@ static void test_qmgr_corrupt(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_qmgr_process,
-	    test_qmgr_deferred,
-	    test_qmgr_space_wait,
-	    test_qmgr_corrupt,
-	    NULL,
+	    test_qmgr_process, test_qmgr_deferred, test_qmgr_space_wait,
+	    test_qmgr_held,    test_qmgr_corrupt,  NULL,
 	};
 	const char *error;
 	data_dir = xasprintf("%s/data", test_tmpdir());

@@ -29,7 +29,7 @@ _PORTS_GIVEN = set()
 def free_port(host="127.0.0.1"):
     """A port free on host now and not handed out before in this run: the
     kernel may offer the same ephemeral port twice in a row once it is
-    closed, and one configuration needs seven different ones."""
+    closed, and one configuration needs nine different ones."""
     while True:
         with socket.socket() as s:
             s.bind((host, 0))
@@ -63,6 +63,8 @@ class Postroom:
         self.pop3s = free_port()
         self.imap = free_port()
         self.imaps = free_port()
+        self.http = free_port()
+        self.https = free_port()
         self.conf = os.path.join(self.tmp, "postroom.conf")
         self.log_path = os.path.join(self.tmp, "postroomd.log")
         self.asan_dir = os.path.join(self.tmp, "asan")
@@ -77,6 +79,8 @@ class Postroom:
             "pop3d": {"port": self.pop3, "pop3s_port": self.pop3s,
                       "workers": 1},
             "imapd": {"port": self.imap, "imaps_port": self.imaps,
+                      "workers": 1},
+            "httpd": {"port": self.http, "https_port": self.https,
                       "workers": 1},
             # Tests reach loopback only: a DNS server nothing listens on,
             # unless the test brings its own (tests/integration/
@@ -309,16 +313,19 @@ def _is_zombie(pid):
 
 
 def body_of(stored):
-    """The message as the client sent it: the stored bytes minus the
-    Return-Path and Received headers the server put in front."""
+    """The message as the client sent it: the stored bytes minus the fields
+    the servers put in front: Return-Path, and each server's Received with
+    the Authentication-Results and DKIM-Signature fields above it
+    (doc/authentication.md), up to the last Received of that leading run."""
     lines = stored.split(b"\r\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith(b"Return-Path:") or line.startswith(b"Received:"):
+    front = (b"Return-Path:", b"Received:", b"Authentication-Results:",
+             b"DKIM-Signature:")
+    i = cut = 0
+    while i < len(lines) and lines[i].startswith(front):
+        is_received = lines[i].startswith((b"Return-Path:", b"Received:"))
+        i += 1
+        while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
             i += 1
-            while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
-                i += 1
-            continue
-        break
-    return b"\r\n".join(lines[i:])
+        if is_received:
+            cut = i
+    return b"\r\n".join(lines[cut:])
