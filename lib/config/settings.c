@@ -172,6 +172,23 @@ static const struct setting_def queue_defs[] = {
 
 static const struct setting_def deliver_defs[] = {
 	DELIVER(default_quota, SETTING_SIZE, "0", "bytes; 0 is unlimited"),
+	DELIVER(sieve, SETTING_BOOL, "yes", "run delivery rules (Sieve)"),
+	DELIVER(sieve_dir, SETTING_STRING, "",
+	        "administrator scripts; empty: data_dir/sieve"),
+	DELIVER(sieve_max_script_size, SETTING_SIZE, "1M",
+	        "bytes of one Sieve script"),
+	DELIVER(sieve_max_actions, SETTING_UINT, "64",
+	        "actions one run of the rules may take"),
+	DELIVER(sieve_max_redirects, SETTING_UINT, "4",
+	        "redirects one run of the rules may make"),
+	DELIVER(sieve_max_steps, SETTING_UINT, "2000000",
+	        "units of work one run of the rules may do"),
+	DELIVER(sieve_vacation_min_period, SETTING_DURATION, "1h",
+	        "shortest time between two vacation replies to one sender"),
+	DELIVER(sieve_vacation_max_period, SETTING_DURATION, "90d",
+	        "longest time between two vacation replies to one sender"),
+	DELIVER(sieve_redirect_srs, SETTING_BOOL, "yes",
+	        "redirected mail leaves from an SRS address"),
 };
 
 static const struct setting_def authd_defs[] = {

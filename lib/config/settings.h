@@ -118,6 +118,16 @@ struct queue_settings {
 
 struct deliver_settings {
 	uint64_t default_quota; /* bytes for new accounts; 0 is unlimited */
+	/* delivery rules (Sieve, doc/rules.md) */
+	bool sieve;                  /* run them at all */
+	char *sieve_dir;             /* administrator scripts; "" data_dir/sieve */
+	uint64_t sieve_max_script_size; /* bytes of one script */
+	unsigned sieve_max_actions;  /* actions of one run */
+	unsigned sieve_max_redirects; /* redirects of one run */
+	unsigned sieve_max_steps;    /* units of work of one run */
+	unsigned sieve_vacation_min_period; /* seconds between replies */
+	unsigned sieve_vacation_max_period;
+	bool sieve_redirect_srs;     /* redirect from an SRS address */
 };
 
 struct authd_settings {

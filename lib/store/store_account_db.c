@@ -373,6 +373,20 @@ static const struct store_migration store_account_migrations[] = {
      "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
      "  WHERE key = 'jmap_state_mailbox';"
      "END;"},
+    /* lib/store/store_sieve.c: Sieve scripts (RFC 5804's model: one
+     * active at most) and the keys delivery rules remember until they
+     * expire (vacation replies, duplicate ids, error reports). */
+    {"CREATE TABLE sieve_scripts ("
+     " name TEXT PRIMARY KEY,"
+     " script BLOB NOT NULL,"
+     " is_active INTEGER NOT NULL DEFAULT 0,"
+     " updated INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(is_active)"
+     " WHERE is_active = 1;"
+     "CREATE TABLE sieve_memory ("
+     " key TEXT PRIMARY KEY,"
+     " expires INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX sieve_memory_expires ON sieve_memory(expires);"},
 };
 
 #define ACCOUNT_MIGRATION_COUNT                                                \
