@@ -40,8 +40,7 @@ int store_jmap_dav_state(struct store_account *account,
 }
 
 int store_jmap_dav_collection_state(struct store_account *account,
-                                    enum store_dav_kind kind,
-                                    uint64_t *state_r)
+                                    enum store_dav_kind kind, uint64_t *state_r)
 {
 	return state_read(account,
 	                  "SELECT coalesce(max(modseq), 0) FROM"

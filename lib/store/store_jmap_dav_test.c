@@ -31,8 +31,7 @@ static int64_t coll_id(struct store_account *a, enum store_dav_kind kind,
 }
 
 static void put(struct store_account *a, int64_t coll, const char *name,
-                const char *uid, unsigned component, int64_t start,
-                int64_t end)
+                const char *uid, unsigned component, int64_t start, int64_t end)
 {
 	struct store_dav_object obj = {
 	    .name = name,
@@ -81,8 +80,7 @@ static const char *changes(struct store_account *a,
 	return s->text;
 }
 
-static int64_t jmap_id(struct store_account *a, int64_t coll,
-                       const char *name)
+static int64_t jmap_id(struct store_account *a, int64_t coll, const char *name)
 {
 	int64_t id = -1;
 	test_assert_int(store_jmap_dav_id(a, coll, name, &id), 1);
@@ -102,21 +100,20 @@ static void test_ids_and_changes(void)
 	put(a, book, "a.vcf", "A", 0, STORE_DAV_TIME_MIN, STORE_DAV_TIME_MAX);
 	put(a, book, "b.vcf", "B", 0, STORE_DAV_TIME_MIN, STORE_DAV_TIME_MAX);
 	put(a, cal, "e.ics", "E", STORE_DAV_COMP_VEVENT, 1000, 2000);
-	int64_t ida = jmap_id(a, book, "a.vcf"), idb = jmap_id(a, book, "b.vcf");
+	int64_t ida = jmap_id(a, book, "a.vcf"),
+	        idb = jmap_id(a, book, "b.vcf");
 	char want[128];
 	snprintf(want, sizeof(want), "+%lld +%lld ", (long long)ida,
 	         (long long)idb);
-	test_assert_str(changes(a, STORE_JMAP_DAV_CARD, s0, 0, &s, &upto,
-	                        &more),
-	                want);
+	test_assert_str(
+	    changes(a, STORE_JMAP_DAV_CARD, s0, 0, &s, &upto, &more), want);
 	uint64_t s1 = upto;
 	/* a PUT over a member keeps its id and is an update */
 	put(a, book, "a.vcf", "A", 0, STORE_DAV_TIME_MIN, STORE_DAV_TIME_MAX);
 	test_assert_int(jmap_id(a, book, "a.vcf"), ida);
 	snprintf(want, sizeof(want), "~%lld ", (long long)ida);
-	test_assert_str(changes(a, STORE_JMAP_DAV_CARD, s1, 0, &s, &upto,
-	                        &more),
-	                want);
+	test_assert_str(
+	    changes(a, STORE_JMAP_DAV_CARD, s1, 0, &s, &upto, &more), want);
 	uint64_t s2 = upto;
 	/* a member made and deleted after s2 is not reported; b goes */
 	put(a, book, "c.vcf", "C", 0, STORE_DAV_TIME_MIN, STORE_DAV_TIME_MAX);
@@ -126,9 +123,8 @@ static void test_ids_and_changes(void)
 	test_assert_int(store_dav_object_delete(a, book, "b.vcf", NULL, &error),
 	                0);
 	snprintf(want, sizeof(want), "-%lld ", (long long)idb);
-	test_assert_str(changes(a, STORE_JMAP_DAV_CARD, s2, 0, &s, &upto,
-	                        &more),
-	                want);
+	test_assert_str(
+	    changes(a, STORE_JMAP_DAV_CARD, s2, 0, &s, &upto, &more), want);
 	struct pool *pool = pool_new();
 	struct store_jmap_dav_ref ref;
 	test_assert_int(store_jmap_dav_locate(a, idb, pool, &ref), 0);
@@ -186,31 +182,29 @@ static void test_move_and_max(void)
 	/* a was made before the cut (RFC 8620 §5.2 lets an update stand
 	   for a creation the client was not told of) */
 	snprintf(want, sizeof(want), "~%lld ", (long long)ida);
-	test_assert_str(changes(a, STORE_JMAP_DAV_CARD, mid, 0, &s, &upto,
-	                        &more),
-	                want);
+	test_assert_str(
+	    changes(a, STORE_JMAP_DAV_CARD, mid, 0, &s, &upto, &more), want);
 	test_assert(!more);
 	/* collections: the new one, then its grant and its deletion */
 	uint64_t c0;
-	test_assert_int(store_jmap_dav_collection_state(a, STORE_DAV_ADDRESSBOOK,
-	                                                &c0),
-	                0);
+	test_assert_int(
+	    store_jmap_dav_collection_state(a, STORE_DAV_ADDRESSBOOK, &c0), 0);
 	test_assert_int(store_dav_grant_set(a, work, "other@x.test",
 	                                    STORE_DAV_ACCESS_READ, &error),
 	                0);
 	s.text[0] = '\0';
-	test_assert_int(store_jmap_dav_collection_changes(
-	                    a, STORE_DAV_ADDRESSBOOK, c0, 0, seen_cb, &s, &upto,
-	                    &more),
-	                0);
+	test_assert_int(
+	    store_jmap_dav_collection_changes(a, STORE_DAV_ADDRESSBOOK, c0, 0,
+	                                      seen_cb, &s, &upto, &more),
+	    0);
 	snprintf(want, sizeof(want), "~%lld ", (long long)work);
 	test_assert_str(s.text, want);
 	test_assert_int(store_dav_collection_delete(a, work, &error), 0);
 	s.text[0] = '\0';
-	test_assert_int(store_jmap_dav_collection_changes(
-	                    a, STORE_DAV_ADDRESSBOOK, upto, 0, seen_cb, &s,
-	                    &upto, &more),
-	                0);
+	test_assert_int(
+	    store_jmap_dav_collection_changes(a, STORE_DAV_ADDRESSBOOK, upto, 0,
+	                                      seen_cb, &s, &upto, &more),
+	    0);
 	snprintf(want, sizeof(want), "-%lld ", (long long)work);
 	test_assert_str(s.text, want);
 	/* the card in it went with it */
@@ -237,11 +231,10 @@ static void test_list(void)
 	struct pool *pool = pool_new();
 	struct store_jmap_dav_ref *refs;
 	size_t count;
-	test_assert_int(store_jmap_dav_list(a, STORE_JMAP_DAV_EVENT, 0,
-	                                    STORE_DAV_TIME_MIN,
-	                                    STORE_DAV_TIME_MAX, pool, &refs,
-	                                    &count),
-	                0);
+	test_assert_int(
+	    store_jmap_dav_list(a, STORE_JMAP_DAV_EVENT, 0, STORE_DAV_TIME_MIN,
+	                        STORE_DAV_TIME_MAX, pool, &refs, &count),
+	    0);
 	test_assert_int(count, 3);
 	test_assert_int(store_jmap_dav_list(a, STORE_JMAP_DAV_EVENT, cal, 4000,
 	                                    5600, pool, &refs, &count),
@@ -252,11 +245,10 @@ static void test_list(void)
 	                                    pool, &refs, &count),
 	                0);
 	test_assert_int(count, 1);
-	test_assert_int(store_jmap_dav_list(a, STORE_JMAP_DAV_TASK, cal,
-	                                    STORE_DAV_TIME_MIN,
-	                                    STORE_DAV_TIME_MAX, pool, &refs,
-	                                    &count),
-	                0);
+	test_assert_int(
+	    store_jmap_dav_list(a, STORE_JMAP_DAV_TASK, cal, STORE_DAV_TIME_MIN,
+	                        STORE_DAV_TIME_MAX, pool, &refs, &count),
+	    0);
 	test_assert_int(count, 0);
 	pool_free(&pool);
 	store_account_close(&a);
@@ -266,9 +258,8 @@ static void test_list(void)
 int main(void)
 {
 	store = store_testing_open("jmapdav", "x.test");
-	static void (*const tests[])(void) = {test_ids_and_changes,
-	                                      test_move_and_max, test_list,
-	                                      NULL};
+	static void (*const tests[])(void) = {
+	    test_ids_and_changes, test_move_and_max, test_list, NULL};
 	int ret = test_run(tests);
 	store_close(&store);
 	return ret;
