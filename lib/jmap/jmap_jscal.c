@@ -181,8 +181,9 @@ static json_t *participant_json(icalproperty *p, bool is_organizer,
 		                    json_string(lower(pool, ps)));
 	const char *rsvp = icalproperty_get_parameter_as_string(p, "RSVP");
 	if (rsvp != NULL)
-		json_object_set_new(o, "expectReply",
-		                    json_boolean(strcasecmp(rsvp, "TRUE") == 0));
+		json_object_set_new(
+		    o, "expectReply",
+		    json_boolean(strcasecmp(rsvp, "TRUE") == 0));
 	return o;
 }
 
@@ -201,20 +202,19 @@ static json_t *alert_json(icalcomponent *alarm, struct pool *pool)
 	} else {
 		const char *rel =
 		    icalproperty_get_parameter_as_string(tp, "RELATED");
-		trigger = json_pack("{s:s, s:s, s:s}", "@type", "OffsetTrigger",
-		                    "offset", idur_str(pool, tr.duration),
-		                    "relativeTo",
-		                    rel != NULL && strcasecmp(rel, "END") == 0
-		                        ? "end"
-		                        : "start");
+		trigger = json_pack(
+		    "{s:s, s:s, s:s}", "@type", "OffsetTrigger", "offset",
+		    idur_str(pool, tr.duration), "relativeTo",
+		    rel != NULL && strcasecmp(rel, "END") == 0 ? "end"
+		                                               : "start");
 	}
 	icalproperty *ap =
 	    icalcomponent_get_first_property(alarm, ICAL_ACTION_PROPERTY);
-	const char *action = ap != NULL ? icalproperty_get_value_as_string(ap)
-	                                : "DISPLAY";
-	return json_pack("{s:s, s:o, s:s}", "@type", "Alert", "trigger",
-	                 trigger, "action",
-	                 strcasecmp(action, "EMAIL") == 0 ? "email" : "display");
+	const char *action =
+	    ap != NULL ? icalproperty_get_value_as_string(ap) : "DISPLAY";
+	return json_pack(
+	    "{s:s, s:o, s:s}", "@type", "Alert", "trigger", trigger, "action",
+	    strcasecmp(action, "EMAIL") == 0 ? "email" : "display");
 }
 
 /* Adds value under member (a map) with key prefix+n. */
@@ -238,7 +238,8 @@ static const char *raw_line(icalproperty *p, struct pool *pool)
 	struct buf b;
 	buf_init(&b);
 	for (const char *s = text; *s != '\0'; s++) {
-		if (s[0] == '\r' && s[1] == '\n' && (s[2] == ' ' || s[2] == '\t'))
+		if (s[0] == '\r' && s[1] == '\n' &&
+		    (s[2] == ' ' || s[2] == '\t'))
 			s += 2;
 		else if (s[0] == '\n' && (s[1] == ' ' || s[1] == '\t'))
 			s += 1;
@@ -254,7 +255,8 @@ static const char *raw_line(icalproperty *p, struct pool *pool)
 static void time_prop(json_t *o, icalproperty *p, const char *member,
                       bool set_zone, struct pool *pool)
 {
-	struct icaltimetype t = icalvalue_get_datetime(icalproperty_get_value(p));
+	struct icaltimetype t =
+	    icalvalue_get_datetime(icalproperty_get_value(p));
 	json_object_set_new(o, member, json_string(local_str(pool, t)));
 	if (set_zone) {
 		const char *z = zone_of(p, t);
@@ -267,25 +269,28 @@ static void time_prop(json_t *o, icalproperty *p, const char *member,
 
 static const char *utc_str(struct pool *pool, icalproperty *p)
 {
-	struct icaltimetype t = icalvalue_get_datetime(icalproperty_get_value(p));
+	struct icaltimetype t =
+	    icalvalue_get_datetime(icalproperty_get_value(p));
 	return pool_printf(pool, "%sZ", local_str(pool, t));
 }
 
 /* One property of a component into o; false for one to keep raw. */
 static bool prop_to_json(json_t *o, icalproperty *p, icalcomponent *comp,
-                         struct pool *pool)
+                         icalproperty *dtstart, struct pool *pool)
 {
 	switch (icalproperty_isa(p)) {
 	case ICAL_UID_PROPERTY:
-		json_object_set_new(o, "uid", json_string(icalproperty_get_uid(p)));
+		json_object_set_new(o, "uid",
+		                    json_string(icalproperty_get_uid(p)));
 		return true;
 	case ICAL_SUMMARY_PROPERTY:
 		json_object_set_new(o, "title",
 		                    json_string(icalproperty_get_summary(p)));
 		return true;
 	case ICAL_DESCRIPTION_PROPERTY:
-		json_object_set_new(o, "description",
-		                    json_string(icalproperty_get_description(p)));
+		json_object_set_new(
+		    o, "description",
+		    json_string(icalproperty_get_description(p)));
 		return true;
 	case ICAL_LOCATION_PROPERTY:
 		map_add(o, "locations", "l",
@@ -299,8 +304,9 @@ static bool prop_to_json(json_t *o, icalproperty *p, icalcomponent *comp,
 		time_prop(o, p, "due", false, pool);
 		return true;
 	case ICAL_DTEND_PROPERTY: {
-		icalproperty *s =
-		    icalcomponent_get_first_property(comp, ICAL_DTSTART_PROPERTY);
+		/* not looked up here: that would move the component's
+		   property iterator the caller walks with */
+		icalproperty *s = dtstart;
 		if (s == NULL)
 			return false;
 		struct icaltimetype st = icalproperty_get_dtstart(s);
@@ -311,9 +317,9 @@ static bool prop_to_json(json_t *o, icalproperty *p, icalcomponent *comp,
 		}
 		int64_t d = (int64_t)icaltime_as_timet_with_zone(en, en.zone) -
 		            (int64_t)icaltime_as_timet_with_zone(st, st.zone);
-		json_object_set_new(o, "duration",
-		                    json_string(duration_str(pool, d < 0 ? 0 : d,
-		                                             false)));
+		json_object_set_new(
+		    o, "duration",
+		    json_string(duration_str(pool, d < 0 ? 0 : d, false)));
 		return true;
 	}
 	case ICAL_DURATION_PROPERTY:
@@ -325,12 +331,13 @@ static bool prop_to_json(json_t *o, icalproperty *p, icalcomponent *comp,
 		    json_string(idur_str(pool, icalproperty_get_duration(p))));
 		return true;
 	case ICAL_STATUS_PROPERTY: {
-		const char *v = lower(pool, icalproperty_get_value_as_string(p));
-		json_object_set_new(o,
-		                    icalcomponent_isa(comp) == ICAL_VTODO_COMPONENT
-		                        ? "progress"
-		                        : "status",
-		                    json_string(v));
+		const char *v =
+		    lower(pool, icalproperty_get_value_as_string(p));
+		json_object_set_new(
+		    o,
+		    icalcomponent_isa(comp) == ICAL_VTODO_COMPONENT ? "progress"
+		                                                    : "status",
+		    json_string(v));
 		return true;
 	}
 	case ICAL_PERCENTCOMPLETE_PROPERTY:
@@ -349,7 +356,8 @@ static bool prop_to_json(json_t *o, icalproperty *p, icalcomponent *comp,
 	case ICAL_CLASS_PROPERTY:
 		json_object_set_new(
 		    o, "privacy",
-		    json_string(lower(pool, icalproperty_get_value_as_string(p))));
+		    json_string(
+		        lower(pool, icalproperty_get_value_as_string(p))));
 		return true;
 	case ICAL_PRIORITY_PROPERTY:
 		json_object_set_new(o, "priority",
@@ -360,10 +368,12 @@ static bool prop_to_json(json_t *o, icalproperty *p, icalcomponent *comp,
 		                    json_integer(icalproperty_get_sequence(p)));
 		return true;
 	case ICAL_CREATED_PROPERTY:
-		json_object_set_new(o, "created", json_string(utc_str(pool, p)));
+		json_object_set_new(o, "created",
+		                    json_string(utc_str(pool, p)));
 		return true;
 	case ICAL_LASTMODIFIED_PROPERTY:
-		json_object_set_new(o, "updated", json_string(utc_str(pool, p)));
+		json_object_set_new(o, "updated",
+		                    json_string(utc_str(pool, p)));
 		return true;
 	case ICAL_DTSTAMP_PROPERTY:
 		return true; /* written anew */
@@ -387,16 +397,16 @@ static bool prop_to_json(json_t *o, icalproperty *p, icalcomponent *comp,
 			json_object_set_new(o, "recurrenceRules", rules);
 		}
 		json_array_append_new(
-		    rules, rrule_json(icalproperty_get_value_as_string(p), pool));
+		    rules,
+		    rrule_json(icalproperty_get_value_as_string(p), pool));
 		return true;
 	}
 	case ICAL_ORGANIZER_PROPERTY:
 	case ICAL_ATTENDEE_PROPERTY:
 		map_add(o, "participants", "p",
-		        participant_json(p,
-		                         icalproperty_isa(p) ==
-		                             ICAL_ORGANIZER_PROPERTY,
-		                         pool));
+		        participant_json(
+		            p, icalproperty_isa(p) == ICAL_ORGANIZER_PROPERTY,
+		            pool));
 		return true;
 	default:
 		return false;
@@ -406,6 +416,8 @@ static bool prop_to_json(json_t *o, icalproperty *p, icalcomponent *comp,
 static json_t *comp_to_json(icalcomponent *comp, struct pool *pool)
 {
 	icalcomponent_kind k = icalcomponent_isa(comp);
+	icalproperty *dtstart =
+	    icalcomponent_get_first_property(comp, ICAL_DTSTART_PROPERTY);
 	json_t *o = json_pack("{s:s}", "@type",
 	                      k == ICAL_VTODO_COMPONENT    ? "Task"
 	                      : k == ICAL_VEVENT_COMPONENT ? "Event"
@@ -418,7 +430,7 @@ static json_t *comp_to_json(icalcomponent *comp, struct pool *pool)
 		if (pk == ICAL_RECURRENCEID_PROPERTY ||
 		    pk == ICAL_EXDATE_PROPERTY || pk == ICAL_RDATE_PROPERTY)
 			continue; /* read with the overrides */
-		if (prop_to_json(o, p, comp, pool))
+		if (prop_to_json(o, p, comp, dtstart, pool))
 			continue;
 		json_t *raw = json_object_get(o, "iCalProps");
 		if (raw == NULL) {
@@ -429,8 +441,8 @@ static json_t *comp_to_json(icalcomponent *comp, struct pool *pool)
 	}
 	for (icalcomponent *a =
 	         icalcomponent_get_first_component(comp, ICAL_VALARM_COMPONENT);
-	     a != NULL;
-	     a = icalcomponent_get_next_component(comp, ICAL_VALARM_COMPONENT)) {
+	     a != NULL; a = icalcomponent_get_next_component(
+	                    comp, ICAL_VALARM_COMPONENT)) {
 		json_t *alert = alert_json(a, pool);
 		if (alert != NULL)
 			map_add(o, "alerts", "a", alert);
@@ -455,8 +467,7 @@ static void overrides_read(json_t *master, icalcomponent *mcomp,
 			    json_pack("{s:b}", "excluded", 1));
 		else if (icalproperty_isa(p) == ICAL_RDATE_PROPERTY)
 			json_object_set_new(
-			    ov,
-			    local_str(pool, icalproperty_get_rdate(p).time),
+			    ov, local_str(pool, icalproperty_get_rdate(p).time),
 			    json_object());
 	}
 	for (icalcomponent *c = icalcomponent_get_first_component(vcal, kind);
@@ -472,7 +483,8 @@ static void overrides_read(json_t *master, icalcomponent *mcomp,
 		json_t *v;
 		json_object_foreach(o, key, v)
 		{
-			if (strcmp(key, "uid") != 0 && strcmp(key, "@type") != 0 &&
+			if (strcmp(key, "uid") != 0 &&
+			    strcmp(key, "@type") != 0 &&
 			    !json_equal(v, json_object_get(master, key)))
 				json_object_set(patch, key, v);
 		}
@@ -501,9 +513,9 @@ json_t *jmap_jscal_from_ical(const unsigned char *data, size_t size,
 	if (vcal == NULL)
 		return NULL;
 	json_t *out = NULL;
-	static const icalcomponent_kind kinds[] = {
-	    ICAL_VEVENT_COMPONENT, ICAL_VTODO_COMPONENT,
-	    ICAL_VJOURNAL_COMPONENT};
+	static const icalcomponent_kind kinds[] = {ICAL_VEVENT_COMPONENT,
+	                                           ICAL_VTODO_COMPONENT,
+	                                           ICAL_VJOURNAL_COMPONENT};
 	for (size_t i = 0; i < 3 && out == NULL; i++) {
 		for (icalcomponent *c =
 		         icalcomponent_get_first_component(vcal, kinds[i]);

@@ -119,7 +119,8 @@ static int time_line(struct jscal_writer *w, const char *name,
 	else if (strcmp(w->zone, "Etc/UTC") == 0 || strcmp(w->zone, "UTC") == 0)
 		line(w, pool_printf(w->pool, "%s:%sZ", name, v));
 	else
-		line(w, pool_printf(w->pool, "%s;TZID=%s:%s", name, w->zone, v));
+		line(w,
+		     pool_printf(w->pool, "%s;TZID=%s:%s", name, w->zone, v));
 	return 0;
 }
 
@@ -145,17 +146,16 @@ static bool is_duration(const char *s)
 static void upper_into(const char *s, struct buf *b)
 {
 	for (; *s != '\0'; s++)
-		buf_append_char(b, (*s >= 'a' && *s <= 'z')
-		                       ? (char)(*s - 'a' + 'A')
-		                       : *s);
+		buf_append_char(
+		    b, (*s >= 'a' && *s <= 'z') ? (char)(*s - 'a' + 'A') : *s);
 }
 
 static int rrule_write(struct jscal_writer *w, json_t *r, size_t idx)
 {
 	const char *where = pool_printf(w->pool, "recurrenceRules/%zu", idx);
 	const char *freq = json_string_value(json_object_get(r, "frequency"));
-	static const char *const freqs[] = {"yearly", "monthly", "weekly",
-	                                    "daily",  "hourly",  "minutely",
+	static const char *const freqs[] = {"yearly",   "monthly", "weekly",
+	                                    "daily",    "hourly",  "minutely",
 	                                    "secondly", NULL};
 	if (!json_is_object(r) || freq == NULL || !jmap_str_in(freq, freqs))
 		return bad(w, where, "needs a frequency");
@@ -166,7 +166,8 @@ static int rrule_write(struct jscal_writer *w, json_t *r, size_t idx)
 	json_t *v;
 	if ((v = json_object_get(r, "interval")) != NULL &&
 	    json_is_integer(v) && json_integer_value(v) > 0)
-		buf_printf(&b, ";INTERVAL=%lld", (long long)json_integer_value(v));
+		buf_printf(&b, ";INTERVAL=%lld",
+		           (long long)json_integer_value(v));
 	if ((v = json_object_get(r, "count")) != NULL && json_is_integer(v) &&
 	    json_integer_value(v) > 0)
 		buf_printf(&b, ";COUNT=%lld", (long long)json_integer_value(v));
@@ -230,7 +231,8 @@ static int rrule_write(struct jscal_writer *w, json_t *r, size_t idx)
 				buf_append_str(&b, json_string_value(x));
 		}
 	}
-	const char *wk = json_string_value(json_object_get(r, "firstDayOfWeek"));
+	const char *wk =
+	    json_string_value(json_object_get(r, "firstDayOfWeek"));
 	if (wk != NULL) {
 		buf_append_str(&b, ";WKST=");
 		upper_into(wk, &b);
@@ -240,8 +242,7 @@ static int rrule_write(struct jscal_writer *w, json_t *r, size_t idx)
 	return 0;
 }
 
-static int participant_write(struct jscal_writer *w, const char *key,
-                             json_t *p)
+static int participant_write(struct jscal_writer *w, const char *key, json_t *p)
 {
 	const char *where = pool_printf(w->pool, "participants/%s", key);
 	const char *email = json_string_value(json_object_get(p, "email"));
@@ -294,27 +295,28 @@ static int alert_write(struct jscal_writer *w, const char *key, json_t *a)
 	const char *type = json_string_value(json_object_get(t, "@type"));
 	const char *trigger = NULL;
 	if (type != NULL && strcmp(type, "AbsoluteTrigger") == 0) {
-		const char *when = utc_ical(
-		    w, json_string_value(json_object_get(t, "when")));
+		const char *when =
+		    utc_ical(w, json_string_value(json_object_get(t, "when")));
 		if (when != NULL)
-			trigger = pool_printf(w->pool,
-			                      "TRIGGER;VALUE=DATE-TIME:%s", when);
+			trigger = pool_printf(
+			    w->pool, "TRIGGER;VALUE=DATE-TIME:%s", when);
 	} else {
 		const char *off =
 		    json_string_value(json_object_get(t, "offset"));
 		const char *rel =
 		    json_string_value(json_object_get(t, "relativeTo"));
 		if (is_duration(off))
-			trigger = pool_printf(
-			    w->pool, "TRIGGER%s:%s",
-			    rel != NULL && strcmp(rel, "end") == 0
-			        ? ";RELATED=END"
-			        : "",
-			    off);
+			trigger =
+			    pool_printf(w->pool, "TRIGGER%s:%s",
+			                rel != NULL && strcmp(rel, "end") == 0
+			                    ? ";RELATED=END"
+			                    : "",
+			                off);
 	}
 	if (trigger == NULL)
-		return bad(w, where, "must be an OffsetTrigger or "
-		                     "AbsoluteTrigger");
+		return bad(w, where,
+		           "must be an OffsetTrigger or "
+		           "AbsoluteTrigger");
 	const char *action = json_string_value(json_object_get(a, "action"));
 	line(w, "BEGIN:VALARM");
 	line(w, action != NULL && strcmp(action, "email") == 0
@@ -374,8 +376,8 @@ static int scalars_write(struct jscal_writer *w, json_t *o, bool is_task)
 	const char *due = is_task ? str_member(w, o, "due") : NULL;
 	if (due != NULL && time_line(w, "DUE", "due", due) < 0)
 		return -1;
-	const char *dur = str_member(w, o, is_task ? "estimatedDuration"
-	                                           : "duration");
+	const char *dur =
+	    str_member(w, o, is_task ? "estimatedDuration" : "duration");
 	if (dur != NULL && !is_duration(dur))
 		return bad(w, is_task ? "estimatedDuration" : "duration",
 		           "must be a Duration");
@@ -475,8 +477,8 @@ static int comp_write(struct jscal_writer *w, json_t *o, const char *kname,
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "DTSTAMP:%Y%m%dT%H%M%SZ", &tm);
 	line(w, stamp);
-	if (rid != NULL && time_line(w, "RECURRENCE-ID",
-	                             "recurrenceOverrides", rid) < 0)
+	if (rid != NULL &&
+	    time_line(w, "RECURRENCE-ID", "recurrenceOverrides", rid) < 0)
 		return -1;
 	if (scalars_write(w, o, is_task) < 0 || keywords_write(w, o) < 0 ||
 	    map_write(w, o, "locations", location_write) < 0 ||
@@ -531,9 +533,10 @@ static int overrides_write(struct jscal_writer *w, json_t *obj,
 	json_object_foreach(ov, k, patch)
 	{
 		if (!json_is_object(patch))
-			return bad(w, pool_printf(w->pool,
-			                          "recurrenceOverrides/%s", k),
-			           "must be a PatchObject");
+			return bad(
+			    w,
+			    pool_printf(w->pool, "recurrenceOverrides/%s", k),
+			    "must be a PatchObject");
 		if (json_object_size(patch) == 0 ||
 		    json_is_true(json_object_get(patch, "excluded")))
 			continue;
@@ -586,7 +589,8 @@ int jmap_jscal_to_ical(json_t *obj, const char *type, struct pool *pool,
 		bad(&w, "recurrenceOverrides", "must be an object");
 	} else {
 		w.zone = json_string_value(zone);
-		w.is_date = json_is_true(json_object_get(obj, "showWithoutTime"));
+		w.is_date =
+		    json_is_true(json_object_get(obj, "showWithoutTime"));
 		buf_append_str(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
 		                    "PRODID:-//Postroom//JMAP//EN\r\n");
 		if (comp_write(&w, obj, kname, uid, NULL, ov) == 0 &&

@@ -23,7 +23,7 @@
 
 struct item_kind {
 	enum store_jmap_dav_type type;
-	const char *name; /* "CalendarEvent" */
+	const char *name;   /* "CalendarEvent" */
 	const char *jstype; /* "@type" */
 	unsigned component; /* STORE_DAV_COMP_* */
 };
@@ -37,11 +37,22 @@ static const struct item_kind kinds[] = {
 
 /* ---- Calendar ---- */
 
-static const char *const cal_props[] = {
-    "id",        "name",         "description", "color",     "sortOrder",
-    "isDefault", "isSubscribed", "isVisible",   "shareWith", "myRights",
-    "includeInAvailability", "defaultAlertsWithTime",
-    "defaultAlertsWithoutTime", "timeZone", "postroom.org:types", NULL};
+static const char *const cal_props[] = {"id",
+                                        "name",
+                                        "description",
+                                        "color",
+                                        "sortOrder",
+                                        "isDefault",
+                                        "isSubscribed",
+                                        "isVisible",
+                                        "shareWith",
+                                        "myRights",
+                                        "includeInAvailability",
+                                        "defaultAlertsWithTime",
+                                        "defaultAlertsWithoutTime",
+                                        "timeZone",
+                                        "postroom.org:types",
+                                        NULL};
 
 static const char *cal_state(struct jmap_call_ctx *c, void *account)
 {
@@ -50,8 +61,7 @@ static const char *cal_state(struct jmap_call_ctx *c, void *account)
 }
 
 static int cal_get(struct jmap_call_ctx *c, void *account, json_t *args,
-                   json_t *ids, json_t *props, json_t *list,
-                   json_t *not_found)
+                   json_t *ids, json_t *props, json_t *list, json_t *not_found)
 {
 	(void)account;
 	(void)args;
@@ -162,22 +172,42 @@ static const struct jmap_type cal_type = {
 
 /* ---- CalendarEvent, Task, JournalEntry ---- */
 
-static const char *const item_props[] = {
-    "id",          "calendarIds",  "@type",         "uid",
-    "title",       "description",  "locations",     "start",
-    "timeZone",    "showWithoutTime", "duration",   "due",
-    "estimatedDuration", "status", "progress",      "percentComplete",
-    "freeBusyStatus", "privacy",   "priority",      "sequence",
-    "created",     "updated",      "keywords",      "recurrenceRules",
-    "recurrenceOverrides", "participants", "alerts", "iCalProps",
-    NULL};
+static const char *const item_props[] = {"id",
+                                         "calendarIds",
+                                         "@type",
+                                         "uid",
+                                         "title",
+                                         "description",
+                                         "locations",
+                                         "start",
+                                         "timeZone",
+                                         "showWithoutTime",
+                                         "duration",
+                                         "due",
+                                         "estimatedDuration",
+                                         "status",
+                                         "progress",
+                                         "percentComplete",
+                                         "freeBusyStatus",
+                                         "privacy",
+                                         "priority",
+                                         "sequence",
+                                         "created",
+                                         "updated",
+                                         "keywords",
+                                         "recurrenceRules",
+                                         "recurrenceOverrides",
+                                         "participants",
+                                         "alerts",
+                                         "iCalProps",
+                                         NULL};
 
 static json_t *item_json(struct jmap_call_ctx *c,
                          const struct store_jmap_dav_ref *ref,
                          const struct store_dav_object *obj)
 {
-	json_t *j = jmap_jscal_from_ical(obj->data, obj->size,
-	                                 jmap_call_pool(c));
+	json_t *j =
+	    jmap_jscal_from_ical(obj->data, obj->size, jmap_call_pool(c));
 	if (j == NULL)
 		return NULL;
 	json_object_set_new(j, "id", json_string(jmap_dav_id(c, 'o', ref->id)));
@@ -250,15 +280,15 @@ static int item_calendar(struct jmap_call_ctx *c, const struct item_kind *k,
 		}
 	}
 	*err_r = jmap_set_error_prop(
-	    "invalidProperties",
-	    "exactly one calendar that takes this type", "calendarIds");
+	    "invalidProperties", "exactly one calendar that takes this type",
+	    "calendarIds");
 	return 0;
 }
 
 /* The iCalendar of obj, validated as a CalDAV PUT is. */
 static int item_ical(struct jmap_call_ctx *c, const struct item_kind *k,
-                     json_t *obj, struct buf *out,
-                     struct store_dav_object *so, json_t **err_r)
+                     json_t *obj, struct buf *out, struct store_dav_object *so,
+                     json_t **err_r)
 {
 	const char *prop, *error;
 	if (jmap_jscal_to_ical(obj, k->jstype, jmap_call_pool(c), out, &prop,
@@ -325,9 +355,8 @@ static int item_update(struct jmap_call_ctx *c, const struct item_kind *k,
 	int ret = jmap_dav_object(c, k->type, id, true, &ref, &old);
 	json_t *o = ret > 0 ? item_json(c, &ref, &old) : NULL;
 	if (o == NULL) {
-		*err_r = jmap_set_error(ret < 0 ? JMAP_ERR_SERVER_FAIL
-		                                : "notFound",
-		                        NULL, NULL);
+		*err_r = jmap_set_error(
+		    ret < 0 ? JMAP_ERR_SERVER_FAIL : "notFound", NULL, NULL);
 		return -1;
 	}
 	const char *old_uid = pool_strdup(
@@ -345,10 +374,9 @@ static int item_update(struct jmap_call_ctx *c, const struct item_kind *k,
 	const char *nuid = json_string_value(json_object_get(o, "uid"));
 	if (nid == NULL || strcmp(nid, id) != 0 || nuid == NULL ||
 	    strcmp(nuid, old_uid) != 0) {
-		*err_r = jmap_set_error_prop("invalidProperties", "immutable",
-		                             nid != NULL && strcmp(nid, id) == 0
-		                                 ? "uid"
-		                                 : "id");
+		*err_r = jmap_set_error_prop(
+		    "invalidProperties", "immutable",
+		    nid != NULL && strcmp(nid, id) == 0 ? "uid" : "id");
 		goto out;
 	}
 	json_object_del(o, "id");
@@ -391,9 +419,8 @@ static int item_destroy(struct jmap_call_ctx *c, const struct item_kind *k,
 		          ? 1
 		          : -1;
 	if (ret <= 0) {
-		*err_r = jmap_set_error(ret < 0 ? JMAP_ERR_SERVER_FAIL
-		                                : "notFound",
-		                        NULL, NULL);
+		*err_r = jmap_set_error(
+		    ret < 0 ? JMAP_ERR_SERVER_FAIL : "notFound", NULL, NULL);
 		return -1;
 	}
 	return 0;
@@ -433,8 +460,8 @@ static void item_query(struct jmap_call_ctx *c, const struct item_kind *k,
 	if (jmap_query_parse(c, args, NULL, &q) < 0 ||
 	    jmap_server_account(c, q.account_id) == NULL)
 		return;
-	static const char *const conds[] = {"inCalendars", "after", "before",
-	                                    "text", "title", "uid", NULL};
+	static const char *const conds[] = {
+	    "inCalendars", "after", "before", "text", "title", "uid", NULL};
 	int64_t after = ICAL_TIME_MIN, before = ICAL_TIME_MAX;
 	json_t *f = q.filter;
 	const char *key;
@@ -506,14 +533,14 @@ static void item_query(struct jmap_call_ctx *c, const struct item_kind *k,
 		const char *s;
 		if ((s = json_string_value(json_object_get(f, "text"))) != NULL)
 			ok = j != NULL && text_in(j, s);
-		if (ok && (s = json_string_value(json_object_get(f, "title"))) !=
-		              NULL)
-			ok = j != NULL && text_in(json_object_get(j, "title"), s);
-		if (ok && (s = json_string_value(json_object_get(f, "uid"))) !=
-		              NULL)
+		if (ok && (s = json_string_value(
+		               json_object_get(f, "title"))) != NULL)
 			ok = j != NULL &&
-			     json_equal(json_object_get(j, "uid"),
-			                json_object_get(f, "uid"));
+			     text_in(json_object_get(j, "title"), s);
+		if (ok &&
+		    (s = json_string_value(json_object_get(f, "uid"))) != NULL)
+			ok = j != NULL && json_equal(json_object_get(j, "uid"),
+			                             json_object_get(f, "uid"));
 		json_decref(j);
 		if (ok)
 			json_array_append_new(ids, json_string(id));
@@ -582,8 +609,7 @@ static void item_query(struct jmap_call_ctx *c, const struct item_kind *k,
 	}                                                                      \
 	static void tname##_changes_m(struct jmap_call_ctx *c, json_t *args)   \
 	{                                                                      \
-		jmap_std_changes(c, args, &tname##_type,                       \
-		                 jmap_server_account);                         \
+		jmap_std_changes(c, args, &tname##_type, jmap_server_account); \
 	}                                                                      \
 	static void tname##_set_m(struct jmap_call_ctx *c, json_t *args)       \
 	{                                                                      \
@@ -616,7 +642,7 @@ static void cal_set_m(struct jmap_call_ctx *c, json_t *args)
 	    {#tname "/changes", cap, tname##_changes_m},                       \
 	    {#tname "/set", cap, tname##_set_m},                               \
 	{                                                                      \
-		#tname "/query", cap, tname##_query_m                          \
+#tname "/query", cap, tname##_query_m                          \
 	}
 
 const struct jmap_method jmap_calendars_methods[] = {

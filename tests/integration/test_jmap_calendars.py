@@ -235,8 +235,12 @@ class JmapCalendarsTest(unittest.TestCase):
         self.assertEqual(r["notFound"], [sid])
         _, r = self.one("CalendarEvent/query", {}, who=self.eve)
         self.assertNotIn(sid, r["ids"])
-        _, r = self.one("Calendar/set", {"destroy": [cid]}, who=self.eve)
-        self.assertEqual(r["notDestroyed"][cid]["type"], "notFound")
+        # ids are per account: bob's account is not eve's to name
+        name, r = self.eve.one("Calendar/set", {
+            "accountId": self.bob.account, "destroy": [cid]}, using=USING)
+        self.assertEqual((name, r["type"]), ("error", "accountNotFound"))
+        _, r = self.one("CalendarEvent/get", {"ids": [sid]})
+        self.assertEqual(r["list"][0]["title"], "Secret")
 
 
 if __name__ == "__main__":
