@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "core/xmalloc.h"
 #include "core/conn.h"
 #include "core/digest.h"
 #include "http/http_query.h"
@@ -16,6 +17,7 @@
 #include "http/http_response.h"
 #include "httpd.h"
 #include "jmap/jmap_email.h"
+#include "jmap_dav.h"
 #include "jmap_server.h"
 #include "store/store.h"
 
@@ -39,7 +41,9 @@ const struct jmap_settings jmap_server_settings = {
 };
 
 static const char *const capabilities[] = {
-    JMAP_CAP_CORE, JMAP_CAP_MAIL, JMAP_CAP_SUBMISSION, NULL};
+    JMAP_CAP_CORE,     JMAP_CAP_MAIL,      JMAP_CAP_SUBMISSION,
+    JMAP_CAP_CONTACTS, JMAP_CAP_CALENDARS, JMAP_CAP_TASKS,
+    JMAP_CAP_JOURNAL,  NULL};
 
 void jmap_server_send_json(struct http_request *req, unsigned status,
                            json_t *v)
@@ -147,6 +151,8 @@ static json_t *session_json(struct http_request *req, struct httpd *httpd,
 	                "%s/jmap/eventsource/?types={types}"
 	                "&closeafter={closeafter}&ping={ping}",
 	                origin));
+	/* contacts, calendars, tasks and the journal (jmap_dav.c) */
+	jmap_dav_session(session, account_id);
 	/* the session changes only with the account: a digest of it */
 	char *text = json_dumps(session, JSON_COMPACT | JSON_SORT_KEYS);
 	char hex[DIGEST_SHA256_HEX_LEN + 1];
@@ -242,6 +248,28 @@ static const struct jmap_method methods[] = {
     {"EmailSubmission/set", JMAP_CAP_SUBMISSION, jmap_submission_set},
 };
 
+/* methods[] and the DAV data types' (jmap_contacts.c, jmap_calendars.c)
+ * in one table, made once. */
+static const struct jmap_method *all_methods(size_t *count_r)
+{
+	static struct jmap_method *all;
+	static size_t count;
+	if (all == NULL) {
+		size_t n = sizeof(methods) / sizeof(*methods);
+		count = n + jmap_contacts_method_count +
+		        jmap_calendars_method_count;
+		all = xmalloc(count * sizeof(*all));
+		memcpy(all, methods, n * sizeof(*all));
+		memcpy(all + n, jmap_contacts_methods,
+		       jmap_contacts_method_count * sizeof(*all));
+		memcpy(all + n + jmap_contacts_method_count,
+		       jmap_calendars_methods,
+		       jmap_calendars_method_count * sizeof(*all));
+	}
+	*count_r = count;
+	return all;
+}
+
 /* Reads the body (in memory or in lib/http's file) into out. */
 static int body_read(struct http_request *req, struct buf *out)
 {
@@ -285,10 +313,10 @@ static void api_run(struct http_request *req, struct httpd *httpd,
 	};
 	snprintf(ctx.account_id, sizeof(ctx.account_id), "%s", account_id);
 	struct jmap_problem p;
-	json_t *resp = jmap_exec_run(jreq, methods,
-	                             sizeof(methods) / sizeof(*methods),
-	                             capabilities, &jmap_server_settings, &ctx,
-	                             ctx.pool, &p);
+	size_t count;
+	const struct jmap_method *all = all_methods(&count);
+	json_t *resp = jmap_exec_run(jreq, all, count, capabilities,
+	                             &jmap_server_settings, &ctx, ctx.pool, &p);
 	if (resp == NULL) {
 		api_problem(req, &p);
 		return;
