@@ -252,13 +252,32 @@ void http_server_error(struct http_request *req, unsigned status,
 	                        http_response_reason(status), reason);
 }
 
+/* The 401 challenge (RFC 9110 §11.6.1). Basic makes a browser ask for a
+ * password in a dialog of its own, which must not cover a page that logs
+ * in by itself: a request that came with a session cookie or a bearer
+ * token, or that a page's script made (Sec-Fetch-Mode other than
+ * "navigate", Fetch Metadata), is challenged with Bearer only (RFC 6750
+ * §3), which no browser answers with a dialog. */
 void http_server_unauthorized(struct http_request *req, const char *reason)
 {
 	req->error = reason;
 	struct http_response *resp = http_response_new(req, 401);
-	http_response_add_header(resp, "WWW-Authenticate",
-	                         "Basic realm=\"%s\", charset=\"UTF-8\"",
-	                         req->srv->set.realm);
+	const char *mode = http_request_header(req, "Sec-Fetch-Mode");
+	enum http_auth_scheme scheme = req->cred.scheme;
+	if (scheme == HTTP_AUTH_BEARER)
+		http_response_add_header(resp, "WWW-Authenticate",
+		                         "Bearer realm=\"%s\", "
+		                         "error=\"invalid_token\"",
+		                         req->srv->set.realm);
+	else if (scheme == HTTP_AUTH_COOKIE ||
+	         (mode != NULL && strcmp(mode, "navigate") != 0))
+		http_response_add_header(resp, "WWW-Authenticate",
+		                         "Bearer realm=\"%s\"",
+		                         req->srv->set.realm);
+	else
+		http_response_add_header(resp, "WWW-Authenticate",
+		                         "Basic realm=\"%s\", charset=\"UTF-8\"",
+		                         req->srv->set.realm);
 	http_response_send_text(resp, "401 Unauthorized\n");
 }
 
@@ -380,9 +399,22 @@ static int http_server_check_auth(struct http_request *req)
 		                         ret < 0 ? error : "no credentials");
 		return 0;
 	}
+	if (req->cred.scheme == HTTP_AUTH_COOKIE &&
+	    !http_method_is_safe(req->head->method_id) &&
+	    !http_request_is_same_origin(req)) {
+		/* CSRF: a state-changing request that carries the cookie must
+		   come from our own pages (besides SameSite=Strict) */
+		http_auth_wipe(&req->cred);
+		http_server_error(req, 403, "cross-origin request", false);
+		return 0;
+	}
 	char key[DIGEST_SHA256_HEX_LEN + 1];
 	http_auth_key(&req->cred, key);
-	if (srv->auth_user != NULL && strcmp(key, srv->auth_key) == 0) {
+	/* only a password is cached per connection: a session or a token
+	   can end (logout, revoke, expiry) and is checked at every request,
+	   which costs one indexed look-up */
+	if (req->cred.scheme == HTTP_AUTH_BASIC && srv->auth_user != NULL &&
+	    strcmp(key, srv->auth_key) == 0) {
 		http_auth_wipe(&req->cred);
 		req->user = pool_strdup(req->pool, srv->auth_user);
 		return 1;
