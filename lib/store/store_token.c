@@ -192,7 +192,11 @@ int store_token_check(struct store *store, enum store_token_kind kind,
 		is_expired = true;
 	if (is_expired)
 		return token_delete(store, info_r->id) < 0 ? -1 : 0;
-	if (now - info_r->last_used >= TOKEN_TOUCH_SECS) {
+	/* often enough that the idle time cannot pass unseen */
+	time_t touch = idle_secs != 0 && idle_secs / 4 < TOKEN_TOUCH_SECS
+	                   ? (time_t)(idle_secs / 4)
+	                   : TOKEN_TOUCH_SECS;
+	if (now - info_r->last_used >= touch) {
 		if (token_touch(store, info_r->id, now) < 0)
 			return -1;
 		info_r->last_used = now;

@@ -242,8 +242,7 @@ static const struct jmap_method methods[] = {
     {"EmailSubmission/set", JMAP_CAP_SUBMISSION, jmap_submission_set},
 };
 
-/* Reads the body (in memory or in lib/http's file) into out. */
-static int body_read(struct http_request *req, struct buf *out)
+int jmap_server_body_read(struct http_request *req, struct buf *out)
 {
 	const struct http_request_body *body = http_request_body(req);
 	if (body->fd < 0) {
@@ -310,7 +309,7 @@ static void api_body_done(struct http_request *req, void *context)
 	struct store_account *account = NULL;
 	char account_id[32];
 	const char *error;
-	if (body_read(req, &body) < 0 ||
+	if (jmap_server_body_read(req, &body) < 0 ||
 	    jmap_server_account_id(httpd, http_request_user(req), pool,
 	                           account_id, sizeof(account_id)) < 0 ||
 	    store_account_open(httpd->store, http_request_user(req), &account,

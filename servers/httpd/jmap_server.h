@@ -12,6 +12,7 @@
 #include "jmap/jmap_method.h"
 #include "store/store_jmap.h"
 
+struct buf;
 struct httpd;
 struct http_request;
 
@@ -36,6 +37,10 @@ void jmap_server_send_json(struct http_request *req, unsigned status,
  * does not know the user. */
 int jmap_server_account_id(struct httpd *httpd, const char *user,
                            struct pool *pool, char *buf, size_t size);
+
+/* Reads the request's body (in memory or in lib/http's file) into out.
+ * Returns 0 or -1. */
+int jmap_server_body_read(struct http_request *req, struct buf *out);
 
 /* The state strings. */
 const char *jmap_state_str(struct jmap_call_ctx *c, enum store_jmap_type type);
@@ -79,6 +84,13 @@ const char *jmap_email_store(struct jmap_ctx *ctx, const void *data,
                              size_t count, uint32_t flags,
                              const char *keywords, time_t received,
                              json_t **err_r);
+
+/* jmap_login.c: logging in from a browser (the session cookie), logging
+ * out, the user's sessions and password (doc/jmap.md, Authentication) */
+void jmap_login_handler(struct http_request *req, void *ctx);
+void jmap_logout_handler(struct http_request *req, void *ctx);
+void jmap_sessions_handler(struct http_request *req, void *ctx);
+void jmap_password_handler(struct http_request *req, void *ctx);
 
 /* jmap_submission.c */
 void jmap_submission_set(struct jmap_call_ctx *c, json_t *args);
