@@ -107,6 +107,7 @@ http_server_conn_new(struct event_loop *loop, int fd,
 
 static void http_server_free(struct http_server_conn *srv)
 {
+	http_ws_free(&srv->ws);
 	http_request_free(&srv->req);
 	conn_free(&srv->conn);
 	http_parser_free(&srv->parser);
@@ -128,6 +129,10 @@ void http_server_close(struct http_server_conn *srv, const char *reason)
 void http_server_conn_shutdown(struct http_server_conn *srv)
 {
 	srv->is_shutdown = true;
+	if (srv->ws != NULL) {
+		http_ws_shutdown(srv->ws);
+		return;
+	}
 	/* idle: no request, or only empty lines of one */
 	if (srv->req == NULL || (srv->input == HTTP_INPUT_HEAD &&
 	                         !http_parser_has_started(srv->parser)))
@@ -543,6 +548,14 @@ static void http_server_input(struct http_server_conn *srv)
 		case HTTP_INPUT_BODY:
 			ret = http_request_body_input(srv->req);
 			break;
+		case HTTP_INPUT_WEBSOCKET:
+			if (srv->req != NULL) {
+				/* the 101 is out: the request is over */
+				http_server_log_request(srv, srv->req);
+				http_request_free(&srv->req);
+			}
+			http_ws_input(srv->ws);
+			return;
 		case HTTP_INPUT_DISCARD:
 			ret = http_request_discard_input(srv->req);
 			if (ret == 0 && srv->req != NULL &&
@@ -570,6 +583,10 @@ static void http_server_input_cb(struct conn *conn, void *ctx)
 static void http_server_timeout_cb(struct conn *conn, void *ctx)
 {
 	struct http_server_conn *srv = ctx;
+	if (srv->ws != NULL) {
+		http_ws_timeout(srv->ws);
+		return;
+	}
 	if (conn_timeout_kind(conn) == CONN_TIMEOUT_DEADLINE) {
 		http_server_deadline_passed(srv);
 		return;
@@ -603,6 +620,10 @@ static void http_server_drained_cb(struct conn *conn, void *ctx)
 {
 	struct http_server_conn *srv = ctx;
 	(void)conn;
+	if (srv->ws != NULL && srv->req == NULL) {
+		http_ws_drained(srv->ws);
+		return;
+	}
 	if (srv->req != NULL && srv->req->resp != NULL &&
 	    srv->req->resp->is_sending)
 		http_response_pump(srv->req->resp);
@@ -631,6 +652,7 @@ static void http_server_closed_cb(struct conn *conn, enum conn_status status,
 		http_server_log_request(srv, srv->req);
 	}
 	http_request_free(&srv->req);
+	http_ws_free(&srv->ws);
 	if (srv->cb.disconnect != NULL)
 		srv->cb.disconnect(srv->ctx, reason);
 	http_server_free(srv);
