@@ -17,6 +17,7 @@
 #include "httpd.h"
 #include "jmap/jmap_email.h"
 #include "jmap_server.h"
+#include "smtp/smtp_release.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -122,9 +123,25 @@ static json_t *session_json(struct http_request *req, struct httpd *httpd,
 	    "maxSizeAttachmentsPerEmail", (json_int_t)s->max_size_upload,
 	    "emailQuerySortOptions", "receivedAt", "size",
 	    "mayCreateTopLevelMailbox", 1);
-	/* no FUTURERELEASE in the queue yet: nothing is sent later */
-	json_t *sub_acct = json_pack("{s:i, s:{}}", "maxDelayedSend", 0,
-	                             "submissionExtensions");
+	/* FUTURERELEASE as on port 587 (RFC 8621 §1.3.4: the EHLO keyword's
+	   arguments, RFC 4865 §3) */
+	unsigned max_delay = httpd->set.smtpd.future_release_max;
+	json_t *ext = json_object();
+	if (max_delay > 0) {
+		char date[SMTP_DATETIME_MAX];
+		smtp_release_datetime_format(time(NULL) + max_delay, date);
+		/* the date moves with time: keep it out of the session state
+		   by rounding to the day */
+		date[10] = '\0';
+		json_object_set_new(
+		    ext, "FUTURERELEASE",
+		    json_pack("[s, s+]", pool_printf(http_request_pool(req), "%u",
+		                                    max_delay),
+		              date, "T00:00:00Z"));
+	}
+	json_t *sub_acct = json_pack("{s:i, s:o}", "maxDelayedSend",
+	                             (int)max_delay, "submissionExtensions",
+	                             ext);
 	json_t *session = json_pack(
 	    "{s:{s:o, s:{}, s:{}}, s:{s:{s:s, s:b, s:b, s:{s:o, s:o}}},"
 	    " s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s}",
