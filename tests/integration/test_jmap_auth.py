@@ -205,6 +205,18 @@ class JmapAuthTest(unittest.TestCase):
         status, _, _ = w.api(echo, origin=False,
                              headers={"Sec-Fetch-Site": "same-origin"})
         self.assertEqual(status, 200)
+        # CORS is off: a preflight from another site gets no
+        # Access-Control-* field, so its script can read nothing
+        status, r, _ = w.request("OPTIONS", "/jmap/api/", cookie="",
+                                 origin="http://evil.example", headers={
+                                     "Access-Control-Request-Method": "POST",
+                                     "Access-Control-Request-Headers":
+                                         "content-type"})
+        self.assertFalse([k for k, _ in r.getheaders()
+                          if k.lower().startswith("access-control-")])
+        status, r, _ = w.api(echo, origin=False,
+                             headers={"Sec-Fetch-Site": "same-origin"})
+        self.assertIsNone(r.getheader("Access-Control-Allow-Origin"))
         # reading is not a change: GET from anywhere still works
         status, _, _ = w.request("GET", "/jmap/session",
                                  origin="http://evil.example")
