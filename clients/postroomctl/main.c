@@ -35,6 +35,8 @@ static const char usage_text[] =
     "  dkim rotate DOMAIN          dkim list [DOMAIN]\n"
     "  dns [--address IP]... DOMAIN  (records to publish, zone-file form)\n"
     "  dns check DOMAIN            (are they published?)\n"
+    "  token create ACCOUNT [--name NAME] [--days N]\n"
+    "  token list ACCOUNT          token revoke ACCOUNT ID|all\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 
 static const struct {
@@ -43,7 +45,7 @@ static const struct {
 } commands[] = {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
     {"queue", cmd_queue},   {"config", cmd_config}, {"dns", cmd_dns},
-    {"dkim", cmd_dkim},
+    {"dkim", cmd_dkim},     {"token", cmd_token},
 };
 
 static int usage(void)

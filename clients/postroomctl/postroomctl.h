@@ -44,6 +44,8 @@ int cmd_account_forward(struct ctl *ctl, struct store *store, int argc,
                         char **argv);
 int cmd_dns(struct ctl *ctl, int argc, char **argv);
 int cmd_dkim(struct ctl *ctl, int argc, char **argv);
+/* token create|list|revoke: bearer tokens (cmd_token.c) */
+int cmd_token(struct ctl *ctl, int argc, char **argv);
 
 /* A DKIM key of a domain (cmd_dkim.c). */
 struct dkim_key_info {

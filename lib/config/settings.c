@@ -130,6 +130,10 @@ static const struct setting_def httpd_defs[] = {
 	      "requests a connection may send at once"),
 	HTTPD(hsts_max_age, SETTING_DURATION, "365d",
 	      "Strict-Transport-Security on HTTPS; 0 is off"),
+	HTTPD(session_idle_timeout, SETTING_DURATION, "1d",
+	      "a login session unused this long ends"),
+	HTTPD(session_lifetime, SETTING_DURATION, "14d",
+	      "a login session ends this long after the login"),
 };
 
 static const struct setting_def relay_defs[] = {
@@ -390,6 +394,12 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	    s->httpd.body_timeout == 0) {
 		*error_r = "[httpd] idle_timeout, header_timeout and "
 			   "body_timeout must be at least 1s";
+		return -1;
+	}
+	if (s->httpd.session_idle_timeout == 0 ||
+	    s->httpd.session_lifetime == 0) {
+		*error_r = "[httpd] session_idle_timeout and session_lifetime "
+			   "must be more than 0";
 		return -1;
 	}
 	if (s->httpd.request_rate != 0 && s->httpd.request_burst == 0) {

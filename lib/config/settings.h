@@ -81,6 +81,10 @@ struct httpd_settings {
 	unsigned request_rate;   /* per connection per second; 429 past it */
 	unsigned request_burst;  /* requests at once above the rate */
 	unsigned hsts_max_age;   /* Strict-Transport-Security; 0 is off */
+	unsigned session_idle_timeout; /* a login session unused this long
+	                                  ends (seconds) */
+	unsigned session_lifetime;     /* a login session ends this long
+	                                  after the login (seconds) */
 };
 
 struct relay_settings {
