@@ -68,7 +68,6 @@ void jmap_eventsource_handler(struct http_request *req, void *ctx);
 extern const struct jmap_type jmap_mailbox_type;
 extern const struct jmap_type jmap_thread_type;
 void jmap_mailbox_query(struct jmap_call_ctx *c, json_t *args);
-void jmap_identity_get(struct jmap_call_ctx *c, json_t *args);
 /* Parses "m<id>". Returns 0 or -1. */
 int jmap_mailbox_id_parse(const char *id, int64_t *id_r);
 
@@ -122,5 +121,33 @@ void jmap_password_handler(struct http_request *req, void *ctx);
 /* jmap_submission.c */
 void jmap_submission_set(struct jmap_call_ctx *c, json_t *args);
 void jmap_submission_get(struct jmap_call_ctx *c, json_t *args);
+void jmap_submission_changes(struct jmap_call_ctx *c, json_t *args);
+void jmap_submission_query(struct jmap_call_ctx *c, json_t *args);
+
+/* jmap_identity.c: Identity (RFC 8621 §6), and /changes of the account's
+ * store_jmap types with ids "<prefix><n>" (a /changes of a jmap_type). */
+void jmap_identity_get(struct jmap_call_ctx *c, json_t *args);
+void jmap_identity_changes(struct jmap_call_ctx *c, json_t *args);
+void jmap_identity_set(struct jmap_call_ctx *c, json_t *args);
+/* Returns 1 with the identity's number and address (from the call's
+ * pool) if id ("i<n>") is one of the account's, 0 if not, -1. */
+int jmap_identity_find(struct jmap_call_ctx *c, const char *id,
+                       int64_t *id_r, const char **email_r);
+int jmap_server_changes(struct jmap_call_ctx *c, enum store_jmap_type type,
+                        char prefix, const char *since, unsigned max,
+                        struct jmap_changes *out);
+
+/* jmap_sieve.c, jmap_vacation.c: JMAP Sieve (RFC 9661) and
+ * VacationResponse (RFC 8621 §8) over the account's Sieve scripts */
+#define JMAP_CAP_SIEVE "urn:ietf:params:jmap:sieve"
+struct sieve_settings;
+/* lib/rules' limits as deliver runs them ([deliver] sieve_*). */
+void jmap_sieve_settings(struct httpd *httpd, struct sieve_settings *set);
+/* The account capability of urn:ietf:params:jmap:sieve (new reference). */
+json_t *jmap_sieve_capability(struct httpd *httpd);
+extern const struct jmap_method jmap_sieve_methods[];
+extern const size_t jmap_sieve_method_count;
+void jmap_vacation_get(struct jmap_call_ctx *c, json_t *args);
+void jmap_vacation_set(struct jmap_call_ctx *c, json_t *args);
 
 #endif
