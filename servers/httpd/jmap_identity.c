@@ -69,9 +69,17 @@ int jmap_server_changes(struct jmap_call_ctx *c, enum store_jmap_type type,
 
 /* ---- Identity ---- */
 
+static int identities(struct jmap_call_ctx *c,
+                      struct store_jmap_identity **list_r, size_t *count_r);
+
 static const char *identity_state(struct jmap_call_ctx *c, void *account)
 {
 	(void)account;
+	struct store_jmap_identity *list;
+	size_t count;
+	/* identity 1 is made on first use: before the state is told */
+	if (identities(c, &list, &count) < 0)
+		return NULL;
 	return jmap_state_str(c, STORE_JMAP_IDENTITY);
 }
 
