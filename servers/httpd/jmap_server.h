@@ -98,13 +98,48 @@ const char *jmap_email_store(struct jmap_ctx *ctx, const void *data,
 
 /* jmap_push.c: push by EventSource, and subscriptions for WebSocket push:
  * cb runs with the account's new states whenever one of them moves. The
- * account id (from the subscription) and the current states are given. */
+ * account id (from the subscription) and the current states are given.
+ * Every data type of the account is pushed: mail, submission, Sieve and
+ * vacation, contacts and calendars. */
+enum jmap_push_type {
+	JMAP_PUSH_EMAIL,
+	JMAP_PUSH_MAILBOX,
+	JMAP_PUSH_THREAD,
+	JMAP_PUSH_IDENTITY,
+	JMAP_PUSH_SUBMISSION,
+	JMAP_PUSH_SIEVE,
+	JMAP_PUSH_VACATION,
+	JMAP_PUSH_ADDRESSBOOK,
+	JMAP_PUSH_CARD,
+	JMAP_PUSH_CALENDAR,
+	JMAP_PUSH_EVENT,
+	JMAP_PUSH_TASK,
+	JMAP_PUSH_JOURNAL,
+	JMAP_PUSH_COUNT
+};
+struct jmap_push_states {
+	uint64_t v[JMAP_PUSH_COUNT];
+};
+/* The type names of StateChange ("Email", "ContactCard"...). */
+extern const char *const jmap_push_type_names[JMAP_PUSH_COUNT];
+/* Reads every state of the account. Returns 0 or -1. */
+int jmap_push_states_read(struct store_account *account,
+                          struct jmap_push_states *states_r);
+/* The bits (1 << type) of the types named in the comma list (NULL or
+ * "*": all). */
+uint32_t jmap_push_types_parse(const char *list);
+/* A StateChange's "changed" member for one account: the types of want
+ * whose state in st differs from sent (all of want when force), or NULL
+ * when none did (new reference). */
+json_t *jmap_push_changed(const struct jmap_push_states *st,
+                          const struct jmap_push_states *sent, uint32_t want,
+                          bool force);
 struct jmap_push_sub;
-typedef void jmap_push_cb(const struct store_jmap_states *states, void *ctx);
+typedef void jmap_push_cb(const struct jmap_push_states *states, void *ctx);
 struct jmap_push_sub *jmap_push_subscribe(struct httpd *httpd,
                                           const char *user, struct pool *pool,
                                           jmap_push_cb *cb, void *ctx,
-                                          struct store_jmap_states *states_r,
+                                          struct jmap_push_states *states_r,
                                           const char **account_id_r);
 /* Ends a subscription; sets *sub to NULL; accepts NULL. */
 void jmap_push_unsubscribe(struct jmap_push_sub **sub);
