@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const struct jmap_settings jmap_server_settings = {
+struct jmap_settings jmap_server_settings = {
     .max_size_upload = 50 * 1024 * 1024,
     .max_concurrent_upload = 4,
     .max_size_request = 10 * 1024 * 1024,
@@ -40,6 +40,19 @@ const struct jmap_settings jmap_server_settings = {
     .max_objects_in_set = 1000,
     .max_ref_values = 100000,
 };
+
+void jmap_server_configure(const struct postroom_settings *set)
+{
+	const struct jmap_section_settings *j = &set->jmap;
+	jmap_server_settings.max_size_upload = j->max_size_upload;
+	jmap_server_settings.max_concurrent_upload = j->max_concurrent_upload;
+	jmap_server_settings.max_size_request = j->max_size_request;
+	jmap_server_settings.max_concurrent_requests =
+	    j->max_concurrent_requests;
+	jmap_server_settings.max_calls_in_request = j->max_calls_in_request;
+	jmap_server_settings.max_objects_in_get = j->max_objects_in_get;
+	jmap_server_settings.max_objects_in_set = j->max_objects_in_set;
+}
 
 static const char *const capabilities[] = {
     JMAP_CAP_CORE,     JMAP_CAP_MAIL,      JMAP_CAP_SUBMISSION,

@@ -26,8 +26,11 @@ struct jmap_ctx {
 	struct store_account *account;
 };
 
-/* jmap_api.c */
-extern const struct jmap_settings jmap_server_settings;
+/* jmap_api.c: the limits, from [jmap] (jmap_server_configure, once at
+ * start) */
+extern struct jmap_settings jmap_server_settings;
+struct postroom_settings;
+void jmap_server_configure(const struct postroom_settings *set);
 /* The account for accountId: the user's own, else accountNotFound. */
 void *jmap_server_account(struct jmap_call_ctx *c, const char *account_id);
 /* The JSON of v as the body of a 200 (or status) response. */
