@@ -344,3 +344,34 @@ void jmap_identity_set(struct jmap_call_ctx *c, json_t *args)
 {
 	jmap_std_set(c, args, &identity_type, jmap_server_account);
 }
+
+/* ---- Foo/copy (RFC 8620 §5.4) ---- */
+
+void jmap_server_copy(struct jmap_call_ctx *c, json_t *args)
+{
+	static const char *const std[] = {
+	    "fromAccountId", "ifFromInState", "accountId",
+	    "ifInState",     "create",        "onSuccessDestroyOriginal",
+	    "destroyFromIfInState", NULL};
+	const char *from, *to;
+	struct jmap_ctx *ctx = ctx_of(c);
+	if (jmap_args_check(c, args, std) < 0 ||
+	    jmap_arg_account(c, args, &to) < 0 ||
+	    jmap_arg_str(c, args, "fromAccountId", &from) < 0)
+		return;
+	if (from == NULL) {
+		jmap_error(c, JMAP_ERR_INVALID_ARGUMENTS, "fromAccountId");
+		return;
+	}
+	/* the accounts a user reaches: only the own one for now */
+	if (strcmp(from, ctx->account_id) != 0) {
+		jmap_error(c, JMAP_ERR_FROM_ACCOUNT_NOT_FOUND, NULL);
+		return;
+	}
+	if (jmap_server_account(c, to) == NULL)
+		return;
+	/* §5.4: the two accounts MUST differ; within one account a copy is
+	   an /set of mailboxIds (Email) or addressBookIds (ContactCard) */
+	jmap_error(c, JMAP_ERR_INVALID_ARGUMENTS,
+	           "fromAccountId and accountId must differ");
+}

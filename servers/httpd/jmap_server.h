@@ -71,12 +71,14 @@ void jmap_eventsource_handler(struct http_request *req, void *ctx);
 extern const struct jmap_type jmap_mailbox_type;
 extern const struct jmap_type jmap_thread_type;
 void jmap_mailbox_query(struct jmap_call_ctx *c, json_t *args);
+void jmap_mailbox_query_changes(struct jmap_call_ctx *c, json_t *args);
 /* Parses "m<id>". Returns 0 or -1. */
 int jmap_mailbox_id_parse(const char *id, int64_t *id_r);
 
 /* jmap_emails.c */
 extern const struct jmap_type jmap_email_type;
 void jmap_email_query(struct jmap_call_ctx *c, json_t *args);
+void jmap_email_query_changes(struct jmap_call_ctx *c, json_t *args);
 void jmap_email_parse(struct jmap_call_ctx *c, json_t *args);
 void jmap_snippet_get(struct jmap_call_ctx *c, json_t *args);
 /* Reads the whole message of blob (store id) into out. Returns 0 or -1. */
@@ -171,6 +173,11 @@ void jmap_identity_set(struct jmap_call_ctx *c, json_t *args);
  * pool) if id ("i<n>") is one of the account's, 0 if not, -1. */
 int jmap_identity_find(struct jmap_call_ctx *c, const char *id,
                        int64_t *id_r, const char **email_r);
+/* Foo/copy (RFC 8620 §5.4) between the accounts the user reaches: only
+ * the user's own today, so a copy is accountNotFound,
+ * fromAccountNotFound, or invalidArguments (the two accounts must
+ * differ). */
+void jmap_server_copy(struct jmap_call_ctx *c, json_t *args);
 int jmap_server_changes(struct jmap_call_ctx *c, enum store_jmap_type type,
                         char prefix, const char *since, unsigned max,
                         struct jmap_changes *out);
