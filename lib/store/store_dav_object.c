@@ -191,12 +191,9 @@ static void bind_time(sqlite3_stmt *stmt, int col, int64_t t)
 		sqlite3_bind_int64(stmt, col, t);
 }
 
-/* Inside a transaction: inserts or replaces member obj->name of coll_id
- * with MODSEQ modseq (data inline, or blob_id), removes its tombstone.
- * Returns 0 or -1. */
-static int row_write(struct store_account *account, int64_t coll_id,
-                     const struct store_dav_object *obj, const char *blob_id,
-                     uint64_t modseq, time_t now)
+int store_dav_object_row_write(struct store_account *account, int64_t coll_id,
+                               const struct store_dav_object *obj,
+                               const char *blob_id, uint64_t modseq, time_t now)
 {
 	sqlite3_stmt *stmt = store_db_prepare(
 	    &account->db,
@@ -304,8 +301,9 @@ int store_dav_object_put(struct store_account *account, int64_t coll_id,
 	if (ret == 0)
 		ret = put_check(account, coll_id, obj, if_match, if_none_match,
 		                created_r);
-	if (ret == 0 && row_write(account, coll_id, obj,
-	                          is_blob ? blob_id : NULL, *modseq_r, now) < 0)
+	if (ret == 0 && store_dav_object_row_write(account, coll_id, obj,
+	                                           is_blob ? blob_id : NULL,
+	                                           *modseq_r, now) < 0)
 		ret = -1;
 	if (ret != 0) {
 		if (ret < 0)
@@ -315,10 +313,8 @@ int store_dav_object_put(struct store_account *account, int64_t coll_id,
 	return store_dav_commit(account, error_r);
 }
 
-/* Inside a transaction: removes member name of coll_id with its dead
- * properties and leaves a tombstone at modseq. Returns 0 or -1. */
-static int row_remove(struct store_account *account, int64_t coll_id,
-                      const char *name, uint64_t modseq)
+int store_dav_object_row_remove(struct store_account *account, int64_t coll_id,
+                                const char *name, uint64_t modseq)
 {
 	static const char *const sql[] = {
 	    "DELETE FROM dav_objects WHERE collection_id = ?1 AND name = ?2",
@@ -359,7 +355,8 @@ int store_dav_object_delete(struct store_account *account, int64_t coll_id,
 		ret = STORE_DAV_PRECONDITION;
 	if (ret == 0)
 		ret = store_dav_bump(account, coll_id, &modseq);
-	if (ret == 0 && row_remove(account, coll_id, name, modseq) < 0)
+	if (ret == 0 &&
+	    store_dav_object_row_remove(account, coll_id, name, modseq) < 0)
 		ret = -1;
 	if (ret != 0) {
 		if (ret < 0)
