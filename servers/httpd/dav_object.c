@@ -180,9 +180,7 @@ static void write_refused(struct dav_request *d, int ret, const char *uid)
 		if (uid != NULL &&
 		    store_dav_object_find_uid(d->account, d->coll.id, uid,
 		                              d->pool, &holder) == 1)
-			holder = dav_path_object(d->pool, d->coll.kind,
-			                         d->target.owner, d->coll.name,
-			                         holder);
+			holder = dav_member_path(d, holder);
 		dav_error(d, 403, ns_of(d), "no-uid-conflict", holder,
 		          "another resource of this collection has the UID");
 		return;
@@ -277,6 +275,11 @@ void dav_delete(struct dav_request *d)
 {
 	const char *error;
 	int ret;
+	if (d->target.kind == DAV_TARGET_COLLECTION && d->has_coll &&
+	    (d->is_share || d->is_directory)) {
+		dav_share_leave(d);
+		return;
+	}
 	if (d->target.kind == DAV_TARGET_COLLECTION && d->has_coll) {
 		if (d->access != STORE_DAV_ACCESS_OWNER) {
 			dav_error(d, 403, DAV_NS, "need-privileges", NULL,
@@ -311,14 +314,17 @@ void dav_delete(struct dav_request *d)
 }
 
 /* The destination of a COPY or MOVE: a member path in a collection of
- * the same account and kind that the user may write. Returns 0 with
- * *coll_r and *name_r, or -1 after answering. */
+ * the same account and kind that the user may write (through the same
+ * path or another: a share in its home names the owner's collection).
+ * Returns 0 with *coll_r, *path_r (the destination collection's path) and
+ * *name_r, or -1 after answering. */
 static int destination_get(struct dav_request *d,
                            struct store_dav_collection *coll_r,
-                           const char **name_r)
+                           const char **path_r, const char **name_r)
 {
 	const char *path, *error;
 	struct dav_target t;
+	struct dav_location loc;
 	int ret = dav_header_destination(
 	    http_request_header(d->req, "Destination"),
 	    http_request_header(d->req, "Host"), d->pool, &path, &error);
@@ -334,28 +340,37 @@ static int destination_get(struct dav_request *d,
 		          "Destination is not a member of a collection");
 		return -1;
 	}
-	if (strcmp(t.owner, d->target.owner) != 0) {
+	ret = dav_collection_locate(d, &t, &loc);
+	if (ret < 0)
+		return (dav_fail(d, "locate"), -1);
+	if (ret > 0 && (loc.owner == NULL || d->owner == NULL ||
+	                strcmp(loc.owner, d->owner) != 0)) {
+		store_account_close(&loc.account);
 		dav_error(d, 403, DAV_NS, "need-privileges", NULL,
 		          "COPY and MOVE stay within one account");
 		return -1;
 	}
-	ret = store_dav_collection_get(d->account, t.store_kind, t.coll_name,
-	                               d->pool, coll_r);
-	if (ret < 0)
-		return (dav_fail(d, "collection_get"), -1);
-	int access = ret == 0
-	                 ? STORE_DAV_ACCESS_NONE
-	                 : store_dav_access(d->account, d->user, coll_r->id);
-	if (ret == 0 || access == STORE_DAV_ACCESS_NONE) {
-		dav_error(d, 409, NULL, NULL, NULL,
-		          "Destination collection does not exist");
+	store_account_close(&loc.account);
+	if (ret == 0) {
+		/* another account's collection, or none: which of the two
+		 * is not told */
+		dav_error(d, strcmp(t.owner, d->user) == 0 ? 409 : 403,
+		          strcmp(t.owner, d->user) == 0 ? NULL : DAV_NS,
+		          strcmp(t.owner, d->user) == 0 ? NULL
+		                                        : "need-privileges",
+		          NULL,
+		          strcmp(t.owner, d->user) == 0
+		              ? "Destination collection does not exist"
+		              : "COPY and MOVE stay within one account");
 		return -1;
 	}
-	if (access < STORE_DAV_ACCESS_READ_WRITE) {
+	if (loc.access < STORE_DAV_ACCESS_READ_WRITE) {
 		dav_error(d, 403, DAV_NS, "need-privileges", NULL,
 		          "Destination is read only");
 		return -1;
 	}
+	*coll_r = loc.coll;
+	*path_r = loc.path;
 	*name_r = t.obj_name;
 	return 0;
 }
@@ -383,8 +398,8 @@ void dav_copy_move(struct dav_request *d)
 		return;
 	}
 	struct store_dav_collection dest;
-	const char *name, *error;
-	if (destination_get(d, &dest, &name) < 0 ||
+	const char *name, *error, *dest_path;
+	if (destination_get(d, &dest, &dest_path, &name) < 0 ||
 	    !conditions_hold(d, d->obj.etag, d->obj.updated))
 		return;
 	if (dest.kind == STORE_DAV_CALENDAR &&
@@ -408,7 +423,9 @@ void dav_copy_move(struct dav_request *d)
 	                                dest.id, name, move, overwrite,
 	                                time(NULL), &created, &error);
 	if (ret != 0) {
-		d->coll = dest; /* a conflict names the destination's holder */
+		/* a conflict names the destination's holder */
+		d->coll = dest;
+		d->coll_path = dest_path;
 		write_refused(d, ret, d->obj.uid);
 		return;
 	}

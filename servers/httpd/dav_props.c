@@ -121,8 +121,10 @@ static const unsigned char *object_data(struct dav_request *d,
 	if (res->obj->data != NULL)
 		return res->obj->data;
 	struct store_dav_object full;
-	if (d->account == NULL ||
-	    store_dav_object_get(d->account, res->obj->collection_id,
+	struct store_account *account =
+	    res->account != NULL ? res->account : d->account;
+	if (account == NULL ||
+	    store_dav_object_get(account, res->obj->collection_id,
 	                         res->obj->name, true, d->pool, &full) != 1)
 		return NULL;
 	return full.data;
@@ -351,9 +353,7 @@ static bool live_write(struct dav_request *d, const struct dav_item *res,
 	default:
 		break;
 	}
-	if (owner == NULL)
-		return false;
-	switch (def->id) {
+	switch (owner != NULL ? def->id : 0) {
 	case DAV_PROP_PRINCIPAL_URL:
 	case DAV_PROP_OWNER:
 		href_prop(out, DAV_NS, def->name,
@@ -393,9 +393,11 @@ static void dead_props(struct dav_request *d, const struct dav_item *res,
 {
 	*count_r = 0;
 	*props_r = NULL;
-	if (res->coll == NULL || d->account == NULL)
+	struct store_account *account =
+	    res->account != NULL ? res->account : d->account;
+	if (res->coll == NULL || account == NULL)
 		return;
-	if (store_dav_props(d->account, res->coll->id,
+	if (store_dav_props(account, res->coll->id,
 	                    res->obj != NULL ? res->obj->name : "", d->pool,
 	                    props_r, count_r) < 0)
 		*count_r = 0;

@@ -6,11 +6,14 @@
  *   /dav/calendars/<user>/                  calendar home (RFC 4791 §6.2.1)
  *   /dav/calendars/<user>/<cal>/<name>      calendars and their objects
  *   /dav/addressbooks/<user>/<book>/<name>  the same for CardDAV
- * <user> is the account's address. dav_server.c parses the path, opens the
- * owner's account, checks access (store_dav_access: every check goes
- * through it) and dispatches by method to dav_propfind.c (PROPFIND,
- * PROPPATCH, MKCOL, MKCALENDAR), dav_object.c (GET, PUT, DELETE, COPY,
- * MOVE) and dav_report.c (REPORT); dav_props.c writes property values. */
+ * <user> is the account's address. A user's home also holds the
+ * collections others shared with it ("<collection>_shared_by_<owner>")
+ * and, among address books, "directory": the domain's shared address
+ * book (dav_share.c). dav_server.c parses the path, opens the owner's
+ * account, checks access (store_dav_access: every check goes through it)
+ * and dispatches by method to dav_propfind.c (PROPFIND, PROPPATCH, MKCOL,
+ * MKCALENDAR), dav_object.c (GET, PUT, DELETE, COPY, MOVE) and
+ * dav_report.c (REPORT); dav_props.c writes property values. */
 #ifndef HTTPD_DAV_SERVER_H
 #define HTTPD_DAV_SERVER_H
 
@@ -76,6 +79,13 @@ struct dav_request {
 	struct store_account *account; /* the owner's; closed at the end */
 	struct store_dav_collection coll;
 	bool has_coll;
+	/* the collection's path as the request names it (its owner's home,
+	 * or a share or the directory in the user's home), and its owner's
+	 * address (NULL for the domain's directory, which has none) */
+	const char *coll_path;
+	const char *owner;
+	bool is_share;     /* reached through a share in the user's home */
+	bool is_directory; /* the domain's shared address book */
 	struct store_dav_object obj; /* without data */
 	bool has_obj;
 	int access; /* enum store_dav_access on the target */
@@ -90,6 +100,9 @@ struct dav_item {
 	const struct store_dav_collection *coll;
 	const struct store_dav_object *obj; /* data may be NULL */
 	int access;
+	/* the account that holds coll when it is not the request's (a share
+	 * listed in the user's home) */
+	struct store_account *account;
 };
 
 /* ---- dav_server.c ---- */
@@ -132,6 +145,44 @@ void dav_target_resource(struct dav_request *d, struct dav_item *res);
 /* The floating time zone of a calendar (its calendar-timezone), or NULL;
  * free with ical_tz_free. */
 struct ical_tz *dav_collection_tz(const struct store_dav_collection *coll);
+
+/* The path of member name of the request's collection, from d->pool. */
+const char *dav_member_path(struct dav_request *d, const char *name);
+/* Where a collection named by a path is, and what the user may do. */
+struct dav_location {
+	struct store_account *account; /* holds it; the caller closes it */
+	struct store_dav_collection coll;
+	int access;        /* enum store_dav_access, never NONE */
+	const char *owner; /* its owner's address; NULL: the directory */
+	const char *path;  /* as the path names it */
+	bool is_share, is_directory;
+};
+/* Finds the collection of target t (a collection or member path: the
+ * request's, or a Destination) and the user's access: a collection of the
+ * path's owner that the user may see, or, in the user's own home, a share
+ * it received or its domain's directory. Returns 1 with *loc, 0 when
+ * there is none the user may see, -1 after a store failure (logged, not
+ * answered). Strings from d->pool. */
+int dav_collection_locate(struct dav_request *d, const struct dav_target *t,
+                          struct dav_location *loc);
+
+/* ---- dav_share.c: shares and the domain's directory ---- */
+/* The directory's name in each address book home. */
+#define DAV_DIRECTORY_NAME "directory"
+/* Resolves name in the user's own home of kind when it is no collection
+ * of the user's: a share it received (the owner's account opened), or
+ * DAV_DIRECTORY_NAME among address books (the books' database). Returns
+ * 1 with *loc but its path (the collection's displayname says whose it
+ * is), 0 when the name is neither, -1 after a store failure (logged). */
+int dav_share_resolve(struct dav_request *d, enum store_dav_kind kind,
+                      const char *name, struct dav_location *loc);
+/* Appends the responses of the shares and the directory in the user's
+ * home of kind (PROPFIND Depth 1). Returns 0 or -1. */
+int dav_share_home_children(struct dav_request *d,
+                            const struct dav_propfind *pf, struct buf *out);
+/* DELETE of a share in the grantee's home: the grantee leaves it (the
+ * owner's collection stays). Answers. */
+void dav_share_leave(struct dav_request *d);
 
 /* ---- dav_props.c ---- */
 /* Appends the <D:response> of res for pf (allprop, propname or the
