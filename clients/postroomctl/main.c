@@ -1,6 +1,6 @@
 /* postroomctl: administration of a Postroom installation from the shell:
- * domains, accounts, aliases, the queue, the effective configuration and
- * the DNS records a domain should publish.
+ * domains, accounts, aliases, the queue, the effective configuration, the
+ * DNS records a domain should publish, and calendars and address books.
  * It reads the same config file as the servers (-c FILE, else
  * $POSTROOM_CONF, else the built-in defaults) and works on the store
  * directly, as the data folder's owner. */
@@ -26,6 +26,11 @@ static const char usage_text[] =
     "  queue show|hold|release|delete QUEUE-ID\n"
     "  config\n"
     "  dns [--address IP]... DOMAIN  (records to publish, zone-file form)\n"
+    "  dav list ACCOUNT\n"
+    "  dav share OWNER COLLECTION GRANTEE read|read-write\n"
+    "  dav unshare OWNER COLLECTION GRANTEE\n"
+    "  dav export ACCOUNT COLLECTION [FILE]  (one .ics or .vcf stream)\n"
+    "  dav directory ACCOUNT [--name NAME] [--hide|--show]\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 
 static const struct {
@@ -34,6 +39,7 @@ static const struct {
 } commands[] = {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
     {"queue", cmd_queue},   {"config", cmd_config}, {"dns", cmd_dns},
+    {"dav", cmd_dav},
 };
 
 static int usage(void)

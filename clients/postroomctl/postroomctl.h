@@ -35,6 +35,8 @@ int cmd_alias(struct ctl *ctl, int argc, char **argv);
 int cmd_queue(struct ctl *ctl, int argc, char **argv);
 int cmd_config(struct ctl *ctl, int argc, char **argv);
 int cmd_dns(struct ctl *ctl, int argc, char **argv);
+/* dav list|share|unshare|export|directory (cmd_dav.c) */
+int cmd_dav(struct ctl *ctl, int argc, char **argv);
 
 /* Prints "postroomctl: <ctl->cmd>: <message>" on stderr. Returns
  * CTL_EXIT_FAIL. */
