@@ -9,7 +9,6 @@
  * COLLECTION is "calendars/NAME", "addressbooks/NAME", or a NAME only one
  * of the two kinds has. */
 #include "core/buf.h"
-#include "core/file.h"
 #include "core/pool.h"
 #include "dav/ical_merge.h"
 #include "postroomctl.h"
@@ -20,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *kind_dir(enum store_dav_kind kind)
 {
@@ -211,18 +211,17 @@ static int export_cb(const struct store_dav_object *obj, void *ctx)
 	return 0;
 }
 
-/* Writes data to path, or to stdout when path is NULL. */
+/* The file an export goes to, opened before postroomctl drops root for
+ * the data folder's owner, so that root's export lands where root may
+ * write; NULL for stdout. */
+static FILE *export_file;
+
 static int export_write(struct ctl *ctl, const char *path,
                         const struct buf *data)
 {
-	FILE *f = path == NULL ? stdout : fopen(path, "w");
-	if (f == NULL)
-		return ctl_error(ctl, "%s: %s", path, strerror(errno));
+	FILE *f = export_file != NULL ? export_file : stdout;
 	size_t n = fwrite(data->data, 1, data->len, f);
-	int failed = n != data->len || fflush(f) != 0;
-	if (path != NULL && fclose(f) != 0)
-		failed = 1;
-	if (failed)
+	if (n != data->len || fflush(f) != 0)
 		return ctl_error(ctl, "%s: write failed",
 		                 path != NULL ? path : "stdout");
 	return CTL_EXIT_OK;
@@ -327,10 +326,21 @@ int cmd_dav(struct ctl *ctl, int argc, char **argv)
 		    (dav_verbs[i].max_args >= 0 &&
 		     argc > dav_verbs[i].max_args))
 			return ctl_usage(ctl, dav_verbs[i].usage);
+		bool has_file = dav_verbs[i].func == dav_export && argc > 3;
+		if (has_file && (export_file = fopen(argv[3], "w")) == NULL)
+			return ctl_error(ctl, "%s: %s", argv[3],
+			                 strerror(errno));
 		struct store *store = ctl_store(ctl);
-		if (store == NULL)
-			return CTL_EXIT_FAIL;
-		return dav_verbs[i].func(ctl, store, argc, argv);
+		int ret = store == NULL
+		              ? CTL_EXIT_FAIL
+		              : dav_verbs[i].func(ctl, store, argc, argv);
+		if (has_file && fclose(export_file) != 0 && ret == CTL_EXIT_OK)
+			ret =
+			    ctl_error(ctl, "%s: %s", argv[3], strerror(errno));
+		if (has_file && ret != CTL_EXIT_OK)
+			(void)unlink(argv[3]);
+		export_file = NULL;
+		return ret;
 	}
 	return ctl_usage(ctl, "dav list|share|unshare|export|directory ...");
 }

@@ -12,6 +12,7 @@ alice's hrefs, alice's sync token, bob's name for the share. And the
 domain's directory: every account's card, read-only, kept up to date as
 accounts come, go, get a name or hide (postroomctl dav directory)."""
 import re
+import subprocess
 import unittest
 
 from dav_fixtures import (BOB, EVE, NS, XMLNS, book, cal, curl, event, home,
@@ -349,6 +350,33 @@ class DavShareTest(unittest.TestCase):
         self.assertEqual(self.dav("MKCOL", DIRECTORY).status, 405)
         out = self.pr.ctl("dav", "directory", ALICE).stdout
         self.assertIn('name "Alice Liddell"  in the directory', out)
+
+    def test_export(self):
+        path = f"{self.pr.tmp}/alice.ics"
+        out = self.pr.ctl("dav", "export", ALICE, "calendars/calendar",
+                          path).stdout
+        self.assertIn("3 objects of calendars/calendar written", out)
+        with open(path, newline="") as f:
+            ics = f.read()
+        self.assertTrue(ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"))
+        self.assertTrue(ics.endswith("END:VCALENDAR\r\n"))
+        self.assertEqual(ics.count("BEGIN:VCALENDAR"), 1)
+        self.assertEqual(sorted(re.findall(r"^UID:(.*)\r$", ics, re.M)),
+                         ["a-0", "a-1", "a-2"])
+        # Debian's python3-icalendar reads it back as one calendar
+        got = subprocess.run(
+            ["/usr/bin/python3", "-c",
+             "import icalendar,sys; c=icalendar.Calendar.from_ical("
+             "open(sys.argv[1]).read()); print(len(c.walk('VEVENT')))",
+             path], capture_output=True, text=True, timeout=60)
+        self.assertEqual(got.stdout.strip(), "3", got.stderr)
+        # an address book to stdout: the cards one after another
+        vcf = self.pr.ctl("dav", "export", ALICE, "contacts").stdout
+        self.assertEqual(vcf.count("BEGIN:VCARD"), 1)
+        self.assertIn("FN:Carl Card", vcf)
+        p = self.pr.ctl("dav", "export", ALICE, "nothing", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no such collection 'nothing'", p.stderr)
 
     def other_domain_cards(self):
         r = curl(self.base, "PROPFIND", book("directory", "max@other.test"),
