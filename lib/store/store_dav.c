@@ -12,6 +12,7 @@
 #include "store/store_private.h"
 
 #include <string.h>
+#include <time.h>
 
 static const struct {
 	enum store_dav_kind kind;
@@ -229,6 +230,40 @@ int store_dav_collection_get_by_id(struct store_account *account, int64_t id,
 	}
 	sqlite3_reset(stmt);
 	return ret;
+}
+
+int store_dav_schedule_box(struct store_account *account,
+                           enum store_dav_kind kind, struct pool *pool,
+                           struct store_dav_collection *coll_r)
+{
+	const char *name =
+	    kind == STORE_DAV_SCHEDULE_INBOX ? "inbox" : "outbox";
+	int ret = store_dav_collection_get(account, kind, name, pool, coll_r);
+	if (ret != 0)
+		return ret < 0 ? -1 : 0;
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db,
+	    "INSERT OR IGNORE INTO dav_collections (kind, name, displayname,"
+	    " components, max_resource_size, created)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, (int)kind);
+	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3,
+	                  kind == STORE_DAV_SCHEDULE_INBOX ? "Inbox" : "Outbox",
+	                  -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 4,
+	                 STORE_DAV_COMP_VEVENT | STORE_DAV_COMP_VTODO |
+	                     STORE_DAV_COMP_VJOURNAL |
+	                     STORE_DAV_COMP_VFREEBUSY);
+	sqlite3_bind_int64(stmt, 5, STORE_DAV_DEFAULT_MAX_SIZE);
+	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)time(NULL));
+	if (store_db_step_done(&account->db, stmt, NULL) < 0)
+		return -1;
+	store_account_db_touch(account);
+	ret = store_dav_collection_get(account, kind, name, pool, coll_r);
+	return ret == 1 ? 0 : (store_db_fail(&account->db, "dav box"), -1);
 }
 
 int store_dav_props_write(struct store_account *account, int64_t coll_id,

@@ -39,6 +39,10 @@ struct pool;
 enum store_dav_kind {
 	STORE_DAV_CALENDAR = 1,
 	STORE_DAV_ADDRESSBOOK = 2,
+	/* RFC 6638 §2.1, §2.2: where scheduling messages arrive, and the
+	 * outbox; one each per account, never listed with the calendars */
+	STORE_DAV_SCHEDULE_INBOX = 3,
+	STORE_DAV_SCHEDULE_OUTBOX = 4,
 };
 
 /* What a user may do with a collection (store_dav_access). */
@@ -141,6 +145,11 @@ int store_dav_collection_get(struct store_account *account,
                              enum store_dav_kind kind, const char *name,
                              struct pool *pool,
                              struct store_dav_collection *coll_r);
+/* The schedule inbox or outbox (kind) of account, made on first use
+ * (named "inbox", "outbox"). Returns 0 with *coll_r (from pool), or -1. */
+int store_dav_schedule_box(struct store_account *account,
+                           enum store_dav_kind kind, struct pool *pool,
+                           struct store_dav_collection *coll_r);
 /* The collection with row id id. Returns 1 with *coll_r (from pool), 0
  * if there is none, -1. */
 int store_dav_collection_get_by_id(struct store_account *account, int64_t id,
@@ -181,6 +190,14 @@ int store_dav_object_get(struct store_account *account, int64_t coll_id,
 int store_dav_object_find_uid(struct store_account *account, int64_t coll_id,
                               const char *uid, struct pool *pool,
                               const char **name_r);
+/* Finds the member holding uid among account's collections of kind (the
+ * oldest collection first). Returns 1 with *coll_r and *obj_r (data
+ * loaded; from pool), 0 if none has it, -1. */
+int store_dav_object_find_any(struct store_account *account,
+                              enum store_dav_kind kind, const char *uid,
+                              struct pool *pool,
+                              struct store_dav_collection *coll_r,
+                              struct store_dav_object *obj_r);
 /* Stores obj (name, uid, etag, content_type, data and size, component,
  * span, is_recurring) into coll_id, creating or replacing the member of
  * that name, in one transaction with the checks: if_match (NULL: none) is

@@ -137,6 +137,41 @@ int store_dav_object_find_uid(struct store_account *account, int64_t coll_id,
 	return ret;
 }
 
+int store_dav_object_find_any(struct store_account *account,
+                              enum store_dav_kind kind, const char *uid,
+                              struct pool *pool,
+                              struct store_dav_collection *coll_r,
+                              struct store_dav_object *obj_r)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db,
+	    "SELECT o.collection_id, o.name FROM dav_objects o"
+	    " JOIN dav_collections c ON c.id = o.collection_id"
+	    " WHERE c.kind = ?1 AND o.uid = ?2 ORDER BY c.id LIMIT 1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, (int)kind);
+	sqlite3_bind_text(stmt, 2, uid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	int64_t coll_id = 0;
+	const char *name = NULL;
+	if (rc == SQLITE_ROW) {
+		coll_id = sqlite3_column_int64(stmt, 0);
+		name = pool_strdup(pool, store_db_column_str(stmt, 1));
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE
+		           ? 0
+		           : (store_db_fail(&account->db, "dav find"), -1);
+	int ret =
+	    store_dav_collection_get_by_id(account, coll_id, pool, coll_r);
+	if (ret == 1)
+		ret = store_dav_object_get(account, coll_id, name, true, pool,
+		                           obj_r);
+	return ret;
+}
+
 /* Inside a transaction: the etag of member name (NULL when absent) into
  * *etag_r, from pool. Returns 0 or -1. */
 static int current_etag(struct store_account *account, int64_t coll_id,

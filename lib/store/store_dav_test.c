@@ -613,6 +613,42 @@ static void test_dav_directory(void)
 	test_end();
 }
 
+/* The schedule inbox and outbox: made once, apart from the calendars;
+ * a UID found in whichever calendar holds it. */
+static void test_dav_schedule(void)
+{
+	test_begin("store dav schedule boxes and UID search");
+	struct store_account *a = store_testing_account(store, "sched@x.test");
+	struct pool *pool = pool_new();
+	struct store_dav_collection in, in2, out, *colls, c;
+	struct store_dav_object obj;
+	size_t count;
+	test_assert(store_dav_schedule_box(a, STORE_DAV_SCHEDULE_INBOX, pool,
+	                                   &in) == 0);
+	test_assert_str(in.name, "inbox");
+	test_assert(store_dav_schedule_box(a, STORE_DAV_SCHEDULE_INBOX, pool,
+	                                   &in2) == 0);
+	test_assert_int(in2.id, in.id);
+	test_assert(store_dav_schedule_box(a, STORE_DAV_SCHEDULE_OUTBOX, pool,
+	                                   &out) == 0);
+	test_assert(out.id != in.id);
+	test_assert(store_dav_collections(a, STORE_DAV_CALENDAR, pool, &colls,
+	                                  &count) == 0);
+	test_assert_int(count, 3);
+	int64_t tasks = collection_id(a, STORE_DAV_CALENDAR, "tasks");
+	test_assert(put(a, tasks, "t.ics", "todo-uid", "T", NULL, true, NULL) ==
+	            0);
+	test_assert(store_dav_object_find_any(a, STORE_DAV_CALENDAR, "todo-uid",
+	                                      pool, &c, &obj) == 1);
+	test_assert_str(c.name, "tasks");
+	test_assert_str((const char *)obj.data, "T");
+	test_assert(store_dav_object_find_any(a, STORE_DAV_ADDRESSBOOK,
+	                                      "todo-uid", pool, &c, &obj) == 0);
+	store_account_close(&a);
+	pool_free(&pool);
+	test_end();
+}
+
 /* An account database as it was before the DAV tables: the migration
  * adds them when the account is opened. */
 static void test_dav_migration(void)
@@ -660,9 +696,11 @@ int main(void)
 {
 	store = store_testing_open("dav", "x.test");
 	static void (*const tests[])(void) = {
-	    test_dav_collections, test_dav_put,       test_dav_sync,
-	    test_dav_range,       test_dav_access,    test_dav_share_names,
-	    test_dav_directory,   test_dav_migration, NULL};
+	    test_dav_collections, test_dav_put,
+	    test_dav_sync,        test_dav_range,
+	    test_dav_access,      test_dav_share_names,
+	    test_dav_directory,   test_dav_schedule,
+	    test_dav_migration,   NULL};
 	int ret = test_run(tests);
 	store_close(&store);
 	return ret;
