@@ -108,10 +108,11 @@ static bool type_is_acceptable(struct dav_request *d)
 	       type_is(type, "text/directory");
 }
 
-/* Validates a calendar body. Returns 0 with the row's fields in obj, or
- * -1 after answering. */
+/* Validates a calendar body. Returns 0 with the row's fields in obj and
+ * the parsed object in *ical_r (to free), or -1 after answering. */
 static int calendar_check(struct dav_request *d, const unsigned char *data,
-                          size_t size, struct store_dav_object *obj)
+                          size_t size, struct store_dav_object *obj,
+                          struct ical_object **ical_r)
 {
 	struct ical_settings set;
 	ical_settings_init(&set);
@@ -134,6 +135,8 @@ static int calendar_check(struct dav_request *d, const unsigned char *data,
 		obj->is_recurring = ical_object_is_recurring(ical);
 		ical_object_span(ical, &obj->time_start, &obj->time_end);
 		obj->content_type = "text/calendar; charset=utf-8";
+		*ical_r = ical;
+		return 0;
 	}
 	ical_object_free(&ical);
 	return ret;
@@ -201,13 +204,21 @@ static void put_body(struct dav_request *d, const unsigned char *data,
 		          "larger than max-resource-size");
 		return;
 	}
-	struct store_dav_object obj = {
-	    .name = d->target.obj_name, .data = data, .size = size};
+	struct store_dav_object obj = {.name = d->target.obj_name};
+	struct ical_object *ical = NULL;
 	int ret = d->target.store_kind == STORE_DAV_CALENDAR
-	              ? calendar_check(d, data, size, &obj)
+	              ? calendar_check(d, data, size, &obj, &ical)
 	              : card_check(d, data, size, &obj);
 	if (ret < 0)
 		return;
+	/* RFC 6638: what scheduling will send; SCHEDULE-STATUS may change
+	 * the bytes stored */
+	bool is_changed = false;
+	struct dav_sched *sched =
+	    ical != NULL ? dav_sched_put(d, ical, &data, &size, &is_changed)
+	                 : NULL;
+	obj.data = data;
+	obj.size = size;
 	char etag[DAV_TOKEN_ETAG_LEN + 1];
 	dav_token_etag(data, size, etag);
 	obj.etag = etag;
@@ -218,14 +229,19 @@ static void put_body(struct dav_request *d, const unsigned char *data,
 	                           d->has_obj ? d->obj.etag : NULL, !d->has_obj,
 	                           time(NULL), &created, &modseq, &error);
 	if (ret != 0) {
+		dav_sched_free(&sched);
+		ical_object_free(&ical);
 		write_refused(d, ret, obj.uid);
 		return;
 	}
+	dav_sched_done(d, &sched);
+	ical_object_free(&ical);
 	struct http_response *resp =
 	    http_response_new(d->req, created ? 201 : 204);
 	/* the bytes are stored as sent, so the tag is theirs (RFC 4791
-	 * §5.3.4) */
-	http_response_add_header(resp, "ETag", "%s", etag);
+	 * §5.3.4); not when scheduling added SCHEDULE-STATUS */
+	if (!is_changed)
+		http_response_add_header(resp, "ETag", "%s", etag);
 	http_response_send_empty(resp);
 }
 
@@ -240,8 +256,13 @@ void dav_put(struct dav_request *d)
 		dav_error(d, 409, NULL, NULL, NULL, "no such collection");
 		return;
 	}
-	if (d->access < STORE_DAV_ACCESS_READ_WRITE) {
-		dav_error(d, 403, DAV_NS, "need-privileges", NULL, "read only");
+	if (d->access < STORE_DAV_ACCESS_READ_WRITE ||
+	    d->coll.kind > STORE_DAV_ADDRESSBOOK) {
+		dav_error(d, 403, DAV_NS, "need-privileges", NULL,
+		          d->coll.kind > STORE_DAV_ADDRESSBOOK
+		              ? "the server alone writes into the schedule "
+		                "inbox and outbox"
+		              : "read only");
 		return;
 	}
 	if (!type_is_acceptable(d)) {
@@ -281,7 +302,8 @@ void dav_delete(struct dav_request *d)
 		return;
 	}
 	if (d->target.kind == DAV_TARGET_COLLECTION && d->has_coll) {
-		if (d->access != STORE_DAV_ACCESS_OWNER) {
+		if (d->access != STORE_DAV_ACCESS_OWNER ||
+		    d->coll.kind > STORE_DAV_ADDRESSBOOK) {
 			dav_error(d, 403, DAV_NS, "need-privileges", NULL,
 			          "only the owner deletes a collection");
 			return;
@@ -296,8 +318,13 @@ void dav_delete(struct dav_request *d)
 		}
 		if (!conditions_hold(d, d->obj.etag, d->obj.updated))
 			return;
+		struct dav_sched *sched = dav_sched_delete(d);
 		ret = store_dav_object_delete(d->account, d->coll.id,
 		                              d->obj.name, d->obj.etag, &error);
+		if (ret == 0)
+			dav_sched_done(d, &sched);
+		else
+			dav_sched_free(&sched);
 	} else if (d->target.kind == DAV_TARGET_COLLECTION ||
 	           d->target.kind == DAV_TARGET_OBJECT) {
 		dav_error(d, 404, NULL, NULL, NULL, "not found");
@@ -364,7 +391,8 @@ static int destination_get(struct dav_request *d,
 		              : "COPY and MOVE stay within one account");
 		return -1;
 	}
-	if (loc.access < STORE_DAV_ACCESS_READ_WRITE) {
+	if (loc.access < STORE_DAV_ACCESS_READ_WRITE ||
+	    loc.coll.kind > STORE_DAV_ADDRESSBOOK) {
 		dav_error(d, 403, DAV_NS, "need-privileges", NULL,
 		          "Destination is read only");
 		return -1;
@@ -385,6 +413,11 @@ void dav_copy_move(struct dav_request *d)
 	}
 	if (!d->has_obj) {
 		dav_error(d, 404, NULL, NULL, NULL, "not found");
+		return;
+	}
+	if (d->coll.kind > STORE_DAV_ADDRESSBOOK) {
+		dav_error(d, 403, NULL, NULL, NULL,
+		          "scheduling messages are not copied or moved");
 		return;
 	}
 	if (move && d->access < STORE_DAV_ACCESS_READ_WRITE) {

@@ -30,8 +30,8 @@ static int member_cb(const struct store_dav_object *obj, void *ctx)
 	struct propfind_walk *w = ctx;
 	struct dav_request *d = w->d;
 	struct dav_item res = {
-	    .kind = d->coll.kind == STORE_DAV_CALENDAR ? DAV_RES_CAL_OBJECT
-	                                               : DAV_RES_CARD,
+	    .kind = d->coll.kind == STORE_DAV_ADDRESSBOOK ? DAV_RES_CARD
+	                                                  : DAV_RES_CAL_OBJECT,
 	    .path = dav_member_path(d, obj->name),
 	    .owner = d->owner,
 	    .store_kind = d->coll.kind,

@@ -37,6 +37,12 @@ static void resourcetype_write(const struct dav_item *res, struct buf *out)
 	dav_write_empty(out, DAV_NS, "collection");
 	if (res->kind == DAV_RES_PRINCIPAL)
 		dav_write_empty(out, DAV_NS, "principal");
+	else if (res->kind == DAV_RES_CALENDAR && res->coll != NULL &&
+	         res->coll->kind == STORE_DAV_SCHEDULE_INBOX)
+		dav_write_empty(out, DAV_NS_CALDAV, "schedule-inbox");
+	else if (res->kind == DAV_RES_CALENDAR && res->coll != NULL &&
+	         res->coll->kind == STORE_DAV_SCHEDULE_OUTBOX)
+		dav_write_empty(out, DAV_NS_CALDAV, "schedule-outbox");
 	else if (res->kind == DAV_RES_CALENDAR)
 		dav_write_empty(out, DAV_NS_CALDAV, "calendar");
 	else if (res->kind == DAV_RES_ADDRESSBOOK)
@@ -53,8 +59,13 @@ static void report_write(struct buf *out, const char *ns, const char *name)
 
 static void reports_write(const struct dav_item *res, struct buf *out)
 {
+	unsigned box = res->coll != NULL ? res->coll->kind : 0;
 	dav_write_open(out, DAV_NS, "supported-report-set");
-	if (res->kind == DAV_RES_CALENDAR) {
+	if (box == STORE_DAV_SCHEDULE_INBOX) {
+		report_write(out, DAV_NS_CALDAV, "calendar-query");
+		report_write(out, DAV_NS_CALDAV, "calendar-multiget");
+	} else if (res->kind == DAV_RES_CALENDAR &&
+	           box != STORE_DAV_SCHEDULE_OUTBOX) {
 		report_write(out, DAV_NS_CALDAV, "calendar-query");
 		report_write(out, DAV_NS_CALDAV, "calendar-multiget");
 		report_write(out, DAV_NS_CALDAV, "free-busy-query");
@@ -150,6 +161,7 @@ static bool calendar_data_write(struct dav_request *d,
 	}
 	struct ical_settings set;
 	ical_settings_init(&set);
+	set.allow_method = true; /* the schedule inbox holds iTIP messages */
 	struct ical_object *obj;
 	if (ical_object_parse(data, res->obj->size, &set, d->pool, &obj,
 	                      &error) < 0)
@@ -371,6 +383,26 @@ static bool live_write(struct dav_request *d, const struct dav_item *res,
 	case DAV_PROP_CALENDAR_USER_ADDRESS_SET:
 		href_prop(out, def->ns, def->name,
 		          pool_printf(d->pool, "mailto:%s", owner));
+		return true;
+	case DAV_PROP_SCHEDULE_INBOX_URL:
+	case DAV_PROP_SCHEDULE_OUTBOX_URL:
+		href_prop(
+		    out, def->ns, def->name,
+		    dav_path_collection(d->pool, STORE_DAV_CALENDAR, owner,
+		                        def->id == DAV_PROP_SCHEDULE_INBOX_URL
+		                            ? DAV_INBOX_NAME
+		                            : DAV_OUTBOX_NAME));
+		return true;
+	case DAV_PROP_CALENDAR_USER_TYPE:
+		dav_write_text_prop(out, def->ns, def->name, "INDIVIDUAL");
+		return true;
+	case DAV_PROP_SCHEDULE_DEFAULT_CALENDAR_URL:
+		if (res->coll == NULL || res->obj != NULL ||
+		    res->coll->kind != STORE_DAV_SCHEDULE_INBOX)
+			return false;
+		href_prop(out, def->ns, def->name,
+		          dav_path_collection(d->pool, STORE_DAV_CALENDAR,
+		                              owner, "calendar"));
 		return true;
 	case DAV_PROP_DISPLAYNAME:
 		if (res->kind == DAV_RES_PRINCIPAL) {

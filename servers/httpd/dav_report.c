@@ -40,8 +40,8 @@ static void member_resource(struct dav_request *d,
                             struct dav_item *res)
 {
 	memset(res, 0, sizeof(*res));
-	res->kind = d->coll.kind == STORE_DAV_CALENDAR ? DAV_RES_CAL_OBJECT
-	                                               : DAV_RES_CARD;
+	res->kind = d->coll.kind == STORE_DAV_ADDRESSBOOK ? DAV_RES_CARD
+	                                                  : DAV_RES_CAL_OBJECT;
 	res->path = dav_member_path(d, obj->name);
 	res->owner = d->owner;
 	res->store_kind = d->coll.kind;
@@ -89,6 +89,7 @@ static int calendar_query_cb(const struct store_dav_object *obj, void *ctx)
 	struct report_walk *w = ctx;
 	struct ical_settings set;
 	ical_settings_init(&set);
+	set.allow_method = true; /* the schedule inbox holds iTIP messages */
 	struct pool *pool = pool_new();
 	struct ical_object *ical;
 	const char *error;
@@ -277,6 +278,8 @@ static bool report_fits(const struct dav_request *d, enum dav_report_kind kind)
 	switch (kind) {
 	case DAV_REPORT_CALENDAR_QUERY:
 	case DAV_REPORT_CALENDAR_MULTIGET:
+		return d->coll.kind == STORE_DAV_CALENDAR ||
+		       d->coll.kind == STORE_DAV_SCHEDULE_INBOX;
 	case DAV_REPORT_FREE_BUSY_QUERY:
 		return d->coll.kind == STORE_DAV_CALENDAR;
 	case DAV_REPORT_ADDRESSBOOK_QUERY:

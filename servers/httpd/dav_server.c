@@ -1,9 +1,9 @@
 /* The /dav/ route (dav_server.h): the path to a target, the owner's
  * account opened, the access check (store_dav_access, and only the owner
  * on a home or principal), OPTIONS with the compliance classes (RFC 4918
- * §10.1, RFC 4791 §5.1, RFC 6352 §6.1, RFC 5689 §3), dispatch by method,
- * and the helpers the handlers share: error bodies with preconditions,
- * multistatus answers, bodies read into memory.
+ * §10.1, RFC 4791 §5.1, RFC 6638 §2, RFC 6352 §6.1, RFC 5689 §3),
+ * dispatch by method, and the helpers the handlers share: error bodies
+ * with preconditions, multistatus answers, bodies read into memory.
  * Another account's home and principal answer 403; its collections and
  * members answer 404, as if absent, so a guessed href learns nothing. */
 #include "dav_server.h"
@@ -276,10 +276,12 @@ static void dav_options(struct dav_request *d)
 	char allow[256];
 	http_method_set_str(DAV_ROUTE_METHODS, allow, sizeof(allow));
 	struct http_response *resp = http_response_new(d->req, 200);
-	/* RFC 4918 §10.1, RFC 4791 §5.1, RFC 6352 §6.1, RFC 5689 §3; RFC
-	 * 6578 defines no class, but clients look for the word */
+	/* RFC 4918 §10.1, RFC 4791 §5.1, RFC 6638 §2, RFC 6352 §6.1, RFC
+	 * 5689 §3; RFC 6578 defines no class, but clients look for the word
+	 * (nor "access-control": the ACL method of RFC 3744 is not here) */
 	http_response_add_header(resp, "DAV",
-	                         "1, 3, calendar-access, addressbook, "
+	                         "1, 3, calendar-access, "
+	                         "calendar-auto-schedule, addressbook, "
 	                         "extended-mkcol, sync-collection");
 	http_response_add_header(resp, "Allow", "%s", allow);
 	http_response_send_empty(resp);

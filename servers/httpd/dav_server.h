@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dav/dav_body.h"
 #include "http/http_method.h"
@@ -183,6 +184,65 @@ int dav_share_home_children(struct dav_request *d,
 /* DELETE of a share in the grantee's home: the grantee leaves it (the
  * owner's collection stays). Answers. */
 void dav_share_leave(struct dav_request *d);
+
+/* ---- dav_sched.c: scheduling (RFC 6638) ---- */
+struct dav_sched;
+struct ical_object;
+/* The names of the schedule inbox and outbox in a calendar home. */
+#define DAV_INBOX_NAME "inbox"
+#define DAV_OUTBOX_NAME "outbox"
+/* Resolves DAV_INBOX_NAME or DAV_OUTBOX_NAME in the user's own calendar
+ * home: the account's box, made on first use. Returns 1 with *loc but its
+ * path, 0 for another name, -1 after a store failure (logged). */
+int dav_sched_resolve(struct dav_request *d, const char *name,
+                      struct dav_location *loc);
+/* Before a PUT of obj into a calendar of the user's own is stored: what
+ * RFC 6638 implicit scheduling will send once it is (the organizer's
+ * REQUEST to its attendees and CANCEL to those it dropped, or an
+ * attendee's REPLY when its PARTSTAT changed). When the organizer's copy
+ * gets SCHEDULE-STATUS, *data_io and *size_io are set to the new bytes
+ * (from d->pool) and *is_changed_r to true. Returns the plan, or NULL when
+ * nothing is to be sent. obj must live until dav_sched_done. */
+struct dav_sched *dav_sched_put(struct dav_request *d,
+                                const struct ical_object *obj,
+                                const unsigned char **data_io, size_t *size_io,
+                                bool *is_changed_r);
+/* Before the DELETE of the target member: the organizer's CANCEL, or an
+ * attendee's REPLY with DECLINED. Returns the plan or NULL. */
+struct dav_sched *dav_sched_delete(struct dav_request *d);
+/* After the write succeeded: sends what s planned and frees it. */
+void dav_sched_done(struct dav_request *d, struct dav_sched **s);
+/* Frees a plan that is not to be sent (the write failed); accepts NULL. */
+void dav_sched_free(struct dav_sched **s);
+
+/* ---- dav_sched_deliver.c: messages for accounts of this server ---- */
+/* An organizer's REQUEST or CANCEL (msg, its text) for attendee, to
+ * account (an account address): the message into its inbox, and its copy
+ * of the event made, updated (keeping its PARTSTAT) or marked
+ * CANCELLED. Returns 0, or -1 (logged). */
+int dav_sched_deliver_request(struct dav_request *d, const char *account,
+                              const char *attendee,
+                              const struct ical_object *msg, const char *text);
+/* An attendee's REPLY (reply, its text) to organizer account account:
+ * the PARTSTAT set in the organizer's copy, the message into its inbox.
+ * Returns 0, or -1 (logged; also when the account holds no such event or
+ * the attendee is not in it). */
+int dav_sched_deliver_reply(struct dav_request *d, const char *account,
+                            const struct ical_object *reply, const char *text);
+
+/* ---- dav_imip.c: mail to other servers (RFC 6047) ---- */
+struct dav_imip {
+	const char *method; /* REQUEST, CANCEL, REPLY */
+	const char *from, *from_name, *to;
+	const char *uid, *summary; /* for the subject and text */
+	int64_t start;             /* ICAL_TIME_MIN when none */
+	const char *partstat;      /* of a REPLY */
+	bool is_update;            /* a REQUEST for a changed event */
+	const char *itip;          /* the iTIP object */
+};
+/* Queues m for m->to with m->from as the envelope sender, if the user may
+ * send as m->from. Returns 0, or -1 (logged). */
+int dav_imip_send(struct dav_request *d, const struct dav_imip *m);
 
 /* ---- dav_props.c ---- */
 /* Appends the <D:response> of res for pf (allprop, propname or the

@@ -155,6 +155,11 @@ int dav_share_resolve(struct dav_request *d, enum store_dav_kind kind,
 	if (kind == STORE_DAV_ADDRESSBOOK &&
 	    strcmp(name, DAV_DIRECTORY_NAME) == 0)
 		return directory_resolve(d, loc);
+	if (kind == STORE_DAV_CALENDAR) {
+		int ret = dav_sched_resolve(d, name, loc);
+		if (ret != 0)
+			return ret;
+	}
 	int ret = store_dav_share_find(d->httpd->store, d->user, kind, name,
 	                               d->pool, &share);
 	if (ret < 0) {
@@ -170,8 +175,9 @@ static void location_response(struct dav_request *d,
                               const struct dav_propfind *pf, struct buf *out)
 {
 	struct dav_item res = {
-	    .kind = loc->coll.kind == STORE_DAV_CALENDAR ? DAV_RES_CALENDAR
-	                                                 : DAV_RES_ADDRESSBOOK,
+	    .kind = loc->coll.kind == STORE_DAV_ADDRESSBOOK
+	                ? DAV_RES_ADDRESSBOOK
+	                : DAV_RES_CALENDAR,
 	    .path = dav_path_collection(d->pool, d->target.store_kind, d->user,
 	                                name),
 	    .owner = loc->owner,
@@ -200,6 +206,15 @@ int dav_share_home_children(struct dav_request *d,
 		if (ret == 0)
 			continue;
 		location_response(d, &loc, shares[i].name, pf, out);
+		store_account_close(&loc.account);
+	}
+	static const char *const boxes[] = {DAV_INBOX_NAME, DAV_OUTBOX_NAME};
+	for (size_t i = 0; d->target.store_kind == STORE_DAV_CALENDAR && i < 2;
+	     i++) {
+		int ret = dav_sched_resolve(d, boxes[i], &loc);
+		if (ret < 0)
+			return -1;
+		location_response(d, &loc, boxes[i], pf, out);
 		store_account_close(&loc.account);
 	}
 	if (d->target.store_kind != STORE_DAV_ADDRESSBOOK)
