@@ -13,6 +13,7 @@
  * data folder lacks room for the message answers 4.3.1 (queue.h), which
  * qmgr retries as soon as the space is back. */
 #include "deliver/deliver.h"
+#include "deliver/deliver_imip.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "core/ipc.h"
@@ -572,6 +573,10 @@ static void delivery_finish(struct delivery *dv, struct buf *out)
 			         rs->uid, (unsigned long long)dv->size,
 			         rs->is_duplicate ? " duplicate=yes" : "");
 			reply_result(dv, i, "ok", "2.0.0 delivered", out);
+			if (!rs->is_duplicate)
+				deliver_imip(dv->d->store, dv->fd,
+				             dv->env.data_offset,
+				             dv->env.data_size, rs->info.address);
 			if (!rs->is_duplicate && job == NULL)
 				job = idle_job_new(dv->d, dv->blob_id);
 			if (!rs->is_duplicate && job != NULL)
