@@ -603,9 +603,10 @@ static void delivery_finish(struct delivery *dv, struct buf *out)
 			         rs->is_duplicate ? " duplicate=yes" : "");
 			reply_result(dv, i, "ok", "2.0.0 delivered", out);
 			if (!rs->is_duplicate)
-				deliver_imip(dv->d->store, dv->fd,
-				             dv->env.data_offset,
-				             dv->env.data_size, rs->info.address);
+				deliver_imip(
+				    dv->d->store, dv->fd, dv->env.data_offset,
+				    dv->env.data_size, rs->info.address,
+				    dv->env.is_quarantined);
 			if (!rs->is_duplicate && job == NULL)
 				job = idle_job_new(dv->d, dv->blob_id);
 			if (!rs->is_duplicate && job != NULL)

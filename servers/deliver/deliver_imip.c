@@ -44,8 +44,11 @@ static bool contains_nocase(const unsigned char *data, size_t size,
 }
 
 bool deliver_imip_is_authentic(const unsigned char *data,
-                               const struct mime_part *root)
+                               const struct mime_part *root,
+                               bool is_quarantined)
 {
+	if (is_quarantined)
+		return false;
 	struct mime_header_iter iter;
 	struct mime_header_field f;
 	mime_header_iter_init(&iter, data, root);
@@ -268,7 +271,8 @@ static const char *reply_check(struct store *store, const char *account,
 
 enum deliver_imip_result deliver_imip_apply(struct store *store,
                                             const unsigned char *data,
-                                            size_t size, const char *account)
+                                            size_t size, const char *account,
+                                            bool is_quarantined)
 {
 	if (!contains_nocase(data, size, "text/calendar"))
 		return DELIVER_IMIP_NONE;
@@ -286,7 +290,8 @@ enum deliver_imip_result deliver_imip_apply(struct store *store,
 		ical_itip_read(reply, pool, &it);
 		why = reply_check(store, account, &it,
 		                  from_address(data, root, pool));
-		if (why == NULL && !deliver_imip_is_authentic(data, root))
+		if (why == NULL &&
+		    !deliver_imip_is_authentic(data, root, is_quarantined))
 			why = "DMARC failed";
 		if (why == NULL)
 			ret = apply(store, account, reply, &it, pool);
@@ -302,7 +307,7 @@ enum deliver_imip_result deliver_imip_apply(struct store *store,
 }
 
 void deliver_imip(struct store *store, int fd, off_t offset, uint64_t size,
-                  const char *account)
+                  const char *account, bool is_quarantined)
 {
 	if (size > DELIVER_IMIP_MAX || fd < 0)
 		return;
@@ -318,6 +323,7 @@ void deliver_imip(struct store *store, int fd, off_t offset, uint64_t size,
 		got += (uint64_t)n;
 	}
 	if (got == size)
-		(void)deliver_imip_apply(store, data, size, account);
+		(void)deliver_imip_apply(store, data, size, account,
+		                         is_quarantined);
 	free(data);
 }

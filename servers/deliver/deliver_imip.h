@@ -4,9 +4,11 @@
  * account organizes, and sets the attendee's PARTSTAT in the account's
  * copy (as CalDAV scheduling does for attendees on this server,
  * doc/dav.md). The reply must come from the attendee it speaks for: its
- * From address is the ATTENDEE's, and no Authentication-Results field
- * says DMARC failed (deliver_imip_is_authentic, the hook for mailauth's
- * verdict). Messages over DELIVER_IMIP_MAX bytes are not looked at. */
+ * From address is the ATTENDEE's, and mail authentication did not find
+ * it forged (deliver_imip_is_authentic: smtpd quarantined it, or an
+ * Authentication-Results field says DMARC failed, RFC 7489 §6.6.2; a
+ * pass, or no DMARC policy at the attendee's domain, lets it through).
+ * Messages over DELIVER_IMIP_MAX bytes are not looked at. */
 #ifndef DELIVER_DELIVER_IMIP_H
 #define DELIVER_DELIVER_IMIP_H
 
@@ -29,20 +31,24 @@ enum deliver_imip_result {
 };
 
 /* Applies an iMIP REPLY in data (a message, size bytes) delivered to
- * account. Logs what it did. Returns the outcome. */
+ * account; is_quarantined: smtpd quarantined it (DMARC). Logs what it
+ * did. Returns the outcome. */
 enum deliver_imip_result deliver_imip_apply(struct store *store,
                                             const unsigned char *data,
-                                            size_t size, const char *account);
+                                            size_t size, const char *account,
+                                            bool is_quarantined);
 /* deliver_imip_apply on the message of a queue file open on fd (size
  * bytes at offset); nothing when it is larger than DELIVER_IMIP_MAX or
  * does not mention text/calendar. */
 void deliver_imip(struct store *store, int fd, off_t offset, uint64_t size,
-                  const char *account);
-/* The hook for mail authentication: false when the message's own
- * Authentication-Results say its From failed DMARC (RFC 7489 §6.6.2),
- * so a REPLY forged in an attendee's name changes nothing. Until
- * lib/mailauth records its verdict, this is all there is to check. */
+                  const char *account, bool is_quarantined);
+/* The hook for mail authentication (lib/mailauth in smtpd): false when
+ * smtpd quarantined the message or an Authentication-Results field says
+ * its From failed DMARC (smtpd removes fields claiming this server's
+ * authserv-id before adding its own, and a forged "fail" only hurts its
+ * forger), so a REPLY forged in an attendee's name changes nothing. */
 bool deliver_imip_is_authentic(const unsigned char *data,
-                               const struct mime_part *root);
+                               const struct mime_part *root,
+                               bool is_quarantined);
 
 #endif

@@ -3,7 +3,8 @@
  * PARTSTAT in the organizer's event and lands in the schedule inbox; the
  * refusals change nothing: From another address, an organizer that is
  * not the account, an attendee not invited, a DMARC failure recorded in
- * Authentication-Results; a message without a REPLY is not touched. */
+ * Authentication-Results or by smtpd's quarantine; a message without a
+ * REPLY is not touched. */
 #include "core/base64.h"
 #include "core/buf.h"
 #include "core/pool.h"
@@ -88,10 +89,15 @@ static const char *event_now(struct pool *pool, size_t *inbox_r)
 	return (const char *)obj.data;
 }
 
-static enum deliver_imip_result apply(const char *msg)
+static enum deliver_imip_result apply_q(const char *msg, bool quarantined)
 {
 	return deliver_imip_apply(store, (const unsigned char *)msg,
-	                          strlen(msg), "ann@example.org");
+	                          strlen(msg), "ann@example.org", quarantined);
+}
+
+static enum deliver_imip_result apply(const char *msg)
+{
+	return apply_q(msg, false);
 }
 
 static void test_refusals(void)
@@ -115,6 +121,8 @@ static void test_refusals(void)
 	                              "Authentication-Results: mx.example.org;"
 	                              " dmarc=fail header.from=remote.test\r\n",
 	                              ok)),
+	                DELIVER_IMIP_REFUSED);
+	test_assert_int(apply_q(message(pool, "zed@remote.test", "", ok), true),
 	                DELIVER_IMIP_REFUSED);
 	test_assert_int(apply("From: zed@remote.test\r\n\r\nHello\r\n"),
 	                DELIVER_IMIP_NONE);
