@@ -105,8 +105,10 @@ static void gc_dir(const struct gc_ids *ids, const char *dir, time_t limit,
 		char *key = de->d_name;
 		char *path = xasprintf("%s/%s", dir, de->d_name);
 		struct stat stbuf;
-		if (bsearch(&key, ids->ids, ids->count, sizeof(*ids->ids),
-		            id_cmp) == NULL &&
+		/* qsort and bsearch take no NULL array, even empty */
+		if ((ids->count == 0 ||
+		     bsearch(&key, ids->ids, ids->count, sizeof(*ids->ids),
+		             id_cmp) == NULL) &&
 		    stat(path, &stbuf) == 0 && stbuf.st_mtime < limit &&
 		    unlink(path) == 0)
 			(*removed_r)++;
@@ -126,7 +128,8 @@ int store_gc_blobs(const char *data_dir, unsigned grace, time_t now,
 	if (ret < 0) {
 		*error_r = "cannot read an account database";
 	} else {
-		qsort(ids.ids, ids.count, sizeof(*ids.ids), id_cmp);
+		if (ids.count > 0)
+			qsort(ids.ids, ids.count, sizeof(*ids.ids), id_cmp);
 		char *blobs = xasprintf("%s/blobs", data_dir);
 		DIR *d = opendir(blobs);
 		struct dirent *de;
