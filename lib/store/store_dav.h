@@ -363,4 +363,15 @@ int store_dav_directory_get(struct store *store, const char *address,
                             struct pool *pool, const char **name_r,
                             bool *is_hidden_r);
 
+/* ---- Maintenance (store_dav_gc.c) ---- */
+
+/* Prunes the tombstones of every collection of every database under
+ * data_dir/accounts to about its keep newest, raising the collection's
+ * tombstone horizon to the highest MODSEQ removed (a sync token older
+ * than that is then refused with STORE_DAV_TOKEN_INVALID). *pruned_r
+ * counts removed rows. Returns 0, or -1 with a static reason in *error_r
+ * if some database could not be pruned (the others are). */
+int store_dav_gc_tombstones(const char *data_dir, unsigned keep,
+                            size_t *pruned_r, const char **error_r);
+
 #endif

@@ -16,6 +16,7 @@
 #include "store/store_testing.h"
 #include "test/test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -649,6 +650,47 @@ static void test_dav_schedule(void)
 	test_end();
 }
 
+/* Maintenance prunes tombstones beyond the newest keep: a token from
+ * before the cut is refused, a later one still lists what went. */
+static void test_dav_prune(void)
+{
+	test_begin("store dav tombstone pruning");
+	struct store_account *a = store_testing_account(store, "prune@x.test");
+	const char *error;
+	int64_t cal = collection_id(a, STORE_DAV_CALENDAR, "calendar");
+	char name[16], uid[16];
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "p%d.ics", i);
+		snprintf(uid, sizeof(uid), "p-%d", i);
+		test_assert(put(a, cal, name, uid, name, NULL, true, NULL) ==
+		            0);
+	}
+	uint64_t before = collection_modseq(a, cal, "calendar");
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "p%d.ics", i);
+		test_assert(
+		    store_dav_object_delete(a, cal, name, NULL, &error) == 0);
+	}
+	uint64_t late = collection_modseq(a, cal, "calendar") - 1;
+	size_t pruned = 0;
+	char *data_dir = xasprintf("%s/dav", test_tmpdir());
+	test_assert(store_dav_gc_tombstones(data_dir, 2, &pruned, &error) == 0);
+	test_assert(pruned >= 2);
+	struct change_log log;
+	buf_init(&log.text);
+	int ret;
+	changes(a, cal, before, &log, &ret);
+	test_assert_int(ret, STORE_DAV_TOKEN_INVALID);
+	test_assert_str(changes(a, cal, late, &log, &ret), "-p3.ics ");
+	test_assert_int(ret, 0);
+	/* an initial sync needs no tombstone */
+	test_assert_str(changes(a, cal, 0, &log, &ret), "+p4.ics ");
+	buf_deinit(&log.text);
+	free(data_dir);
+	store_account_close(&a);
+	test_end();
+}
+
 /* An account database as it was before the DAV tables: the migration
  * adds them when the account is opened. */
 static void test_dav_migration(void)
@@ -679,12 +721,17 @@ static void test_dav_migration(void)
 int main(void)
 {
 	store = store_testing_open("dav", "x.test");
-	static void (*const tests[])(void) = {
-	    test_dav_collections, test_dav_put,
-	    test_dav_sync,        test_dav_range,
-	    test_dav_access,      test_dav_share_names,
-	    test_dav_directory,   test_dav_schedule,
-	    test_dav_migration,   NULL};
+	static void (*const tests[])(void) = {test_dav_collections,
+	                                      test_dav_put,
+	                                      test_dav_sync,
+	                                      test_dav_range,
+	                                      test_dav_access,
+	                                      test_dav_share_names,
+	                                      test_dav_directory,
+	                                      test_dav_schedule,
+	                                      test_dav_prune,
+	                                      test_dav_migration,
+	                                      NULL};
 	int ret = test_run(tests);
 	store_close(&store);
 	return ret;

@@ -13,6 +13,7 @@ domain's directory: every account's card, read-only, kept up to date as
 accounts come, go, get a name or hide (postroomctl dav directory)."""
 import re
 import subprocess
+import time
 import unittest
 
 from dav_fixtures import (BOB, EVE, NS, XMLNS, book, cal, curl, event, home,
@@ -384,6 +385,52 @@ class DavShareTest(unittest.TestCase):
         props, _ = multistatus(r)
         return sorted(h.rsplit("/", 1)[1] for h in props
                       if not h.endswith("/directory/"))
+
+
+class DavTombstoneTest(unittest.TestCase):
+    """Maintenance prunes the tombstones of a collection beyond
+    expunge_log_keep (here 2): a sync token from before the cut gets 403
+    DAV:valid-sync-token (RFC 6578 §3.2), a later one the deletions it
+    still can, and a fresh sync everything there is."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pr = start(sections={"queue": {"maintenance_interval": "1s",
+                                           "expunge_log_keep": "2"}})
+        cls.base = f"http://127.0.0.1:{cls.pr.http}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pr.cleanup()
+
+    def token(self):
+        r = curl(self.base, "PROPFIND", cal(), propfind_body("D:sync-token"),
+                 {"Depth": "0"})
+        return multistatus(r)[0][cal()][D + "sync-token"][1].text
+
+    def test_old_token_refused_after_pruning(self):
+        for i in range(6):
+            self.assertEqual(curl(self.base, "PUT", cal() + f"t{i}.ics",
+                                  event(f"t-{i}"), CT_CAL).status, 201)
+        old = self.token()
+        for i in range(4):
+            self.assertEqual(curl(self.base, "DELETE",
+                                  cal() + f"t{i}.ics").status, 204)
+            if i == 2:
+                late = self.token()
+        deadline = time.monotonic() + 30
+        while "dav-tombstones-pruned" not in self.pr.log():
+            self.assertLess(time.monotonic(), deadline, self.pr.log())
+            time.sleep(0.2)
+        r = curl(self.base, "REPORT", cal(), sync_body(old))
+        self.assertEqual(r.status, 403)
+        self.assertIn(b"valid-sync-token", r.body)
+        r = curl(self.base, "REPORT", cal(), sync_body(late))
+        self.assertEqual(r.status, 207)
+        self.assertEqual(multistatus(r)[1], {cal() + "t3.ics": 404})
+        r = curl(self.base, "REPORT", cal(), sync_body())
+        self.assertEqual(sorted(multistatus(r)[0]),
+                         [cal() + "t4.ics", cal() + "t5.ics"])
 
 
 if __name__ == "__main__":
