@@ -372,12 +372,12 @@ static int destination_get(struct dav_request *d,
 		return (dav_fail(d, "locate"), -1);
 	if (ret > 0 && (loc.owner == NULL || d->owner == NULL ||
 	                strcmp(loc.owner, d->owner) != 0)) {
-		store_account_close(&loc.account);
+		dav_cache_release(&loc.account);
 		dav_error(d, 403, DAV_NS, "need-privileges", NULL,
 		          "COPY and MOVE stay within one account");
 		return -1;
 	}
-	store_account_close(&loc.account);
+	dav_cache_release(&loc.account);
 	if (ret == 0) {
 		/* another account's collection, or none: which of the two
 		 * is not told */

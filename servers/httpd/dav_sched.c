@@ -68,8 +68,7 @@ int dav_sched_resolve(struct dav_request *d, const char *name,
 	const char *error;
 	if (kind == 0)
 		return 0;
-	if (store_account_open(d->httpd->store, d->user, &loc->account,
-	                       &error) < 0) {
+	if (dav_cache_open(d->httpd, d->user, &loc->account, &error) < 0) {
 		log_error(NULL, "dav store-failed op=box reason=\"%s\"", error);
 		return -1;
 	}
@@ -77,7 +76,7 @@ int dav_sched_resolve(struct dav_request *d, const char *name,
 	    0) {
 		log_error(NULL, "dav store-failed op=box reason=\"%s\"",
 		          store_dav_last_error(loc->account));
-		store_account_close(&loc->account);
+		dav_cache_release(&loc->account);
 		return -1;
 	}
 	loc->access = STORE_DAV_ACCESS_OWNER;

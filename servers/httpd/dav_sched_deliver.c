@@ -179,7 +179,7 @@ int dav_sched_deliver_request(struct dav_request *d, const char *account,
 	struct store_account *a;
 	const char *error;
 	bool is_cancel = strcmp(ical_object_method(msg), "CANCEL") == 0;
-	if (store_account_open(d->httpd->store, account, &a, &error) < 0) {
+	if (dav_cache_open(d->httpd, account, &a, &error) < 0) {
 		log_error(NULL, "dav sched-failed to=%s error=%s",
 		          log_sanitize(account, 200), error);
 		return -1;
@@ -199,7 +199,7 @@ int dav_sched_deliver_request(struct dav_request *d, const char *account,
 		log_info(NULL, "dav sched-delivered method=%s to=%s uid=%s",
 		         ical_object_method(msg), log_sanitize(account, 200),
 		         log_sanitize(ical_object_uid(msg), 200));
-	store_account_close(&a);
+	dav_cache_release(&a);
 	return ret == 0 ? 0 : -1;
 }
 
@@ -238,7 +238,7 @@ int dav_sched_deliver_reply(struct dav_request *d, const char *account,
 {
 	struct store_account *a;
 	const char *error;
-	if (store_account_open(d->httpd->store, account, &a, &error) < 0) {
+	if (dav_cache_open(d->httpd, account, &a, &error) < 0) {
 		log_error(NULL, "dav sched-failed to=%s error=%s",
 		          log_sanitize(account, 200), error);
 		return -1;
@@ -261,6 +261,6 @@ int dav_sched_deliver_reply(struct dav_request *d, const char *account,
 		log_info(NULL, "dav sched-delivered method=REPLY to=%s uid=%s",
 		         log_sanitize(account, 200),
 		         log_sanitize(ical_object_uid(reply), 200));
-	store_account_close(&a);
+	dav_cache_release(&a);
 	return ret == 0 ? 0 : -1;
 }

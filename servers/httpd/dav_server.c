@@ -292,8 +292,7 @@ static void dav_options(struct dav_request *d)
 static int owner_open(struct dav_request *d)
 {
 	const char *error;
-	if (store_account_open(d->httpd->store, d->target.owner, &d->account,
-	                       &error) == 0)
+	if (dav_cache_open(d->httpd, d->target.owner, &d->account, &error) == 0)
 		return 0;
 	if (strcmp(error, "no such account") == 0)
 		dav_error(d, 404, NULL, NULL, NULL, "no such account");
@@ -312,8 +311,7 @@ int dav_collection_locate(struct dav_request *d, const struct dav_target *t,
 {
 	const char *error;
 	memset(loc, 0, sizeof(*loc));
-	if (store_account_open(d->httpd->store, t->owner, &loc->account,
-	                       &error) < 0) {
+	if (dav_cache_open(d->httpd, t->owner, &loc->account, &error) < 0) {
 		if (strcmp(error, "no such account") == 0)
 			return 0;
 		log_error(NULL,
@@ -332,7 +330,7 @@ int dav_collection_locate(struct dav_request *d, const struct dav_target *t,
 		loc->path = dav_path_collection(d->pool, t->store_kind,
 		                                t->owner, t->coll_name);
 	} else if (ret == 0 && strcmp(t->owner, d->user) == 0) {
-		store_account_close(&loc->account);
+		dav_cache_release(&loc->account);
 		ret = dav_share_resolve(d, t->store_kind, t->coll_name, loc);
 		if (ret > 0)
 			loc->path = dav_path_collection(d->pool, t->store_kind,
@@ -345,7 +343,7 @@ int dav_collection_locate(struct dav_request *d, const struct dav_target *t,
 		          log_sanitize(d->user, 100),
 		          store_dav_last_error(loc->account));
 	if (ret <= 0)
-		store_account_close(&loc->account);
+		dav_cache_release(&loc->account);
 	return ret;
 }
 
@@ -415,7 +413,7 @@ static void dav_request_destroy(struct http_request *req, void *ctx)
 {
 	struct dav_request *d = ctx;
 	(void)req;
-	store_account_close(&d->account);
+	dav_cache_release(&d->account);
 }
 
 void httpd_dav(struct http_request *req, void *ctx)

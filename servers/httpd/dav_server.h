@@ -77,7 +77,7 @@ struct dav_request {
 	struct pool *pool;
 	const char *user; /* the signed-in account, lowercased */
 	struct dav_target target;
-	struct store_account *account; /* the owner's; closed at the end */
+	struct store_account *account; /* the owner's; released at the end */
 	struct store_dav_collection coll;
 	bool has_coll;
 	/* the collection's path as the request names it (its owner's home,
@@ -151,7 +151,7 @@ struct ical_tz *dav_collection_tz(const struct store_dav_collection *coll);
 const char *dav_member_path(struct dav_request *d, const char *name);
 /* Where a collection named by a path is, and what the user may do. */
 struct dav_location {
-	struct store_account *account; /* holds it; the caller closes it */
+	struct store_account *account; /* holds it; dav_cache_release it */
 	struct store_dav_collection coll;
 	int access;        /* enum store_dav_access, never NONE */
 	const char *owner; /* its owner's address; NULL: the directory */
@@ -166,6 +166,22 @@ struct dav_location {
  * answered). Strings from d->pool. */
 int dav_collection_locate(struct dav_request *d, const struct dav_target *t,
                           struct dav_location *loc);
+
+/* ---- dav_cache.c: account databases kept open between requests ---- */
+/* Opens (or takes from the process's cache) the account of address.
+ * Returns 0 with *account_r, or -1 with *error_r ("no such account", or
+ * a storage failure). Give it back with dav_cache_release. */
+int dav_cache_open(struct httpd *httpd, const char *address,
+                   struct store_account **account_r, const char **error_r);
+/* The same for the domains' address books (store_dav_directory_open). */
+int dav_cache_open_directory(struct httpd *httpd,
+                             struct store_account **account_r,
+                             const char **error_r);
+/* Gives *account back to the cache (or closes it when it is not one of
+ * the cache's) and sets it to NULL; accepts NULL. */
+void dav_cache_release(struct store_account **account);
+/* Closes every cached handle not lent out. */
+void dav_cache_clear(void);
 
 /* ---- dav_share.c: shares and the domain's directory ---- */
 /* The directory's name in each address book home. */

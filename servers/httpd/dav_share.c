@@ -90,8 +90,7 @@ static int directory_resolve(struct dav_request *d, struct dav_location *loc)
 	const char *error, *at = strrchr(d->user, '@');
 	if (at == NULL)
 		return 0;
-	if (store_dav_directory_open(d->httpd->store, &loc->account, &error) <
-	    0) {
+	if (dav_cache_open_directory(d->httpd, &loc->account, &error) < 0) {
 		log_error(NULL, "dav store-failed op=directory reason=\"%s\"",
 		          error);
 		return -1;
@@ -103,7 +102,7 @@ static int directory_resolve(struct dav_request *d, struct dav_location *loc)
 		log_error(NULL, "dav store-failed op=directory reason=\"%s\"",
 		          store_dav_last_error(loc->account));
 	if (ret <= 0) {
-		store_account_close(&loc->account);
+		dav_cache_release(&loc->account);
 		return ret;
 	}
 	loc->access = STORE_DAV_ACCESS_READ;
@@ -116,8 +115,7 @@ static int share_open(struct dav_request *d, const struct store_dav_share *s,
                       struct dav_location *loc)
 {
 	const char *error;
-	if (store_account_open(d->httpd->store, s->owner, &loc->account,
-	                       &error) < 0) {
+	if (dav_cache_open(d->httpd, s->owner, &loc->account, &error) < 0) {
 		log_error(NULL, "dav store-failed op=share_open reason=\"%s\"",
 		          error);
 		return -1;
@@ -133,7 +131,7 @@ static int share_open(struct dav_request *d, const struct store_dav_share *s,
 		log_error(NULL, "dav store-failed op=share_open reason=\"%s\"",
 		          store_dav_last_error(loc->account));
 	if (ret <= 0) {
-		store_account_close(&loc->account);
+		dav_cache_release(&loc->account);
 		return ret;
 	}
 	/* whose it is, where clients show a name */
@@ -206,7 +204,7 @@ int dav_share_home_children(struct dav_request *d,
 		if (ret == 0)
 			continue;
 		location_response(d, &loc, shares[i].name, pf, out);
-		store_account_close(&loc.account);
+		dav_cache_release(&loc.account);
 	}
 	static const char *const boxes[] = {DAV_INBOX_NAME, DAV_OUTBOX_NAME};
 	for (size_t i = 0; d->target.store_kind == STORE_DAV_CALENDAR && i < 2;
@@ -215,14 +213,14 @@ int dav_share_home_children(struct dav_request *d,
 		if (ret < 0)
 			return -1;
 		location_response(d, &loc, boxes[i], pf, out);
-		store_account_close(&loc.account);
+		dav_cache_release(&loc.account);
 	}
 	if (d->target.store_kind != STORE_DAV_ADDRESSBOOK)
 		return 0;
 	int ret = directory_resolve(d, &loc);
 	if (ret > 0) {
 		location_response(d, &loc, DAV_DIRECTORY_NAME, pf, out);
-		store_account_close(&loc.account);
+		dav_cache_release(&loc.account);
 	}
 	return ret < 0 ? -1 : 0;
 }

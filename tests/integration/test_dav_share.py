@@ -379,6 +379,26 @@ class DavShareTest(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("no such collection 'nothing'", p.stderr)
 
+    def test_account_made_again_sees_nothing_old(self):
+        """httpd keeps account databases open between requests
+        (dav_cache.c): an account deleted and made again under the same
+        address must not find the old one's data, nor its shares."""
+        who, pw = "kim@third.test", "kim-pw"
+        self.pr.add_user(who, pw)
+        r = curl(self.base, "PUT", cal(user=who) + "old.ics", event("old"),
+                 CT_CAL, who, pw)
+        self.assertEqual(r.status, 201)
+        self.pr.ctl("dav", "share", ALICE, "calendar", who, "read")
+        self.assertEqual(curl(self.base, "GET", cal(user=who) + "old.ics",
+                              None, None, who, pw).status, 200)
+        self.pr.ctl("account", "del", who)
+        self.pr.add_user(who, pw)
+        self.assertEqual(curl(self.base, "GET", cal(user=who) + "old.ics",
+                              None, None, who, pw).status, 404)
+        r = curl(self.base, "PROPFIND", home("calendars", who), None,
+                 {"Depth": "1"}, who, pw)
+        self.assertNotIn(b"shared_by", r.body)
+
     def other_domain_cards(self):
         r = curl(self.base, "PROPFIND", book("directory", "max@other.test"),
                  None, {"Depth": "1"}, "max@other.test", "max-pw")
