@@ -247,6 +247,10 @@ typedef int store_dav_change_cb(const char *name, uint64_t modseq,
 int store_dav_changes(struct store_account *account, int64_t coll_id,
                       uint64_t since, store_dav_change_cb *cb, void *ctx);
 
+/* The bytes of every member of every collection of account (the schedule
+ * inbox too) into *bytes_r. Returns 0 or -1. */
+int store_dav_usage(struct store_account *account, uint64_t *bytes_r);
+
 /* ---- Dead properties and access ---- */
 
 /* The dead properties of a collection (object "") or member, by

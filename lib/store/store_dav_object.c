@@ -638,3 +638,18 @@ int store_dav_changes(struct store_account *account, int64_t coll_id,
 	pool_free(&pool);
 	return ret;
 }
+
+int store_dav_usage(struct store_account *account, uint64_t *bytes_r)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db, "SELECT coalesce(sum(size), 0) FROM dav_objects");
+	if (stmt == NULL)
+		return -1;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*bytes_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW
+	           ? 0
+	           : (store_db_fail(&account->db, "dav usage"), -1);
+}

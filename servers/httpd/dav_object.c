@@ -196,6 +196,27 @@ static void write_refused(struct dav_request *d, int ret, const char *uid)
 	}
 }
 
+/* RFC 4331 §6: would size more bytes (in place of replaced ones) take
+ * the owner past its quota, which covers its mail and its DAV data?
+ * Returns 1 (yes), 0, or -1 after a store failure. */
+static int quota_exceeded(struct dav_request *d, uint64_t size,
+                          uint64_t replaced)
+{
+	struct store_account_info info;
+	uint64_t mail, messages, dav;
+	if (d->owner == NULL)
+		return 0;
+	int ret =
+	    store_account_lookup(d->httpd->store, d->owner, d->pool, &info);
+	if (ret <= 0 || info.quota == 0)
+		return ret < 0 ? -1 : 0;
+	if (store_account_usage(d->account, &mail, &messages) < 0 ||
+	    store_dav_usage(d->account, &dav) < 0)
+		return -1;
+	return mail + dav - (replaced < dav ? replaced : dav) + size >
+	       info.quota;
+}
+
 static void put_body(struct dav_request *d, const unsigned char *data,
                      size_t size)
 {
@@ -211,6 +232,16 @@ static void put_body(struct dav_request *d, const unsigned char *data,
 	              : card_check(d, data, size, &obj);
 	if (ret < 0)
 		return;
+	ret = quota_exceeded(d, size, d->has_obj ? d->obj.size : 0);
+	if (ret != 0) {
+		ical_object_free(&ical);
+		if (ret < 0)
+			dav_fail(d, "quota");
+		else
+			dav_error(d, 507, DAV_NS, "quota-not-exceeded", NULL,
+			          "the account's quota is full");
+		return;
+	}
 	/* RFC 6638: what scheduling will send; SCHEDULE-STATUS may change
 	 * the bytes stored */
 	bool is_changed = false;
@@ -449,6 +480,15 @@ void dav_copy_move(struct dav_request *d)
 	if (dest.id == d->coll.id && strcmp(name, d->obj.name) == 0) {
 		dav_error(d, 403, NULL, NULL, NULL,
 		          "source and destination are the same");
+		return;
+	}
+	int full = move ? 0 : quota_exceeded(d, d->obj.size, 0);
+	if (full != 0) {
+		if (full < 0)
+			dav_fail(d, "quota");
+		else
+			dav_error(d, 507, DAV_NS, "quota-not-exceeded", NULL,
+			          "the account's quota is full");
 		return;
 	}
 	bool created;

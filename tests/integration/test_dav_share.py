@@ -399,6 +399,34 @@ class DavShareTest(unittest.TestCase):
                  {"Depth": "1"}, who, pw)
         self.assertNotIn(b"shared_by", r.body)
 
+    def test_quota_is_the_owners(self):
+        """RFC 4331: a write that would take the owner past its quota
+        (mail and DAV data together) is 507 DAV:quota-not-exceeded, a
+        grantee's write too; nothing is stored."""
+        who, pw = "quo@third.test", "quo-pw"
+        self.pr.add_user(who, pw)
+        self.pr.ctl("account", "quota", who, "4K")
+        self.pr.ctl("dav", "share", who, "calendar", BOB, "read-write")
+        mount = cal(f"calendar_shared_by_{who}", BOB)
+        small = event("small")
+        self.assertEqual(curl(self.base, "PUT", cal(user=who) + "s.ics",
+                              small, CT_CAL, who, pw).status, 201)
+        big = event("big", extra="DESCRIPTION:" + "x" * 5000 + "\r\n")
+        for user, password, path in ((who, pw, cal(user=who)),
+                                     (BOB, None, mount)):
+            r = curl(self.base, "PUT", path + "big.ics", big, CT_CAL, user,
+                     password)
+            self.assertEqual(r.status, 507, r)
+            self.assertIn(b"quota-not-exceeded", r.body)
+        self.assertEqual(curl(self.base, "MKCALENDAR", cal("c2", who), None,
+                              None, who, pw).status, 201)
+        r = curl(self.base, "COPY", cal(user=who) + "s.ics", None,
+                 {"Destination": self.base + cal("c2", who) + "s.ics"},
+                 who, pw)
+        self.assertEqual(r.status, 201)  # a small copy still fits
+        self.assertEqual(curl(self.base, "GET", cal(user=who) + "big.ics",
+                              None, None, who, pw).status, 404)
+
     def other_domain_cards(self):
         r = curl(self.base, "PROPFIND", book("directory", "max@other.test"),
                  None, {"Depth": "1"}, "max@other.test", "max-pw")
