@@ -6,10 +6,13 @@
  * used handles of this process open, with their prepared statements.
  * Each reuse checks the address still names the account of the same id
  * (a deleted account's handle is closed; one made again under the same
- * address gets a new id, so a new handle). A handle is lent to one user
- * at a time: a request that needs the same account twice gets a second,
- * uncached handle. The domains' address books (the books' database) are
- * cached the same way under the name "". */
+ * address gets a new id, so a new handle). One handle may be lent to
+ * several requests at once: httpd is one thread, and no store call keeps
+ * a transaction open across a turn of the event loop (a request that
+ * waits for its body holds no statement), so interleaved requests use it
+ * in turn. An entry is reused for another account only when nothing
+ * holds it. The domains' address books (the books' database) are cached
+ * the same way under the name "". */
 #include "core/pool.h"
 #include "core/xmalloc.h"
 #include "dav_server.h"
@@ -26,7 +29,7 @@ struct cache_entry {
 	char *address; /* "" for the books' database; NULL: empty */
 	int64_t id;
 	struct store_account *account;
-	bool is_lent;
+	unsigned refs; /* requests holding it */
 	uint64_t last_used;
 };
 
@@ -49,7 +52,7 @@ static struct cache_entry *slot_take(void)
 		struct cache_entry *e = &cache[i];
 		if (e->address == NULL)
 			return e;
-		if (!e->is_lent &&
+		if (e->refs == 0 &&
 		    (best == NULL || e->last_used < best->last_used))
 			best = e;
 	}
@@ -71,7 +74,7 @@ static struct cache_entry *entry_find(const char *address)
 /* Lends e's handle. */
 static int lend(struct cache_entry *e, struct store_account **account_r)
 {
-	e->is_lent = true;
+	e->refs++;
 	e->last_used = ++cache_clock;
 	*account_r = e->account;
 	return 0;
@@ -87,17 +90,17 @@ int dav_cache_open(struct httpd *httpd, const char *address,
 		*error_r = ret == 0 ? "no such account"
 		                    : store_last_error(httpd->store);
 		struct cache_entry *gone = entry_find(address);
-		if (ret == 0 && gone != NULL && !gone->is_lent)
+		if (ret == 0 && gone != NULL && gone->refs == 0)
 			entry_clear(gone);
 		pool_free(&pool);
 		return -1;
 	}
 	struct cache_entry *e = entry_find(info.address);
-	if (e != NULL && e->id == info.id && !e->is_lent) {
+	if (e != NULL && e->id == info.id) {
 		pool_free(&pool);
 		return lend(e, account_r);
 	}
-	if (e != NULL && e->id != info.id && !e->is_lent)
+	if (e != NULL && e->refs == 0)
 		entry_clear(e);
 	ret =
 	    store_account_open(httpd->store, info.address, account_r, error_r);
@@ -117,7 +120,7 @@ int dav_cache_open_directory(struct httpd *httpd,
                              const char **error_r)
 {
 	struct cache_entry *e = entry_find("");
-	if (e != NULL && !e->is_lent)
+	if (e != NULL)
 		return lend(e, account_r);
 	if (store_dav_directory_open(httpd->store, account_r, error_r) < 0)
 		return -1;
@@ -135,7 +138,7 @@ void dav_cache_release(struct store_account **account)
 		return;
 	for (size_t i = 0; i < DAV_CACHE_SIZE; i++) {
 		if (cache[i].account == *account) {
-			cache[i].is_lent = false;
+			cache[i].refs--;
 			*account = NULL;
 			return;
 		}
@@ -146,7 +149,7 @@ void dav_cache_release(struct store_account **account)
 void dav_cache_clear(void)
 {
 	for (size_t i = 0; i < DAV_CACHE_SIZE; i++) {
-		if (cache[i].address != NULL && !cache[i].is_lent)
+		if (cache[i].address != NULL && cache[i].refs == 0)
 			entry_clear(&cache[i]);
 	}
 }

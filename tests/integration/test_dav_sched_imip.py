@@ -59,16 +59,23 @@ class DavSchedImipTest(unittest.TestCase):
         cls.b.sections["relay"] = relay_conf(cls.dns, cls.a.port)
         cls.a.write_conf()
         cls.b.write_conf()
-        cls.a.start()
-        cls.b.start()
-        cls.a.add_user(ALICE, ALICE_PW)
-        cls.b.add_user(ZED, ZED_PW)
-        for pr in (cls.a, cls.b):
-            deadline = time.monotonic() + 30
-            while curl(f"http://{pr.listen}:{pr.http}", "GET", "/health",
-                       user=None).status != 200:
-                assert time.monotonic() < deadline, "httpd not ready"
-                time.sleep(0.1)
+        try:
+            cls.a.start()
+            cls.b.start()
+            cls.a.add_user(ALICE, ALICE_PW)
+            cls.b.add_user(ZED, ZED_PW)
+            for pr in (cls.a, cls.b):
+                deadline = time.monotonic() + 30
+                while curl(f"http://{pr.listen}:{pr.http}", "GET",
+                           "/health", user=None).status != 200:
+                    assert time.monotonic() < deadline, "httpd not ready"
+                    time.sleep(0.1)
+        except BaseException:
+            # tearDownClass does not run after a failed setUpClass
+            cls.dns.stop()
+            cls.a.cleanup()
+            cls.b.cleanup()
+            raise
 
     @classmethod
     def tearDownClass(cls):
