@@ -40,9 +40,8 @@ static const struct {
 	ctl_cmd_func *func;
 } commands[] = {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
-    {"queue", cmd_queue},   {"config", cmd_config}, {"dns", cmd_dns},
-    {"dkim", cmd_dkim},
-    {"dav", cmd_dav},
+    {"queue", cmd_queue},   {"config", cmd_config},   {"dns", cmd_dns},
+    {"dkim", cmd_dkim},     {"dav", cmd_dav},
 };
 
 static int usage(void)
