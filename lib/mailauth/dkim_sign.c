@@ -189,3 +189,30 @@ int dkim_sign_finish(struct dkim_sign *s, const char *header, size_t size,
 	pool_free(&pool);
 	return ret;
 }
+
+int dkim_sign_message(struct dkim_sign_key *const *keys, size_t count,
+                      time_t now, unsigned lifetime, const char *msg,
+                      size_t size, struct buf *out, const char **error_r)
+{
+	/* the header ends at the first empty line (CRLF CRLF, or LF LF) */
+	size_t head = size, body = size;
+	for (size_t i = 0; i + 1 < size; i++) {
+		if (msg[i] != '\n')
+			continue;
+		if (msg[i + 1] == '\n') {
+			head = i + 1;
+			body = i + 2;
+			break;
+		}
+		if (i + 2 < size && msg[i + 1] == '\r' && msg[i + 2] == '\n') {
+			head = i + 1;
+			body = i + 3;
+			break;
+		}
+	}
+	struct dkim_sign *s = dkim_sign_new(keys, count, now, lifetime);
+	dkim_sign_body(s, msg + body, size - body);
+	int ret = dkim_sign_finish(s, msg, head, out, error_r);
+	dkim_sign_free(&s);
+	return ret;
+}

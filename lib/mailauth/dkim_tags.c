@@ -344,8 +344,7 @@ int dkim_sig_parse(const char *value, size_t len, struct pool *pool,
 		return -1;
 	}
 	if (sig_domain(dkim_tags_get(tags, count, "d"),
-	               dkim_tags_get(tags, count, "s"), pool, sig,
-	               error_r) < 0)
+	               dkim_tags_get(tags, count, "s"), pool, sig, error_r) < 0)
 		return -1;
 	sig->auid = i != NULL ? strip_wsp(i, pool)
 	                      : pool_printf(pool, "@%s", sig->domain);
@@ -401,8 +400,7 @@ int dkim_sig_parse_arc(const char *value, size_t len, bool is_seal,
 	}
 	if (sig_common(tags, count, pool, sig, error_r) < 0 ||
 	    sig_domain(dkim_tags_get(tags, count, "d"),
-	               dkim_tags_get(tags, count, "s"), pool, sig,
-	               error_r) < 0)
+	               dkim_tags_get(tags, count, "s"), pool, sig, error_r) < 0)
 		return -1;
 	if (is_seal) {
 		/* the seal is always relaxed (§5.1.1) */
