@@ -28,6 +28,7 @@ static const char usage_text[] =
     "  dkim rotate DOMAIN          dkim list [DOMAIN]\n"
     "  dns [--address IP]... DOMAIN  (records to publish, zone-file form)\n"
     "  dns check DOMAIN            (are they published?)\n"
+    "  report send-now             (DMARC and TLS-RPT reports now)\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 
 static const struct {
@@ -36,7 +37,7 @@ static const struct {
 } commands[] = {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
     {"queue", cmd_queue},   {"config", cmd_config}, {"dns", cmd_dns},
-    {"dkim", cmd_dkim},
+    {"dkim", cmd_dkim},     {"report", cmd_report},
 };
 
 static int usage(void)

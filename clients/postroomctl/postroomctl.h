@@ -37,6 +37,8 @@ int cmd_queue(struct ctl *ctl, int argc, char **argv);
 int cmd_config(struct ctl *ctl, int argc, char **argv);
 int cmd_dns(struct ctl *ctl, int argc, char **argv);
 int cmd_dkim(struct ctl *ctl, int argc, char **argv);
+/* report send-now (cmd_report.c) */
+int cmd_report(struct ctl *ctl, int argc, char **argv);
 
 /* A DKIM key of a domain (cmd_dkim.c). */
 struct dkim_key_info {
