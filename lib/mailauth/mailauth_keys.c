@@ -1,5 +1,6 @@
 /* Loading the DKIM keys of a domain (mailauth_keys.h). */
 #include "mailauth/mailauth_keys.h"
+#include "mailauth/arc.h"
 #include "mailauth/dkim_private.h"
 #include "mailauth/dmarc.h"
 #include "core/pool.h"
@@ -83,4 +84,21 @@ size_t mailauth_keys_for(const char *data_dir, const char *domain,
 		d = d != NULL ? d + 1 : NULL;
 	}
 	return 0;
+}
+
+int mailauth_arc_forward(const char *data_dir, const char *domain,
+                         const char *authserv_id, const char *msg, size_t size,
+                         time_t now, struct buf *out, const char **error_r)
+{
+	struct dkim_sign_key *keys[4];
+	size_t n = mailauth_keys_load(data_dir, domain, keys, 4, NULL, NULL);
+	struct dkim_sign_key *rsa = mailauth_keys_rsa(keys, n);
+	int ret = -1;
+	if (rsa == NULL)
+		*error_r = "the domain has no RSA key";
+	else
+		ret = arc_seal_message(rsa, msg, size, authserv_id, now, out,
+		                       error_r);
+	mailauth_keys_free(keys, n);
+	return ret;
 }

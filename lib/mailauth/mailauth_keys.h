@@ -8,6 +8,7 @@
 #define MAILAUTH_MAILAUTH_KEYS_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct dkim_sign_key;
 struct pool;
@@ -38,5 +39,18 @@ size_t mailauth_keys_for(const char *data_dir, const char *domain,
                          struct pool *pool, struct dkim_sign_key **keys,
                          size_t max, const char **signer_r,
                          mailauth_keys_error_cb *error_cb, void *ctx);
+
+/* ARC-seals a message that we forward (RFC 8617 §5.1), for code that
+ * sends a stored message on to another domain (Sieve redirect in
+ * deliver): with the RSA key of domain (the forwarding account's), the
+ * verdict and cv= from the message's Authentication-Results field that
+ * claims authserv_id (arc_seal_message). msg[0..size) is the whole
+ * message as it will be sent. Returns 0 with the ARC set appended to out
+ * (to put on top), or -1 with a static reason (the domain has no RSA key,
+ * no such Authentication-Results field, or as arc_seal_finish). */
+struct buf;
+int mailauth_arc_forward(const char *data_dir, const char *domain,
+                         const char *authserv_id, const char *msg, size_t size,
+                         time_t now, struct buf *out, const char **error_r);
 
 #endif

@@ -108,8 +108,41 @@ static void test_keys_for(void)
 	test_end();
 }
 
+/* The call Sieve's redirect makes: the forwarding domain's RSA key seals
+ * a stored message, our verdict on it in the ARC set. */
+static void test_arc_forward(void)
+{
+	test_begin("mailauth arc seal of a forwarded message");
+	const char *data = test_tmpdir();
+	static const char msg[] =
+	    "Delivered-To: ann@example.org\r\n"
+	    "Authentication-Results: mx.example.org;\r\n"
+	    "\tspf=pass smtp.mailfrom=x@y.test\r\n"
+	    "From: x@y.test\r\nSubject: on\r\n\r\nbody\r\n";
+	struct buf out;
+	const char *error;
+	buf_init(&out);
+	test_assert(mailauth_arc_forward(data, "example.org", "mx.example.org",
+	                                 msg, strlen(msg), 1700000000, &out,
+	                                 &error) == 0);
+	test_assert(strncmp(out.data,
+	                    "ARC-Seal: i=1; a=rsa-sha256; "
+	                    "t=1700000000; cv=none;\r\n"
+	                    "\td=example.org; s=r1;",
+	                    67) == 0);
+	test_assert(strstr(out.data, "ARC-Authentication-Results: i=1; "
+	                             "mx.example.org;\r\n\tspf=pass") != NULL);
+	test_assert(mailauth_arc_forward(data, "example.net", "mx.example.org",
+	                                 msg, strlen(msg), 1700000000, &out,
+	                                 &error) < 0);
+	test_assert_str(error, "the domain has no RSA key");
+	buf_deinit(&out);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = {test_keys_for, NULL};
+	static void (*const tests[])(void) = {test_keys_for, test_arc_forward,
+	                                      NULL};
 	return test_run(tests);
 }
