@@ -69,8 +69,7 @@ void dns_auth_print(const struct ctl *ctl, const char *domain,
 int dns_auth_check(struct ctl *ctl, const char *domain);
 /* The MTA-STS and TLS-RPT records of domain, each after a comment
  * (cmd_dns_tls.c); host is the MX host. */
-void dns_tls_print(const struct ctl *ctl, const char *domain,
-                   const char *host);
+void dns_tls_print(const struct ctl *ctl, const char *domain, const char *host);
 /* dns check's part for them: looks them up with dns on loop, prints one
  * line each, returns the number of problems. */
 struct dns;

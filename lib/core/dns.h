@@ -151,8 +151,8 @@ struct dns_req *dns_tlsa_lookup(struct dns *dns, const char *name,
 /* Parses the TLSA records of the DNS answer abuf[0..alen) into
  * out[0..max) (data from the heap). Returns the count, or -1 when the
  * answer is malformed. For lib/core's tests and fuzzer. */
-int dns_tlsa_parse(const unsigned char *abuf, size_t alen,
-                   struct dns_tlsa *out, size_t max);
+int dns_tlsa_parse(const unsigned char *abuf, size_t alen, struct dns_tlsa *out,
+                   size_t max);
 
 /* Sorts mx by preference, lowest first, and puts records of equal
  * preference in random order (random_cb(n) returns 0..n-1; NULL uses

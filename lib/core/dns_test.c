@@ -99,20 +99,20 @@ static void test_dns_mx_is_null(void)
 static void test_dns_tlsa_parse(void)
 {
 	static const unsigned char head[] = {
-	    0x12, 0x34, 0x81, 0xa0, 0, 1, 0, 2, 0, 0, 0, 0,
-	    3,    '_',  '2',  '5',  4, '_', 't', 'c', 'p', 2, 'm', 'x', 7,
-	    'e',  'x',  'a',  'm',  'p', 'l', 'e', 3, 'o', 'r', 'g', 0,
-	    0,    52,   0,    1};
+	    0x12, 0x34, 0x81, 0xa0, 0,   1,   0,   2,   0,   0,   0,
+	    0,    3,    '_',  '2',  '5', 4,   '_', 't', 'c', 'p', 2,
+	    'm',  'x',  7,    'e',  'x', 'a', 'm', 'p', 'l', 'e', 3,
+	    'o',  'r',  'g',  0,    0,   52,  0,   1};
 	struct buf b;
 	buf_init(&b);
 	buf_append(&b, head, sizeof(head));
-	static const unsigned char rr[] = {0xc0, 12, 0, 52, 0, 1, 0, 0,
+	static const unsigned char rr[] = {0xc0, 12,   0, 52, 0, 1, 0, 0,
 	                                   0x0e, 0x10, 0, 35, 3, 1, 1};
 	buf_append(&b, rr, sizeof(rr));
 	for (int i = 0; i < 32; i++)
 		buf_append_char(&b, (char)i);
-	static const unsigned char sig[] = {0xc0, 12, 0, 46, 0, 1, 0, 0,
-	                                    0x0e, 0x10, 0, 3, 1, 2, 3};
+	static const unsigned char sig[] = {0xc0, 12,   0, 46, 0, 1, 0, 0,
+	                                    0x0e, 0x10, 0, 3,  1, 2, 3};
 	buf_append(&b, sig, sizeof(sig));
 	struct dns_tlsa t[4];
 	test_begin("dns tlsa parse");
@@ -125,8 +125,7 @@ static void test_dns_tlsa_parse(void)
 		free(t[0].data);
 	}
 	/* cut anywhere inside the records: malformed, nothing kept */
-	for (size_t cut = sizeof(head) + 1; cut < b.len - sizeof(sig);
-	     cut++) {
+	for (size_t cut = sizeof(head) + 1; cut < b.len - sizeof(sig); cut++) {
 		n = dns_tlsa_parse((const unsigned char *)b.data, cut, t, 4);
 		test_assert_idx(n == -1, cut);
 	}
@@ -136,9 +135,8 @@ static void test_dns_tlsa_parse(void)
 
 int main(void)
 {
-	static void (*const tests[])(void) = {test_dns_mx_sort,
-	                                      test_dns_mx_shuffle_covers_all,
-	                                      test_dns_mx_is_null,
-	                                      test_dns_tlsa_parse, NULL};
+	static void (*const tests[])(void) = {
+	    test_dns_mx_sort, test_dns_mx_shuffle_covers_all,
+	    test_dns_mx_is_null, test_dns_tlsa_parse, NULL};
 	return test_run(tests);
 }

@@ -80,8 +80,7 @@ int tls_client_peer_new(struct tls_client *parent, const char *dane_base,
 		for (size_t i = 0; i < count; i++) {
 			client->tlsa[i] = tlsa[i];
 			client->tlsa[i].data = xmalloc(tlsa[i].len + 1);
-			memcpy(client->tlsa[i].data, tlsa[i].data,
-			       tlsa[i].len);
+			memcpy(client->tlsa[i].data, tlsa[i].data, tlsa[i].len);
 		}
 		client->tlsa_count = count;
 	}

@@ -39,8 +39,8 @@ struct mailauth_verdict {
 	struct dmarc_outcome dmarc; /* result NONE without a policy */
 	bool has_dmarc_record;
 	struct dmarc_record dmarc_record; /* when has_dmarc_record */
-	const char *dmarc_domain; /* where the record was found */
-	struct arc_result arc;    /* the chain the message arrived with */
+	const char *dmarc_domain;         /* where the record was found */
+	struct arc_result arc; /* the chain the message arrived with */
 	/* DMARC failed, but a trusted sealer's chain passed: no policy
 	 * applied (dmarc.action none), the sealer's domain here */
 	const char *arc_override;

@@ -75,9 +75,9 @@ int main(int argc, char **argv)
 	q.reports = s.mailauth.reports;
 	q.report_interval = s.mailauth.report_interval;
 	q.report_from = report_from(&s, q.hostname);
-	q.dns_server = xstrdup(s.mailauth.dns_server[0] != '\0'
-	                           ? s.mailauth.dns_server
-	                           : s.relay.dns_server);
+	q.dns_server =
+	    xstrdup(s.mailauth.dns_server[0] != '\0' ? s.mailauth.dns_server
+	                                             : s.relay.dns_server);
 	qmgr_report_start(&q);
 	if (qmgr_maintenance_start(&q, s.queue.maintenance_interval) < 0)
 		log_fatal(NULL, "maintenance-timer-failed");
