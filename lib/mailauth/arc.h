@@ -82,6 +82,15 @@ int arc_seal_finish(struct arc_seal *s, const char *header, size_t size,
                     const char *authres, enum arc_cv cv, struct buf *out,
                     const char **error_r);
 
+/* Finds, in the header section header[0..size), the Authentication-Results
+ * field that claims authserv_id: its value as folded (from pool) in
+ * *authres_r, and in *cv_r the cv= a seal over it carries (its arc=
+ * result; none when it has none). Returns 1, or 0 when there is none. */
+struct pool;
+int arc_authres_find(const char *header, size_t size, const char *authserv_id,
+                     struct pool *pool, const char **authres_r,
+                     enum arc_cv *cv_r);
+
 /* The same for a whole message msg[0..size) held in memory, for code that
  * forwards a stored message (Sieve redirect): the verdict and cv come from
  * the message's own Authentication-Results field that claims authserv_id

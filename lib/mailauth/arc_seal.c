@@ -223,6 +223,26 @@ static enum arc_cv authres_arc(const char *value)
 	return ARC_CV_NONE;
 }
 
+int arc_authres_find(const char *header, size_t size, const char *authserv_id,
+                     struct pool *pool, const char **authres_r,
+                     enum arc_cv *cv_r)
+{
+	struct mailauth_field *fields;
+	size_t count = mailauth_header_split(header, size, pool, &fields);
+	for (size_t f = 0; f < count; f++) {
+		if (mailauth_field_is(&fields[f], "Authentication-Results") &&
+		    authres_claims(fields[f].value, fields[f].value_len,
+		                   authserv_id)) {
+			/* folded as it is: an AAR line stays short */
+			*authres_r = pool_strndup(pool, fields[f].value,
+			                          fields[f].value_len);
+			*cv_r = authres_arc(*authres_r);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int arc_seal_message(const struct dkim_sign_key *key, const char *msg,
                      size_t size, const char *authserv_id, time_t now,
                      struct buf *out, const char **error_r)
@@ -230,15 +250,8 @@ int arc_seal_message(const struct dkim_sign_key *key, const char *msg,
 	struct pool *pool = pool_new();
 	struct mailauth_field *fields;
 	size_t count = mailauth_header_split(msg, size, pool, &fields);
-	const char *authres = NULL;
-	for (size_t f = 0; f < count && authres == NULL; f++) {
-		if (mailauth_field_is(&fields[f], "Authentication-Results") &&
-		    authres_claims(fields[f].value, fields[f].value_len,
-		                   authserv_id))
-			/* folded as it is: an AAR line stays short */
-			authres = pool_strndup(pool, fields[f].value,
-			                       fields[f].value_len);
-	}
+	const char *authres;
+	enum arc_cv cv;
 	/* the body starts after the header's empty line */
 	size_t head = count > 0 ? (size_t)(fields[count - 1].raw - msg) +
 	                              fields[count - 1].raw_len
@@ -249,13 +262,13 @@ int arc_seal_message(const struct dkim_sign_key *key, const char *msg,
 	else if (body + 1 < size && msg[body] == '\r' && msg[body + 1] == '\n')
 		body += 2;
 	int ret = -1;
-	if (authres == NULL) {
+	if (arc_authres_find(msg, head, authserv_id, pool, &authres, &cv) ==
+	    0) {
 		*error_r = "no Authentication-Results field of ours";
 	} else {
 		struct arc_seal *s = arc_seal_new(key, now);
 		arc_seal_body(s, msg + body, size - body);
-		ret = arc_seal_finish(s, msg, head, authres,
-		                      authres_arc(authres), out, error_r);
+		ret = arc_seal_finish(s, msg, head, authres, cv, out, error_r);
 		arc_seal_free(&s);
 	}
 	pool_free(&pool);

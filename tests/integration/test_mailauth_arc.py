@@ -5,7 +5,8 @@ not, and a forwarded message whose From domain says p=reject is accepted
 when a trusted sealer's chain passes (arc_trusted_sealers), refused with
 550 5.7.1 otherwise. Outbound: mail an alias forwards to another domain
 leaves with our ARC set, which dkimpy's arcverify passes, alone (i=1) and
-on top of a chain that came in (i=2)."""
+on top of a chain that came in (i=2); so does a copy a Sieve redirect
+(postroomctl account forward) sends on, sealed by deliver."""
 import base64
 import os
 import re
@@ -51,12 +52,15 @@ class MailauthArcTest(unittest.TestCase):
                       f"elsewhere.test=127.0.0.1:{cls.peer_smtp.port}"},
             "queue": {"run_interval": "2s", "min_backoff": "1s"}})
         cls.pr.add_user("bob@local.test")
+        cls.pr.add_user("dora@local.test")
         # local.test's keys exist now: publish what postroomctl dns prints
         cls.dns = Dnsmasq(txt=txt + published_records(cls.pr, "local.test"))
         cls.pr.sections["mailauth"]["dns_server"] = cls.dns.server
         cls.pr.write_conf()
         cls.pr.start()
         cls.pr.ctl("alias", "add", "fwd@local.test", "carl@elsewhere.test")
+        cls.pr.ctl("account", "forward", "dora@local.test",
+                   "dave@elsewhere.test")
 
     @classmethod
     def tearDownClass(cls):
@@ -183,6 +187,20 @@ class MailauthArcTest(unittest.TestCase):
         bad = data.replace(b"forwarded  text", b"forwarded text!")
         verdict = peer("arcverify", self.dns.server, data=bad).decode()
         self.assertTrue(verdict.startswith("fail"), verdict)
+
+
+    def test_sieve_redirect_sealed_for_dkimpy(self):
+        self.assertIsNone(self.send(self.message("arc sieve"),
+                                    rcpt="dora@local.test", ip="127.0.0.5",
+                                    sender="ann@origin.test"))
+        data = self.forwarded("arc sieve")
+        self.assertTrue(data.startswith(b"ARC-Seal: i=1; a=rsa-sha256; "),
+                        data[:300])
+        self.assertIn(b"\r\nDelivered-To: dora@local.test\r\n", data)
+        verdict = peer("arcverify", self.dns.server, data=data).decode()
+        self.assertTrue(verdict.startswith("pass"), verdict)
+        self.assertRegex(self.pr.log(), r"deliver\[\d+\]: info: arc-sealed "
+                                        r"id=\w+ domain=local\.test cv=none")
 
 
 if __name__ == "__main__":
