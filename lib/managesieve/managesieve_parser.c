@@ -18,19 +18,19 @@
 #define TAIL_MAX 24 /* "{" 20 digits "+}" CR */
 
 enum state {
-	ST_BETWEEN,     /* before a token, or after one and its SP */
-	ST_AFTER,       /* right after a token: SP or the line's end */
-	ST_ATOM,        /* in an atom */
-	ST_QUOTED,      /* in a quoted string */
-	ST_QUOTED_ESC,  /* after "\" in a quoted string */
-	ST_LIT_NUM,     /* after "{": digits */
-	ST_LIT_CLOSE,   /* after "+": "}" */
-	ST_LIT_EOL,     /* after "}": CR or LF */
-	ST_LIT_LF,      /* after "}" CR: LF */
-	ST_LIT_DATA,    /* the literal's octets */
-	ST_CR,          /* CR at the end of a line: LF */
-	ST_SKIP,        /* dropping the rest of a wrong line */
-	ST_SKIP_DATA,   /* dropping a literal's octets on it */
+	ST_BETWEEN,    /* before a token, or after one and its SP */
+	ST_AFTER,      /* right after a token: SP or the line's end */
+	ST_ATOM,       /* in an atom */
+	ST_QUOTED,     /* in a quoted string */
+	ST_QUOTED_ESC, /* after "\" in a quoted string */
+	ST_LIT_NUM,    /* after "{": digits */
+	ST_LIT_CLOSE,  /* after "+": "}" */
+	ST_LIT_EOL,    /* after "}": CR or LF */
+	ST_LIT_LF,     /* after "}" CR: LF */
+	ST_LIT_DATA,   /* the literal's octets */
+	ST_CR,         /* CR at the end of a line: LF */
+	ST_SKIP,       /* dropping the rest of a wrong line */
+	ST_SKIP_DATA,  /* dropping a literal's octets on it */
 };
 
 struct raw_token {
@@ -47,7 +47,7 @@ struct managesieve_parser {
 	struct raw_token *raw; /* set.max_tokens of them */
 	struct managesieve_token *tokens;
 	size_t count;
-	size_t line_len;       /* bytes of the line outside literals */
+	size_t line_len;        /* bytes of the line outside literals */
 	uint64_t literal_total; /* octets of its literals so far */
 	uint64_t literal_left;  /* of the literal being read or dropped */
 	uint64_t literal_size;
@@ -134,7 +134,8 @@ static bool tail_literal(const struct managesieve_parser *p, uint64_t *size_r)
 	uint64_t size = 0;
 	for (size_t i = n; i < end; i++) {
 		unsigned d = (unsigned)(p->tail[i] - '0');
-		size = size > (UINT64_MAX - d) / 10 ? UINT64_MAX : size * 10 + d;
+		size =
+		    size > (UINT64_MAX - d) / 10 ? UINT64_MAX : size * 10 + d;
 	}
 	*size_r = size;
 	return true;
@@ -181,8 +182,11 @@ static bool is_atom_char(unsigned char c)
  * cannot start one. */
 static size_t utf8_len(unsigned char c)
 {
-	return c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : (c & 0xF0) == 0xE0 ? 3
-	       : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	return c < 0x80                 ? 1
+	       : c >= 0xC2 && c <= 0xDF ? 2
+	       : (c & 0xF0) == 0xE0     ? 3
+	       : c >= 0xF0 && c <= 0xF4 ? 4
+	                                : 0;
 }
 
 /* Checks the quoted string just ended: valid UTF-8 (RFC 5804 §4,
@@ -190,7 +194,8 @@ static size_t utf8_len(unsigned char c)
 static bool quoted_is_utf8(const struct managesieve_parser *p)
 {
 	const struct raw_token *t = &p->raw[p->count - 1];
-	const unsigned char *s = (const unsigned char *)p->data.data + t->offset;
+	const unsigned char *s =
+	    (const unsigned char *)p->data.data + t->offset;
 	size_t len = p->data.len - t->offset;
 	for (size_t i = 0; i < len;) {
 		size_t n = utf8_len(s[i]);
@@ -384,7 +389,8 @@ static int step(struct managesieve_parser *p, unsigned char c,
 		}
 		if (c != '\n')
 			return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
-			            "Literal header must end the line", error_r);
+			            "Literal header must end the line",
+			            error_r);
 		p->tail_len = 0;
 		return literal_begin(p, error_r);
 	case ST_CR:

@@ -32,7 +32,8 @@ static void check_tokens(const struct managesieve_parser_settings *set,
 		if (t[i].type == MANAGESIEVE_TOKEN_ATOM) {
 			CHECK(t[i].len > 0 && !t[i].is_literal);
 			for (size_t k = 0; k < t[i].len; k++)
-				CHECK(t[i].str[k] > 0x20 && t[i].str[k] < 0x7f &&
+				CHECK(t[i].str[k] > 0x20 &&
+				      t[i].str[k] < 0x7f &&
 				      strchr("\"(){}\\", t[i].str[k]) == NULL);
 		} else if (t[i].is_literal) {
 			CHECK(t[i].len <= set->max_literal);
@@ -69,7 +70,8 @@ static void check_roundtrip(const struct managesieve_parser_settings *set,
 	int ret = managesieve_parser_feed(p, (const unsigned char *)line.data,
 	                                  line.len, &consumed, &error);
 	CHECK(ret == 1 && consumed == line.len);
-	const struct managesieve_token *u = managesieve_parser_tokens(p, &again);
+	const struct managesieve_token *u =
+	    managesieve_parser_tokens(p, &again);
 	CHECK(again == count);
 	for (size_t i = 0; i < count; i++)
 		CHECK(u[i].type == t[i].type && u[i].len == t[i].len &&
@@ -87,9 +89,7 @@ static void transcript(const struct managesieve_parser_settings *set,
 	struct managesieve_parser *p = managesieve_parser_new(set);
 	size_t pos = 0;
 	while (pos < size) {
-		size_t end = is_bytewise ? pos + 1
-		             : pos < cut ? cut
-		                         : size;
+		size_t end = is_bytewise ? pos + 1 : pos < cut ? cut : size;
 		size_t consumed, count;
 		const char *error;
 		int ret = managesieve_parser_feed(p, data + pos, end - pos,
@@ -100,8 +100,8 @@ static void transcript(const struct managesieve_parser_settings *set,
 		const struct managesieve_token *t =
 		    managesieve_parser_tokens(p, &count);
 		if (ret < 0) {
-			buf_printf(out, "E%d:%s\n", (int)managesieve_parser_error(p),
-			           error);
+			buf_printf(out, "E%d:%s\n",
+			           (int)managesieve_parser_error(p), error);
 			continue;
 		}
 		if (ret == 0)

@@ -65,15 +65,13 @@ static const struct parse_case cases[] = {
      "A:Authenticate|S:PLAIN|S:QJIrweAPyo6Q1T9xu\n"},
     {"Putscript \"foo\" {31+}\r\n#comment\r\nInvalidSieveCommand\r\n\r\n",
      "A:Putscript|S:foo|L:#comment\r\nInvalidSieveCommand\r\n\n"},
-    {"HAVESPACE \"myscript\" 999999\r\n",
-     "A:HAVESPACE|S:myscript|A:999999\n"},
+    {"HAVESPACE \"myscript\" 999999\r\n", "A:HAVESPACE|S:myscript|A:999999\n"},
     {"Setactive \"\"\r\n", "A:Setactive|S:\n"},
     {"RENAMESCRIPT \"foo\" \"bar\"\r\nLOGOUT\r\n",
      "A:RENAMESCRIPT|S:foo|S:bar\nA:LOGOUT\n"},
     {"NOOP \"STARTTLS-SYNC-42\"\r\n", "A:NOOP|S:STARTTLS-SYNC-42\n"},
     /* AUTHENTICATE continuation lines: one string */
-    {"\"dGVzdA==\"\r\n{4+}\r\ndGVz\r\n\"*\"\r\n",
-     "S:dGVzdA==\nL:dGVz\nS:*\n"},
+    {"\"dGVzdA==\"\r\n{4+}\r\ndGVz\r\n\"*\"\r\n", "S:dGVzdA==\nL:dGVz\nS:*\n"},
     /* {n} as well as {n+}; literals anywhere; an empty literal */
     {"PUTSCRIPT {3}\r\nfoo {0+}\r\n\r\n", "A:PUTSCRIPT|L:foo|L:\n"},
     /* escapes, UTF-8, NUL inside a literal */
@@ -82,8 +80,7 @@ static const struct parse_case cases[] = {
     /* LF alone ends a line; spaces are lenient; empty lines are lines */
     {"NOOP\n  LOGOUT   \r\n\r\n", "A:NOOP\nA:LOGOUT\n\n"},
     /* errors: the rest of the line goes, the next line parses */
-    {"X \"abc\r\nNOOP\r\n",
-     "ERR:Invalid character in quoted string\nA:NOOP\n"},
+    {"X \"abc\r\nNOOP\r\n", "ERR:Invalid character in quoted string\nA:NOOP\n"},
     {"X \"a\\nb\" \"c\"\r\nNOOP\r\n",
      "ERR:Invalid escape in quoted string\nA:NOOP\n"},
     {"X \"a\"\"b\"\r\nNOOP\r\n",
@@ -98,7 +95,8 @@ static const struct parse_case cases[] = {
     {"X\rY\r\nNOOP\r\n", "ERR:CR without LF\nA:NOOP\n"},
     /* a wrong line that ends in a literal: its octets are dropped too,
        even when they look like commands */
-    {"X ( {10+}\r\nLOGOUT\r\n12\r\nNOOP\r\n", "ERR:Invalid character\nA:NOOP\n"},
+    {"X ( {10+}\r\nLOGOUT\r\n12\r\nNOOP\r\n",
+     "ERR:Invalid character\nA:NOOP\n"},
     {"X \"a\"\"b\" {6}\r\nLOGOUT\r\nNOOP\r\n",
      "ERR:Missing space between arguments\nA:NOOP\n"},
 };
@@ -115,8 +113,9 @@ static void test_parse(void)
 			test_assert_idx(strcmp(out.data, cases[i].want) == 0,
 			                i * 2 + step);
 			if (strcmp(out.data, cases[i].want) != 0)
-				printf("case %zu step %zu: got '%s', want '%s'\n",
-				       i, step, out.data, cases[i].want);
+				printf(
+				    "case %zu step %zu: got '%s', want '%s'\n",
+				    i, step, out.data, cases[i].want);
 			buf_deinit(&out);
 		}
 	}
@@ -202,7 +201,8 @@ static void test_pending_and_tokens(void)
 	test_assert(managesieve_parser_feed(p, (const unsigned char *)"\r\n", 2,
 	                                    &consumed, &error) == 1);
 	test_assert(!managesieve_parser_is_pending(p));
-	const struct managesieve_token *t = managesieve_parser_tokens(p, &count);
+	const struct managesieve_token *t =
+	    managesieve_parser_tokens(p, &count);
 	uint32_t num = 0;
 	test_assert(count == 3);
 	test_assert(managesieve_token_is(&t[0], "havespace"));
@@ -220,7 +220,8 @@ static void test_pending_and_tokens(void)
 	test_assert(managesieve_parser_feed(p, (const unsigned char *)bad,
 	                                    strlen(bad), &consumed,
 	                                    &error) == -1);
-	test_assert(managesieve_parser_error(p) == MANAGESIEVE_PARSER_TOO_LARGE);
+	test_assert(managesieve_parser_error(p) ==
+	            MANAGESIEVE_PARSER_TOO_LARGE);
 	t = managesieve_parser_tokens(p, &count);
 	test_assert(count == 2 && managesieve_token_is(&t[0], "PUTSCRIPT"));
 	test_assert(managesieve_parser_is_pending(p)); /* the octets follow */

@@ -19,11 +19,11 @@ static bool can_quote(const unsigned char *s, size_t len)
 		unsigned char c = s[i];
 		if (c == '\0' || c == '\r' || c == '\n')
 			return false;
-		size_t n = c < 0x80                  ? 1
-		           : c >= 0xC2 && c <= 0xDF  ? 2
-		           : (c & 0xF0) == 0xE0      ? 3
-		           : c >= 0xF0 && c <= 0xF4  ? 4
-		                                     : 0;
+		size_t n = c < 0x80                 ? 1
+		           : c >= 0xC2 && c <= 0xDF ? 2
+		           : (c & 0xF0) == 0xE0     ? 3
+		           : c >= 0xF0 && c <= 0xF4 ? 4
+		                                    : 0;
 		if (n == 0 || i + n > len)
 			return false;
 		for (size_t k = 1; k < n; k++)

@@ -24,8 +24,7 @@ enum managesieve_status {
 void managesieve_string_append(struct buf *out, const void *data, size_t len);
 void managesieve_string_append_str(struct buf *out, const char *str);
 /* Appends data always as a literal (GETSCRIPT's script, RFC 5804 §2.9). */
-void managesieve_literal_append(struct buf *out, const void *data,
-                                size_t len);
+void managesieve_literal_append(struct buf *out, const void *data, size_t len);
 
 /* response-ok / response-nobye = ("OK" / "NO" / "BYE") [SP "(" resp-code
  * ")"] [SP string] CRLF
@@ -38,14 +37,14 @@ void managesieve_reply(struct buf *out, enum managesieve_status status,
 /* What the server offers (RFC 5804 §1.7). */
 struct managesieve_capabilities {
 	const char *implementation; /* "Postroom" */
-	const char *sasl;   /* space-separated mechanisms; "" when no login
-	                       may happen on this connection yet */
-	const char *sieve;  /* the Sieve extensions (lib/rules) */
-	bool has_starttls;  /* offered: TLS available and not active */
-	unsigned max_redirects; /* 0: not sent */
-	const char *notify; /* enotify methods ("mailto"), or NULL */
-	const char *owner;  /* the logged-in user, or NULL (RFC 5804 §1.7:
-	                       only once authenticated) */
+	const char *sasl;        /* space-separated mechanisms; "" when no login
+	                            may happen on this connection yet */
+	const char *sieve;       /* the Sieve extensions (lib/rules) */
+	bool has_starttls;       /* offered: TLS available and not active */
+	unsigned max_redirects;  /* 0: not sent */
+	const char *notify;      /* enotify methods ("mailto"), or NULL */
+	const char *owner;       /* the logged-in user, or NULL (RFC 5804 §1.7:
+	                            only once authenticated) */
 	bool has_unauthenticate; /* RFC 5804 §2.14.1 */
 };
 
