@@ -6,6 +6,7 @@
  * "Delivered-To: <user>" first, which the next delivery for that user
  * recognises as a loop. */
 #include "deliver/deliver_mail.h"
+#include "deliver/deliver_sign.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -93,10 +94,24 @@ static int queue_commit(const struct deliver_mail *m, const char *kind,
 	return 0;
 }
 
+/* Writes text (a whole message) with its DKIM signatures on top, and
+ * commits it. */
 static int queue_text(const struct deliver_mail *m, const char *kind,
                       struct queued *q, const struct buf *text)
 {
-	if (queue_writer_write(q->w, text->data, text->len) < 0) {
+	struct buf sig;
+	buf_init(&sig);
+	const char *signer =
+	    m->sign != NULL
+	        ? deliver_sign_message(m->sign, m->store, m->pool, m->now,
+	                               text->data, text->len, &sig)
+	        : NULL;
+	if (signer != NULL)
+		log_info(NULL, "rules-mail-signed id=%s kind=%s d=%s", m->id,
+		         kind, signer);
+	int ret = queue_writer_write(q->w, sig.data, sig.len);
+	buf_deinit(&sig);
+	if (ret < 0 || queue_writer_write(q->w, text->data, text->len) < 0) {
 		queue_writer_abort(&q->w);
 		log_error(NULL, "rules-mail-failed id=%s kind=%s error=%s",
 		          m->id, kind, strerror(errno));

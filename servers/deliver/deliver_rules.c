@@ -16,6 +16,7 @@
 #include "core/pool.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver_mail.h"
+#include "deliver/deliver_sign.h"
 #include "queue/queue.h"
 #include "store/store.h"
 #include "store/store_sieve.h"
@@ -47,7 +48,8 @@ struct pending_key {
 
 struct deliver_rules {
 	struct deliver_rules_settings set;
-	char *sieve_dir, *hostname;
+	char *sieve_dir, *hostname, *dkim_dir;
+	struct deliver_sign_settings sign;
 	struct script_entry **cache; /* each entry stays where it is while
 	                                a run uses it */
 	size_t cache_count, cache_cap;
@@ -80,6 +82,10 @@ deliver_rules_new(const struct deliver_rules_settings *set)
 	    xstrdup(set->hostname != NULL ? set->hostname : "localhost");
 	r->set.sieve_dir = r->sieve_dir;
 	r->set.hostname = r->hostname;
+	r->dkim_dir = set->dkim_dir != NULL ? xstrdup(set->dkim_dir) : NULL;
+	r->set.dkim_dir = r->dkim_dir;
+	r->sign = (struct deliver_sign_settings){
+	    .dkim_dir = r->dkim_dir, .lifetime = set->dkim_lifetime};
 	return r;
 }
 
@@ -104,6 +110,7 @@ void deliver_rules_free(struct deliver_rules **rp)
 	free(r->cache);
 	free(r->sieve_dir);
 	free(r->hostname);
+	free(r->dkim_dir);
 	free(r);
 	*rp = NULL;
 }
@@ -766,6 +773,7 @@ void deliver_rules_run(struct deliver_rules *r,
 	            .store = in->store,
 	            .queue_dir = in->queue_dir,
 	            .hostname = r->hostname,
+	            .sign = &r->sign,
 	            .pool = pool,
 	            .now = in->now,
 	            .id = in->env->id,

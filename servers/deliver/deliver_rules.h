@@ -34,6 +34,10 @@ struct deliver_rules_settings {
 	                            stops (RFC 5228 §4.2 loop control) */
 	bool use_srs; /* redirect from an SRS address (else the original
 	                 sender) when the sender's domain is not local */
+	/* DKIM-signs the mail rules send (deliver_sign.h): data_dir/dkim,
+	   or NULL to sign nothing ([mailauth] sign = no) */
+	const char *dkim_dir;
+	unsigned dkim_lifetime; /* x= after t=, seconds; 0: none */
 };
 
 /* Postroom's defaults: on, no sieve_dir, SIEVE_SETTINGS_DEFAULT, 10 MiB

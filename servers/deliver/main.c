@@ -228,9 +228,15 @@ static void rules_configure(struct deliver *d, const struct postroom_settings *s
 	set.sieve.vacation_min_period = s->deliver.sieve_vacation_min_period;
 	set.sieve.vacation_max_period = s->deliver.sieve_vacation_max_period;
 	set.use_srs = s->deliver.sieve_redirect_srs;
+	/* the mail rules send is signed like submitted mail
+	   (doc/authentication.md) */
+	char *dkim_dir = s->mailauth.sign ? settings_data_path(s, "dkim") : NULL;
+	set.dkim_dir = dkim_dir;
+	set.dkim_lifetime = s->mailauth.dkim_signature_lifetime;
 	deliver_set_rules(d, &set);
 	free(hostname);
 	free(sieve_dir);
+	free(dkim_dir);
 }
 
 static int server_run(struct server *srv, const char *sock_path)
