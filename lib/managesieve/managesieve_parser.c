@@ -274,92 +274,84 @@ static int literal_begin(struct managesieve_parser *p, const char **error_r)
 	return 0;
 }
 
-/* One byte outside literal data. Returns 1 (line done), 0, or -1. */
 static int step(struct managesieve_parser *p, unsigned char c,
-                const char **error_r)
+                const char **error_r);
+
+/* Between tokens: a separator, the line's end, or a token's first byte. */
+static int step_between(struct managesieve_parser *p, unsigned char c,
+                        const char **error_r)
 {
-	if (p->state != ST_SKIP && ++p->line_len > p->set.max_line)
-		return fail(p, c, MANAGESIEVE_PARSER_TOO_LONG, "Line too long",
-		            error_r);
-	tail_add(p, c);
-	switch (p->state) {
-	case ST_BETWEEN:
-	case ST_AFTER:
-		if (c == ' ') {
-			p->state = ST_BETWEEN;
-			return 0;
-		}
-		if (c == '\r') {
-			p->state = ST_CR;
-			return 0;
-		}
-		if (c == '\n')
-			return line_end(p, false);
-		if (p->state == ST_AFTER)
-			return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
-			            "Missing space between arguments", error_r);
-		if (c == '"') {
-			if (!token_begin(p, MANAGESIEVE_TOKEN_STRING, false))
-				return fail(p, c, MANAGESIEVE_PARSER_TOO_LONG,
-				            "Too many arguments", error_r);
-			p->state = ST_QUOTED;
-			return 0;
-		}
-		if (c == '{') {
-			p->literal_size = 0;
-			p->has_digit = false;
-			p->state = ST_LIT_NUM;
-			return 0;
-		}
-		if (!is_atom_char(c))
-			return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
-			            "Invalid character", error_r);
-		if (!token_begin(p, MANAGESIEVE_TOKEN_ATOM, false))
-			return fail(p, c, MANAGESIEVE_PARSER_TOO_LONG,
-			            "Too many arguments", error_r);
-		buf_append_char(&p->data, (char)c);
-		p->state = ST_ATOM;
+	if (c == ' ') {
+		p->state = ST_BETWEEN;
 		return 0;
-	case ST_ATOM:
-		if (is_atom_char(c)) {
-			buf_append_char(&p->data, (char)c);
-			return 0;
-		}
-		token_end(p);
-		p->line_len--;
-		p->tail_len--;
-		return step(p, c, error_r);
-	case ST_QUOTED:
-		if (c == '"') {
-			if (!quoted_is_utf8(p))
-				return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
-				            "Quoted string is not UTF-8",
-				            error_r);
-			token_end(p);
-			return 0;
-		}
-		if (c == '\\') {
-			p->state = ST_QUOTED_ESC;
-			return 0;
-		}
-		if (c == '\0' || c == '\r' || c == '\n')
-			return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
-			            "Invalid character in quoted string",
-			            error_r);
-		goto quoted_char;
-	case ST_QUOTED_ESC:
+	}
+	if (c == '\r') {
+		p->state = ST_CR;
+		return 0;
+	}
+	if (c == '\n')
+		return line_end(p, false);
+	if (p->state == ST_AFTER)
+		return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
+		            "Missing space between arguments", error_r);
+	if (c == '{') {
+		p->literal_size = 0;
+		p->has_digit = false;
+		p->state = ST_LIT_NUM;
+		return 0;
+	}
+	if (c != '"' && !is_atom_char(c))
+		return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
+		            "Invalid character", error_r);
+	if (!token_begin(
+	        p, c == '"' ? MANAGESIEVE_TOKEN_STRING : MANAGESIEVE_TOKEN_ATOM,
+	        false))
+		return fail(p, c, MANAGESIEVE_PARSER_TOO_LONG,
+		            "Too many arguments", error_r);
+	if (c == '"') {
+		p->state = ST_QUOTED;
+		return 0;
+	}
+	buf_append_char(&p->data, (char)c);
+	p->state = ST_ATOM;
+	return 0;
+}
+
+/* quoted = DQUOTE *QUOTED-CHAR DQUOTE (RFC 5804 §4, erratum 2655) */
+static int step_quoted(struct managesieve_parser *p, unsigned char c,
+                       const char **error_r)
+{
+	if (p->state == ST_QUOTED_ESC) {
 		/* QUOTED-SPECIALS = DQUOTE / "\" */
 		if (c != '"' && c != '\\')
 			return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
 			            "Invalid escape in quoted string", error_r);
 		p->state = ST_QUOTED;
-	quoted_char:
-		if (p->data.len - p->raw[p->count - 1].offset >=
-		    MANAGESIEVE_QUOTED_MAX)
-			return fail(p, c, MANAGESIEVE_PARSER_TOO_LONG,
-			            "Quoted string too long", error_r);
-		buf_append_char(&p->data, (char)c);
+	} else if (c == '"') {
+		if (!quoted_is_utf8(p))
+			return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
+			            "Quoted string is not UTF-8", error_r);
+		token_end(p);
 		return 0;
+	} else if (c == '\\') {
+		p->state = ST_QUOTED_ESC;
+		return 0;
+	} else if (c == '\0' || c == '\r' || c == '\n') {
+		return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
+		            "Invalid character in quoted string", error_r);
+	}
+	if (p->data.len - p->raw[p->count - 1].offset >= MANAGESIEVE_QUOTED_MAX)
+		return fail(p, c, MANAGESIEVE_PARSER_TOO_LONG,
+		            "Quoted string too long", error_r);
+	buf_append_char(&p->data, (char)c);
+	return 0;
+}
+
+/* literal-c2s = "{" number "+}" CRLF *OCTET (and "{" number "}" CRLF) */
+static int step_literal_header(struct managesieve_parser *p, unsigned char c,
+                               const char **error_r)
+{
+	switch (p->state) {
 	case ST_LIT_NUM:
 		if (c >= '0' && c <= '9') {
 			p->literal_size =
@@ -371,18 +363,15 @@ static int step(struct managesieve_parser *p, unsigned char c,
 			return 0;
 		}
 		if (!p->has_digit || (c != '+' && c != '}'))
-			return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
-			            "Invalid literal", error_r);
+			break;
 		p->state = c == '+' ? ST_LIT_CLOSE : ST_LIT_EOL;
 		return 0;
 	case ST_LIT_CLOSE:
 		if (c != '}')
-			return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
-			            "Invalid literal", error_r);
+			break;
 		p->state = ST_LIT_EOL;
 		return 0;
-	case ST_LIT_EOL:
-	case ST_LIT_LF:
+	default: /* ST_LIT_EOL, ST_LIT_LF */
 		if (c == '\r' && p->state == ST_LIT_EOL) {
 			p->state = ST_LIT_LF;
 			return 0;
@@ -393,6 +382,41 @@ static int step(struct managesieve_parser *p, unsigned char c,
 			            error_r);
 		p->tail_len = 0;
 		return literal_begin(p, error_r);
+	}
+	return fail(p, c, MANAGESIEVE_PARSER_SYNTAX, "Invalid literal",
+	            error_r);
+}
+
+/* One byte outside literal data. Returns 1 (line done), 0, or -1. */
+static int step(struct managesieve_parser *p, unsigned char c,
+                const char **error_r)
+{
+	if (p->state != ST_SKIP && ++p->line_len > p->set.max_line)
+		return fail(p, c, MANAGESIEVE_PARSER_TOO_LONG, "Line too long",
+		            error_r);
+	tail_add(p, c);
+	switch (p->state) {
+	case ST_BETWEEN:
+	case ST_AFTER:
+		return step_between(p, c, error_r);
+	case ST_ATOM:
+		if (is_atom_char(c)) {
+			buf_append_char(&p->data, (char)c);
+			return 0;
+		}
+		/* the byte after an atom is read again in ST_AFTER */
+		token_end(p);
+		p->line_len--;
+		p->tail_len--;
+		return step(p, c, error_r);
+	case ST_QUOTED:
+	case ST_QUOTED_ESC:
+		return step_quoted(p, c, error_r);
+	case ST_LIT_NUM:
+	case ST_LIT_CLOSE:
+	case ST_LIT_EOL:
+	case ST_LIT_LF:
+		return step_literal_header(p, c, error_r);
 	case ST_CR:
 		if (c != '\n')
 			return fail(p, c, MANAGESIEVE_PARSER_SYNTAX,
