@@ -230,7 +230,8 @@ static void rules_configure(struct deliver *d, const struct postroom_settings *s
 	set.use_srs = s->deliver.sieve_redirect_srs;
 	/* the mail rules send is signed like submitted mail
 	   (doc/authentication.md) */
-	char *dkim_dir = s->mailauth.sign ? settings_data_path(s, "dkim") : NULL;
+	char *dkim_dir =
+	    s->mailauth.sign ? settings_data_path(s, "dkim") : NULL;
 	set.dkim_dir = dkim_dir;
 	set.dkim_lifetime = s->mailauth.dkim_signature_lifetime;
 	deliver_set_rules(d, &set);

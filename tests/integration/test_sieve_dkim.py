@@ -81,6 +81,8 @@ class SieveDkimTest(unittest.TestCase):
         sigs = signatures(stored)
         if self.sign == "no":
             self.assertEqual(sigs, [])
+            self.assertRegex(self.pr.log(), r"rules-mail id=\S+ "
+                             r"kind=vacation .* dkim=none")
             return
         self.assertEqual(len(sigs), 2, stored)
         for s in sigs:
@@ -89,8 +91,8 @@ class SieveDkimTest(unittest.TestCase):
             self.assertTrue(h.startswith(b"from:from:"), h)
         self.assertEqual(self.verify(stored), ["pass", "pass"])
         self.assertRegex(self.pr.log(),
-                         r"rules-mail-signed id=\S+ kind=vacation "
-                         r"d=local\.test")
+                         r"rules-mail id=\S+ kind=vacation .* "
+                         r"dkim=local\.test")
 
     def test_ereject_dsn_signed_by_parent_domain(self):
         self.submit("dave@local.test", "hello dave")
