@@ -43,6 +43,8 @@ int cmd_account_vacation(struct ctl *ctl, struct store *store, int argc,
 int cmd_account_forward(struct ctl *ctl, struct store *store, int argc,
                         char **argv);
 int cmd_dns(struct ctl *ctl, int argc, char **argv);
+/* dav list|share|unshare|export|directory (cmd_dav.c) */
+int cmd_dav(struct ctl *ctl, int argc, char **argv);
 int cmd_dkim(struct ctl *ctl, int argc, char **argv);
 /* token create|list|revoke: bearer tokens (cmd_token.c) */
 int cmd_token(struct ctl *ctl, int argc, char **argv);

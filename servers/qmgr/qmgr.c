@@ -8,6 +8,7 @@
  * are watched by a one-second timer and retried when room returns. */
 #include "qmgr/qmgr.h"
 #include "core/file.h"
+#include "store/store_dav.h"
 #include "store/store_gc.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -242,8 +243,9 @@ static void timer_cb(evutil_socket_t fd, short what, void *ctx)
 
 /* Scheduled maintenance (maintenance_interval): expiry of Trash and Junk
  * (first, so the blobs it frees age from now), unreferenced blobs older
- * than blob_grace, and the QRESYNC expunge log of each mailbox beyond its
- * expunge_log_keep newest rows. Mail sent for later needs no job here: a
+ * than blob_grace, and the QRESYNC expunge log of each mailbox (and the
+ * tombstones of each DAV collection) beyond its expunge_log_keep newest
+ * rows. Mail sent for later needs no job here: a
  * timer wakes the queue at its release time (qmgr_wake_at). */
 static void maint_cb(evutil_socket_t fd, short what, void *ctx)
 {
@@ -264,6 +266,13 @@ static void maint_cb(evutil_socket_t fd, short what, void *ctx)
 		log_error(NULL, "expunge-log-prune-failed error=%s", error);
 	if (pruned > 0)
 		log_info(NULL, "expunge-log-pruned rows=%zu", pruned);
+	/* the same for calendars and address books (RFC 6578 §3.2) */
+	pruned = 0;
+	if (store_dav_gc_tombstones(q->data_dir, q->expunge_log_keep, &pruned,
+	                            &error) < 0)
+		log_error(NULL, "dav-tombstones-prune-failed error=%s", error);
+	if (pruned > 0)
+		log_info(NULL, "dav-tombstones-pruned rows=%zu", pruned);
 }
 
 /* ---- Waiting for free space --------------------------------------------- */
