@@ -43,6 +43,7 @@ static const char usage_text[] =
     "  dav unshare OWNER COLLECTION GRANTEE\n"
     "  dav export ACCOUNT COLLECTION [FILE]  (one .ics or .vcf stream)\n"
     "  dav directory ACCOUNT [--name NAME] [--hide|--show]\n"
+    "  report send-now             (DMARC and TLS-RPT reports now)\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 
 static const struct {
@@ -52,6 +53,7 @@ static const struct {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
     {"queue", cmd_queue},   {"config", cmd_config},   {"dns", cmd_dns},
     {"dkim", cmd_dkim},     {"token", cmd_token},     {"dav", cmd_dav},
+    {"report", cmd_report},
 };
 
 static int usage(void)

@@ -48,7 +48,7 @@ struct pending_key {
 
 struct deliver_rules {
 	struct deliver_rules_settings set;
-	char *sieve_dir, *hostname, *dkim_dir;
+	char *sieve_dir, *hostname, *dkim_dir, *data_dir, *authserv_id;
 	struct deliver_sign_settings sign;
 	struct script_entry **cache; /* each entry stays where it is while
 	                                a run uses it */
@@ -86,6 +86,12 @@ deliver_rules_new(const struct deliver_rules_settings *set)
 	r->set.dkim_dir = r->dkim_dir;
 	r->sign = (struct deliver_sign_settings){
 	    .dkim_dir = r->dkim_dir, .lifetime = set->dkim_lifetime};
+	if (set->data_dir != NULL && set->authserv_id != NULL) {
+		r->data_dir = xstrdup(set->data_dir);
+		r->authserv_id = xstrdup(set->authserv_id);
+	}
+	r->set.data_dir = r->data_dir;
+	r->set.authserv_id = r->authserv_id;
 	return r;
 }
 
@@ -111,6 +117,8 @@ void deliver_rules_free(struct deliver_rules **rp)
 	free(r->sieve_dir);
 	free(r->hostname);
 	free(r->dkim_dir);
+	free(r->data_dir);
+	free(r->authserv_id);
 	free(r);
 	*rp = NULL;
 }
@@ -778,6 +786,8 @@ void deliver_rules_run(struct deliver_rules *r,
 	            .now = in->now,
 	            .id = in->env->id,
 	            .user = in->address,
+	            .data_dir = r->data_dir,
+	            .authserv_id = r->authserv_id,
 	        },
 	    .data = data,
 	    .size = size,

@@ -38,6 +38,9 @@ struct deliver_rules_settings {
 	   or NULL to sign nothing ([mailauth] sign = no) */
 	const char *dkim_dir;
 	unsigned dkim_lifetime; /* x= after t=, seconds; 0: none */
+	/* ARC-seal redirected copies with the keys under data_dir/dkim,
+	   naming our authserv_id's verdict; NULL: do not seal */
+	const char *data_dir, *authserv_id;
 };
 
 /* Postroom's defaults: on, no sieve_dir, SIEVE_SETTINGS_DEFAULT, 10 MiB

@@ -234,6 +234,12 @@ static void rules_configure(struct deliver *d, const struct postroom_settings *s
 	    s->mailauth.sign ? settings_data_path(s, "dkim") : NULL;
 	set.dkim_dir = dkim_dir;
 	set.dkim_lifetime = s->mailauth.dkim_signature_lifetime;
+	if (s->mailauth.arc_seal) {
+		set.data_dir = s->data_dir;
+		set.authserv_id = s->mailauth.authserv_id[0] != '\0'
+		                      ? s->mailauth.authserv_id
+		                      : hostname;
+	}
 	deliver_set_rules(d, &set);
 	free(hostname);
 	free(sieve_dir);

@@ -208,9 +208,13 @@ static void dgram_cb(evutil_socket_t fd, short what, void *ctx)
 	struct qmgr *q = ctx;
 	char msg[64];
 	ssize_t n;
-	bool flush = false;
-	while ((n = recv(fd, msg, sizeof(msg), 0)) >= 0)
+	bool flush = false, report = false;
+	while ((n = recv(fd, msg, sizeof(msg), 0)) >= 0) {
 		flush = flush || (n == 5 && memcmp(msg, "flush", 5) == 0);
+		report = report || (n == 6 && memcmp(msg, "report", 6) == 0);
+	}
+	if (report) /* postroomctl report send-now */
+		qmgr_report_now(q);
 	if (flush) {
 		/* postroomctl queue flush: every deferred message is due */
 		log_info(NULL, "flush requested");
@@ -494,11 +498,14 @@ void qmgr_deinit(struct qmgr *q)
 		free(path);
 		close(q->dgram_fd);
 	}
+	qmgr_report_stop(q);
 	qmgr_deliver_free(&q->deliver);
 	qmgr_relay_free(&q->relay);
 	pool_free(&q->pool);
 	free(q->data_dir);
 	free(q->hostname);
+	free(q->report_from);
+	free(q->dns_server);
 	free(q->work);
 	free(q->space_wait);
 	free(q->queue_dir);
