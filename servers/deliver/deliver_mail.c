@@ -107,8 +107,8 @@ static int queue_text(const struct deliver_mail *m, const char *kind,
 	buf_init(&sig);
 	const char *signer =
 	    m->sign != NULL
-	        ? deliver_sign_message(m->sign, m->store, m->pool, m->now,
-	                               text->data, text->len, &sig)
+	        ? deliver_sign_message(m->sign, m->pool, m->now, text->data,
+	                               text->len, &sig)
 	        : NULL;
 	int ret = queue_writer_write(q->w, sig.data, sig.len);
 	buf_deinit(&sig);

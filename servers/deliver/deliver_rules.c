@@ -48,7 +48,7 @@ struct pending_key {
 
 struct deliver_rules {
 	struct deliver_rules_settings set;
-	char *sieve_dir, *hostname, *dkim_dir, *data_dir, *authserv_id;
+	char *sieve_dir, *hostname, *sign_data_dir, *data_dir, *authserv_id;
 	struct deliver_sign_settings sign;
 	struct script_entry **cache; /* each entry stays where it is while
 	                                a run uses it */
@@ -82,10 +82,11 @@ deliver_rules_new(const struct deliver_rules_settings *set)
 	    xstrdup(set->hostname != NULL ? set->hostname : "localhost");
 	r->set.sieve_dir = r->sieve_dir;
 	r->set.hostname = r->hostname;
-	r->dkim_dir = set->dkim_dir != NULL ? xstrdup(set->dkim_dir) : NULL;
-	r->set.dkim_dir = r->dkim_dir;
+	r->sign_data_dir =
+	    set->sign_data_dir != NULL ? xstrdup(set->sign_data_dir) : NULL;
+	r->set.sign_data_dir = r->sign_data_dir;
 	r->sign = (struct deliver_sign_settings){
-	    .dkim_dir = r->dkim_dir, .lifetime = set->dkim_lifetime};
+	    .data_dir = r->sign_data_dir, .lifetime = set->dkim_lifetime};
 	if (set->data_dir != NULL && set->authserv_id != NULL) {
 		r->data_dir = xstrdup(set->data_dir);
 		r->authserv_id = xstrdup(set->authserv_id);
@@ -116,7 +117,7 @@ void deliver_rules_free(struct deliver_rules **rp)
 	free(r->cache);
 	free(r->sieve_dir);
 	free(r->hostname);
-	free(r->dkim_dir);
+	free(r->sign_data_dir);
 	free(r->data_dir);
 	free(r->authserv_id);
 	free(r);

@@ -230,9 +230,7 @@ static void rules_configure(struct deliver *d, const struct postroom_settings *s
 	set.use_srs = s->deliver.sieve_redirect_srs;
 	/* the mail rules send is signed like submitted mail
 	   (doc/authentication.md) */
-	char *dkim_dir =
-	    s->mailauth.sign ? settings_data_path(s, "dkim") : NULL;
-	set.dkim_dir = dkim_dir;
+	set.sign_data_dir = s->mailauth.sign ? s->data_dir : NULL;
 	set.dkim_lifetime = s->mailauth.dkim_signature_lifetime;
 	if (s->mailauth.arc_seal) {
 		set.data_dir = s->data_dir;
@@ -243,7 +241,6 @@ static void rules_configure(struct deliver *d, const struct postroom_settings *s
 	deliver_set_rules(d, &set);
 	free(hostname);
 	free(sieve_dir);
-	free(dkim_dir);
 }
 
 static int server_run(struct server *srv, const char *sock_path)
