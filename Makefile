@@ -76,6 +76,7 @@ bench: deps-test
 	@$(PYTHON) bench/imap_search.py --build build-release
 	@$(PYTHON) bench/client_sync.py --build build-release
 	@$(PYTHON) bench/dav.py --build build-release
+	@$(PYTHON) bench/jmap.py --build build-release
 
 clean:
 	rm -rf build build-asan build-release

@@ -10,6 +10,7 @@
 #include "core/pool.h"
 #include "postroomctl.h"
 #include "rules/sieve.h"
+#include "rules/sieve_managed.h"
 #include "store/store.h"
 #include "store/store_sieve.h"
 
@@ -20,12 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BLOCK_BEGIN                                                            \
-	"# BEGIN postroom settings (postroomctl account vacation|forward)\n"
-#define BLOCK_END "# END postroom settings\n"
-#define SECTION_FORWARD "# forward\n"
-#define SECTION_VACATION "# vacation\n"
-#define OWN_SCRIPT "postroom"
 #define SIEVE_USAGE                                                            \
 	"account sieve list|deactivate ADDRESS | put ADDRESS NAME [FILE] | "   \
 	"get|activate|del ADDRESS NAME | rename ADDRESS OLD NEW | check FILE"
@@ -193,176 +188,46 @@ int cmd_account_sieve(struct ctl *ctl, struct store *store, int argc,
 	return ret;
 }
 
-/* ---- the settings block ---- */
+/* ---- the settings block (lib/rules/sieve_managed.h) ---- */
 
-struct managed {
-	struct buf forward, vacation; /* the sections' commands */
-	bool has_forward, has_vacation;
+struct managed_edit {
+	const struct ctl *ctl;
+	sieve_managed_change_fn *change;
+	void *ctx;
+	char message[400];
 };
 
-static void managed_init(struct managed *m)
+static int managed_rewrite_cb(const char *name, const char *data, size_t size,
+                              struct buf *out, void *ctx, const char **error_r)
 {
-	memset(m, 0, sizeof(*m));
-	buf_init(&m->forward);
-	buf_init(&m->vacation);
-}
-
-static void managed_deinit(struct managed *m)
-{
-	buf_deinit(&m->forward);
-	buf_deinit(&m->vacation);
-}
-
-/* Finds the block in text: [*start_r, *end_r) and its sections. Returns
- * true if there is one. */
-static bool block_find(const char *text, size_t *start_r, size_t *end_r,
-                       struct managed *m)
-{
-	const char *begin = strstr(text, BLOCK_BEGIN);
-	const char *end = begin != NULL ? strstr(begin, BLOCK_END) : NULL;
-	if (begin == NULL || end == NULL)
-		return false;
-	*start_r = (size_t)(begin - text);
-	*end_r = (size_t)(end - text) + strlen(BLOCK_END);
-	struct buf *section = NULL;
-	for (const char *p = begin + strlen(BLOCK_BEGIN); p < end;) {
-		const char *eol = strchr(p, '\n');
-		size_t len = eol != NULL ? (size_t)(eol - p) + 1 : strlen(p);
-		if (strncmp(p, SECTION_FORWARD, len) == 0) {
-			section = &m->forward;
-			m->has_forward = true;
-		} else if (strncmp(p, SECTION_VACATION, len) == 0) {
-			section = &m->vacation;
-			m->has_vacation = true;
-		} else if (section != NULL) {
-			buf_append(section, p, len);
-		}
-		p += len;
-	}
-	return true;
-}
-
-/* The block for the sections in m ("" when both are off). */
-static void block_build(const struct managed *m, struct buf *out)
-{
-	if (!m->has_forward && !m->has_vacation)
-		return;
-	bool copy = m->has_forward && strstr(m->forward.data, ":copy") != NULL;
-	buf_append_str(out, BLOCK_BEGIN);
-	if (copy || m->has_vacation)
-		buf_printf(out, "require [%s%s%s];\n", copy ? "\"copy\"" : "",
-		           copy && m->has_vacation ? ", " : "",
-		           m->has_vacation ? "\"vacation\"" : "");
-	if (m->has_forward)
-		buf_printf(out, SECTION_FORWARD "%s", m->forward.data);
-	if (m->has_vacation)
-		buf_printf(out, SECTION_VACATION "%s", m->vacation.data);
-	buf_append_str(out, BLOCK_END);
-}
-
-/* Appends str as a Sieve quoted string (RFC 5228 §2.4.2). */
-static void sieve_quote(struct buf *out, const char *str)
-{
-	buf_append_char(out, '"');
-	for (const char *p = str; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_append_char(out, '\\');
-		buf_append_char(out, *p);
-	}
-	buf_append_char(out, '"');
-}
-
-/* Puts block into rest (the script without its old block) just after
- * its own requires, into text. Returns 0, or -1 after saying why. */
-static int block_place(const struct ctl *ctl, const char *name,
-                       const struct buf *rest, const struct buf *block,
-                       struct buf *text)
-{
+	struct managed_edit *e = ctx;
 	struct sieve_settings set;
-	struct sieve_script *script = NULL;
 	struct sieve_error error;
-	sieve_settings_get(ctl, &set);
-	if (sieve_compile((const unsigned char *)rest->data, rest->len, name,
-	                  &set, &script, &error) < 0) {
-		ctl_error(ctl,
-		          "the active script %s does not compile (%u:%u: %s)",
-		          name, error.line, error.column, error.message);
-		return -1;
-	}
-	size_t at = sieve_script_require_end(script);
-	sieve_script_free(&script);
-	buf_append(text, rest->data, at);
-	if (at > 0 && block->len > 0)
-		buf_append_char(text, '\n');
-	buf_append(text, block->data, block->len);
-	const char *tail = rest->data + at;
-	if (at > 0 && block->len > 0 && *tail == '\n')
-		tail++;
-	buf_append_str(text, tail);
-	return script_check(ctl, name, text->data, text->len);
+	sieve_settings_get(e->ctl, &set);
+	if (sieve_managed_rewrite(name, data, size, e->change, e->ctx, &set,
+	                          out, &error) == 0)
+		return 0;
+	if (error.line == 0)
+		snprintf(e->message, sizeof(e->message), "%s", error.message);
+	else
+		snprintf(e->message, sizeof(e->message), "%s:%u:%u: %s", name,
+		         error.line, error.column, error.message);
+	*error_r = e->message;
+	return -1;
 }
 
-/* Stores text as script name and makes it active; a script of the tool's
- * own left empty is removed instead. Returns 0, or -1 after saying why. */
-static int script_store(const struct ctl *ctl, struct store_account *account,
-                        const char *name, const struct buf *text)
-{
-	const char *error;
-	bool is_empty = strspn(text->data, " \t\r\n") == text->len;
-	if (is_empty && strcmp(name, OWN_SCRIPT) == 0) {
-		if (store_sieve_activate(account, NULL, &error) < 0 ||
-		    (store_sieve_delete(account, name, &error) < 0 &&
-		     strcmp(error, "no such script") != 0)) {
-			ctl_error(ctl, "%s", error);
-			return -1;
-		}
-	} else if (store_sieve_put(account, name, text->data, text->len,
-	                           time(NULL), &error) < 0 ||
-	           store_sieve_activate(account, name, &error) < 0) {
-		ctl_error(ctl, "%s", error);
-		return -1;
-	}
-	return 0;
-}
-
-/* Rewrites the account's active script with the sections of m changed by
- * change (called with the current sections). Returns an exit status. */
+/* Rewrites the account's active script with the sections of the block
+ * changed by change (lib/rules/sieve_managed.h). Returns an exit status. */
 static int managed_update(struct ctl *ctl, struct store_account *account,
-                          void (*change)(struct managed *m, void *ctx),
-                          void *ctx)
+                          sieve_managed_change_fn *change, void *ctx)
 {
-	struct pool *pool = pool_new();
-	const char *name = OWN_SCRIPT, *data = "";
-	size_t size = 0, start = 0, end = 0;
-	struct managed m;
-	struct buf rest, text, block;
-	int ret = CTL_EXIT_FAIL;
-	managed_init(&m);
-	buf_init(&rest);
-	buf_init(&text);
-	buf_init(&block);
-	if (store_sieve_get_active(account, pool, &name, &data, &size) < 0) {
-		ctl_error(ctl, "cannot read the active script");
-		goto out;
-	}
-	if (block_find(data, &start, &end, &m)) {
-		buf_append(&rest, data, start);
-		buf_append_str(&rest, data + end);
-	} else {
-		buf_append(&rest, data, size);
-	}
-	change(&m, ctx);
-	block_build(&m, &block);
-	if (block_place(ctl, name, &rest, &block, &text) == 0 &&
-	    script_store(ctl, account, name, &text) == 0)
-		ret = CTL_EXIT_OK;
-out:
-	managed_deinit(&m);
-	buf_deinit(&rest);
-	buf_deinit(&text);
-	buf_deinit(&block);
-	pool_free(&pool);
-	return ret;
+	struct managed_edit e = {.ctl = ctl, .change = change, .ctx = ctx};
+	const char *error;
+	if (store_sieve_rewrite_active(account, SIEVE_MANAGED_SCRIPT,
+	                               managed_rewrite_cb, &e, time(NULL),
+	                               &error) < 0)
+		return ctl_error(ctl, "%s", error);
+	return CTL_EXIT_OK;
 }
 
 /* Prints the section of the active script, or "off". */
@@ -371,17 +236,17 @@ static int managed_show(struct store_account *account, bool is_vacation)
 	struct pool *pool = pool_new();
 	const char *name, *data;
 	size_t size, start, end;
-	struct managed m;
-	managed_init(&m);
+	struct sieve_managed m;
+	sieve_managed_init(&m);
 	if (store_sieve_get_active(account, pool, &name, &data, &size) > 0 &&
-	    block_find(data, &start, &end, &m) &&
+	    sieve_managed_find(data, &start, &end, &m) &&
 	    (is_vacation ? m.has_vacation : m.has_forward))
 		printf("%s: on (script %s)\n%s",
 		       is_vacation ? "vacation" : "forward", name,
 		       is_vacation ? m.vacation.data : m.forward.data);
 	else
 		printf("%s: off\n", is_vacation ? "vacation" : "forward");
-	managed_deinit(&m);
+	sieve_managed_deinit(&m);
 	pool_free(&pool);
 	return CTL_EXIT_OK;
 }
@@ -393,38 +258,25 @@ struct vacation_args {
 	const char *message;
 };
 
-static void vacation_change(struct managed *m, void *ctx)
+static void vacation_change(struct sieve_managed *m, void *ctx)
 {
 	const struct vacation_args *v = ctx;
-	buf_truncate(&m->vacation, 0);
-	m->has_vacation = v->is_on;
-	if (!v->is_on)
-		return;
-	buf_printf(&m->vacation, "vacation :days %u", v->days);
-	if (v->subject != NULL) {
-		buf_append_str(&m->vacation, " :subject ");
-		sieve_quote(&m->vacation, v->subject);
-	}
-	if (v->from != NULL) {
-		buf_append_str(&m->vacation, " :from ");
-		sieve_quote(&m->vacation, v->from);
-	}
-	if (v->addresses != NULL) {
-		buf_append_str(&m->vacation, " :addresses [");
-		char *list = strdup(v->addresses), *save;
-		int n = 0;
-		for (char *a = strtok_r(list, ", ", &save); a != NULL;
-		     a = strtok_r(NULL, ", ", &save)) {
-			if (n++ > 0)
-				buf_append_str(&m->vacation, ", ");
-			sieve_quote(&m->vacation, a);
-		}
-		free(list);
-		buf_append_char(&m->vacation, ']');
-	}
-	buf_append_str(&m->vacation, "\n  ");
-	sieve_quote(&m->vacation, v->message);
-	buf_append_str(&m->vacation, ";\n");
+	const char *addrs[16];
+	struct sieve_vacation vac = {
+	    .is_enabled = v->is_on,
+	    .days = v->days,
+	    .subject = v->subject,
+	    .from = v->from,
+	    .addresses = addrs,
+	    .text = v->message,
+	};
+	char *list = v->addresses != NULL ? strdup(v->addresses) : NULL, *save;
+	for (char *a = list != NULL ? strtok_r(list, ", ", &save) : NULL;
+	     a != NULL && vac.address_count < 16;
+	     a = strtok_r(NULL, ", ", &save))
+		addrs[vac.address_count++] = a;
+	sieve_managed_set_vacation(m, &vac);
+	free(list);
 }
 
 #define VACATION_USAGE                                                         \
@@ -508,17 +360,11 @@ struct forward_args {
 	bool copy;
 };
 
-static void forward_change(struct managed *m, void *ctx)
+static void forward_change(struct sieve_managed *m, void *ctx)
 {
 	const struct forward_args *f = ctx;
-	buf_truncate(&m->forward, 0);
-	m->has_forward = f->count > 0;
-	for (int i = 0; i < f->count; i++) {
-		buf_append_str(&m->forward,
-		               f->copy ? "redirect :copy " : "redirect ");
-		sieve_quote(&m->forward, f->targets[i]);
-		buf_append_str(&m->forward, ";\n");
-	}
+	sieve_managed_set_forward(m, (const char *const *)f->targets,
+	                          (size_t)f->count, f->copy);
 }
 
 int cmd_account_forward(struct ctl *ctl, struct store *store, int argc,

@@ -31,6 +31,9 @@
 	{ #name, type, offsetof(struct deliver_settings, name), def, desc }
 #define MAILAUTH(name, type, def, desc)                                       \
 	{ #name, type, offsetof(struct mailauth_settings, name), def, desc }
+#define JMAP(name, type, def, desc)                                           \
+	{ #name, type, offsetof(struct jmap_section_settings, name), def,    \
+	  desc }
 #define AUTHD(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct authd_settings, name), def, desc }
 
@@ -277,6 +280,19 @@ static const struct setting_def mailauth_defs[] = {
 		 "From of reports; empty is postmaster@<hostname's domain>"),
 };
 
+static const struct setting_def jmap_defs[] = {
+	JMAP(max_size_upload, SETTING_SIZE, "50M", "maxSizeUpload: one blob"),
+	JMAP(max_concurrent_upload, SETTING_UINT, "4",
+	     "maxConcurrentUpload (advertised)"),
+	JMAP(max_size_request, SETTING_SIZE, "10M",
+	     "maxSizeRequest: one API request or WebSocket message"),
+	JMAP(max_concurrent_requests, SETTING_UINT, "4",
+	     "maxConcurrentRequests (advertised)"),
+	JMAP(max_calls_in_request, SETTING_UINT, "64", "maxCallsInRequest"),
+	JMAP(max_objects_in_get, SETTING_UINT, "1000", "maxObjectsInGet"),
+	JMAP(max_objects_in_set, SETTING_UINT, "1000", "maxObjectsInSet"),
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct config_section sections[] = {
@@ -301,6 +317,8 @@ static const struct config_section sections[] = {
 	  offsetof(struct postroom_settings, authd) },
 	{ "mailauth", mailauth_defs, N(mailauth_defs),
 	  offsetof(struct postroom_settings, mailauth) },
+	{ "jmap", jmap_defs, N(jmap_defs),
+	  offsetof(struct postroom_settings, jmap) },
 };
 
 void settings_init(struct postroom_settings *s)
@@ -453,6 +471,16 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	if (s->httpd.request_rate != 0 && s->httpd.request_burst == 0) {
 		*error_r = "[httpd] key 'request_burst': must be at least 1 "
 			   "when request_rate is set";
+		return -1;
+	}
+	if (s->jmap.max_size_request < 1024 || s->jmap.max_size_upload < 1024 ||
+	    s->jmap.max_calls_in_request == 0 ||
+	    s->jmap.max_objects_in_get == 0 ||
+	    s->jmap.max_objects_in_set == 0 ||
+	    s->jmap.max_concurrent_upload == 0 ||
+	    s->jmap.max_concurrent_requests == 0) {
+		*error_r = "[jmap] max_size_request and max_size_upload must "
+			   "be at least 1k, the other limits at least 1";
 		return -1;
 	}
 	if (s->sieved.max_connections == 0 ||

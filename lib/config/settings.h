@@ -187,6 +187,18 @@ struct mailauth_settings {
 	char *report_from;           /* "" is postmaster@<hostname's domain> */
 };
 
+/* JMAP's limits (RFC 8620 §2 urn:ietf:params:jmap:core; doc/jmap.md):
+ * advertised in the Session object and enforced by httpd */
+struct jmap_section_settings {
+	uint64_t max_size_upload;      /* bytes of one blob upload */
+	unsigned max_concurrent_upload;
+	uint64_t max_size_request;     /* bytes of one API request */
+	unsigned max_concurrent_requests;
+	unsigned max_calls_in_request;
+	unsigned max_objects_in_get;
+	unsigned max_objects_in_set;
+};
+
 struct postroom_settings {
 	char *data_dir;  /* databases, blobs, queue, run/, tls/ */
 	char *hostname;  /* "" means gethostname() */
@@ -210,6 +222,7 @@ struct postroom_settings {
 	struct deliver_settings deliver;
 	struct authd_settings authd;
 	struct mailauth_settings mailauth;
+	struct jmap_section_settings jmap;
 };
 
 /* Fills s with the built-in (embedded) defaults. */

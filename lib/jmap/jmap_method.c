@@ -623,3 +623,80 @@ void jmap_query_reply(struct jmap_call_ctx *c, const struct jmap_query *q,
 		json_object_set_new(resp, "total", json_integer(total));
 	jmap_reply(c, name, resp);
 }
+
+/* ---- /queryChanges ---- */
+
+int jmap_query_changes_parse(struct jmap_call_ctx *c, json_t *args,
+                             const char *const *extra,
+                             struct jmap_query_changes *qc)
+{
+	static const char *const std[] = {
+	    "accountId", "filter",  "sort",           "sinceQueryState",
+	    "maxChanges", "upToId", "calculateTotal", NULL};
+	memset(qc, 0, sizeof(*qc));
+	if (args_check2(c, args, std, extra) < 0 ||
+	    jmap_arg_account(c, args, &qc->account_id) < 0 ||
+	    jmap_arg_str(c, args, "sinceQueryState", &qc->since) < 0 ||
+	    jmap_arg_uint(c, args, "maxChanges", 0, &qc->max_changes) < 0 ||
+	    jmap_arg_str(c, args, "upToId", &qc->up_to_id) < 0 ||
+	    jmap_arg_bool(c, args, "calculateTotal", false,
+	                  &qc->calculate_total) < 0)
+		return -1;
+	if (qc->since == NULL)
+		return arg_bad(c, "sinceQueryState", "a String");
+	qc->filter = json_object_get(args, "filter");
+	if (json_is_null(qc->filter))
+		qc->filter = NULL;
+	if (qc->filter != NULL && !json_is_object(qc->filter))
+		return arg_bad(c, "filter", "an object or null");
+	qc->sort = json_object_get(args, "sort");
+	if (json_is_null(qc->sort))
+		qc->sort = NULL;
+	if (qc->sort != NULL && !json_is_array(qc->sort))
+		return arg_bad(c, "sort", "an array or null");
+	return 0;
+}
+
+void jmap_query_changes_reply(struct jmap_call_ctx *c,
+                              const struct jmap_query_changes *qc, json_t *ids,
+                              json_t *changed, const char *new_state)
+{
+	if (qc->max_changes > 0 && json_array_size(changed) > qc->max_changes) {
+		json_decref(ids);
+		json_decref(changed);
+		jmap_error(c, JMAP_ERR_TOO_MANY_CHANGES, NULL);
+		return;
+	}
+	json_t *set = json_object(), *removed = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(changed, i, v)
+	{
+		const char *id = json_string_value(v);
+		if (id != NULL && json_object_get(set, id) == NULL) {
+			json_object_set_new(set, id, json_true());
+			json_array_append(removed, v);
+		}
+	}
+	json_t *added = json_array();
+	json_array_foreach(ids, i, v)
+	{
+		if (json_object_get(set, json_string_value(v)) != NULL)
+			json_array_append_new(
+			    added, json_pack("{s:O, s:I}", "id", v, "index",
+			                     (json_int_t)i));
+	}
+	char name[128];
+	snprintf(name, sizeof(name), "%s", jmap_call_name(c));
+	json_t *resp = json_pack("{s:s, s:s, s:s, s:o, s:o}", "accountId",
+	                         qc->account_id, "oldQueryState", qc->since,
+	                         "newQueryState", new_state, "removed",
+	                         removed, "added", added);
+	if (qc->calculate_total)
+		json_object_set_new(resp, "total",
+		                    json_integer((json_int_t)json_array_size(ids)));
+	json_decref(set);
+	json_decref(ids);
+	json_decref(changed);
+	jmap_reply(c, name, resp);
+}

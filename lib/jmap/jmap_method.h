@@ -144,6 +144,36 @@ void jmap_query_reply(struct jmap_call_ctx *c, const struct jmap_query *q,
                       json_t *ids, const char *query_state,
                       bool can_calculate_changes);
 
+/* ---- /queryChanges (§5.6) ---------------------------------------------- */
+
+struct jmap_query_changes {
+	const char *account_id;
+	json_t *filter; /* borrowed, or NULL */
+	json_t *sort;   /* borrowed, or NULL */
+	const char *since; /* sinceQueryState */
+	uint64_t max_changes; /* 0: none given */
+	const char *up_to_id;
+	bool calculate_total;
+};
+
+/* Reads the /queryChanges arguments (extra: the type's own, as
+ * jmap_query_parse). Returns 0, or -1 after an error response. */
+int jmap_query_changes_parse(struct jmap_call_ctx *c, json_t *args,
+                             const char *const *extra,
+                             struct jmap_query_changes *qc_r);
+/* Answers Foo/queryChanges from the whole current result (ids, in order)
+ * and the ids of every object that changed since sinceQueryState
+ * (created, updated or destroyed): each of them is "removed" (§5.6 lets a
+ * server name ids that were not in the old results), and those in the
+ * current result are "added" again at their index. This is exact when
+ * whether and where an object is in the results depends only on its own
+ * properties; a type whose results depend on other objects (Email's
+ * collapseThreads) adds those objects to changed. Too many changes for
+ * maxChanges are tooManyChanges. Steals ids and changed. */
+void jmap_query_changes_reply(struct jmap_call_ctx *c,
+                              const struct jmap_query_changes *qc, json_t *ids,
+                              json_t *changed, const char *new_state);
+
 /* True if str is in the NULL-terminated list. */
 bool jmap_str_in(const char *str, const char *const *list);
 

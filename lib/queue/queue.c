@@ -103,6 +103,49 @@ int queue_remove(const char *queue_dir, const char *state, const char *name,
 	return ret;
 }
 
+int queue_cancel_held(const char *queue_dir, const char *id, time_t now,
+		      const char **error_r)
+{
+	static const char *const states[] = { "deferred", "incoming" };
+	if (!queue_id_is_valid(id))
+		return 0;
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		/* once in tmp/, qmgr (which scans incoming/ and deferred/)
+		   cannot take it any more */
+		if (queue_move(queue_dir, id, states[i], "tmp", QUEUE_NOSYNC,
+			       error_r) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -1;
+		}
+		struct pool *pool = pool_new();
+		struct queue_envelope env;
+		char *path = queue_path(queue_dir, "tmp", id);
+		bool is_held =
+			queue_envelope_read(path, pool, &env, NULL, error_r) ==
+				0 &&
+			queue_envelope_is_held(&env, now);
+		free(path);
+		pool_free(&pool);
+		if (!is_held) {
+			if (queue_move(queue_dir, id, "tmp", states[i],
+				       QUEUE_NOSYNC, error_r) < 0)
+				return -1;
+			return 0;
+		}
+		char *from = queue_path(queue_dir, states[i], "");
+		int ret = queue_remove(queue_dir, "tmp", id, QUEUE_DURABLE,
+				       error_r);
+		if (ret == 0 && file_fsync_dir(from) < 0) {
+			*error_r = "fsync of queue folder failed";
+			ret = -1;
+		}
+		free(from);
+		return ret < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
 unsigned queue_retry_delay(unsigned attempts)
 {
 	static const unsigned delays[] = { 60, 300, 900, 1800, 3600 };

@@ -213,6 +213,16 @@ int queue_move(const char *queue_dir, const char *name, const char *from,
 int queue_remove(const char *queue_dir, const char *state, const char *name,
 		 enum queue_sync sync,
 		 const char **error_r);
+/* Cancels message id when it is still held for later (FUTURERELEASE,
+ * queue_envelope_is_held at now) in incoming/ or deferred/: takes it out
+ * of qmgr's sight with one rename into tmp/, checks it there and removes
+ * it durably (a crash cannot bring it back), or puts it back when it was
+ * due already. A message qmgr took (active/) is not touched. Returns 1
+ * when it was canceled, 0 when it is not held there (sent, being sent,
+ * released or unknown), -1 with a static reason in *error_r. */
+int queue_cancel_held(const char *queue_dir, const char *id, time_t now,
+		      const char **error_r);
+
 /* Returns the delay before retry number attempts+1 after attempts failed
  * attempts (attempts >= 1): 1m, 5m, 15m, 30m, 1h, then hourly. */
 unsigned queue_retry_delay(unsigned attempts);

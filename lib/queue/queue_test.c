@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *queue_one(const char *dir, const char *sender)
@@ -125,11 +126,70 @@ static void test_queue_notify(void)
 	test_end();
 }
 
+static char *queue_held(const char *dir, time_t release)
+{
+	struct queue_recipient rcpt = { .address = "a@b", .is_local = true };
+	struct queue_envelope env = { .sender = "later", .rcpt_count = 1,
+				      .rcpts = &rcpt, .release = release,
+				      .release_request = "for;3600" };
+	struct queue_writer *w;
+	const char *error;
+	if (queue_writer_begin(dir, &env, &w, &error) < 0 ||
+	    queue_writer_commit(&w, &error) < 0)
+		abort();
+	return xstrdup(env.id);
+}
+
+static bool queued_in(const char *dir, const char *state, const char *id)
+{
+	char *path = queue_path(dir, state, id);
+	bool ok = access(path, F_OK) == 0;
+	free(path);
+	return ok;
+}
+
+static void test_queue_cancel_held(void)
+{
+	test_begin("a message held for later is canceled, no other");
+	const char *error;
+	char *dir = xasprintf("%s/cancel", test_tmpdir());
+	time_t now = time(NULL);
+	test_assert(queue_dirs_create(dir, &error) == 0);
+	char *held = queue_held(dir, now + 3600);
+	char *moved = queue_held(dir, now + 3600);
+	char *due = queue_held(dir, now - 10);
+	char *plain = queue_one(dir, "now");
+	test_assert(queue_move(dir, moved, "incoming", "deferred",
+			       QUEUE_NOSYNC, &error) == 0);
+	test_assert(queue_move(dir, plain, "incoming", "active",
+			       QUEUE_NOSYNC, &error) == 0);
+	test_assert_int(queue_cancel_held(dir, held, now, &error), 1);
+	test_assert(!queued_in(dir, "incoming", held));
+	test_assert(!queued_in(dir, "tmp", held));
+	test_assert_int(queue_cancel_held(dir, moved, now, &error), 1);
+	test_assert(!queued_in(dir, "deferred", moved));
+	/* due already: put back where it was */
+	test_assert_int(queue_cancel_held(dir, due, now, &error), 0);
+	test_assert(queued_in(dir, "incoming", due));
+	test_assert(!queued_in(dir, "tmp", due));
+	/* qmgr has it, or it is gone: untouched */
+	test_assert_int(queue_cancel_held(dir, plain, now, &error), 0);
+	test_assert(queued_in(dir, "active", plain));
+	test_assert_int(queue_cancel_held(dir, held, now, &error), 0);
+	test_assert_int(queue_cancel_held(dir, "../../etc", now, &error), 0);
+	free(held);
+	free(moved);
+	free(due);
+	free(plain);
+	free(dir);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_queue_move_list, test_queue_retry_delay, test_queue_notify,
-		NULL,
+		test_queue_cancel_held, NULL,
 	};
 	return test_run(tests);
 }

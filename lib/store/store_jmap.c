@@ -214,6 +214,15 @@ static const char *const changes_sql[] = {
     [STORE_JMAP_THREAD] = "SELECT id, created, modseq, modseq, visible > 0"
                           " FROM threads WHERE modseq > ?1 ORDER BY modseq"
                           " LIMIT ?2",
+    [STORE_JMAP_IDENTITY] = "SELECT id, created, modseq, modseq, gone = 0"
+                            " FROM jmap_identities WHERE modseq > ?1"
+                            " ORDER BY modseq LIMIT ?2",
+    [STORE_JMAP_SUBMISSION] = "SELECT id, created, modseq, modseq, gone = 0"
+                              " FROM jmap_submissions WHERE modseq > ?1"
+                              " ORDER BY modseq LIMIT ?2",
+    [STORE_JMAP_SIEVE] = "SELECT id, created, modseq, modseq,"
+                         " name IS NOT NULL FROM jmap_sieve_ids"
+                         " WHERE modseq > ?1 ORDER BY modseq LIMIT ?2",
 };
 
 static const char *const state_keys[] = {
@@ -221,6 +230,35 @@ static const char *const state_keys[] = {
     [STORE_JMAP_MAILBOX] = "jmap_state_mailbox",
     [STORE_JMAP_THREAD] = "jmap_state_thread",
 };
+
+/* The types without a meta key: the highest stamp of their rows. */
+static const char *const state_sql[] = {
+    [STORE_JMAP_IDENTITY] = "SELECT coalesce(max(modseq), 0)"
+                            " FROM jmap_identities",
+    [STORE_JMAP_SUBMISSION] = "SELECT coalesce(max(modseq), 0)"
+                              " FROM jmap_submissions",
+    [STORE_JMAP_SIEVE] = "SELECT coalesce(max(modseq), 0)"
+                         " FROM jmap_sieve_ids",
+};
+
+int store_jmap_state(struct store_account *account, enum store_jmap_type type,
+                     uint64_t *state_r)
+{
+	if (type <= STORE_JMAP_THREAD)
+		return meta_get(account, state_keys[type], state_r);
+	sqlite3_stmt *stmt = store_db_prepare(&account->db, state_sql[type]);
+	if (stmt == NULL)
+		return -1;
+	int ret = -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*state_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+		ret = 0;
+	} else {
+		store_db_fail(&account->db, "jmap state");
+	}
+	sqlite3_reset(stmt);
+	return ret;
+}
 
 /* Reads at most limit changed rows into *rows_r (heap). Returns the
  * count, or -1. */
@@ -268,7 +306,7 @@ int store_jmap_changes(struct store_account *account, enum store_jmap_type type,
 {
 	uint64_t current;
 	if (threads_pending(account) < 0 ||
-	    meta_get(account, state_keys[type], &current) < 0)
+	    store_jmap_state(account, type, &current) < 0)
 		return -1;
 	if (since > current)
 		return 1;

@@ -16,6 +16,7 @@
 
 #include "store/store.h"
 
+struct buf;
 struct pool;
 
 struct store_jmap_states {
@@ -65,7 +66,15 @@ enum store_jmap_type {
 	STORE_JMAP_EMAIL,
 	STORE_JMAP_MAILBOX,
 	STORE_JMAP_THREAD,
+	STORE_JMAP_IDENTITY,   /* store_jmap_identity.c */
+	STORE_JMAP_SUBMISSION, /* store_jmap_submission.c */
+	STORE_JMAP_SIEVE,      /* Sieve scripts: store_jmap_sieve.c */
 };
+
+/* The state of type: the change counter's value of its last change, 0
+ * when it never had one. Returns 0 or -1. */
+int store_jmap_state(struct store_account *account, enum store_jmap_type type,
+                     uint64_t *state_r);
 
 enum store_jmap_change {
 	STORE_JMAP_CREATED,
@@ -170,6 +179,82 @@ int store_jmap_upload_add(struct store_account *account, const char *blob_id,
  * own? Returns 1 yes, 0 no, -1. */
 int store_jmap_blob_is_owned(struct store_account *account,
                              const char *blob_id);
+
+/* ---- Identities (RFC 8621 §6; store_jmap_identity.c) -------------------
+ * Identity 1 is the account's own address and is always there (made on
+ * first use); the callers check that other identities' addresses are the
+ * account's (store_sender_allowed). */
+
+struct store_jmap_identity {
+	int64_t id;
+	const char *name, *email;
+	const char *reply_to, *bcc; /* JSON arrays of EmailAddress, or NULL */
+	const char *text_signature, *html_signature;
+};
+
+/* Every identity, by id (strings from pool). Returns 0 or -1. */
+int store_jmap_identity_list(struct store_account *account, struct pool *pool,
+                             struct store_jmap_identity **list_r,
+                             size_t *count_r);
+/* Adds identity (its id is ignored). Returns 0 with *id_r, or -1. */
+int store_jmap_identity_add(struct store_account *account,
+                            const struct store_jmap_identity *identity,
+                            int64_t *id_r);
+/* Writes every member of identity over the one of its id. Returns 1, 0
+ * if there is no such identity, -1. */
+int store_jmap_identity_update(struct store_account *account,
+                               const struct store_jmap_identity *identity);
+/* Destroys identity id. Returns 1, 0 if none, -1. */
+int store_jmap_identity_destroy(struct store_account *account, int64_t id);
+
+/* ---- EmailSubmissions (RFC 8621 §7; store_jmap_submission.c) --------- */
+
+struct store_jmap_submission {
+	int64_t id;
+	int64_t identity_id;
+	const char *email_guid;
+	int64_t thread_id;
+	const char *envelope; /* the Envelope as JSON */
+	time_t send_at;
+	const char *undo_status; /* "pending", "final" or "canceled" */
+	const char *queue_id;
+};
+
+/* Records a submission (its id is ignored). Returns 0 with *id_r, or
+ * -1. */
+int store_jmap_submission_add(struct store_account *account,
+                              const struct store_jmap_submission *sub,
+                              int64_t *id_r);
+/* Every submission that is not destroyed, by id (strings from pool); a
+ * pending one whose send_at is not after now becomes final first (a
+ * change). Returns 0 or -1. */
+int store_jmap_submission_list(struct store_account *account, time_t now,
+                               struct pool *pool,
+                               struct store_jmap_submission **list_r,
+                               size_t *count_r);
+/* Sets the undoStatus of submission id. Returns 1, 0 if none, -1. */
+int store_jmap_submission_set_status(struct store_account *account,
+                                     int64_t id, const char *undo_status);
+/* Destroys submission id (it stays as a tombstone for /changes).
+ * Returns 1, 0 if none, -1. */
+int store_jmap_submission_destroy(struct store_account *account, int64_t id);
+
+/* ---- Sieve scripts as JMAP sees them (RFC 9661; store_jmap_sieve.c) ---
+ * Scripts are stored by store_sieve.h; this gives each one a JMAP id that
+ * its renames keep. */
+
+struct store_jmap_sieve_script {
+	int64_t id;
+	const char *name;
+	bool is_active;
+	const char *data; /* the script's text, NUL-terminated */
+	size_t size;
+};
+
+/* Every script, by id (from pool). Returns 0 or -1. */
+int store_jmap_sieve_list(struct store_account *account, struct pool *pool,
+                          struct store_jmap_sieve_script **list_r,
+                          size_t *count_r);
 
 /* ---- Threads (store_thread.c) ------------------------------------------ */
 

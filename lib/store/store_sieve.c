@@ -62,6 +62,7 @@ int store_sieve_put(struct store_account *account, const char *name,
 		*error_r = account->db.error.data;
 		return -1;
 	}
+	store_account_db_touch(account); /* JMAP push (SieveScript) */
 	return 0;
 }
 
@@ -159,6 +160,7 @@ int store_sieve_activate(struct store_account *account, const char *name,
 	}
 	if (store_db_commit(&account->db) < 0)
 		goto fail;
+	store_account_db_touch(account);
 	return 0;
 rollback:
 	store_db_rollback(&account->db);
@@ -178,8 +180,10 @@ int store_sieve_delete(struct store_account *account, const char *name,
 		*error_r = account->db.error.data;
 		return -1;
 	}
-	if (n > 0)
+	if (n > 0) {
+		store_account_db_touch(account);
 		return 0;
+	}
 	struct pool *pool = pool_new();
 	const char *data;
 	size_t size;
@@ -213,6 +217,7 @@ int store_sieve_rename(struct store_account *account, const char *old_name,
 		*error_r = "no such script";
 		return -1;
 	}
+	store_account_db_touch(account);
 	return 0;
 }
 

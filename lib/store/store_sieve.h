@@ -65,6 +65,21 @@ typedef void store_sieve_cb(const struct store_sieve_script *script, void *ctx);
 int store_sieve_list(struct store_account *account, store_sieve_cb *cb,
                      void *ctx);
 
+/* Rewrites the active script (store_sieve_rewrite.c) in one transaction:
+ * cb gets its name and text (default_name and "" when none is active) and
+ * writes the new text into out, or returns -1 with *error_r to change
+ * nothing. The new text is stored under that name and made active; a
+ * script called default_name left blank is removed instead. Returns 0, or
+ * -1 with *error_r (cb's, or a storage failure). */
+struct buf;
+typedef int store_sieve_rewrite_cb(const char *name, const char *data,
+                                   size_t size, struct buf *out, void *ctx,
+                                   const char **error_r);
+int store_sieve_rewrite_active(struct store_account *account,
+                               const char *default_name,
+                               store_sieve_rewrite_cb *cb, void *ctx,
+                               time_t now, const char **error_r);
+
 /* ---- Memory ------------------------------------------------------------- */
 
 /* Returns 1 if key is remembered and has not expired at now, 0 if not,

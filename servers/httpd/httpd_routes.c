@@ -245,6 +245,11 @@ void httpd_routes_init(struct httpd *httpd)
 	for (size_t i = 0; i < n; i++) {
 		struct http_route route = httpd_route_table[i].route;
 		route.ctx = httpd;
+		/* [jmap] maxSizeRequest and maxSizeUpload */
+		if (strcmp(route.prefix, "/jmap/api") == 0)
+			route.body_max = httpd->set.jmap.max_size_request;
+		else if (strcmp(route.prefix, "/jmap/upload") == 0)
+			route.body_max = httpd->set.jmap.max_size_upload;
 		if ((httpd_route_table[i].where & HTTPD_ON_ALL) != 0)
 			http_router_add(httpd->router, &route);
 		if ((httpd_route_table[i].where & HTTPD_ON_PLAIN) != 0)

@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const struct jmap_settings jmap_server_settings = {
+struct jmap_settings jmap_server_settings = {
     .max_size_upload = 50 * 1024 * 1024,
     .max_concurrent_upload = 4,
     .max_size_request = 10 * 1024 * 1024,
@@ -41,10 +41,24 @@ const struct jmap_settings jmap_server_settings = {
     .max_ref_values = 100000,
 };
 
+void jmap_server_configure(const struct postroom_settings *set)
+{
+	const struct jmap_section_settings *j = &set->jmap;
+	jmap_server_settings.max_size_upload = j->max_size_upload;
+	jmap_server_settings.max_concurrent_upload = j->max_concurrent_upload;
+	jmap_server_settings.max_size_request = j->max_size_request;
+	jmap_server_settings.max_concurrent_requests =
+	    j->max_concurrent_requests;
+	jmap_server_settings.max_calls_in_request = j->max_calls_in_request;
+	jmap_server_settings.max_objects_in_get = j->max_objects_in_get;
+	jmap_server_settings.max_objects_in_set = j->max_objects_in_set;
+}
+
 static const char *const capabilities[] = {
     JMAP_CAP_CORE,     JMAP_CAP_MAIL,      JMAP_CAP_SUBMISSION,
     JMAP_CAP_WEBSOCKET, JMAP_CAP_CONTACTS, JMAP_CAP_CALENDARS,
-    JMAP_CAP_TASKS,    JMAP_CAP_JOURNAL,   NULL};
+    JMAP_CAP_TASKS,    JMAP_CAP_JOURNAL,   JMAP_CAP_VACATION,
+    JMAP_CAP_SIEVE,    NULL};
 
 void jmap_server_send_json(struct http_request *req, unsigned status,
                            json_t *v)
@@ -89,6 +103,9 @@ const char *jmap_state_str(struct jmap_call_ctx *c, enum store_jmap_type type)
 	uint64_t v = type == STORE_JMAP_EMAIL     ? st.email
 	             : type == STORE_JMAP_MAILBOX ? st.mailbox
 	                                          : st.thread;
+	if (type > STORE_JMAP_THREAD &&
+	    store_jmap_state(ctx->account, type, &v) < 0)
+		return NULL;
 	return pool_printf(jmap_call_pool(c), "%llu", (unsigned long long)v);
 }
 
@@ -170,6 +187,18 @@ static json_t *session_json(struct http_request *req, struct httpd *httpd,
 	                origin));
 	/* contacts, calendars, tasks and the journal (jmap_dav.c) */
 	jmap_dav_session(session, account_id);
+	/* VacationResponse (RFC 8621 §8) and Sieve (RFC 9661) */
+	json_t *caps = json_object_get(session, "capabilities");
+	json_t *acct = json_object_get(
+	    json_object_get(json_object_get(session, "accounts"), account_id),
+	    "accountCapabilities");
+	json_t *primary = json_object_get(session, "primaryAccounts");
+	json_object_set_new(caps, JMAP_CAP_VACATION, json_object());
+	json_object_set_new(caps, JMAP_CAP_SIEVE, json_object());
+	json_object_set_new(acct, JMAP_CAP_VACATION, json_object());
+	json_object_set_new(acct, JMAP_CAP_SIEVE, jmap_sieve_capability(httpd));
+	json_object_set_new(primary, JMAP_CAP_VACATION, json_string(account_id));
+	json_object_set_new(primary, JMAP_CAP_SIEVE, json_string(account_id));
 	/* RFC 8887 §4.1: the WebSocket URL of the same origin */
 	bool tls = strncmp(origin, "https:", 6) == 0;
 	json_object_set_new(
@@ -259,18 +288,26 @@ static const struct jmap_method methods[] = {
     {"Mailbox/get", JMAP_CAP_MAIL, mailbox_get},
     {"Mailbox/changes", JMAP_CAP_MAIL, mailbox_changes},
     {"Mailbox/query", JMAP_CAP_MAIL, jmap_mailbox_query},
+    {"Mailbox/queryChanges", JMAP_CAP_MAIL, jmap_mailbox_query_changes},
     {"Mailbox/set", JMAP_CAP_MAIL, mailbox_set},
     {"Thread/get", JMAP_CAP_MAIL, thread_get},
     {"Thread/changes", JMAP_CAP_MAIL, thread_changes},
     {"Email/get", JMAP_CAP_MAIL, email_get},
     {"Email/changes", JMAP_CAP_MAIL, email_changes},
     {"Email/query", JMAP_CAP_MAIL, jmap_email_query},
+    {"Email/queryChanges", JMAP_CAP_MAIL, jmap_email_query_changes},
     {"Email/set", JMAP_CAP_MAIL, email_set},
     {"Email/import", JMAP_CAP_MAIL, jmap_email_import},
+    {"Email/copy", JMAP_CAP_MAIL, jmap_server_copy},
     {"Email/parse", JMAP_CAP_MAIL, jmap_email_parse},
     {"SearchSnippet/get", JMAP_CAP_MAIL, jmap_snippet_get},
     {"Identity/get", JMAP_CAP_SUBMISSION, jmap_identity_get},
+    {"Identity/changes", JMAP_CAP_SUBMISSION, jmap_identity_changes},
+    {"Identity/set", JMAP_CAP_SUBMISSION, jmap_identity_set},
     {"EmailSubmission/get", JMAP_CAP_SUBMISSION, jmap_submission_get},
+    {"EmailSubmission/changes", JMAP_CAP_SUBMISSION,
+     jmap_submission_changes},
+    {"EmailSubmission/query", JMAP_CAP_SUBMISSION, jmap_submission_query},
     {"EmailSubmission/set", JMAP_CAP_SUBMISSION, jmap_submission_set},
 };
 
@@ -283,7 +320,7 @@ static const struct jmap_method *all_methods(size_t *count_r)
 	if (all == NULL) {
 		size_t n = sizeof(methods) / sizeof(*methods);
 		count = n + jmap_contacts_method_count +
-		        jmap_calendars_method_count;
+		        jmap_calendars_method_count + jmap_sieve_method_count;
 		all = xmalloc(count * sizeof(*all));
 		memcpy(all, methods, n * sizeof(*all));
 		memcpy(all + n, jmap_contacts_methods,
@@ -291,6 +328,10 @@ static const struct jmap_method *all_methods(size_t *count_r)
 		memcpy(all + n + jmap_contacts_method_count,
 		       jmap_calendars_methods,
 		       jmap_calendars_method_count * sizeof(*all));
+		memcpy(all + n + jmap_contacts_method_count +
+		           jmap_calendars_method_count,
+		       jmap_sieve_methods,
+		       jmap_sieve_method_count * sizeof(*all));
 	}
 	*count_r = count;
 	return all;

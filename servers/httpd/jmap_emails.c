@@ -672,6 +672,70 @@ static json_t *sort_by_size(json_t *ids, json_t *sizes, bool ascending)
 	return out;
 }
 
+/* The whole result of an Email query (filter, sort, collapseThreads),
+ * walking no further than stop_after rows when it is not 0. Returns 0
+ * with *ids_r (new reference), or -1 after an error response. */
+static int email_query_ids(struct jmap_call_ctx *c, struct jmap_ctx *ctx,
+                           json_t *filter, json_t *sort, bool collapse,
+                           size_t stop_after, json_t **ids_r)
+{
+	bool by_size = false, ascending = false;
+	if (json_array_size(sort) > 1) {
+		jmap_error(c, JMAP_ERR_UNSUPPORTED_SORT, "one sort key only");
+		return -1;
+	}
+	json_t *s = json_array_get(sort, 0);
+	if (s != NULL) {
+		const char *prop =
+		    json_string_value(json_object_get(s, "property"));
+		json_t *asc = json_object_get(s, "isAscending");
+		ascending = asc == NULL || json_is_true(asc);
+		if (prop == NULL || (strcmp(prop, "receivedAt") != 0 &&
+		                     strcmp(prop, "size") != 0)) {
+			jmap_error(c, JMAP_ERR_UNSUPPORTED_SORT, "%s",
+			           prop != NULL ? prop : "");
+			return -1;
+		}
+		by_size = strcmp(prop, "size") == 0;
+	}
+	struct query_filter qf = {.count = 0};
+	if (filter_compile(c, ctx, filter, &qf, 0) < 0) {
+		filter_free(&qf);
+		return -1;
+	}
+	struct query_run r = {.qf = &qf,
+	                      .filter = filter,
+	                      .collapse = collapse,
+	                      .ids = json_array(),
+	                      .sizes = by_size ? json_array() : NULL};
+	if (!by_size)
+		r.stop_after = stop_after;
+	/* walk one mailbox when the filter names it at the top */
+	int64_t box = 0;
+	json_t *in = filter != NULL ? json_object_get(filter, "inMailbox")
+	                            : NULL;
+	if (in != NULL && jmap_mailbox_id_parse(json_string_value(in), &box) < 0)
+		box = -1; /* no such mailbox: nothing matches */
+	int ret = box < 0 ? 0
+	                  : store_jmap_email_walk(ctx->account, box,
+	                                          by_size || !ascending,
+	                                          query_cb, &r);
+	filter_free(&qf);
+	strset_free(&r.emails);
+	strset_free(&r.threads);
+	if (ret < 0) {
+		json_decref(r.ids);
+		json_decref(r.sizes);
+		jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
+		return -1;
+	}
+	if (by_size)
+		r.ids = sort_by_size(r.ids, r.sizes, ascending);
+	json_decref(r.sizes);
+	*ids_r = r.ids;
+	return 0;
+}
+
 void jmap_email_query(struct jmap_call_ctx *c, json_t *args)
 {
 	static const char *const extra[] = {"collapseThreads", NULL};
@@ -683,62 +747,106 @@ void jmap_email_query(struct jmap_call_ctx *c, json_t *args)
 	struct jmap_ctx *ctx = jmap_server_account(c, q.account_id);
 	if (ctx == NULL)
 		return;
-	bool by_size = false, ascending = false;
-	if (json_array_size(q.sort) > 1) {
-		jmap_error(c, JMAP_ERR_UNSUPPORTED_SORT, "one sort key only");
-		return;
-	}
-	json_t *s = json_array_get(q.sort, 0);
-	if (s != NULL) {
-		const char *prop =
-		    json_string_value(json_object_get(s, "property"));
-		json_t *asc = json_object_get(s, "isAscending");
-		ascending = asc == NULL || json_is_true(asc);
-		if (prop == NULL || (strcmp(prop, "receivedAt") != 0 &&
-		                     strcmp(prop, "size") != 0)) {
-			jmap_error(c, JMAP_ERR_UNSUPPORTED_SORT, "%s",
-			           prop != NULL ? prop : "");
-			return;
-		}
-		by_size = strcmp(prop, "size") == 0;
-	}
-	struct query_filter qf = {.count = 0};
-	if (filter_compile(c, ctx, q.filter, &qf, 0) < 0) {
-		filter_free(&qf);
-		return;
-	}
 	const char *state = jmap_state_str(c, STORE_JMAP_EMAIL);
-	struct query_run r = {.qf = &qf,
-	                      .filter = q.filter,
-	                      .collapse = collapse,
-	                      .ids = json_array(),
-	                      .sizes = by_size ? json_array() : NULL};
-	if (!by_size && !q.calculate_total && q.anchor == NULL &&
-	    q.position >= 0 && q.has_limit)
-		r.stop_after = (size_t)(q.position + (int64_t)q.limit);
-	/* walk one mailbox when the filter names it at the top */
-	int64_t box = 0;
-	json_t *in = q.filter != NULL ? json_object_get(q.filter, "inMailbox")
-	                              : NULL;
-	if (in != NULL && jmap_mailbox_id_parse(json_string_value(in), &box) < 0)
-		box = -1; /* no such mailbox: nothing matches */
-	int ret = box < 0 ? 0
-	                  : store_jmap_email_walk(ctx->account, box,
-	                                          by_size || !ascending,
-	                                          query_cb, &r);
-	filter_free(&qf);
-	strset_free(&r.emails);
-	strset_free(&r.threads);
-	if (ret < 0 || state == NULL) {
-		json_decref(r.ids);
-		json_decref(r.sizes);
+	if (state == NULL) {
 		jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
 		return;
 	}
-	if (by_size)
-		r.ids = sort_by_size(r.ids, r.sizes, ascending);
-	json_decref(r.sizes);
-	jmap_query_reply(c, &q, r.ids, state, false);
+	size_t stop_after = 0;
+	if (!q.calculate_total && q.anchor == NULL && q.position >= 0 &&
+	    q.has_limit)
+		stop_after = (size_t)(q.position + (int64_t)q.limit);
+	json_t *ids;
+	if (email_query_ids(c, ctx, q.filter, q.sort, collapse, stop_after,
+	                    &ids) < 0)
+		return;
+	jmap_query_reply(c, &q, ids, state, true);
+}
+
+struct changed_ctx {
+	json_t *ids;
+	char prefix;
+	json_t *threads; /* changed thread ids (numbers as text), or NULL */
+};
+
+static void changed_cb(enum store_jmap_change change, const char *id,
+                       bool is_counts_only, void *context)
+{
+	struct changed_ctx *ch = context;
+	(void)change;
+	(void)is_counts_only;
+	if (ch->threads != NULL)
+		json_array_append_new(ch->threads, json_string(id));
+	else
+		json_array_append_new(ch->ids,
+		                      json_sprintf("%c%s", ch->prefix, id));
+}
+
+/* §5.6 over the Email changes since (and, collapsing threads, the Emails
+ * of every thread that changed: its first Email may be another now). */
+void jmap_email_query_changes(struct jmap_call_ctx *c, json_t *args)
+{
+	static const char *const extra[] = {"collapseThreads", NULL};
+	struct jmap_query_changes qc;
+	bool collapse;
+	if (jmap_query_changes_parse(c, args, extra, &qc) < 0 ||
+	    jmap_arg_bool(c, args, "collapseThreads", false, &collapse) < 0)
+		return;
+	struct jmap_ctx *ctx = jmap_server_account(c, qc.account_id);
+	if (ctx == NULL)
+		return;
+	char *end;
+	unsigned long long since = strtoull(qc.since, &end, 10);
+	const char *state = jmap_state_str(c, STORE_JMAP_EMAIL);
+	if (state == NULL) {
+		jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
+		return;
+	}
+	struct changed_ctx ch = {.ids = json_array(), .prefix = 'e'};
+	uint64_t upto;
+	bool more;
+	int ret = qc.since[0] < '0' || qc.since[0] > '9' || *end != '\0'
+	              ? 1
+	              : store_jmap_changes(ctx->account, STORE_JMAP_EMAIL,
+	                                   since, 0, changed_cb, &ch, &upto,
+	                                   &more);
+	if (ret == 0 && collapse) {
+		ch.threads = json_array();
+		/* one change counter: a state past the threads' last change
+		   means no thread changed since */
+		ret = store_jmap_changes(ctx->account, STORE_JMAP_THREAD, since,
+		                         0, changed_cb, &ch, &upto, &more);
+		if (ret == 1)
+			ret = 0;
+		size_t i;
+		json_t *t;
+		json_array_foreach(ch.threads, i, t)
+		{
+			const char **guids;
+			size_t count;
+			if (ret == 0 &&
+			    store_jmap_thread_get(
+			        ctx->account, strtoll(json_string_value(t), NULL, 10),
+			        ctx->pool, &guids, &count) > 0)
+				for (size_t k = 0; k < count; k++)
+					json_array_append_new(
+					    ch.ids, json_sprintf("e%s", guids[k]));
+		}
+		json_decref(ch.threads);
+	}
+	json_t *ids;
+	if (ret != 0) {
+		json_decref(ch.ids);
+		jmap_error(c, ret > 0 ? JMAP_ERR_CANNOT_CALCULATE_CHANGES
+		                      : JMAP_ERR_SERVER_FAIL,
+		           NULL);
+		return;
+	}
+	if (email_query_ids(c, ctx, qc.filter, qc.sort, collapse, 0, &ids) < 0) {
+		json_decref(ch.ids);
+		return;
+	}
+	jmap_query_changes_reply(c, &qc, ids, ch.ids, state);
 }
 
 /* ---- Email/parse (§4.9) ---- */

@@ -568,6 +568,49 @@ static bool mb_matches(const struct mb_list *l,
 	return true;
 }
 
+/* The whole result of a Mailbox query. Returns 0 with *ids_r (new
+ * reference), or -1 after an error response. */
+static int mailbox_query_ids(struct jmap_call_ctx *c, struct jmap_ctx *ctx,
+                             json_t *filter, json_t *sort, json_t **ids_r)
+{
+	static const char *const filters[] = {
+	    "parentId", "name", "role", "hasAnyRole", "isSubscribed", NULL};
+	const char *key;
+	json_t *v;
+	json_object_foreach(filter, key, v)
+	{
+		if (!jmap_str_in(key, filters)) {
+			jmap_error(c, JMAP_ERR_UNSUPPORTED_FILTER, "%s", key);
+			return -1;
+		}
+	}
+	size_t i;
+	json_t *s;
+	json_array_foreach(sort, i, s)
+	{
+		const char *prop = json_string_value(json_object_get(s, "property"));
+		if (prop == NULL || (strcmp(prop, "name") != 0 &&
+		                     strcmp(prop, "sortOrder") != 0)) {
+			jmap_error(c, JMAP_ERR_UNSUPPORTED_SORT, NULL);
+			return -1;
+		}
+	}
+	struct mb_list l;
+	if (mb_list_read(ctx, &l) < 0) {
+		jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
+		return -1;
+	}
+	/* the store lists by name; sortOrder then name is the usual order */
+	json_t *ids = json_array();
+	for (size_t k = 0; k < l.count; k++) {
+		if (mb_matches(&l, &l.items[k], filter))
+			json_array_append_new(
+			    ids, json_sprintf("m%lld", (long long)l.items[k].id));
+	}
+	*ids_r = ids;
+	return 0;
+}
+
 void jmap_mailbox_query(struct jmap_call_ctx *c, json_t *args)
 {
 	static const char *const extra[] = {"sortAsTree", "filterAsTree",
@@ -578,42 +621,62 @@ void jmap_mailbox_query(struct jmap_call_ctx *c, json_t *args)
 	struct jmap_ctx *ctx = jmap_server_account(c, q.account_id);
 	if (ctx == NULL)
 		return;
-	static const char *const filters[] = {
-	    "parentId", "name", "role", "hasAnyRole", "isSubscribed", NULL};
-	const char *key;
-	json_t *v;
-	json_object_foreach(q.filter, key, v)
-	{
-		if (!jmap_str_in(key, filters)) {
-			jmap_error(c, JMAP_ERR_UNSUPPORTED_FILTER, "%s", key);
-			return;
-		}
-	}
-	size_t i;
-	json_t *s;
-	json_array_foreach(q.sort, i, s)
-	{
-		const char *prop = json_string_value(json_object_get(s, "property"));
-		if (prop == NULL || (strcmp(prop, "name") != 0 &&
-		                     strcmp(prop, "sortOrder") != 0)) {
-			jmap_error(c, JMAP_ERR_UNSUPPORTED_SORT, NULL);
-			return;
-		}
-	}
-	struct mb_list l;
 	const char *state = jmap_state_str(c, STORE_JMAP_MAILBOX);
-	if (state == NULL || mb_list_read(ctx, &l) < 0) {
+	json_t *ids;
+	if (state == NULL) {
 		jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
 		return;
 	}
-	/* the store lists by name; sortOrder then name is the usual order */
-	json_t *ids = json_array();
-	for (size_t k = 0; k < l.count; k++) {
-		if (mb_matches(&l, &l.items[k], q.filter))
-			json_array_append_new(
-			    ids, json_sprintf("m%lld", (long long)l.items[k].id));
+	if (mailbox_query_ids(c, ctx, q.filter, q.sort, &ids) < 0)
+		return;
+	jmap_query_reply(c, &q, ids, state, true);
+}
+
+static void mb_changed_cb(enum store_jmap_change change, const char *id,
+                          bool is_counts_only, void *context)
+{
+	(void)change;
+	(void)is_counts_only;
+	json_array_append_new(context, json_sprintf("m%s", id));
+}
+
+/* §5.6: a Mailbox's place in the results depends on its own name, role,
+ * subscription and order, and a rename of a parent renames (changes) its
+ * children too. */
+void jmap_mailbox_query_changes(struct jmap_call_ctx *c, json_t *args)
+{
+	static const char *const extra[] = {"sortAsTree", "filterAsTree",
+	                                    NULL};
+	struct jmap_query_changes qc;
+	if (jmap_query_changes_parse(c, args, extra, &qc) < 0)
+		return;
+	struct jmap_ctx *ctx = jmap_server_account(c, qc.account_id);
+	if (ctx == NULL)
+		return;
+	char *end;
+	unsigned long long since = strtoull(qc.since, &end, 10);
+	const char *state = jmap_state_str(c, STORE_JMAP_MAILBOX);
+	json_t *changed = json_array(), *ids;
+	uint64_t upto;
+	bool more;
+	int ret = state == NULL ? -1
+	          : qc.since[0] < '0' || qc.since[0] > '9' || *end != '\0'
+	              ? 1
+	              : store_jmap_changes(ctx->account, STORE_JMAP_MAILBOX,
+	                                   since, 0, mb_changed_cb, changed,
+	                                   &upto, &more);
+	if (ret != 0) {
+		json_decref(changed);
+		jmap_error(c, ret > 0 ? JMAP_ERR_CANNOT_CALCULATE_CHANGES
+		                      : JMAP_ERR_SERVER_FAIL,
+		           NULL);
+		return;
 	}
-	jmap_query_reply(c, &q, ids, state, false);
+	if (mailbox_query_ids(c, ctx, qc.filter, qc.sort, &ids) < 0) {
+		json_decref(changed);
+		return;
+	}
+	jmap_query_changes_reply(c, &qc, ids, changed, state);
 }
 
 /* ---- Thread (§3) ---- */
@@ -689,43 +752,4 @@ int jmap_email_changes_read(struct jmap_call_ctx *c, void *account,
 {
 	return type_changes(c, account, STORE_JMAP_EMAIL, 'e', since, max,
 	                    out);
-}
-
-/* ---- Identity (RFC 8621 §6): the account's own address ---- */
-
-void jmap_identity_get(struct jmap_call_ctx *c, json_t *args)
-{
-	static const char *const std[] = {"accountId", "ids", "properties",
-	                                  NULL};
-	const char *account_id;
-	if (jmap_args_check(c, args, std) < 0 ||
-	    jmap_arg_account(c, args, &account_id) < 0)
-		return;
-	struct jmap_ctx *ctx = jmap_server_account(c, account_id);
-	if (ctx == NULL)
-		return;
-	json_t *identity = json_pack(
-	    "{s:s, s:s, s:s, s:n, s:n, s:s, s:s, s:b}", "id", "i1", "name", "",
-	    "email", ctx->user, "replyTo", "bcc", "textSignature", "",
-	    "htmlSignature", "", "mayDelete", 0);
-	json_t *list = json_array(), *not_found = json_array();
-	json_t *ids = json_object_get(args, "ids");
-	if (json_is_array(ids)) {
-		size_t i;
-		json_t *id;
-		json_array_foreach(ids, i, id)
-		{
-			if (json_is_string(id) &&
-			    strcmp(json_string_value(id), "i1") == 0)
-				json_array_append(list, identity);
-			else
-				json_array_append(not_found, id);
-		}
-	} else {
-		json_array_append(list, identity);
-	}
-	json_decref(identity);
-	jmap_reply(c, "Identity/get",
-	           json_pack("{s:s, s:s, s:o, s:o}", "accountId", account_id,
-	                     "state", "1", "list", list, "notFound", not_found));
 }

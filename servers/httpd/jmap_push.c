@@ -2,8 +2,10 @@
  * types (a comma list, "*" for all), closeafter ("state": end after the
  * first change; "no") and ping (seconds, 0 none; at most 300). The
  * response is a text/event-stream that never ends by itself: a "state"
- * event with a StateChange object (§7.1) whenever an Email, Mailbox or
- * Thread state of the account moves, a "ping" event with {"interval": N}
+ * event with a StateChange object (§7.1) whenever a state of the account
+ * moves (every type: mail, Identity, EmailSubmission, SieveScript,
+ * VacationResponse, AddressBook, ContactCard, Calendar, CalendarEvent,
+ * Task, JournalEntry: a CalDAV or CardDAV write shows at once), a "ping" event with {"interval": N}
  * every ping seconds. What moves the states is the store's change
  * notification: one process-wide store_watcher (one inotify instance per
  * process) and one open account per watched account, shared by every
@@ -23,6 +25,7 @@
 #include "jmap_server.h"
 #include "store/store_imap.h"
 #include "store/store_jmap.h"
+#include "store/store_jmap_dav.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +42,12 @@ struct push_stream {
 	struct http_response *resp;
 	struct event_timer *ping_timer;
 	unsigned ping; /* seconds, 0: none */
-	bool want_email, want_mailbox, want_thread;
+	uint32_t want;  /* 1 << enum jmap_push_type */
 	bool close_after;
 	bool is_done;    /* the last event is out: end the response */
 	bool is_streaming; /* send_stream was called: resume works */
 	struct buf out;  /* events not yet handed to the response */
-	struct store_jmap_states sent; /* the states last told */
+	struct jmap_push_states sent; /* the states last told */
 };
 
 struct push_account {
@@ -53,7 +56,7 @@ struct push_account {
 	char account_id[32];
 	struct store_account *account;
 	int watch_id;
-	struct store_jmap_states states;
+	struct jmap_push_states states;
 	struct push_stream *streams;
 	struct jmap_push_sub *subs; /* WebSocket push (jmap_ws.c) */
 };
@@ -72,28 +75,96 @@ static struct {
 	struct push_account *accounts;
 } hub;
 
-static void stream_state_event(struct push_stream *s,
-                               const struct store_jmap_states *st,
-                               bool force)
+const char *const jmap_push_type_names[JMAP_PUSH_COUNT] = {
+    [JMAP_PUSH_EMAIL] = "Email",
+    [JMAP_PUSH_MAILBOX] = "Mailbox",
+    [JMAP_PUSH_THREAD] = "Thread",
+    [JMAP_PUSH_IDENTITY] = "Identity",
+    [JMAP_PUSH_SUBMISSION] = "EmailSubmission",
+    [JMAP_PUSH_SIEVE] = "SieveScript",
+    [JMAP_PUSH_VACATION] = "VacationResponse",
+    [JMAP_PUSH_ADDRESSBOOK] = "AddressBook",
+    [JMAP_PUSH_CARD] = "ContactCard",
+    [JMAP_PUSH_CALENDAR] = "Calendar",
+    [JMAP_PUSH_EVENT] = "CalendarEvent",
+    [JMAP_PUSH_TASK] = "Task",
+    [JMAP_PUSH_JOURNAL] = "JournalEntry",
+};
+
+int jmap_push_states_read(struct store_account *account,
+                          struct jmap_push_states *st)
 {
-	json_t *changed = json_object();
-	if (s->want_email && (force || st->email != s->sent.email))
-		json_object_set_new(changed, "Email",
-		                    json_sprintf("%llu",
-		                                 (unsigned long long)st->email));
-	if (s->want_mailbox && (force || st->mailbox != s->sent.mailbox))
-		json_object_set_new(changed, "Mailbox",
-		                    json_sprintf("%llu",
-		                                 (unsigned long long)st->mailbox));
-	if (s->want_thread && (force || st->thread != s->sent.thread))
-		json_object_set_new(changed, "Thread",
-		                    json_sprintf("%llu",
-		                                 (unsigned long long)st->thread));
-	s->sent = *st;
-	if (json_object_size(changed) == 0) {
-		json_decref(changed);
-		return;
+	struct store_jmap_states mail;
+	uint64_t *v = st->v;
+	if (store_jmap_states(account, &mail) < 0 ||
+	    store_jmap_state(account, STORE_JMAP_IDENTITY,
+	                     &v[JMAP_PUSH_IDENTITY]) < 0 ||
+	    store_jmap_state(account, STORE_JMAP_SUBMISSION,
+	                     &v[JMAP_PUSH_SUBMISSION]) < 0 ||
+	    store_jmap_state(account, STORE_JMAP_SIEVE, &v[JMAP_PUSH_SIEVE]) <
+	        0 ||
+	    store_jmap_dav_collection_state(account, STORE_DAV_ADDRESSBOOK,
+	                                    &v[JMAP_PUSH_ADDRESSBOOK]) < 0 ||
+	    store_jmap_dav_collection_state(account, STORE_DAV_CALENDAR,
+	                                    &v[JMAP_PUSH_CALENDAR]) < 0 ||
+	    store_jmap_dav_state(account, STORE_JMAP_DAV_CARD,
+	                         &v[JMAP_PUSH_CARD]) < 0 ||
+	    store_jmap_dav_state(account, STORE_JMAP_DAV_EVENT,
+	                         &v[JMAP_PUSH_EVENT]) < 0 ||
+	    store_jmap_dav_state(account, STORE_JMAP_DAV_TASK,
+	                         &v[JMAP_PUSH_TASK]) < 0 ||
+	    store_jmap_dav_state(account, STORE_JMAP_DAV_JOURNAL,
+	                         &v[JMAP_PUSH_JOURNAL]) < 0)
+		return -1;
+	v[JMAP_PUSH_EMAIL] = mail.email;
+	v[JMAP_PUSH_MAILBOX] = mail.mailbox;
+	v[JMAP_PUSH_THREAD] = mail.thread;
+	/* the vacation lives in the Sieve scripts */
+	v[JMAP_PUSH_VACATION] = v[JMAP_PUSH_SIEVE];
+	return 0;
+}
+
+uint32_t jmap_push_types_parse(const char *list)
+{
+	uint32_t want = 0;
+	if (list == NULL || strcmp(list, "*") == 0)
+		return (1u << JMAP_PUSH_COUNT) - 1;
+	for (const char *p = list; *p != '\0';) {
+		size_t len = strcspn(p, ",");
+		for (unsigned t = 0; t < JMAP_PUSH_COUNT; t++)
+			if (strlen(jmap_push_type_names[t]) == len &&
+			    strncmp(p, jmap_push_type_names[t], len) == 0)
+				want |= 1u << t;
+		p += len + (p[len] == ',');
 	}
+	return want;
+}
+
+json_t *jmap_push_changed(const struct jmap_push_states *st,
+                          const struct jmap_push_states *sent, uint32_t want,
+                          bool force)
+{
+	json_t *changed = NULL;
+	for (unsigned t = 0; t < JMAP_PUSH_COUNT; t++) {
+		if ((want & (1u << t)) == 0 ||
+		    (!force && st->v[t] == sent->v[t]))
+			continue;
+		if (changed == NULL)
+			changed = json_object();
+		json_object_set_new(changed, jmap_push_type_names[t],
+		                    json_sprintf("%llu",
+		                                 (unsigned long long)st->v[t]));
+	}
+	return changed;
+}
+
+static void stream_state_event(struct push_stream *s,
+                               const struct jmap_push_states *st, bool force)
+{
+	json_t *changed = jmap_push_changed(st, &s->sent, s->want, force);
+	s->sent = *st;
+	if (changed == NULL)
+		return;
 	json_t *ev = json_pack("{s:s, s:{s:o}}", "@type", "StateChange",
 	                       "changed", s->acct->account_id, changed);
 	char *text = json_dumps(ev, JSON_COMPACT);
@@ -168,12 +239,9 @@ static void account_changed_cb(int watch_id, void *ctx)
 	for (struct push_account *a = hub.accounts; a != NULL; a = a->next) {
 		if (a->watch_id != watch_id)
 			continue;
-		struct store_jmap_states st;
-		if (store_jmap_states(a->account, &st) < 0)
-			continue;
-		if (st.email == a->states.email &&
-		    st.mailbox == a->states.mailbox &&
-		    st.thread == a->states.thread)
+		struct jmap_push_states st;
+		if (jmap_push_states_read(a->account, &st) < 0 ||
+		    memcmp(&st, &a->states, sizeof(st)) == 0)
 			continue;
 		a->states = st;
 		for (struct push_stream *s = a->streams; s != NULL; s = s->next)
@@ -211,7 +279,7 @@ static struct push_account *account_get(struct httpd *httpd, const char *user,
 	if (jmap_server_account_id(httpd, user, pool, a->account_id,
 	                           sizeof(a->account_id)) < 0 ||
 	    store_account_open(httpd->store, user, &a->account, &error) < 0 ||
-	    store_jmap_states(a->account, &a->states) < 0 ||
+	    jmap_push_states_read(a->account, &a->states) < 0 ||
 	    (a->watch_id = store_watcher_add(hub.watcher, a->account)) < 0) {
 		store_account_close(&a->account);
 		free(a);
@@ -221,15 +289,6 @@ static struct push_account *account_get(struct httpd *httpd, const char *user,
 	a->next = hub.accounts;
 	hub.accounts = a;
 	return a;
-}
-
-/* types: "*" or a comma list of type names. */
-static void stream_types(struct push_stream *s, const char *types)
-{
-	bool all = types == NULL || strcmp(types, "*") == 0;
-	s->want_email = all || strstr(types, "Email") != NULL;
-	s->want_mailbox = all || strstr(types, "Mailbox") != NULL;
-	s->want_thread = all || strstr(types, "Thread") != NULL;
 }
 
 void jmap_eventsource_handler(struct http_request *req, void *context)
@@ -267,7 +326,7 @@ void jmap_eventsource_handler(struct http_request *req, void *context)
 	/* §7.3: the server may raise a ping below its minimum */
 	s->ping = interval > PUSH_PING_MAX ? PUSH_PING_MAX : (unsigned)interval;
 	s->close_after = close_after != NULL && strcmp(close_after, "state") == 0;
-	stream_types(s, types);
+	s->want = jmap_push_types_parse(types);
 	buf_init(&s->out);
 	s->next = a->streams;
 	a->streams = s;
@@ -289,7 +348,7 @@ void jmap_eventsource_handler(struct http_request *req, void *context)
 struct jmap_push_sub *jmap_push_subscribe(struct httpd *httpd,
                                           const char *user, struct pool *pool,
                                           jmap_push_cb *cb, void *ctx,
-                                          struct store_jmap_states *states_r,
+                                          struct jmap_push_states *states_r,
                                           const char **account_id_r)
 {
 	struct push_account *a = account_get(httpd, user, pool);

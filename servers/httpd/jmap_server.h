@@ -26,8 +26,11 @@ struct jmap_ctx {
 	struct store_account *account;
 };
 
-/* jmap_api.c */
-extern const struct jmap_settings jmap_server_settings;
+/* jmap_api.c: the limits, from [jmap] (jmap_server_configure, once at
+ * start) */
+extern struct jmap_settings jmap_server_settings;
+struct postroom_settings;
+void jmap_server_configure(const struct postroom_settings *set);
 /* The account for accountId: the user's own, else accountNotFound. */
 void *jmap_server_account(struct jmap_call_ctx *c, const char *account_id);
 /* The JSON of v as the body of a 200 (or status) response. */
@@ -68,13 +71,14 @@ void jmap_eventsource_handler(struct http_request *req, void *ctx);
 extern const struct jmap_type jmap_mailbox_type;
 extern const struct jmap_type jmap_thread_type;
 void jmap_mailbox_query(struct jmap_call_ctx *c, json_t *args);
-void jmap_identity_get(struct jmap_call_ctx *c, json_t *args);
+void jmap_mailbox_query_changes(struct jmap_call_ctx *c, json_t *args);
 /* Parses "m<id>". Returns 0 or -1. */
 int jmap_mailbox_id_parse(const char *id, int64_t *id_r);
 
 /* jmap_emails.c */
 extern const struct jmap_type jmap_email_type;
 void jmap_email_query(struct jmap_call_ctx *c, json_t *args);
+void jmap_email_query_changes(struct jmap_call_ctx *c, json_t *args);
 void jmap_email_parse(struct jmap_call_ctx *c, json_t *args);
 void jmap_snippet_get(struct jmap_call_ctx *c, json_t *args);
 /* Reads the whole message of blob (store id) into out. Returns 0 or -1. */
@@ -99,13 +103,48 @@ const char *jmap_email_store(struct jmap_ctx *ctx, const void *data,
 
 /* jmap_push.c: push by EventSource, and subscriptions for WebSocket push:
  * cb runs with the account's new states whenever one of them moves. The
- * account id (from the subscription) and the current states are given. */
+ * account id (from the subscription) and the current states are given.
+ * Every data type of the account is pushed: mail, submission, Sieve and
+ * vacation, contacts and calendars. */
+enum jmap_push_type {
+	JMAP_PUSH_EMAIL,
+	JMAP_PUSH_MAILBOX,
+	JMAP_PUSH_THREAD,
+	JMAP_PUSH_IDENTITY,
+	JMAP_PUSH_SUBMISSION,
+	JMAP_PUSH_SIEVE,
+	JMAP_PUSH_VACATION,
+	JMAP_PUSH_ADDRESSBOOK,
+	JMAP_PUSH_CARD,
+	JMAP_PUSH_CALENDAR,
+	JMAP_PUSH_EVENT,
+	JMAP_PUSH_TASK,
+	JMAP_PUSH_JOURNAL,
+	JMAP_PUSH_COUNT
+};
+struct jmap_push_states {
+	uint64_t v[JMAP_PUSH_COUNT];
+};
+/* The type names of StateChange ("Email", "ContactCard"...). */
+extern const char *const jmap_push_type_names[JMAP_PUSH_COUNT];
+/* Reads every state of the account. Returns 0 or -1. */
+int jmap_push_states_read(struct store_account *account,
+                          struct jmap_push_states *states_r);
+/* The bits (1 << type) of the types named in the comma list (NULL or
+ * "*": all). */
+uint32_t jmap_push_types_parse(const char *list);
+/* A StateChange's "changed" member for one account: the types of want
+ * whose state in st differs from sent (all of want when force), or NULL
+ * when none did (new reference). */
+json_t *jmap_push_changed(const struct jmap_push_states *st,
+                          const struct jmap_push_states *sent, uint32_t want,
+                          bool force);
 struct jmap_push_sub;
-typedef void jmap_push_cb(const struct store_jmap_states *states, void *ctx);
+typedef void jmap_push_cb(const struct jmap_push_states *states, void *ctx);
 struct jmap_push_sub *jmap_push_subscribe(struct httpd *httpd,
                                           const char *user, struct pool *pool,
                                           jmap_push_cb *cb, void *ctx,
-                                          struct store_jmap_states *states_r,
+                                          struct jmap_push_states *states_r,
                                           const char **account_id_r);
 /* Ends a subscription; sets *sub to NULL; accepts NULL. */
 void jmap_push_unsubscribe(struct jmap_push_sub **sub);
@@ -122,5 +161,38 @@ void jmap_password_handler(struct http_request *req, void *ctx);
 /* jmap_submission.c */
 void jmap_submission_set(struct jmap_call_ctx *c, json_t *args);
 void jmap_submission_get(struct jmap_call_ctx *c, json_t *args);
+void jmap_submission_changes(struct jmap_call_ctx *c, json_t *args);
+void jmap_submission_query(struct jmap_call_ctx *c, json_t *args);
+
+/* jmap_identity.c: Identity (RFC 8621 §6), and /changes of the account's
+ * store_jmap types with ids "<prefix><n>" (a /changes of a jmap_type). */
+void jmap_identity_get(struct jmap_call_ctx *c, json_t *args);
+void jmap_identity_changes(struct jmap_call_ctx *c, json_t *args);
+void jmap_identity_set(struct jmap_call_ctx *c, json_t *args);
+/* Returns 1 with the identity's number and address (from the call's
+ * pool) if id ("i<n>") is one of the account's, 0 if not, -1. */
+int jmap_identity_find(struct jmap_call_ctx *c, const char *id,
+                       int64_t *id_r, const char **email_r);
+/* Foo/copy (RFC 8620 §5.4) between the accounts the user reaches: only
+ * the user's own today, so a copy is accountNotFound,
+ * fromAccountNotFound, or invalidArguments (the two accounts must
+ * differ). */
+void jmap_server_copy(struct jmap_call_ctx *c, json_t *args);
+int jmap_server_changes(struct jmap_call_ctx *c, enum store_jmap_type type,
+                        char prefix, const char *since, unsigned max,
+                        struct jmap_changes *out);
+
+/* jmap_sieve.c, jmap_vacation.c: JMAP Sieve (RFC 9661) and
+ * VacationResponse (RFC 8621 §8) over the account's Sieve scripts */
+#define JMAP_CAP_SIEVE "urn:ietf:params:jmap:sieve"
+struct sieve_settings;
+/* lib/rules' limits as deliver runs them ([deliver] sieve_*). */
+void jmap_sieve_settings(struct httpd *httpd, struct sieve_settings *set);
+/* The account capability of urn:ietf:params:jmap:sieve (new reference). */
+json_t *jmap_sieve_capability(struct httpd *httpd);
+extern const struct jmap_method jmap_sieve_methods[];
+extern const size_t jmap_sieve_method_count;
+void jmap_vacation_get(struct jmap_call_ctx *c, json_t *args);
+void jmap_vacation_set(struct jmap_call_ctx *c, json_t *args);
 
 #endif

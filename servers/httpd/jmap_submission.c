@@ -8,15 +8,17 @@
  * (§7 futureRelease): the mailFrom parameters HOLDFOR and HOLDUNTIL (RFC
  * 4865) become the queue's release time, up to [smtpd]
  * future_release_max as on port 587 (maxDelayedSend). Submissions are
- * final at once (undoStatus "final": a held message cannot be canceled
- * through JMAP yet) and not kept: /get finds none.
- * onSuccessUpdateEmail and onSuccessDestroyEmail run an implicit Email/set
- * (§7.5). */
+ * kept (store_jmap_submission.c, ids "S<n>"): one held for later is
+ * "pending" until its release time and can be canceled (undoStatus
+ * "canceled": the queue file is removed, lib/queue queue_cancel_held),
+ * then "final"; /get, /changes and /query read them. onSuccessUpdateEmail
+ * and onSuccessDestroyEmail run an implicit Email/set (§7.5). */
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "httpd.h"
 #include "jmap/jmap_email.h"
+#include "jmap_dav.h"
 #include "jmap_server.h"
 #include "mime/mime.h"
 #include "queue/queue.h"
@@ -34,6 +36,8 @@
 
 struct submit {
 	struct jmap_ctx *ctx;
+	json_t *rcpt_to; /* the envelope's rcptTo as given (owned) */
+	char queue_id[QUEUE_ID_MAX];
 	const char *sender;
 	time_t release;              /* 0: now */
 	const char *release_request; /* "for;N" or "until;DATE" */
@@ -119,6 +123,10 @@ static int envelope(struct submit *s, json_t *env, const char *identity,
 	json_array_foreach(rcpts, i, r)
 	{
 		const char *addr = json_string_value(json_object_get(r, "email"));
+		if (addr != NULL)
+			json_array_append_new(
+			    s->rcpt_to, json_pack("{s:s, s:n}", "email", addr,
+			                          "parameters"));
 		if (addr == NULL || i >= RCPTS_MAX ||
 		    rcpt_add(s, addr, err_r) < 0) {
 			if (addr == NULL || i >= RCPTS_MAX)
@@ -246,6 +254,7 @@ static int queue_write(struct submit *s, const struct jmap_email_msg *msg,
 		queue_writer_abort(&w);
 		goto out;
 	}
+	snprintf(s->queue_id, sizeof(s->queue_id), "%s", env.id);
 	log_info(NULL, "jmap queued id=%s from=<%s> user=%s nrcpt=%zu", env.id,
 	         log_sanitize(s->sender, 300), log_sanitize(ctx->user, 100),
 	         s->rcpt_count);
@@ -259,16 +268,49 @@ out:
 	return ret;
 }
 
+static const char *const submission_props[] = {
+    "id",         "identityId", "emailId",        "threadId",
+    "envelope",   "sendAt",     "undoStatus",     "deliveryStatus",
+    "dsnBlobIds", "mdnBlobIds", NULL};
+
+static struct jmap_ctx *ctx_of(struct jmap_call_ctx *c)
+{
+	return jmap_call_server_ctx(c);
+}
+
+/* The envelope as it was used: mailFrom with its parameters, rcptTo as
+ * given. */
+static char *envelope_text(const struct submit *s, json_t *env)
+{
+	json_t *params = json_object_get(json_object_get(env, "mailFrom"),
+	                                 "parameters");
+	json_t *e = json_pack("{s:{s:s, s:O}, s:O}", "mailFrom", "email",
+	                      s->sender, "parameters",
+	                      json_is_object(params) ? params : json_null(),
+	                      "rcptTo", s->rcpt_to);
+	char *text = json_dumps(e, JSON_COMPACT);
+	json_decref(e);
+	return text;
+}
+
+/* Checks, queues and records one submission. Returns its id (from the
+ * call's pool), or NULL with *err_r. */
 static const char *submit_one(struct jmap_call_ctx *c, struct jmap_ctx *ctx,
-                              json_t *obj, time_t *send_at_r, json_t **err_r)
+                              json_t *obj, json_t **extra_r, json_t **err_r)
 {
 	const char *identity = json_string_value(json_object_get(obj, "identityId"));
 	const char *email_id = json_string_value(json_object_get(obj, "emailId"));
 	if (email_id != NULL)
 		email_id = jmap_call_resolve_id(c, email_id);
-	if (identity == NULL || strcmp(identity, "i1") != 0) {
-		*err_r = jmap_set_error_prop("invalidProperties",
-		                             "no such identity", "identityId");
+	int64_t identity_num;
+	const char *identity_email;
+	int found = jmap_identity_find(c, identity, &identity_num,
+	                               &identity_email);
+	if (found <= 0) {
+		*err_r = found < 0 ? sub_error("serverFail", NULL)
+		                   : jmap_set_error_prop("invalidProperties",
+		                                         "no such identity",
+		                                         "identityId");
 		return NULL;
 	}
 	struct store_jmap_email e;
@@ -282,6 +324,10 @@ static const char *submit_one(struct jmap_call_ctx *c, struct jmap_ctx *ctx,
 	struct buf data;
 	buf_init(&data);
 	const char *id = NULL;
+	struct submit *s = pool_alloc(ctx->pool, sizeof(*s));
+	memset(s, 0, sizeof(*s));
+	s->ctx = ctx;
+	s->rcpt_to = json_array();
 	if (jmap_blob_read(ctx, e.blob_id, &data) < 0) {
 		*err_r = sub_error("serverFail", NULL);
 		goto out;
@@ -289,11 +335,9 @@ static const char *submit_one(struct jmap_call_ctx *c, struct jmap_ctx *ctx,
 	struct jmap_email_msg msg;
 	jmap_email_msg_init(&msg, (const unsigned char *)data.data, data.len,
 	                    "", ctx->pool);
-	struct submit *s = pool_alloc(ctx->pool, sizeof(*s));
-	s->ctx = ctx;
-	if (envelope(s, json_object_get(obj, "envelope"), ctx->user, &msg,
-	             err_r) < 0 ||
-	    release_params(s, json_object_get(obj, "envelope"), err_r) < 0)
+	json_t *env = json_object_get(obj, "envelope");
+	if (envelope(s, env, identity_email, &msg, err_r) < 0 ||
+	    release_params(s, env, err_r) < 0)
 		goto out;
 	int allowed = store_sender_allowed(ctx->httpd->store, ctx->user,
 	                                   s->sender);
@@ -309,18 +353,256 @@ static const char *submit_one(struct jmap_call_ctx *c, struct jmap_ctx *ctx,
 	}
 	if (queue_write(s, &msg, err_r) < 0)
 		goto out;
-	id = pool_printf(ctx->pool, "s%llx%x", (unsigned long long)time(NULL),
-	                 (unsigned)random());
-	*send_at_r = s->release != 0 ? s->release : time(NULL);
+	char *env_text = envelope_text(s, env);
+	struct store_jmap_submission rec = {
+	    .identity_id = identity_num,
+	    .email_guid = e.guid,
+	    .thread_id = e.thread_id,
+	    .envelope = env_text,
+	    .send_at = s->release != 0 ? s->release : time(NULL),
+	    .undo_status = s->release != 0 ? "pending" : "final",
+	    .queue_id = s->queue_id,
+	};
+	int64_t num;
+	if (store_jmap_submission_add(ctx->account, &rec, &num) < 0) {
+		/* queued all the same: the mail goes, the record is lost */
+		log_error(NULL, "jmap-submission-record-failed id=%s user=%s",
+		          s->queue_id, log_sanitize(ctx->user, 100));
+		num = 0;
+	}
+	free(env_text);
+	struct buf at;
+	buf_init(&at);
+	jmap_date_utc(rec.send_at, &at);
+	*extra_r = json_pack("{s:s+, s:s, s:s}", "threadId", "t",
+	                     pool_printf(ctx->pool, "%lld",
+	                                 (long long)e.thread_id),
+	                     "sendAt", at.data, "undoStatus", rec.undo_status);
+	buf_deinit(&at);
+	id = jmap_dav_id(c, 'S', num);
 out:
+	json_decref(s->rcpt_to);
 	buf_deinit(&data);
 	return id;
 }
 
+/* ---- the EmailSubmission type ---- */
+
+static const char *submission_state(struct jmap_call_ctx *c, void *account)
+{
+	(void)account;
+	return jmap_state_str(c, STORE_JMAP_SUBMISSION);
+}
+
+static int submissions(struct jmap_call_ctx *c,
+                       struct store_jmap_submission **list_r, size_t *count_r)
+{
+	return store_jmap_submission_list(ctx_of(c)->account, time(NULL),
+	                                  jmap_call_pool(c), list_r, count_r);
+}
+
+static struct store_jmap_submission *
+submission_find(struct store_jmap_submission *list, size_t count,
+                const char *id)
+{
+	int64_t n;
+	if (id == NULL || jmap_dav_id_parse(id, 'S', &n) < 0)
+		return NULL;
+	for (size_t i = 0; i < count; i++)
+		if (list[i].id == n)
+			return &list[i];
+	return NULL;
+}
+
+static json_t *submission_json(struct jmap_call_ctx *c,
+                               const struct store_jmap_submission *s,
+                               json_t *props)
+{
+	struct buf at;
+	buf_init(&at);
+	jmap_date_utc(s->send_at, &at);
+	json_t *env = json_loads(s->envelope, 0, NULL);
+	/* deliveryStatus null: per-recipient status is not tracked (§7) */
+	json_t *obj = json_pack(
+	    "{s:s, s:s, s:s+, s:s, s:o, s:s, s:s, s:n, s:[], s:[]}", "id",
+	    jmap_dav_id(c, 'S', s->id), "identityId",
+	    jmap_dav_id(c, 'i', s->identity_id), "emailId", "e",
+	    s->email_guid, "threadId",
+	    jmap_dav_id(c, 't', s->thread_id), "envelope",
+	    env != NULL ? env : json_null(), "sendAt", at.data, "undoStatus",
+	    s->undo_status, "deliveryStatus", "dsnBlobIds", "mdnBlobIds");
+	buf_deinit(&at);
+	jmap_dav_filter_props(obj, props);
+	return obj;
+}
+
+static int submission_get(struct jmap_call_ctx *c, void *account,
+                          json_t *args, json_t *ids, json_t *props,
+                          json_t *list, json_t *not_found)
+{
+	(void)account;
+	(void)args;
+	struct store_jmap_submission *all;
+	size_t count;
+	if (submissions(c, &all, &count) < 0)
+		return -1;
+	if (ids == NULL) {
+		for (size_t i = 0; i < count; i++)
+			json_array_append_new(list,
+			                      submission_json(c, &all[i], props));
+		return 0;
+	}
+	size_t k;
+	json_t *id;
+	json_array_foreach(ids, k, id)
+	{
+		struct store_jmap_submission *s =
+		    submission_find(all, count, json_string_value(id));
+		if (s != NULL)
+			json_array_append_new(list,
+			                      submission_json(c, s, props));
+		else
+			json_array_append(not_found, id);
+	}
+	return 0;
+}
+
+static int submission_changes(struct jmap_call_ctx *c, void *account,
+                              const char *since, unsigned max,
+                              struct jmap_changes *ch)
+{
+	(void)account;
+	/* pending submissions whose time came are final: a change */
+	struct store_jmap_submission *all;
+	size_t count;
+	if (submissions(c, &all, &count) < 0)
+		return -1;
+	return jmap_server_changes(c, STORE_JMAP_SUBMISSION, 'S', since, max,
+	                           ch);
+}
+
+/* The submissions this /set made or changed: id -> emailId, for
+ * onSuccessUpdateEmail and onSuccessDestroyEmail (a process runs one
+ * method at a time). */
+static json_t *set_done;
+
+static const char *submission_create(struct jmap_call_ctx *c, void *account,
+                                     json_t *obj, json_t **extra_r,
+                                     json_t **err_r)
+{
+	(void)account;
+	static const char *const allowed[] = {"identityId", "emailId",
+	                                      "envelope", NULL};
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v)
+	{
+		if (!jmap_str_in(key, allowed)) {
+			*err_r = jmap_set_error_prop("invalidProperties", NULL,
+			                             key);
+			return NULL;
+		}
+	}
+	const char *id = submit_one(c, ctx_of(c), obj, extra_r, err_r);
+	if (id != NULL && set_done != NULL)
+		json_object_set_new(
+		    set_done, id,
+		    json_string(jmap_call_resolve_id(
+		        c, json_string_value(json_object_get(obj, "emailId")))));
+	return id;
+}
+
+/* §7.5: only undoStatus "canceled", of a submission that is pending. */
+static int submission_update(struct jmap_call_ctx *c, void *account,
+                             const char *id, json_t *patch, json_t **err_r)
+{
+	(void)account;
+	struct jmap_ctx *ctx = ctx_of(c);
+	struct store_jmap_submission *all;
+	size_t count;
+	if (submissions(c, &all, &count) < 0) {
+		*err_r = sub_error("serverFail", NULL);
+		return -1;
+	}
+	struct store_jmap_submission *s = submission_find(all, count, id);
+	if (s == NULL) {
+		*err_r = sub_error("notFound", NULL);
+		return -1;
+	}
+	const char *status =
+	    json_string_value(json_object_get(patch, "undoStatus"));
+	if (json_object_size(patch) != 1 || status == NULL ||
+	    strcmp(status, "canceled") != 0) {
+		*err_r = jmap_set_error_prop("invalidProperties",
+		                             "only undoStatus canceled",
+		                             "undoStatus");
+		return -1;
+	}
+	if (strcmp(s->undo_status, "canceled") == 0)
+		return 0;
+	char *queue_dir = settings_data_path(&ctx->httpd->set, "queue");
+	const char *error;
+	int ret = strcmp(s->undo_status, "pending") == 0
+	              ? queue_cancel_held(queue_dir, s->queue_id, time(NULL),
+	                                  &error)
+	              : 0;
+	free(queue_dir);
+	if (ret <= 0) {
+		if (ret < 0)
+			log_error(NULL, "jmap-cancel-failed id=%s error=%s",
+			          s->queue_id, error);
+		*err_r = sub_error(ret < 0 ? "serverFail" : "cannotUnsend",
+		                   ret < 0 ? NULL : "it is sent or being sent");
+		return -1;
+	}
+	log_info(NULL, "jmap canceled id=%s user=%s", s->queue_id,
+	         log_sanitize(ctx->user, 100));
+	if (store_jmap_submission_set_status(ctx->account, s->id, "canceled") <
+	    0) {
+		*err_r = sub_error("serverFail", NULL);
+		return -1;
+	}
+	if (set_done != NULL)
+		json_object_set_new(set_done, id,
+		                    json_sprintf("e%s", s->email_guid));
+	return 0;
+}
+
+static int submission_destroy(struct jmap_call_ctx *c, void *account,
+                              const char *id, json_t **err_r)
+{
+	(void)account;
+	int64_t n;
+	int ret = jmap_dav_id_parse(id, 'S', &n) < 0
+	              ? 0
+	              : store_jmap_submission_destroy(ctx_of(c)->account, n);
+	if (ret <= 0) {
+		*err_r = sub_error(ret < 0 ? "serverFail" : "notFound", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const set_args[] = {"onSuccessUpdateEmail",
+                                       "onSuccessDestroyEmail", NULL};
+
+static const struct jmap_type submission_type = {
+    .name = "EmailSubmission",
+    .properties = submission_props,
+    .set_args = set_args,
+    .state = submission_state,
+    .get = submission_get,
+    .changes = submission_changes,
+    .create = submission_create,
+    .update = submission_update,
+    .destroy = submission_destroy,
+};
+
 /* §7.5: the implicit Email/set of onSuccessUpdateEmail and
- * onSuccessDestroyEmail ("#creationId" names a submission made here). */
+ * onSuccessDestroyEmail; keys are submission ids or "#creation ids" of
+ * submissions this /set made or changed. */
 static void on_success(struct jmap_call_ctx *c, json_t *args,
-                       json_t *created, const char *account_id)
+                       const char *account_id)
 {
 	json_t *upd = json_object_get(args, "onSuccessUpdateEmail");
 	json_t *des = json_object_get(args, "onSuccessDestroyEmail");
@@ -331,10 +613,10 @@ static void on_success(struct jmap_call_ctx *c, json_t *args,
 	json_t *v;
 	json_object_foreach(upd, key, v)
 	{
-		json_t *sub = key[0] == '#' ? json_object_get(created, key + 1)
-		                            : NULL;
-		const char *email = json_string_value(
-		    json_object_get(sub, "emailId"));
+		const char *email = json_string_value(json_object_get(
+		    set_done, jmap_call_resolve_id(c, key) != NULL
+		                  ? jmap_call_resolve_id(c, key)
+		                  : ""));
 		if (email != NULL)
 			json_object_set(set_update, email, v);
 	}
@@ -342,116 +624,168 @@ static void on_success(struct jmap_call_ctx *c, json_t *args,
 	json_array_foreach(des, i, v)
 	{
 		const char *k = json_string_value(v);
-		json_t *sub = k != NULL && k[0] == '#'
-		                  ? json_object_get(created, k + 1)
-		                  : NULL;
-		json_t *email = json_object_get(sub, "emailId");
+		const char *id = k != NULL ? jmap_call_resolve_id(c, k) : NULL;
+		json_t *email = json_object_get(set_done, id != NULL ? id : "");
 		if (email != NULL)
 			json_array_append(set_destroy, email);
 	}
-	json_t *set_args =
+	json_t *email_args =
 	    json_pack("{s:s, s:o, s:o}", "accountId", account_id, "update",
 	              set_update, "destroy", set_destroy);
-	jmap_std_set(c, set_args, &jmap_email_type, jmap_server_account);
-	json_decref(set_args);
+	jmap_std_set(c, email_args, &jmap_email_type, jmap_server_account);
+	json_decref(email_args);
 }
 
 void jmap_submission_set(struct jmap_call_ctx *c, json_t *args)
 {
-	static const char *const std[] = {
-	    "accountId", "ifInState",            "create",
-	    "update",    "destroy",              "onSuccessUpdateEmail",
-	    "onSuccessDestroyEmail", NULL};
-	const char *account_id;
-	if (jmap_args_check(c, args, std) < 0 ||
-	    jmap_arg_account(c, args, &account_id) < 0)
-		return;
-	struct jmap_ctx *ctx = jmap_server_account(c, account_id);
-	if (ctx == NULL)
-		return;
-	json_t *create = json_object_get(args, "create");
-	if (create != NULL && !json_is_object(create) && !json_is_null(create)) {
-		jmap_error(c, JMAP_ERR_INVALID_ARGUMENTS, "create");
-		return;
-	}
-	json_t *created = json_object(), *not_created = json_object();
-	json_t *internal = json_object(); /* creation id -> emailId */
-	const char *cid;
-	json_t *obj;
-	json_object_foreach(create, cid, obj)
-	{
-		json_t *err = NULL;
-		time_t send_at = 0;
-		const char *id = json_is_object(obj)
-		                     ? submit_one(c, ctx, obj, &send_at, &err)
-		                     : NULL;
-		if (id == NULL) {
-			json_object_set_new(not_created, cid,
-			                    err != NULL ? err
-			                                : sub_error("invalidArguments",
-			                                            NULL));
-			continue;
-		}
-		struct buf at;
-		buf_init(&at);
-		jmap_date_utc(send_at, &at);
-		json_object_set_new(created, cid,
-		                    json_pack("{s:s, s:s, s:s}", "id", id,
-		                              "sendAt", at.data, "undoStatus",
-		                              "final"));
-		buf_deinit(&at);
-		json_object_set_new(
-		    internal, cid,
-		    json_pack("{s:s}", "emailId",
-		              jmap_call_resolve_id(
-		                  c, json_string_value(
-		                         json_object_get(obj, "emailId")))));
-		jmap_call_created(c, cid, id);
-	}
-	json_t *not_destroyed = json_object();
-	json_t *destroy = json_object_get(args, "destroy");
-	size_t i;
-	json_t *v;
-	json_array_foreach(destroy, i, v)
-	{
-		if (json_is_string(v))
-			json_object_set_new(not_destroyed, json_string_value(v),
-			                    sub_error("notFound", NULL));
-	}
-	json_t *resp = json_pack("{s:s, s:s, s:s}", "accountId", account_id,
-	                         "oldState", "0", "newState", "0");
-	json_object_set_new(resp, "created",
-	                    json_object_size(created) > 0 ? json_incref(created)
-	                                                  : json_null());
-	json_object_set_new(resp, "notCreated",
-	                    json_object_size(not_created) > 0
-	                        ? json_incref(not_created)
-	                        : json_null());
-	json_object_set_new(resp, "notDestroyed",
-	                    json_object_size(not_destroyed) > 0
-	                        ? json_incref(not_destroyed)
-	                        : json_null());
-	jmap_reply(c, "EmailSubmission/set", resp);
-	on_success(c, args, internal, account_id);
-	json_decref(created);
-	json_decref(not_created);
-	json_decref(not_destroyed);
-	json_decref(internal);
+	const char *account_id =
+	    json_string_value(json_object_get(args, "accountId"));
+	set_done = json_object();
+	jmap_std_set(c, args, &submission_type, jmap_server_account);
+	/* after an error response nothing was done: set_done stays empty */
+	if (account_id != NULL && json_object_size(set_done) > 0)
+		on_success(c, args, account_id);
+	json_decref(set_done);
+	set_done = NULL;
 }
 
 void jmap_submission_get(struct jmap_call_ctx *c, json_t *args)
 {
-	static const char *const std[] = {"accountId", "ids", "properties",
-	                                  NULL};
-	const char *account_id;
-	if (jmap_args_check(c, args, std) < 0 ||
-	    jmap_arg_account(c, args, &account_id) < 0 ||
-	    jmap_server_account(c, account_id) == NULL)
+	jmap_std_get(c, args, &submission_type, jmap_server_account);
+}
+
+void jmap_submission_changes(struct jmap_call_ctx *c, json_t *args)
+{
+	jmap_std_changes(c, args, &submission_type, jmap_server_account);
+}
+
+/* ---- /query (§7.3) ---- */
+
+static bool id_listed(json_t *list, const char *id)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* FilterCondition: identityIds, emailIds, threadIds, undoStatus, before,
+ * after (sendAt). Returns 1 match, 0 not, -1 unsupported. */
+static int filter_match(struct jmap_call_ctx *c, json_t *f,
+                        const struct store_jmap_submission *s)
+{
+	const char *op = json_string_value(json_object_get(f, "operator"));
+	if (op != NULL) {
+		json_t *conds = json_object_get(f, "conditions");
+		size_t i, n = 0;
+		json_t *sub;
+		json_array_foreach(conds, i, sub)
+		{
+			int m = filter_match(c, sub, s);
+			if (m < 0)
+				return -1;
+			n += (size_t)m;
+		}
+		size_t total = json_array_size(conds);
+		return strcmp(op, "AND") == 0  ? n == total
+		       : strcmp(op, "OR") == 0 ? n > 0
+		       : strcmp(op, "NOT") == 0 ? n == 0
+		                                : -1;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(f, key, v)
+	{
+		time_t t;
+		const char *str = json_string_value(v);
+		bool ok;
+		if (strcmp(key, "identityIds") == 0)
+			ok = id_listed(v, jmap_dav_id(c, 'i', s->identity_id));
+		else if (strcmp(key, "emailIds") == 0)
+			ok = id_listed(v, pool_printf(jmap_call_pool(c), "e%s",
+			                              s->email_guid));
+		else if (strcmp(key, "threadIds") == 0)
+			ok = id_listed(v, jmap_dav_id(c, 't', s->thread_id));
+		else if (strcmp(key, "undoStatus") == 0)
+			ok = str != NULL && strcmp(str, s->undo_status) == 0;
+		else if ((strcmp(key, "before") == 0 ||
+		          strcmp(key, "after") == 0) &&
+		         str != NULL && jmap_date_parse_rfc3339(str, &t) == 0)
+			ok = key[0] == 'b' ? s->send_at < t : s->send_at >= t;
+		else
+			return -1;
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+static int by_sent_at(const void *a, const void *b)
+{
+	const struct store_jmap_submission *x = a, *y = b;
+	if (x->send_at != y->send_at)
+		return x->send_at < y->send_at ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int by_email(const void *a, const void *b)
+{
+	const struct store_jmap_submission *x = a, *y = b;
+	int d = strcmp(x->email_guid, y->email_guid);
+	return d != 0 ? d : by_sent_at(a, b);
+}
+
+static int by_thread(const void *a, const void *b)
+{
+	const struct store_jmap_submission *x = a, *y = b;
+	if (x->thread_id != y->thread_id)
+		return x->thread_id < y->thread_id ? -1 : 1;
+	return by_sent_at(a, b);
+}
+
+void jmap_submission_query(struct jmap_call_ctx *c, json_t *args)
+{
+	struct jmap_query q;
+	if (jmap_query_parse(c, args, NULL, &q) < 0 ||
+	    jmap_server_account(c, q.account_id) == NULL)
 		return;
-	json_t *ids = json_object_get(args, "ids");
-	jmap_reply(c, "EmailSubmission/get",
-	           json_pack("{s:s, s:s, s:[], s:o}", "accountId", account_id,
-	                     "state", "0", "list", "notFound",
-	                     json_is_array(ids) ? json_incref(ids)
-	                                        : json_array()));
+	json_t *comp = json_array_get(q.sort, 0);
+	const char *prop = json_string_value(json_object_get(comp, "property"));
+	bool is_desc = json_is_false(json_object_get(comp, "isAscending"));
+	int (*cmp)(const void *, const void *) = by_sent_at;
+	if (prop != NULL && strcmp(prop, "emailId") == 0)
+		cmp = by_email;
+	else if (prop != NULL && strcmp(prop, "threadId") == 0)
+		cmp = by_thread;
+	else if (comp != NULL &&
+	         (prop == NULL || strcmp(prop, "sentAt") != 0)) {
+		jmap_error(c, JMAP_ERR_UNSUPPORTED_SORT, NULL);
+		return;
+	}
+	struct store_jmap_submission *all;
+	size_t count;
+	if (submissions(c, &all, &count) < 0) {
+		jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
+		return;
+	}
+	qsort(all, count, sizeof(*all), cmp);
+	json_t *ids = json_array();
+	for (size_t i = 0; i < count; i++) {
+		size_t k = is_desc ? count - 1 - i : i;
+		int m = q.filter != NULL ? filter_match(c, q.filter, &all[k]) : 1;
+		if (m < 0) {
+			json_decref(ids);
+			jmap_error(c, JMAP_ERR_UNSUPPORTED_FILTER, NULL);
+			return;
+		}
+		if (m > 0)
+			json_array_append_new(
+			    ids, json_string(jmap_dav_id(c, 'S', all[k].id)));
+	}
+	const char *state = jmap_state_str(c, STORE_JMAP_SUBMISSION);
+	jmap_query_reply(c, &q, ids, state != NULL ? state : "0", false);
 }

@@ -31,9 +31,9 @@ struct jmap_ws {
 	char *session_state;
 	struct jmap_push_sub *push; /* NULL while push is off */
 	char account_id[32];
-	bool want_email, want_mailbox, want_thread;
-	struct store_jmap_states sent; /* the states last told */
-	struct store_jmap_states latest;
+	uint32_t want; /* 1 << enum jmap_push_type */
+	struct jmap_push_states sent; /* the states last told */
+	struct jmap_push_states latest;
 	bool is_push_pending; /* latest is not told yet (output full) */
 };
 
@@ -45,46 +45,49 @@ static void ws_send_json(struct jmap_ws *w, json_t *v)
 	json_decref(v);
 }
 
-/* "email.mailbox.thread": the pushState of §4.3.5. */
-static void push_state_str(const struct store_jmap_states *st, char *buf,
-                           size_t size)
+/* The pushState of §4.3.5: every type's state, joined by ".". */
+static void push_state_str(const struct jmap_push_states *st, struct buf *out)
 {
-	snprintf(buf, size, "%llu.%llu.%llu", (unsigned long long)st->email,
-	         (unsigned long long)st->mailbox,
-	         (unsigned long long)st->thread);
+	for (unsigned t = 0; t < JMAP_PUSH_COUNT; t++)
+		buf_printf(out, "%s%llu", t > 0 ? "." : "",
+		           (unsigned long long)st->v[t]);
+}
+
+/* Parses a pushState of ours. Returns 0 or -1. */
+static int push_state_parse(const char *str, struct jmap_push_states *st)
+{
+	const char *p = str;
+	for (unsigned t = 0; t < JMAP_PUSH_COUNT; t++) {
+		char *end;
+		if (*p < '0' || *p > '9')
+			return -1;
+		st->v[t] = strtoull(p, &end, 10);
+		if (*end != (t + 1 < JMAP_PUSH_COUNT ? '.' : '\0'))
+			return -1;
+		p = end + (*end == '.');
+	}
+	return 0;
 }
 
 /* Sends a StateChange for what moved since the last one told. */
 static void push_send(struct jmap_ws *w, bool force)
 {
-	const struct store_jmap_states *st = &w->latest;
-	json_t *changed = json_object();
-	if (w->want_email && (force || st->email != w->sent.email))
-		json_object_set_new(changed, "Email",
-		                    json_sprintf("%llu",
-		                                 (unsigned long long)st->email));
-	if (w->want_mailbox && (force || st->mailbox != w->sent.mailbox))
-		json_object_set_new(changed, "Mailbox",
-		                    json_sprintf("%llu",
-		                                 (unsigned long long)st->mailbox));
-	if (w->want_thread && (force || st->thread != w->sent.thread))
-		json_object_set_new(changed, "Thread",
-		                    json_sprintf("%llu",
-		                                 (unsigned long long)st->thread));
-	w->sent = *st;
+	json_t *changed =
+	    jmap_push_changed(&w->latest, &w->sent, w->want, force);
+	w->sent = w->latest;
 	w->is_push_pending = false;
-	if (json_object_size(changed) == 0) {
-		json_decref(changed);
+	if (changed == NULL)
 		return;
-	}
-	char ps[96];
-	push_state_str(st, ps, sizeof(ps));
+	struct buf ps;
+	buf_init(&ps);
+	push_state_str(&w->latest, &ps);
 	ws_send_json(w, json_pack("{s:s, s:{s:o}, s:s}", "@type", "StateChange",
 	                          "changed", w->account_id, changed,
-	                          "pushState", ps));
+	                          "pushState", ps.data));
+	buf_deinit(&ps);
 }
 
-static void push_cb(const struct store_jmap_states *states, void *ctx)
+static void push_cb(const struct jmap_push_states *states, void *ctx)
 {
 	struct jmap_ws *w = ctx;
 	w->latest = *states;
@@ -142,17 +145,14 @@ static void push_enable(struct jmap_ws *w, json_t *msg, json_t *id)
 		return;
 	}
 	bool all = types == NULL || json_is_null(types);
-	w->want_email = w->want_mailbox = w->want_thread = all;
+	w->want = all ? jmap_push_types_parse(NULL) : 0;
 	size_t i;
 	json_t *t;
 	json_array_foreach(all ? NULL : types, i, t)
 	{
 		const char *name = json_string_value(t);
-		if (name == NULL)
-			continue;
-		w->want_email |= strcmp(name, "Email") == 0;
-		w->want_mailbox |= strcmp(name, "Mailbox") == 0;
-		w->want_thread |= strcmp(name, "Thread") == 0;
+		if (name != NULL && strchr(name, ',') == NULL)
+			w->want |= jmap_push_types_parse(name);
 	}
 	if (w->push == NULL) {
 		struct pool *pool = pool_new();
@@ -175,19 +175,12 @@ static void push_enable(struct jmap_ws *w, json_t *msg, json_t *id)
 		w->sent = w->latest;
 	}
 	/* §4.3.5.1: with a pushState, what changed since it is sent at once */
-	char now[96];
-	push_state_str(&w->latest, now, sizeof(now));
 	const char *since = json_string_value(ps);
-	if (since != NULL && strcmp(since, now) != 0) {
-		unsigned long long e = 0, m = 0, t3 = 0;
-		if (sscanf(since, "%llu.%llu.%llu", &e, &m, &t3) == 3) {
-			w->sent.email = e;
-			w->sent.mailbox = m;
-			w->sent.thread = t3;
+	if (since != NULL) {
+		if (push_state_parse(since, &w->sent) == 0)
 			push_send(w, false);
-		} else {
+		else
 			push_send(w, true);
-		}
 	}
 }
 

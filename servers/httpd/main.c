@@ -13,6 +13,7 @@
 #include "core/tls.h"
 #include "core/xmalloc.h"
 #include "httpd.h"
+#include "jmap_server.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -115,6 +116,7 @@ static void httpd_init(struct httpd *httpd, const char *config)
 	httpd->hostname = settings_hostname(&httpd->set);
 	httpd->started = time(NULL);
 	settings_endpoint_list(&httpd->set, httpd->endpoints);
+	jmap_server_configure(&httpd->set);
 	httpd_routes_init(httpd);
 	httpd_http_settings(httpd);
 }

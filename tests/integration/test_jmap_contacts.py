@@ -8,10 +8,11 @@ PHOTO, ContactCard/query filters (text, name, email, inAddressBook, AND
 and NOT) and sorts, invalid Cards (invalidProperties naming the member),
 and another account's ids (notFound, accountNotFound)."""
 import json
+import socket
 import unittest
 
 from dav_fixtures import BOB, EVE, PASSWORDS, book, curl, sync_body
-from jmap_fixtures import CORE, Jmap, start
+from jmap_fixtures import CORE, Jmap, start, wait_for
 
 CONTACTS = "urn:ietf:params:jmap:contacts"
 USING = [CORE, CONTACTS]
@@ -89,6 +90,42 @@ class JmapContactsTest(unittest.TestCase):
         self.assertEqual(r["destroyed"], [wid])
         _, r = self.one("AddressBook/get", {"ids": [wid]})
         self.assertEqual(r["notFound"], [wid])
+
+    def test_push_of_carddav_writes(self):
+        """EventSource (RFC 8620 §7.3) pushes the DAV types too: a card
+        PUT over CardDAV is a ContactCard StateChange at once, with the
+        state ContactCard/get then reports; types= narrows the stream."""
+        sock = socket.create_connection(("127.0.0.1", self.pr.http),
+                                        timeout=20)
+        sock.sendall((
+            "GET /jmap/eventsource/?types=ContactCard,AddressBook"
+            "&closeafter=no&ping=0 HTTP/1.1"
+            f"\r\nHost: x\r\nAuthorization: {self.bob.auth}\r\n\r\n"
+        ).encode())
+        buf = b""
+
+        def events():
+            nonlocal buf
+            buf += sock.recv(65536)
+            return buf.count(b"event: state")
+
+        def last():
+            chunk = buf.split(b"event: state")[-1]
+            return json.loads(chunk.split(b"data: ")[1].split(b"\n")[0])
+
+        wait_for(lambda: events() >= 1)
+        self.assertEqual(set(last()["changed"][self.bob.account]),
+                         {"ContactCard", "AddressBook"})
+        resp = curl(self.base, "PUT", book() + "pushed.vcf",
+                    APPLE.replace("apple-1", "pushed-1"),
+                    {"Content-Type": "text/vcard"})
+        self.assertEqual(resp.status, 201)
+        wait_for(lambda: events() >= 2)
+        changed = last()["changed"][self.bob.account]
+        self.assertEqual(set(changed), {"ContactCard"})
+        _, r = self.one("ContactCard/get", {"ids": []})
+        self.assertEqual(changed["ContactCard"], r["state"])
+        sock.close()
 
     def test_carddav_put_shows_in_jmap(self):
         _, r = self.one("ContactCard/get", {"ids": []})

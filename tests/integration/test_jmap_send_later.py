@@ -41,12 +41,12 @@ class JmapSendLaterTest(unittest.TestCase):
             "textBody": [{"partId": "b", "type": "text/plain"}]}}})
         return s["created"]["d"]["id"]
 
-    def submit(self, subject, params):
+    def submit(self, subject, params, rcpt=CAROL[0]):
         email = self.draft(subject)
         _, s = self.j.one("EmailSubmission/set", {"create": {"s": {
             "identityId": "i1", "emailId": email, "envelope": {
                 "mailFrom": {"email": BOB[0], "parameters": params},
-                "rcptTo": [{"email": CAROL[0]}]}}}})
+                "rcptTo": [{"email": rcpt}]}}}})
         return s
 
     def held(self, subject):
@@ -70,7 +70,7 @@ class JmapSendLaterTest(unittest.TestCase):
         before = time.time()
         s = self.submit("Held for an hour", {"HOLDFOR": "3600"})
         created = s["created"]["s"]
-        self.assertEqual(created["undoStatus"], "final")
+        self.assertEqual(created["undoStatus"], "pending")
         send_at = datetime.datetime.strptime(
             created["sendAt"], "%Y-%m-%dT%H:%M:%SZ").replace(
             tzinfo=datetime.timezone.utc).timestamp()
@@ -81,6 +81,42 @@ class JmapSendLaterTest(unittest.TestCase):
         # held: carol has nothing yet
         time.sleep(1)
         self.assertEqual(self.pr.messages(CAROL[0]), [])
+
+    def test_cancel(self):
+        """undoStatus canceled takes the held message out of the queue
+        (RFC 8621 §7.5); a sent one cannot be unsent."""
+        s = self.submit("Canceled later", {"HOLDFOR": "3600"}, BOB[0])
+        sub = s["created"]["s"]["id"]
+        wait_for(lambda: self.held("Canceled later"))
+        _, g = self.j.one("EmailSubmission/get", {"ids": [sub]})
+        self.assertEqual(g["list"][0]["undoStatus"], "pending")
+        old = g["state"]
+        _, u = self.j.one("EmailSubmission/set", {"update": {sub: {
+            "undoStatus": "canceled"}}})
+        self.assertIn(sub, u["updated"], u)
+        self.assertIsNone(self.held("Canceled later"))
+        self.assertFalse(any("Canceled later" in self.pr.ctl(
+            "queue", "show", line.split()[0]).stdout
+            for line in self.pr.ctl("queue", "list").stdout.splitlines()
+            if line[:1].isalnum() and len(line.split()[0]) == 23))
+        _, g = self.j.one("EmailSubmission/get", {"ids": [sub]})
+        self.assertEqual(g["list"][0]["undoStatus"], "canceled")
+        _, ch = self.j.one("EmailSubmission/changes", {"sinceState": old})
+        self.assertEqual(ch["updated"], [sub])
+        self.assertIn("jmap canceled id=", self.pr.log())
+        # sent now: final, and cannotUnsend
+        s = self.submit("Sent at once", {}, BOB[0])
+        sub = s["created"]["s"]["id"]
+        self.assertEqual(s["created"]["s"]["undoStatus"], "final")
+        _, u = self.j.one("EmailSubmission/set", {"update": {sub: {
+            "undoStatus": "canceled"}}})
+        self.assertEqual(u["notUpdated"][sub]["type"], "cannotUnsend")
+        _, u = self.j.one("EmailSubmission/set", {"update": {sub: {
+            "undoStatus": "pending"}}})
+        self.assertEqual(u["notUpdated"][sub]["type"], "invalidProperties")
+        stored = self.pr.wait_messages(BOB[0], 1)
+        self.assertTrue(any(b"Subject: Sent at once" in m for m in stored))
+        self.assertFalse(any(b"Canceled later" in m for m in stored))
 
     def test_holduntil(self):
         until = (datetime.datetime.now(datetime.timezone.utc) +
