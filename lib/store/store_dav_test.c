@@ -429,11 +429,15 @@ static void test_dav_migration(void)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	/* the client's sync_dav tables came in the step after the DAV one */
 	char *sql =
 	    xasprintf("DROP TABLE dav_grants; DROP TABLE dav_props;"
 	              " DROP TABLE dav_tombstones; DROP TABLE dav_objects;"
-	              " DROP TABLE dav_collections; PRAGMA user_version=%d;",
-	              version - 1);
+	              " DROP TABLE dav_collections;"
+	              " DROP TABLE sync_dav_objects;"
+	              " DROP TABLE sync_dav_collections;"
+	              " PRAGMA user_version=%d;",
+	              version - 2);
 	test_assert(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	const char *error;
