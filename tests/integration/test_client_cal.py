@@ -1,0 +1,168 @@
+"""postroom's calendars, tasks, journal and contacts against postroomd's
+CalDAV and CardDAV (doc/postroom.md, "Calendars, tasks, journal"): the
+two-way cases of client_dav_fixtures.CalSyncCases (events with a weekly
+rule in Europe/Berlin and an alarm, a task, a journal entry and contacts
+both ways; a recurring event edited on each side; a conflict keeping both
+versions); a change made offline (postroomd stopped) carried at the next
+sync; account add finding CalDAV and CardDAV by SRV records (dnsmasq) over
+HTTPS and testing them; sync tokens surviving a restart; an account
+without DAV untouched; free/busy of a colleague whose calendars this
+server does not share."""
+import json
+import os
+import unittest
+
+from client_dav_fixtures import TZ, CalSyncCases, Server, dav_home, event
+from client_fixtures import ClientHome
+from dav_fixtures import BOB, BOB_PASSWORD, EVE, book, cal, start
+from relay_fixtures import Dnsmasq
+
+
+def postroom_paths():
+    return {"calendar": cal(), "tasks": cal("tasks"),
+            "journal": cal("journal"), "contacts": book()}
+
+
+class ClientCalPostroom(CalSyncCases, unittest.TestCase):
+    def setUp(self):
+        self.pr = start()
+        self.base = f"http://127.0.0.1:{self.pr.http}"
+        self.server = Server(self.base, postroom_paths())
+        self.home = dav_home(self.base)
+
+    def tearDown(self):
+        self.home.cleanup()
+        self.pr.cleanup()
+
+    def test_offline_change_synced_later(self):
+        self.sync()
+        self.pr.stop()
+        # offline: the change is kept, the sync says what failed
+        uid = self.home.json("cal", "add", "--summary", "Dentist",
+                             "--start", "2024-06-03 08:30", env=TZ)["uid"]
+        self.ok("tasks", "add", "Buy milk")
+        proc = self.sync(check=False)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("connection refused", proc.stderr)
+        self.assertEqual([e["uid"] for e in self.cal("day", "2024-06-03")],
+                         [uid])
+        self.pr.start()
+        got = self.sync()
+        self.assertEqual(got["up"], 2, got)
+        name, text = self.server.find("calendar", "UID:" + uid)
+        self.assertIn("SUMMARY:Dentist", text)
+        self.assertIsNotNone(self.server.find("tasks", "Buy milk")[0])
+
+    def test_sync_token_kept_across_restart(self):
+        self.ok("cal", "add", "--summary", "One", "--start",
+                "2024-07-01 10:00")
+        self.sync()
+        self.pr.stop()
+        self.pr.start()
+        # an incremental sync after the restart: only what changed
+        self.server.put("calendar", "two.ics", event(
+            "two", "20240701T140000", "20240701T150000", "Two"),
+            new=True)
+        got = self.sync()
+        self.assertEqual((got["down"], got["up"]), (1, 0), got)
+        log = self.pr.log()
+        self.assertNotIn("valid-sync-token", log)
+
+    def test_free_busy_of_a_colleague_not_shared(self):
+        proc = self.home.run("cal", "freebusy", EVE, env=TZ)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("postroom: cal freebusy " + EVE, proc.stderr)
+
+
+class ClientCalAccount(unittest.TestCase):
+    """account add finds CalDAV and CardDAV (RFC 6764 SRV records) over
+    HTTPS beside IMAP and SMTP, tests them, and saves them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pr = start()
+        cls.cert = os.path.join(cls.pr.data, "tls", "cert.pem")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pr.cleanup()
+
+    def setUp(self):
+        self.dns = None
+        self.home = ClientHome()
+
+    def tearDown(self):
+        if self.dns:
+            self.dns.stop()
+        self.home.cleanup()
+
+    def add(self, *args, srv=()):
+        s = self.pr
+        self.dns = Dnsmasq(hosts=[("mx.local.test", "127.0.0.1")], srv=[
+            ("_imaps._tcp.example.test", "mx.local.test", s.imaps),
+            ("_submissions._tcp.example.test", "mx.local.test",
+             s.submissions), *srv])
+        self.home.write_client_conf({"dns_server": self.dns.server})
+        pw = self.home.password_file("new", BOB_PASSWORD)
+        return self.home.run("account", "add", "bob", "--address", BOB,
+                             "--password-file", pw, "--ca-file", self.cert,
+                             *args)
+
+    def test_srv_records_find_caldav_and_carddav(self):
+        s = self.pr
+        proc = self.add(srv=[
+            ("_caldavs._tcp.example.test", "mx.local.test", s.https),
+            ("_carddavs._tcp.example.test", "mx.local.test", s.https)])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("calendars and contacts from SRV records", proc.stdout)
+        a = self.home.json("account", "list")[0]
+        want = f"https://mx.local.test:{s.https}/.well-known/"
+        self.assertEqual(a["caldav"], want + "caldav")
+        self.assertEqual(a["carddav"], want + "carddav")
+        self.assertIn("CalDAV and CardDAV work",
+                      self.home.run("account", "test", "bob").stdout)
+        # the saved account syncs (over HTTPS, the server's certificate
+        # checked against the CA file)
+        self.home.run("cal", "add", "--summary", "Via SRV", "--start",
+                      "2024-08-01 10:00", env=TZ, check=True)
+        out = json.loads(self.home.run("--json", "sync", env=TZ,
+                                       check=True).stdout)
+        self.assertEqual(out["dav"]["up"], 1, out)
+
+    def test_account_without_dav_still_works(self):
+        proc = self.add()
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("no CalDAV or CardDAV server found", proc.stdout)
+        a = self.home.json("account", "list")[0]
+        self.assertIsNone(a["caldav"])
+        out = json.loads(self.home.run("--json", "sync", check=True).stdout)
+        self.assertTrue(out["ok"])
+        self.assertEqual(out["dav"]["up"], 0)
+        # the local calendar works without a server
+        self.home.run("cal", "add", "--summary", "Local only", "--start",
+                      "2024-08-02 10:00", env=TZ, check=True)
+        self.assertEqual(len(self.home.json("cal", "day", "2024-08-02",
+                                            env=TZ)), 1)
+
+    def test_dav_named_and_wrong_password_not_saved(self):
+        url = f"https://localhost:{self.pr.https}/dav/"
+        proc = self.add("--dav", url)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(self.home.json("account", "list")[0]["caldav"], url)
+        other = ClientHome()
+        try:
+            pw = other.password_file("new", "wrong")
+            proc = other.run("account", "add", "x", "--address", BOB,
+                             "--password-file", pw, "--ca-file", self.cert,
+                             "--imap", f"localhost:{self.pr.imaps}",
+                             "--smtp", f"localhost:{self.pr.submissions}",
+                             "--no-test", "--dav", url)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            proc = other.run("account", "test", "x")
+            self.assertEqual(proc.returncode, 1)
+        finally:
+            other.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()
