@@ -29,16 +29,26 @@ void pr_json_print(json_t *value)
 int pr_cal_ctx_open(struct pr_cli *cli, struct pr_cal_ctx *ctx)
 {
 	*ctx = (struct pr_cal_ctx){.cli = cli, .now = time(NULL)};
-	if (pr_cli_open(cli, &ctx->account, &ctx->local) < 0)
+	if (pr_cli_open(cli, &ctx->account, &ctx->local_own) < 0)
 		return -1;
+	ctx->local = &ctx->local_own;
 	ctx->tz = ical_tz_local(&ctx->tz_name);
 	return 0;
+}
+
+void pr_cal_ctx_init(struct pr_cal_ctx *ctx, struct pr_cli *cli,
+                     struct pr_account *account, struct pr_local *local)
+{
+	*ctx = (struct pr_cal_ctx){
+	    .cli = cli, .account = account, .local = local, .now = time(NULL)};
+	ctx->tz = ical_tz_local(&ctx->tz_name);
 }
 
 void pr_cal_ctx_close(struct pr_cal_ctx *ctx)
 {
 	ical_tz_free(&ctx->tz);
-	pr_local_close(&ctx->local);
+	if (ctx->local == &ctx->local_own)
+		pr_local_close(&ctx->local_own);
 }
 
 /* ---- Options ------------------------------------------------------------ */
@@ -189,10 +199,10 @@ static int cmd_view(struct pr_cal_ctx *ctx, enum cal_view view, int argc,
 	}
 	struct pr_cal_entry *list;
 	size_t count;
-	if (pr_cal_entries(&ctx->local, ICAL_KIND_VEVENT, from, to, ctx->tz,
+	if (pr_cal_entries(ctx->local, ICAL_KIND_VEVENT, from, to, ctx->tz,
 	                   ctx->cli->pool, &list, &count) < 0)
 		return pr_fail("cal: %s",
-		               store_dav_last_error(ctx->local.account));
+		               store_dav_last_error(ctx->local->account));
 	if (ctx->cli->is_json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < count; i++)
@@ -220,10 +230,10 @@ static int cmd_calendars(struct pr_cal_ctx *ctx)
 {
 	struct store_dav_collection *colls;
 	size_t count;
-	if (store_dav_collections(ctx->local.account, STORE_DAV_CALENDAR,
+	if (store_dav_collections(ctx->local->account, STORE_DAV_CALENDAR,
 	                          ctx->cli->pool, &colls, &count) < 0)
 		return pr_fail("cal: %s",
-		               store_dav_last_error(ctx->local.account));
+		               store_dav_last_error(ctx->local->account));
 	json_t *a = json_array();
 	for (size_t i = 0; i < count; i++) {
 		unsigned c = colls[i].components;
@@ -254,7 +264,7 @@ static int cmd_show(struct pr_cal_ctx *ctx, int argc, char **argv)
 		return pr_fail("usage: cal show UID") + 1;
 	struct pr_cal_entry e;
 	const char *error = "no such event";
-	if (pr_cal_find(&ctx->local, argv[2], ICAL_KIND_ALL, ctx->tz,
+	if (pr_cal_find(ctx->local, argv[2], ICAL_KIND_ALL, ctx->tz,
 	                ctx->cli->pool, &e, &error) <= 0)
 		return pr_fail("%s: %s", argv[2], error);
 	if (ctx->cli->is_json) {
@@ -299,7 +309,7 @@ static int store_and_invite(struct pr_cal_ctx *ctx, const char *collection,
                             const char *method, bool is_new)
 {
 	const char *error;
-	if (pr_cal_store(&ctx->local, collection, name,
+	if (pr_cal_store(ctx->local, collection, name,
 	                 (const unsigned char *)data->data, data->len, NULL,
 	                 is_new, ctx->cli->pool, NULL, &error) != 0)
 		return pr_fail("cal: %s", error);
@@ -340,7 +350,7 @@ static int cmd_add(struct pr_cal_ctx *ctx, int argc, char **argv)
 	}
 	const char *error;
 	const char *collection = pr_cal_collection_for(
-	    &ctx->local, ICAL_KIND_VEVENT, o.calendar, pool, &error);
+	    ctx->local, ICAL_KIND_VEVENT, o.calendar, pool, &error);
 	if (collection == NULL)
 		return pr_fail("cal add: %s", error);
 	struct buf data;
@@ -383,11 +393,11 @@ static int entry_load(struct pr_cal_ctx *ctx, const char *uid, unsigned kinds,
                       size_t *size_r)
 {
 	const char *error = "no such item", *etag;
-	int ret = pr_cal_find(&ctx->local, uid, kinds, ctx->tz, ctx->cli->pool,
+	int ret = pr_cal_find(ctx->local, uid, kinds, ctx->tz, ctx->cli->pool,
 	                      e, &error);
 	if (ret <= 0)
 		return pr_fail("%s: %s", uid, error);
-	if (pr_cal_read(&ctx->local, e->collection, e->name, ctx->cli->pool,
+	if (pr_cal_read(ctx->local, e->collection, e->name, ctx->cli->pool,
 	                data_r, size_r, &etag) <= 0)
 		return pr_fail("%s: gone meanwhile", uid);
 	return 0;
@@ -430,7 +440,7 @@ static int cmd_edit(struct pr_cal_ctx *ctx, int argc, char **argv)
 	else if (is_organizer(ctx, &entry))
 		ret = store_and_invite(ctx, entry.collection, entry.name, &out,
 		                       "REQUEST", false);
-	else if (pr_cal_store(&ctx->local, entry.collection, entry.name,
+	else if (pr_cal_store(ctx->local, entry.collection, entry.name,
 	                      (const unsigned char *)out.data, out.len, NULL,
 	                      false, ctx->cli->pool, NULL, &error) != 0)
 		ret = pr_fail("cal edit: %s", error);
@@ -462,7 +472,7 @@ static int cmd_delete(struct pr_cal_ctx *ctx, int argc, char **argv)
 	if (instance != ICAL_TIME_MIN) {
 		if (ical_edit_exclude(data, size, instance, ctx->tz, ctx->now,
 		                      ctx->cli->pool, &out, &error) < 0 ||
-		    pr_cal_store(&ctx->local, e.collection, e.name,
+		    pr_cal_store(ctx->local, e.collection, e.name,
 		                 (const unsigned char *)out.data, out.len, NULL,
 		                 false, ctx->cli->pool, NULL, &error) != 0)
 			ret = pr_fail("cal delete: %s", error);
@@ -471,7 +481,7 @@ static int cmd_delete(struct pr_cal_ctx *ctx, int argc, char **argv)
 		    pr_invite_send(ctx, data, size, "CANCEL", &error) < 0)
 			pr_fail("cal delete: the cancellation was not sent: %s",
 			        error);
-		if (pr_cal_remove(&ctx->local, e.collection, e.name, &error) <
+		if (pr_cal_remove(ctx->local, e.collection, e.name, &error) <
 		    0)
 			ret = pr_fail("cal delete: %s", error);
 	}

@@ -77,7 +77,8 @@ void pr_cal_month_grid(const struct pr_cal_entry *entries, size_t count,
 struct pr_cal_ctx {
 	struct pr_cli *cli;
 	struct pr_account *account;
-	struct pr_local local;
+	struct pr_local *local; /* &local_own, or the interface's */
+	struct pr_local local_own;
 	struct ical_tz *tz; /* the local zone */
 	const char *tz_name;
 	time_t now;
@@ -86,6 +87,9 @@ struct pr_cal_ctx {
 /* Opens the account's local store and the local zone. Returns 0, or -1
  * (printed). */
 int pr_cal_ctx_open(struct pr_cli *cli, struct pr_cal_ctx *ctx);
+/* The same over a store the caller has open (the interface's). */
+void pr_cal_ctx_init(struct pr_cal_ctx *ctx, struct pr_cli *cli,
+                     struct pr_account *account, struct pr_local *local);
 void pr_cal_ctx_close(struct pr_cal_ctx *ctx);
 /* Prints value (and frees it) on stdout. */
 void pr_json_print(json_t *value);
@@ -99,6 +103,14 @@ void pr_json_print(json_t *value);
  * of recipients, or -1 with *error_r. */
 int pr_invite_send(struct pr_cal_ctx *ctx, const unsigned char *data,
                    size_t size, const char *method, const char **error_r);
+
+/* ---- journal.c ------------------------------------------------------------ */
+
+/* Writes a journal entry in the editor: a new one for day (local
+ * midnight) when e is NULL, else e changed. The caller leaves curses
+ * first. Returns 1 stored, 0 nothing written, -1 with *error_r. */
+int pr_journal_write(struct pr_cal_ctx *ctx, const struct pr_cal_entry *e,
+                     time_t day, const char **error_r);
 
 pr_cmd_fn pr_cmd_cal;     /* cal ... (cal.c) */
 pr_cmd_fn pr_cmd_tasks;   /* tasks ... (tasks.c) */

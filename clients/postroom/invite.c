@@ -80,7 +80,7 @@ static int itip_mail(struct pr_cal_ctx *ctx, const char *to,
 	int ret = mime_compose_build(&c, pool, &msg, &message_id, error_r);
 	if (ret == 0)
 		ret = pr_compose_deliver(ctx->cli->config, ctx->account,
-		                         &ctx->local, NULL, &msg, pool,
+		                         ctx->local, NULL, &msg, pool,
 		                         &delivery, error_r);
 	if (ret == 0 && delivery.is_refused) {
 		*error_r = delivery.why;
@@ -95,7 +95,7 @@ int pr_invite_send(struct pr_cal_ctx *ctx, const unsigned char *data,
 {
 	struct pool *pool = ctx->cli->pool;
 	/* RFC 6638 §2: a scheduling server sends them itself */
-	if (store_sync_dav_meta_get(ctx->local.account, "auto_schedule", 0) ==
+	if (store_sync_dav_meta_get(ctx->local->account, "auto_schedule", 0) ==
 	    1)
 		return 0;
 	struct ical_settings set;
@@ -160,7 +160,7 @@ static int itip_of(struct pr_cal_ctx *ctx, const char *mailbox, uint32_t uid,
 {
 	struct pool *pool = ctx->cli->pool;
 	struct pr_mail_message msg;
-	int ret = pr_mail_message_load(&ctx->local, mailbox, uid, pool, &msg,
+	int ret = pr_mail_message_load(ctx->local, mailbox, uid, pool, &msg,
 	                               error_r);
 	if (ret <= 0)
 		return ret;
@@ -188,7 +188,7 @@ static int itip_of(struct pr_cal_ctx *ctx, const char *mailbox, uint32_t uid,
 	pr_mail_message_deinit(&msg);
 	if (ret == 1) {
 		struct pr_mail_summary sum;
-		f->from = pr_mail_summary_get(&ctx->local, mailbox, uid, pool,
+		f->from = pr_mail_summary_get(ctx->local, mailbox, uid, pool,
 		                              &sum, error_r) == 1
 		              ? sum.from_addr
 		              : "";
@@ -203,7 +203,7 @@ static const char *local_partstat(struct pr_cal_ctx *ctx, const char *uid,
 {
 	struct pr_cal_entry e;
 	const char *error;
-	if (pr_cal_find(&ctx->local, uid, ICAL_KIND_ALL, ctx->tz,
+	if (pr_cal_find(ctx->local, uid, ICAL_KIND_ALL, ctx->tz,
 	                ctx->cli->pool, &e, &error) != 1 ||
 	    strcmp(e.item.uid, uid) != 0)
 		return NULL;
@@ -245,7 +245,7 @@ static int cmd_invitations(struct pr_cal_ctx *ctx, const char *mailbox)
 	struct pr_mail_summary *list;
 	size_t count;
 	const char *error;
-	if (pr_mail_list(&ctx->local, mailbox, 0, pool, &list, &count, &error) <
+	if (pr_mail_list(ctx->local, mailbox, 0, pool, &list, &count, &error) <
 	    0)
 		return pr_fail("cal invitations: %s", error);
 	json_t *a = json_array();
@@ -306,19 +306,19 @@ static int invite_keep(struct pr_cal_ctx *ctx, const struct found_itip *f,
 	struct pr_cal_entry e;
 	const char *collection = NULL, *name = NULL, *ignored;
 	if (ret == 0 &&
-	    pr_cal_find(&ctx->local, f->item.uid, ICAL_KIND_ALL, ctx->tz, pool,
+	    pr_cal_find(ctx->local, f->item.uid, ICAL_KIND_ALL, ctx->tz, pool,
 	                &e, &ignored) == 1 &&
 	    strcmp(e.item.uid, f->item.uid) == 0) {
 		collection = e.collection;
 		name = e.name;
 	}
 	if (ret == 0 && collection == NULL) {
-		collection = pr_cal_collection_for(&ctx->local, f->item.kind,
+		collection = pr_cal_collection_for(ctx->local, f->item.kind,
 		                                   calendar, pool, error_r);
 		name = pool_printf(pool, "%s.ics", pr_cal_uid_new(pool));
 		ret = collection == NULL ? -1 : 0;
 	}
-	if (ret == 0 && pr_cal_store(&ctx->local, collection, name,
+	if (ret == 0 && pr_cal_store(ctx->local, collection, name,
 	                             (const unsigned char *)mine.data, mine.len,
 	                             NULL, false, pool, NULL, error_r) != 0)
 		ret = -1;
@@ -370,7 +370,7 @@ static int cmd_answer(struct pr_cal_ctx *ctx, const char *mailbox,
 		              body.data, &reply, "REPLY", &error) < 0)
 			ret = pr_fail("cal %s %u: the reply was not sent: %s",
 			              answer, uid, error);
-		(void)pr_mail_flag(&ctx->local, mailbox, uid, true,
+		(void)pr_mail_flag(ctx->local, mailbox, uid, true,
 		                   STORE_FLAG_ANSWERED | STORE_FLAG_SEEN,
 		                   &error);
 	}
@@ -401,10 +401,10 @@ static int cmd_apply(struct pr_cal_ctx *ctx, const char *mailbox, uint32_t uid)
 	size_t size;
 	const char *etag, *who = "", *partstat = "";
 	int ret = 0;
-	if (pr_cal_find(&ctx->local, f.item.uid, ICAL_KIND_ALL, ctx->tz, pool,
+	if (pr_cal_find(ctx->local, f.item.uid, ICAL_KIND_ALL, ctx->tz, pool,
 	                &e, &error) != 1 ||
 	    strcmp(e.item.uid, f.item.uid) != 0 ||
-	    pr_cal_read(&ctx->local, e.collection, e.name, pool, &data, &size,
+	    pr_cal_read(ctx->local, e.collection, e.name, pool, &data, &size,
 	                &etag) != 1) {
 		ret =
 		    pr_fail("cal apply %u: no event %s here", uid, f.item.uid);
@@ -414,7 +414,7 @@ static int cmd_apply(struct pr_cal_ctx *ctx, const char *mailbox, uint32_t uid)
 			ret = pr_fail("cal apply %u: the cancellation is not "
 			              "from the organizer",
 			              uid);
-		else if (pr_cal_remove(&ctx->local, e.collection, e.name,
+		else if (pr_cal_remove(ctx->local, e.collection, e.name,
 		                       &error) < 0)
 			ret = pr_fail("cal apply %u: %s", uid, error);
 		partstat = "CANCELLED";
@@ -424,14 +424,14 @@ static int cmd_apply(struct pr_cal_ctx *ctx, const char *mailbox, uint32_t uid)
 		if (ical_imip_apply_reply(data, size, &f.imip, f.from, ctx->now,
 		                          pool, &out, &who, &partstat,
 		                          &error) < 0 ||
-		    pr_cal_store(&ctx->local, e.collection, e.name,
+		    pr_cal_store(ctx->local, e.collection, e.name,
 		                 (const unsigned char *)out.data, out.len, etag,
 		                 false, pool, NULL, &error) != 0)
 			ret = pr_fail("cal apply %u: %s", uid, error);
 		buf_deinit(&out);
 	}
 	if (ret == 0) {
-		(void)pr_mail_flag(&ctx->local, mailbox, uid, true,
+		(void)pr_mail_flag(ctx->local, mailbox, uid, true,
 		                   STORE_FLAG_SEEN, &error);
 		if (ctx->cli->is_json)
 			pr_json_print(json_pack("{s:s, s:s, s:s}", "uid",

@@ -169,10 +169,10 @@ static int cmd_add(struct pr_cal_ctx *ctx, int argc, char **argv)
 	e.uid = pr_cal_uid_new(pool);
 	if (ret == 0 &&
 	    ((collection =
-	          pr_cal_collection_for(&ctx->local, ICAL_KIND_VJOURNAL,
+	          pr_cal_collection_for(ctx->local, ICAL_KIND_VJOURNAL,
 	                                journal, pool, &error)) == NULL ||
 	     ical_edit_new(&e, pool, &text, &error) < 0 ||
-	     pr_cal_store(&ctx->local, collection,
+	     pr_cal_store(ctx->local, collection,
 	                  pool_printf(pool, "%s.ics", e.uid),
 	                  (const unsigned char *)text.data, text.len, NULL,
 	                  true, pool, NULL, &error) != 0))
@@ -197,18 +197,18 @@ static int entries_of(struct pr_cal_ctx *ctx, const char *arg,
 	const char *error = "no such journal entry";
 	if (pr_time_parse(arg, ctx->now, &w, &is_utc) == 0 && w.is_date) {
 		time_t day = pr_time_of(&w, false);
-		if (pr_cal_entries(&ctx->local, ICAL_KIND_VJOURNAL, day,
+		if (pr_cal_entries(ctx->local, ICAL_KIND_VJOURNAL, day,
 		                   pr_day_add(day, 1), ctx->tz, pool, list_r,
 		                   count_r) < 0)
 			return pr_fail("journal: %s", store_dav_last_error(
-			                                  ctx->local.account));
+			                                  ctx->local->account));
 		if (*count_r == 0)
 			return pr_fail("no journal entry on %s", arg);
 		return 0;
 	}
 	*list_r = pool_alloc(pool, sizeof(**list_r));
 	*count_r = 1;
-	if (pr_cal_find(&ctx->local, arg, ICAL_KIND_VJOURNAL, ctx->tz, pool,
+	if (pr_cal_find(ctx->local, arg, ICAL_KIND_VJOURNAL, ctx->tz, pool,
 	                *list_r, &error) != 1)
 		return pr_fail("%s: %s", arg, error);
 	return 0;
@@ -253,10 +253,10 @@ static int cmd_list_show(struct pr_cal_ctx *ctx, int argc, char **argv)
 				return pr_fail("unknown option %s", argv[i]) +
 				       1;
 		}
-		ret = pr_cal_entries(&ctx->local, ICAL_KIND_VJOURNAL, from, to,
+		ret = pr_cal_entries(ctx->local, ICAL_KIND_VJOURNAL, from, to,
 		                     ctx->tz, pool, &list, &count) < 0
 		          ? pr_fail("journal: %s",
-		                    store_dav_last_error(ctx->local.account))
+		                    store_dav_last_error(ctx->local->account))
 		          : 0;
 	}
 	if (ret != 0)
@@ -296,7 +296,7 @@ static int cmd_edit_delete(struct pr_cal_ctx *ctx, int argc, char **argv)
 	const struct pr_cal_entry *e = &list[0];
 	const char *error, *etag;
 	if (is_delete) {
-		if (pr_cal_remove(&ctx->local, e->collection, e->name, &error) <
+		if (pr_cal_remove(ctx->local, e->collection, e->name, &error) <
 		    0)
 			return pr_fail("journal delete: %s", error);
 		printf(ctx->cli->is_json ? "{\"deleted\":\"%s\"}\n"
@@ -306,7 +306,7 @@ static int cmd_edit_delete(struct pr_cal_ctx *ctx, int argc, char **argv)
 	}
 	const unsigned char *data;
 	size_t size;
-	if (pr_cal_read(&ctx->local, e->collection, e->name, pool, &data, &size,
+	if (pr_cal_read(ctx->local, e->collection, e->name, pool, &data, &size,
 	                &etag) != 1)
 		return pr_fail("%s: gone meanwhile", argv[2]);
 	struct buf text, out;
@@ -326,7 +326,7 @@ static int cmd_edit_delete(struct pr_cal_ctx *ctx, int argc, char **argv)
 		ret = 1;
 	else if (ical_edit_change(data, size, &ed, ICAL_TIME_MIN, pool, &out,
 	                          &error) < 0 ||
-	         pr_cal_store(&ctx->local, e->collection, e->name,
+	         pr_cal_store(ctx->local, e->collection, e->name,
 	                      (const unsigned char *)out.data, out.len, etag,
 	                      false, pool, NULL, &error) != 0)
 		ret = pr_fail("journal edit: %s", error);
@@ -339,6 +339,64 @@ static int cmd_edit_delete(struct pr_cal_ctx *ctx, int argc, char **argv)
 	else if (ret == 0)
 		pr_json_print(json_pack("{s:s, s:b}", "uid", e->item.uid,
 		                        "changed", edited > 0));
+	return ret;
+}
+
+int pr_journal_write(struct pr_cal_ctx *ctx, const struct pr_cal_entry *e,
+                     time_t day, const char **error_r)
+{
+	struct pool *pool = ctx->cli->pool;
+	const unsigned char *data = NULL;
+	size_t size = 0;
+	const char *etag = NULL, *collection = NULL, *name;
+	struct ical_edit ed = {.kind = ICAL_KIND_VJOURNAL,
+	                       .priority = -1,
+	                       .percent = -1,
+	                       .now = ctx->now,
+	                       .local = ctx->tz};
+	if (e != NULL && pr_cal_read(ctx->local, e->collection, e->name, pool,
+	                             &data, &size, &etag) != 1) {
+		*error_r = "the entry went away";
+		return -1;
+	}
+	struct buf text, out;
+	buf_init(&text);
+	buf_init(&out);
+	if (e != NULL)
+		template_write(e->item.summary,
+		               e->item.start != ICAL_TIME_MIN
+		                   ? pr_time_date((time_t)e->item.start, pool)
+		                   : "",
+		               e->item.description, &text);
+	else
+		template_write("", pr_time_date(day, pool), "", &text);
+	int ret = edit_text(ctx, &text);
+	*error_r = "the editor failed";
+	if (ret > 0 && edit_from_template(ctx, text.data, &ed) != 0) {
+		*error_r = "the first lines must be Summary: and Date:";
+		ret = -1;
+	}
+	if (ret > 0 && e == NULL) {
+		ed.uid = pr_cal_uid_new(pool);
+		name = pool_printf(pool, "%s.ics", ed.uid);
+		collection = pr_cal_collection_for(
+		    ctx->local, ICAL_KIND_VJOURNAL, NULL, pool, error_r);
+		if (collection == NULL ||
+		    ical_edit_new(&ed, pool, &out, error_r) < 0 ||
+		    pr_cal_store(ctx->local, collection, name,
+		                 (const unsigned char *)out.data, out.len, NULL,
+		                 true, pool, NULL, error_r) != 0)
+			ret = -1;
+	} else if (ret > 0 &&
+	           (ical_edit_change(data, size, &ed, ICAL_TIME_MIN, pool,
+	                             &out, error_r) < 0 ||
+	            pr_cal_store(ctx->local, e->collection, e->name,
+	                         (const unsigned char *)out.data, out.len, etag,
+	                         false, pool, NULL, error_r) != 0)) {
+		ret = -1;
+	}
+	buf_deinit(&text);
+	buf_deinit(&out);
 	return ret;
 }
 

@@ -60,11 +60,11 @@ static int cmd_list(struct pr_cal_ctx *ctx, int argc, char **argv)
 	}
 	struct pr_cal_entry *list;
 	size_t count;
-	if (pr_cal_entries(&ctx->local, ICAL_KIND_VTODO, ICAL_TIME_MIN,
+	if (pr_cal_entries(ctx->local, ICAL_KIND_VTODO, ICAL_TIME_MIN,
 	                   ICAL_TIME_MAX, ctx->tz, ctx->cli->pool, &list,
 	                   &count) < 0)
 		return pr_fail("tasks: %s",
-		               store_dav_last_error(ctx->local.account));
+		               store_dav_last_error(ctx->local->account));
 	if (count > 1)
 		qsort(list, count, sizeof(*list), task_cmp);
 	json_t *a = json_array();
@@ -143,14 +143,14 @@ static int cmd_add(struct pr_cal_ctx *ctx, int argc, char **argv)
 	e.uid = pr_cal_uid_new(pool);
 	const char *error;
 	const char *collection = pr_cal_collection_for(
-	    &ctx->local, ICAL_KIND_VTODO, list_name, pool, &error);
+	    ctx->local, ICAL_KIND_VTODO, list_name, pool, &error);
 	if (collection == NULL)
 		return pr_fail("tasks add: %s", error);
 	struct buf data;
 	buf_init(&data);
 	int ret = 0;
 	if (ical_edit_new(&e, pool, &data, &error) < 0 ||
-	    pr_cal_store(&ctx->local, collection,
+	    pr_cal_store(ctx->local, collection,
 	                 pool_printf(pool, "%s.ics", e.uid),
 	                 (const unsigned char *)data.data, data.len, NULL, true,
 	                 pool, NULL, &error) != 0)
@@ -179,13 +179,13 @@ static int cmd_change(struct pr_cal_ctx *ctx, int argc, char **argv)
 	const char *error = "no such task", *etag;
 	const unsigned char *data;
 	size_t size;
-	if (pr_cal_find(&ctx->local, argv[2], ICAL_KIND_VTODO, ctx->tz, pool,
+	if (pr_cal_find(ctx->local, argv[2], ICAL_KIND_VTODO, ctx->tz, pool,
 	                &entry, &error) != 1 ||
-	    pr_cal_read(&ctx->local, entry.collection, entry.name, pool, &data,
+	    pr_cal_read(ctx->local, entry.collection, entry.name, pool, &data,
 	                &size, &etag) != 1)
 		return pr_fail("%s: %s", argv[2], error);
 	if (strcmp(sub, "delete") == 0) {
-		if (pr_cal_remove(&ctx->local, entry.collection, entry.name,
+		if (pr_cal_remove(ctx->local, entry.collection, entry.name,
 		                  &error) < 0)
 			return pr_fail("tasks delete: %s", error);
 		printf(ctx->cli->is_json ? "{\"deleted\":\"%s\"}\n"
@@ -209,7 +209,7 @@ static int cmd_change(struct pr_cal_ctx *ctx, int argc, char **argv)
 	int ret = 0;
 	if (ical_edit_change(data, size, &e, ICAL_TIME_MIN, pool, &out,
 	                     &error) < 0 ||
-	    pr_cal_store(&ctx->local, entry.collection, entry.name,
+	    pr_cal_store(ctx->local, entry.collection, entry.name,
 	                 (const unsigned char *)out.data, out.len, etag, false,
 	                 pool, NULL, &error) != 0)
 		ret = pr_fail("tasks %s: %s", sub, error);
