@@ -481,8 +481,7 @@ static int cmd_delete(struct pr_cal_ctx *ctx, int argc, char **argv)
 		    pr_invite_send(ctx, data, size, "CANCEL", &error) < 0)
 			pr_fail("cal delete: the cancellation was not sent: %s",
 			        error);
-		if (pr_cal_remove(ctx->local, e.collection, e.name, &error) <
-		    0)
+		if (pr_cal_remove(ctx->local, e.collection, e.name, &error) < 0)
 			ret = pr_fail("cal delete: %s", error);
 	}
 	buf_deinit(&out);
@@ -492,6 +491,58 @@ static int cmd_delete(struct pr_cal_ctx *ctx, int argc, char **argv)
 		printf("deleted %s%s\n", e.item.uid,
 		       instance != ICAL_TIME_MIN ? " (one instance)" : "");
 	return ret;
+}
+
+/* cal reminders [--within D]: the alarms (VALARM with a relative
+ * TRIGGER, RFC 5545 §3.6.6) that go off from now to now + D (default
+ * 1h), each with its event, by the time they go off. */
+static int cmd_reminders(struct pr_cal_ctx *ctx, int argc, char **argv)
+{
+	int64_t within = 3600;
+	if (argc == 4 && strcmp(argv[2], "--within") == 0)
+		within = pr_duration_parse(argv[3]);
+	else if (argc != 2)
+		within = -1;
+	if (within <= 0)
+		return pr_fail("usage: cal reminders [--within 1h]") + 1;
+	struct pool *pool = ctx->cli->pool;
+	struct pr_cal_entry *list;
+	size_t count;
+	/* an alarm goes off at most a week before its event here */
+	int64_t from = ctx->now, to = ctx->now + within;
+	if (pr_cal_entries(ctx->local, ICAL_KIND_VEVENT | ICAL_KIND_VTODO, from,
+	                   to + 7 * 86400, ctx->tz, pool, &list, &count) < 0)
+		return pr_fail("cal: %s",
+		               store_dav_last_error(ctx->local->account));
+	json_t *a = json_array();
+	for (size_t i = 0; i < count; i++) {
+		const struct ical_item *it = &list[i].item;
+		int64_t base =
+		    it->kind == ICAL_KIND_VTODO ? it->due : it->start;
+		for (size_t j = 0; j < it->alarm_count && base != ICAL_TIME_MIN;
+		     j++) {
+			int64_t at = base - it->alarms[j];
+			if (at < from || at >= to)
+				continue;
+			json_t *o = pr_cal_entry_json(&list[i], pool);
+			json_object_set_new(
+			    o, "alarm",
+			    json_string(pr_time_rfc3339((time_t)at, pool)));
+			json_array_append_new(a, o);
+			if (!ctx->cli->is_json) {
+				char hhmm[6];
+				pr_time_hhmm((time_t)base, hhmm);
+				printf("%s  %s at %s\n",
+				       pr_time_rfc3339((time_t)at, pool),
+				       it->summary, hhmm);
+			}
+		}
+	}
+	if (ctx->cli->is_json)
+		pr_json_print(a);
+	else
+		json_decref(a);
+	return 0;
 }
 
 static int cal_dispatch(struct pr_cal_ctx *ctx, int argc, char **argv)
@@ -520,16 +571,19 @@ static int cal_dispatch(struct pr_cal_ctx *ctx, int argc, char **argv)
 		return cmd_show(ctx, argc, argv);
 	if (strcmp(sub, "calendars") == 0)
 		return cmd_calendars(ctx);
+	if (strcmp(sub, "reminders") == 0)
+		return cmd_reminders(ctx, argc, argv);
 	if (strcmp(sub, "freebusy") == 0)
 		return pr_cal_freebusy_cmd(ctx, argc, argv);
 	if (strcmp(sub, "invitations") == 0 || strcmp(sub, "accept") == 0 ||
 	    strcmp(sub, "decline") == 0 || strcmp(sub, "tentative") == 0 ||
 	    strcmp(sub, "apply") == 0)
 		return pr_cal_invite_cmd(ctx, argc, argv);
-	return pr_fail("usage: cal [agenda|day|week|month [DATE]] | add | "
-	               "edit UID | delete UID | show UID | calendars | "
-	               "invitations | accept|decline|tentative MSG | apply MSG "
-	               "| freebusy ADDRESS") +
+	return pr_fail(
+	           "usage: cal [agenda|day|week|month [DATE]] | add | "
+	           "edit UID | delete UID | show UID | calendars | reminders | "
+	           "invitations | accept|decline|tentative MSG | apply MSG "
+	           "| freebusy ADDRESS") +
 	       1;
 }
 

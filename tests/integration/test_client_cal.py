@@ -8,9 +8,11 @@ sync; account add finding CalDAV and CardDAV by SRV records (dnsmasq) over
 HTTPS and testing them; sync tokens surviving a restart; an account
 without DAV untouched; free/busy of a colleague whose calendars this
 server does not share."""
+import datetime
 import json
 import os
 import unittest
+import zoneinfo
 
 from client_dav_fixtures import TZ, CalSyncCases, Server, dav_home, event
 from client_fixtures import ClientHome
@@ -162,6 +164,34 @@ class ClientCalAccount(unittest.TestCase):
             self.assertEqual(proc.returncode, 1)
         finally:
             other.cleanup()
+
+
+class ClientCalLocal(unittest.TestCase):
+    """What works with no server at all: reminders due soon."""
+
+    def setUp(self):
+        self.home = ClientHome()
+        self.home.write_account("local", BOB)
+
+    def tearDown(self):
+        self.home.cleanup()
+
+    def test_reminders_due_soon(self):
+        berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+        start = (datetime.datetime.now(berlin) +
+                 datetime.timedelta(hours=2)).replace(second=0,
+                                                      microsecond=0)
+        self.home.run("cal", "add", "--summary", "Call Ann", "--start",
+                      start.strftime("%Y-%m-%d %H:%M"), "--alarm", "90m",
+                      "--alarm", "5m", env=TZ, check=True)
+        due = self.home.json("cal", "reminders", env=TZ)
+        self.assertEqual([r["summary"] for r in due], ["Call Ann"])
+        alarm = datetime.datetime.fromisoformat(due[0]["alarm"])
+        self.assertEqual(alarm, start - datetime.timedelta(minutes=90))
+        self.assertEqual(self.home.json("cal", "reminders", "--within",
+                                        "10m", env=TZ), [])
+        self.assertEqual(len(self.home.json("cal", "reminders", "--within",
+                                            "3h", env=TZ)), 2)
 
 
 if __name__ == "__main__":
