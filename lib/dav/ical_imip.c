@@ -445,3 +445,84 @@ int ical_imip_apply_reply(const unsigned char *data, size_t size,
 	ical_object_free(&obj);
 	return ret;
 }
+
+static int busy_cmp(const void *a, const void *b)
+{
+	const struct ical_busy *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Appends the FREEBUSY periods of comp to *list. */
+static void busy_collect(icalcomponent *comp, struct pool *pool,
+                         struct ical_busy **list, size_t *count, size_t *cap)
+{
+	for (icalproperty *p =
+	         icalcomponent_get_first_property(comp, ICAL_FREEBUSY_PROPERTY);
+	     p != NULL; p = icalcomponent_get_next_property(
+	                    comp, ICAL_FREEBUSY_PROPERTY)) {
+		icalparameter *t =
+		    icalproperty_get_first_parameter(p, ICAL_FBTYPE_PARAMETER);
+		icalparameter_fbtype fb =
+		    t != NULL ? icalparameter_get_fbtype(t) : ICAL_FBTYPE_BUSY;
+		if (fb == ICAL_FBTYPE_FREE)
+			continue;
+		struct icalperiodtype per = icalproperty_get_freebusy(p);
+		if (icaltime_is_null_time(per.start))
+			continue;
+		int64_t start = ical_time_utc(per.start, NULL);
+		int64_t end =
+		    icaltime_is_null_time(per.end)
+		        ? ical_time_add(start,
+		                        icaldurationtype_as_int(per.duration))
+		        : ical_time_utc(per.end, NULL);
+		if (*count == *cap) {
+			*cap = *cap == 0 ? 16 : *cap * 2;
+			struct ical_busy *n =
+			    pool_alloc(pool, *cap * sizeof(*n));
+			if (*count > 0)
+				memcpy(n, *list, *count * sizeof(*n));
+			*list = n;
+		}
+		const char *name = icalparameter_enum_to_string((int)fb);
+		(*list)[(*count)++] = (struct ical_busy){
+		    .start = start,
+		    .end = end,
+		    .type = pool_strdup(pool, name != NULL ? name : "BUSY")};
+	}
+}
+
+int ical_imip_freebusy(const unsigned char *data, size_t size,
+                       const struct ical_settings *set, struct pool *pool,
+                       struct ical_busy **busy_r, size_t *count_r,
+                       const char **error_r)
+{
+	ical_init();
+	*busy_r = NULL;
+	*count_r = 0;
+	if (size > set->max_size || !imip_is_text(data, size)) {
+		*error_r = "not iCalendar text";
+		return -1;
+	}
+	char *text = pool_strndup(pool, (const char *)data, size);
+	const char *why = imip_structure(text);
+	icalcomponent *root =
+	    why == NULL ? icalparser_parse_string(text) : NULL;
+	if (root == NULL ||
+	    icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT) {
+		*error_r = pool_printf(pool, "invalid iCalendar: %s",
+		                       why != NULL ? why : "not a VCALENDAR");
+		if (root != NULL)
+			icalcomponent_free(root);
+		return -1;
+	}
+	size_t cap = 0;
+	for (icalcomponent *c = icalcomponent_get_first_component(
+	         root, ICAL_VFREEBUSY_COMPONENT);
+	     c != NULL; c = icalcomponent_get_next_component(
+	                    root, ICAL_VFREEBUSY_COMPONENT))
+		busy_collect(c, pool, busy_r, count_r, &cap);
+	icalcomponent_free(root);
+	if (*count_r > 1)
+		qsort(*busy_r, *count_r, sizeof(**busy_r), busy_cmp);
+	return 0;
+}

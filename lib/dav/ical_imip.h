@@ -64,4 +64,19 @@ int ical_imip_apply_reply(const unsigned char *data, size_t size,
                           const char **attendee_r, const char **partstat_r,
                           const char **error_r);
 
+/* A busy period of a VFREEBUSY (RFC 5545 §3.8.2.6). */
+struct ical_busy {
+	int64_t start, end; /* UTC seconds */
+	const char *type;   /* FBTYPE: BUSY, BUSY-TENTATIVE, BUSY-UNAVAILABLE */
+};
+
+/* The busy periods of the VFREEBUSY components in data (a free-busy-query
+ * answer, RFC 4791 §7.10, or a scheduling REPLY, RFC 6638 §5.1), FREE
+ * ones left out, by start. Returns 0 with *busy_r and *count_r (from
+ * pool), or -1 with *error_r. */
+int ical_imip_freebusy(const unsigned char *data, size_t size,
+                       const struct ical_settings *set, struct pool *pool,
+                       struct ical_busy **busy_r, size_t *count_r,
+                       const char **error_r);
+
 #endif

@@ -203,11 +203,52 @@ static void test_refused(void)
 	test_end();
 }
 
+static void test_freebusy(void)
+{
+	test_begin("ical_imip_freebusy periods of a VFREEBUSY");
+	struct pool *pool = pool_new();
+	/* RFC 5545 §3.6.4's second example, as a scheduling REPLY */
+	const char *text =
+	    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REPLY\r\n"
+	    "BEGIN:VFREEBUSY\r\nUID:19970901T095957Z-76A912@example.com\r\n"
+	    "ORGANIZER:mailto:jane_doe@example.com\r\n"
+	    "ATTENDEE:mailto:john_public@example.com\r\n"
+	    "DTSTAMP:19970901T100000Z\r\n"
+	    "FREEBUSY:19971015T050000Z/PT8H30M,19971015T160000Z/PT5H30M\r\n"
+	    "FREEBUSY;FBTYPE=FREE:19971015T000000Z/19971015T050000Z\r\n"
+	    "FREEBUSY;FBTYPE=BUSY-TENTATIVE:19971014T100000Z/19971014T110000Z"
+	    "\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n";
+	struct ical_settings set;
+	ical_settings_init(&set);
+	struct ical_busy *busy;
+	size_t count;
+	const char *error;
+	test_assert_int(ical_imip_freebusy((const unsigned char *)text,
+	                                   strlen(text), &set, pool, &busy,
+	                                   &count, &error),
+	                0);
+	test_assert_int(count, 3);
+	int64_t t;
+	test_assert(ical_time_parse_utc("19971014T100000Z", &t) == 0 &&
+	            busy[0].start == t);
+	test_assert_str(busy[0].type, "BUSY-TENTATIVE");
+	test_assert(ical_time_parse_utc("19971015T050000Z", &t) == 0 &&
+	            busy[1].start == t);
+	test_assert(busy[1].end == t + 8 * 3600 + 1800);
+	test_assert_str(busy[1].type, "BUSY");
+	test_assert(ical_imip_freebusy((const unsigned char *)"BEGIN:VEVENT",
+	                               12, &set, pool, &busy, &count,
+	                               &error) == -1);
+	pool_free(&pool);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 	    test_request_reply,
 	    test_refused,
+	    test_freebusy,
 	    NULL,
 	};
 	return test_run(tests);
