@@ -25,7 +25,9 @@ static const char usage_text[] =
     "  queue list | flush\n"
     "  queue show|hold|release|delete QUEUE-ID\n"
     "  config\n"
+    "  dkim rotate DOMAIN          dkim list [DOMAIN]\n"
     "  dns [--address IP]... DOMAIN  (records to publish, zone-file form)\n"
+    "  dns check DOMAIN            (are they published?)\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 
 static const struct {
@@ -34,6 +36,7 @@ static const struct {
 } commands[] = {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
     {"queue", cmd_queue},   {"config", cmd_config}, {"dns", cmd_dns},
+    {"dkim", cmd_dkim},
 };
 
 static int usage(void)

@@ -27,6 +27,8 @@
 	{ #name, type, offsetof(struct queue_settings, name), def, desc }
 #define DELIVER(name, type, def, desc)                                        \
 	{ #name, type, offsetof(struct deliver_settings, name), def, desc }
+#define MAILAUTH(name, type, def, desc)                                       \
+	{ #name, type, offsetof(struct mailauth_settings, name), def, desc }
 #define AUTHD(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct authd_settings, name), def, desc }
 
@@ -184,6 +186,30 @@ static const struct setting_def authd_defs[] = {
 	      "records in the shared throttle table (40 bytes each)"),
 };
 
+static const struct setting_def mailauth_defs[] = {
+	MAILAUTH(verify, SETTING_BOOL, "yes",
+		 "SPF, DKIM, DMARC on port 25; Authentication-Results"),
+	MAILAUTH(dmarc_policy, SETTING_STRING, "enforce",
+		 "enforce, quarantine or none"),
+	MAILAUTH(authserv_id, SETTING_STRING, "",
+		 "Authentication-Results name; empty is the hostname"),
+	MAILAUTH(dns_server, SETTING_STRING, "",
+		 "resolver address[:port]; empty is [relay] dns_server"),
+	MAILAUTH(timeout, SETTING_DURATION, "20s",
+		 "DNS answers awaited after the end of DATA"),
+	MAILAUTH(max_dns_queries, SETTING_UINT, "60", "per message"),
+	MAILAUTH(dkim_min_rsa_bits, SETTING_UINT, "1024",
+		 "shorter RSA keys do not verify"),
+	MAILAUTH(dkim_refuse_length, SETTING_BOOL, "yes",
+		 "l= short of the body gives dkim=policy"),
+	MAILAUTH(dkim_max_signatures, SETTING_UINT, "5",
+		 "DKIM signatures checked per message"),
+	MAILAUTH(sign, SETTING_BOOL, "yes",
+		 "DKIM-sign submitted mail of local domains"),
+	MAILAUTH(dkim_signature_lifetime, SETTING_DURATION, "7d",
+		 "x= of our signatures; rotated keys stay published"),
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct config_section sections[] = {
@@ -204,6 +230,8 @@ static const struct config_section sections[] = {
 	  offsetof(struct postroom_settings, deliver) },
 	{ "authd", authd_defs, N(authd_defs),
 	  offsetof(struct postroom_settings, authd) },
+	{ "mailauth", mailauth_defs, N(mailauth_defs),
+	  offsetof(struct postroom_settings, mailauth) },
 };
 
 void settings_init(struct postroom_settings *s)
@@ -369,6 +397,14 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 		*error_r = pool_printf(pool,
 			"key 'postmaster': bad value '%s': expected an "
 			"address (local@domain)", s->postmaster);
+		return -1;
+	}
+	const char *dp = s->mailauth.dmarc_policy;
+	if (strcmp(dp, "enforce") != 0 && strcmp(dp, "quarantine") != 0 &&
+	    strcmp(dp, "none") != 0) {
+		*error_r = pool_printf(pool,
+			"[mailauth] key 'dmarc_policy': bad value '%s': "
+			"expected enforce, quarantine or none", dp);
 		return -1;
 	}
 	if (!net_networks_are_valid(s->relay.allowed_literal_networks)) {

@@ -129,6 +129,22 @@ struct authd_settings {
 	unsigned throttle_entries;   /* records in run/auth-throttle */
 };
 
+/* SPF, DKIM and DMARC of mail on port 25, DKIM signing of submitted mail
+ * (doc/authentication.md) */
+struct mailauth_settings {
+	bool verify;          /* check port 25 mail, add Authentication-Results */
+	char *dmarc_policy;   /* "enforce", "quarantine" or "none" */
+	char *authserv_id;    /* "" means the hostname */
+	char *dns_server;     /* "" means [relay] dns_server */
+	unsigned timeout;     /* seconds after the end of DATA */
+	unsigned max_dns_queries;   /* per message */
+	unsigned dkim_min_rsa_bits; /* shorter keys do not verify */
+	bool dkim_refuse_length;    /* l= short of the body: dkim=policy */
+	unsigned dkim_max_signatures; /* checked per message */
+	bool sign;            /* DKIM-sign submitted mail of our domains */
+	unsigned dkim_signature_lifetime; /* x= after t=; old keys kept */
+};
+
 struct postroom_settings {
 	char *data_dir;  /* databases, blobs, queue, run/, tls/ */
 	char *hostname;  /* "" means gethostname() */
@@ -150,6 +166,7 @@ struct postroom_settings {
 	struct queue_settings queue;
 	struct deliver_settings deliver;
 	struct authd_settings authd;
+	struct mailauth_settings mailauth;
 };
 
 /* Fills s with the built-in (embedded) defaults. */

@@ -68,6 +68,7 @@ struct rcpt_state {
 	bool is_waiting; /* passed the checks: waits for blob and row */
 	struct store_account_info info;
 	uint32_t uid;
+	const char *mailbox; /* where the row went */
 	bool is_duplicate;
 };
 
@@ -473,6 +474,32 @@ static void batch_fail_waiting(struct delivery *dvs, size_t count,
 	}
 }
 
+struct junk_find {
+	struct pool *pool;
+	const char *name;
+};
+
+static void junk_find_cb(const struct store_mailbox_info *info, void *ctx)
+{
+	struct junk_find *f = ctx;
+	if (f->name == NULL && info->special_use == STORE_SPECIAL_JUNK)
+		f->name = pool_strdup(f->pool, info->name);
+}
+
+/* The mailbox for dv in account: INBOX, or for a message smtpd
+ * quarantined (DMARC p=quarantine, doc/authentication.md) the account's
+ * \Junk mailbox (RFC 6154) when it has one. */
+static const char *delivery_mailbox(struct delivery *dv,
+                                    struct store_account *account)
+{
+	struct junk_find f = {dv->pool, NULL};
+	if (!dv->env.is_quarantined ||
+	    store_mailbox_list(account, junk_find_cb, &f) < 0 ||
+	    f.name == NULL)
+		return "INBOX";
+	return f.name;
+}
+
 /* Adds the waiting rows of one account (that of first) in one transaction.
  * Recipients stay is_waiting with a UID when committed; failures become
  * tempfail. */
@@ -496,9 +523,10 @@ static void account_commit(struct deliver *d, struct delivery *dvs,
 				continue;
 			const char *key =
 			    pool_printf(dv->pool, "%s/%zu", dv->env.id, j);
+			rs->mailbox = delivery_mailbox(dv, e->account);
 			int ret = store_message_add(
-			    e->account, "INBOX", dv->blob_id, dv->size, 0, "",
-			    dv->env.arrival, key, &rs->uid, &error);
+			    e->account, rs->mailbox, dv->blob_id, dv->size, 0,
+			    "", dv->env.arrival, key, &rs->uid, &error);
 			if (ret < 0) {
 				log_error(NULL,
 				          "store-failed id=%s to=<%s> error=%s",
@@ -565,10 +593,11 @@ static void delivery_finish(struct delivery *dv, struct buf *out)
 			continue;
 		if (rs->is_waiting) {
 			log_info(NULL,
-			         "delivered id=%s to=<%s> mailbox=INBOX uid=%u "
+			         "delivered id=%s to=<%s> mailbox=%s uid=%u "
 			         "size=%llu%s",
 			         dv->env.id,
 			         log_sanitize(dv->env.rcpts[i].address, 200),
+			         log_sanitize(rs->mailbox, 200),
 			         rs->uid, (unsigned long long)dv->size,
 			         rs->is_duplicate ? " duplicate=yes" : "");
 			reply_result(dv, i, "ok", "2.0.0 delivered", out);

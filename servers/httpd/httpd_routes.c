@@ -14,6 +14,7 @@
 #include "http/http_router.h"
 #include "dav_server.h"
 #include "httpd.h"
+#include "jmap_server.h"
 #include "store/store.h"
 
 #include <ctype.h>
@@ -90,6 +91,40 @@ static const struct httpd_route_def httpd_route_table[] = {
                .body_max = DAV_BODY_MAX,
                .flags = HTTP_ROUTE_AUTH | HTTP_ROUTE_NO_GZIP,
                .handler = httpd_dav},
+     .where = HTTPD_ON_ALL},
+    /* JMAP (RFC 8620, RFC 8621; servers/httpd/jmap_*.c) */
+    {.route = {.prefix = "/.well-known/jmap",
+               .methods = M(GET),
+               .flags = HTTP_ROUTE_EXACT | HTTP_ROUTE_AUTH,
+               .handler = jmap_session_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/session",
+               .methods = M(GET),
+               .flags = HTTP_ROUTE_EXACT | HTTP_ROUTE_AUTH,
+               .handler = jmap_session_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/api",
+               .methods = M(POST),
+               .body_max = 10 * 1024 * 1024, /* maxSizeRequest */
+               .flags = HTTP_ROUTE_EXACT | HTTP_ROUTE_AUTH |
+                        HTTP_ROUTE_NO_GZIP,
+               .handler = jmap_api_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/upload",
+               .methods = M(POST),
+               .body_max = 50 * 1024 * 1024, /* maxSizeUpload */
+               .flags = HTTP_ROUTE_AUTH,
+               .handler = jmap_upload_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/download",
+               .methods = M(GET),
+               .flags = HTTP_ROUTE_AUTH,
+               .handler = jmap_download_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/eventsource",
+               .methods = M(GET),
+               .flags = HTTP_ROUTE_AUTH,
+               .handler = jmap_eventsource_handler},
      .where = HTTPD_ON_ALL},
     {.route = {.prefix = "/health",
                .methods = M(GET),

@@ -313,16 +313,19 @@ def _is_zombie(pid):
 
 
 def body_of(stored):
-    """The message as the client sent it: the stored bytes minus the
-    Return-Path and Received headers the server put in front."""
+    """The message as the client sent it: the stored bytes minus the fields
+    the servers put in front: Return-Path, and each server's Received with
+    the Authentication-Results and DKIM-Signature fields above it
+    (doc/authentication.md), up to the last Received of that leading run."""
     lines = stored.split(b"\r\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith(b"Return-Path:") or line.startswith(b"Received:"):
+    front = (b"Return-Path:", b"Received:", b"Authentication-Results:",
+             b"DKIM-Signature:")
+    i = cut = 0
+    while i < len(lines) and lines[i].startswith(front):
+        is_received = lines[i].startswith((b"Return-Path:", b"Received:"))
+        i += 1
+        while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
             i += 1
-            while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
-                i += 1
-            continue
-        break
-    return b"\r\n".join(lines[i:])
+        if is_received:
+            cut = i
+    return b"\r\n".join(lines[cut:])
