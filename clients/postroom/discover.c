@@ -388,6 +388,48 @@ static int srv_one(const struct pr_config *config, const char *name,
 	return 0;
 }
 
+struct txt_query {
+	char *path; /* the value of path=, or NULL */
+	bool is_done;
+	struct event_loop *loop;
+};
+
+static void txt_cb(enum dns_status status, const struct dns_txt *txt,
+                   size_t count, const char *error, void *ctx)
+{
+	struct txt_query *q = ctx;
+	(void)error;
+	/* RFC 6764 §4: "path=" and the context path (RFC 6763 §6 key=value) */
+	for (size_t i = 0; status == DNS_STATUS_OK && i < count; i++)
+		if (q->path == NULL && strncmp(txt[i].text, "path=", 5) == 0 &&
+		    txt[i].text[5] == '/' && strlen(txt[i].text) == txt[i].len)
+			q->path = xstrdup(txt[i].text + 5);
+	q->is_done = true;
+	event_loop_stop(q->loop);
+}
+
+/* The context path the TXT record of name gives, from pool, or NULL. */
+static const char *txt_path(const struct pr_config *config, const char *name,
+                            struct pool *pool)
+{
+	struct txt_query q = {.loop = event_loop_new()};
+	struct dns *dns;
+	const char *error;
+	if (dns_new(q.loop, config->dns_server != NULL ? config->dns_server : "",
+	            &dns, &error) < 0) {
+		event_loop_free(&q.loop);
+		return NULL;
+	}
+	(void)dns_txt_lookup(dns, name, txt_cb, &q);
+	while (!q.is_done && event_loop_run(q.loop) == 0)
+		;
+	dns_free(&dns);
+	event_loop_free(&q.loop);
+	const char *path = q.path != NULL ? pool_strdup(pool, q.path) : NULL;
+	free(q.path);
+	return path;
+}
+
 /* Tries url as the account's DAV server of kind. */
 static bool dav_try(const struct pr_config *config, struct pr_account *account,
                     enum dav_remote_kind kind, const char *url,
@@ -433,16 +475,24 @@ int pr_discover_dav(const struct pr_config *config, struct pr_account *account,
 	for (size_t i = 0; i < 2; i++) {
 		const char *host;
 		unsigned port;
-		/* RFC 6764 §6 step 2: SRV, then the well-known URI there */
-		if (srv_one(config,
-		            pool_printf(pool, "%s.%s", kinds[i].srv, domain),
-		            pool, &host, &port) == 0 &&
-		    dav_try(config, account, kinds[i].kind,
-		            https_url(host, port, kinds[i].well_known, pool),
-		            pool)) {
-			*how_r = "SRV records";
-			found++;
-			continue;
+		/* RFC 6764 §6 steps 2-4: SRV, then the TXT record's path,
+		 * else the well-known URI at the SRV target */
+		const char *name =
+		    pool_printf(pool, "%s.%s", kinds[i].srv, domain);
+		if (srv_one(config, name, pool, &host, &port) == 0) {
+			const char *path = txt_path(config, name, pool);
+			if ((path != NULL &&
+			     dav_try(config, account, kinds[i].kind,
+			             https_url(host, port, path, pool), pool)) ||
+			    dav_try(config, account, kinds[i].kind,
+			            https_url(host, port, kinds[i].well_known,
+			                      pool),
+			            pool)) {
+				*how_r = path != NULL ? "SRV and TXT records"
+				                      : "SRV records";
+				found++;
+				continue;
+			}
 		}
 		/* §6 step 3 without SRV: the domain itself, then the incoming
 		 * server's name, which often serves HTTPS too */

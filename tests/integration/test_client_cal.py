@@ -98,12 +98,12 @@ class ClientCalAccount(unittest.TestCase):
             self.dns.stop()
         self.home.cleanup()
 
-    def add(self, *args, srv=()):
+    def add(self, *args, srv=(), txt=()):
         s = self.pr
         self.dns = Dnsmasq(hosts=[("mx.local.test", "127.0.0.1")], srv=[
             ("_imaps._tcp.example.test", "mx.local.test", s.imaps),
             ("_submissions._tcp.example.test", "mx.local.test",
-             s.submissions), *srv])
+             s.submissions), *srv], txt=txt)
         self.home.write_client_conf({"dns_server": self.dns.server})
         pw = self.home.password_file("new", BOB_PASSWORD)
         return self.home.run("account", "add", "bob", "--address", BOB,
@@ -112,15 +112,18 @@ class ClientCalAccount(unittest.TestCase):
 
     def test_srv_records_find_caldav_and_carddav(self):
         s = self.pr
+        # CalDAV's context path from its TXT record (RFC 6764 §4),
+        # CardDAV's from the well-known URI at the SRV target
         proc = self.add(srv=[
             ("_caldavs._tcp.example.test", "mx.local.test", s.https),
-            ("_carddavs._tcp.example.test", "mx.local.test", s.https)])
+            ("_carddavs._tcp.example.test", "mx.local.test", s.https)],
+            txt=[("_caldavs._tcp.example.test", "path=/dav/")])
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertIn("calendars and contacts from SRV records", proc.stdout)
+        self.assertIn("calendars and contacts from SRV", proc.stdout)
         a = self.home.json("account", "list")[0]
-        want = f"https://mx.local.test:{s.https}/.well-known/"
-        self.assertEqual(a["caldav"], want + "caldav")
-        self.assertEqual(a["carddav"], want + "carddav")
+        host = f"https://mx.local.test:{s.https}"
+        self.assertEqual(a["caldav"], host + "/dav/")
+        self.assertEqual(a["carddav"], host + "/.well-known/carddav")
         self.assertIn("CalDAV and CardDAV work",
                       self.home.run("account", "test", "bob").stdout)
         # the saved account syncs (over HTTPS, the server's certificate
