@@ -160,8 +160,8 @@ static int itip_of(struct pr_cal_ctx *ctx, const char *mailbox, uint32_t uid,
 {
 	struct pool *pool = ctx->cli->pool;
 	struct pr_mail_message msg;
-	int ret = pr_mail_message_load(ctx->local, mailbox, uid, pool, &msg,
-	                               error_r);
+	int ret =
+	    pr_mail_message_load(ctx->local, mailbox, uid, pool, &msg, error_r);
 	if (ret <= 0)
 		return ret;
 	ret = 0;
@@ -203,8 +203,8 @@ static const char *local_partstat(struct pr_cal_ctx *ctx, const char *uid,
 {
 	struct pr_cal_entry e;
 	const char *error;
-	if (pr_cal_find(ctx->local, uid, ICAL_KIND_ALL, ctx->tz,
-	                ctx->cli->pool, &e, &error) != 1 ||
+	if (pr_cal_find(ctx->local, uid, ICAL_KIND_ALL, ctx->tz, ctx->cli->pool,
+	                &e, &error) != 1 ||
 	    strcmp(e.item.uid, uid) != 0)
 		return NULL;
 	for (size_t i = 0; i < e.item.attendee_count; i++)
@@ -571,36 +571,67 @@ static int busy_from_outbox(struct pr_cal_ctx *ctx, struct pr_dav *dav,
 	return ret;
 }
 
-int pr_cal_freebusy_cmd(struct pr_cal_ctx *ctx, int argc, char **argv)
+/* Prints the busy periods (JSON or lines). */
+static void busy_print(struct pr_cal_ctx *ctx, const char *address,
+                       const struct ical_busy *busy, size_t count)
 {
 	struct pool *pool = ctx->cli->pool;
-	time_t from = pr_day_start(ctx->now);
-	int days = 7;
-	const char *address = NULL;
+	json_t *a = json_array();
+	for (size_t i = 0; i < count; i++) {
+		const char *from = pr_time_rfc3339((time_t)busy[i].start, pool);
+		const char *to = pr_time_rfc3339((time_t)busy[i].end, pool);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "start",
+		                                   from, "end", to, "type",
+		                                   busy[i].type));
+		if (!ctx->cli->is_json)
+			printf("%s  %s  %s\n", from, to, busy[i].type);
+	}
+	if (ctx->cli->is_json) {
+		pr_json_print(a);
+		return;
+	}
+	if (count == 0)
+		printf("%s is free\n", address);
+	json_decref(a);
+}
+
+/* Reads ADDRESS [--from T] [--days N]. Returns 0, or -1 (usage). */
+static int freebusy_args(struct pr_cal_ctx *ctx, int argc, char **argv,
+                         const char **address_r, time_t *from_r, int *days_r)
+{
+	*address_r = NULL;
+	*from_r = pr_day_start(ctx->now);
+	*days_r = 7;
 	for (int i = 2; i < argc; i++) {
 		struct ical_when w;
 		bool is_utc;
 		if (strcmp(argv[i], "--from") == 0 && i + 1 < argc &&
 		    pr_time_parse(argv[i + 1], ctx->now, &w, &is_utc) == 0) {
-			from = pr_time_of(&w, is_utc);
+			*from_r = pr_time_of(&w, is_utc);
 			i++;
 		} else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc) {
-			days = atoi(argv[++i]);
-		} else if (address == NULL && strchr(argv[i], '@') != NULL) {
-			address = argv[i];
+			*days_r = atoi(argv[++i]);
+		} else if (*address_r == NULL && strchr(argv[i], '@') != NULL) {
+			*address_r = argv[i];
 		} else {
-			return pr_fail("usage: cal freebusy ADDRESS [--from T]"
-			               " [--days N]") +
-			       1;
+			return -1;
 		}
 	}
-	if (address == NULL || days < 1 || days > 366)
+	return *address_r == NULL || *days_r < 1 || *days_r > 366 ? -1 : 0;
+}
+
+int pr_cal_freebusy_cmd(struct pr_cal_ctx *ctx, int argc, char **argv)
+{
+	struct pool *pool = ctx->cli->pool;
+	const char *address, *error;
+	time_t from;
+	int days;
+	if (freebusy_args(ctx, argc, argv, &address, &from, &days) < 0)
 		return pr_fail("usage: cal freebusy ADDRESS [--from T] "
 		               "[--days N]") +
 		       1;
 	int64_t to = pr_day_add(from, days);
 	struct pr_dav dav;
-	const char *error;
 	if (pr_dav_open(ctx->cli->config, ctx->account, DAV_REMOTE_CALENDAR,
 	                pool, &dav, &error) < 0)
 		return pr_fail("cal freebusy: %s", error);
@@ -622,26 +653,6 @@ int pr_cal_freebusy_cmd(struct pr_cal_ctx *ctx, int argc, char **argv)
 	buf_deinit(&text);
 	if (ret < 0)
 		return pr_fail("cal freebusy %s: %s", address, error);
-	json_t *a = json_array();
-	for (size_t i = 0; i < count; i++) {
-		json_array_append_new(
-		    a,
-		    json_pack("{s:s, s:s, s:s}", "start",
-		              pr_time_rfc3339((time_t)busy[i].start, pool),
-		              "end", pr_time_rfc3339((time_t)busy[i].end, pool),
-		              "type", busy[i].type));
-		if (!ctx->cli->is_json)
-			printf("%s  %s  %s\n",
-			       pr_time_rfc3339((time_t)busy[i].start, pool),
-			       pr_time_rfc3339((time_t)busy[i].end, pool),
-			       busy[i].type);
-	}
-	if (ctx->cli->is_json)
-		pr_json_print(a);
-	else {
-		if (count == 0)
-			printf("%s is free\n", address);
-		json_decref(a);
-	}
+	busy_print(ctx, address, busy, count);
 	return 0;
 }

@@ -116,61 +116,76 @@ static int body_read(const char *path, struct buf *body)
 	return ferror(stdin) ? pr_fail("stdin: read error") : 0;
 }
 
+struct add_opts {
+	const char *date, *summary, *body_file, *journal;
+};
+
+static int add_opts_parse(int argc, char **argv, struct add_opts *o)
+{
+	*o = (struct add_opts){.date = "today"};
+	for (int i = 2; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return pr_fail("%s needs a value", argv[i]);
+		if (strcmp(argv[i], "--date") == 0)
+			o->date = argv[i + 1];
+		else if (strcmp(argv[i], "--summary") == 0)
+			o->summary = argv[i + 1];
+		else if (strcmp(argv[i], "--body-file") == 0)
+			o->body_file = argv[i + 1];
+		else if (strcmp(argv[i], "--journal") == 0)
+			o->journal = argv[i + 1];
+		else
+			return pr_fail("unknown option %s", argv[i]);
+	}
+	return 0;
+}
+
+/* Fills e's text from the options, or from the editor. Returns 0 or the
+ * exit status. */
+static int add_text(struct pr_cal_ctx *ctx, const struct add_opts *o,
+                    struct ical_edit *e, struct buf *text)
+{
+	struct pool *pool = ctx->cli->pool;
+	if (o->body_file != NULL || o->summary != NULL) {
+		if (o->body_file != NULL && body_read(o->body_file, text) != 0)
+			return 1;
+		e->summary = o->summary != NULL ? o->summary : "";
+		e->description = pool_strdup(pool, text->data);
+		return 0;
+	}
+	template_write("", pr_time_date(pr_time_of(&e->start, false), pool), "",
+	               text);
+	int edited = edit_text(ctx, text);
+	if (edited <= 0)
+		return edited < 0 ? 1 : pr_fail("journal add: nothing written");
+	return edit_from_template(ctx, text->data, e) != 0 ? 1 : 0;
+}
+
 static int cmd_add(struct pr_cal_ctx *ctx, int argc, char **argv)
 {
 	struct pool *pool = ctx->cli->pool;
-	const char *date = "today", *summary = NULL, *body_file = NULL;
-	const char *journal = NULL;
-	for (int i = 2; i < argc; i += 2) {
-		if (i + 1 >= argc)
-			return pr_fail("%s needs a value", argv[i]) + 1;
-		if (strcmp(argv[i], "--date") == 0)
-			date = argv[i + 1];
-		else if (strcmp(argv[i], "--summary") == 0)
-			summary = argv[i + 1];
-		else if (strcmp(argv[i], "--body-file") == 0)
-			body_file = argv[i + 1];
-		else if (strcmp(argv[i], "--journal") == 0)
-			journal = argv[i + 1];
-		else
-			return pr_fail("unknown option %s", argv[i]) + 1;
-	}
+	struct add_opts o;
+	if (add_opts_parse(argc, argv, &o) != 0)
+		return 2;
 	struct ical_edit e = {.kind = ICAL_KIND_VJOURNAL,
 	                      .priority = -1,
 	                      .percent = -1,
 	                      .now = ctx->now,
 	                      .local = ctx->tz};
 	bool is_utc;
-	if (pr_time_parse(date, ctx->now, &e.start, &is_utc) < 0)
-		return pr_fail("not a date: %s", date) + 1;
+	if (pr_time_parse(o.date, ctx->now, &e.start, &is_utc) < 0)
+		return pr_fail("not a date: %s", o.date) + 1;
 	e.start.is_date = true;
 	struct buf text;
 	buf_init(&text);
-	int ret = 0;
-	if (body_file != NULL || summary != NULL) {
-		if (body_file != NULL && body_read(body_file, &text) != 0)
-			ret = 1;
-		e.summary = summary != NULL ? summary : "";
-		e.description = pool_strdup(pool, text.data);
-	} else {
-		template_write("",
-		               pr_time_date(pr_time_of(&e.start, false), pool),
-		               "", &text);
-		int edited = edit_text(ctx, &text);
-		if (edited <= 0)
-			ret = edited < 0
-			          ? 1
-			          : pr_fail("journal add: nothing written");
-		else if (edit_from_template(ctx, text.data, &e) != 0)
-			ret = 1;
-	}
+	int ret = add_text(ctx, &o, &e, &text);
 	buf_truncate(&text, 0);
 	const char *error, *collection = NULL;
 	e.uid = pr_cal_uid_new(pool);
 	if (ret == 0 &&
-	    ((collection =
-	          pr_cal_collection_for(ctx->local, ICAL_KIND_VJOURNAL,
-	                                journal, pool, &error)) == NULL ||
+	    ((collection = pr_cal_collection_for(ctx->local, ICAL_KIND_VJOURNAL,
+	                                         o.journal, pool, &error)) ==
+	         NULL ||
 	     ical_edit_new(&e, pool, &text, &error) < 0 ||
 	     pr_cal_store(ctx->local, collection,
 	                  pool_printf(pool, "%s.ics", e.uid),
@@ -388,8 +403,8 @@ int pr_journal_write(struct pr_cal_ctx *ctx, const struct pr_cal_entry *e,
 		                 true, pool, NULL, error_r) != 0)
 			ret = -1;
 	} else if (ret > 0 &&
-	           (ical_edit_change(data, size, &ed, ICAL_TIME_MIN, pool,
-	                             &out, error_r) < 0 ||
+	           (ical_edit_change(data, size, &ed, ICAL_TIME_MIN, pool, &out,
+	                             error_r) < 0 ||
 	            pr_cal_store(ctx->local, e->collection, e->name,
 	                         (const unsigned char *)out.data, out.len, etag,
 	                         false, pool, NULL, error_r) != 0)) {

@@ -96,6 +96,31 @@ static void propfind_body(struct buf *body, const char *props)
 
 /* ---- Principal and home sets ------------------------------------------ */
 
+/* The path a redirect names, when it stays on this server. Returns 0
+ * with *path updated, or -1 with *error_r. */
+static int redirect_path(struct dav_client *client,
+                         const struct dav_response *resp, const char **path,
+                         struct pool *pool, const char **error_r)
+{
+	struct dav_url url;
+	const char *loc = resp->location;
+	if (loc[0] == '/')
+		loc = dav_client_href_path(loc, pool);
+	else if (dav_url_parse(loc, pool, &url, error_r) == 0 &&
+	         dav_client_is_origin(client, &url))
+		loc = url.path;
+	else
+		loc = NULL;
+	if (loc == NULL) {
+		*error_r =
+		    pool_printf(pool, "%s redirects to another server (%s)",
+		                *path, resp->location);
+		return -1;
+	}
+	*path = loc;
+	return 0;
+}
+
 /* PROPFIND Depth 0 at *path, following redirects on this server into
  * *path. Returns 0 with the response for it, or -1. */
 static int propfind_follow(struct dav_client *client, const char **path,
@@ -116,22 +141,9 @@ static int propfind_follow(struct dav_client *client, const char **path,
 		     resp.status == 303 || resp.status == 307 ||
 		     resp.status == 308) &&
 		    resp.location != NULL) {
-			struct dav_url url;
-			const char *loc = resp.location;
-			if (loc[0] == '/')
-				loc = dav_client_href_path(loc, pool);
-			else if (dav_url_parse(loc, pool, &url, error_r) == 0 &&
-			         dav_client_is_origin(client, &url))
-				loc = url.path;
-			else
-				loc = NULL;
-			if (loc == NULL) {
-				*error_r = pool_printf(
-				    pool, "%s redirects to another server (%s)",
-				    *path, resp.location);
+			if (redirect_path(client, &resp, path, pool, error_r) <
+			    0)
 				break;
-			}
-			*path = loc;
 			continue;
 		}
 		struct dav_multistatus ms;
