@@ -35,8 +35,17 @@ int cmd_account_expiry(struct ctl *ctl, struct store *store, int argc,
 int cmd_alias(struct ctl *ctl, int argc, char **argv);
 int cmd_queue(struct ctl *ctl, int argc, char **argv);
 int cmd_config(struct ctl *ctl, int argc, char **argv);
+/* account sieve|vacation|forward (cmd_sieve.c): argv[0] is the verb. */
+int cmd_account_sieve(struct ctl *ctl, struct store *store, int argc,
+                      char **argv);
+int cmd_account_vacation(struct ctl *ctl, struct store *store, int argc,
+                         char **argv);
+int cmd_account_forward(struct ctl *ctl, struct store *store, int argc,
+                        char **argv);
 int cmd_dns(struct ctl *ctl, int argc, char **argv);
 int cmd_dkim(struct ctl *ctl, int argc, char **argv);
+/* token create|list|revoke: bearer tokens (cmd_token.c) */
+int cmd_token(struct ctl *ctl, int argc, char **argv);
 
 /* A DKIM key of a domain (cmd_dkim.c). */
 struct dkim_key_info {

@@ -130,6 +130,10 @@ static const struct setting_def httpd_defs[] = {
 	      "requests a connection may send at once"),
 	HTTPD(hsts_max_age, SETTING_DURATION, "365d",
 	      "Strict-Transport-Security on HTTPS; 0 is off"),
+	HTTPD(session_idle_timeout, SETTING_DURATION, "1d",
+	      "a login session unused this long ends"),
+	HTTPD(session_lifetime, SETTING_DURATION, "14d",
+	      "a login session ends this long after the login"),
 };
 
 static const struct setting_def relay_defs[] = {
@@ -172,6 +176,23 @@ static const struct setting_def queue_defs[] = {
 
 static const struct setting_def deliver_defs[] = {
 	DELIVER(default_quota, SETTING_SIZE, "0", "bytes; 0 is unlimited"),
+	DELIVER(sieve, SETTING_BOOL, "yes", "run delivery rules (Sieve)"),
+	DELIVER(sieve_dir, SETTING_STRING, "",
+	        "administrator scripts; empty: data_dir/sieve"),
+	DELIVER(sieve_max_script_size, SETTING_SIZE, "1M",
+	        "bytes of one Sieve script"),
+	DELIVER(sieve_max_actions, SETTING_UINT, "64",
+	        "actions one run of the rules may take"),
+	DELIVER(sieve_max_redirects, SETTING_UINT, "4",
+	        "redirects one run of the rules may make"),
+	DELIVER(sieve_max_steps, SETTING_UINT, "2000000",
+	        "units of work one run of the rules may do"),
+	DELIVER(sieve_vacation_min_period, SETTING_DURATION, "1h",
+	        "shortest time between two vacation replies to one sender"),
+	DELIVER(sieve_vacation_max_period, SETTING_DURATION, "90d",
+	        "longest time between two vacation replies to one sender"),
+	DELIVER(sieve_redirect_srs, SETTING_BOOL, "yes",
+	        "redirected mail leaves from an SRS address"),
 };
 
 static const struct setting_def authd_defs[] = {
@@ -373,6 +394,12 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	    s->httpd.body_timeout == 0) {
 		*error_r = "[httpd] idle_timeout, header_timeout and "
 			   "body_timeout must be at least 1s";
+		return -1;
+	}
+	if (s->httpd.session_idle_timeout == 0 ||
+	    s->httpd.session_lifetime == 0) {
+		*error_r = "[httpd] session_idle_timeout and session_lifetime "
+			   "must be more than 0";
 		return -1;
 	}
 	if (s->httpd.request_rate != 0 && s->httpd.request_burst == 0) {

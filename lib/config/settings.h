@@ -81,6 +81,10 @@ struct httpd_settings {
 	unsigned request_rate;   /* per connection per second; 429 past it */
 	unsigned request_burst;  /* requests at once above the rate */
 	unsigned hsts_max_age;   /* Strict-Transport-Security; 0 is off */
+	unsigned session_idle_timeout; /* a login session unused this long
+	                                  ends (seconds) */
+	unsigned session_lifetime;     /* a login session ends this long
+	                                  after the login (seconds) */
 };
 
 struct relay_settings {
@@ -118,6 +122,16 @@ struct queue_settings {
 
 struct deliver_settings {
 	uint64_t default_quota; /* bytes for new accounts; 0 is unlimited */
+	/* delivery rules (Sieve, doc/rules.md) */
+	bool sieve;                  /* run them at all */
+	char *sieve_dir;             /* administrator scripts; "" data_dir/sieve */
+	uint64_t sieve_max_script_size; /* bytes of one script */
+	unsigned sieve_max_actions;  /* actions of one run */
+	unsigned sieve_max_redirects; /* redirects of one run */
+	unsigned sieve_max_steps;    /* units of work of one run */
+	unsigned sieve_vacation_min_period; /* seconds between replies */
+	unsigned sieve_vacation_max_period;
+	bool sieve_redirect_srs;     /* redirect from an SRS address */
 };
 
 struct authd_settings {

@@ -11,12 +11,15 @@
 #include "core/pool.h"
 #include "core/conn.h"
 #include "core/digest.h"
+#include "core/xmalloc.h"
 #include "http/http_query.h"
 #include "http/http_request.h"
 #include "http/http_response.h"
 #include "httpd.h"
 #include "jmap/jmap_email.h"
+#include "jmap_dav.h"
 #include "jmap_server.h"
+#include "smtp/smtp_release.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -39,7 +42,9 @@ const struct jmap_settings jmap_server_settings = {
 };
 
 static const char *const capabilities[] = {
-    JMAP_CAP_CORE, JMAP_CAP_MAIL, JMAP_CAP_SUBMISSION, NULL};
+    JMAP_CAP_CORE,     JMAP_CAP_MAIL,      JMAP_CAP_SUBMISSION,
+    JMAP_CAP_WEBSOCKET, JMAP_CAP_CONTACTS, JMAP_CAP_CALENDARS,
+    JMAP_CAP_TASKS,    JMAP_CAP_JOURNAL,   NULL};
 
 void jmap_server_send_json(struct http_request *req, unsigned status,
                            json_t *v)
@@ -121,9 +126,25 @@ static json_t *session_json(struct http_request *req, struct httpd *httpd,
 	    "maxSizeAttachmentsPerEmail", (json_int_t)s->max_size_upload,
 	    "emailQuerySortOptions", "receivedAt", "size",
 	    "mayCreateTopLevelMailbox", 1);
-	/* no FUTURERELEASE in the queue yet: nothing is sent later */
-	json_t *sub_acct = json_pack("{s:i, s:{}}", "maxDelayedSend", 0,
-	                             "submissionExtensions");
+	/* FUTURERELEASE as on port 587 (RFC 8621 §1.3.4: the EHLO keyword's
+	   arguments, RFC 4865 §3) */
+	unsigned max_delay = httpd->set.smtpd.future_release_max;
+	json_t *ext = json_object();
+	if (max_delay > 0) {
+		char date[SMTP_DATETIME_MAX];
+		smtp_release_datetime_format(time(NULL) + max_delay, date);
+		/* the date moves with time: keep it out of the session state
+		   by rounding to the day */
+		date[10] = '\0';
+		json_object_set_new(
+		    ext, "FUTURERELEASE",
+		    json_pack("[s, s+]", pool_printf(http_request_pool(req), "%u",
+		                                    max_delay),
+		              date, "T00:00:00Z"));
+	}
+	json_t *sub_acct = json_pack("{s:i, s:o}", "maxDelayedSend",
+	                             (int)max_delay, "submissionExtensions",
+	                             ext);
 	json_t *session = json_pack(
 	    "{s:{s:o, s:{}, s:{}}, s:{s:{s:s, s:b, s:b, s:{s:o, s:o}}},"
 	    " s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s}",
@@ -147,6 +168,17 @@ static json_t *session_json(struct http_request *req, struct httpd *httpd,
 	                "%s/jmap/eventsource/?types={types}"
 	                "&closeafter={closeafter}&ping={ping}",
 	                origin));
+	/* contacts, calendars, tasks and the journal (jmap_dav.c) */
+	jmap_dav_session(session, account_id);
+	/* RFC 8887 §4.1: the WebSocket URL of the same origin */
+	bool tls = strncmp(origin, "https:", 6) == 0;
+	json_object_set_new(
+	    json_object_get(session, "capabilities"), JMAP_CAP_WEBSOCKET,
+	    json_pack("{s:s, s:b}", "url",
+	              pool_printf(http_request_pool(req), "%s%s/jmap/ws/",
+	                          tls ? "wss" : "ws",
+	                          origin + (tls ? 5 : 4)),
+	              "supportsPush", 1));
 	/* the session changes only with the account: a digest of it */
 	char *text = json_dumps(session, JSON_COMPACT | JSON_SORT_KEYS);
 	char hex[DIGEST_SHA256_HEX_LEN + 1];
@@ -242,8 +274,29 @@ static const struct jmap_method methods[] = {
     {"EmailSubmission/set", JMAP_CAP_SUBMISSION, jmap_submission_set},
 };
 
-/* Reads the body (in memory or in lib/http's file) into out. */
-static int body_read(struct http_request *req, struct buf *out)
+/* methods[] and the DAV data types' (jmap_contacts.c, jmap_calendars.c)
+ * in one table, made once. */
+static const struct jmap_method *all_methods(size_t *count_r)
+{
+	static struct jmap_method *all;
+	static size_t count;
+	if (all == NULL) {
+		size_t n = sizeof(methods) / sizeof(*methods);
+		count = n + jmap_contacts_method_count +
+		        jmap_calendars_method_count;
+		all = xmalloc(count * sizeof(*all));
+		memcpy(all, methods, n * sizeof(*all));
+		memcpy(all + n, jmap_contacts_methods,
+		       jmap_contacts_method_count * sizeof(*all));
+		memcpy(all + n + jmap_contacts_method_count,
+		       jmap_calendars_methods,
+		       jmap_calendars_method_count * sizeof(*all));
+	}
+	*count_r = count;
+	return all;
+}
+
+int jmap_server_body_read(struct http_request *req, struct buf *out)
 {
 	const struct http_request_body *body = http_request_body(req);
 	if (body->fd < 0) {
@@ -272,64 +325,76 @@ static void api_problem(struct http_request *req,
 	jmap_server_send_json(req, p->status, jmap_problem_json(p));
 }
 
-static void api_run(struct http_request *req, struct httpd *httpd,
-                    const struct jmap_request *jreq,
-                    struct store_account *account, const char *account_id)
+json_t *jmap_api_execute(struct httpd *httpd, const char *user,
+                         const char *session_state, const unsigned char *data,
+                         size_t size, struct pool *pool,
+                         struct jmap_problem *p)
 {
 	struct jmap_ctx ctx = {
 	    .httpd = httpd,
-	    .req = req,
-	    .pool = http_request_pool(req),
-	    .user = http_request_user(req),
-	    .account = account,
+	    .pool = pool,
+	    .user = user,
 	};
-	snprintf(ctx.account_id, sizeof(ctx.account_id), "%s", account_id);
-	struct jmap_problem p;
-	json_t *resp = jmap_exec_run(jreq, methods,
-	                             sizeof(methods) / sizeof(*methods),
-	                             capabilities, &jmap_server_settings, &ctx,
-	                             ctx.pool, &p);
-	if (resp == NULL) {
-		api_problem(req, &p);
-		return;
+	const char *error;
+	memset(p, 0, sizeof(*p));
+	if (jmap_server_account_id(httpd, user, pool, ctx.account_id,
+	                           sizeof(ctx.account_id)) < 0 ||
+	    store_account_open(httpd->store, user, &ctx.account, &error) < 0) {
+		p->status = 503;
+		return NULL;
 	}
-	json_object_set_new(resp, "sessionState",
-	                    json_string(session_state(req, httpd, ctx.user,
-	                                              account_id)));
-	jmap_server_send_json(req, 200, resp);
+	struct jmap_request jreq;
+	json_t *resp = NULL;
+	if (jmap_request_parse(data, size, &jmap_server_settings, pool, &jreq,
+	                       p) == 0) {
+		size_t count;
+		const struct jmap_method *all = all_methods(&count);
+		resp = jmap_exec_run(&jreq, all, count, capabilities,
+		                     &jmap_server_settings, &ctx, pool, p);
+		if (resp != NULL)
+			json_object_set_new(resp, "sessionState",
+			                    json_string(session_state));
+		jmap_request_deinit(&jreq);
+	}
+	store_account_close(&ctx.account);
+	return resp;
+}
+
+const char *jmap_api_session_state(struct http_request *req,
+                                   struct httpd *httpd, const char *user)
+{
+	char account_id[32];
+	if (jmap_server_account_id(httpd, user, http_request_pool(req),
+	                           account_id, sizeof(account_id)) < 0)
+		return "";
+	return session_state(req, httpd, user, account_id);
 }
 
 static void api_body_done(struct http_request *req, void *context)
 {
 	struct httpd *httpd = context;
 	struct pool *pool = http_request_pool(req);
+	const char *user = http_request_user(req);
 	struct buf body;
 	buf_init(&body);
 	struct jmap_problem p;
-	struct jmap_request jreq;
-	struct store_account *account = NULL;
-	char account_id[32];
-	const char *error;
-	if (body_read(req, &body) < 0 ||
-	    jmap_server_account_id(httpd, http_request_user(req), pool,
-	                           account_id, sizeof(account_id)) < 0 ||
-	    store_account_open(httpd->store, http_request_user(req), &account,
-	                       &error) < 0) {
-		struct http_response *resp = http_response_new(req, 503);
-		http_response_add_header(resp, "Retry-After", "5");
-		http_response_send_text(resp, "account unavailable\n");
-		goto out;
-	}
-	if (jmap_request_parse((const unsigned char *)body.data, body.len,
-	                       &jmap_server_settings, pool, &jreq, &p) < 0) {
-		api_problem(req, &p);
-		goto out;
-	}
-	api_run(req, httpd, &jreq, account, account_id);
-	jmap_request_deinit(&jreq);
-out:
-	store_account_close(&account);
+	json_t *resp = NULL;
+	if (jmap_server_body_read(req, &body) == 0)
+		resp = jmap_api_execute(
+		    httpd, user, jmap_api_session_state(req, httpd, user),
+		    (const unsigned char *)body.data, body.len, pool, &p);
+	else
+		p.status = 503;
 	buf_deinit(&body);
+	if (resp != NULL) {
+		jmap_server_send_json(req, 200, resp);
+	} else if (p.status == 503) {
+		struct http_response *r = http_response_new(req, 503);
+		http_response_add_header(r, "Retry-After", "5");
+		http_response_send_text(r, "account unavailable\n");
+	} else {
+		api_problem(req, &p);
+	}
 }
 
 void jmap_api_handler(struct http_request *req, void *context)

@@ -55,6 +55,14 @@ struct push_account {
 	int watch_id;
 	struct store_jmap_states states;
 	struct push_stream *streams;
+	struct jmap_push_sub *subs; /* WebSocket push (jmap_ws.c) */
+};
+
+struct jmap_push_sub {
+	struct jmap_push_sub *next;
+	struct push_account *acct;
+	jmap_push_cb *cb;
+	void *ctx;
 };
 
 static struct {
@@ -120,7 +128,7 @@ static void stream_ping_cb(void *ctx)
 
 static void account_release(struct push_account *a)
 {
-	if (a->streams != NULL)
+	if (a->streams != NULL || a->subs != NULL)
 		return;
 	for (struct push_account **p = &hub.accounts; *p != NULL;
 	     p = &(*p)->next) {
@@ -170,6 +178,11 @@ static void account_changed_cb(int watch_id, void *ctx)
 		a->states = st;
 		for (struct push_stream *s = a->streams; s != NULL; s = s->next)
 			stream_state_event(s, &st, false);
+		for (struct jmap_push_sub *sub = a->subs, *next; sub != NULL;
+		     sub = next) {
+			next = sub->next;
+			sub->cb(&st, sub->ctx);
+		}
 	}
 }
 
@@ -271,4 +284,41 @@ void jmap_eventsource_handler(struct http_request *req, void *context)
 	}
 	s->is_streaming = true;
 	http_response_send_stream(s->resp, stream_produce, s);
+}
+
+struct jmap_push_sub *jmap_push_subscribe(struct httpd *httpd,
+                                          const char *user, struct pool *pool,
+                                          jmap_push_cb *cb, void *ctx,
+                                          struct store_jmap_states *states_r,
+                                          const char **account_id_r)
+{
+	struct push_account *a = account_get(httpd, user, pool);
+	if (a == NULL)
+		return NULL;
+	struct jmap_push_sub *sub = xcalloc(1, sizeof(*sub));
+	sub->acct = a;
+	sub->cb = cb;
+	sub->ctx = ctx;
+	sub->next = a->subs;
+	a->subs = sub;
+	*states_r = a->states;
+	*account_id_r = a->account_id;
+	return sub;
+}
+
+void jmap_push_unsubscribe(struct jmap_push_sub **subp)
+{
+	struct jmap_push_sub *sub = *subp;
+	if (sub == NULL)
+		return;
+	*subp = NULL;
+	struct push_account *a = sub->acct;
+	for (struct jmap_push_sub **p = &a->subs; *p != NULL; p = &(*p)->next) {
+		if (*p == sub) {
+			*p = sub->next;
+			break;
+		}
+	}
+	free(sub);
+	account_release(a);
 }

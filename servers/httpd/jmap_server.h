@@ -12,6 +12,7 @@
 #include "jmap/jmap_method.h"
 #include "store/store_jmap.h"
 
+struct buf;
 struct httpd;
 struct http_request;
 
@@ -36,6 +37,22 @@ void jmap_server_send_json(struct http_request *req, unsigned status,
  * does not know the user. */
 int jmap_server_account_id(struct httpd *httpd, const char *user,
                            struct pool *pool, char *buf, size_t size);
+
+/* Runs the JMAP Request in data (size bytes of JSON) for user (RFC 8620
+ * §3.3): returns the Response object (new reference) with session_state,
+ * or NULL with *p_r: a request-level problem (status 400), or status 503
+ * when the account cannot be opened. Shared by the API endpoint and
+ * WebSocket (jmap_ws.c). */
+json_t *jmap_api_execute(struct httpd *httpd, const char *user,
+                         const char *session_state, const unsigned char *data,
+                         size_t size, struct pool *pool,
+                         struct jmap_problem *p_r);
+/* The Session object's state for user as seen by req (from its pool). */
+const char *jmap_api_session_state(struct http_request *req,
+                                   struct httpd *httpd, const char *user);
+/* Reads the request's body (in memory or in lib/http's file) into out.
+ * Returns 0 or -1. */
+int jmap_server_body_read(struct http_request *req, struct buf *out);
 
 /* The state strings. */
 const char *jmap_state_str(struct jmap_call_ctx *c, enum store_jmap_type type);
@@ -79,6 +96,28 @@ const char *jmap_email_store(struct jmap_ctx *ctx, const void *data,
                              size_t count, uint32_t flags,
                              const char *keywords, time_t received,
                              json_t **err_r);
+
+/* jmap_push.c: push by EventSource, and subscriptions for WebSocket push:
+ * cb runs with the account's new states whenever one of them moves. The
+ * account id (from the subscription) and the current states are given. */
+struct jmap_push_sub;
+typedef void jmap_push_cb(const struct store_jmap_states *states, void *ctx);
+struct jmap_push_sub *jmap_push_subscribe(struct httpd *httpd,
+                                          const char *user, struct pool *pool,
+                                          jmap_push_cb *cb, void *ctx,
+                                          struct store_jmap_states *states_r,
+                                          const char **account_id_r);
+/* Ends a subscription; sets *sub to NULL; accepts NULL. */
+void jmap_push_unsubscribe(struct jmap_push_sub **sub);
+/* The WebSocket route (RFC 8887; jmap_ws.c). */
+void jmap_ws_handler(struct http_request *req, void *ctx);
+
+/* jmap_login.c: logging in from a browser (the session cookie), logging
+ * out, the user's sessions and password (doc/jmap.md, Authentication) */
+void jmap_login_handler(struct http_request *req, void *ctx);
+void jmap_logout_handler(struct http_request *req, void *ctx);
+void jmap_sessions_handler(struct http_request *req, void *ctx);
+void jmap_password_handler(struct http_request *req, void *ctx);
 
 /* jmap_submission.c */
 void jmap_submission_set(struct jmap_call_ctx *c, json_t *args);

@@ -4,9 +4,12 @@
  * or an alias that delivers to it), recipients are resolved by the store
  * (local accounts, aliases) or queued for relay, the message needs a
  * From field (RFC 6409 §6.3), Bcc is removed (RFC 5322 §3.6.3) and a
- * Received field is added; qmgr is woken as smtpd wakes it. Submissions
- * are final at once (undoStatus "final"; maxDelayedSend 0: the queue has
- * no release time yet) and not kept: /get finds none.
+ * Received field is added; qmgr is woken as smtpd wakes it. Sending later
+ * (§7 futureRelease): the mailFrom parameters HOLDFOR and HOLDUNTIL (RFC
+ * 4865) become the queue's release time, up to [smtpd]
+ * future_release_max as on port 587 (maxDelayedSend). Submissions are
+ * final at once (undoStatus "final": a held message cannot be canceled
+ * through JMAP yet) and not kept: /get finds none.
  * onSuccessUpdateEmail and onSuccessDestroyEmail run an implicit Email/set
  * (§7.5). */
 #include "core/buf.h"
@@ -17,6 +20,7 @@
 #include "jmap_server.h"
 #include "mime/mime.h"
 #include "queue/queue.h"
+#include "smtp/smtp_release.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -31,6 +35,8 @@
 struct submit {
 	struct jmap_ctx *ctx;
 	const char *sender;
+	time_t release;              /* 0: now */
+	const char *release_request; /* "for;N" or "until;DATE" */
 	struct queue_recipient rcpts[RCPTS_MAX * 4];
 	size_t rcpt_count;
 };
@@ -132,6 +138,55 @@ static int envelope(struct submit *s, json_t *env, const char *identity,
 	return ret;
 }
 
+/* envelope.mailFrom.parameters: HOLDFOR (seconds) or HOLDUNTIL (an RFC
+ * 3339 date-time), RFC 4865 as RFC 8621 §7 names them; other parameters
+ * are left to the queue's defaults. Returns 0, or -1 with *err_r. */
+static int release_params(struct submit *s, json_t *env, json_t **err_r)
+{
+	json_t *params = json_object_get(json_object_get(env, "mailFrom"),
+	                                 "parameters");
+	unsigned max = s->ctx->httpd->set.smtpd.future_release_max;
+	time_t now = time(NULL);
+	const char *key;
+	json_t *v;
+	json_object_foreach(json_is_object(params) ? params : NULL, key, v)
+	{
+		const char *value = json_string_value(v);
+		bool is_for = strcasecmp(key, "HOLDFOR") == 0;
+		if (!is_for && strcasecmp(key, "HOLDUNTIL") != 0)
+			continue;
+		unsigned long secs = 0;
+		time_t until = 0;
+		if (value == NULL ||
+		    (is_for ? smtp_release_interval_parse(value, &secs)
+		            : smtp_release_datetime_parse(value, &until)) < 0) {
+			*err_r = jmap_set_error_prop("invalidProperties",
+			                             "bad HOLDFOR or HOLDUNTIL",
+			                             "envelope");
+			return -1;
+		}
+		if (!is_for)
+			secs = until > now ? (unsigned long)(until - now) : 0;
+		if (max == 0 || secs > max) {
+			*err_r = jmap_set_error_prop(
+			    "invalidProperties",
+			    max == 0 ? "sending later is off"
+			             : "later than maxDelayedSend",
+			    "envelope");
+			return -1;
+		}
+		if (secs == 0)
+			continue;
+		s->release = now + (time_t)secs;
+		char date[SMTP_DATETIME_MAX];
+		smtp_release_datetime_format(s->release, date);
+		s->release_request =
+		    is_for ? pool_printf(s->ctx->pool, "for;%lu", secs)
+		           : pool_printf(s->ctx->pool, "until;%s", date);
+	}
+	return 0;
+}
+
 /* The message as queued: a Received field, then the message without its
  * Bcc fields. */
 static void queued_bytes(struct submit *s, const struct jmap_email_msg *msg,
@@ -175,6 +230,8 @@ static int queue_write(struct submit *s, const struct jmap_email_msg *msg,
 	    .helo = "jmap",
 	    .rcpt_count = s->rcpt_count,
 	    .rcpts = s->rcpts,
+	    .release = s->release,
+	    .release_request = s->release_request,
 	};
 	struct queue_writer *w;
 	const char *error;
@@ -203,7 +260,7 @@ out:
 }
 
 static const char *submit_one(struct jmap_call_ctx *c, struct jmap_ctx *ctx,
-                              json_t *obj, json_t **err_r)
+                              json_t *obj, time_t *send_at_r, json_t **err_r)
 {
 	const char *identity = json_string_value(json_object_get(obj, "identityId"));
 	const char *email_id = json_string_value(json_object_get(obj, "emailId"));
@@ -235,7 +292,8 @@ static const char *submit_one(struct jmap_call_ctx *c, struct jmap_ctx *ctx,
 	struct submit *s = pool_alloc(ctx->pool, sizeof(*s));
 	s->ctx = ctx;
 	if (envelope(s, json_object_get(obj, "envelope"), ctx->user, &msg,
-	             err_r) < 0)
+	             err_r) < 0 ||
+	    release_params(s, json_object_get(obj, "envelope"), err_r) < 0)
 		goto out;
 	int allowed = store_sender_allowed(ctx->httpd->store, ctx->user,
 	                                   s->sender);
@@ -253,6 +311,7 @@ static const char *submit_one(struct jmap_call_ctx *c, struct jmap_ctx *ctx,
 		goto out;
 	id = pool_printf(ctx->pool, "s%llx%x", (unsigned long long)time(NULL),
 	                 (unsigned)random());
+	*send_at_r = s->release != 0 ? s->release : time(NULL);
 out:
 	buf_deinit(&data);
 	return id;
@@ -322,8 +381,9 @@ void jmap_submission_set(struct jmap_call_ctx *c, json_t *args)
 	json_object_foreach(create, cid, obj)
 	{
 		json_t *err = NULL;
+		time_t send_at = 0;
 		const char *id = json_is_object(obj)
-		                     ? submit_one(c, ctx, obj, &err)
+		                     ? submit_one(c, ctx, obj, &send_at, &err)
 		                     : NULL;
 		if (id == NULL) {
 			json_object_set_new(not_created, cid,
@@ -334,7 +394,7 @@ void jmap_submission_set(struct jmap_call_ctx *c, json_t *args)
 		}
 		struct buf at;
 		buf_init(&at);
-		jmap_date_utc(time(NULL), &at);
+		jmap_date_utc(send_at, &at);
 		json_object_set_new(created, cid,
 		                    json_pack("{s:s, s:s, s:s}", "id", id,
 		                              "sendAt", at.data, "undoStatus",

@@ -63,8 +63,10 @@ class JmapCoreTest(unittest.TestCase):
         self.assertEqual(account["name"], "bob@example.test")
         self.assertTrue(account["isPersonal"])
         self.assertFalse(account["isReadOnly"])
+        # [smtpd] future_release_max, as on port 587
         self.assertEqual(
-            account["accountCapabilities"][SUBMISSION]["maxDelayedSend"], 0)
+            account["accountCapabilities"][SUBMISSION]["maxDelayedSend"],
+            30 * 86400)
         for url in ("apiUrl", "downloadUrl", "uploadUrl", "eventSourceUrl"):
             self.assertTrue(s[url].startswith("http://127.0.0.1:"), url)
         for var in ("{accountId}", "{blobId}", "{type}", "{name}"):
