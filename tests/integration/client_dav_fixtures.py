@@ -340,8 +340,12 @@ collection:
 permissions: R
 """
 
-    def __init__(self):
+    def __init__(self, no_sync=False):
+        """no_sync: Radicale without sync-collection (radicale_no_sync.py),
+        its requests logged in self.requests_log."""
+        self.no_sync = no_sync
         self.tmp = tempfile.mkdtemp(prefix="radicale-client-")
+        self.requests_log = os.path.join(self.tmp, "requests")
         self.port = free_port()
         users = os.path.join(self.tmp, "users")
         with open(users, "w") as f:
@@ -364,8 +368,13 @@ permissions: R
 
     def start(self):
         self.log = open(os.path.join(self.tmp, "radicale.log"), "ab")
+        cmd = [DEBIAN_PYTHON, "-m", "radicale"]
+        if self.no_sync:
+            cmd = [DEBIAN_PYTHON, os.path.join(os.path.dirname(
+                os.path.abspath(__file__)), "radicale_no_sync.py"),
+                self.requests_log]
         self.proc = subprocess.Popen(
-            [DEBIAN_PYTHON, "-m", "radicale", "--config", self.conf],
+            cmd + ["--config", self.conf],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -396,6 +405,16 @@ permissions: R
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def requests(self):
+        """With no_sync: the requests so far, as (method, path, depth,
+        report) tuples; the log starts again empty."""
+        if not os.path.exists(self.requests_log):
+            return []
+        with open(self.requests_log) as f:
+            out = [tuple(line.split()) for line in f]
+        os.unlink(self.requests_log)
+        return out
 
     def make(self, user, name, kind, comps=("VEVENT",), by=None):
         """MKCALENDAR (kind "cal") or an address book (kind "book") at

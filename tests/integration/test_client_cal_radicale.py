@@ -6,7 +6,10 @@ is down carried at the next sync, a read-only address book (as the
 domain's shared one will be: Radicale's rights make it read-only to bob)
 synced into the address book and completion but never written to, local
 changes to it undone, and free/busy of a colleague whose calendar bob may
-read."""
+read. The same two-way cases again against a Radicale without
+sync-collection (radicale_no_sync.py: an older server): members listed
+with PROPFIND Depth 1 and compared by ETag, the listing spared while a
+collection's CTag is unchanged."""
 import json
 import unittest
 
@@ -95,6 +98,74 @@ class ClientCalRadicale(CalSyncCases, unittest.TestCase):
         # none of eve's calendars may be read
         proc = self.home.run("cal", "freebusy", "eve@example.test", env=TZ)
         self.assertEqual(proc.returncode, 1)
+
+
+class ClientCalRadicaleNoSync(CalSyncCases, unittest.TestCase):
+    def setUp(self):
+        self.rad = RadicaleServer(no_sync=True)
+        self.server = Server(self.rad.base, self.rad.bob_paths())
+        self.home = dav_home(self.rad.base, path="/")
+
+    def tearDown(self):
+        self.home.cleanup()
+        self.rad.cleanup()
+
+    def sync(self, check=True):
+        self.rad.requests()  # only the client's requests from here
+        return super().sync(check)
+
+    def listed(self, requests):
+        """The collections listed member by member (PROPFIND Depth 1)."""
+        paths = {v: k for k, v in self.server.paths.items()}
+        return sorted(paths[r[1]] for r in requests
+                      if r[0] == "PROPFIND" and r[2] == "1" and
+                      r[1] in paths)
+
+    def test_listing_by_etag_spared_by_ctag(self):
+        s = self.server
+        uid = self.home.json("cal", "add", "--summary", "Old server",
+                             "--start", "2024-06-12 10:00", env=TZ)["uid"]
+        got = self.sync()
+        self.assertEqual(got["up"], 1, got)
+        reqs = self.rad.requests()
+        self.assertNotIn("sync-collection", [r[3] for r in reqs])
+        self.assertEqual(self.listed(reqs),
+                         ["calendar", "contacts", "journal", "tasks"])
+        # our own PUT moved the calendar's CTag: only it is listed again
+        # (and nothing found to do); then nothing is listed at all
+        got = self.sync()
+        self.assertEqual((got["up"], got["down"]), (0, 0), got)
+        self.assertEqual(self.listed(self.rad.requests()), ["calendar"])
+        got = self.sync()
+        self.assertEqual((got["up"], got["down"]), (0, 0), got)
+        self.assertEqual(self.listed(self.rad.requests()), [])
+        # a change there: only that collection is listed; the new and
+        # the changed member come down by multiget
+        s.put("calendar", "new.ics", event(
+            "radicale-new", "20240612T140000", "20240612T150000", "New"),
+            new=True)
+        name, _ = s.find("calendar", "UID:" + uid)
+        text, etag = s.get("calendar", name)
+        s.put("calendar", name, text.replace("SUMMARY:Old server",
+                                             "SUMMARY:Old server moved"),
+              etag=etag)
+        got = self.sync()
+        self.assertEqual((got["down"], got["up"], got["conflicts"]),
+                         (2, 0, 0), got)
+        reqs = self.rad.requests()
+        self.assertEqual(self.listed(reqs), ["calendar"])
+        self.assertIn("calendar-multiget", [r[3] for r in reqs])
+        self.assertNotIn("sync-collection", [r[3] for r in reqs])
+        day = self.cal("day", "2024-06-12")
+        self.assertEqual([e["summary"] for e in day],
+                         ["Old server moved", "New"])
+        # a member deleted there goes here too
+        s.delete("calendar", "new.ics")
+        got = self.sync()
+        self.assertEqual(got["deleted_down"], 1, got)
+        self.assertEqual([e["summary"] for e in self.cal("day",
+                                                         "2024-06-12")],
+                         ["Old server moved"])
 
 
 if __name__ == "__main__":
