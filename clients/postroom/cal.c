@@ -165,6 +165,22 @@ static int edit_fill(struct pr_cal_ctx *ctx, const struct cal_opts *o,
 
 enum cal_view { VIEW_AGENDA, VIEW_DAY, VIEW_WEEK, VIEW_MONTH };
 
+/* "2024-05" (a month, for the month view): its first day. */
+static bool month_parse(const char *str, time_t *from_r)
+{
+	int y, m, n = 0;
+	if (sscanf(str, "%4d-%2d%n", &y, &m, &n) != 2 || n != 7 ||
+	    str[n] != '\0' || m < 1 || m > 12)
+		return false;
+	struct tm tm = {.tm_year = y - 1900,
+	                .tm_mon = m - 1,
+	                .tm_mday = 1,
+	                .tm_hour = 12,
+	                .tm_isdst = -1};
+	*from_r = pr_day_start(mktime(&tm));
+	return true;
+}
+
 /* cal [VIEW] [DATE] [--days N]: the options start at argv[first]. */
 static int cmd_view(struct pr_cal_ctx *ctx, enum cal_view view, int argc,
                     char **argv, int first)
@@ -181,6 +197,8 @@ static int cmd_view(struct pr_cal_ctx *ctx, enum cal_view view, int argc,
 				return pr_fail("--days takes 1 to 3660");
 		} else if (pr_time_parse(argv[i], ctx->now, &w, &is_utc) == 0) {
 			from = pr_day_start(pr_time_of(&w, is_utc));
+		} else if (view == VIEW_MONTH && month_parse(argv[i], &from)) {
+			continue;
 		} else {
 			return pr_fail("not a date: %s", argv[i]);
 		}

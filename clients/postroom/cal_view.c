@@ -73,7 +73,11 @@ json_t *pr_cal_entry_json(const struct pr_cal_entry *e, struct pool *pool)
 	json_object_set_new(o, "status", str_or_null(it->status));
 	json_object_set_new(o, "rrule", str_or_null(it->rrule));
 	json_object_set_new(o, "tzid", str_or_null(it->tzid));
-	json_object_set_new(o, "due", time_json(it->due, pool));
+	json_object_set_new(
+	    o, "due",
+	    it->is_due_date && it->due != ICAL_TIME_MIN
+	        ? json_string(pr_time_date((time_t)it->due, pool))
+	        : time_json(it->due, pool));
 	json_object_set_new(o, "completed", time_json(it->completed, pool));
 	json_object_set_new(o, "priority", json_integer(it->priority));
 	json_object_set_new(o, "percent", json_integer(it->percent));

@@ -43,7 +43,10 @@ static void task_line(const struct pr_cal_entry *e, struct pool *pool)
 	const struct ical_item *it = &e->item;
 	printf("[%c] %s", task_is_done(it) ? 'x' : ' ', it->summary);
 	if (it->due != ICAL_TIME_MIN)
-		printf("  due %s", pr_time_rfc3339((time_t)it->due, pool));
+		printf("  due %s",
+		       it->is_due_date
+		           ? pr_time_date((time_t)it->due, pool)
+		           : pr_time_rfc3339((time_t)it->due, pool));
 	if (it->priority > 0)
 		printf("  priority %d", it->priority);
 	printf("  %.8s\n", it->uid);

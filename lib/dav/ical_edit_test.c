@@ -262,6 +262,7 @@ static void test_all_day_task_journal(void)
 	ical_item_master(obj, berlin, pool, &item);
 	test_assert_int(item.kind, ICAL_KIND_VTODO);
 	test_assert(item.due == utc(2024, 5, 3, 17, 0));
+	test_assert(!item.is_due_date);
 	test_assert_int(item.priority, 1);
 	test_assert(item.completed == ICAL_TIME_MIN);
 	ical_object_free(&obj);
@@ -282,6 +283,25 @@ static void test_all_day_task_journal(void)
 	test_assert_str(item.status, "COMPLETED");
 	test_assert_int(item.percent, 100);
 	test_assert(item.completed == 1714000000);
+	ical_object_free(&obj);
+	/* then due on a day: a DATE, the local day's start */
+	struct ical_edit by_day = {
+	    .due = {.is_set = true, .is_date = true, 2024, 5, 4, 0, 0, 0},
+	    .priority = -1,
+	    .percent = -1,
+	    .now = 1714000000};
+	buf_truncate(&out, 0);
+	test_assert_int(ical_edit_change((const unsigned char *)v2.data, v2.len,
+	                                 &by_day, ICAL_TIME_MIN, pool, &out,
+	                                 &error),
+	                0);
+	test_assert(strstr(out.data, "DUE;VALUE=DATE:20240504\r\n") != NULL);
+	test_assert_int(ical_object_parse((const unsigned char *)out.data,
+	                                  out.len, &set, pool, &obj, &error),
+	                0);
+	ical_item_master(obj, berlin, pool, &item);
+	test_assert(item.is_due_date);
+	test_assert(item.due == utc(2024, 5, 3, 22, 0));
 	ical_object_free(&obj);
 
 	/* a journal entry for a date, with lines */

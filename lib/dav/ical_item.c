@@ -141,6 +141,9 @@ static void item_fill(icalcomponent *comp, int64_t offset,
 	}
 	item->is_recurring = obj->is_recurring;
 	item->due = time_of(comp, ICAL_DUE_PROPERTY, offset, floating);
+	icalproperty *due =
+	    icalcomponent_get_first_property(comp, ICAL_DUE_PROPERTY);
+	item->is_due_date = due != NULL && icalproperty_get_due(due).is_date;
 	item->completed = time_of(comp, ICAL_COMPLETED_PROPERTY, 0, floating);
 	icalproperty *p =
 	    icalcomponent_get_first_property(comp, ICAL_PRIORITY_PROPERTY);

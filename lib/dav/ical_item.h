@@ -42,8 +42,9 @@ struct ical_item {
 	                          master of an object that does not recur */
 	const char *rrule;     /* the master's RRULE, "" when none */
 	int64_t due, completed;
-	int priority; /* 0 undefined, 1 highest .. 9 lowest */
-	int percent;  /* PERCENT-COMPLETE, 0 when absent */
+	bool is_due_date; /* DUE is a DATE (a task due that day) */
+	int priority;     /* 0 undefined, 1 highest .. 9 lowest */
+	int percent;      /* PERCENT-COMPLETE, 0 when absent */
 	int sequence;
 	int64_t alarms[ICAL_ITEM_ALARMS_MAX]; /* seconds before the start
 	                                         (or due), per VALARM with
