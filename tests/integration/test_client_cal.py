@@ -5,18 +5,22 @@ rule in Europe/Berlin and an alarm, a task, a journal entry and contacts
 both ways; a recurring event edited on each side; a conflict keeping both
 versions); a change made offline (postroomd stopped) carried at the next
 sync; account add finding CalDAV and CardDAV by SRV records (dnsmasq) over
-HTTPS and testing them; sync tokens surviving a restart; an account
+HTTPS and testing them, or without SRV by the well-known URIs on port
+443 of the incoming server's name; sync tokens surviving a restart; an account
 without DAV untouched; free/busy of a colleague whose calendars this
 server does not share."""
 import datetime
 import json
 import os
+import socket
+import time
 import unittest
 import zoneinfo
 
 from client_dav_fixtures import TZ, CalSyncCases, Server, dav_home, event
 from client_fixtures import ClientHome
 from dav_fixtures import BOB, BOB_PASSWORD, EVE, book, cal, start
+from harness import Postroom
 from relay_fixtures import Dnsmasq
 
 
@@ -167,6 +171,58 @@ class ClientCalAccount(unittest.TestCase):
             self.assertEqual(proc.returncode, 1)
         finally:
             other.cleanup()
+
+
+@unittest.skipUnless(os.geteuid() == 0, "binds 443 on 127.0.0.14")
+class ClientCalWellKnown(unittest.TestCase):
+    """No SRV record for CalDAV or CardDAV: account add tries the
+    well-known URIs (RFC 6764 §5) on port 443 of the domain, then of the
+    incoming server's name, follows postroomd's redirect there, tests and
+    saves them."""
+
+    def test_well_known_at_the_incoming_server(self):
+        pr = Postroom(listen="127.0.0.14",
+                      sections={"httpd": {"https_port": 443}})
+        pr.https = 443
+        self.addCleanup(pr.cleanup)
+        pr.start()
+        pr.add_user(BOB, BOB_PASSWORD)
+        # httpd starts after smtpd: until its HTTPS port answers
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.14", 443), 5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        home = ClientHome()
+        self.addCleanup(home.cleanup)
+        dns = Dnsmasq(hosts=[("mx.local.test", "127.0.0.14")])
+        self.addCleanup(dns.stop)
+        home.write_client_conf({"dns_server": dns.server, "timeout": "5s"})
+        pw = home.password_file("new", BOB_PASSWORD)
+        cert = os.path.join(pr.data, "tls", "cert.pem")
+        proc = home.run("account", "add", "bob", "--address", BOB,
+                        "--password-file", pw, "--ca-file", cert,
+                        "--imap", f"mx.local.test:{pr.imaps}",
+                        "--smtp", f"mx.local.test:{pr.submissions}")
+        self.assertEqual(proc.returncode, 0, proc.stderr + proc.stdout)
+        self.assertIn("calendars and contacts from well-known URI",
+                      proc.stdout)
+        a = home.json("account", "list")[0]
+        self.assertEqual((a["caldav"], a["carddav"]),
+                         ("https://mx.local.test/.well-known/caldav",
+                          "https://mx.local.test/.well-known/carddav"))
+        home.run("tasks", "add", "Via well-known", env=TZ, check=True)
+        out = json.loads(home.run("--json", "sync", "--dav", env=TZ,
+                                  check=True).stdout)
+        self.assertEqual((out["dav"]["up"], out["dav"]["errors"]), (1, 0),
+                         out)
+        server = Server(f"http://127.0.0.14:{pr.http}",
+                        {"tasks": cal("tasks")})
+        self.assertIsNotNone(server.find("tasks", "Via well-known")[0])
 
 
 class ClientCalLocal(unittest.TestCase):
