@@ -327,6 +327,31 @@ static int invite_keep(struct pr_cal_ctx *ctx, const struct found_itip *f,
 	return ret;
 }
 
+/* Mails the REPLY to the organizer, unless the account's CalDAV server
+ * schedules (RFC 6638 §3.2.2: it sends the REPLY when the sync puts the
+ * answered copy). *by_server_r tells which. Returns 0 or -1. */
+static int answer_send(struct pr_cal_ctx *ctx, const struct found_itip *f,
+                       const char *partstat, const struct buf *reply,
+                       bool *by_server_r, const char **error_r)
+{
+	struct pool *pool = ctx->cli->pool;
+	*by_server_r = store_sync_dav_meta_get(ctx->local->account,
+	                                       "auto_schedule", 0) == 1;
+	if (*by_server_r)
+		return 0;
+	const char *verb = strcmp(partstat, "ACCEPTED") == 0   ? "Accepted"
+	                   : strcmp(partstat, "DECLINED") == 0 ? "Declined"
+	                                                       : "Tentative";
+	const char *body = pool_printf(
+	    pool, "%s has %s your invitation.\n", ctx->account->address,
+	    strcmp(partstat, "TENTATIVE") == 0  ? "tentatively accepted"
+	    : strcmp(partstat, "ACCEPTED") == 0 ? "accepted"
+	                                        : "declined");
+	return itip_mail(ctx, f->item.organizer,
+	                 pool_printf(pool, "%s: %s", verb, f->item.summary),
+	                 body, reply, "REPLY", error_r);
+}
+
 /* cal accept|decline|tentative MSG: the REPLY to the organizer, and the
  * event kept with the answer. */
 static int cmd_answer(struct pr_cal_ctx *ctx, const char *mailbox,
@@ -340,10 +365,10 @@ static int cmd_answer(struct pr_cal_ctx *ctx, const char *mailbox,
 	const char *error = "no invitation in that message";
 	if (itip_of(ctx, mailbox, uid, &f, &error) != 1)
 		return pr_fail("cal %s %u: %s", answer, uid, error);
-	struct buf reply, body;
+	struct buf reply;
 	buf_init(&reply);
-	buf_init(&body);
 	int ret = 0;
+	bool by_server = false;
 	if (strcmp(f.imip.method, "REQUEST") != 0)
 		ret = pr_fail("cal %s %u: a %s, not an invitation", answer, uid,
 		              f.imip.method);
@@ -355,19 +380,8 @@ static int cmd_answer(struct pr_cal_ctx *ctx, const char *mailbox,
 	         invite_keep(ctx, &f, partstat, calendar, &error) < 0)
 		ret = pr_fail("cal %s %u: %s", answer, uid, error);
 	if (ret == 0) {
-		const char *verb =
-		    strcmp(partstat, "ACCEPTED") == 0   ? "Accepted"
-		    : strcmp(partstat, "DECLINED") == 0 ? "Declined"
-		                                        : "Tentative";
-		buf_printf(&body, "%s has %s your invitation.\n",
-		           ctx->account->address,
-		           strcmp(partstat, "TENTATIVE") == 0
-		               ? "tentatively accepted"
-		           : strcmp(partstat, "ACCEPTED") == 0 ? "accepted"
-		                                               : "declined");
-		if (itip_mail(ctx, f.item.organizer,
-		              pool_printf(pool, "%s: %s", verb, f.item.summary),
-		              body.data, &reply, "REPLY", &error) < 0)
+		if (answer_send(ctx, &f, partstat, &reply, &by_server, &error) <
+		    0)
 			ret = pr_fail("cal %s %u: the reply was not sent: %s",
 			              answer, uid, error);
 		(void)pr_mail_flag(ctx->local, mailbox, uid, true,
@@ -375,15 +389,17 @@ static int cmd_answer(struct pr_cal_ctx *ctx, const char *mailbox,
 		                   &error);
 	}
 	if (ret == 0 && ctx->cli->is_json)
-		pr_json_print(json_pack("{s:s, s:s, s:s}", "uid", f.item.uid,
-		                        "partstat", partstat, "organizer",
-		                        f.item.organizer));
+		pr_json_print(json_pack("{s:s, s:s, s:s, s:s}", "uid",
+		                        f.item.uid, "partstat", partstat,
+		                        "organizer", f.item.organizer, "reply",
+		                        by_server ? "server" : "mail"));
 	else if (ret == 0)
-		printf("%s %s; reply sent to %s\n", partstat, f.item.summary,
+		printf("%s %s; %s %s\n", partstat, f.item.summary,
+		       by_server ? "the server replies at the next sync to"
+		                 : "reply sent to",
 		       f.item.organizer);
 	ical_object_free(&f.imip.obj);
 	buf_deinit(&reply);
-	buf_deinit(&body);
 	return ret;
 }
 

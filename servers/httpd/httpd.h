@@ -131,5 +131,6 @@ void httpd_discovery_xml_escape(struct buf *out, const char *str);
 void httpd_autoconfig(struct http_request *req, void *ctx);
 void httpd_autodiscover(struct http_request *req, void *ctx);
 void httpd_mobileconfig(struct http_request *req, void *ctx);
+void httpd_mta_sts(struct http_request *req, void *ctx);
 
 #endif

@@ -30,6 +30,8 @@ def postroom_paths():
 
 
 class ClientCalPostroom(CalSyncCases, unittest.TestCase):
+    DIRECTORY = ("bob", "eve")  # example.test's directory (doc/dav.md)
+
     def setUp(self):
         self.pr = start()
         self.base = f"http://127.0.0.1:{self.pr.http}"

@@ -5,10 +5,12 @@ dnsmasq serves both domains' MX records. The REQUEST leaves through
 Lisa's submission server, is relayed and lands in Bob's INBOX as a
 text/calendar part with method=REQUEST; Bob's client lists it, accepts
 it (the event goes into his calendar and to his CalDAV server with his
-PARTSTAT), and its REPLY travels back; Lisa's client applies the REPLY,
-and her event on her CalDAV server then says Bob accepted. Postroom's
-own REPLY processing in deliver (RFC 6638 scheduling, engineer davshare)
-is not merged: the organizer's client applies the reply here."""
+PARTSTAT). Both servers schedule (RFC 6638, calendar-auto-schedule), so
+neither client mails anything itself: Lisa's server sends the REQUEST
+when her sync puts the event, Bob's the REPLY when his sync puts his
+answer, and Lisa's server applies the REPLY to her event as it arrives
+(deliver_imip); her client's next sync brings the change down. A forged
+REPLY is refused by the client's own `cal apply`."""
 import json
 import os
 import re
@@ -95,13 +97,18 @@ class ClientImip(unittest.TestCase):
         uid = json.loads(proc.stdout.splitlines()[-1])["uid"]
         got = self.sync(lisa)
         self.assertEqual(got["dav"]["up"], 1, got)
+        # postroomd schedules (calendar-auto-schedule, RFC 6638 §2): the
+        # client sent nothing itself, Lisa's server sent the REQUEST
+        self.assertEqual(lisa.json("list", "--mailbox", "Sent", env=TZ),
+                         [])
+        self.assertRegex(self.isp.log(), r"imip-queued [^\n]*method=REQUEST"
+                                         r"[^\n]*uid=" + re.escape(uid))
 
         # the REQUEST reached Bob's server as an iMIP message
         stored = self.com.wait_messages(BOB, 1, timeout=60)
         self.assertRegex(stored[0].decode(),
                          r"(?i)content-type: text/calendar;[^\r\n]*"
                          r"method=\"?REQUEST")
-        self.assertIn(b"Subject: Invitation: Planning", stored[0])
         self.sync(bob)
         inv = bob.json("cal", "invitations", env=TZ)
         self.assertEqual(len(inv), 1, inv)
@@ -110,9 +117,10 @@ class ClientImip(unittest.TestCase):
                          ("REQUEST", uid, "new", LISA))
         self.assertEqual(inv[0]["start"], "2024-09-02T10:00:00+02:00")
 
-        # Bob accepts: his calendar has it, the reply goes back
+        # Bob accepts: his calendar has it; his server sends the REPLY
         out = bob.json("cal", "accept", str(inv[0]["message"]), env=TZ)
-        self.assertEqual(out["partstat"], "ACCEPTED")
+        self.assertEqual((out["partstat"], out["reply"]),
+                         ("ACCEPTED", "server"))
         day = bob.json("cal", "day", "2024-09-02", env=TZ)
         self.assertEqual([(e["uid"], e["summary"]) for e in day],
                          [(uid, "Planning")])
@@ -122,34 +130,31 @@ class ClientImip(unittest.TestCase):
                          "ACCEPTED")
         got = self.sync(bob)
         self.assertEqual(got["dav"]["up"], 1, got)
+        self.assertEqual(bob.json("list", "--mailbox", "Sent", env=TZ), [])
         bob_server = Server(f"http://{self.com.listen}:{self.com.http}",
                             {"calendar": cal(user=BOB)}, user=BOB,
                             password=BOB_PW)
         _, text = bob_server.find("calendar", "UID:" + uid)
-        self.assertRegex(text, r"ATTENDEE;[^\r\n]*PARTSTAT=ACCEPTED[^\r\n]*"
-                               r":mailto:" + re.escape(BOB))
-
-        # the REPLY reaches Lisa; applying it updates her event
-        self.isp.wait_messages(LISA, 1, timeout=60)
-        self.sync(lisa)
-        inv = lisa.json("cal", "invitations", env=TZ)
-        reply = [i for i in inv if i["method"] == "REPLY"][0]
-        self.assertEqual((reply["uid"], reply["from"], reply["partstat"],
-                          reply["state"]),
-                         (uid, BOB, "ACCEPTED", "to apply"))
-        out = lisa.json("cal", "apply", str(reply["message"]), env=TZ)
-        self.assertEqual((out["attendee"], out["partstat"]),
-                         (BOB, "ACCEPTED"))
-        self.sync(lisa)
-        lisa_server = Server(f"http://{self.isp.listen}:{self.isp.http}",
-                             {"calendar": cal(user=LISA)}, user=LISA,
-                             password=LISA_PW)
-        _, text = lisa_server.find("calendar", "UID:" + uid)
         self.assertRegex(unfold(text),
                          r"ATTENDEE;[^\r\n]*PARTSTAT=ACCEPTED[^\r\n]*"
                          r":mailto:" + re.escape(BOB))
-        self.assertEqual(lisa.json("cal", "invitations", env=TZ)[0]["state"],
-                         "applied")
+        self.assertRegex(self.com.log(), r"imip-queued [^\n]*method=REPLY"
+                                         r"[^\n]*uid=" + re.escape(uid))
+
+        # the REPLY reaches Lisa; her server applies it to her event, and
+        # her client's next sync brings the change down
+        self.isp.wait_messages(LISA, 1, timeout=60)
+        self.assertRegex(self.isp.log(), r"reply-applied[^\n]*" +
+                         re.escape(uid))
+        got = self.sync(lisa)
+        self.assertEqual(got["dav"]["down"], 1, got)
+        ev = lisa.json("cal", "day", "2024-09-02", env=TZ)
+        theirs = [a for a in ev[0]["attendees"] if a["address"] == BOB]
+        self.assertEqual(theirs[0]["partstat"], "ACCEPTED")
+        inv = lisa.json("cal", "invitations", env=TZ)
+        self.assertEqual([(i["method"], i["from"], i["partstat"],
+                           i["state"]) for i in inv],
+                         [("REPLY", BOB, "ACCEPTED", "applied")])
 
     def test_reply_from_someone_else_is_refused(self):
         lisa = self.client(self.isp, LISA, LISA_PW, "mx.otherisp.test")
