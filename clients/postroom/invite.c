@@ -505,20 +505,99 @@ static const char *home_of(const struct pr_dav *dav, const char *address,
 	                   dav->home.home, address, at + strlen(me));
 }
 
+/* Busy periods gathered from several answers, by start. */
+struct busy_list {
+	struct ical_busy *list;
+	size_t count;
+};
+
+static int busy_cmp(const void *a, const void *b)
+{
+	const struct ical_busy *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Adds the busy periods of one answer (one VCALENDAR) to b. */
+static int busy_add(struct busy_list *b, const char *data, size_t size,
+                    struct pool *pool, const char **error_r)
+{
+	struct ical_settings set;
+	ical_settings_init(&set);
+	struct ical_busy *busy;
+	size_t n;
+	if (ical_imip_freebusy((const unsigned char *)data, size, &set, pool,
+	                       &busy, &n, error_r) < 0)
+		return -1;
+	struct ical_busy *all =
+	    pool_alloc(pool, (b->count + n + 1) * sizeof(*all));
+	if (b->count > 0)
+		memcpy(all, b->list, b->count * sizeof(*all));
+	if (n > 0)
+		memcpy(all + b->count, busy, n * sizeof(*all));
+	b->list = all;
+	b->count += n;
+	qsort(b->list, b->count, sizeof(*b->list), busy_cmp);
+	return 0;
+}
+
+/* Does a principal's href (owner) name address ("/dav/principals/a@b/",
+ * "/a@b/")? */
+static bool owner_is(const char *owner, const char *address)
+{
+	size_t len = strlen(address);
+	for (const char *p = owner; *p != '\0'; p++)
+		if (strncasecmp(p, address, len) == 0 &&
+		    (p == owner || p[-1] == '/') &&
+		    (p[len] == '/' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
+/* The colleague's calendars we may read: those of its home, when we may
+ * list it, and those it shares with us, which a server may show in our
+ * own home instead (Postroom: DAV:owner the colleague's principal). */
+static int colleague_calendars(struct pr_dav *dav, const char *address,
+                               struct pool *pool,
+                               struct dav_remote_collection **colls_r,
+                               size_t *count_r, const char **error_r)
+{
+	const char *home = home_of(dav, address, pool);
+	struct dav_remote_collection *theirs = NULL, *ours;
+	size_t n_theirs = 0, n_ours;
+	const char *error = "cannot tell where the colleague's calendars are";
+	if (home != NULL &&
+	    dav_remote_collections(dav->client, home, DAV_REMOTE_CALENDAR, pool,
+	                           &theirs, &n_theirs, &error) < 0)
+		n_theirs = 0;
+	if (dav_remote_collections(dav->client, dav->home.home,
+	                           DAV_REMOTE_CALENDAR, pool, &ours, &n_ours,
+	                           error_r) < 0)
+		return -1;
+	struct dav_remote_collection *all =
+	    pool_alloc(pool, (n_theirs + n_ours + 1) * sizeof(*all));
+	size_t n = 0;
+	for (size_t i = 0; i < n_theirs; i++)
+		all[n++] = theirs[i];
+	for (size_t i = 0; i < n_ours; i++)
+		if (owner_is(ours[i].owner, address))
+			all[n++] = ours[i];
+	*colls_r = all;
+	*count_r = n;
+	*error_r = error;
+	return 0;
+}
+
 /* The colleague's busy time read from the calendars we may read. */
 static int busy_from_calendars(struct pr_dav *dav, const char *address,
                                int64_t from, int64_t to, struct pool *pool,
-                               struct buf *text, const char **error_r)
+                               struct busy_list *busy, const char **error_r)
 {
-	const char *home = home_of(dav, address, pool);
 	struct dav_remote_collection *colls;
 	size_t count;
-	if (home == NULL) {
-		*error_r = "cannot tell where the colleague's calendars are";
+	if (colleague_calendars(dav, address, pool, &colls, &count, error_r) <
+	    0)
 		return -1;
-	}
-	if (dav_remote_collections(dav->client, home, DAV_REMOTE_CALENDAR, pool,
-	                           &colls, &count, error_r) < 0)
+	if (count == 0)
 		return -1;
 	struct ical_freebusy *fb = ical_freebusy_new(from, to);
 	size_t readable = 0;
@@ -530,8 +609,8 @@ static int busy_from_calendars(struct pr_dav *dav, const char *address,
 		size_t n;
 		const char *error;
 		if (dav_remote_freebusy(dav->client, colls[i].path, from, to,
-		                        pool, &answer, &error) == 1) {
-			buf_append_str(text, answer);
+		                        pool, &answer, &error) == 1 &&
+		    busy_add(busy, answer, strlen(answer), pool, &error) == 0) {
 			readable++;
 			continue;
 		}
@@ -550,8 +629,14 @@ static int busy_from_calendars(struct pr_dav *dav, const char *address,
 			ical_object_free(&obj);
 		}
 	}
-	ical_freebusy_write(fb, time(NULL), text);
+	struct buf text;
+	buf_init(&text);
+	ical_freebusy_write(fb, time(NULL), &text);
 	ical_freebusy_free(&fb);
+	int ret = busy_add(busy, text.data, text.len, pool, error_r);
+	buf_deinit(&text);
+	if (ret < 0)
+		return -1;
 	if (readable == 0) {
 		*error_r = "none of the colleague's calendars may be read";
 		return -1;
@@ -560,10 +645,10 @@ static int busy_from_calendars(struct pr_dav *dav, const char *address,
 }
 
 /* The scheduling outbox's answer (RFC 6638 §5.1). Returns 1, 0 when the
- * server has no outbox, -1. */
+ * server has no outbox or it answers no free-busy request, -1. */
 static int busy_from_outbox(struct pr_cal_ctx *ctx, struct pr_dav *dav,
                             const char *address, int64_t from, int64_t to,
-                            struct buf *text, const char **error_r)
+                            struct busy_list *busy, const char **error_r)
 {
 	struct pool *pool = ctx->cli->pool;
 	if (dav->home.outbox == NULL || !dav->home.is_auto_schedule)
@@ -582,8 +667,9 @@ static int busy_from_outbox(struct pr_cal_ctx *ctx, struct pr_dav *dav,
 	const char *answer;
 	int ret = dav_remote_outbox_freebusy(dav->client, dav->home.outbox, req,
 	                                     pool, &answer, error_r);
-	if (ret == 1)
-		buf_append_str(text, answer);
+	if (ret == 1 &&
+	    busy_add(busy, answer, strlen(answer), pool, error_r) < 0)
+		return -1;
 	return ret;
 }
 
@@ -651,24 +737,14 @@ int pr_cal_freebusy_cmd(struct pr_cal_ctx *ctx, int argc, char **argv)
 	if (pr_dav_open(ctx->cli->config, ctx->account, DAV_REMOTE_CALENDAR,
 	                pool, &dav, &error) < 0)
 		return pr_fail("cal freebusy: %s", error);
-	struct buf text;
-	buf_init(&text);
-	int ret = busy_from_outbox(ctx, &dav, address, from, to, &text, &error);
+	struct busy_list busy = {0};
+	int ret = busy_from_outbox(ctx, &dav, address, from, to, &busy, &error);
 	if (ret == 0)
-		ret = busy_from_calendars(&dav, address, from, to, pool, &text,
+		ret = busy_from_calendars(&dav, address, from, to, pool, &busy,
 		                          &error);
 	pr_dav_close(&dav);
-	struct ical_busy *busy;
-	size_t count = 0;
-	struct ical_settings set;
-	ical_settings_init(&set);
-	if (ret >= 0 &&
-	    ical_imip_freebusy((const unsigned char *)text.data, text.len, &set,
-	                       pool, &busy, &count, &error) < 0)
-		ret = -1;
-	buf_deinit(&text);
 	if (ret < 0)
 		return pr_fail("cal freebusy %s: %s", address, error);
-	busy_print(ctx, address, busy, count);
+	busy_print(ctx, address, busy.list, busy.count);
 	return 0;
 }

@@ -291,6 +291,28 @@ static bool has_sync(const struct dav_ms_response *r)
 	return false;
 }
 
+static void collection_fill(const struct dav_ms_response *r,
+                            enum dav_remote_kind kind, struct pool *pool,
+                            struct dav_remote_collection *c)
+{
+	size_t len = strlen(r->href);
+	c->path = r->href[len - 1] == '/' ? r->href
+	                                  : pool_printf(pool, "%s/", r->href);
+	const char *name = dav_ms_prop_text(r, DAV_NS, "displayname", pool);
+	c->displayname = name != NULL ? name : "";
+	const char *color =
+	    dav_ms_prop_text(r, DAV_NS_APPLE, "calendar-color", pool);
+	c->color = color != NULL ? color : "";
+	c->ctag = dav_ms_prop_text(r, DAV_NS_CS, "getctag", pool);
+	c->sync_token = dav_ms_prop_text(r, DAV_NS, "sync-token", pool);
+	c->components = kind == DAV_REMOTE_CALENDAR ? components_of(r) : 0;
+	c->is_read_only = is_read_only(r);
+	c->has_sync = has_sync(r);
+	/* RFC 3744 §5.1: a principal's href */
+	const char *owner = dav_ms_prop_href(r, DAV_NS, "owner", pool);
+	c->owner = owner != NULL ? owner : "";
+}
+
 int dav_remote_collections(struct dav_client *client, const char *home,
                            enum dav_remote_kind kind, struct pool *pool,
                            struct dav_remote_collection **colls_r,
@@ -301,7 +323,7 @@ int dav_remote_collections(struct dav_client *client, const char *home,
 	propfind_body(&body, "<D:resourcetype/><D:displayname/><CS:getctag/>"
 	                     "<D:sync-token/><D:current-user-privilege-set/>"
 	                     "<D:supported-report-set/><A:calendar-color/>"
-	                     "<C:supported-calendar-component-set/>");
+	                     "<C:supported-calendar-component-set/><D:owner/>");
 	struct dav_multistatus ms;
 	unsigned status;
 	int ret = ms_request(client, "PROPFIND", home, "1", &body, pool, &ms,
@@ -322,23 +344,7 @@ int dav_remote_collections(struct dav_client *client, const char *home,
 		        : has_child(type, DAV_NS_CARDDAV, "addressbook");
 		if (!is_match)
 			continue;
-		struct dav_remote_collection *c = &colls[n++];
-		size_t len = strlen(r->href);
-		c->path = r->href[len - 1] == '/'
-		              ? r->href
-		              : pool_printf(pool, "%s/", r->href);
-		const char *name =
-		    dav_ms_prop_text(r, DAV_NS, "displayname", pool);
-		c->displayname = name != NULL ? name : "";
-		const char *color =
-		    dav_ms_prop_text(r, DAV_NS_APPLE, "calendar-color", pool);
-		c->color = color != NULL ? color : "";
-		c->ctag = dav_ms_prop_text(r, DAV_NS_CS, "getctag", pool);
-		c->sync_token = dav_ms_prop_text(r, DAV_NS, "sync-token", pool);
-		c->components =
-		    kind == DAV_REMOTE_CALENDAR ? components_of(r) : 0;
-		c->is_read_only = is_read_only(r);
-		c->has_sync = has_sync(r);
+		collection_fill(r, kind, pool, &colls[n++]);
 	}
 	*colls_r = colls;
 	*count_r = n;
@@ -692,6 +698,12 @@ int dav_remote_outbox_freebusy(struct dav_client *client, const char *outbox,
 	struct dav_response resp;
 	if (dav_client_request(client, &req, pool, &resp, error_r) < 0)
 		return -1;
+	if (resp.status == 403 || resp.status == 405 || resp.status == 501) {
+		/* an outbox for discovery only (RFC 6638 §5 is optional) */
+		*error_r =
+		    pool_printf(pool, "POST %s: %u", outbox, resp.status);
+		return 0;
+	}
 	struct dav_xml_settings set;
 	dav_xml_settings_init(&set);
 	struct dav_xml_node *root;

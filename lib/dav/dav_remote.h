@@ -54,6 +54,8 @@ struct dav_remote_collection {
 	bool is_read_only;       /* no DAV:write-content or DAV:bind in
 	                            current-user-privilege-set */
 	bool has_sync;           /* sync-collection in supported-report-set */
+	const char *owner;       /* DAV:owner's href (decoded), "" when none:
+	                            another principal's on a shared one */
 };
 
 /* Lists the collections of kind directly under home (PROPFIND Depth 1).
@@ -127,7 +129,9 @@ int dav_remote_events(struct dav_client *client, const char *collection,
 /* Posts a VFREEBUSY request (text: a METHOD:REQUEST VCALENDAR) to the
  * scheduling outbox (RFC 6638 §5.1). Returns 1 with the calendar-data of
  * the first recipient that got one (*text_r), 0 when none did (their
- * request-status in *error_r), or -1 with *error_r. */
+ * request-status in *error_r) or the outbox takes no POST (403, 405,
+ * 501: a server that schedules but answers no free-busy requests), or -1
+ * with *error_r. */
 int dav_remote_outbox_freebusy(struct dav_client *client, const char *outbox,
                                const char *text, struct pool *pool,
                                const char **text_r, const char **error_r);

@@ -6,9 +6,10 @@ both ways; a recurring event edited on each side; a conflict keeping both
 versions); a change made offline (postroomd stopped) carried at the next
 sync; account add finding CalDAV and CardDAV by SRV records (dnsmasq) over
 HTTPS and testing them, or without SRV by the well-known URIs on port
-443 of the incoming server's name; sync tokens surviving a restart; an account
-without DAV untouched; free/busy of a colleague whose calendars this
-server does not share."""
+443 of the incoming server's name; sync tokens surviving a restart; an
+account without DAV untouched; the domain's directory synced read-only;
+free/busy of a colleague who shares a calendar (postroomd's outbox takes
+no POST: the shared calendar is read) and of one who does not."""
 import datetime
 import json
 import os
@@ -19,7 +20,8 @@ import zoneinfo
 
 from client_dav_fixtures import TZ, CalSyncCases, Server, dav_home, event
 from client_fixtures import ClientHome
-from dav_fixtures import BOB, BOB_PASSWORD, EVE, book, cal, start
+from dav_fixtures import (BOB, BOB_PASSWORD, EVE, EVE_PASSWORD, book, cal,
+                          start)
 from harness import Postroom
 from relay_fixtures import Dnsmasq
 
@@ -75,6 +77,65 @@ class ClientCalPostroom(CalSyncCases, unittest.TestCase):
         self.assertEqual((got["down"], got["up"]), (1, 0), got)
         log = self.pr.log()
         self.assertNotIn("valid-sync-token", log)
+
+    def test_domain_directory_read_only(self):
+        self.pr.ctl("dav", "directory", EVE, "--name", "Eve Example")
+        self.ok("contacts", "add", "--name", "Own Contact", "--email",
+                "own@example.org")
+        got = self.sync()
+        self.assertEqual((got["up"], got["errors"]), (1, 0), got)
+        # the domain's directory came down and completes like the rest
+        found = self.home.json("contacts", "search", "eve@", env=TZ)
+        self.assertEqual([(c["name"], c["emails"]) for c in found],
+                         [("Eve Example", [EVE])])
+        # the new contact went to bob's own book, not the directory
+        self.assertIsNotNone(self.server.find("contacts", "Own Contact")[0])
+        for args in (("edit", str(found[0]["id"]), "--name", "E"),
+                     ("delete", str(found[0]["id"]))):
+            proc = self.home.run("contacts", *args, env=TZ)
+            self.assertEqual(proc.returncode, 1, args)
+            self.assertIn("read-only address book", proc.stderr)
+        # the directory changes on the server: the change comes down
+        self.pr.ctl("dav", "directory", EVE, "--name", "Eve Renamed")
+        got = self.sync()
+        self.assertEqual((got["down"], got["errors"]), (1, 0), got)
+        found = self.home.json("contacts", "search", "eve@", env=TZ)
+        self.assertEqual([c["name"] for c in found], ["Eve Renamed"])
+
+    def test_free_busy_and_calendar_shared_by_a_colleague(self):
+        eve = Server(self.base, {"calendar": cal(user=EVE)}, user=EVE,
+                     password=EVE_PASSWORD)
+        eve.put("calendar", "a.ics", event(
+            "eve-1", "20240610T090000", "20240610T103000", "Busy"),
+            new=True)
+        eve.put("calendar", "b.ics", event(
+            "eve-2", "20240610T140000", "20240610T150000", "Maybe",
+            extra="STATUS:TENTATIVE\r\n"), new=True)
+        self.pr.ctl("dav", "share", EVE, "calendar", BOB, "read")
+        # postroomd schedules but answers no free-busy POST to its
+        # outbox: the calendar eve shares is read instead
+        out = self.home.json("cal", "freebusy", EVE, "--from",
+                             "2024-06-10", "--days", "2", env=TZ)
+        self.assertEqual(out, [
+            {"start": "2024-06-10T09:00:00+02:00",
+             "end": "2024-06-10T10:30:00+02:00", "type": "BUSY"},
+            {"start": "2024-06-10T14:00:00+02:00",
+             "end": "2024-06-10T15:00:00+02:00", "type": "BUSY-TENTATIVE"}])
+        # the shared calendar is synced too, read-only (and the
+        # directory's two cards)
+        got = self.sync()
+        self.assertEqual((got["down"], got["errors"]), (4, 0), got)
+        day = self.cal("day", "2024-06-10")
+        self.assertEqual([e["summary"] for e in day], ["Busy", "Maybe"])
+        shared = day[0]["calendar"]
+        self.assertNotEqual(shared, "calendar")
+        self.ok("cal", "edit", day[0]["uid"], "--summary", "Mine now")
+        got = self.sync()
+        self.assertEqual(got["up"], 0, got)
+        self.assertEqual([e["summary"] for e in self.cal("day",
+                                                         "2024-06-10")],
+                         ["Busy", "Maybe"])
+        self.assertIn("SUMMARY:Busy", eve.get("calendar", "a.ics")[0])
 
     def test_free_busy_of_a_colleague_not_shared(self):
         proc = self.home.run("cal", "freebusy", EVE, env=TZ)
