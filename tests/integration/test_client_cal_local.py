@@ -233,7 +233,9 @@ class ClientCalCommands(unittest.TestCase):
                          [("REQUEST", "new")])
         msg = str(inv[0]["message"])
         out = self.json("cal", "tentative", msg)
-        self.assertEqual(out["partstat"], "TENTATIVE")
+        # no CalDAV server schedules for this account: the client mails
+        self.assertEqual((out["partstat"], out["reply"]),
+                         ("TENTATIVE", "mail"))
         ev = self.json("cal", "day", "2024-09-02")
         self.assertEqual([(e["summary"], e["start"]) for e in ev],
                          [("Planning", "2024-09-02T10:00:00+02:00")])
@@ -258,6 +260,37 @@ class ClientCalCommands(unittest.TestCase):
                   if i["method"] == "CANCEL"][0]
         self.run_ok("cal", "apply", str(cancel["message"]))
         self.assertEqual(self.json("cal", "day", "2024-09-02"), [])
+
+    def test_reply_applied_by_the_organizers_client(self):
+        # bob organizes; with no scheduling server his client mails the
+        # REQUEST (it waits in the Outbox: no submission server here)
+        uid = self.json("cal", "add", "--summary", "Review", "--start",
+                        "2024-09-04 15:00", "--attendee", LISA)["uid"]
+        sent = self.run_ok("read", "1", "--mailbox", "Outbox", "--raw")
+        self.assertRegex(sent, r"(?i)content-type: text/calendar; "
+                               r"method=REQUEST")
+        reply = (
+            f"From: {LISA}\r\nTo: {BOB}\r\nSubject: Accepted: Review\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: text/calendar; method=REPLY; charset=utf-8\r\n"
+            "\r\nBEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+            f"METHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n"
+            "DTSTAMP:20240901T000000Z\r\nSEQUENCE:0\r\n"
+            f"ORGANIZER:mailto:{BOB}\r\n"
+            f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{LISA}\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n")
+        self.import_mail(reply, "reply.eml")
+        inv = self.json("cal", "invitations")
+        self.assertEqual([(i["method"], i["partstat"], i["state"])
+                          for i in inv], [("REPLY", "ACCEPTED", "to apply")])
+        out = self.json("cal", "apply", str(inv[0]["message"]))
+        self.assertEqual((out["attendee"], out["partstat"]),
+                         (LISA, "ACCEPTED"))
+        ev = self.json("cal", "day", "2024-09-04")[0]
+        self.assertEqual([(a["address"], a["partstat"])
+                          for a in ev["attendees"]], [(LISA, "ACCEPTED")])
+        self.assertEqual(self.json("cal", "invitations")[0]["state"],
+                         "applied")
 
 
 if __name__ == "__main__":
