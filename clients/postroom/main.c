@@ -45,7 +45,7 @@ static const struct {
 	  "freebusy ADDRESS" },
 	{ "tasks", pr_cmd_tasks,
 	  "tasks [list [--all]] | add SUMMARY [--due T] [--priority N] | "
-	  "complete|reopen|delete UID | due UID T | priority UID N" },
+	  "complete|reopen|delete UID | due UID T|none | priority UID N" },
 	{ "journal", pr_cmd_journal,
 	  "journal [list] | add [--date D] | show|edit|delete DATE|UID" },
 	{ "ui", pr_cmd_ui, "ui   the full-screen interface (the default)" },

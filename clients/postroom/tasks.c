@@ -91,6 +91,10 @@ static int cmd_list(struct pr_cal_ctx *ctx, int argc, char **argv)
 static int due_opt(struct pr_cal_ctx *ctx, const char *str, struct ical_edit *e)
 {
 	bool is_utc;
+	if (strcmp(str, "none") == 0) {
+		e->is_due_removed = true;
+		return 0;
+	}
 	if (pr_time_parse(str, ctx->now, &e->due, &is_utc) < 0)
 		return pr_fail("not a date or time: %s", str);
 	e->tzid = is_utc ? "UTC" : ctx->tz_name;
@@ -243,7 +247,7 @@ int pr_cmd_tasks(struct pr_cli *cli, int argc, char **argv)
 		fn = cmd_change;
 	if (fn == NULL)
 		return pr_fail("usage: tasks [list [--all]] | add SUMMARY | "
-		               "complete|reopen|delete UID | due UID T | "
+		               "complete|reopen|delete UID | due UID T|none | "
 		               "priority UID N") +
 		       1;
 	if (pr_cal_ctx_open(cli, &ctx) < 0)

@@ -253,6 +253,8 @@ static int times_set(icalcomponent *c, const struct ical_edit *e,
 		icalcomponent_add_property(
 		    c, time_prop(ICAL_DTEND_PROPERTY, end, tzid));
 	}
+	if (e->is_due_removed)
+		prop_remove_all(c, ICAL_DUE_PROPERTY);
 	if (e->due.is_set) {
 		prop_remove_all(c, ICAL_DUE_PROPERTY);
 		icalcomponent_add_property(

@@ -42,6 +42,7 @@ struct ical_edit {
 	int64_t duration;            /* seconds after start when end is unset;
 	                                0: none given */
 	struct ical_when due;        /* DUE (VTODO) */
+	bool is_due_removed;         /* no DUE any more (a change) */
 	const char *tzid;            /* the zone of the times above; NULL or
 	                                "UTC": UTC */
 	const struct ical_tz *local; /* the zone floating times and dates of

@@ -303,6 +303,18 @@ static void test_all_day_task_journal(void)
 	test_assert(item.is_due_date);
 	test_assert(item.due == utc(2024, 5, 3, 22, 0));
 	ical_object_free(&obj);
+	/* and no due date at all */
+	struct ical_edit no_due = {.is_due_removed = true,
+	                           .priority = -1,
+	                           .percent = -1,
+	                           .now = 1714000000};
+	buf_truncate(&v2, 0);
+	test_assert_int(ical_edit_change((const unsigned char *)out.data,
+	                                 out.len, &no_due, ICAL_TIME_MIN, pool,
+	                                 &v2, &error),
+	                0);
+	test_assert(strstr(v2.data, "DUE") == NULL);
+	test_assert(strstr(v2.data, "SUMMARY:Write report") != NULL);
 
 	/* a journal entry for a date, with lines */
 	buf_truncate(&out, 0);

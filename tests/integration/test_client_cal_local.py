@@ -145,6 +145,9 @@ class ClientCalCommands(unittest.TestCase):
         again = [t for t in self.json("tasks") if t["uid"] == taxes][0]
         self.assertEqual((again["status"], again["percent"],
                           again["completed"]), ("NEEDS-ACTION", 0, None))
+        self.run_ok("tasks", "due", taxes, "none")
+        again = [t for t in self.json("tasks") if t["uid"] == taxes][0]
+        self.assertIsNone(again["due"])
         self.run_ok("tasks", "delete", later)
         self.assertEqual(len(self.json("tasks", "list", "--all")), 2)
         proc = self.home.run("tasks", "priority", taxes, "10", env=self.env)
