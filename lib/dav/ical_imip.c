@@ -216,11 +216,14 @@ int ical_imip_message(const unsigned char *data, size_t size,
 	     c != NULL; c = icalcomponent_get_next_component(
 	                    obj->root, obj->libical_kind)) {
 		stamp(c, now);
-		/* RFC 5546 §3.2.5: a CANCEL says so in STATUS */
+		/* RFC 5546 §3.2.5: a CANCEL says so in STATUS, with the
+		 * next SEQUENCE, as the server's own CANCEL (ical_itip) */
 		if (is_cancel) {
 			prop_remove_all(c, ICAL_STATUS_PROPERTY);
 			icalcomponent_add_property(
 			    c, icalproperty_new_status(ICAL_STATUS_CANCELLED));
+			icalcomponent_set_sequence(
+			    c, icalcomponent_get_sequence(c) + 1);
 		}
 	}
 	char *text = message_text(obj->root, method);

@@ -37,7 +37,8 @@ int ical_imip_parse(const unsigned char *data, size_t size,
 int ical_imip_object(const struct ical_imip *imip, struct pool *pool,
                      struct buf *out, const char **error_r);
 /* Writes data (a calendar object) as an iTIP message with METHOD method
- * (REQUEST or CANCEL; a CANCEL gets STATUS:CANCELLED). Returns 0, or -1
+ * (REQUEST or CANCEL; a CANCEL gets STATUS:CANCELLED and the next
+ * SEQUENCE). Returns 0, or -1
  * with *error_r. */
 int ical_imip_message(const unsigned char *data, size_t size,
                       const char *method, time_t now, struct pool *pool,

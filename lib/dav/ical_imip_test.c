@@ -155,6 +155,7 @@ static void test_request_reply(void)
 	                                  &msg, &error),
 	                0);
 	test_assert(strstr(msg.data, "METHOD:REQUEST\r\n") != NULL);
+	test_assert(strstr(msg.data, "SEQUENCE:0\r\n") != NULL);
 	buf_truncate(&msg, 0);
 	test_assert_int(ical_imip_message((const unsigned char *)kept.data,
 	                                  kept.len, "CANCEL", 876000200, pool,
@@ -162,6 +163,7 @@ static void test_request_reply(void)
 	                0);
 	test_assert(strstr(msg.data, "METHOD:CANCEL\r\n") != NULL);
 	test_assert(strstr(msg.data, "STATUS:CANCELLED\r\n") != NULL);
+	test_assert(strstr(msg.data, "SEQUENCE:1\r\n") != NULL);
 	ical_object_free(&req.obj);
 	ical_object_free(&rep.obj);
 	buf_deinit(&msg);

@@ -294,6 +294,23 @@ class ClientCalCommands(unittest.TestCase):
                           for a in ev["attendees"]], [(LISA, "ACCEPTED")])
         self.assertEqual(self.json("cal", "invitations")[0]["state"],
                          "applied")
+        # a change sends the new REQUEST, a deletion a CANCEL
+        self.run_ok("cal", "edit", uid, "--start", "2024-09-04 16:00")
+        self.run_ok("cal", "delete", uid)
+        subjects = [m["subject"] for m in self.json("list", "--mailbox",
+                                                    "Outbox")]
+        self.assertEqual(subjects, ["Invitation: Review",
+                                    "Invitation: Review",
+                                    "Cancelled: Review"])
+        for n, method, seq in ((2, "REQUEST", 1), (3, "CANCEL", 2)):
+            msg = email.message_from_string(
+                self.run_ok("read", str(n), "--mailbox", "Outbox", "--raw"),
+                policy=email.policy.default)
+            part = [p for p in msg.walk()
+                    if p.get_content_type() == "text/calendar"][0]
+            body = part.get_payload(decode=True).decode()
+            self.assertIn(f"METHOD:{method}\r\n", body)
+            self.assertIn(f"SEQUENCE:{seq}\r\n", body)
 
 
 if __name__ == "__main__":
