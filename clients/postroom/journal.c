@@ -294,6 +294,18 @@ static int cmd_list_show(struct pr_cal_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static void edited_print(struct pr_cal_ctx *ctx, const char *uid,
+                         bool is_changed)
+{
+	if (ctx->cli->is_json)
+		pr_json_print(
+		    json_pack("{s:s, s:b}", "uid", uid, "changed", is_changed));
+	else
+		printf(is_changed ? "changed journal entry %s\n"
+		                  : "journal entry %s unchanged\n",
+		       uid);
+}
+
 static int cmd_edit_delete(struct pr_cal_ctx *ctx, int argc, char **argv)
 {
 	bool is_delete = strcmp(argv[1], "delete") == 0;
@@ -347,13 +359,8 @@ static int cmd_edit_delete(struct pr_cal_ctx *ctx, int argc, char **argv)
 		ret = pr_fail("journal edit: %s", error);
 	buf_deinit(&text);
 	buf_deinit(&out);
-	if (ret == 0 && !ctx->cli->is_json)
-		printf(edited > 0 ? "changed journal entry %s\n"
-		                  : "journal entry %s unchanged\n",
-		       e->item.uid);
-	else if (ret == 0)
-		pr_json_print(json_pack("{s:s, s:b}", "uid", e->item.uid,
-		                        "changed", edited > 0));
+	if (ret == 0)
+		edited_print(ctx, e->item.uid, edited > 0);
 	return ret;
 }
 

@@ -109,6 +109,17 @@ static void alarms_read(icalcomponent *c, struct ical_item *item)
 	}
 }
 
+/* DUE and COMPLETED (VTODO). */
+static void due_fill(icalcomponent *comp, int64_t offset,
+                     const icaltimezone *floating, struct ical_item *item)
+{
+	item->due = time_of(comp, ICAL_DUE_PROPERTY, offset, floating);
+	icalproperty *due =
+	    icalcomponent_get_first_property(comp, ICAL_DUE_PROPERTY);
+	item->is_due_date = due != NULL && icalproperty_get_due(due).is_date;
+	item->completed = time_of(comp, ICAL_COMPLETED_PROPERTY, 0, floating);
+}
+
 /* Fills item from comp shifted by offset. */
 static void item_fill(icalcomponent *comp, int64_t offset,
                       const struct ical_object *obj,
@@ -140,11 +151,7 @@ static void item_fill(icalcomponent *comp, int64_t offset,
 			    pool_strdup(pool, icalparameter_get_tzid(tz));
 	}
 	item->is_recurring = obj->is_recurring;
-	item->due = time_of(comp, ICAL_DUE_PROPERTY, offset, floating);
-	icalproperty *due =
-	    icalcomponent_get_first_property(comp, ICAL_DUE_PROPERTY);
-	item->is_due_date = due != NULL && icalproperty_get_due(due).is_date;
-	item->completed = time_of(comp, ICAL_COMPLETED_PROPERTY, 0, floating);
+	due_fill(comp, offset, floating, item);
 	icalproperty *p =
 	    icalcomponent_get_first_property(comp, ICAL_PRIORITY_PROPERTY);
 	item->priority = p != NULL ? icalproperty_get_priority(p) : 0;
