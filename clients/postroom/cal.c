@@ -524,36 +524,26 @@ static int cmd_reminders(struct pr_cal_ctx *ctx, int argc, char **argv)
 	if (within <= 0)
 		return pr_fail("usage: cal reminders [--within 1h]") + 1;
 	struct pool *pool = ctx->cli->pool;
-	struct pr_cal_entry *list;
+	struct pr_cal_alarm *alarms;
 	size_t count;
-	/* an alarm goes off at most a week before its event here */
-	int64_t from = ctx->now, to = ctx->now + within;
-	if (pr_cal_entries(ctx->local, ICAL_KIND_VEVENT | ICAL_KIND_VTODO, from,
-	                   to + 7 * 86400, ctx->tz, pool, &list, &count) < 0)
+	if (pr_cal_alarms(ctx->local, ctx->now, ctx->now + within, ctx->tz,
+	                  pool, &alarms, &count) < 0)
 		return pr_fail("cal: %s",
 		               store_dav_last_error(ctx->local->account));
 	json_t *a = json_array();
 	for (size_t i = 0; i < count; i++) {
-		const struct ical_item *it = &list[i].item;
-		int64_t base =
-		    it->kind == ICAL_KIND_VTODO ? it->due : it->start;
-		for (size_t j = 0; j < it->alarm_count && base != ICAL_TIME_MIN;
-		     j++) {
-			int64_t at = base - it->alarms[j];
-			if (at < from || at >= to)
-				continue;
-			json_t *o = pr_cal_entry_json(&list[i], pool);
-			json_object_set_new(
-			    o, "alarm",
-			    json_string(pr_time_rfc3339((time_t)at, pool)));
-			json_array_append_new(a, o);
-			if (!ctx->cli->is_json) {
-				char hhmm[6];
-				pr_time_hhmm((time_t)base, hhmm);
-				printf("%s  %s at %s\n",
-				       pr_time_rfc3339((time_t)at, pool),
-				       it->summary, hhmm);
-			}
+		const struct pr_cal_alarm *al = &alarms[i];
+		json_t *o = pr_cal_entry_json(al->entry, pool);
+		json_object_set_new(
+		    o, "alarm",
+		    json_string(pr_time_rfc3339((time_t)al->at, pool)));
+		json_array_append_new(a, o);
+		if (!ctx->cli->is_json) {
+			char hhmm[6];
+			pr_time_hhmm((time_t)al->base, hhmm);
+			printf("%s  %s at %s\n",
+			       pr_time_rfc3339((time_t)al->at, pool),
+			       al->entry->item.summary, hhmm);
 		}
 	}
 	if (ctx->cli->is_json)

@@ -247,6 +247,44 @@ int pr_cal_entries(struct pr_local *local, unsigned kinds, int64_t from,
 	return 0;
 }
 
+static int alarm_cmp(const void *a, const void *b)
+{
+	const struct pr_cal_alarm *x = a, *y = b;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+int pr_cal_alarms(struct pr_local *local, int64_t from, int64_t to,
+                  const struct ical_tz *tz, struct pool *pool,
+                  struct pr_cal_alarm **alarms_r, size_t *count_r)
+{
+	struct pr_cal_entry *list;
+	size_t count, n = 0, cap = 0;
+	if (pr_cal_entries(local, ICAL_KIND_VEVENT | ICAL_KIND_VTODO, from,
+	                   to + 7 * 86400, tz, pool, &list, &count) < 0)
+		return -1;
+	for (size_t i = 0; i < count; i++)
+		cap += list[i].item.alarm_count;
+	struct pr_cal_alarm *alarms =
+	    pool_alloc(pool, (cap + 1) * sizeof(*alarms));
+	for (size_t i = 0; i < count; i++) {
+		const struct ical_item *it = &list[i].item;
+		int64_t base =
+		    it->kind == ICAL_KIND_VTODO ? it->due : it->start;
+		for (size_t j = 0; j < it->alarm_count && base != ICAL_TIME_MIN;
+		     j++) {
+			int64_t at = base - it->alarms[j];
+			if (at >= from && at < to)
+				alarms[n++] = (struct pr_cal_alarm){
+				    .entry = &list[i], .at = at, .base = base};
+		}
+	}
+	if (n > 1)
+		qsort(alarms, n, sizeof(*alarms), alarm_cmp);
+	*alarms_r = alarms;
+	*count_r = n;
+	return 0;
+}
+
 int pr_cal_find(struct pr_local *local, const char *uid, unsigned kinds,
                 const struct ical_tz *tz, struct pool *pool,
                 struct pr_cal_entry *entry_r, const char **error_r)

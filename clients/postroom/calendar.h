@@ -58,6 +58,20 @@ int pr_cal_read(struct pr_local *local, const char *collection,
 int pr_cal_entries(struct pr_local *local, unsigned kinds, int64_t from,
                    int64_t to, const struct ical_tz *tz, struct pool *pool,
                    struct pr_cal_entry **entries_r, size_t *count_r);
+/* An alarm (VALARM with a relative TRIGGER, RFC 5545 §3.6.6) of an
+ * event or task instance. */
+struct pr_cal_alarm {
+	const struct pr_cal_entry *entry;
+	int64_t at;   /* when it goes off, UTC seconds */
+	int64_t base; /* the start (the due time of a task) it is before */
+};
+
+/* The alarms that go off in [from, to) (at most a week before their
+ * event), by the time they go off. Returns 0 with *alarms_r and
+ * *count_r (from pool), or -1. */
+int pr_cal_alarms(struct pr_local *local, int64_t from, int64_t to,
+                  const struct ical_tz *tz, struct pool *pool,
+                  struct pr_cal_alarm **alarms_r, size_t *count_r);
 /* The member whose UID is uid or starts with it (a unique prefix), of
  * the kinds. Returns 1 with *entry_r (the master as item), 0 when none,
  * -1 with *error_r ("several items start with ..."). */

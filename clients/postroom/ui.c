@@ -575,18 +575,24 @@ static void input_drain(struct ui *ui)
 		key_dispatch(ui, key);
 }
 
+#define UI_REMIND_TICK 15000 /* ms */
+
 static void ui_loop(struct ui *ui)
 {
 	while (!ui->is_quitting && quit_signal == 0) {
 		ui_idle_check(ui);
+		ui_cal_remind(ui);
 		ui_draw(ui);
 		struct pollfd fds[3] = {
 		    {.fd = STDIN_FILENO, .events = POLLIN},
 		    {.fd = wake_fds[0], .events = POLLIN},
 		    {.fd = ui->watch_fd, .events = POLLIN},
 		};
-		int ret =
-		    poll(fds, ui->watch_fd >= 0 ? 3 : 2, ui_idle_timeout(ui));
+		/* woken at least every UI_REMIND_TICK for the reminders */
+		int timeout = ui_idle_timeout(ui);
+		if (timeout < 0 || timeout > UI_REMIND_TICK)
+			timeout = UI_REMIND_TICK;
+		int ret = poll(fds, ui->watch_fd >= 0 ? 3 : 2, timeout);
 		if (ret < 0 && errno != EINTR) {
 			ui_status(ui, true, "poll: %s", strerror(errno));
 			break;
@@ -625,7 +631,7 @@ int pr_cmd_ui(struct pr_cli *cli, int argc, char **argv)
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return pr_fail("the interface needs a terminal; see "
 		               "'postroom --help' for the commands");
-	struct ui ui = {.cli = cli, .watch_fd = -1};
+	struct ui ui = {.cli = cli, .watch_fd = -1, .remind_from = time(NULL)};
 	if (signals_install() < 0)
 		return pr_fail("pipe: %s", strerror(errno));
 	buf_init(&ui.status);

@@ -109,7 +109,8 @@ struct ui {
 	struct pool *cal_pool;
 	struct pr_cal_entry *cal_entries;
 	size_t cal_count, cal_sel, cal_top;
-	time_t cal_week; /* local midnight of the shown week's Monday */
+	time_t cal_week;    /* local midnight of the shown week's Monday */
+	time_t remind_from; /* alarms before this were shown already */
 
 	/* The status line: what just happened, or an error. */
 	struct buf status;
@@ -276,6 +277,9 @@ int ui_idle_timeout(const struct ui *ui);
 void ui_cal_open(struct ui *ui, enum ui_pane pane);
 /* Reloads the entries of the pane shown (after a change or a sync). */
 void ui_cal_refresh(struct ui *ui);
+/* Shows on the status line the reminders (alarms) that went off since
+ * the last call, whatever the pane. Cheap; called on every loop turn. */
+void ui_cal_remind(struct ui *ui);
 void ui_cal_draw(struct ui *ui);
 void ui_cal_move(struct ui *ui, long delta);
 /* Enter: the selected entry's details on the status line. */

@@ -68,6 +68,34 @@ void ui_cal_open(struct ui *ui, enum ui_pane pane)
 	                                   : "journal entries");
 }
 
+void ui_cal_remind(struct ui *ui)
+{
+	time_t now = time(NULL);
+	if (now <= ui->remind_from || !ui->is_local_open)
+		return;
+	struct pool *pool = pool_new();
+	struct pr_cal_ctx ctx;
+	pr_cal_ctx_init(&ctx, ui->cli, ui->account, &ui->local);
+	struct pr_cal_alarm *alarms;
+	size_t count;
+	if (pr_cal_alarms(&ui->local, ui->remind_from, now + 1, ctx.tz, pool,
+	                  &alarms, &count) == 0 &&
+	    count > 0) {
+		const struct pr_cal_alarm *al = &alarms[count - 1];
+		char hhmm[6];
+		pr_time_hhmm((time_t)al->base, hhmm);
+		ui_status(ui, false, "Reminder: %s at %s%s",
+		          al->entry->item.summary, hhmm,
+		          count > 1
+		              ? pool_printf(pool, " (and %zu more)", count - 1)
+		              : "");
+		beep();
+	}
+	pr_cal_ctx_close(&ctx);
+	pool_free(&pool);
+	ui->remind_from = now + 1;
+}
+
 void ui_cal_refresh(struct ui *ui)
 {
 	if ((UI_IN(ui->pane) & UI_IN_ORGANIZER) != 0)

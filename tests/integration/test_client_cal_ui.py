@@ -4,7 +4,8 @@ postroomd; `postroom sync` fetches them; in the interface 'W' shows the
 week with the events in their days' columns and the agenda below, with
 the calendar keys on the key bar; 'T' lists the task and 'x' marks it
 done; 'J' then 'a' writes a journal entry in $EDITOR (a script); 's'
-syncs, and the server has the completed task and the entry."""
+syncs, and the server has the completed task and the entry. An event's
+reminder shows on the status line when its alarm goes off."""
 import datetime
 import os
 import re
@@ -13,6 +14,7 @@ import subprocess
 import textwrap
 import time
 import unittest
+import zoneinfo
 
 from client_dav_fixtures import Server, dav_home
 from dav_fixtures import BOB, BOB_PASSWORD, DEBIAN_PYTHON, book, cal, start
@@ -165,6 +167,25 @@ class ClientCalUi(unittest.TestCase):
         _, task = server.find("tasks", "File expenses")
         self.assertIn("STATUS:COMPLETED", task)
         self.keys("q")
+        self.keys("q")
+
+    def test_reminder_on_the_status_line(self):
+        # an event 80 s from now with a reminder a minute before: it goes
+        # off about 20 s after the interface started, whatever the pane
+        berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+        when = datetime.datetime.now(berlin) + datetime.timedelta(
+            seconds=80)
+        self.home.run("cal", "add", "--summary", "Standup call",
+                      "--start", when.strftime("%Y-%m-%d %H:%M:%S"),
+                      "--alarm", "1m", env={"TZ": "Europe/Berlin"},
+                      check=True)
+        self.tmux("new-session", "-d", "-s", "ui", "-x", "120", "-y", "40",
+                  f"exec {POSTROOM}")
+        self.wait_screen("postroom")
+        self.assertNotIn("Reminder:", self.screen())
+        screen = self.wait_screen(r"Reminder: Standup call at "
+                                  + when.strftime("%H:%M"), timeout=120)
+        self.assertEqual(screen.count("Reminder:"), 1, screen)
         self.keys("q")
 
 
