@@ -298,6 +298,33 @@ class CalSyncCases:
         self.assertEqual(got["deleted_up"], 1, got)
         self.assertNotIn(name, s.members("contacts"))
 
+    def test_contact_conflict_keeps_both(self):
+        s = self.server
+        self.ok("contacts", "add", "--name", "Dora Both", "--email",
+                "dora@example.org")
+        self.sync()
+        name, _ = s.find("contacts", "FN:Dora Both")
+        c = [c for c in self.home.json("contacts", "list", env=TZ)
+             if c["name"] == "Dora Both"][0]
+        # both sides change the same card before the next sync
+        self.ok("contacts", "edit", str(c["id"]), "--name", "Dora Here")
+        text, etag = s.get("contacts", name)
+        s.put("contacts", name, text.replace("FN:Dora Both",
+                                             "FN:Dora There"), etag=etag)
+        got = self.sync()
+        self.assertEqual((got["conflicts"], got["errors"]), (1, 0), got)
+        names = sorted(c["name"] for c in
+                       self.home.json("contacts", "list", env=TZ)
+                       if c["name"].startswith("Dora"))
+        self.assertEqual(names, ["Dora Here (conflict)", "Dora There"])
+        # the server's card kept its name, the copy went up beside it
+        self.assertIn("FN:Dora There", s.get("contacts", name)[0])
+        self.assertIsNotNone(s.find("contacts",
+                                    r"FN:Dora Here \(conflict\)")[0])
+        got = self.sync()
+        self.assertEqual((got["up"], got["down"], got["conflicts"]),
+                         (0, 0, 0), got)
+
     def write(self, name, text):
         path = os.path.join(self.home.tmp, name)
         with open(path, "w") as f:
