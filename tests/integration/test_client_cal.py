@@ -8,6 +8,7 @@ sync; account add finding CalDAV and CardDAV by SRV records (dnsmasq) over
 HTTPS and testing them, or without SRV by the well-known URIs on port
 443 of the incoming server's name; sync tokens surviving a restart; an
 account without DAV untouched; the domain's directory synced read-only;
+a calendar shared read-write written to;
 free/busy of a colleague who shares a calendar (postroomd's outbox takes
 no POST: the shared calendar is read) and of one who does not."""
 import datetime
@@ -136,6 +137,25 @@ class ClientCalPostroom(CalSyncCases, unittest.TestCase):
                                                          "2024-06-10")],
                          ["Busy", "Maybe"])
         self.assertIn("SUMMARY:Busy", eve.get("calendar", "a.ics")[0])
+
+    def test_calendar_shared_read_write(self):
+        eve = Server(self.base, {"calendar": cal(user=EVE)}, user=EVE,
+                     password=EVE_PASSWORD)
+        eve.put("calendar", "team.ics", event(
+            "eve-team", "20240612T090000", "20240612T100000", "Team"),
+            new=True)
+        self.pr.ctl("dav", "share", EVE, "calendar", BOB, "read-write")
+        self.sync()
+        ev = self.cal("day", "2024-06-12")
+        self.assertEqual([e["summary"] for e in ev], ["Team"])
+        # bob may change eve's event: it goes up into her calendar
+        self.ok("cal", "edit", ev[0]["uid"], "--summary", "Team (moved)",
+                "--start", "2024-06-12 11:00")
+        got = self.sync()
+        self.assertEqual((got["up"], got["errors"]), (1, 0), got)
+        text = eve.get("calendar", "team.ics")[0]
+        self.assertIn("SUMMARY:Team (moved)", text)
+        self.assertRegex(text, r"DTSTART;TZID=Europe/Berlin:20240612T110000")
 
     def test_free_busy_of_a_colleague_not_shared(self):
         proc = self.home.run("cal", "freebusy", EVE, env=TZ)
