@@ -103,8 +103,29 @@ void pr_json_print(json_t *value);
  * of recipients, or -1 with *error_r. */
 int pr_invite_send(struct pr_cal_ctx *ctx, const unsigned char *data,
                    size_t size, const char *method, const char **error_r);
+/* Sends reply (an iTIP REPLY with partstat) to organizer by mail, unless
+ * the server schedules (it sends the REPLY when the sync puts the
+ * answered copy, RFC 6638 §3.2.2); *by_server_r tells which. Returns 0
+ * or -1 with *error_r. */
+int pr_invite_reply(struct pr_cal_ctx *ctx, const char *organizer,
+                    const char *summary, const char *partstat,
+                    const struct buf *reply, bool *by_server_r,
+                    const char **error_r);
 
-/* ---- journal.c ------------------------------------------------------------ */
+/* ---- invite_event.c --------------------------------------------------------
+ */
+
+/* Invitations a scheduling server put straight into a local calendar
+ * (no mail): from now on, this account an attendee whose PARTSTAT is
+ * NEEDS-ACTION. Appends them to a and prints them unless --json. */
+void pr_invite_events_list(struct pr_cal_ctx *ctx, json_t *a);
+/* cal accept|decline|tentative --event UID: the account's PARTSTAT set
+ * in its copy, the REPLY sent (pr_invite_reply). Returns the exit code. */
+int pr_invite_event_answer(struct pr_cal_ctx *ctx, const char *answer,
+                           const char *uid);
+
+/* ---- journal.c ------------------------------------------------------------
+ */
 
 /* Writes a journal entry in the editor: a new one for day (local
  * midnight) when e is NULL, else e changed. The caller leaves curses

@@ -276,6 +276,7 @@ static int cmd_invitations(struct pr_cal_ctx *ctx, const char *mailbox)
 			                                           : "");
 		ical_object_free(&f.imip.obj);
 	}
+	pr_invite_events_list(ctx, a);
 	if (ctx->cli->is_json)
 		pr_json_print(a);
 	else
@@ -327,12 +328,10 @@ static int invite_keep(struct pr_cal_ctx *ctx, const struct found_itip *f,
 	return ret;
 }
 
-/* Mails the REPLY to the organizer, unless the account's CalDAV server
- * schedules (RFC 6638 §3.2.2: it sends the REPLY when the sync puts the
- * answered copy). *by_server_r tells which. Returns 0 or -1. */
-static int answer_send(struct pr_cal_ctx *ctx, const struct found_itip *f,
-                       const char *partstat, const struct buf *reply,
-                       bool *by_server_r, const char **error_r)
+int pr_invite_reply(struct pr_cal_ctx *ctx, const char *organizer,
+                    const char *summary, const char *partstat,
+                    const struct buf *reply, bool *by_server_r,
+                    const char **error_r)
 {
 	struct pool *pool = ctx->cli->pool;
 	*by_server_r = store_sync_dav_meta_get(ctx->local->account,
@@ -347,9 +346,9 @@ static int answer_send(struct pr_cal_ctx *ctx, const struct found_itip *f,
 	    strcmp(partstat, "TENTATIVE") == 0  ? "tentatively accepted"
 	    : strcmp(partstat, "ACCEPTED") == 0 ? "accepted"
 	                                        : "declined");
-	return itip_mail(ctx, f->item.organizer,
-	                 pool_printf(pool, "%s: %s", verb, f->item.summary),
-	                 body, reply, "REPLY", error_r);
+	return itip_mail(ctx, organizer,
+	                 pool_printf(pool, "%s: %s", verb, summary), body,
+	                 reply, "REPLY", error_r);
 }
 
 /* cal accept|decline|tentative MSG: the REPLY to the organizer, and the
@@ -380,8 +379,8 @@ static int cmd_answer(struct pr_cal_ctx *ctx, const char *mailbox,
 	         invite_keep(ctx, &f, partstat, calendar, &error) < 0)
 		ret = pr_fail("cal %s %u: %s", answer, uid, error);
 	if (ret == 0) {
-		if (answer_send(ctx, &f, partstat, &reply, &by_server, &error) <
-		    0)
+		if (pr_invite_reply(ctx, f.item.organizer, f.item.summary,
+		                    partstat, &reply, &by_server, &error) < 0)
 			ret = pr_fail("cal %s %u: the reply was not sent: %s",
 			              answer, uid, error);
 		(void)pr_mail_flag(ctx->local, mailbox, uid, true,
@@ -463,10 +462,12 @@ static int cmd_apply(struct pr_cal_ctx *ctx, const char *mailbox, uint32_t uid)
 int pr_cal_invite_cmd(struct pr_cal_ctx *ctx, int argc, char **argv)
 {
 	const char *mailbox = PR_MAIL_DEFAULT_MAILBOX, *calendar = NULL;
-	const char *msg = NULL;
+	const char *msg = NULL, *event = NULL;
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--mailbox") == 0 && i + 1 < argc)
 			mailbox = argv[++i];
+		else if (strcmp(argv[i], "--event") == 0 && i + 1 < argc)
+			event = argv[++i];
 		else if (strcmp(argv[i], "--calendar") == 0 && i + 1 < argc)
 			calendar = argv[++i];
 		else if (msg == NULL && argv[i][0] != '-')
@@ -476,10 +477,13 @@ int pr_cal_invite_cmd(struct pr_cal_ctx *ctx, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "invitations") == 0)
 		return cmd_invitations(ctx, mailbox);
+	if (event != NULL && msg == NULL && strcmp(argv[1], "apply") != 0)
+		return pr_invite_event_answer(ctx, argv[1], event);
 	char *end;
 	unsigned long uid = msg != NULL ? strtoul(msg, &end, 10) : 0;
 	if (msg == NULL || *end != '\0' || uid == 0 || uid > UINT32_MAX)
-		return pr_fail("usage: cal %s MESSAGE-UID [--mailbox M]",
+		return pr_fail("usage: cal %s MESSAGE-UID [--mailbox M] | "
+		               "--event UID",
 		               argv[1]) +
 		       1;
 	if (strcmp(argv[1], "apply") == 0)

@@ -42,6 +42,7 @@ static const struct {
 	{ "cal", pr_cmd_cal,
 	  "cal [agenda|day|week|month [DATE]] | add | edit | delete | show | "
 	  "calendars | invitations | accept|decline|tentative|apply MSG | "
+	  "accept|decline|tentative --event UID | "
 	  "freebusy ADDRESS" },
 	{ "tasks", pr_cmd_tasks,
 	  "tasks [list [--all]] | add SUMMARY [--due T] [--priority N] | "

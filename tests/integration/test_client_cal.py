@@ -157,6 +157,43 @@ class ClientCalPostroom(CalSyncCases, unittest.TestCase):
         self.assertIn("SUMMARY:Team (moved)", text)
         self.assertRegex(text, r"DTSTART;TZID=Europe/Berlin:20240612T110000")
 
+    def test_invitation_on_the_same_server(self):
+        # invitations are listed from now on: a day next month
+        day = (datetime.date.today() +
+               datetime.timedelta(days=30)).isoformat()
+        uid = self.home.json("cal", "add", "--summary", "Budget", "--start",
+                             day + " 10:00", "--attendee", EVE,
+                             env=TZ)["uid"]
+        self.sync()
+        # postroomd schedules: eve's copy is in her calendar, no mail
+        eve = dav_home(self.base, address=EVE, password=EVE_PASSWORD)
+        self.addCleanup(eve.cleanup)
+        proc = eve.run("--json", "sync", "--dav", env=TZ)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        inv = eve.json("cal", "invitations", env=TZ)
+        self.assertEqual([(i["message"], i["event"], i["organizer"],
+                           i["state"]) for i in inv],
+                         [(None, uid, BOB, "new")])
+        self.assertIn(f"--event {uid[:8]}",
+                      eve.run("cal", "invitations", env=TZ).stdout)
+        out = eve.json("cal", "accept", "--event", uid[:8], env=TZ)
+        self.assertEqual((out["uid"], out["partstat"], out["reply"]),
+                         (uid, "ACCEPTED", "server"))
+        # answered: no longer listed
+        self.assertEqual(eve.json("cal", "invitations", env=TZ), [])
+        proc = eve.run("--json", "sync", "--dav", env=TZ)
+        self.assertEqual(json.loads(proc.stdout)["dav"]["up"], 1)
+        # eve's server sent the REPLY to bob's copy; his sync brings it
+        got = self.sync()
+        self.assertEqual(got["down"], 1, got)
+        ev = self.cal("day", day)[0]
+        self.assertEqual([(a["address"], a["partstat"])
+                          for a in ev["attendees"]], [(EVE, "ACCEPTED")])
+        # an event bob organizes is no invitation to answer
+        proc = self.home.run("cal", "decline", "--event", uid, env=TZ)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("not an invitation to " + BOB, proc.stderr)
+
     def test_free_busy_of_a_colleague_not_shared(self):
         proc = self.home.run("cal", "freebusy", EVE, env=TZ)
         self.assertEqual(proc.returncode, 1)
