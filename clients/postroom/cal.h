@@ -112,6 +112,23 @@ int pr_invite_reply(struct pr_cal_ctx *ctx, const char *organizer,
                     const struct buf *reply, bool *by_server_r,
                     const char **error_r);
 
+/* Does message uid of mailbox hold an invitation (an iTIP REQUEST)? */
+bool pr_invite_is_request(struct pr_cal_ctx *ctx, const char *mailbox,
+                          uint32_t uid);
+/* What an answer to an invitation did. */
+struct pr_invite_answer {
+	const char *uid, *summary, *organizer, *partstat;
+	bool by_server; /* the server sends the REPLY (pr_invite_reply) */
+};
+/* Answers the invitation (an iTIP REQUEST) in message uid of mailbox with
+ * answer (accept, decline, tentative): the event kept in the local
+ * calendar (where its UID is, else calendar, else the default one) with
+ * the account's PARTSTAT, the REPLY sent, the message flagged answered.
+ * Prints nothing. Returns 0 with *out, or -1 with *error_r. */
+int pr_invite_answer(struct pr_cal_ctx *ctx, const char *mailbox, uint32_t uid,
+                     const char *answer, const char *calendar,
+                     struct pr_invite_answer *out, const char **error_r);
+
 /* ---- invite_event.c --------------------------------------------------------
  */
 

@@ -351,55 +351,85 @@ int pr_invite_reply(struct pr_cal_ctx *ctx, const char *organizer,
 	                 reply, "REPLY", error_r);
 }
 
-/* cal accept|decline|tentative MSG: the REPLY to the organizer, and the
- * event kept with the answer. */
-static int cmd_answer(struct pr_cal_ctx *ctx, const char *mailbox,
-                      const char *answer, uint32_t uid, const char *calendar)
+bool pr_invite_is_request(struct pr_cal_ctx *ctx, const char *mailbox,
+                          uint32_t uid)
+{
+	struct found_itip f;
+	const char *error;
+	if (itip_of(ctx, mailbox, uid, &f, &error) != 1)
+		return false;
+	bool is_request = strcmp(f.imip.method, "REQUEST") == 0;
+	ical_object_free(&f.imip.obj);
+	return is_request;
+}
+
+int pr_invite_answer(struct pr_cal_ctx *ctx, const char *mailbox, uint32_t uid,
+                     const char *answer, const char *calendar,
+                     struct pr_invite_answer *out, const char **error_r)
 {
 	struct pool *pool = ctx->cli->pool;
 	const char *partstat = strcmp(answer, "accept") == 0    ? "ACCEPTED"
 	                       : strcmp(answer, "decline") == 0 ? "DECLINED"
 	                                                        : "TENTATIVE";
 	struct found_itip f;
-	const char *error = "no invitation in that message";
-	if (itip_of(ctx, mailbox, uid, &f, &error) != 1)
-		return pr_fail("cal %s %u: %s", answer, uid, error);
+	*error_r = "no invitation in that message";
+	if (itip_of(ctx, mailbox, uid, &f, error_r) != 1)
+		return -1;
 	struct buf reply;
 	buf_init(&reply);
-	int ret = 0;
-	bool by_server = false;
+	int ret = -1;
 	if (strcmp(f.imip.method, "REQUEST") != 0)
-		ret = pr_fail("cal %s %u: a %s, not an invitation", answer, uid,
-		              f.imip.method);
+		*error_r =
+		    pool_printf(pool, "a %s, not an invitation", f.imip.method);
 	else if (f.item.organizer[0] == '\0')
-		ret = pr_fail("cal %s %u: the invitation has no organizer",
-		              answer, uid);
+		*error_r = "the invitation has no organizer";
 	else if (ical_imip_reply(&f.imip, ctx->account->address, partstat,
-	                         ctx->now, pool, &reply, &error) < 0 ||
-	         invite_keep(ctx, &f, partstat, calendar, &error) < 0)
-		ret = pr_fail("cal %s %u: %s", answer, uid, error);
+	                         ctx->now, pool, &reply, error_r) == 0 &&
+	         invite_keep(ctx, &f, partstat, calendar, error_r) == 0)
+		ret = 0;
+	*out = (struct pr_invite_answer){
+	    .uid = pool_strdup(pool, f.item.uid),
+	    .summary = pool_strdup(pool, f.item.summary),
+	    .organizer = pool_strdup(pool, f.item.organizer),
+	    .partstat = partstat};
 	if (ret == 0) {
-		if (pr_invite_reply(ctx, f.item.organizer, f.item.summary,
-		                    partstat, &reply, &by_server, &error) < 0)
-			ret = pr_fail("cal %s %u: the reply was not sent: %s",
-			              answer, uid, error);
+		if (pr_invite_reply(ctx, out->organizer, out->summary, partstat,
+		                    &reply, &out->by_server, error_r) < 0) {
+			*error_r = pool_printf(
+			    pool, "the reply was not sent: %s", *error_r);
+			ret = -1;
+		}
+		const char *ignored;
 		(void)pr_mail_flag(ctx->local, mailbox, uid, true,
 		                   STORE_FLAG_ANSWERED | STORE_FLAG_SEEN,
-		                   &error);
+		                   &ignored);
 	}
-	if (ret == 0 && ctx->cli->is_json)
-		pr_json_print(json_pack("{s:s, s:s, s:s, s:s}", "uid",
-		                        f.item.uid, "partstat", partstat,
-		                        "organizer", f.item.organizer, "reply",
-		                        by_server ? "server" : "mail"));
-	else if (ret == 0)
-		printf("%s %s; %s %s\n", partstat, f.item.summary,
-		       by_server ? "the server replies at the next sync to"
-		                 : "reply sent to",
-		       f.item.organizer);
 	ical_object_free(&f.imip.obj);
 	buf_deinit(&reply);
 	return ret;
+}
+
+/* cal accept|decline|tentative MSG: the REPLY to the organizer, and the
+ * event kept with the answer. */
+static int cmd_answer(struct pr_cal_ctx *ctx, const char *mailbox,
+                      const char *answer, uint32_t uid, const char *calendar)
+{
+	struct pr_invite_answer a;
+	const char *error;
+	if (pr_invite_answer(ctx, mailbox, uid, answer, calendar, &a, &error) <
+	    0)
+		return pr_fail("cal %s %u: %s", answer, uid, error);
+	if (ctx->cli->is_json)
+		pr_json_print(json_pack("{s:s, s:s, s:s, s:s}", "uid", a.uid,
+		                        "partstat", a.partstat, "organizer",
+		                        a.organizer, "reply",
+		                        a.by_server ? "server" : "mail"));
+	else
+		printf("%s %s; %s %s\n", a.partstat, a.summary,
+		       a.by_server ? "the server replies at the next sync to"
+		                   : "reply sent to",
+		       a.organizer);
+	return 0;
 }
 
 /* cal apply MSG: a REPLY's answer into the local event, or a CANCEL

@@ -214,6 +214,12 @@ static const struct ui_key keys[] = {
      "unread"},
     {'a', UI_IN(UI_PANE_VIEW), ui_view_save_attachment, "a",
      "save an attachment", "save"},
+    {'y', UI_IN(UI_PANE_VIEW), ui_cal_accept, "y", "accept the invitation",
+     "accept"},
+    {'n', UI_IN(UI_PANE_VIEW), ui_cal_decline, "n", "decline the invitation",
+     "decline"},
+    {'t', UI_IN(UI_PANE_VIEW), ui_cal_tentative, "t",
+     "accept the invitation tentatively", "maybe"},
     {'c', UI_IN_ALL, key_compose, "c", "compose", "new"},
     {'s', UI_IN_MAIL, ui_action_sync, "s", "send/receive", "sync"},
     {'/', UI_IN_MAIL, ui_action_search, "/", "search all folders", "search"},
@@ -272,6 +278,10 @@ static const char *key_bar_label(const struct ui *ui, const struct ui_key *k)
 		               (ui->pane == UI_PANE_LIST && ui->search != NULL)
 		           ? "back"
 		           : "quit";
+	/* the answers only for a message that is an invitation */
+	if (ui->pane == UI_PANE_VIEW && !ui->is_view_invitation &&
+	    (k->key == 'y' || k->key == 'n' || k->key == 't'))
+		return NULL;
 	return k->bar;
 }
 
@@ -281,9 +291,11 @@ void ui_keybar(const struct ui *ui, size_t width, struct buf *out)
 		const struct ui_key *k = &keys[i];
 		if (k->bar == NULL || (k->panes & UI_IN(ui->pane)) == 0)
 			continue;
+		const char *label = key_bar_label(ui, k);
+		if (label == NULL)
+			continue;
 		size_t len = out->len;
-		buf_printf(out, "%s%s:%s", len > 0 ? "  " : "", k->name,
-		           key_bar_label(ui, k));
+		buf_printf(out, "%s%s:%s", len > 0 ? "  " : "", k->name, label);
 		if (out->len > width) { /* only whole entries */
 			buf_truncate(out, len);
 			break;

@@ -94,9 +94,10 @@ struct ui {
 	struct pr_mail_message msg;
 	const char *view_mailbox; /* from view_pool */
 	uint32_t view_uid;
-	struct buf view_text; /* pr_mail_render() output */
-	size_t view_top;      /* first shown line (wrapped lines) */
-	size_t view_lines;    /* wrapped lines at the last draw */
+	bool is_view_invitation; /* the message is an iTIP REQUEST */
+	struct buf view_text;    /* pr_mail_render() output */
+	size_t view_top;         /* first shown line (wrapped lines) */
+	size_t view_lines;       /* wrapped lines at the last draw */
 
 	/* The contacts pane. */
 	struct pool *contact_pool;
@@ -280,6 +281,13 @@ void ui_cal_refresh(struct ui *ui);
 /* Shows on the status line the reminders (alarms) that went off since
  * the last call, whatever the pane. Cheap; called on every loop turn. */
 void ui_cal_remind(struct ui *ui);
+/* In the message view: answers the invitation it holds (the event into
+ * the calendar, the REPLY to the organizer) with y, n or t. */
+void ui_cal_accept(struct ui *ui);
+void ui_cal_decline(struct ui *ui);
+void ui_cal_tentative(struct ui *ui);
+/* Is the viewed message an invitation? (set by ui_view.c) */
+void ui_cal_view_check(struct ui *ui);
 void ui_cal_draw(struct ui *ui);
 void ui_cal_move(struct ui *ui, long delta);
 /* Enter: the selected entry's details on the status line. */

@@ -96,6 +96,53 @@ void ui_cal_remind(struct ui *ui)
 	ui->remind_from = now + 1;
 }
 
+void ui_cal_view_check(struct ui *ui)
+{
+	struct pr_cal_ctx ctx;
+	pr_cal_ctx_init(&ctx, ui->cli, ui->account, &ui->local);
+	ui->is_view_invitation =
+	    ui->has_msg &&
+	    pr_invite_is_request(&ctx, ui->view_mailbox, ui->view_uid);
+	pr_cal_ctx_close(&ctx);
+}
+
+static void view_answer(struct ui *ui, const char *answer)
+{
+	if (!ui->has_msg || !ui->is_view_invitation) {
+		ui_status(ui, true, "this message is no invitation");
+		return;
+	}
+	struct pr_cal_ctx ctx;
+	pr_cal_ctx_init(&ctx, ui->cli, ui->account, &ui->local);
+	struct pr_invite_answer a;
+	const char *error;
+	if (pr_invite_answer(&ctx, ui->view_mailbox, ui->view_uid, answer, NULL,
+	                     &a, &error) < 0)
+		ui_status(ui, true, "%s: %s", answer, error);
+	else
+		ui_status(ui, false, "%s %s; %s %s", a.partstat, a.summary,
+		          a.by_server ? "the server replies at the next sync to"
+		                      : "reply sent to",
+		          a.organizer);
+	pr_cal_ctx_close(&ctx);
+	ui_cal_refresh(ui);
+}
+
+void ui_cal_accept(struct ui *ui)
+{
+	view_answer(ui, "accept");
+}
+
+void ui_cal_decline(struct ui *ui)
+{
+	view_answer(ui, "decline");
+}
+
+void ui_cal_tentative(struct ui *ui)
+{
+	view_answer(ui, "tentative");
+}
+
 void ui_cal_refresh(struct ui *ui)
 {
 	if ((UI_IN(ui->pane) & UI_IN_ORGANIZER) != 0)

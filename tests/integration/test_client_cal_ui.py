@@ -5,7 +5,9 @@ week with the events in their days' columns and the agenda below, with
 the calendar keys on the key bar; 'T' lists the task and 'x' marks it
 done; 'J' then 'a' writes a journal entry in $EDITOR (a script); 's'
 syncs, and the server has the completed task and the entry. An event's
-reminder shows on the status line when its alarm goes off."""
+reminder shows on the status line when its alarm goes off. An invitation
+received by mail is answered with 'y' in the message view (the keys only
+there for an invitation)."""
 import datetime
 import os
 import re
@@ -186,6 +188,56 @@ class ClientCalUi(unittest.TestCase):
         screen = self.wait_screen(r"Reminder: Standup call at "
                                   + when.strftime("%H:%M"), timeout=120)
         self.assertEqual(screen.count("Reminder:"), 1, screen)
+        self.keys("q")
+
+    def test_invitation_answered_in_the_message_view(self):
+        lisa = "lisa@otherisp.test"
+        request = (
+            f"From: {lisa}\r\nTo: {BOB}\r\nSubject: Invitation: Offsite\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n"
+            "\r\nBEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+            "METHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:offsite-1@otherisp.test"
+            "\r\nDTSTAMP:20240901T000000Z\r\nSEQUENCE:0\r\n"
+            "DTSTART:20240910T070000Z\r\nDTEND:20240910T150000Z\r\n"
+            f"SUMMARY:Offsite\r\nORGANIZER:mailto:{lisa}\r\n"
+            f"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{BOB}\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n")
+        path = os.path.join(self.home.tmp, "request.eml")
+        with open(path, "w", newline="") as f:
+            f.write(request)
+        note = os.path.join(self.home.tmp, "note.eml")
+        with open(note, "w", newline="") as f:
+            f.write(f"From: {lisa}\r\nTo: {BOB}\r\nSubject: Just a note\r\n"
+                    "\r\nHello there.\r\n")
+        berlin = {"TZ": "Europe/Berlin"}
+        self.home.run("import", note, env=berlin, check=True)
+        self.home.run("import", path, env=berlin, check=True)
+        self.tmux("new-session", "-d", "-s", "ui", "-x", "120", "-y", "40",
+                  f"exec {POSTROOM}")
+        self.wait_screen("Invitation: Offsite")
+        self.keys("Enter")
+        # the answers are on the key bar for an invitation
+        screen = self.wait_screen("y:accept")
+        self.assertIn("n:decline", screen)
+        self.keys("y")
+        self.wait_screen(f"ACCEPTED Offsite; reply sent to {lisa}")
+        day = self.home.json("cal", "day", "2024-09-10", env=berlin)
+        self.assertEqual([(e["summary"], e["start"]) for e in day],
+                         [("Offsite", "2024-09-10T09:00:00+02:00")])
+        self.assertEqual(day[0]["attendees"][0]["partstat"], "ACCEPTED")
+        outbox = self.home.json("list", "--mailbox", "Outbox", env=berlin)
+        self.assertEqual([m["subject"] for m in outbox],
+                         ["Accepted: Offsite"])
+        # a message that is no invitation has no such keys
+        self.keys("q")
+        self.keys("k")
+        self.keys("Enter")
+        screen = self.wait_screen("Hello there")
+        self.assertNotIn("y:accept", screen)
+        self.keys("y")
+        self.wait_screen("this message is no invitation")
+        self.keys("q")
         self.keys("q")
 
 
