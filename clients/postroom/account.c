@@ -5,6 +5,7 @@
  * first that answers wins, and the user can name the servers instead. */
 #include "postroom.h"
 #include "discover.h"
+#include "sync_dav.h"
 
 #include "core/file.h"
 #include "core/pool.h"
@@ -137,8 +138,8 @@ static int check_account(const struct pr_config *config,
 struct add_args {
 	const char *name, *address, *display_name, *password_file;
 	const char *password_command, *imap, *pop3, *smtp, *ca_file;
-	const char *user;
-	bool is_verify_off, is_no_test, is_delete_mode, is_pop3;
+	const char *user, *dav, *caldav, *carddav;
+	bool is_verify_off, is_no_test, is_delete_mode, is_pop3, is_no_dav;
 };
 
 static int add_args_parse(int argc, char **argv, struct add_args *a)
@@ -146,7 +147,7 @@ static int add_args_parse(int argc, char **argv, struct add_args *a)
 	static const char *const opts[] = {
 		"--address", "--display-name", "--password-file",
 		"--password-command", "--imap", "--pop3", "--smtp",
-		"--ca-file", "--user", NULL,
+		"--ca-file", "--user", "--dav", "--caldav", "--carddav", NULL,
 	};
 	for (int i = 2; i < argc; i++) {
 		const char *o = argv[i];
@@ -166,6 +167,10 @@ static int add_args_parse(int argc, char **argv, struct add_args *a)
 			a->is_delete_mode = true;
 			continue;
 		}
+		if (strcmp(o, "--no-dav") == 0) {
+			a->is_no_dav = true;
+			continue;
+		}
 		if (o[0] != '-') {
 			if (a->name != NULL)
 				return -1;
@@ -174,7 +179,8 @@ static int add_args_parse(int argc, char **argv, struct add_args *a)
 		}
 		const char **slots[] = { &a->address, &a->display_name,
 			&a->password_file, &a->password_command, &a->imap,
-			&a->pop3, &a->smtp, &a->ca_file, &a->user };
+			&a->pop3, &a->smtp, &a->ca_file, &a->user, &a->dav,
+			&a->caldav, &a->carddav };
 		size_t k = 0;
 		while (opts[k] != NULL && strcmp(opts[k], o) != 0)
 			k++;
@@ -259,6 +265,56 @@ static int add_servers(struct pr_cli *cli, const struct add_args *a,
 	return 0;
 }
 
+/* Tries the DAV servers configured for account (both kinds). Returns 0,
+ * or -1 with *error_r. */
+static int check_dav(const struct pr_config *config,
+                     const struct pr_account *account, struct pool *pool,
+                     const char **error_r)
+{
+	static const enum dav_remote_kind kinds[] = { DAV_REMOTE_CALENDAR,
+		                                      DAV_REMOTE_ADDRESSBOOK };
+	for (size_t i = 0; i < 2; i++) {
+		struct pr_dav dav;
+		if (pr_dav_url(account, kinds[i]) == NULL)
+			continue;
+		if (pr_dav_open(config, account, kinds[i], pool, &dav,
+		                error_r) < 0)
+			return -1;
+		pr_dav_close(&dav);
+	}
+	return 0;
+}
+
+/* CalDAV and CardDAV: named on the command line (and tested), else found
+ * (RFC 6764); an account without them still works. */
+static int add_dav(struct pr_cli *cli, const struct add_args *a,
+                   struct pr_account *account)
+{
+	const char *caldav = a->caldav != NULL ? a->caldav : a->dav;
+	const char *carddav = a->carddav != NULL ? a->carddav : a->dav;
+	const char *how = "the command line", *error;
+	if (caldav != NULL || carddav != NULL) {
+		account->caldav_url = caldav != NULL ? xstrdup(caldav) : NULL;
+		account->carddav_url = carddav != NULL ? xstrdup(carddav)
+		                                       : NULL;
+		if (!a->is_no_test &&
+		    check_dav(cli->config, account, cli->pool, &error) < 0)
+			return pr_fail("%s (not saved)", error);
+	} else if (a->is_no_dav || a->is_no_test) {
+		return 0;
+	} else if (pr_discover_dav(cli->config, account, cli->pool, &how) ==
+	           0) {
+		if (!cli->is_json)
+			printf("no CalDAV or CardDAV server found: mail only\n");
+		return 0;
+	}
+	if (!cli->is_json)
+		printf("calendars and contacts from %s: caldav %s, carddav %s\n",
+		       how, account->caldav_url ? account->caldav_url : "-",
+		       account->carddav_url ? account->carddav_url : "-");
+	return 0;
+}
+
 static struct pr_account *account_new(const struct add_args *a)
 {
 	struct pr_account *account = xcalloc(1, sizeof(*account));
@@ -303,6 +359,8 @@ static int account_add(struct pr_cli *cli, int argc, char **argv)
 		pr_fail("%s (not saved)", error);
 		goto out;
 	}
+	if (add_dav(cli, &a, account) != 0)
+		goto out;
 	if (pr_account_save(cli->config, account, &error) < 0) {
 		pr_fail("saving: %s", error);
 		goto out;
@@ -348,11 +406,12 @@ static int account_list(struct pr_cli *cli)
 			continue;
 		}
 		json_array_append_new(
-		    list, json_pack("{s:s, s:s, s:s, s:o, s:o}", "name",
-		                    a->name, "address", a->address, "protocol",
-		                    proto, "incoming",
+		    list, json_pack("{s:s, s:s, s:s, s:o, s:o, s:s?, s:s?}",
+		                    "name", a->name, "address", a->address,
+		                    "protocol", proto, "incoming",
 		                    endpoint_json(&a->incoming), "outgoing",
-		                    endpoint_json(&a->outgoing)));
+		                    endpoint_json(&a->outgoing), "caldav",
+		                    a->caldav_url, "carddav", a->carddav_url));
 	}
 	if (cli->is_json) {
 		json_dumpf(list, stdout, JSON_COMPACT);
@@ -369,9 +428,16 @@ static int account_test(struct pr_cli *cli, const char *name)
 	if (a == NULL)
 		return pr_fail("%s", error);
 	if (pr_account_password(a, cli->pool, &password, &error) < 0 ||
-	    check_account(cli->config, a, password, cli->pool, &error) < 0)
+	    (a->incoming.host != NULL &&
+	     check_account(cli->config, a, password, cli->pool, &error) < 0) ||
+	    check_dav(cli->config, a, cli->pool, &error) < 0)
 		return pr_fail("%s: %s", a->name, error);
-	printf("%s: incoming and outgoing logins work\n", a->name);
+	printf("%s: %s%s work\n", a->name,
+	       a->incoming.host != NULL ? "incoming and outgoing logins" : "",
+	       a->caldav_url != NULL || a->carddav_url != NULL
+	           ? (a->incoming.host != NULL ? ", CalDAV and CardDAV"
+	                                       : "CalDAV and CardDAV")
+	           : "");
 	return 0;
 }
 

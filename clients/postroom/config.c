@@ -59,6 +59,9 @@ struct account_file {
 		char *host, *tls, *user;
 		unsigned port;
 	} out;
+	struct {
+		char *caldav, *carddav, *user;
+	} dav;
 };
 
 #define AF(sec, name, type, def, desc)                                        \
@@ -86,6 +89,11 @@ static const struct setting_def account_out_defs[] = {
 	AF(out, tls, SETTING_STRING, "implicit", "implicit, starttls, none"),
 	AF(out, user, SETTING_STRING, "", "login name (default: address)"),
 };
+static const struct setting_def account_dav_defs[] = {
+	AF(dav, caldav, SETTING_STRING, "", "CalDAV URL (RFC 6764 context)"),
+	AF(dav, carddav, SETTING_STRING, "", "CardDAV URL (default: caldav)"),
+	AF(dav, user, SETTING_STRING, "", "login name (default: address)"),
+};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 static const struct config_section account_sections[] = {
 	{ "", account_main_defs, N(account_main_defs),
@@ -94,6 +102,8 @@ static const struct config_section account_sections[] = {
 	  offsetof(struct account_file, in) },
 	{ "outgoing", account_out_defs, N(account_out_defs),
 	  offsetof(struct account_file, out) },
+	{ "dav", account_dav_defs, N(account_dav_defs),
+	  offsetof(struct account_file, dav) },
 };
 
 int pr_tls_parse(const char *str, enum pr_tls *tls_r)
@@ -167,6 +177,11 @@ static struct pr_account *account_from_file(const char *name,
 	if (endpoint_fill(&a->outgoing, f->out.host, f->out.port, f->out.tls,
 	                  f->out.user, 465, 587) < 0)
 		*reason_r = "[outgoing] tls must be implicit, starttls or none";
+	a->caldav_url = dup_or_null(f->dav.caldav);
+	a->carddav_url = dup_or_null(f->dav.carddav);
+	if (a->carddav_url == NULL && a->caldav_url != NULL)
+		a->carddav_url = xstrdup(a->caldav_url);
+	a->dav_user = dup_or_null(f->dav.user);
 	if (a->address == NULL)
 		*reason_r = "address is missing";
 	if (*reason_r != NULL)
@@ -189,6 +204,9 @@ void pr_account_free(struct pr_account **account)
 	free(a->incoming.user);
 	free(a->outgoing.host);
 	free(a->outgoing.user);
+	free(a->caldav_url);
+	free(a->carddav_url);
+	free(a->dav_user);
 	free(a);
 	*account = NULL;
 }
@@ -353,6 +371,12 @@ int pr_account_save(struct pr_config *config, struct pr_account *account,
 	           account->proto == PR_PROTO_POP3 ? "pop3" : "imap",
 	           account->leave_on_server ? "yes" : "no");
 	put_endpoint(&out, "outgoing", &account->outgoing);
+	if (account->caldav_url != NULL || account->carddav_url != NULL) {
+		buf_printf(&out, "\n[dav]\n");
+		put(&out, "caldav", account->caldav_url);
+		put(&out, "carddav", account->carddav_url);
+		put(&out, "user", account->dav_user);
+	}
 
 	struct buf path;
 	buf_init(&path);

@@ -11,6 +11,8 @@
 #include "core/pool.h"
 #include "dav/vcard.h"
 #include "store/store_contact.h"
+#include "store/store_dav.h"
+#include "store/store_sync_dav.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,9 @@
 
 #define CONTACTS_FILE_MAX (64 * 1024 * 1024)
 #define CONTACTS_LIST_MAX 32 /* --email and --phone given at most */
+
+static void contact_export(const struct store_contact *c, struct pool *pool,
+                           struct buf *out);
 
 /* What add and edit were told; NULL or count 0: not given. */
 struct contact_opts {
@@ -316,6 +321,9 @@ static int cmd_edit(struct pr_cli *cli, struct pr_local *local, int argc,
 	int ret = contact_by_arg(local, argv[2], cli->pool, &c);
 	if (ret != 0)
 		return ret;
+	if (pr_contacts_is_read_only(local, c.uid))
+		return pr_fail("contact %s is in a read-only address book",
+		               argv[2]);
 	if (o.name != NULL)
 		c.name = o.name;
 	if (o.org != NULL)
@@ -364,6 +372,9 @@ static int cmd_delete(struct pr_cli *cli, struct pr_local *local, int argc,
 	int ret = contact_by_arg(local, argv[2], cli->pool, &c);
 	if (ret != 0)
 		return ret;
+	if (pr_contacts_is_read_only(local, c.uid))
+		return pr_fail("contact %s is in a read-only address book",
+		               argv[2]);
 	if (store_contact_delete(local->account, c.id) < 0)
 		return pr_fail("contacts delete: %s",
 		               store_last_error(local->store));
@@ -456,6 +467,79 @@ static int import_card(struct pr_local *local, struct vcard *card, time_t now,
 	c.id = old.id;
 	return store_contact_update(local->account, &c, now, error_r) < 0 ? -1
 	                                                                  : 0;
+}
+
+int pr_contacts_put_card(struct pr_local *local, const unsigned char *data,
+                         size_t size, struct pool *pool, const char **uid_r,
+                         const char **text_r, const char **error_r)
+{
+	struct vcard_settings set;
+	vcard_settings_init(&set);
+	struct vcard *card;
+	if (vcard_parse_resource(data, size, &set, pool, &card, error_r) < 0)
+		return -1;
+	/* the text as it came, so its ETag is that of the server's bytes */
+	card->raw = pool_strndup(pool, (const char *)data, size);
+	struct store_contact c;
+	contact_from_card(card, pool, &c);
+	if (import_card(local, card, time(NULL), pool, error_r) < 0)
+		return -1;
+	*uid_r = c.uid;
+	*text_r = c.vcard;
+	return 0;
+}
+
+const char *pr_contacts_card_text(const struct store_contact *c,
+                                  struct pool *pool)
+{
+	if (c->vcard != NULL && c->vcard[0] != '\0')
+		return c->vcard;
+	struct buf out;
+	buf_init(&out);
+	contact_export(c, pool, &out);
+	const char *text = pool_strdup(pool, out.data);
+	buf_deinit(&out);
+	return text;
+}
+
+int pr_contacts_card_copy(const unsigned char *data, size_t size,
+                          const char *label, struct pool *pool,
+                          const char **text_r, const char **error_r)
+{
+	struct vcard_settings set;
+	vcard_settings_init(&set);
+	struct vcard *card;
+	if (vcard_parse_resource(data, size, &set, pool, &card, error_r) < 0)
+		return -1;
+	card->uid = uid_new(pool);
+	card->fn = pool_printf(pool, "%s%s", card->fn, label);
+	card->n = (struct vcard_name){0};
+	struct buf out;
+	buf_init(&out);
+	vcard_write(card, &out);
+	*text_r = pool_strdup(pool, out.data);
+	buf_deinit(&out);
+	return 0;
+}
+
+bool pr_contacts_is_read_only(struct pr_local *local, const char *uid)
+{
+	int64_t coll_id;
+	if (store_sync_dav_object_owner(local->account, STORE_DAV_ADDRESSBOOK,
+	                                uid, &coll_id) <= 0)
+		return false;
+	struct pool *pool = pool_new();
+	struct store_sync_dav_collection *colls;
+	size_t count;
+	bool is_read_only = false;
+	if (store_sync_dav_collections(local->account, STORE_DAV_ADDRESSBOOK,
+	                               pool, &colls, &count) == 0) {
+		for (size_t i = 0; i < count; i++)
+			if (colls[i].id == coll_id)
+				is_read_only = colls[i].is_read_only;
+	}
+	pool_free(&pool);
+	return is_read_only;
 }
 
 static int cmd_import(struct pr_cli *cli, struct pr_local *local, int argc,

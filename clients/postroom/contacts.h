@@ -4,6 +4,7 @@
 #ifndef POSTROOM_CONTACTS_H
 #define POSTROOM_CONTACTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pool;
@@ -24,5 +25,26 @@ int pr_contacts_complete(struct pr_local *local, const char *prefix,
  * and its vCard 4.0 text; sets c->id. Returns 0, or -1 with *error_r. */
 int pr_contacts_add(struct pr_local *local, struct store_contact *c,
                     struct pool *pool, const char **error_r);
+
+/* Stores one card (a CardDAV member's data) as a contact, added or
+ * replacing the contact with its UID, its text kept as it came. Returns 0
+ * with *uid_r and *text_r (what was stored, from pool), or -1 with
+ * *error_r. */
+int pr_contacts_put_card(struct pr_local *local, const unsigned char *data,
+                         size_t size, struct pool *pool, const char **uid_r,
+                         const char **text_r, const char **error_r);
+/* The vCard text of contact c: its own, or one written from its fields
+ * (vCard 4.0), from pool. */
+const char *pr_contacts_card_text(const struct store_contact *c,
+                                  struct pool *pool);
+/* Writes a copy of the card in data under a new UID, label appended to
+ * its FN (a local version a sync keeps beside the server's). Returns 0
+ * with *text_r (from pool), or -1 with *error_r. */
+int pr_contacts_card_copy(const unsigned char *data, size_t size,
+                          const char *label, struct pool *pool,
+                          const char **text_r, const char **error_r);
+/* True when the contact with uid came from a read-only address book on
+ * the server (the domain's shared one): the sync would undo a change. */
+bool pr_contacts_is_read_only(struct pr_local *local, const char *uid);
 
 #endif

@@ -1,8 +1,10 @@
 /* Finding an account's servers: RFC 6186 SRV records (with RFC 8314 §5.1:
  * implicit TLS preferred), Thunderbird-style autoconfig XML fetched over
- * HTTP (libxml2 parses it, with network access off), then common names.
- * Every candidate is only a suggestion until the login test passes. */
+ * HTTP (libxml2 parses it, with network access off), then common names;
+ * CalDAV and CardDAV by RFC 6764 (SRV records, well-known URIs). Every
+ * candidate is only a suggestion until the login test passes. */
 #include "discover.h"
+#include "sync_dav.h"
 
 #include "core/buf.h"
 #include "core/dns.h"
@@ -352,4 +354,159 @@ int pr_discover(const struct pr_config *config, struct pr_account *account,
 	                             "with --imap/--pop3 and --smtp",
 	                       domain_of(account->address));
 	return -1;
+}
+
+/* ---- CalDAV and CardDAV (RFC 6764) ------------------------------------------ */
+
+/* Looks up one SRV name. Returns 0 with *host_r (from pool) and *port_r,
+ * or -1 when there is none (or "." says the service is not offered). */
+static int srv_one(const struct pr_config *config, const char *name,
+                   struct pool *pool, const char **host_r, unsigned *port_r)
+{
+	struct srv_query q = {.name = name};
+	struct event_loop *loop = event_loop_new();
+	struct dns *dns;
+	const char *error;
+	if (dns_new(loop, config->dns_server != NULL ? config->dns_server : "",
+	            &dns, &error) < 0) {
+		event_loop_free(&loop);
+		return -1;
+	}
+	int pending = 1;
+	q.pending = &pending;
+	q.loop = loop;
+	dns_srv_lookup(dns, name, srv_cb, &q);
+	while (pending > 0 && event_loop_run(loop) == 0)
+		;
+	dns_free(&dns);
+	event_loop_free(&loop);
+	if (q.host == NULL)
+		return -1;
+	*host_r = pool_strdup(pool, q.host);
+	*port_r = q.port;
+	free(q.host);
+	return 0;
+}
+
+struct txt_query {
+	char *path; /* the value of path=, or NULL */
+	bool is_done;
+	struct event_loop *loop;
+};
+
+static void txt_cb(enum dns_status status, const struct dns_txt *txt,
+                   size_t count, const char *error, void *ctx)
+{
+	struct txt_query *q = ctx;
+	(void)error;
+	/* RFC 6764 §4: "path=" and the context path (RFC 6763 §6 key=value) */
+	for (size_t i = 0; status == DNS_STATUS_OK && i < count; i++)
+		if (q->path == NULL && strncmp(txt[i].text, "path=", 5) == 0 &&
+		    txt[i].text[5] == '/' && strlen(txt[i].text) == txt[i].len)
+			q->path = xstrdup(txt[i].text + 5);
+	q->is_done = true;
+	event_loop_stop(q->loop);
+}
+
+/* The context path the TXT record of name gives, from pool, or NULL. */
+static const char *txt_path(const struct pr_config *config, const char *name,
+                            struct pool *pool)
+{
+	struct txt_query q = {.loop = event_loop_new()};
+	struct dns *dns;
+	const char *error;
+	if (dns_new(q.loop, config->dns_server != NULL ? config->dns_server : "",
+	            &dns, &error) < 0) {
+		event_loop_free(&q.loop);
+		return NULL;
+	}
+	(void)dns_txt_lookup(dns, name, txt_cb, &q);
+	while (!q.is_done && event_loop_run(q.loop) == 0)
+		;
+	dns_free(&dns);
+	event_loop_free(&q.loop);
+	const char *path = q.path != NULL ? pool_strdup(pool, q.path) : NULL;
+	free(q.path);
+	return path;
+}
+
+/* Tries url as the account's DAV server of kind. */
+static bool dav_try(const struct pr_config *config, struct pr_account *account,
+                    enum dav_remote_kind kind, const char *url,
+                    struct pool *pool)
+{
+	char **slot = kind == DAV_REMOTE_CALENDAR ? &account->caldav_url
+	                                          : &account->carddav_url;
+	char *old = *slot;
+	*slot = xstrdup(url);
+	struct pr_dav dav;
+	const char *error;
+	if (pr_dav_open(config, account, kind, pool, &dav, &error) == 0) {
+		pr_dav_close(&dav);
+		free(old);
+		return true;
+	}
+	free(*slot);
+	*slot = old;
+	return false;
+}
+
+static const char *https_url(const char *host, unsigned port, const char *path,
+                             struct pool *pool)
+{
+	return port == 443 ? pool_printf(pool, "https://%s%s", host, path)
+	                   : pool_printf(pool, "https://%s:%u%s", host, port,
+	                                 path);
+}
+
+int pr_discover_dav(const struct pr_config *config, struct pr_account *account,
+                    struct pool *pool, const char **how_r)
+{
+	static const struct {
+		enum dav_remote_kind kind;
+		const char *srv, *well_known;
+	} kinds[] = {
+	    {DAV_REMOTE_CALENDAR, "_caldavs._tcp", "/.well-known/caldav"},
+	    {DAV_REMOTE_ADDRESSBOOK, "_carddavs._tcp", "/.well-known/carddav"},
+	};
+	const char *domain = domain_of(account->address);
+	int found = 0;
+	*how_r = "well-known URI";
+	for (size_t i = 0; i < 2; i++) {
+		const char *host;
+		unsigned port;
+		/* RFC 6764 §6 steps 2-4: SRV, then the TXT record's path,
+		 * else the well-known URI at the SRV target */
+		const char *name =
+		    pool_printf(pool, "%s.%s", kinds[i].srv, domain);
+		if (srv_one(config, name, pool, &host, &port) == 0) {
+			const char *path = txt_path(config, name, pool);
+			if ((path != NULL &&
+			     dav_try(config, account, kinds[i].kind,
+			             https_url(host, port, path, pool), pool)) ||
+			    dav_try(config, account, kinds[i].kind,
+			            https_url(host, port, kinds[i].well_known,
+			                      pool),
+			            pool)) {
+				*how_r = path != NULL ? "SRV and TXT records"
+				                      : "SRV records";
+				found++;
+				continue;
+			}
+		}
+		/* §6 step 3 without SRV: the domain itself, then the incoming
+		 * server's name, which often serves HTTPS too */
+		const char *hosts[] = {domain, account->incoming.host};
+		for (size_t h = 0; h < 2; h++) {
+			if (hosts[h] != NULL &&
+			    dav_try(config, account, kinds[i].kind,
+			            https_url(hosts[h], 443, kinds[i].well_known,
+			                      pool),
+			            pool)) {
+				found++;
+				break;
+			}
+		}
+	}
+	return found;
 }

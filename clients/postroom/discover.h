@@ -23,4 +23,15 @@ int pr_discover_autoconfig_parse(const char *xml, size_t len,
                                  const char *address,
                                  struct pr_account *account, bool is_pop3);
 
+/* Finds the account's CalDAV and CardDAV servers (RFC 6764 §6): SRV
+ * records _caldavs._tcp and _carddavs._tcp (TLS only; without the TXT
+ * path, their /.well-known/caldav or carddav), else /.well-known/caldav
+ * and carddav over HTTPS at the domain and at the incoming server's name.
+ * Each candidate is tried with the account's login (principal and home
+ * set found); the first that works fills account->caldav_url or
+ * carddav_url. Returns how many of the two were found, with *how_r
+ * ("SRV records", "well-known URI"). */
+int pr_discover_dav(const struct pr_config *config, struct pr_account *account,
+                    struct pool *pool, const char **how_r);
+
 #endif

@@ -2,6 +2,7 @@
  * full-screen interface; every action is also a subcommand for scripts
  * (postroom.h lists them), with --json for machine-readable output. */
 #include "postroom.h"
+#include "cal.h"  /* pr_cmd_cal, pr_cmd_tasks, pr_cmd_journal */
 #include "mail.h" /* pr_cmd_import */
 
 #include "core/pool.h"
@@ -17,7 +18,8 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	{ "account", pr_cmd_account, "account add|list|test|remove [NAME]" },
-	{ "sync", pr_cmd_sync, "sync [--idle]   send the Outbox, then receive" },
+	{ "sync", pr_cmd_sync,
+	  "sync [--idle|--dav]   send the Outbox, then receive" },
 	{ "send", pr_cmd_send,
 	  "send --to ADDR [--cc ADDR] --subject S [--attach FILE]... "
 	  "[--body-file FILE|-]" },
@@ -37,6 +39,16 @@ static const struct {
 	{ "delete", pr_cmd_delete, "delete UID [--mailbox M]" },
 	{ "contacts", pr_cmd_contacts,
 	  "contacts add|list|search|edit|delete|import|export ..." },
+	{ "cal", pr_cmd_cal,
+	  "cal [agenda|day|week|month [DATE]] | add | edit | delete | show | "
+	  "calendars | invitations | accept|decline|tentative|apply MSG | "
+	  "accept|decline|tentative --event UID | "
+	  "freebusy ADDRESS" },
+	{ "tasks", pr_cmd_tasks,
+	  "tasks [list [--all]] | add SUMMARY [--due T] [--priority N] | "
+	  "complete|reopen|delete UID | due UID T|none | priority UID N" },
+	{ "journal", pr_cmd_journal,
+	  "journal [list] | add [--date D] | show|edit|delete DATE|UID" },
 	{ "ui", pr_cmd_ui, "ui   the full-screen interface (the default)" },
 };
 

@@ -60,6 +60,13 @@ struct pr_account {
 	bool leave_on_server;
 	struct pr_endpoint incoming;
 	struct pr_endpoint outgoing;
+	/* [dav] caldav = https://mail.example.org/dav/ (a context path,
+	 * RFC 6764 §5), carddav = (default: caldav's), user = (default: the
+	 * address). NULL: the account has no calendars or address book on a
+	 * server. */
+	char *caldav_url;
+	char *carddav_url;
+	char *dav_user;
 };
 
 /* The client's own settings (postroom.conf) and its accounts. */
@@ -189,6 +196,15 @@ struct pr_sync_report {
 	unsigned sent;       /* outbox messages submitted */
 	unsigned send_failed;
 	char refusal[256];   /* why the server refused the last one */
+	/* CalDAV and CardDAV (sync_dav.c) */
+	unsigned dav_down;         /* members fetched from the server */
+	unsigned dav_up;           /* members sent to the server */
+	unsigned dav_deleted_down; /* deleted here: gone there */
+	unsigned dav_deleted_up;   /* deleted there: gone here */
+	unsigned dav_conflicts;    /* both changed: the server's kept, the
+	                              local version saved as a copy */
+	unsigned dav_errors;       /* members that failed; tried again */
+	char dav_error[256];       /* the last such failure */
 };
 
 /* One two-way IMAP sync of every mailbox (new mail, flags, moves,
@@ -233,7 +249,14 @@ int pr_outbox_flush(const struct pr_config *config,
 int pr_outgoing_check(const struct pr_config *config,
                       const struct pr_account *account, const char *password,
                       struct pool *pool, const char **error_r);
-/* Send/Receive: outbox first, then the incoming protocol. */
+/* CalDAV then CardDAV (sync_dav.c): every calendar, task list, journal
+ * and address book both ways. Accounts without DAV do nothing. Returns 0,
+ * or -1 with *error_r; what was done before an error stays. */
+int pr_sync_dav(const struct pr_config *config,
+                const struct pr_account *account, struct pr_local *local,
+                struct pr_sync_report *report, struct pool *pool,
+                const char **error_r);
+/* Send/Receive: outbox first, then the incoming protocol, then DAV. */
 int pr_sync(const struct pr_config *config, const struct pr_account *account,
             struct pr_local *local, struct pr_sync_report *report,
             struct pool *pool, const char **error_r);

@@ -19,19 +19,36 @@ int pr_sync(const struct pr_config *config, const struct pr_account *account,
 	if (account->outgoing.host != NULL)
 		send_ret = pr_outbox_flush(config, account, local, report, pool,
 		                           &send_error);
-	int ret = account->proto == PR_PROTO_POP3
-	              ? pr_sync_pop3(config, account, local, report, pool,
-	                             error_r)
-	              : pr_sync_imap(config, account, local, report, pool,
-	                             error_r);
+	int ret = 0;
+	if (account->incoming.host != NULL)
+		ret = account->proto == PR_PROTO_POP3
+		          ? pr_sync_pop3(config, account, local, report, pool,
+		                         error_r)
+		          : pr_sync_imap(config, account, local, report, pool,
+		                         error_r);
+	/* calendars and contacts do not wait for mail to work */
+	const char *dav_error = NULL;
+	int dav_ret =
+	    pr_sync_dav(config, account, local, report, pool, &dav_error);
 	if (ret == 0 && send_ret < 0) {
 		*error_r = pool_printf(pool, "sending: %s (kept in %s)",
 		                       send_error, PR_OUTBOX);
-		return -1;
-	}
-	if (ret < 0 && send_ret < 0)
+		ret = -1;
+	} else if (ret < 0 && send_ret < 0) {
 		*error_r = pool_printf(pool, "%s; sending: %s", *error_r,
 		                       send_error);
+	}
+	if (dav_ret < 0) {
+		*error_r = ret < 0 ? pool_printf(pool,
+		                                 "%s; calendars and "
+		                                 "contacts: %s",
+		                                 *error_r, dav_error)
+		                   : pool_printf(pool,
+		                                 "calendars and contacts: "
+		                                 "%s",
+		                                 dav_error);
+		ret = -1;
+	}
 	return ret;
 }
 
@@ -39,12 +56,23 @@ static void report_print(const struct pr_account *account,
                          const struct pr_sync_report *r, bool is_json,
                          const char *error)
 {
+	bool has_dav =
+	    account->caldav_url != NULL || account->carddav_url != NULL;
 	if (!is_json) {
 		printf("%s: %u fetched, %u uploaded, %u sent, flags %u up %u "
 		       "down, %u deleted here, %u deleted there\n",
 		       account->name, r->fetched, r->uploaded, r->sent,
 		       r->flags_up, r->flags_down, r->expunged_down,
 		       r->expunged_up);
+		if (has_dav)
+			printf("%s: calendars and contacts: %u down, %u up, "
+			       "%u deleted here, %u deleted there, %u "
+			       "conflicts kept as copies%s%s\n",
+			       account->name, r->dav_down, r->dav_up,
+			       r->dav_deleted_down, r->dav_deleted_up,
+			       r->dav_conflicts,
+			       r->dav_errors > 0 ? "; failed: " : "",
+			       r->dav_errors > 0 ? r->dav_error : "");
 		return;
 	}
 	json_t *o = json_pack(
@@ -55,6 +83,13 @@ static void report_print(const struct pr_account *account,
 	    "moved_up", r->moved_up, "sent", r->sent, "send_failed",
 	    r->send_failed, "ok", error == NULL, "error",
 	    error != NULL ? json_string(error) : json_null());
+	json_object_set_new(o, "dav",
+	                    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s}",
+	                              "down", r->dav_down, "up", r->dav_up,
+	                              "deleted_down", r->dav_deleted_down,
+	                              "deleted_up", r->dav_deleted_up,
+	                              "conflicts", r->dav_conflicts, "errors",
+	                              r->dav_errors, "error", r->dav_error));
 	json_dumpf(o, stdout, JSON_COMPACT);
 	putchar('\n');
 	json_decref(o);
@@ -86,7 +121,8 @@ static int sync_idle(struct pr_cli *cli, struct pr_account *account,
 int pr_cmd_sync(struct pr_cli *cli, int argc, char **argv)
 {
 	bool is_idle = argc == 2 && strcmp(argv[1], "--idle") == 0;
-	if (argc > 1 && !is_idle)
+	bool is_dav = argc == 2 && strcmp(argv[1], "--dav") == 0;
+	if (argc > 1 && !is_idle && !is_dav)
 		return 2;
 	struct pr_account *account;
 	struct pr_local local;
@@ -98,8 +134,10 @@ int pr_cmd_sync(struct pr_cli *cli, int argc, char **argv)
 	} else {
 		struct pr_sync_report report = { 0 };
 		const char *error = NULL;
-		if (pr_sync(cli->config, account, &local, &report, cli->pool,
-		            &error) < 0)
+		if ((is_dav ? pr_sync_dav(cli->config, account, &local, &report,
+		                          cli->pool, &error)
+		            : pr_sync(cli->config, account, &local, &report,
+		                      cli->pool, &error)) < 0)
 			ret = 1;
 		report_print(account, &report, cli->is_json, error);
 		if (ret != 0)

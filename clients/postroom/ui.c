@@ -183,6 +183,9 @@ static void key_reply_all(struct ui *ui);
 static void key_forward(struct ui *ui);
 static void key_contacts(struct ui *ui);
 static void key_contacts_add(struct ui *ui);
+static void key_calendar(struct ui *ui);
+static void key_tasks(struct ui *ui);
+static void key_journal(struct ui *ui);
 
 struct ui_key {
 	int key;
@@ -211,6 +214,12 @@ static const struct ui_key keys[] = {
      "unread"},
     {'a', UI_IN(UI_PANE_VIEW), ui_view_save_attachment, "a",
      "save an attachment", "save"},
+    {'y', UI_IN(UI_PANE_VIEW), ui_cal_accept, "y", "accept the invitation",
+     "accept"},
+    {'n', UI_IN(UI_PANE_VIEW), ui_cal_decline, "n", "decline the invitation",
+     "decline"},
+    {'t', UI_IN(UI_PANE_VIEW), ui_cal_tentative, "t",
+     "accept the invitation tentatively", "maybe"},
     {'c', UI_IN_ALL, key_compose, "c", "compose", "new"},
     {'s', UI_IN_MAIL, ui_action_sync, "s", "send/receive", "sync"},
     {'/', UI_IN_MAIL, ui_action_search, "/", "search all folders", "search"},
@@ -224,6 +233,23 @@ static const struct ui_key keys[] = {
      NULL},
     {UI_FKEY(KEY_BTAB), UI_IN_MAIL, key_prev_pane, NULL, NULL, NULL},
     {'C', UI_IN_MAIL, key_contacts, "C", "contacts", "contacts"},
+    {'W', UI_IN_MAIL | UI_IN_ORGANIZER, key_calendar, "W",
+     "calendar: the week and its agenda", "calendar"},
+    {'T', UI_IN_MAIL | UI_IN_ORGANIZER, key_tasks, "T", "tasks", "tasks"},
+    {'J', UI_IN_MAIL | UI_IN_ORGANIZER, key_journal, "J", "journal", "journal"},
+    {'n', UI_IN(UI_PANE_CALENDAR), ui_cal_next, "n", "next week", "next"},
+    {'p', UI_IN(UI_PANE_CALENDAR), ui_cal_prev, "p", "previous week", "prev"},
+    {'t', UI_IN(UI_PANE_CALENDAR), ui_cal_today, "t", "this week", "today"},
+    {'a', UI_IN(UI_PANE_CALENDAR) | UI_IN(UI_PANE_TASKS), ui_cal_add, "a",
+     "add", "add"},
+    {'a', UI_IN(UI_PANE_JOURNAL), ui_cal_add, "a",
+     "write today's entry in the editor", "write"},
+    {'e', UI_IN(UI_PANE_JOURNAL), ui_cal_edit, "e",
+     "change the entry in the editor", "edit"},
+    {'x', UI_IN(UI_PANE_TASKS), ui_cal_toggle_done, "x",
+     "mark done or open again", "done"},
+    {'d', UI_IN_ORGANIZER, ui_cal_delete, "d", "delete", "del"},
+    {'s', UI_IN_ORGANIZER, ui_action_sync, "s", "send/receive", "sync"},
     {'A', UI_IN_MAIL, ui_action_account, "A", "next account", NULL},
     {'j', UI_IN_ALL, key_down, "j/Down", "next", NULL},
     {UI_FKEY(KEY_DOWN), UI_IN_ALL, key_down, NULL, NULL, NULL},
@@ -243,13 +269,19 @@ static const char *key_bar_label(const struct ui *ui, const struct ui_key *k)
 		return ui->pane == UI_PANE_FOLDERS    ? "open folder"
 		       : ui->pane == UI_PANE_CONTACTS ? "write to"
 		       : ui->pane == UI_PANE_VIEW     ? "page"
-		                                      : "open";
+		       : (UI_IN(ui->pane) & UI_IN_ORGANIZER) != 0 ? "details"
+		                                                  : "open";
 	if (k->key == 'q')
 		return ui->pane == UI_PANE_VIEW ||
 		               ui->pane == UI_PANE_CONTACTS ||
+		               (UI_IN(ui->pane) & UI_IN_ORGANIZER) != 0 ||
 		               (ui->pane == UI_PANE_LIST && ui->search != NULL)
 		           ? "back"
 		           : "quit";
+	/* the answers only for a message that is an invitation */
+	if (ui->pane == UI_PANE_VIEW && !ui->is_view_invitation &&
+	    (k->key == 'y' || k->key == 'n' || k->key == 't'))
+		return NULL;
 	return k->bar;
 }
 
@@ -259,9 +291,11 @@ void ui_keybar(const struct ui *ui, size_t width, struct buf *out)
 		const struct ui_key *k = &keys[i];
 		if (k->bar == NULL || (k->panes & UI_IN(ui->pane)) == 0)
 			continue;
+		const char *label = key_bar_label(ui, k);
+		if (label == NULL)
+			continue;
 		size_t len = out->len;
-		buf_printf(out, "%s%s:%s", len > 0 ? "  " : "", k->name,
-		           key_bar_label(ui, k));
+		buf_printf(out, "%s%s:%s", len > 0 ? "  " : "", k->name, label);
 		if (out->len > width) { /* only whole entries */
 			buf_truncate(out, len);
 			break;
@@ -296,6 +330,9 @@ static void key_quit(struct ui *ui)
 		ui->pane = UI_PANE_LIST;
 		break;
 	case UI_PANE_CONTACTS:
+	case UI_PANE_CALENDAR:
+	case UI_PANE_TASKS:
+	case UI_PANE_JOURNAL:
 		ui->pane = ui->back_pane;
 		break;
 	case UI_PANE_LIST:
@@ -325,6 +362,11 @@ static void key_enter(struct ui *ui)
 		break;
 	case UI_PANE_CONTACTS:
 		ui_contacts_compose(ui);
+		break;
+	case UI_PANE_CALENDAR:
+	case UI_PANE_TASKS:
+	case UI_PANE_JOURNAL:
+		ui_cal_enter(ui);
 		break;
 	}
 	ui_layout(ui);
@@ -367,6 +409,11 @@ static void move_by(struct ui *ui, long delta)
 	case UI_PANE_CONTACTS:
 		ui_contacts_move(ui, delta);
 		break;
+	case UI_PANE_CALENDAR:
+	case UI_PANE_TASKS:
+	case UI_PANE_JOURNAL:
+		ui_cal_move(ui, delta);
+		break;
 	}
 }
 
@@ -375,7 +422,9 @@ static long page_size(const struct ui *ui)
 	const struct ui_rect *r = ui->pane == UI_PANE_FOLDERS ? &ui->r_folders
 	                          : ui->pane == UI_PANE_LIST  ? &ui->r_list
 	                          : ui->pane == UI_PANE_VIEW  ? &ui->r_view
-	                                                      : &ui->r_contacts;
+	                          : ui->pane == UI_PANE_CONTACTS
+	                              ? &ui->r_contacts
+	                              : &ui->r_cal;
 	return r->h > 2 ? r->h - 1 : 1;
 }
 
@@ -431,15 +480,31 @@ static void key_contacts_add(struct ui *ui)
 	ui_contacts_add_sender(ui);
 }
 
+static void key_calendar(struct ui *ui)
+{
+	ui_cal_open(ui, UI_PANE_CALENDAR);
+}
+
+static void key_tasks(struct ui *ui)
+{
+	ui_cal_open(ui, UI_PANE_TASKS);
+}
+
+static void key_journal(struct ui *ui)
+{
+	ui_cal_open(ui, UI_PANE_JOURNAL);
+}
+
 /* The help screen: every key of the table, by pane, until a key. */
 static void key_help(struct ui *ui)
 {
-	static const char *const pane_names[] = {"Folders", "Messages",
-	                                         "Message", "Contacts"};
+	static const char *const pane_names[] = {
+	    "Folders",  "Messages", "Message", "Contacts",
+	    "Calendar", "Tasks",    "Journal"};
 	erase();
 	int y = 0;
 	mvaddstr(y++, 0, "postroom keys (any key returns)");
-	for (int p = UI_PANE_FOLDERS; p <= UI_PANE_CONTACTS && y < LINES; p++) {
+	for (int p = UI_PANE_FOLDERS; p <= UI_PANE_JOURNAL && y < LINES; p++) {
 		y++;
 		if (y < LINES)
 			mvaddstr(y++, 0, pane_names[p]);
@@ -504,6 +569,11 @@ void ui_account_close(struct ui *ui)
 	pool_free(&ui->list_pool);
 	pool_free(&ui->folder_pool);
 	pool_free(&ui->contact_pool);
+	pool_free(&ui->cal_pool);
+	ui->cal_entries = NULL;
+	ui->cal_count = 0;
+	if ((UI_IN(ui->pane) & UI_IN_ORGANIZER) != 0)
+		ui->pane = UI_PANE_LIST;
 	pr_local_close(&ui->local);
 	ui->is_local_open = false;
 	ui->watch_fd = -1;
@@ -517,18 +587,24 @@ static void input_drain(struct ui *ui)
 		key_dispatch(ui, key);
 }
 
+#define UI_REMIND_TICK 15000 /* ms */
+
 static void ui_loop(struct ui *ui)
 {
 	while (!ui->is_quitting && quit_signal == 0) {
 		ui_idle_check(ui);
+		ui_cal_remind(ui);
 		ui_draw(ui);
 		struct pollfd fds[3] = {
 		    {.fd = STDIN_FILENO, .events = POLLIN},
 		    {.fd = wake_fds[0], .events = POLLIN},
 		    {.fd = ui->watch_fd, .events = POLLIN},
 		};
-		int ret =
-		    poll(fds, ui->watch_fd >= 0 ? 3 : 2, ui_idle_timeout(ui));
+		/* woken at least every UI_REMIND_TICK for the reminders */
+		int timeout = ui_idle_timeout(ui);
+		if (timeout < 0 || timeout > UI_REMIND_TICK)
+			timeout = UI_REMIND_TICK;
+		int ret = poll(fds, ui->watch_fd >= 0 ? 3 : 2, timeout);
 		if (ret < 0 && errno != EINTR) {
 			ui_status(ui, true, "poll: %s", strerror(errno));
 			break;
@@ -539,6 +615,7 @@ static void ui_loop(struct ui *ui)
 		    (fds[2].revents & POLLIN) != 0) {
 			store_account_watch_drain(ui->local.account);
 			ui_refresh_store(ui);
+			ui_cal_refresh(ui);
 		}
 		if (ret > 0 && (fds[0].revents & (POLLHUP | POLLERR)) != 0)
 			break; /* the terminal went away */
@@ -566,7 +643,7 @@ int pr_cmd_ui(struct pr_cli *cli, int argc, char **argv)
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return pr_fail("the interface needs a terminal; see "
 		               "'postroom --help' for the commands");
-	struct ui ui = {.cli = cli, .watch_fd = -1};
+	struct ui ui = {.cli = cli, .watch_fd = -1, .remind_from = time(NULL)};
 	if (signals_install() < 0)
 		return pr_fail("pipe: %s", strerror(errno));
 	buf_init(&ui.status);

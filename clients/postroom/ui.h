@@ -19,6 +19,8 @@
 #include "mail.h"
 #include "postroom.h"
 
+struct pr_cal_entry;
+
 struct pool;
 
 enum ui_pane {
@@ -26,12 +28,18 @@ enum ui_pane {
 	UI_PANE_LIST,
 	UI_PANE_VIEW,
 	UI_PANE_CONTACTS,
+	UI_PANE_CALENDAR, /* a week and its agenda (ui_cal.c) */
+	UI_PANE_TASKS,
+	UI_PANE_JOURNAL,
 };
 #define UI_IN(pane) (1u << (pane))
 #define UI_IN_MAIL                                                             \
 	(UI_IN(UI_PANE_FOLDERS) | UI_IN(UI_PANE_LIST) | UI_IN(UI_PANE_VIEW))
 #define UI_IN_MSG (UI_IN(UI_PANE_LIST) | UI_IN(UI_PANE_VIEW))
-#define UI_IN_ALL (UI_IN_MAIL | UI_IN(UI_PANE_CONTACTS))
+#define UI_IN_ORGANIZER                                                        \
+	(UI_IN(UI_PANE_CALENDAR) | UI_IN(UI_PANE_TASKS) |                      \
+	 UI_IN(UI_PANE_JOURNAL))
+#define UI_IN_ALL (UI_IN_MAIL | UI_IN(UI_PANE_CONTACTS) | UI_IN_ORGANIZER)
 
 struct ui_mailbox {
 	const char *name; /* from ui->folder_pool */
@@ -86,15 +94,24 @@ struct ui {
 	struct pr_mail_message msg;
 	const char *view_mailbox; /* from view_pool */
 	uint32_t view_uid;
-	struct buf view_text; /* pr_mail_render() output */
-	size_t view_top;      /* first shown line (wrapped lines) */
-	size_t view_lines;    /* wrapped lines at the last draw */
+	bool is_view_invitation; /* the message is an iTIP REQUEST */
+	struct buf view_text;    /* pr_mail_render() output */
+	size_t view_top;         /* first shown line (wrapped lines) */
+	size_t view_lines;       /* wrapped lines at the last draw */
 
 	/* The contacts pane. */
 	struct pool *contact_pool;
 	struct ui_contact *contacts;
 	size_t contact_count, contact_sel, contact_top;
 	const char *contact_query; /* from contact_pool, or NULL */
+
+	/* The calendar, tasks and journal panes (ui_cal.c): the entries
+	 * shown (the week's instances, the tasks, the journal entries). */
+	struct pool *cal_pool;
+	struct pr_cal_entry *cal_entries;
+	size_t cal_count, cal_sel, cal_top;
+	time_t cal_week;    /* local midnight of the shown week's Monday */
+	time_t remind_from; /* alarms before this were shown already */
 
 	/* The status line: what just happened, or an error. */
 	struct buf status;
@@ -104,7 +121,7 @@ struct ui {
 	pid_t idle_pid;      /* 0: not running */
 	time_t idle_started; /* when it was last started */
 
-	struct ui_rect r_folders, r_list, r_view, r_contacts;
+	struct ui_rect r_folders, r_list, r_view, r_contacts, r_cal;
 };
 
 /* ---- ui.c ------------------------------------------------------------- */
@@ -252,6 +269,38 @@ void ui_idle_check(struct ui *ui);
 /* How many milliseconds the loop may sleep before ui_idle_check must run
  * again (-1: no limit). */
 int ui_idle_timeout(const struct ui *ui);
+
+/* ---- ui_cal.c: calendar, tasks, journal ------------------------------------
+ */
+
+/* Opens pane (UI_PANE_CALENDAR at the current week, TASKS, JOURNAL),
+ * remembering where 'q' goes back to. */
+void ui_cal_open(struct ui *ui, enum ui_pane pane);
+/* Reloads the entries of the pane shown (after a change or a sync). */
+void ui_cal_refresh(struct ui *ui);
+/* Shows on the status line the reminders (alarms) that went off since
+ * the last call, whatever the pane. Cheap; called on every loop turn. */
+void ui_cal_remind(struct ui *ui);
+/* In the message view: answers the invitation it holds (the event into
+ * the calendar, the REPLY to the organizer) with y, n or t. */
+void ui_cal_accept(struct ui *ui);
+void ui_cal_decline(struct ui *ui);
+void ui_cal_tentative(struct ui *ui);
+/* Is the viewed message an invitation? (set by ui_view.c) */
+void ui_cal_view_check(struct ui *ui);
+void ui_cal_draw(struct ui *ui);
+void ui_cal_move(struct ui *ui, long delta);
+/* Enter: the selected entry's details on the status line. */
+void ui_cal_enter(struct ui *ui);
+/* Keys of the panes: weeks back and forth, today, add, delete, a task
+ * done or not, a journal entry written or changed in the editor. */
+void ui_cal_next(struct ui *ui);
+void ui_cal_prev(struct ui *ui);
+void ui_cal_today(struct ui *ui);
+void ui_cal_add(struct ui *ui);
+void ui_cal_delete(struct ui *ui);
+void ui_cal_toggle_done(struct ui *ui);
+void ui_cal_edit(struct ui *ui);
 
 /* ---- ui_contacts.c ------------------------------------------------------- */
 

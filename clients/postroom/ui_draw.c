@@ -110,10 +110,15 @@ void ui_layout(struct ui *ui)
 	memset(&ui->r_list, 0, sizeof(ui->r_list));
 	memset(&ui->r_view, 0, sizeof(ui->r_view));
 	memset(&ui->r_contacts, 0, sizeof(ui->r_contacts));
+	memset(&ui->r_cal, 0, sizeof(ui->r_cal));
 	if (LINES < UI_MIN_LINES || COLS < UI_MIN_COLS)
 		return;
 	if (ui->pane == UI_PANE_CONTACTS) {
 		ui->r_contacts = (struct ui_rect){body_y, 0, body_h, COLS};
+		return;
+	}
+	if ((UI_IN(ui->pane) & UI_IN_ORGANIZER) != 0) {
+		ui->r_cal = (struct ui_rect){body_y, 0, body_h, COLS};
 		return;
 	}
 	int fw = COLS >= 100 ? 24 : 18;
@@ -141,6 +146,12 @@ static void draw_title(struct ui *ui)
 	           ui->account->address);
 	if (ui->pane == UI_PANE_CONTACTS)
 		buf_append_str(&t, "  | contacts");
+	else if (ui->pane == UI_PANE_CALENDAR)
+		buf_append_str(&t, "  | calendar");
+	else if (ui->pane == UI_PANE_TASKS)
+		buf_append_str(&t, "  | tasks");
+	else if (ui->pane == UI_PANE_JOURNAL)
+		buf_append_str(&t, "  | journal");
 	else if (ui->search != NULL)
 		buf_printf(&t, "  | search: %s (%zu found)", ui->search,
 		           ui->item_count);
@@ -206,6 +217,8 @@ void ui_draw(struct ui *ui)
 	draw_title(ui);
 	if (ui->pane == UI_PANE_CONTACTS) {
 		ui_contacts_draw(ui);
+	} else if ((UI_IN(ui->pane) & UI_IN_ORGANIZER) != 0) {
+		ui_cal_draw(ui);
 	} else {
 		if (ui->r_folders.w > 0) {
 			ui_folders_draw(ui);

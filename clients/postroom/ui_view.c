@@ -23,6 +23,7 @@ void ui_view_close(struct ui *ui)
 	ui->has_msg = false;
 	ui->view_mailbox = NULL;
 	ui->view_uid = 0;
+	ui->is_view_invitation = false;
 	ui->view_top = ui->view_lines = 0;
 }
 
@@ -50,6 +51,7 @@ static int view_load(struct ui *ui, const char *mailbox, uint32_t uid)
 	ui->view_uid = uid;
 	buf_init(&ui->view_text);
 	pr_mail_render(&ui->msg, pool, &ui->view_text);
+	ui_cal_view_check(ui);
 	return 0;
 }
 

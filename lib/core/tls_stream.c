@@ -414,6 +414,20 @@ int tls_stream_read_exact(struct tls_stream *s, size_t size, struct buf *out,
 	return 0;
 }
 
+int tls_stream_read_some(struct tls_stream *s, size_t max, struct buf *out,
+                         const char **error_r)
+{
+	if (s->in.len == 0) {
+		int ret = stream_fill(s, error_r);
+		if (ret <= 0)
+			return ret;
+	}
+	size_t n = s->in.len < max ? s->in.len : max;
+	buf_append(out, s->in.data, n);
+	buf_consume(&s->in, n);
+	return 1;
+}
+
 int tls_stream_wait(struct tls_stream *s, int msecs, const char **error_r)
 {
 	if (s->out.len > 0 && tls_stream_flush(s, error_r) < 0)

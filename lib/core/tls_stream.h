@@ -58,6 +58,12 @@ int tls_stream_read_line(struct tls_stream *stream, size_t max,
  * *error_r (end of stream counts as an error). */
 int tls_stream_read_exact(struct tls_stream *stream, size_t size,
                           struct buf *out, const char **error_r);
+/* Appends what has arrived (waiting for something when nothing has),
+ * at most max bytes, to out: for a body that runs until the peer closes.
+ * Returns 1 when bytes were appended, 0 at end of stream, -1 with
+ * *error_r. */
+int tls_stream_read_some(struct tls_stream *stream, size_t max,
+                         struct buf *out, const char **error_r);
 /* Buffers data for sending; the buffer is sent by tls_stream_flush() and
  * before any read. Returns 0, or -1 with *error_r. */
 int tls_stream_write(struct tls_stream *stream, const void *data, size_t size,

@@ -108,6 +108,19 @@ static void test_plain_limits(void)
 	test_assert_int(tls_stream_read_exact(s, 4, &out, &error), -1);
 	test_assert_str(error, "connection closed by peer");
 	tls_stream_free(&s);
+
+	/* read_some: what is there, at most max, then 0 at the end (a
+	 * body that runs until close ends without a line end) */
+	buf_truncate(&out, 0);
+	s = plain_pair("line\nlast", &peer);
+	close(peer);
+	test_assert_int(tls_stream_read_line(s, 10, &line, &len, &error), 1);
+	test_assert_int(tls_stream_read_some(s, 3, &out, &error), 1);
+	test_assert_str(out.data, "las");
+	test_assert_int(tls_stream_read_some(s, 100, &out, &error), 1);
+	test_assert_str(out.data, "last");
+	test_assert_int(tls_stream_read_some(s, 100, &out, &error), 0);
+	tls_stream_free(&s);
 	buf_deinit(&out);
 	test_end();
 }

@@ -335,6 +335,16 @@ attachment_part_new(const struct mime_compose_attachment *att)
 	GMimePart *part = g_mime_part_new_with_type(
 	    g_mime_content_type_get_media_type(ctype),
 	    g_mime_content_type_get_media_subtype(ctype));
+	/* parameters given with the type stay (RFC 6047 §2.4: the method of
+	 * a text/calendar part) */
+	GMimeParamList *params = g_mime_content_type_get_parameters(ctype);
+	for (int i = 0; i < g_mime_param_list_length(params); i++) {
+		GMimeParam *param =
+		    g_mime_param_list_get_parameter_at(params, i);
+		g_mime_object_set_content_type_parameter(
+		    GMIME_OBJECT(part), g_mime_param_get_name(param),
+		    g_mime_param_get_value(param));
+	}
 	g_object_unref(ctype);
 	bool is_message = g_ascii_strcasecmp(type, "message/rfc822") == 0;
 	if (!is_message && g_ascii_strncasecmp(type, "text/", 5) == 0 &&

@@ -272,6 +272,24 @@ static void test_build_attachments(void)
 	test_assert(mime_part_is(csvp, "text", "csv"));
 	test_assert_str(body_of(&b, csvp, NULL), csv);
 	built_free(&b);
+
+	/* RFC 6047 §2.4: the parameters of a given type are kept */
+	const char *ics = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\n";
+	struct mime_compose_attachment cal = {
+	    .filename = "invite.ics",
+	    .content_type = "text/calendar; method=REQUEST",
+	    .data = (const unsigned char *)ics,
+	    .size = strlen(ics)};
+	c.attachments = &cal;
+	c.attachment_count = 1;
+	test_assert(build(&c, &b) == 0);
+	const struct mime_part *calp = b.root->children->next;
+	test_assert(mime_part_is(calp, "text", "calendar"));
+	test_assert_str(
+	    mime_param_get(calp->params, calp->param_count, "method", b.pool),
+	    "REQUEST");
+	test_assert_str(body_of(&b, calp, NULL), ics);
+	built_free(&b);
 	test_end();
 }
 

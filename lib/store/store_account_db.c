@@ -577,6 +577,29 @@ static const struct store_migration store_account_migrations[] = {
      "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
      "  WHERE id = NEW.id;"
      "END;"},
+    /* lib/store/store_sync_dav.c: what a client remembers of a CalDAV or
+     * CardDAV server (store_sync_dav.h). Object rows are keyed by the
+     * local key and refer to nothing local, so they outlive a local
+     * deletion until the sync has sent it. */
+    {"CREATE TABLE sync_dav_collections ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " kind INTEGER NOT NULL,"
+     " url TEXT NOT NULL UNIQUE,"
+     " local_name TEXT NOT NULL,"
+     " displayname TEXT NOT NULL DEFAULT '',"
+     " read_only INTEGER NOT NULL DEFAULT 0,"
+     " sync_token TEXT NOT NULL DEFAULT '',"
+     " ctag TEXT NOT NULL DEFAULT '',"
+     " UNIQUE (kind, local_name));"
+     "CREATE TABLE sync_dav_objects ("
+     " collection_id INTEGER NOT NULL,"
+     " local_key TEXT NOT NULL,"
+     " href TEXT NOT NULL,"
+     " remote_etag TEXT NOT NULL,"
+     " local_etag TEXT NOT NULL,"
+     " PRIMARY KEY (collection_id, local_key)) WITHOUT ROWID;"
+     "CREATE UNIQUE INDEX sync_dav_objects_href ON"
+     " sync_dav_objects(collection_id, href);"},
 };
 
 #define ACCOUNT_MIGRATION_COUNT                                                \

@@ -41,14 +41,18 @@ static http_handler_cb httpd_routes_well_known_dav;
 static http_handler_cb httpd_routes_health;
 
 static const struct httpd_route_def httpd_route_table[] = {
-    /* RFC 6764 §5: the context path of CalDAV and CardDAV. */
+    /* RFC 6764 §5: the context path of CalDAV and CardDAV. Clients
+     * send their PROPFIND body here too (RFC 6764 §6 step 5): it is
+     * read and dropped, not refused with 413. */
     {.route = {.prefix = "/.well-known/caldav",
                .methods = M(GET) | M(PROPFIND),
+               .body_max = HTTPD_AUTODISCOVER_BODY_MAX,
                .flags = HTTP_ROUTE_EXACT,
                .handler = httpd_routes_well_known_dav},
      .where = HTTPD_ON_ALL},
     {.route = {.prefix = "/.well-known/carddav",
                .methods = M(GET) | M(PROPFIND),
+               .body_max = HTTPD_AUTODISCOVER_BODY_MAX,
                .flags = HTTP_ROUTE_EXACT,
                .handler = httpd_routes_well_known_dav},
      .where = HTTPD_ON_ALL},
