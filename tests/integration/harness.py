@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("POSTROOM_BUILD", os.path.join(ROOT, "build-asan"))
@@ -272,28 +273,49 @@ class Postroom:
 
     # ---- the store, read straight from SQLite and the blob folder -------
 
+    @contextmanager
+    def _as_data_owner(self, path):
+        """Runs the body with the effective ids of the owner of path's
+        folder. A read-only SQLite connection to a WAL database still
+        creates its -shm and -wal files when they are missing; made by
+        root, they would leave the servers (unprivileged) with "attempt to
+        write a readonly database" on a database they just created."""
+        st = os.stat(os.path.dirname(path))
+        if os.geteuid() != 0 or st.st_uid == 0:
+            yield
+            return
+        os.setegid(st.st_gid)
+        os.seteuid(st.st_uid)
+        try:
+            yield
+        finally:
+            os.seteuid(0)
+            os.setegid(0)
+
+    def _read_db(self, path, query, args=()):
+        """The rows of query on the SQLite database at path, read-only."""
+        with self._as_data_owner(path):
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+            try:
+                return db.execute(query, args).fetchall()
+            finally:
+                db.close()
+
     def messages(self, address, mailbox="INBOX"):
         """The stored bytes of each message in mailbox, in UID order."""
-        db = sqlite3.connect(f"file:{self.data}/postroom.db?mode=ro", uri=True,
-                             timeout=30)
-        try:
-            row = db.execute("SELECT id FROM accounts WHERE address = ?",
-                             (address.lower(),)).fetchone()
-        finally:
-            db.close()
+        rows = self._read_db(f"{self.data}/postroom.db",
+                             "SELECT id FROM accounts WHERE address = ?",
+                             (address.lower(),))
+        row = rows[0] if rows else None
         if row is None:
             raise AssertionError(f"no account {address}")
         path = f"{self.data}/accounts/{row[0]}/mail.db"
         if not os.path.exists(path):
             return []
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        try:
-            rows = db.execute(
-                "SELECT m.blob_id FROM messages m JOIN mailboxes b "
-                "ON m.mailbox_id = b.id WHERE b.name = ? ORDER BY m.uid",
-                (mailbox,)).fetchall()
-        finally:
-            db.close()
+        rows = self._read_db(
+            path, "SELECT m.blob_id FROM messages m JOIN mailboxes b "
+            "ON m.mailbox_id = b.id WHERE b.name = ? ORDER BY m.uid",
+            (mailbox,))
         out = []
         for (blob,) in rows:
             with open(f"{self.data}/blobs/{blob[:2]}/{blob}", "rb") as f:
