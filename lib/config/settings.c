@@ -128,6 +128,8 @@ static const struct setting_def httpd_defs[] = {
 	      "requests a connection may send at once"),
 	HTTPD(hsts_max_age, SETTING_DURATION, "365d",
 	      "Strict-Transport-Security on HTTPS; 0 is off"),
+	HTTPD(web_root, SETTING_STRING, "",
+	      "the webmail's built files; empty is the source's web/dist"),
 };
 
 static const struct setting_def relay_defs[] = {

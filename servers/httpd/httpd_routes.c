@@ -80,6 +80,15 @@ static const struct httpd_route_def httpd_route_table[] = {
                .flags = HTTP_ROUTE_EXACT | HTTP_ROUTE_AUTH,
                .handler = httpd_mobileconfig},
      .where = HTTPD_ON_ALL},
+    /* The webmail (doc/webmail.md): its files, and the frame a
+     * message's HTML is shown in. */
+    {.route = {.prefix = "/",
+               .methods = M(GET),
+               .csp = HTTPD_WEBMAIL_CSP,
+               .handler = httpd_static},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/msg", .methods = M(GET), .handler = httpd_msg},
+     .where = HTTPD_ON_ALL},
     {.route = {.prefix = "/health",
                .methods = M(GET),
                .flags = HTTP_ROUTE_EXACT,
