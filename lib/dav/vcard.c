@@ -553,6 +553,49 @@ int vcard_parse(const unsigned char *data, size_t size,
 	return ret;
 }
 
+/* RFC 6350 §6.7.9 (and RFC 2426 §3.6.9): VERSION 4.0 or 3.0. */
+static bool vcard_has_version(const struct vcard *card)
+{
+	for (size_t i = 0; i < card->prop_count; i++) {
+		if (strcmp(card->props[i].name, "VERSION") == 0)
+			return strcmp(card->props[i].value, "4.0") == 0 ||
+			       strcmp(card->props[i].value, "3.0") == 0;
+	}
+	return false;
+}
+
+char *vcard_unescape(const char *value, struct pool *pool)
+{
+	return text_unescape(value, strlen(value), pool);
+}
+
+int vcard_parse_resource(const unsigned char *data, size_t size,
+                         const struct vcard_settings *set, struct pool *pool,
+                         struct vcard **card_r, const char **error_r)
+{
+	struct vcard **cards;
+	size_t count;
+	if (vcard_parse(data, size, set, pool, &cards, &count, error_r) < 0) {
+		*error_r = pool_printf(pool, "invalid vCard: %s", *error_r);
+		return -1;
+	}
+	const char *why = NULL;
+	if (count != 1)
+		why = count == 0 ? "no vCard" : "more than one vCard";
+	else if (cards[0]->uid == NULL || cards[0]->uid[0] == '\0')
+		why = "vCard without UID";
+	else if (cards[0]->fn == NULL)
+		why = "vCard without FN";
+	else if (!vcard_has_version(cards[0]))
+		why = "vCard without VERSION 3.0 or 4.0";
+	if (why != NULL) {
+		*error_r = pool_printf(pool, "invalid vCard: %s", why);
+		return -1;
+	}
+	*card_r = cards[0];
+	return 0;
+}
+
 /* ---- Writing vCard 4.0 ---------------------------------------------- */
 
 #define VCARD_FOLD_OCTETS 75
@@ -658,6 +701,15 @@ static void property_write(const struct vcard_property *prop, struct buf *line)
 	buf_append_str(line, prop->value);
 }
 
+void vcard_property_write(const struct vcard_property *prop, struct buf *out)
+{
+	struct buf line;
+	buf_init(&line);
+	property_write(prop, &line);
+	line_fold(&line, out);
+	buf_deinit(&line);
+}
+
 /* EMAIL or TEL with ;TYPE=a,b and ;PREF=n. */
 static void typed_write(const char *name, const struct vcard_typed *t,
                         struct buf *line)
@@ -675,7 +727,8 @@ static void typed_write(const char *name, const struct vcard_typed *t,
 			 * new parameter every VCARD_PARAM_VALUES_MAX keeps
 			 * each within what the parser takes */
 			buf_append_str(line, n % VCARD_PARAM_VALUES_MAX == 0
-			                         ? ";TYPE=" : ",");
+			                         ? ";TYPE="
+			                         : ",");
 			p += len + 1;
 		}
 	}

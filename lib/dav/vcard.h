@@ -103,6 +103,18 @@ int vcard_parse(const unsigned char *data, size_t size,
                 const struct vcard_settings *set, struct pool *pool,
                 struct vcard ***cards_r, size_t *count_r, const char **error_r);
 
+/* Parses the body of a CardDAV address object resource (RFC 6352 §5.1):
+ * exactly one card, with UID, FN and VERSION 3.0 or 4.0. Returns 0 with
+ * *card_r, or -1 with *error_r ("invalid vCard: ...", from pool). */
+int vcard_parse_resource(const unsigned char *data, size_t size,
+                         const struct vcard_settings *set, struct pool *pool,
+                         struct vcard **card_r, const char **error_r);
+/* Returns a property value with the §3.4 escapes undone, from pool. */
+char *vcard_unescape(const char *value, struct pool *pool);
+/* Appends one property as a content line (group, name, parameters quoted
+ * and ^-escaped as needed, the value as it came), folded, with CRLF. */
+void vcard_property_write(const struct vcard_property *prop, struct buf *out);
+
 /* Appends card to out as vCard 4.0 (RFC 6350): BEGIN, VERSION:4.0, then
  * UID, FN (card->fn, or "" since FN is required), N, EMAIL and TEL with
  * TYPE and PREF, ORG, NOTE, REV from the struct fields, then every other

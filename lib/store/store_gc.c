@@ -45,8 +45,16 @@ static int ids_read_db(struct gc_ids *ids, const char *path)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_prepare_v2(db, "SELECT DISTINCT blob_id FROM messages", -1,
-	                       &st, NULL) != SQLITE_OK)
+	/* calendar and address book data over STORE_DAV_INLINE_MAX is in
+	 * blobs too; a database from before those tables has none */
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT blob_id FROM messages UNION SELECT"
+	                       " blob_id FROM dav_objects WHERE blob_id IS NOT"
+	                       " NULL",
+	                       -1, &st, NULL) != SQLITE_OK &&
+	    (strstr(sqlite3_errmsg(db), "no such table: dav_objects") == NULL ||
+	     sqlite3_prepare_v2(db, "SELECT DISTINCT blob_id FROM messages", -1,
+	                        &st, NULL) != SQLITE_OK))
 		goto out;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -12,6 +12,7 @@
 #include "http/http_request.h"
 #include "http/http_response.h"
 #include "http/http_router.h"
+#include "dav_server.h"
 #include "httpd.h"
 #include "store/store.h"
 
@@ -37,8 +38,7 @@ static http_handler_cb httpd_routes_well_known_dav;
 static http_handler_cb httpd_routes_health;
 
 static const struct httpd_route_def httpd_route_table[] = {
-    /* RFC 6764 §5: the context path of CalDAV and CardDAV. The DAV
-     * engine registers /dav itself; until then /dav/ is 404. */
+    /* RFC 6764 §5: the context path of CalDAV and CardDAV. */
     {.route = {.prefix = "/.well-known/caldav",
                .methods = M(GET) | M(PROPFIND),
                .flags = HTTP_ROUTE_EXACT,
@@ -79,6 +79,13 @@ static const struct httpd_route_def httpd_route_table[] = {
                .methods = M(GET),
                .flags = HTTP_ROUTE_EXACT | HTTP_ROUTE_AUTH,
                .handler = httpd_mobileconfig},
+     .where = HTTPD_ON_ALL},
+    /* WebDAV, CalDAV and CardDAV (dav_server.h, doc/dav.md) */
+    {.route = {.prefix = "/dav",
+               .methods = DAV_ROUTE_METHODS,
+               .body_max = DAV_BODY_MAX,
+               .flags = HTTP_ROUTE_AUTH | HTTP_ROUTE_NO_GZIP,
+               .handler = httpd_dav},
      .where = HTTPD_ON_ALL},
     /* The webmail (doc/webmail.md): its files, and the frame a
      * message's HTML is shown in. */

@@ -1,0 +1,467 @@
+/* Unit tests for store_dav.c and store_dav_object.c: default collections
+ * made once, create/update/delete with dead properties, put with
+ * If-Match / If-None-Match and UID uniqueness, large data in blobs,
+ * delete with tombstones, copy and move, listing by time span, changes
+ * for sync-collection (and the token still good after reopening), the
+ * access check and grants, and the migration of a store made before
+ * these tables existed. */
+#include "core/buf.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+#include "store/store.h"
+#include "store/store_dav.h"
+#include "store/store_gc.h"
+#include "store/store_testing.h"
+#include "test/test.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static struct store *store;
+
+static int64_t collection_id(struct store_account *account,
+                             enum store_dav_kind kind, const char *name)
+{
+	struct pool *pool = pool_new();
+	struct store_dav_collection c;
+	int64_t id = -1;
+	if (store_dav_collection_get(account, kind, name, pool, &c) == 1)
+		id = c.id;
+	pool_free(&pool);
+	return id;
+}
+
+static uint64_t collection_modseq(struct store_account *account, int64_t id,
+                                  const char *name)
+{
+	struct pool *pool = pool_new();
+	struct store_dav_collection c = {0};
+	(void)id;
+	test_assert(store_dav_collection_get(account, STORE_DAV_CALENDAR, name,
+	                                     pool, &c) == 1);
+	pool_free(&pool);
+	return c.modseq;
+}
+
+static int put(struct store_account *account, int64_t coll, const char *name,
+               const char *uid, const char *data, const char *if_match,
+               bool if_none_match, bool *created_r)
+{
+	struct store_dav_object obj = {
+	    .name = name,
+	    .uid = uid,
+	    .etag = data, /* any distinct string will do here */
+	    .content_type = "text/calendar; charset=utf-8",
+	    .data = (const unsigned char *)data,
+	    .size = strlen(data),
+	    .component = STORE_DAV_COMP_VEVENT,
+	    .time_start = STORE_DAV_TIME_MIN,
+	    .time_end = STORE_DAV_TIME_MAX,
+	};
+	bool created = false;
+	uint64_t modseq;
+	const char *error = NULL;
+	int ret =
+	    store_dav_object_put(account, coll, &obj, if_match, if_none_match,
+	                         1000, &created, &modseq, &error);
+	if (ret < 0)
+		test_assert_str(error, "");
+	if (created_r != NULL)
+		*created_r = created;
+	return ret;
+}
+
+static void test_dav_collections(void)
+{
+	test_begin("store dav collections");
+	struct store_account *a = store_testing_account(store, "c@x.test");
+	struct pool *pool = pool_new();
+	struct store_dav_collection *colls;
+	size_t count;
+	const char *error = NULL;
+	test_assert(store_dav_collections(a, STORE_DAV_CALENDAR, pool, &colls,
+	                                  &count) == 0);
+	test_assert_int(count, 3);
+	if (count == 3) {
+		test_assert_str(colls[0].name, "calendar");
+		test_assert_int(colls[0].components, STORE_DAV_COMP_VEVENT);
+		test_assert_str(colls[1].name, "journal");
+		test_assert_str(colls[2].name, "tasks");
+		test_assert(colls[0].max_resource_size ==
+		            STORE_DAV_DEFAULT_MAX_SIZE);
+	}
+	test_assert(store_dav_collections(a, STORE_DAV_ADDRESSBOOK, pool,
+	                                  &colls, &count) == 0 &&
+	            count == 1);
+	/* a deleted default stays deleted */
+	int64_t journal = collection_id(a, STORE_DAV_CALENDAR, "journal");
+	test_assert(store_dav_collection_delete(a, journal, &error) == 0);
+	test_assert(store_dav_collection_delete(a, journal, &error) ==
+	            STORE_DAV_NOT_FOUND);
+	test_assert(store_dav_collections(a, STORE_DAV_CALENDAR, pool, &colls,
+	                                  &count) == 0 &&
+	            count == 2);
+	/* create, with a dead property; the name is taken afterwards */
+	struct store_dav_collection c = {.kind = STORE_DAV_CALENDAR,
+	                                 .name = "trips",
+	                                 .displayname = "Trips",
+	                                 .components = STORE_DAV_COMP_VEVENT |
+	                                               STORE_DAV_COMP_VTODO};
+	struct store_dav_prop dead = {"urn:x", "mood",
+	                              "<mood xmlns=\"urn:x\">"
+	                              "calm</mood>"};
+	int64_t id;
+	test_assert(
+	    store_dav_collection_create(a, &c, &dead, 1, 5, &id, &error) == 0);
+	test_assert(store_dav_collection_create(a, &c, NULL, 0, 5, &id,
+	                                        &error) == STORE_DAV_EXISTS);
+	c.kind = STORE_DAV_ADDRESSBOOK; /* names are per kind */
+	test_assert(
+	    store_dav_collection_create(a, &c, NULL, 0, 5, &id, &error) == 0);
+	static const char *const bad[] = {"", ".", "..", "a/b", "a\nb"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		c.name = bad[i];
+		test_assert_idx(store_dav_collection_create(a, &c, NULL, 0, 5,
+		                                            &id, &error) == -1,
+		                i);
+	}
+	/* update: fields and dead properties together, MODSEQ grows */
+	int64_t trips = collection_id(a, STORE_DAV_CALENDAR, "trips");
+	uint64_t before = collection_modseq(a, trips, "trips");
+	struct store_dav_collection v = {
+	    .displayname = "Voyages", .color = "#00FF00FF", .sort_order = 7};
+	struct store_dav_prop changes[] = {
+	    {"urn:x", "mood", NULL}, {"urn:x", "n", "<n xmlns=\"urn:x\"/>"}};
+	test_assert(store_dav_collection_update(a, trips, &v,
+	                                        STORE_DAV_FIELD_DISPLAYNAME |
+	                                            STORE_DAV_FIELD_COLOR |
+	                                            STORE_DAV_FIELD_ORDER,
+	                                        changes, 2, &error) == 0);
+	struct store_dav_collection got;
+	test_assert(store_dav_collection_get(a, STORE_DAV_CALENDAR, "trips",
+	                                     pool, &got) == 1);
+	test_assert_str(got.displayname, "Voyages");
+	test_assert_str(got.color, "#00FF00FF");
+	test_assert_str(got.description, "");
+	test_assert_int(got.sort_order, 7);
+	test_assert(got.modseq == before + 1);
+	struct store_dav_prop *props;
+	test_assert(store_dav_props(a, trips, "", pool, &props, &count) == 0);
+	test_assert_int(count, 1);
+	if (count == 1)
+		test_assert_str(props[0].name, "n");
+	test_assert(store_dav_collection_update(a, 9999, &v, 0, NULL, 0,
+	                                        &error) == STORE_DAV_NOT_FOUND);
+	store_account_close(&a);
+	pool_free(&pool);
+	test_end();
+}
+
+static void test_dav_put(void)
+{
+	test_begin("store dav put, preconditions, UID");
+	struct store_account *a = store_testing_account(store, "p@x.test");
+	struct pool *pool = pool_new();
+	int64_t cal = collection_id(a, STORE_DAV_CALENDAR, "calendar");
+	bool created;
+	test_assert(put(a, cal, "a.ics", "uid-a", "A1", NULL, true, &created) ==
+	                0 &&
+	            created);
+	/* If-None-Match: * on an existing member */
+	test_assert(put(a, cal, "a.ics", "uid-a", "A2", NULL, true, NULL) ==
+	            STORE_DAV_PRECONDITION);
+	/* If-Match with the wrong and the right tag */
+	test_assert(put(a, cal, "a.ics", "uid-a", "A2", "A9", false, NULL) ==
+	            STORE_DAV_PRECONDITION);
+	test_assert(
+	    put(a, cal, "a.ics", "uid-a", "A2", "A1", false, &created) == 0 &&
+	    !created);
+	test_assert(put(a, cal, "new.ics", "uid-n", "N", "A1", false, NULL) ==
+	            STORE_DAV_PRECONDITION);
+	/* the UID is unique in the collection, not across collections */
+	test_assert(put(a, cal, "b.ics", "uid-a", "B", NULL, false, NULL) ==
+	            STORE_DAV_UID_CONFLICT);
+	const char *holder;
+	test_assert(store_dav_object_find_uid(a, cal, "uid-a", pool, &holder) ==
+	            1);
+	test_assert_str(holder, "a.ics");
+	int64_t tasks = collection_id(a, STORE_DAV_CALENDAR, "tasks");
+	test_assert(put(a, tasks, "b.ics", "uid-a", "B", NULL, false, NULL) ==
+	            0);
+	test_assert(put(a, 4242, "x.ics", "u", "X", NULL, false, NULL) ==
+	            STORE_DAV_NOT_FOUND);
+	const char *error;
+	struct store_dav_object obj;
+	test_assert(store_dav_object_get(a, cal, "a.ics", true, pool, &obj) ==
+	            1);
+	test_assert_str((const char *)obj.data, "A2");
+	test_assert_str(obj.etag, "A2");
+	test_assert_str(obj.content_type, "text/calendar; charset=utf-8");
+	test_assert(obj.time_start == STORE_DAV_TIME_MIN &&
+	            obj.time_end == STORE_DAV_TIME_MAX);
+	test_assert(store_dav_object_get(a, cal, "zz.ics", false, pool, &obj) ==
+	            0);
+	/* large data goes to a blob and comes back the same */
+	size_t big = STORE_DAV_INLINE_MAX + 1000;
+	char *data = xmalloc(big + 1);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (char)('a' + i % 26);
+	data[big] = '\0';
+	test_assert(
+	    put(a, cal, "big.ics", "uid-big", data, NULL, false, NULL) == 0);
+	test_assert(store_dav_object_get(a, cal, "big.ics", true, pool, &obj) ==
+	            1);
+	test_assert(obj.size == big && memcmp(obj.data, data, big) == 0);
+	/* blob collection knows the blobs of DAV data */
+	size_t removed, kept;
+	char *dir = xasprintf("%s/dav", test_tmpdir());
+	test_assert(store_gc_blobs(dir, 0, time(NULL) + 3600, &removed, &kept,
+	                           &error) == 0);
+	test_assert(removed == 0 && kept >= 1);
+	test_assert(store_dav_object_get(a, cal, "big.ics", true, pool, &obj) ==
+	            1);
+	free(dir);
+	free(data);
+	store_account_close(&a);
+	pool_free(&pool);
+	test_end();
+}
+
+struct change_log {
+	struct buf text;
+};
+
+static int change_cb(const char *name, uint64_t modseq,
+                     const struct store_dav_object *obj, void *ctx)
+{
+	struct change_log *log = ctx;
+	(void)modseq;
+	buf_printf(&log->text, "%s%s ", obj == NULL ? "-" : "+", name);
+	return 0;
+}
+
+static const char *changes(struct store_account *a, int64_t coll,
+                           uint64_t since, struct change_log *log, int *ret_r)
+{
+	buf_truncate(&log->text, 0);
+	*ret_r = store_dav_changes(a, coll, since, change_cb, log);
+	return log->text.data;
+}
+
+static void test_dav_sync(void)
+{
+	test_begin("store dav delete, copy, move, changes");
+	struct store_account *a = store_testing_account(store, "s@x.test");
+	struct pool *pool = pool_new();
+	struct change_log log;
+	buf_init(&log.text);
+	const char *error;
+	int ret;
+	int64_t cal = collection_id(a, STORE_DAV_CALENDAR, "calendar");
+	int64_t tasks = collection_id(a, STORE_DAV_CALENDAR, "tasks");
+	test_assert(put(a, cal, "1.ics", "u1", "one", NULL, false, NULL) == 0);
+	test_assert(put(a, cal, "2.ics", "u2", "two", NULL, false, NULL) == 0);
+	uint64_t token = collection_modseq(a, cal, "calendar");
+	test_assert_str(changes(a, cal, 0, &log, &ret), "+1.ics +2.ics ");
+	test_assert(put(a, cal, "3.ics", "u3", "three", NULL, false, NULL) ==
+	            0);
+	test_assert(store_dav_object_delete(a, cal, "1.ics", "wrong", &error) ==
+	            STORE_DAV_PRECONDITION);
+	test_assert(store_dav_object_delete(a, cal, "1.ics", "one", &error) ==
+	            0);
+	test_assert(store_dav_object_delete(a, cal, "1.ics", NULL, &error) ==
+	            STORE_DAV_NOT_FOUND);
+	test_assert_str(changes(a, cal, token, &log, &ret), "+3.ics -1.ics ");
+	/* a token from the future, or of another life, is refused */
+	uint64_t now = collection_modseq(a, cal, "calendar");
+	changes(a, cal, now + 1, &log, &ret);
+	test_assert(ret == STORE_DAV_TOKEN_INVALID);
+	test_assert_str(changes(a, cal, now, &log, &ret), "");
+	test_assert(ret == 0);
+	/* copy to another collection; overwrite refused; move renames */
+	bool created;
+	test_assert(store_dav_object_copy(a, cal, "2.ics", tasks, "2.ics",
+	                                  false, true, 9, &created,
+	                                  &error) == 0 &&
+	            created);
+	test_assert(store_dav_object_copy(a, cal, "3.ics", tasks, "2.ics",
+	                                  false, false, 9, &created,
+	                                  &error) == STORE_DAV_EXISTS);
+	test_assert(store_dav_object_copy(a, cal, "2.ics", cal, "2b.ics", false,
+	                                  true, 9, &created,
+	                                  &error) == STORE_DAV_UID_CONFLICT);
+	test_assert(store_dav_object_copy(a, cal, "nope.ics", cal, "x.ics",
+	                                  false, true, 9, &created,
+	                                  &error) == STORE_DAV_NOT_FOUND);
+	test_assert(store_dav_object_copy(a, cal, "2.ics", cal, "2b.ics", true,
+	                                  true, 9, &created, &error) == 0);
+	test_assert_str(changes(a, cal, now, &log, &ret), "+2b.ics -2.ics ");
+	struct store_dav_object obj = {0};
+	test_assert(store_dav_object_get(a, cal, "2b.ics", true, pool, &obj) ==
+	            1);
+	test_assert(obj.data != NULL &&
+	            strcmp((const char *)obj.data, "two") == 0);
+	/* a re-created member leaves its tombstone behind */
+	test_assert(put(a, cal, "1.ics", "u1", "again", NULL, true, NULL) == 0);
+	test_assert(strstr(changes(a, cal, token, &log, &ret), "-1.ics") ==
+	            NULL);
+	/* the token is still good after the account is opened again */
+	uint64_t last = collection_modseq(a, cal, "calendar");
+	store_account_close(&a);
+	test_assert(store_account_open(store, "s@x.test", &a, &error) == 0);
+	test_assert(collection_modseq(a, cal, "calendar") == last);
+	test_assert_str(changes(a, cal, last, &log, &ret), "");
+	test_assert(ret == 0);
+	test_assert(store_dav_object_delete(a, cal, "3.ics", NULL, &error) ==
+	            0);
+	test_assert_str(changes(a, cal, last, &log, &ret), "-3.ics ");
+	buf_deinit(&log.text);
+	store_account_close(&a);
+	pool_free(&pool);
+	test_end();
+}
+
+static int name_cb(const struct store_dav_object *obj, void *ctx)
+{
+	buf_printf(ctx, "%s ", obj->name);
+	return 0;
+}
+
+static void test_dav_range(void)
+{
+	test_begin("store dav time span index");
+	struct store_account *a = store_testing_account(store, "r@x.test");
+	int64_t cal = collection_id(a, STORE_DAV_CALENDAR, "calendar");
+	static const struct {
+		const char *name;
+		int64_t start, end;
+	} objs[] = {
+	    {"early", 100, 200},
+	    {"late", 500, 600},
+	    {"forever", 150, STORE_DAV_TIME_MAX},
+	    {"always", STORE_DAV_TIME_MIN, STORE_DAV_TIME_MAX},
+	};
+	for (size_t i = 0; i < sizeof(objs) / sizeof(*objs); i++) {
+		struct store_dav_object o = {.name = objs[i].name,
+		                             .uid = objs[i].name,
+		                             .etag = "\"e\"",
+		                             .content_type = "text/calendar",
+		                             .data = (const unsigned char *)"x",
+		                             .size = 1,
+		                             .time_start = objs[i].start,
+		                             .time_end = objs[i].end};
+		bool created;
+		uint64_t modseq;
+		const char *error;
+		test_assert_idx(store_dav_object_put(a, cal, &o, NULL, false, 1,
+		                                     &created, &modseq,
+		                                     &error) == 0,
+		                i);
+	}
+	struct buf out;
+	buf_init(&out);
+	test_assert(store_dav_objects_list(a, cal, 190, 210, false, name_cb,
+	                                   &out) == 0);
+	test_assert_str(out.data, "always early forever ");
+	buf_truncate(&out, 0);
+	test_assert(store_dav_objects_list(a, cal, 200, 500, false, name_cb,
+	                                   &out) == 0);
+	test_assert_str(out.data, "always forever ");
+	buf_truncate(&out, 0);
+	test_assert(store_dav_objects_list(a, cal, STORE_DAV_TIME_MIN,
+	                                   STORE_DAV_TIME_MAX, true, name_cb,
+	                                   &out) == 0);
+	test_assert_str(out.data, "always early forever late ");
+	buf_deinit(&out);
+	store_account_close(&a);
+	test_end();
+}
+
+static void test_dav_access(void)
+{
+	test_begin("store dav access and grants");
+	struct store_account *a = store_testing_account(store, "owner@x.test");
+	const char *error;
+	int64_t cal = collection_id(a, STORE_DAV_CALENDAR, "calendar");
+	test_assert_int(store_dav_access(a, "Owner@X.test", cal),
+	                STORE_DAV_ACCESS_OWNER);
+	test_assert_int(store_dav_access(a, "other@x.test", cal),
+	                STORE_DAV_ACCESS_NONE);
+	test_assert_int(store_dav_access(a, "not an address", cal),
+	                STORE_DAV_ACCESS_NONE);
+	test_assert(store_dav_grant_set(a, cal, "Other@x.test",
+	                                STORE_DAV_ACCESS_READ, &error) == 0);
+	test_assert_int(store_dav_access(a, "other@x.test", cal),
+	                STORE_DAV_ACCESS_READ);
+	test_assert(store_dav_grant_set(a, cal, "other@x.test",
+	                                STORE_DAV_ACCESS_OWNER, &error) < 0);
+	test_assert(store_dav_grant_set(a, 31337, "other@x.test",
+	                                STORE_DAV_ACCESS_READ,
+	                                &error) == STORE_DAV_NOT_FOUND);
+	test_assert(store_dav_grant_set(a, cal, "other@x.test",
+	                                STORE_DAV_ACCESS_NONE, &error) == 0);
+	test_assert_int(store_dav_access(a, "other@x.test", cal),
+	                STORE_DAV_ACCESS_NONE);
+	store_account_close(&a);
+	test_end();
+}
+
+/* An account database as it was before the DAV tables: the migration
+ * adds them when the account is opened. */
+static void test_dav_migration(void)
+{
+	test_begin("store dav migration of an existing account");
+	struct store_account *a = store_testing_account(store, "old@x.test");
+	struct store_account_info info;
+	struct pool *pool = pool_new();
+	test_assert(store_account_lookup(store, "old@x.test", pool, &info) ==
+	            1);
+	store_account_close(&a);
+	char *path = xasprintf("%s/dav/accounts/%lld/mail.db", test_tmpdir(),
+	                       (long long)info.id);
+	sqlite3 *db;
+	test_assert(sqlite3_open(path, &db) == SQLITE_OK);
+	int version = 0;
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	char *sql =
+	    xasprintf("DROP TABLE dav_grants; DROP TABLE dav_props;"
+	              " DROP TABLE dav_tombstones; DROP TABLE dav_objects;"
+	              " DROP TABLE dav_collections; PRAGMA user_version=%d;",
+	              version - 1);
+	test_assert(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	const char *error;
+	test_assert(store_account_open(store, "old@x.test", &a, &error) == 0);
+	struct store_dav_collection *colls;
+	size_t count = 0;
+	test_assert(a != NULL &&
+	            store_dav_collections(a, STORE_DAV_ADDRESSBOOK, pool,
+	                                  &colls, &count) == 0);
+	test_assert_int(count, 1);
+	store_account_close(&a);
+	free(sql);
+	free(path);
+	pool_free(&pool);
+	test_end();
+}
+
+int main(void)
+{
+	store = store_testing_open("dav", "x.test");
+	static void (*const tests[])(void) = {test_dav_collections,
+	                                      test_dav_put,
+	                                      test_dav_sync,
+	                                      test_dav_range,
+	                                      test_dav_access,
+	                                      test_dav_migration,
+	                                      NULL};
+	int ret = test_run(tests);
+	store_close(&store);
+	return ret;
+}
