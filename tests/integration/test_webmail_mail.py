@@ -49,6 +49,21 @@ def row_with(browser, subject, timeout=30):
                         if subject in r.text), None), timeout, subject)
 
 
+def click_in_row(browser, subject, css):
+    """Clicks css inside the row of subject; rows are re-rendered when
+    data arrives, so a stale element is looked up again."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def attempt(d):
+        try:
+            row_with(browser, subject).find_element(
+                "css selector", css).click()
+            return True
+        except StaleElementReferenceException:
+            return False
+    browser.wait(attempt, what=f"{css} in {subject}")
+
+
 def frame_text(browser, article_css=".email .msg-frame"):
     return browser.js(
         "const f = document.querySelector(arguments[0]);"
@@ -179,22 +194,23 @@ class WebmailMailTest(unittest.TestCase):
                         or "quarterly" in row.text.lower())
         b.shot("search")
 
-        # move it to a folder made over IMAP, and flag the other
+        # move it to a folder made over IMAP (which push brings to the
+        # folder list), and flag the other
         m.create("Projects")
-        b.get(self.origin + "/")  # the folder list is read at start
-        b.wait_css(".vrow[data-thread-id]")
-        row_with(b, "Quarterly budget").find_element(
-            "css selector", ".row-check").click()
-        sel = b.find("#list-move")
-        projects = b.wait(lambda d: next(
-            (o for o in sel.find_elements("css selector", "option")
-             if o.text.strip() == "Projects"), None), what="Projects")
-        projects.click()
+        b.wait(lambda d: "Projects" in b.find("#folders").text,
+               what="Projects by push")
+        b.find('#folders button[data-role="inbox"]').click()
+        row_with(b, "Lunch plans")
+        click_in_row(b, "Quarterly budget", ".row-check")
+        options = b.js("return [...document.querySelectorAll("
+                       "'#list-move option')].map(o => o.textContent.trim())")
+        self.assertIn("Projects", options)
+        from selenium.webdriver.support.ui import Select
+        Select(b.find("#list-move")).select_by_visible_text("Projects")
         m.select("Projects")
         self.assertTrue(wait_until(lambda: m.search(None, "ALL")[1][0]),
                         "moved over JMAP: in Projects over IMAP")
-        row_with(b, "Lunch plans").find_element(
-            "css selector", ".row-flag").click()
+        click_in_row(b, "Lunch plans", ".row-flag")
         m.select("INBOX")
         self.assertTrue(wait_until(lambda: b"\\Flagged" in m.fetch(
             "1", "(FLAGS)")[1][0]))

@@ -109,16 +109,17 @@ export class MailApp {
     const sel = h('select', { id, 'aria-label': 'Move to folder', class: 'move-select' });
     const fill = () => {
       clear(sel).append(h('option', { value: '' }, 'Move to…'),
-        sortMailboxes(this.mailboxes).map((m) => h('option', { value: m.id }, `${'  '.repeat(m.depth)}${m.name}`)));
+        ...sortMailboxes(this.mailboxes).map((m) => h('option', { value: m.id }, `${'\u00a0\u00a0'.repeat(m.depth)}${m.name}`)));
     };
     fill();
-    sel.addEventListener('focus', fill);
+    sel.refill = fill;
     sel.addEventListener('change', () => { if (sel.value) onPick(sel.value); sel.value = ''; });
     return sel;
   }
 
   setMailboxes(list) {
     this.mailboxes = list;
+    for (const sel of document.querySelectorAll('.move-select')) if (sel.refill) sel.refill();
     renderMailboxes(this.nav, sortMailboxes(list), this.search ? null : this.currentMailbox,
       (id) => { location.hash = `#mailbox=${id}`; document.body.classList.remove('show-folders'); });
   }
@@ -230,14 +231,16 @@ export class MailApp {
     const preview = h('span', { class: 'row-preview' });
     if (snippet && snippet.preview) preview.append(sanitizeSnippet(snippet.preview));
     else preview.append(e.preview || '');
-    el.setAttribute('aria-label', `${unread ? 'Unread, ' : ''}${flagged ? 'flagged, ' : ''}${sender}, ${e.subject || '(no subject)'}, ${shortDate(e.receivedAt)}${count > 1 ? `, ${count} messages` : ''}`);
+    const state = [unread ? 'unread' : '', flagged ? 'flagged' : ''].filter(Boolean).join(', ');
     el.append(
+      state ? h('span', { class: 'visually-hidden' }, `${state}: `) : null,
       h('span', { class: 'row-check', 'aria-hidden': 'true' }, selected ? '☑' : '☐'),
       h('span', { class: 'row-flag', 'aria-hidden': 'true', title: flagged ? 'Unflag' : 'Flag' }, flagged ? '★' : '☆'),
       h('span', { class: 'row-main' },
         h('span', { class: 'row-top' },
           h('span', { class: 'row-from' }, sender || '(unknown)'),
-          count > 1 ? h('span', { class: 'row-count' }, String(count)) : null,
+          count > 1 ? h('span', { class: 'row-count' }, String(count),
+            h('span', { class: 'visually-hidden' }, ' messages')) : null,
           e.hasAttachment ? h('span', { class: 'row-att', title: 'Has attachments' }, '📎') : null,
           h('time', { class: 'row-date', datetime: e.receivedAt }, shortDate(e.receivedAt))),
         h('span', { class: 'row-subject' }, e.subject || '(no subject)'),

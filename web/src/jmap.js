@@ -59,6 +59,10 @@ export class JmapClient {
     this.pending = null;
   }
 
+  // With an Authorization header of our own, the browser's credentials
+  // are left out: a 401 then never opens the browser's password dialog.
+  get credentials() { return this.authHeader ? 'omit' : 'same-origin'; }
+
   headers(extra) {
     const hdrs = { ...extra };
     if (this.authHeader) hdrs.Authorization = this.authHeader;
@@ -68,7 +72,7 @@ export class JmapClient {
   // GET the session resource; returns false on 401.
   async connect() {
     const resp = await fetch('/jmap/session', {
-      credentials: 'same-origin', headers: this.headers({ Accept: 'application/json' }),
+      credentials: this.credentials, headers: this.headers({ Accept: 'application/json' }),
       cache: 'no-store',
     });
     if (resp.status === 401) return false;
@@ -126,7 +130,7 @@ export class JmapClient {
       using.push(CAP_SUBMISSION);
     const resp = await fetch(this.session.apiUrl, {
       method: 'POST',
-      credentials: 'same-origin',
+      credentials: this.credentials,
       headers: this.headers({ 'Content-Type': 'application/json', Accept: 'application/json' }),
       body: JSON.stringify({ using, methodCalls: calls }),
     });
@@ -155,7 +159,7 @@ export class JmapClient {
   // need the credentials an <img> or <a> would not send in header mode).
   async fetchBlob(blobId, name, type) {
     const resp = await fetch(this.downloadUrl(blobId, name, type), {
-      credentials: 'same-origin', headers: this.headers(),
+      credentials: this.credentials, headers: this.headers(),
     });
     if (!resp.ok) throw new JmapError('blobNotFound', `HTTP ${resp.status}`, resp.status);
     return resp.blob();
@@ -168,7 +172,7 @@ export class JmapClient {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', url);
-      xhr.withCredentials = true;
+      xhr.withCredentials = !this.authHeader;
       if (this.authHeader) xhr.setRequestHeader('Authorization', this.authHeader);
       xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
       xhr.upload.onprogress = (ev) => onProgress && onProgress(ev.loaded, ev.total);
@@ -199,7 +203,7 @@ export class JmapClient {
         controller = new AbortController();
         try {
           const resp = await fetch(url, {
-            credentials: 'same-origin', cache: 'no-store', signal: controller.signal,
+            credentials: this.credentials, cache: 'no-store', signal: controller.signal,
             headers: this.headers({ Accept: 'text/event-stream' }),
           });
           if (resp.status === 401) { this.onUnauthorized(); return; }

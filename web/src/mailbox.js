@@ -36,16 +36,15 @@ export function renderMailboxes(nav, mailboxes, currentId, onPick) {
   const ul = h('ul', { class: 'folders' });
   for (const m of mailboxes) {
     const unread = m.unreadEmails || 0;
-    const label = unread ? `${m.name}, ${unread} unread` : m.name;
     ul.append(h('li', {},
       h('button', {
         class: `folder depth-${Math.min(m.depth, 4)}`,
         'aria-current': m.id === currentId ? 'page' : null,
-        'aria-label': label,
         dataset: { id: m.id, role: m.role || '' },
         onclick: () => onPick(m.id),
       }, h('span', { class: 'folder-name' }, m.name),
-      unread ? h('span', { class: 'badge', 'aria-hidden': 'true' }, String(unread)) : null)));
+      unread ? h('span', { class: 'badge' }, String(unread),
+        h('span', { class: 'visually-hidden' }, ' unread')) : null)));
   }
   nav.append(h('h2', { class: 'visually-hidden' }, 'Folders'), ul);
 }

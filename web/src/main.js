@@ -12,7 +12,9 @@ let app = null;
 const SEEN_KEY = 'postroom.loggedIn';
 
 async function startApp() {
-  localStorage.setItem(SEEN_KEY, '1');
+  // only a cookie session outlives the page (Basic stays in memory)
+  if (!client.authHeader) localStorage.setItem(SEEN_KEY, '1');
+  else localStorage.removeItem(SEEN_KEY);
   app = new MailApp(root, client);
   try {
     await app.start();
