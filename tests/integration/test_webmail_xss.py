@@ -8,6 +8,7 @@ payloads call gets no request, no request leaves the webmail's origin, the
 page keeps its title and address. Then "Show images" on the remote-image
 message: the images arrive at the beacon, which shows the probe sees what
 it must. Needs the JMAP API: skipped, saying so, where httpd has none."""
+import re
 import smtplib
 import unittest
 
@@ -47,8 +48,9 @@ class WebmailXssTest(unittest.TestCase):
         messages = corpus() + generated_messages()
         with smtplib.SMTP("127.0.0.1", self.pr.port, timeout=60) as s:
             for name, raw in messages:
-                s.sendmail("mallory@evil.test", [BOB],
-                           fill_beacon(raw, self.beacon))
+                # SMTP lines end in CRLF (RFC 5321 §2.3.8)
+                data = re.sub(rb"\r?\n", b"\r\n", fill_beacon(raw, self.beacon))
+                s.sendmail("mallory@evil.test", [BOB], data)
         self.pr.wait_messages(BOB, len(messages), timeout=60)
         b = self.browser
         login(b, self.origin, BOB, BOB_PW)
@@ -56,7 +58,10 @@ class WebmailXssTest(unittest.TestCase):
         b.requests()
         for name, _ in messages:
             with self.subTest(message=name):
-                row_with(b, f"xss {name}").click()
+                # a click on the row itself (rows further down are
+                # scrolled to first)
+                b.js("arguments[0].scrollIntoView(); arguments[0].click()",
+                     row_with(b, f"xss {name}"))
                 b.wait(lambda d: b.js(
                     "const h = document.getElementById('reader-subject');"
                     "return h && h.textContent === arguments[0];",
@@ -90,7 +95,8 @@ class WebmailXssTest(unittest.TestCase):
                     b.shot(f"xss-{name}")
 
         # remote images: held back with a banner, loaded on consent
-        row_with(b, "xss remote").click()
+        b.js("arguments[0].scrollIntoView(); arguments[0].click()",
+             row_with(b, "xss remote"))
         banner = b.wait_css(".images-banner")
         self.assertIn("remote image", banner.text)
         self.assertEqual(self.beacon.hits, [])

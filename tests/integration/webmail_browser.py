@@ -95,7 +95,9 @@ class Browser:
             return WebDriverWait(self.driver, timeout, 0.1).until(cond)
         except TimeoutException:
             self.shot(f"timeout-{what}")
-            raise AssertionError(f"timed out waiting for {what}")
+            logs = [e["message"] for e in self.console()][-10:]
+            raise AssertionError(f"timed out waiting for {what}; "
+                                 f"console: {logs}")
 
     def wait_css(self, css, timeout=30):
         return self.wait(lambda d: (d.find_elements(By.CSS_SELECTOR, css)
@@ -206,9 +208,12 @@ def generated_messages():
     """Huge and deeply nested HTML, made here: [(name, bytes)]."""
     head = (b"From: Mallory <mallory@evil.test>\r\nTo: bob@example.test\r\n"
             b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n")
-    deep = (b"<div>" * 20000 + b"<img src=x onerror=fetch('{BEACON}/deep')>"
-            + b"</div>" * 20000)
-    tables = b"<table><tr><td>" * 3000 + b"x" + b"</td></tr></table>" * 3000
+    # short lines: SMTP's limit is 1000 bytes (RFC 5321 §4.5.3.1.6)
+    deep = (b"<div>\r\n" * 20000
+            + b"<img src=x onerror=fetch('{BEACON}/deep')>\r\n"
+            + b"</div>\r\n" * 20000)
+    tables = (b"<table><tr><td>\r\n" * 3000 + b"x\r\n"
+              + b"</td></tr></table>\r\n" * 3000)
     huge = b"".join(b"<p>line %d <b>bold</b> <a href='https://example.org/%d'>"
                     b"link</a></p>\r\n" % (i, i) for i in range(60000))
     huge += b"<img src=x onerror=fetch('{BEACON}/huge')>\r\n"

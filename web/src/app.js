@@ -31,6 +31,7 @@ export class MailApp {
     this.threadSizes = new Map();
     this.snippets = new Map();
     this.loading = new Set();
+    this.windowGen = new Map(); // window start -> generation it was loaded in
     this.selected = new Set(); // threadIds
     this.total = 0;
     this.generation = 0;
@@ -156,19 +157,23 @@ export class MailApp {
     return { inMailbox: this.currentMailbox };
   }
 
-  // Drops what is loaded and asks again for the rows in view.
+  // Asks again for the rows in view. What is shown stays until the new
+  // windows arrive (toTop: a new list, which starts empty).
   reload(toTop) {
     this.generation += 1;
-    this.items = [];
-    this.snippets.clear();
     this.loading.clear();
-    if (toTop) { this.selected.clear(); this.list.reset(); }
-    this.loadWindow(toTop ? 0 : Math.floor(this.list.visibleRange()[0] / WINDOW) * WINDOW, true);
+    if (toTop) {
+      this.items = [];
+      this.snippets.clear();
+      this.selected.clear();
+      this.list.reset();
+    }
+    this.loadWindow(toTop ? 0 : Math.floor(Math.max(0, this.list.visibleRange()[0]) / WINDOW) * WINDOW, toTop);
   }
 
   ensure(first, last) {
     for (let start = Math.floor(first / WINDOW) * WINDOW; start <= last; start += WINDOW) {
-      if (!this.items[start] && !this.loading.has(start)) this.loadWindow(start);
+      if (this.windowGen.get(start) !== this.generation && !this.loading.has(start)) this.loadWindow(start);
     }
   }
 
@@ -188,14 +193,22 @@ export class MailApp {
     try {
       res = await b.send();
     } catch (err) {
-      this.loading.delete(start);
-      if (gen === this.generation) toast(`Could not load the list: ${err.message}`, true);
+      if (gen === this.generation) {
+        this.loading.delete(start);
+        toast(`Could not load the list: ${err.message}`, true);
+      }
       return;
     }
     if (gen !== this.generation) return;
+    this.loading.delete(start);
+    this.windowGen.set(start, gen);
     const query = res.get(q.id);
     const byId = new Map(res.get(g.id).list.map((e) => [e.id, e]));
-    query.ids.forEach((id, i) => { if (byId.has(id)) this.items[query.position + i] = byId.get(id); });
+    for (let i = 0; i < WINDOW; i++) {
+      const id = query.ids[i];
+      if (id && byId.has(id)) this.items[query.position + i] = byId.get(id);
+      else delete this.items[query.position + i];
+    }
     for (const th of res.get(t.id).list) this.threadSizes.set(th.id, th.emailIds.length);
     if (s) for (const sn of res.get(s.id).list || []) this.snippets.set(sn.emailId, sn);
     this.total = query.total;

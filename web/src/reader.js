@@ -200,9 +200,13 @@ export class Reader {
       referrerpolicy: 'no-referrer',
       src: `/msg/${encodeURIComponent(email.id)}/${allowImages ? '?images=1' : ''}`,
     });
+    let done = false;
     frame.addEventListener('load', () => {
+      // the initial about:blank (which has the page's policy) may fire
+      // first: write only into /msg/ with its own policy
       const doc = frame.contentDocument;
-      if (!doc || !doc.body) return;
+      if (done || !doc || !doc.body || !frame.contentWindow.location.pathname.startsWith('/msg/')) return;
+      done = true;
       const style = doc.createElement('style');
       style.textContent = FRAME_CSS;
       doc.head.append(style);
@@ -217,7 +221,7 @@ export class Reader {
         const a = ev.target.closest && ev.target.closest('a[href]');
         this.app.showLinkTarget(a ? a.getAttribute('href') : '');
       });
-    }, { once: true });
+    });
     return frame;
   }
 
