@@ -156,7 +156,6 @@ class WebmailMailTest(unittest.TestCase):
         editor = b.wait_css(".compose .editor")
         self.assertEqual(b.find(".compose input[id^=c-to-]").get_attribute(
             "value"), f"Alice <{ALICE}>")
-        editor.click()
         editor.send_keys("Noon is fine. Notes attached.")
         b.find(".compose input[type=file]").send_keys(path)
         b.wait(lambda d: [li for li in b.finds(".compose-attachments li")
@@ -179,7 +178,10 @@ class WebmailMailTest(unittest.TestCase):
         reply = email.message_from_bytes(raw, policy=email.policy.default)
         self.assertEqual(reply["In-Reply-To"], "<lunch-1@example.test>")
         parts = {p.get_content_type(): p for p in reply.walk()}
-        self.assertIn("Noon is fine", parts["text/plain"].get_content())
+        text = parts["text/plain"].get_content()
+        self.assertIn("Noon is fine", text)
+        # the new text above the quote, the quote marked with "> "
+        self.assertLess(text.index("Noon is fine"), text.index("> "))
         self.assertIn("Noon is fine", parts["text/html"].get_content())
         att = [p for p in reply.walk() if p.get_filename() == "notes.bin"]
         self.assertEqual(len(att), 1)

@@ -245,7 +245,7 @@ export class MailApp {
     if (snippet && snippet.preview) preview.append(sanitizeSnippet(snippet.preview));
     else preview.append(e.preview || '');
     const state = [unread ? 'unread' : '', flagged ? 'flagged' : ''].filter(Boolean).join(', ');
-    el.append(
+    el.append(...[
       state ? h('span', { class: 'visually-hidden' }, `${state}: `) : null,
       h('span', { class: 'row-check', 'aria-hidden': 'true' }, selected ? '☑' : '☐'),
       h('span', { class: 'row-flag', 'aria-hidden': 'true', title: flagged ? 'Unflag' : 'Flag' }, flagged ? '★' : '☆'),
@@ -257,7 +257,7 @@ export class MailApp {
           e.hasAttachment ? h('span', { class: 'row-att', title: 'Has attachments' }, '📎') : null,
           h('time', { class: 'row-date', datetime: e.receivedAt }, shortDate(e.receivedAt))),
         h('span', { class: 'row-subject' }, e.subject || '(no subject)'),
-        preview));
+        preview)].filter(Boolean));
   }
 
   currentMailboxRole() {
