@@ -231,6 +231,33 @@ class WebmailMailTest(unittest.TestCase):
         b.shot("inbox-after-push")
         self.assertTrue(os.path.exists(os.path.join(ARTIFACTS, "reader.png")))
 
+        # the keyboard: ? lists the shortcuts, c composes, Escape closes
+        from selenium.webdriver.common.keys import Keys
+        body = b.find("body")
+        b.js("document.activeElement.blur()")
+        body.send_keys("?")
+        self.assertTrue(b.wait_css("dialog.help[open]").is_displayed())
+        body.send_keys(Keys.ESCAPE)
+        b.wait(lambda d: not b.finds("dialog.help"), what="help closed")
+        b.js("document.activeElement.blur()")
+        body.send_keys("c")
+        b.wait_css(".compose")
+        b.find(".compose input[id^=c-to-]").send_keys(Keys.ESCAPE)
+        b.wait(lambda d: not b.finds(".compose"), what="compose closed")
+
+        # a phone-sized screen: one pane at a time, still accessible
+        b.driver.set_window_size(390, 844)
+        self.assertFalse(b.find("#folders").is_displayed())
+        self.assert_accessible("inbox-phone")
+        row_with(b, "Lunch plans").click()
+        b.wait_css(".email .msg-frame")
+        self.assertFalse(b.find(".list").is_displayed())
+        self.assertTrue(b.find(".reader .back").is_displayed())
+        self.assert_accessible("reader-phone")
+        b.find(".reader .back").click()
+        self.assertTrue(b.find(".list").is_displayed())
+        b.driver.set_window_size(1280, 900)
+
     def test_wrong_password_is_refused(self):
         b = self.browser
         b.get(self.origin + "/")
