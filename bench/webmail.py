@@ -39,6 +39,7 @@ check();
 OPEN_ROW = """
 const [index, done] = arguments;
 const list = document.querySelector('.vlist');
+const old = document.getElementById('reader-subject');
 list.scrollTop = index * 64;
 const t0 = performance.now();
 const wait = () => {
@@ -51,7 +52,8 @@ const wait = () => {
   const shown = () => {
     const h = document.getElementById('reader-subject');
     const body = document.querySelector('.email-text, .msg-frame');
-    if (h && h.textContent === subject && body) done([filled, performance.now() - t1]);
+    if (h && h !== old && h.textContent === subject && body)
+      done([filled, performance.now() - t1]);
     else requestAnimationFrame(shown);
   };
   shown();
@@ -101,16 +103,27 @@ def main():
         browser = Browser()
         b = browser
 
-        # bytes shipped: the login page as a browser loads it
+        # bytes shipped: the login page as a browser loads it, cold
         b.driver.execute_cdp_cmd("Network.enable", {})
         b.driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+        b.driver.get_log("performance")
         b.get(origin + "/")
         b.wait_css("#login-user")
-        sent = decoded = 0
+        urls, sizes = {}, {}
         for entry in b.driver.get_log("performance"):
             msg = json.loads(entry["message"])["message"]
-            if msg.get("method") == "Network.loadingFinished":
-                sent += msg["params"]["encodedDataLength"]
+            params = msg.get("params", {})
+            if msg.get("method") == "Network.requestWillBeSent":
+                urls[params["requestId"]] = params["request"]["url"]
+            elif msg.get("method") == "Network.loadingFinished":
+                sizes[params["requestId"]] = params["encodedDataLength"]
+        sent = 0
+        for rid, size in sizes.items():
+            url = urls.get(rid, "?")
+            if url.startswith(origin):
+                print(f"  {url[len(origin):]}: {size} bytes on the wire")
+                sent += size
+        decoded = 0
         dist = os.path.join(ROOT, "web", "dist")
         for dirpath, _, files in os.walk(dist):
             for f in files:
@@ -135,7 +148,8 @@ def main():
                              ("end", args.messages - 1)]:
             fills, opens = [], []
             for i in range(args.repeat):
-                filled, opened = b.js_async(OPEN_ROW, max(0, index - i))
+                row = index + i if label == "top" else index - i
+                filled, opened = b.js_async(OPEN_ROW, row)
                 fills.append(filled)
                 opens.append(opened)
             print(f"rows at the {label}: list filled {stats(fills)}; "
