@@ -9,7 +9,6 @@
  * [A-Za-z0-9._-] segments, none starting with ".", and no symbolic link
  * as the last one, reach the file system: a traversal (refused by the
  * engine already) or a hidden file is 404. */
-#include "core/buf.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "http/http_cond.h"
