@@ -1,7 +1,8 @@
-/* postroomctl account add|passwd|quota|del|list|expiry (cmd_expiry.c). A
- * password is read from stdin when it is not a terminal (one line), else asked
- * twice with echo off; it is stored only as a yescrypt hash (lib/auth) and
- * every plain copy is wiped. */
+/* postroomctl account add|passwd|quota|del|list|expiry (cmd_expiry.c) and
+ * sieve, vacation and forward (cmd_sieve.c). A password is read from stdin
+ * when it is not a terminal (one line), else asked twice with echo off; it
+ * is stored only as a yescrypt hash (lib/auth) and every plain copy is
+ * wiped. */
 #include "auth/auth.h"
 #include "core/pool.h"
 #include "postroomctl.h"
@@ -229,6 +230,9 @@ static const struct {
     {"del", "account del", 2, 2, account_del},
     {"list", "account list", 1, 1, account_list},
     {"expiry", "account expiry", 2, 4, cmd_account_expiry},
+    {"sieve", "account sieve", 2, 64, cmd_account_sieve},
+    {"vacation", "account vacation", 2, 64, cmd_account_vacation},
+    {"forward", "account forward", 2, 64, cmd_account_forward},
 };
 
 int cmd_account(struct ctl *ctl, int argc, char **argv)
@@ -236,7 +240,8 @@ int cmd_account(struct ctl *ctl, int argc, char **argv)
 	static const char usage[] =
 	    "account add ADDRESS [--quota SIZE] | account passwd|del "
 	    "ADDRESS | account quota ADDRESS SIZE | account list | "
-	    "account expiry ADDRESS [MAILBOX DAYS|never|default]";
+	    "account expiry ADDRESS [MAILBOX DAYS|never|default] | "
+	    "account sieve|vacation|forward ...";
 	for (size_t i = 0;
 	     argc > 0 && i < sizeof(account_verbs) / sizeof(*account_verbs);
 	     i++) {

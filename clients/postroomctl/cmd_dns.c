@@ -6,7 +6,8 @@
  * first, RFC 8314 §5.1; a service that is off is published as not offered,
  * target "."); those of RFC 6764 for CalDAV and CardDAV with their TXT
  * path=; and the autoconfig and autodiscover names that Thunderbird and
- * Outlook look up. DKIM, SPF and DMARC come with mail authentication. */
+ * Outlook look up; then SPF, DKIM and DMARC (cmd_dns_auth.c, which also
+ * serves dns check DOMAIN). */
 #include "config/settings_endpoint.h"
 #include "core/xmalloc.h"
 #include "postroomctl.h"
@@ -243,16 +244,24 @@ static void dns_print(const struct ctl *ctl, const char *domain,
 	printf("; the certificate should name %s, autoconfig.%s and "
 	       "autodiscover.%s\n",
 	       host, domain, domain);
+	printf("; mail authentication (doc/authentication.md)\n");
+	dns_auth_print(ctl, domain, host);
 	free(host_dot);
 	free(domain_dot);
 }
 
 int cmd_dns(struct ctl *ctl, int argc, char **argv)
 {
-	static const char usage[] = "dns [--address IP]... DOMAIN";
+	static const char usage[] =
+	    "dns [--address IP]... DOMAIN | dns check DOMAIN";
 	struct dns_addrs addrs = {0};
 	int i = 0, ret = CTL_EXIT_OK;
 	bool has_given = false;
+	bool is_check = argc == 2 && strcmp(argv[0], "check") == 0;
+	if (is_check) {
+		ctl->cmd = "dns check";
+		i = 1;
+	}
 	for (; i + 1 < argc && strcmp(argv[i], "--address") == 0; i += 2) {
 		has_given = true;
 		if (dns_addrs_add(&addrs, argv[i + 1], true) < 0) {
@@ -270,6 +279,11 @@ int cmd_dns(struct ctl *ctl, int argc, char **argv)
 		*p = (char)tolower((unsigned char)*p);
 	if (!store_domain_is_valid(domain)) {
 		ret = ctl_error(ctl, "invalid domain '%s'", argv[i]);
+		free(domain);
+		goto out;
+	}
+	if (is_check) {
+		ret = dns_auth_check(ctl, domain);
 		free(domain);
 		goto out;
 	}

@@ -1,5 +1,6 @@
 /* postroomctl domain add|list|del: the local domains. A domain with
- * accounts cannot be deleted; its aliases go with it. */
+ * accounts cannot be deleted; its aliases go with it. A new domain gets
+ * its DKIM keys (cmd_dkim.c). */
 #include "postroomctl.h"
 #include "store/store.h"
 
@@ -12,7 +13,8 @@ static int domain_add(struct ctl *ctl, struct store *store, const char *name)
 	if (store_domain_add(store, name, &error) < 0)
 		return ctl_error(ctl, "%s '%s'", error, name);
 	printf("domain %s added\n", name);
-	return CTL_EXIT_OK;
+	/* its DKIM keys (doc/authentication.md), unless it has some */
+	return dkim_keys_create(ctl, name, false);
 }
 
 static int domain_del(struct ctl *ctl, struct store *store, const char *name)

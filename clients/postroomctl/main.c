@@ -1,6 +1,6 @@
 /* postroomctl: administration of a Postroom installation from the shell:
- * domains, accounts, aliases, the queue, the effective configuration and
- * the DNS records a domain should publish.
+ * domains, accounts (with their delivery rules), aliases, the queue, the
+ * effective configuration and the DNS records a domain should publish.
  * It reads the same config file as the servers (-c FILE, else
  * $POSTROOM_CONF, else the built-in defaults) and works on the store
  * directly, as the data folder's owner. */
@@ -20,12 +20,23 @@ static const char usage_text[] =
     "  account quota ADDRESS SIZE\n"
     "  account list\n"
     "  account expiry ADDRESS [MAILBOX DAYS|never|default]\n"
+    "  account sieve list|deactivate ADDRESS\n"
+    "  account sieve put ADDRESS NAME [FILE]  (checked; FILE or stdin)\n"
+    "  account sieve get|activate|del ADDRESS NAME\n"
+    "  account sieve rename ADDRESS OLD NEW    account sieve check FILE\n"
+    "  account vacation ADDRESS [on [--days N] [--subject TEXT] [--from A]\n"
+    "      [--addresses A,B] [--message TEXT] | off]  (text on stdin)\n"
+    "  account forward ADDRESS [TARGET... [--no-copy] | off]\n"
     "  alias add SOURCE TARGET...  (SOURCE @domain is a catch-all)\n"
     "  alias del SOURCE [TARGET]   alias list\n"
     "  queue list | flush\n"
     "  queue show|hold|release|delete QUEUE-ID\n"
     "  config\n"
+    "  dkim rotate DOMAIN          dkim list [DOMAIN]\n"
     "  dns [--address IP]... DOMAIN  (records to publish, zone-file form)\n"
+    "  dns check DOMAIN            (are they published?)\n"
+    "  token create ACCOUNT [--name NAME] [--days N]\n"
+    "  token list ACCOUNT          token revoke ACCOUNT ID|all\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 
 static const struct {
@@ -34,6 +45,7 @@ static const struct {
 } commands[] = {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
     {"queue", cmd_queue},   {"config", cmd_config}, {"dns", cmd_dns},
+    {"dkim", cmd_dkim},     {"token", cmd_token},
 };
 
 static int usage(void)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_FAIL 1
@@ -34,7 +35,45 @@ int cmd_account_expiry(struct ctl *ctl, struct store *store, int argc,
 int cmd_alias(struct ctl *ctl, int argc, char **argv);
 int cmd_queue(struct ctl *ctl, int argc, char **argv);
 int cmd_config(struct ctl *ctl, int argc, char **argv);
+/* account sieve|vacation|forward (cmd_sieve.c): argv[0] is the verb. */
+int cmd_account_sieve(struct ctl *ctl, struct store *store, int argc,
+                      char **argv);
+int cmd_account_vacation(struct ctl *ctl, struct store *store, int argc,
+                         char **argv);
+int cmd_account_forward(struct ctl *ctl, struct store *store, int argc,
+                        char **argv);
 int cmd_dns(struct ctl *ctl, int argc, char **argv);
+int cmd_dkim(struct ctl *ctl, int argc, char **argv);
+/* token create|list|revoke: bearer tokens (cmd_token.c) */
+int cmd_token(struct ctl *ctl, int argc, char **argv);
+
+/* A DKIM key of a domain (cmd_dkim.c). */
+struct dkim_key_info {
+	const char *selector;
+	const char *record; /* "v=DKIM1; k=...; p=..." */
+	time_t retired;     /* 0 while it signs */
+	bool is_ed25519;
+};
+typedef void dkim_keys_cb(const struct dkim_key_info *info, void *ctx);
+/* Calls cb for each key of domain, by selector. Returns the number of
+ * keys (0 when it has no key folder), or -1. */
+int dkim_keys_scan(const struct ctl *ctl, const char *domain,
+                   dkim_keys_cb *cb, void *ctx);
+/* Makes an Ed25519 and an RSA-2048 key for domain and retires the active
+ * ones (retire), or makes them only when it has none (!retire). Prints
+ * what it did. Returns an exit status. Call after ctl_store(). */
+int dkim_keys_create(struct ctl *ctl, const char *domain, bool retire);
+/* Is the retired key past dkim_signature_lifetime (out of DNS now)? */
+bool dkim_key_is_expired(const struct ctl *ctl,
+                         const struct dkim_key_info *info);
+
+/* The SPF, DKIM and DMARC records of domain in zone-file form, each with
+ * a one-line comment (cmd_dns_auth.c); host is the MX host. */
+void dns_auth_print(const struct ctl *ctl, const char *domain,
+                    const char *host);
+/* postroomctl dns check DOMAIN: looks the records up and prints what is
+ * missing or wrong. Returns an exit status (1 when something is). */
+int dns_auth_check(struct ctl *ctl, const char *domain);
 
 /* Prints "postroomctl: <ctl->cmd>: <message>" on stderr. Returns
  * CTL_EXIT_FAIL. */

@@ -65,6 +65,45 @@ grep -q "team@x.test -> friend@remote.example" "$dir/out" ||
 expect 0 "" alias del team@x.test friend@remote.example
 expect 1 "no such alias" alias del team@x.test friend@remote.example
 expect 0 "" alias del team@x.test
+# delivery rules: scripts are checked, errors name line and column
+printf 'require "fileinto";\nif true {\n  fileinto;\n}\n' > "$dir/bad.sieve"
+printf 'require "fileinto";\nif true { fileinto "x"; }\n' > "$dir/good.sieve"
+expect 1 "account sieve: main:3:3: fileinto needs 1 argument" \
+	account sieve put bob@x.test main "$dir/bad.sieve"
+expect 1 "bad.sieve:3:3: fileinto needs 1 argument" \
+	account sieve check "$dir/bad.sieve"
+expect 0 "" account sieve put bob@x.test main "$dir/good.sieve"
+expect 1 "no such script 'other'" account sieve activate bob@x.test other
+expect 0 "" account sieve activate bob@x.test main
+expect 0 "" account sieve list bob@x.test
+grep -q "main .* active" "$dir/out" || { echo "FAIL sieve list"; failed=1; }
+expect 1 "script is active 'main'" account sieve del bob@x.test main
+expect 2 "usage" account sieve frob bob@x.test
+expect 1 "no such account" account sieve list nobody@x.test
+# vacation and forwarding are Sieve in the active script
+expect 0 "" account vacation bob@x.test on --days 3 --message "Away."
+expect 0 "" account forward bob@x.test carl@remote.example
+expect 1 "would forward to itself" account forward bob@x.test bob@x.test
+expect 0 "" account sieve get bob@x.test main
+{ grep -q '^vacation :days 3' "$dir/out" &&
+	grep -q '^redirect :copy "carl@remote.example";' "$dir/out" &&
+	grep -q '^if true { fileinto "x"; }' "$dir/out"; } ||
+	{ echo "FAIL vacation in the script"; failed=1; }
+expect 0 "" account vacation bob@x.test
+grep -q "vacation: on (script main)" "$dir/out" ||
+	{ echo "FAIL vacation show"; failed=1; }
+expect 0 "" account vacation bob@x.test off
+expect 0 "" account forward bob@x.test off
+expect 0 "" account sieve get bob@x.test main
+cmp -s "$dir/out" "$dir/good.sieve" ||
+	{ echo "FAIL script not restored"; failed=1; }
+expect 0 "" account sieve deactivate bob@x.test
+expect 0 "" account forward bob@x.test carl@remote.example --no-copy
+expect 0 "" account sieve list bob@x.test
+grep -q "postroom .* active" "$dir/out" ||
+	{ echo "FAIL own script"; failed=1; }
+expect 0 "" account forward bob@x.test off
+expect 1 "no such script 'postroom'" account sieve get bob@x.test postroom
 expect 1 "domain has accounts 'x.test'" domain del x.test
 expect 0 "" account del bob@x.test
 expect 1 "no such account" account del bob@x.test

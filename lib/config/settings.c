@@ -27,6 +27,8 @@
 	{ #name, type, offsetof(struct queue_settings, name), def, desc }
 #define DELIVER(name, type, def, desc)                                        \
 	{ #name, type, offsetof(struct deliver_settings, name), def, desc }
+#define MAILAUTH(name, type, def, desc)                                       \
+	{ #name, type, offsetof(struct mailauth_settings, name), def, desc }
 #define AUTHD(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct authd_settings, name), def, desc }
 
@@ -130,6 +132,10 @@ static const struct setting_def httpd_defs[] = {
 	      "Strict-Transport-Security on HTTPS; 0 is off"),
 	HTTPD(web_root, SETTING_STRING, "",
 	      "the webmail's built files; empty is the source's web/dist"),
+	HTTPD(session_idle_timeout, SETTING_DURATION, "1d",
+	      "a login session unused this long ends"),
+	HTTPD(session_lifetime, SETTING_DURATION, "14d",
+	      "a login session ends this long after the login"),
 };
 
 static const struct setting_def relay_defs[] = {
@@ -172,6 +178,23 @@ static const struct setting_def queue_defs[] = {
 
 static const struct setting_def deliver_defs[] = {
 	DELIVER(default_quota, SETTING_SIZE, "0", "bytes; 0 is unlimited"),
+	DELIVER(sieve, SETTING_BOOL, "yes", "run delivery rules (Sieve)"),
+	DELIVER(sieve_dir, SETTING_STRING, "",
+	        "administrator scripts; empty: data_dir/sieve"),
+	DELIVER(sieve_max_script_size, SETTING_SIZE, "1M",
+	        "bytes of one Sieve script"),
+	DELIVER(sieve_max_actions, SETTING_UINT, "64",
+	        "actions one run of the rules may take"),
+	DELIVER(sieve_max_redirects, SETTING_UINT, "4",
+	        "redirects one run of the rules may make"),
+	DELIVER(sieve_max_steps, SETTING_UINT, "2000000",
+	        "units of work one run of the rules may do"),
+	DELIVER(sieve_vacation_min_period, SETTING_DURATION, "1h",
+	        "shortest time between two vacation replies to one sender"),
+	DELIVER(sieve_vacation_max_period, SETTING_DURATION, "90d",
+	        "longest time between two vacation replies to one sender"),
+	DELIVER(sieve_redirect_srs, SETTING_BOOL, "yes",
+	        "redirected mail leaves from an SRS address"),
 };
 
 static const struct setting_def authd_defs[] = {
@@ -184,6 +207,30 @@ static const struct setting_def authd_defs[] = {
 	      "an (address, account) that logged in skips wider penalties"),
 	AUTHD(throttle_entries, SETTING_UINT, "65536",
 	      "records in the shared throttle table (40 bytes each)"),
+};
+
+static const struct setting_def mailauth_defs[] = {
+	MAILAUTH(verify, SETTING_BOOL, "yes",
+		 "SPF, DKIM, DMARC on port 25; Authentication-Results"),
+	MAILAUTH(dmarc_policy, SETTING_STRING, "enforce",
+		 "enforce, quarantine or none"),
+	MAILAUTH(authserv_id, SETTING_STRING, "",
+		 "Authentication-Results name; empty is the hostname"),
+	MAILAUTH(dns_server, SETTING_STRING, "",
+		 "resolver address[:port]; empty is [relay] dns_server"),
+	MAILAUTH(timeout, SETTING_DURATION, "20s",
+		 "DNS answers awaited after the end of DATA"),
+	MAILAUTH(max_dns_queries, SETTING_UINT, "60", "per message"),
+	MAILAUTH(dkim_min_rsa_bits, SETTING_UINT, "1024",
+		 "shorter RSA keys do not verify"),
+	MAILAUTH(dkim_refuse_length, SETTING_BOOL, "yes",
+		 "l= short of the body gives dkim=policy"),
+	MAILAUTH(dkim_max_signatures, SETTING_UINT, "5",
+		 "DKIM signatures checked per message"),
+	MAILAUTH(sign, SETTING_BOOL, "yes",
+		 "DKIM-sign submitted mail of local domains"),
+	MAILAUTH(dkim_signature_lifetime, SETTING_DURATION, "7d",
+		 "x= of our signatures; rotated keys stay published"),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -206,6 +253,8 @@ static const struct config_section sections[] = {
 	  offsetof(struct postroom_settings, deliver) },
 	{ "authd", authd_defs, N(authd_defs),
 	  offsetof(struct postroom_settings, authd) },
+	{ "mailauth", mailauth_defs, N(mailauth_defs),
+	  offsetof(struct postroom_settings, mailauth) },
 };
 
 void settings_init(struct postroom_settings *s)
@@ -349,6 +398,12 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 			   "body_timeout must be at least 1s";
 		return -1;
 	}
+	if (s->httpd.session_idle_timeout == 0 ||
+	    s->httpd.session_lifetime == 0) {
+		*error_r = "[httpd] session_idle_timeout and session_lifetime "
+			   "must be more than 0";
+		return -1;
+	}
 	if (s->httpd.request_rate != 0 && s->httpd.request_burst == 0) {
 		*error_r = "[httpd] key 'request_burst': must be at least 1 "
 			   "when request_rate is set";
@@ -371,6 +426,14 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 		*error_r = pool_printf(pool,
 			"key 'postmaster': bad value '%s': expected an "
 			"address (local@domain)", s->postmaster);
+		return -1;
+	}
+	const char *dp = s->mailauth.dmarc_policy;
+	if (strcmp(dp, "enforce") != 0 && strcmp(dp, "quarantine") != 0 &&
+	    strcmp(dp, "none") != 0) {
+		*error_r = pool_printf(pool,
+			"[mailauth] key 'dmarc_policy': bad value '%s': "
+			"expected enforce, quarantine or none", dp);
 		return -1;
 	}
 	if (!net_networks_are_valid(s->relay.allowed_literal_networks)) {

@@ -82,6 +82,10 @@ struct httpd_settings {
 	unsigned request_burst;  /* requests at once above the rate */
 	unsigned hsts_max_age;   /* Strict-Transport-Security; 0 is off */
 	char *web_root; /* the webmail's built files; "" = web/dist */
+	unsigned session_idle_timeout; /* a login session unused this long
+	                                  ends (seconds) */
+	unsigned session_lifetime;     /* a login session ends this long
+	                                  after the login (seconds) */
 };
 
 struct relay_settings {
@@ -119,6 +123,16 @@ struct queue_settings {
 
 struct deliver_settings {
 	uint64_t default_quota; /* bytes for new accounts; 0 is unlimited */
+	/* delivery rules (Sieve, doc/rules.md) */
+	bool sieve;                  /* run them at all */
+	char *sieve_dir;             /* administrator scripts; "" data_dir/sieve */
+	uint64_t sieve_max_script_size; /* bytes of one script */
+	unsigned sieve_max_actions;  /* actions of one run */
+	unsigned sieve_max_redirects; /* redirects of one run */
+	unsigned sieve_max_steps;    /* units of work of one run */
+	unsigned sieve_vacation_min_period; /* seconds between replies */
+	unsigned sieve_vacation_max_period;
+	bool sieve_redirect_srs;     /* redirect from an SRS address */
 };
 
 struct authd_settings {
@@ -128,6 +142,22 @@ struct authd_settings {
 	unsigned throttle_trust;     /* seconds a good (address, account) is
 	                                trusted */
 	unsigned throttle_entries;   /* records in run/auth-throttle */
+};
+
+/* SPF, DKIM and DMARC of mail on port 25, DKIM signing of submitted mail
+ * (doc/authentication.md) */
+struct mailauth_settings {
+	bool verify;          /* check port 25 mail, add Authentication-Results */
+	char *dmarc_policy;   /* "enforce", "quarantine" or "none" */
+	char *authserv_id;    /* "" means the hostname */
+	char *dns_server;     /* "" means [relay] dns_server */
+	unsigned timeout;     /* seconds after the end of DATA */
+	unsigned max_dns_queries;   /* per message */
+	unsigned dkim_min_rsa_bits; /* shorter keys do not verify */
+	bool dkim_refuse_length;    /* l= short of the body: dkim=policy */
+	unsigned dkim_max_signatures; /* checked per message */
+	bool sign;            /* DKIM-sign submitted mail of our domains */
+	unsigned dkim_signature_lifetime; /* x= after t=; old keys kept */
 };
 
 struct postroom_settings {
@@ -151,6 +181,7 @@ struct postroom_settings {
 	struct queue_settings queue;
 	struct deliver_settings deliver;
 	struct authd_settings authd;
+	struct mailauth_settings mailauth;
 };
 
 /* Fills s with the built-in (embedded) defaults. */

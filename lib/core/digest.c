@@ -65,3 +65,12 @@ void digest_sha256_hex(const void *data, size_t size,
 	digest_sha256_final_hex(ctx, hex_r);
 	digest_sha256_free(&ctx);
 }
+
+void digest_sha1(const void *data, size_t size,
+                 unsigned char out_r[DIGEST_SHA1_SIZE])
+{
+	unsigned int len = DIGEST_SHA1_SIZE;
+	if (EVP_Digest(data, size, out_r, &len, EVP_sha1(), NULL) != 1 ||
+	    len != DIGEST_SHA1_SIZE)
+		log_panic("EVP_Digest(sha1) failed");
+}

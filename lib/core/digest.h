@@ -27,4 +27,12 @@ void digest_sha256_free(struct digest_sha256 **ctx);
 void digest_sha256_hex(const void *data, size_t size,
                        char hex_r[DIGEST_SHA256_HEX_LEN + 1]);
 
+#define DIGEST_SHA1_SIZE 20
+
+/* One-shot SHA-1 (FIPS 180-4) of data: only for protocols that name it,
+ * such as the WebSocket handshake's Sec-WebSocket-Accept (RFC 6455 §4.2.2),
+ * never for security. */
+void digest_sha1(const void *data, size_t size,
+                 unsigned char out_r[DIGEST_SHA1_SIZE]);
+
 #endif

@@ -33,8 +33,29 @@ static void test_digest_sha256(void)
 	test_end();
 }
 
+/* FIPS 180-4's "abc" example, and RFC 6455 §1.3's handshake key. */
+static void test_digest_sha1(void)
+{
+	test_begin("digest sha1 vectors");
+	static const unsigned char abc[DIGEST_SHA1_SIZE] = {
+	    0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81, 0x6a, 0xba, 0x3e,
+	    0x25, 0x71, 0x78, 0x50, 0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d};
+	unsigned char out[DIGEST_SHA1_SIZE];
+	digest_sha1("abc", 3, out);
+	test_assert(memcmp(out, abc, sizeof(out)) == 0);
+	static const unsigned char ws[DIGEST_SHA1_SIZE] = {
+	    0xb3, 0x7a, 0x4f, 0x2c, 0xc0, 0x62, 0x4f, 0x16, 0x90, 0xf6,
+	    0x46, 0x06, 0xcf, 0x38, 0x59, 0x45, 0xb2, 0xbe, 0xc4, 0xea};
+	const char *key = "dGhlIHNhbXBsZSBub25jZQ=="
+	                  "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+	digest_sha1(key, strlen(key), out);
+	test_assert(memcmp(out, ws, sizeof(out)) == 0);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = {test_digest_sha256, NULL};
+	static void (*const tests[])(void) = {test_digest_sha256,
+	                                      test_digest_sha1, NULL};
 	return test_run(tests);
 }

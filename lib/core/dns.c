@@ -17,27 +17,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct dns_watch {
 	struct event *ev;
 	ares_socket_t fd; /* ARES_SOCKET_BAD when the slot is free */
 };
 
+enum dns_kind { DNS_KIND_ADDR, DNS_KIND_MX, DNS_KIND_SRV, DNS_KIND_TXT,
+	        DNS_KIND_FAMILY, DNS_KIND_PTR };
+
+/* the most A or AAAA records kept from one answer (SPF "a", "mx") */
+#define DNS_FAMILY_MAX 64
+
 struct dns_req {
 	struct dns *dns;
 	struct dns_req *prev, *next;
 	struct event *done_ev;
-	bool is_mx;
-	bool is_srv;
+	enum dns_kind kind;
+	bool is_cancelled;
 	dns_mx_cb *mx_cb;
 	dns_srv_cb *srv_cb;
 	dns_addr_cb *addr_cb;
+	dns_txt_cb *txt_cb;
+	dns_name_cb *name_cb;
 	void *ctx;
 	unsigned port;
+	int family;
 	enum dns_status status;
 	char error[128];
 	struct dns_mx *mx;
 	struct dns_srv *srv;
+	struct dns_txt *txt;
+	char **names;
+	struct dns_addr *many; /* DNS_KIND_FAMILY */
 	size_t count;
 	struct dns_addr addrs[DNS_ADDR_MAX];
 };
@@ -175,6 +188,13 @@ static void dns_req_free(struct dns_req *req)
 	for (size_t i = 0; req->srv != NULL && i < req->count; i++)
 		free(req->srv[i].host);
 	free(req->srv);
+	for (size_t i = 0; req->txt != NULL && i < req->count; i++)
+		free(req->txt[i].text);
+	free(req->txt);
+	for (size_t i = 0; req->names != NULL && i < req->count; i++)
+		free(req->names[i]);
+	free(req->names);
+	free(req->many);
 	event_free(req->done_ev);
 	free(req);
 }
@@ -205,14 +225,35 @@ static void dns_done_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	const char *error = req->error[0] != '\0' ? req->error : NULL;
-	if (req->is_srv)
+	if (req->is_cancelled) {
+		dns_req_free(req);
+		return;
+	}
+	switch (req->kind) {
+	case DNS_KIND_SRV:
 		req->srv_cb(req->status, req->srv, req->count, error,
 		            req->ctx);
-	else if (req->is_mx)
+		break;
+	case DNS_KIND_MX:
 		req->mx_cb(req->status, req->mx, req->count, error, req->ctx);
-	else
+		break;
+	case DNS_KIND_ADDR:
 		req->addr_cb(req->status, req->addrs, req->count, error,
 		             req->ctx);
+		break;
+	case DNS_KIND_FAMILY:
+		req->addr_cb(req->status, req->many, req->count, error,
+		             req->ctx);
+		break;
+	case DNS_KIND_TXT:
+		req->txt_cb(req->status, req->txt, req->count, error,
+		            req->ctx);
+		break;
+	case DNS_KIND_PTR:
+		req->name_cb(req->status, (const char *const *)req->names,
+		             req->count, error, req->ctx);
+		break;
+	}
 	dns_req_free(req);
 }
 
@@ -286,15 +327,16 @@ static void dns_mx_answer_cb(void *arg, int status, int timeouts,
 	event_active(req->done_ev, EV_TIMEOUT, 0);
 }
 
-void dns_mx_lookup(struct dns *dns, const char *domain, dns_mx_cb *cb,
-                   void *ctx)
+struct dns_req *dns_mx_lookup(struct dns *dns, const char *domain,
+                              dns_mx_cb *cb, void *ctx)
 {
 	struct dns_req *req = dns_req_new(dns, ctx);
-	req->is_mx = true;
+	req->kind = DNS_KIND_MX;
 	req->mx_cb = cb;
 	ares_query(dns->channel, domain, ns_c_in, ns_t_mx, dns_mx_answer_cb,
 	           req);
 	dns_timer_update(dns);
+	return req;
 }
 
 static void dns_addr_answer_cb(void *arg, int status, int timeouts,
@@ -332,8 +374,8 @@ static void dns_addr_answer_cb(void *arg, int status, int timeouts,
 	event_active(req->done_ev, EV_TIMEOUT, 0);
 }
 
-void dns_addr_lookup(struct dns *dns, const char *host, unsigned port,
-                     dns_addr_cb *cb, void *ctx)
+struct dns_req *dns_addr_lookup(struct dns *dns, const char *host,
+                                unsigned port, dns_addr_cb *cb, void *ctx)
 {
 	struct dns_req *req = dns_req_new(dns, ctx);
 	struct ares_addrinfo_hints hints;
@@ -345,6 +387,7 @@ void dns_addr_lookup(struct dns *dns, const char *host, unsigned port,
 	ares_getaddrinfo(dns->channel, host, NULL, &hints, dns_addr_answer_cb,
 	                 req);
 	dns_timer_update(dns);
+	return req;
 }
 
 static unsigned dns_random(unsigned n)
@@ -428,13 +471,215 @@ static void dns_srv_answer_cb(void *arg, int status, int timeouts,
 	event_active(req->done_ev, EV_TIMEOUT, 0);
 }
 
-void dns_srv_lookup(struct dns *dns, const char *name, dns_srv_cb *cb,
-                    void *ctx)
+struct dns_req *dns_srv_lookup(struct dns *dns, const char *name,
+                               dns_srv_cb *cb, void *ctx)
 {
 	struct dns_req *req = dns_req_new(dns, ctx);
-	req->is_srv = true;
+	req->kind = DNS_KIND_SRV;
 	req->srv_cb = cb;
 	ares_query(dns->channel, name, ns_c_in, ns_t_srv, dns_srv_answer_cb,
 	           req);
 	dns_timer_update(dns);
+	return req;
+}
+
+void dns_cancel(struct dns_req **reqp)
+{
+	struct dns_req *req = *reqp;
+	if (req == NULL)
+		return;
+	*reqp = NULL;
+	/* c-ares 1.18 cannot cancel one query: its answer is dropped */
+	req->is_cancelled = true;
+}
+
+static void dns_txt_answer_cb(void *arg, int status, int timeouts,
+                              unsigned char *abuf, int alen)
+{
+	struct dns_req *req = arg;
+	struct ares_txt_ext *reply = NULL;
+	(void)timeouts;
+	if (!dns_req_status(req, status))
+		return;
+	if (status == ARES_SUCCESS) {
+		int ret = ares_parse_txt_reply_ext(abuf, alen, &reply);
+		if (ret != ARES_SUCCESS || reply == NULL)
+			(void)dns_req_status(
+			    req, ret != ARES_SUCCESS ? ret : ARES_ENODATA);
+	}
+	for (struct ares_txt_ext *r = reply; r != NULL; r = r->next)
+		req->count += r->record_start ? 1 : 0;
+	req->txt = xcalloc(req->count + 1, sizeof(*req->txt));
+	struct dns_txt *t = NULL;
+	for (struct ares_txt_ext *r = reply; r != NULL; r = r->next) {
+		if (r->record_start || t == NULL)
+			t = t == NULL ? req->txt : t + 1;
+		t->text = xrealloc(t->text, t->len + r->length + 1);
+		memcpy(t->text + t->len, r->txt, r->length);
+		t->len += r->length;
+		t->text[t->len] = '\0';
+	}
+	if (reply != NULL)
+		ares_free_data(reply);
+	event_active(req->done_ev, EV_TIMEOUT, 0);
+}
+
+struct dns_req *dns_txt_lookup(struct dns *dns, const char *name,
+                               dns_txt_cb *cb, void *ctx)
+{
+	struct dns_req *req = dns_req_new(dns, ctx);
+	req->kind = DNS_KIND_TXT;
+	req->txt_cb = cb;
+	ares_query(dns->channel, name, ns_c_in, ns_t_txt, dns_txt_answer_cb,
+	           req);
+	dns_timer_update(dns);
+	return req;
+}
+
+static void dns_family_add(struct dns_req *req, const void *addr)
+{
+	struct dns_addr *a = &req->many[req->count++];
+	memset(a, 0, sizeof(*a));
+	if (req->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&a->sa;
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, addr, sizeof(sin->sin_addr));
+		a->len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->sa;
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, addr, sizeof(sin6->sin6_addr));
+		a->len = sizeof(*sin6);
+	}
+}
+
+static void dns_family_answer_cb(void *arg, int status, int timeouts,
+                                 unsigned char *abuf, int alen)
+{
+	struct dns_req *req = arg;
+	(void)timeouts;
+	if (!dns_req_status(req, status))
+		return;
+	req->many = xcalloc(DNS_FAMILY_MAX, sizeof(*req->many));
+	if (status == ARES_SUCCESS) {
+		int n = DNS_FAMILY_MAX, ret;
+		if (req->family == AF_INET) {
+			struct ares_addrttl ttls[DNS_FAMILY_MAX];
+			ret = ares_parse_a_reply(abuf, alen, NULL, ttls, &n);
+			for (int i = 0; ret == ARES_SUCCESS && i < n; i++)
+				dns_family_add(req, &ttls[i].ipaddr);
+		} else {
+			struct ares_addr6ttl ttls[DNS_FAMILY_MAX];
+			ret = ares_parse_aaaa_reply(abuf, alen, NULL, ttls, &n);
+			for (int i = 0; ret == ARES_SUCCESS && i < n; i++)
+				dns_family_add(req, &ttls[i].ip6addr);
+		}
+		if (ret != ARES_SUCCESS)
+			(void)dns_req_status(req, ret);
+		else if (req->count == 0)
+			(void)dns_req_status(req, ARES_ENODATA);
+	}
+	event_active(req->done_ev, EV_TIMEOUT, 0);
+}
+
+struct dns_req *dns_addr_family_lookup(struct dns *dns, const char *name,
+                                       int family, dns_addr_cb *cb,
+                                       void *ctx)
+{
+	struct dns_req *req = dns_req_new(dns, ctx);
+	req->kind = DNS_KIND_FAMILY;
+	req->addr_cb = cb;
+	req->family = family == AF_INET6 ? AF_INET6 : AF_INET;
+	ares_query(dns->channel, name, ns_c_in,
+	           req->family == AF_INET ? ns_t_a : ns_t_aaaa,
+	           dns_family_answer_cb, req);
+	dns_timer_update(dns);
+	return req;
+}
+
+static void dns_name_add(struct dns_req *req, const char *name, size_t max)
+{
+	size_t len = strlen(name);
+	while (len > 0 && name[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < req->count; i++) {
+		if (strlen(req->names[i]) == len &&
+		    strncasecmp(req->names[i], name, len) == 0)
+			return;
+	}
+	if (req->count < max)
+		req->names[req->count++] = xstrndup(name, len);
+}
+
+static void dns_ptr_answer_cb(void *arg, int status, int timeouts,
+                              unsigned char *abuf, int alen)
+{
+	struct dns_req *req = arg;
+	struct hostent *host = NULL;
+	(void)timeouts;
+	if (!dns_req_status(req, status))
+		return;
+	if (status == ARES_SUCCESS) {
+		/* the address is only copied into the hostent */
+		unsigned char any[16] = {0};
+		int ret = ares_parse_ptr_reply(
+		    abuf, alen, any, req->family == AF_INET ? 4 : 16,
+		    req->family, &host);
+		if (ret != ARES_SUCCESS)
+			(void)dns_req_status(req, ret);
+	}
+	size_t max = 1;
+	for (size_t i = 0; host != NULL && host->h_aliases[i] != NULL; i++)
+		max++;
+	req->names = xcalloc(max + 1, sizeof(*req->names));
+	if (host != NULL) {
+		/* c-ares puts every PTR name among the aliases, and one of
+		 * them in h_name */
+		for (size_t i = 0; host->h_aliases[i] != NULL; i++)
+			dns_name_add(req, host->h_aliases[i], max);
+		dns_name_add(req, host->h_name, max);
+		ares_free_hostent(host);
+	}
+	if (req->status == DNS_STATUS_OK && req->count == 0)
+		(void)dns_req_status(req, ARES_ENODATA);
+	event_active(req->done_ev, EV_TIMEOUT, 0);
+}
+
+/* The reverse name of sa: "4.3.2.1.in-addr.arpa" or 32 nibbles and
+ * "ip6.arpa" (RFC 3596 §2.5). */
+static void dns_ptr_name(const struct sockaddr *sa, char *out, size_t size)
+{
+	if (sa->sa_family == AF_INET) {
+		const unsigned char *a = (const unsigned char *)&(
+		    (const struct sockaddr_in *)sa)->sin_addr;
+		snprintf(out, size, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2],
+		         a[1], a[0]);
+		return;
+	}
+	const unsigned char *a = (const unsigned char *)&(
+	    (const struct sockaddr_in6 *)sa)->sin6_addr;
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	for (int i = 15; i >= 0 && n + 4 < size; i--) {
+		out[n++] = hex[a[i] & 15];
+		out[n++] = '.';
+		out[n++] = hex[a[i] >> 4];
+		out[n++] = '.';
+	}
+	snprintf(out + n, size - n, "ip6.arpa");
+}
+
+struct dns_req *dns_ptr_lookup(struct dns *dns, const struct sockaddr *sa,
+                               dns_name_cb *cb, void *ctx)
+{
+	char name[80];
+	struct dns_req *req = dns_req_new(dns, ctx);
+	req->kind = DNS_KIND_PTR;
+	req->name_cb = cb;
+	req->family = sa->sa_family == AF_INET6 ? AF_INET6 : AF_INET;
+	dns_ptr_name(sa, name, sizeof(name));
+	ares_query(dns->channel, name, ns_c_in, ns_t_ptr, dns_ptr_answer_cb,
+	           req);
+	dns_timer_update(dns);
+	return req;
 }

@@ -3,7 +3,9 @@
  * (RFC 5321 §5.1), the null MX of RFC 7505, and A/AAAA look-ups of a host.
  * A name that does not exist (NXDOMAIN) is told apart from a name without
  * records of the type (NODATA: RFC 5321 §5.1 implicit MX) and from a
- * failure to get an answer (SERVFAIL, timeout: try again later). */
+ * failure to get an answer (SERVFAIL, timeout: try again later). TXT, A
+ * or AAAA alone, and PTR look-ups serve SPF, DKIM and DMARC (lib/mailauth);
+ * every look-up returns a handle that dns_cancel() can cancel. */
 #ifndef CORE_DNS_H
 #define CORE_DNS_H
 
@@ -13,6 +15,7 @@
 
 struct event_loop;
 struct dns;
+struct dns_req;
 
 enum dns_status {
 	DNS_STATUS_OK,
@@ -52,6 +55,19 @@ typedef void dns_addr_cb(enum dns_status status, const struct dns_addr *addrs,
 typedef void dns_srv_cb(enum dns_status status, const struct dns_srv *srv,
                         size_t count, const char *error, void *ctx);
 
+/* One TXT record: its character-strings joined (RFC 7208 §3.3, RFC 6376
+ * §3.6.2.2), NUL-terminated; len counts a NUL inside. */
+struct dns_txt {
+	char *text;
+	size_t len;
+};
+
+typedef void dns_txt_cb(enum dns_status status, const struct dns_txt *txt,
+                        size_t count, const char *error, void *ctx);
+/* names[0..count): host names without the final dot (PTR). */
+typedef void dns_name_cb(enum dns_status status, const char *const *names,
+                         size_t count, const char *error, void *ctx);
+
 /* Makes a resolver on loop. server is "" for the servers of
  * /etc/resolv.conf, or "ip[:port]" (IPv6 as "[ip]:port"). Returns 0 with
  * *dns_r, or -1 with a static reason in *error_r. */
@@ -61,21 +77,43 @@ int dns_new(struct event_loop *loop, const char *server, struct dns **dns_r,
  * and sets *dns to NULL; accepts NULL. */
 void dns_free(struct dns **dns);
 
+/* Every look-up returns a handle, valid until its callback returns or
+ * dns_cancel(); callers that cannot be cancelled may ignore it. */
+
 /* Looks up the MX records of domain; cb is always called from the loop,
  * never from inside this call. Records come sorted (dns_mx_sort). */
-void dns_mx_lookup(struct dns *dns, const char *domain, dns_mx_cb *cb,
-                   void *ctx);
+struct dns_req *dns_mx_lookup(struct dns *dns, const char *domain,
+                              dns_mx_cb *cb, void *ctx);
 /* Looks up the IPv4 and IPv6 addresses of host (a numeric address is
  * answered as is) with port set in each; at most DNS_ADDR_MAX. cb is
  * always called from the loop. */
-void dns_addr_lookup(struct dns *dns, const char *host, unsigned port,
-                     dns_addr_cb *cb, void *ctx);
+struct dns_req *dns_addr_lookup(struct dns *dns, const char *host,
+                                unsigned port, dns_addr_cb *cb, void *ctx);
 
 /* Looks up the SRV records of name ("_imaps._tcp.example.org"), lowest
  * priority first and, within one priority, heaviest first. cb is always
  * called from the loop. */
-void dns_srv_lookup(struct dns *dns, const char *name, dns_srv_cb *cb,
-                    void *ctx);
+struct dns_req *dns_srv_lookup(struct dns *dns, const char *name,
+                               dns_srv_cb *cb, void *ctx);
+
+/* Looks up the TXT records of name, in the order of the answer. cb is
+ * always called from the loop. */
+struct dns_req *dns_txt_lookup(struct dns *dns, const char *name,
+                               dns_txt_cb *cb, void *ctx);
+/* Looks up only the A (family AF_INET) or only the AAAA (AF_INET6)
+ * records of name, every one of them (port 0), with NXDOMAIN and NODATA
+ * told apart (SPF's void look-ups, RFC 7208 §4.6.4). cb is always called
+ * from the loop. */
+struct dns_req *dns_addr_family_lookup(struct dns *dns, const char *name,
+                                       int family, dns_addr_cb *cb,
+                                       void *ctx);
+/* Looks up the PTR records of the address sa (in-addr.arpa or ip6.arpa).
+ * cb is always called from the loop. */
+struct dns_req *dns_ptr_lookup(struct dns *dns, const struct sockaddr *sa,
+                               dns_name_cb *cb, void *ctx);
+/* Cancels the look-up *req (its callback is never called) and sets *req
+ * to NULL; accepts NULL. Only before the callback ran. */
+void dns_cancel(struct dns_req **req);
 
 /* Sorts mx by preference, lowest first, and puts records of equal
  * preference in random order (random_cb(n) returns 0..n-1; NULL uses

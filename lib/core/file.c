@@ -1,5 +1,5 @@
 /* Crash-safe file helpers. */
-#define _GNU_SOURCE /* syncfs */
+#define _GNU_SOURCE /* syncfs, copy_file_range */
 #include "core/file.h"
 #include "core/buf.h"
 #include "core/xmalloc.h"
@@ -160,4 +160,33 @@ int file_free_space(const char *path, uint64_t *bytes_r)
 		return -1;
 	*bytes_r = (uint64_t)st.f_bavail * (uint64_t)st.f_frsize;
 	return 0;
+}
+
+int file_copy_rest(int from_fd, off_t offset, int to_fd)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = copy_file_range(from_fd, &offset, to_fd, NULL,
+					    1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		if (errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
+		    errno != EOPNOTSUPP)
+			return -1;
+		break;
+	}
+	for (;;) {
+		ssize_t n = pread(from_fd, buf, sizeof(buf), offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : 0;
+		if (file_write_all(to_fd, buf, (size_t)n) < 0)
+			return -1;
+		offset += n;
+	}
 }

@@ -34,5 +34,9 @@ int file_free_space(const char *path, uint64_t *bytes_r);
  * fsync of the directory. Returns 0, or -1 with errno set. */
 int file_write_atomic(const char *path, const void *data, size_t size,
 		      mode_t mode);
+/* Appends the bytes of from_fd from offset to its end onto to_fd at its
+ * position: copy_file_range in the kernel where the file systems allow,
+ * else read and write. Returns 0, or -1 with errno set. */
+int file_copy_rest(int from_fd, off_t offset, int to_fd);
 
 #endif

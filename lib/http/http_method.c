@@ -63,3 +63,18 @@ void http_method_set_str(uint32_t set, char *out, size_t size)
 		len += (size_t)n;
 	}
 }
+
+bool http_method_is_safe(enum http_method method)
+{
+	switch (method) {
+	case HTTP_METHOD_GET:
+	case HTTP_METHOD_HEAD:
+	case HTTP_METHOD_OPTIONS:
+	case HTTP_METHOD_TRACE:
+	case HTTP_METHOD_PROPFIND:
+	case HTTP_METHOD_REPORT:
+		return true;
+	default:
+		return false;
+	}
+}

@@ -5,6 +5,7 @@
 #ifndef HTTP_HTTP_METHOD_H
 #define HTTP_HTTP_METHOD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,5 +44,9 @@ const char *http_method_name(enum http_method method);
 /* Writes "GET, HEAD, PUT" (the Allow field, RFC 9110 §10.2.1) for the set
  * into out (NUL-terminated; names that do not fit are left out). */
 void http_method_set_str(uint32_t set, char *out, size_t size);
+/* True for the safe methods (RFC 9110 §9.2.1: GET, HEAD, OPTIONS, TRACE;
+ * PROPFIND and REPORT, which only read): those a cross-site request may
+ * make without changing anything. */
+bool http_method_is_safe(enum http_method method);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define HTTP_DISCARD_MAX (64 * 1024)
@@ -109,18 +110,24 @@ void http_request_auth_done(struct http_request *req,
 	struct http_server_conn *srv = req->srv;
 	ASSERT(req->resp == NULL && srv->input == HTTP_INPUT_WAIT);
 	http_auth_wipe(&req->cred);
-	free(srv->auth_user);
-	srv->auth_user = NULL;
-	srv->auth_key[0] = '\0';
 	switch (result) {
 	case HTTP_AUTH_OK:
 		ASSERT(user != NULL);
-		srv->auth_user = xstrdup(user);
-		memcpy(srv->auth_key, req->auth_key, sizeof(srv->auth_key));
+		if (req->cred.scheme == HTTP_AUTH_BASIC) {
+			free(srv->auth_user);
+			srv->auth_user = xstrdup(user);
+			memcpy(srv->auth_key, req->auth_key,
+			       sizeof(srv->auth_key));
+		}
 		req->user = pool_strdup(req->pool, user);
 		http_server_run_handler(req);
 		break;
 	case HTTP_AUTH_FAIL:
+		if (req->cred.scheme == HTTP_AUTH_BASIC) {
+			free(srv->auth_user);
+			srv->auth_user = NULL;
+			srv->auth_key[0] = '\0';
+		}
 		http_server_unauthorized(req, "wrong credentials");
 		break;
 	default: {
@@ -131,6 +138,40 @@ void http_request_auth_done(struct http_request *req,
 		                              "try again later\n");
 	}
 	}
+}
+
+/* Compares host[:port] a with b, ignoring case and the scheme's default
+ * port. */
+static bool http_authority_eq(const char *a, size_t alen, const char *b,
+                              bool is_tls)
+{
+	const char *def = is_tls ? ":443" : ":80";
+	size_t blen = strlen(b), dlen = strlen(def);
+	if (alen > dlen && memcmp(a + alen - dlen, def, dlen) == 0)
+		alen -= dlen;
+	if (blen > dlen && memcmp(b + blen - dlen, def, dlen) == 0)
+		blen -= dlen;
+	return alen == blen && strncasecmp(a, b, alen) == 0;
+}
+
+bool http_request_is_same_origin(const struct http_request *req)
+{
+	const char *site = http_request_header(req, "Sec-Fetch-Site");
+	if (site != NULL)
+		return strcmp(site, "same-origin") == 0;
+	const char *origin = http_request_header(req, "Origin");
+	if (origin == NULL || req->head == NULL)
+		return false;
+	bool is_tls = conn_is_tls(req->srv->conn);
+	const char *scheme = is_tls ? "https://" : "http://";
+	size_t slen = strlen(scheme);
+	if (strncasecmp(origin, scheme, slen) != 0)
+		return false;
+	const char *host = origin + slen;
+	size_t len = strlen(host);
+	if (len == 0 || strchr(host, '/') != NULL)
+		return false;
+	return http_authority_eq(host, len, req->head->authority, is_tls);
 }
 
 bool http_request_has_body(const struct http_request *req)

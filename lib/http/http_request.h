@@ -60,6 +60,14 @@ void http_request_auth_done(struct http_request *req,
 void http_request_set_destroy(struct http_request *req,
                               http_request_cb *destroy, void *ctx);
 
+/* True if a browser says the request comes from a page of this origin:
+ * Sec-Fetch-Site is "same-origin" (Fetch Metadata), or, without it,
+ * Origin (RFC 6454 §7) is this server's scheme, host and port as the
+ * request names them (Host). False for any other site, for "null", and
+ * when neither field is there. The CSRF check of a state-changing request
+ * made with a session cookie. */
+bool http_request_is_same_origin(const struct http_request *req);
+
 /* True if the request has a body (Content-Length > 0 or chunked). */
 bool http_request_has_body(const struct http_request *req);
 /* Reads the body, then calls done from the event loop (never from inside

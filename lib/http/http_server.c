@@ -107,6 +107,7 @@ http_server_conn_new(struct event_loop *loop, int fd,
 
 static void http_server_free(struct http_server_conn *srv)
 {
+	http_ws_free(&srv->ws);
 	http_request_free(&srv->req);
 	conn_free(&srv->conn);
 	http_parser_free(&srv->parser);
@@ -128,6 +129,10 @@ void http_server_close(struct http_server_conn *srv, const char *reason)
 void http_server_conn_shutdown(struct http_server_conn *srv)
 {
 	srv->is_shutdown = true;
+	if (srv->ws != NULL) {
+		http_ws_shutdown(srv->ws);
+		return;
+	}
 	/* idle: no request, or only empty lines of one */
 	if (srv->req == NULL || (srv->input == HTTP_INPUT_HEAD &&
 	                         !http_parser_has_started(srv->parser)))
@@ -252,13 +257,32 @@ void http_server_error(struct http_request *req, unsigned status,
 	                        http_response_reason(status), reason);
 }
 
+/* The 401 challenge (RFC 9110 §11.6.1). Basic makes a browser ask for a
+ * password in a dialog of its own, which must not cover a page that logs
+ * in by itself: a request that came with a session cookie or a bearer
+ * token, or that a page's script made (Sec-Fetch-Mode other than
+ * "navigate", Fetch Metadata), is challenged with Bearer only (RFC 6750
+ * §3), which no browser answers with a dialog. */
 void http_server_unauthorized(struct http_request *req, const char *reason)
 {
 	req->error = reason;
 	struct http_response *resp = http_response_new(req, 401);
-	http_response_add_header(resp, "WWW-Authenticate",
-	                         "Basic realm=\"%s\", charset=\"UTF-8\"",
-	                         req->srv->set.realm);
+	const char *mode = http_request_header(req, "Sec-Fetch-Mode");
+	enum http_auth_scheme scheme = req->cred.scheme;
+	if (scheme == HTTP_AUTH_BEARER)
+		http_response_add_header(resp, "WWW-Authenticate",
+		                         "Bearer realm=\"%s\", "
+		                         "error=\"invalid_token\"",
+		                         req->srv->set.realm);
+	else if (scheme == HTTP_AUTH_COOKIE ||
+	         (mode != NULL && strcmp(mode, "navigate") != 0))
+		http_response_add_header(resp, "WWW-Authenticate",
+		                         "Bearer realm=\"%s\"",
+		                         req->srv->set.realm);
+	else
+		http_response_add_header(resp, "WWW-Authenticate",
+		                         "Basic realm=\"%s\", charset=\"UTF-8\"",
+		                         req->srv->set.realm);
 	http_response_send_text(resp, "401 Unauthorized\n");
 }
 
@@ -380,9 +404,22 @@ static int http_server_check_auth(struct http_request *req)
 		                         ret < 0 ? error : "no credentials");
 		return 0;
 	}
+	if (req->cred.scheme == HTTP_AUTH_COOKIE &&
+	    !http_method_is_safe(req->head->method_id) &&
+	    !http_request_is_same_origin(req)) {
+		/* CSRF: a state-changing request that carries the cookie must
+		   come from our own pages (besides SameSite=Strict) */
+		http_auth_wipe(&req->cred);
+		http_server_error(req, 403, "cross-origin request", false);
+		return 0;
+	}
 	char key[DIGEST_SHA256_HEX_LEN + 1];
 	http_auth_key(&req->cred, key);
-	if (srv->auth_user != NULL && strcmp(key, srv->auth_key) == 0) {
+	/* only a password is cached per connection: a session or a token
+	   can end (logout, revoke, expiry) and is checked at every request,
+	   which costs one indexed look-up */
+	if (req->cred.scheme == HTTP_AUTH_BASIC && srv->auth_user != NULL &&
+	    strcmp(key, srv->auth_key) == 0) {
 		http_auth_wipe(&req->cred);
 		req->user = pool_strdup(req->pool, srv->auth_user);
 		return 1;
@@ -511,6 +548,14 @@ static void http_server_input(struct http_server_conn *srv)
 		case HTTP_INPUT_BODY:
 			ret = http_request_body_input(srv->req);
 			break;
+		case HTTP_INPUT_WEBSOCKET:
+			if (srv->req != NULL) {
+				/* the 101 is out: the request is over */
+				http_server_log_request(srv, srv->req);
+				http_request_free(&srv->req);
+			}
+			http_ws_input(srv->ws);
+			return;
 		case HTTP_INPUT_DISCARD:
 			ret = http_request_discard_input(srv->req);
 			if (ret == 0 && srv->req != NULL &&
@@ -538,6 +583,10 @@ static void http_server_input_cb(struct conn *conn, void *ctx)
 static void http_server_timeout_cb(struct conn *conn, void *ctx)
 {
 	struct http_server_conn *srv = ctx;
+	if (srv->ws != NULL) {
+		http_ws_timeout(srv->ws);
+		return;
+	}
 	if (conn_timeout_kind(conn) == CONN_TIMEOUT_DEADLINE) {
 		http_server_deadline_passed(srv);
 		return;
@@ -571,6 +620,10 @@ static void http_server_drained_cb(struct conn *conn, void *ctx)
 {
 	struct http_server_conn *srv = ctx;
 	(void)conn;
+	if (srv->ws != NULL && srv->req == NULL) {
+		http_ws_drained(srv->ws);
+		return;
+	}
 	if (srv->req != NULL && srv->req->resp != NULL &&
 	    srv->req->resp->is_sending)
 		http_response_pump(srv->req->resp);
@@ -599,6 +652,7 @@ static void http_server_closed_cb(struct conn *conn, enum conn_status status,
 		http_server_log_request(srv, srv->req);
 	}
 	http_request_free(&srv->req);
+	http_ws_free(&srv->ws);
 	if (srv->cb.disconnect != NULL)
 		srv->cb.disconnect(srv->ctx, reason);
 	http_server_free(srv);

@@ -11,6 +11,7 @@
 
 struct event_timer;
 struct http_gzip;
+struct http_ws;
 
 /* What the input callback does with bytes. */
 enum http_server_input {
@@ -18,6 +19,7 @@ enum http_server_input {
 	HTTP_INPUT_BODY,    /* reading the body the handler asked for */
 	HTTP_INPUT_DISCARD, /* dropping an unread small body after a reply */
 	HTTP_INPUT_WAIT,    /* the handler, authd or the response runs */
+	HTTP_INPUT_WEBSOCKET, /* upgraded: http_ws.c reads and writes */
 };
 
 struct http_server_conn {
@@ -40,6 +42,7 @@ struct http_server_conn {
 	bool is_shutdown;
 	const char *close_reason;
 	const char *refuse_reason; /* answer 503 (http_server_conn_refuse) */
+	struct http_ws *ws;        /* after an upgrade (http_ws_accept) */
 };
 
 struct http_request {
@@ -148,6 +151,14 @@ int http_request_discard_input(struct http_request *req);
 /* True if what is left of an unread body is small and announced, so it
  * can be read and dropped to keep the connection. */
 bool http_request_can_discard(const struct http_request *req);
+
+/* http_ws.c: the connection's events once it is a WebSocket */
+void http_ws_input(struct http_ws *ws);
+void http_ws_drained(struct http_ws *ws);
+void http_ws_timeout(struct http_ws *ws);
+void http_ws_shutdown(struct http_ws *ws);
+/* Runs the closed callback and frees; sets *ws to NULL; accepts NULL. */
+void http_ws_free(struct http_ws **ws);
 
 /* http_response.c */
 /* Writes more of the response while the output has room. */

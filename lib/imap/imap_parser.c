@@ -414,6 +414,12 @@ static int parser_literal_len(struct imap_parser *p, unsigned char c,
 			*error_r = "Too many literals";
 			return -1;
 		}
+		/* the literal is an argument too: refuse it now, before it
+		 * is streamed past the parser and lost */
+		if (p->arg_count + 1 > p->set.max_args) {
+			*error_r = "Too many arguments";
+			return -1;
+		}
 		p->state = STATE_LITERAL_WAIT;
 		p->literal_sync = !p->literal_plus;
 		return 1;

@@ -223,6 +223,12 @@ static void test_limits(void)
 	    {"a X (((x)))\r\nb NOOP\r\n", "BAD:Too deeply nested(tag)|b NOOP|"},
 	    {"a X 1 2 3 4 5 6\r\nb NOOP\r\n",
 	     "BAD:Too many arguments(tag)|b NOOP|"},
+	    /* a literal past max_args is refused at its "{n}", so that one
+	     * the caller streams is not lost (imap_parser_fuzz) */
+	    {"a X 1 2 3 4 5 {9+}\r\n123456789\r\nb NOOP\r\n",
+	     "BAD:Too many arguments(tag)|skip:9|b NOOP|"},
+	    {"a X 1 2 3 4 5 {9}\r\nb NOOP\r\n",
+	     "BAD:Too many arguments(tag)|b NOOP|"},
 	    /* literal data does not count against the line */
 	    {"a X {30+}\r\n012345678901234567890123456789\r\n",
 	     "a X <streamed:30>|"},

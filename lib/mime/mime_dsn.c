@@ -186,6 +186,11 @@ static void compose_status(const struct mime_dsn *dsn, struct buf *out)
 /* Returns the length of the header of msg, through its blank line. */
 static size_t header_len(const char *msg, size_t size)
 {
+	/* RFC 5322 §2.1: a message that starts with the empty line has no
+	 * header; its body is not returned in place of one */
+	if ((size > 0 && msg[0] == '\n') ||
+	    (size > 1 && msg[0] == '\r' && msg[1] == '\n'))
+		return 0;
 	for (size_t i = 0; i + 1 < size; i++) {
 		if (msg[i] == '\n' && (msg[i + 1] == '\n' ||
 		                       (msg[i + 1] == '\r' && i + 2 < size &&

@@ -104,6 +104,41 @@ static void test_dsn_golden(void)
 	test_end();
 }
 
+/* RET=HDRS returns the header only: a message without one (it starts with
+ * the empty line) gives back nothing of its body. Found by
+ * mime_dsn_fuzz. */
+static void test_dsn_no_header(void)
+{
+	static const char *const bodies[] = {
+	    "\r\nsecret body\r\n\r\nmore\r\n",
+	    "\nsecret body\n\nmore\n",
+	    "\r\n",
+	};
+	test_begin("mime_dsn_compose of a message without header");
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct mime_dsn dsn = {
+		    .reporting_mta = "mx.otherisp.test",
+		    .to = "lisa@otherisp.test",
+		    .message_id = "dsn.1@mx.otherisp.test",
+		    .boundary = "=_dsn_1",
+		    .rcpt_count = 1,
+		    .rcpts = delayed_rcpts,
+		};
+		struct buf out;
+		buf_init(&out);
+		mime_dsn_compose(&dsn, bodies[i], strlen(bodies[i]), &out);
+		test_assert_idx(strstr(out.data, "secret") == NULL, i);
+		const char *want = "Content-Description: Undelivered Message "
+		                   "Headers\r\n\r\n\r\n--=_dsn_1--\r\n";
+		size_t len = strlen(want);
+		test_assert_idx(out.len >= len &&
+		                    strcmp(out.data + out.len - len, want) == 0,
+		                i);
+		buf_deinit(&out);
+	}
+	test_end();
+}
+
 static void test_xtext_decode(void)
 {
 	static const struct {
@@ -128,7 +163,7 @@ static void test_xtext_decode(void)
 
 int main(void)
 {
-	static void (*const tests[])(void) = {test_dsn_golden,
-	                                      test_xtext_decode, NULL};
+	static void (*const tests[])(void) = {
+	    test_dsn_golden, test_dsn_no_header, test_xtext_decode, NULL};
 	return test_run(tests);
 }

@@ -54,6 +54,9 @@ struct queue_envelope {
 	const char *auth_user;   /* submission account, or NULL */
 	const char *client_addr; /* peer IP */
 	const char *helo;
+	/* local delivery files it in the Junk mailbox (smtpd's DMARC
+	 * p=quarantine, doc/authentication.md) */
+	bool is_quarantined;
 	unsigned attempts;       /* delivery attempts so far */
 	time_t next_attempt;     /* for deferred mail */
 	size_t rcpt_count;
@@ -90,6 +93,25 @@ int queue_writer_begin(const char *queue_dir, struct queue_envelope *env,
 /* Appends message bytes. Returns 0, or -1 with errno set (then only abort
  * is allowed; ENOSPC or EDQUOT: the file system is full). */
 int queue_writer_write(struct queue_writer *w, const void *data, size_t size);
+/* Leaves room for size bytes of fields that queue_writer_reframe will put
+ * in front, so that a message too large for the writer's buffer is not
+ * copied then: its bytes go to the file after a hole that the new head
+ * fills, with "pad" records making up the difference. Call it before any
+ * queue_writer_write. */
+void queue_writer_reserve(struct queue_writer *w, size_t size);
+/* Puts prefix[0..size) before the message bytes written so far, and
+ * encodes the envelope again from env (flags decided at the end of the
+ * message, such as is_quarantined; its id and recipients are unchanged).
+ * Header fields that depend on the whole message (DKIM-Signature,
+ * Authentication-Results) go at the top this way. When nothing reached the
+ * file yet (messages under 64 KiB) only the buffer is rebuilt; when the
+ * room of queue_writer_reserve holds the new head it is written there;
+ * otherwise the file is written anew beside the old one and renamed over
+ * it, the message copied in the kernel (copy_file_range). Returns 0, or -1
+ * with a static reason and errno set (then only abort is allowed). */
+int queue_writer_reframe(struct queue_writer *w,
+			 const struct queue_envelope *env, const void *prefix,
+			 size_t size, const char **error_r);
 /* fsyncs the file, links it into incoming/ under its id, removes the tmp
  * name and fsyncs incoming/. Frees *w (set to NULL). Returns 0 when the
  * message is durable, or -1 with a static reason and errno set (nothing is
@@ -128,9 +150,10 @@ int queue_list(const char *queue_dir, queue_list_cb *cb, void *ctx,
  *   control id=<23 hex> size=<20 digits> attempts=<10 digits>
  *           next=<20 digits>                      (one line, fixed width)
  *   envelope arrival=T sender=S [ret= envid= release=T holdreq=
- *            body= smtputf8=1 auth= client= helo=]
+ *            body= smtputf8=1 auth= client= helo= quarantine=1]
  *   rcpt status=<one byte> local=0|1 address=A [original= detail= orcpt=
  *        notify=]                                 (one line per recipient)
+ *   pad x=000...                                  (any number, ignored)
  *   <empty line>
  *   <size bytes of message>
  * The control line and each status byte are overwritten in place. */

@@ -95,6 +95,8 @@ int queue_envelope_encode(const struct queue_envelope *env, const char *id,
 	add_opt(&rec, "auth", env->auth_user);
 	add_opt(&rec, "client", env->client_addr);
 	add_opt(&rec, "helo", env->helo);
+	if (env->is_quarantined)
+		ipc_record_add(&rec, "quarantine", "1");
 	if (append_record(out, &rec, error_r) < 0)
 		return -1;
 	for (size_t i = 0; i < env->rcpt_count; i++) {
@@ -209,7 +211,8 @@ static int parse_control(struct parse_ctx *ctx, const char *line, size_t len)
 
 /* envelope = "envelope" SP "arrival=" 1*DIGIT SP "sender=" value
  *            *( SP ( "ret" / "envid" / "release" / "holdreq" / "body" /
- *                    "smtputf8" / "auth" / "client" / "helo" ) "=" value ) */
+ *                    "smtputf8" / "auth" / "client" / "helo" /
+ *                    "quarantine" ) "=" value ) */
 static int parse_envelope(struct parse_ctx *ctx, const struct ipc_record *rec)
 {
 	struct queue_envelope *env = ctx->env;
@@ -247,6 +250,8 @@ static int parse_envelope(struct parse_ctx *ctx, const struct ipc_record *rec)
 			env->client_addr = v;
 		} else if (strcmp(k, "helo") == 0) {
 			env->helo = v;
+		} else if (strcmp(k, "quarantine") == 0) {
+			env->is_quarantined = strcmp(v, "1") == 0;
 		} else {
 			return fail(ctx, "unknown envelope field");
 		}
@@ -323,6 +328,8 @@ static int parse_line(struct parse_ctx *ctx, size_t lineno, const char *line,
 	}
 	if (lineno == 2) {
 		ret = parse_envelope(ctx, &rec);
+	} else if (strcmp(rec.verb, "pad") == 0) {
+		ret = 0; /* room the writer left for fields (queue_writer.c) */
 	} else if (strcmp(rec.verb, "rcpt") == 0) {
 		struct queue_envelope *env = ctx->env;
 		ret = parse_rcpt(ctx, &rec, line, len, offset,

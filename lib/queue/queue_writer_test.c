@@ -206,6 +206,145 @@ static void test_writer_many_large(void)
 	test_end();
 }
 
+/* queue_writer_reframe: a prefix before what was written and a flag set
+ * at the end, for a message still in the buffer and one on disk. */
+static void test_writer_reframe(void)
+{
+	test_begin("queue writer: reframe with a prefix and quarantine");
+	static const size_t sizes[] = {100, 200000};
+	for (size_t k = 0; k < 2; k++) {
+		char *dir = new_queue_dir();
+		struct queue_recipient rcpt = { .address = "a@x",
+						.is_local = true };
+		struct queue_envelope env = { .arrival = 5, .sender = "s@x",
+					      .rcpt_count = 1,
+					      .rcpts = &rcpt };
+		struct queue_writer *w;
+		const char *error;
+		test_assert(queue_writer_begin(dir, &env, &w, &error) == 0);
+		struct buf want;
+		buf_init(&want);
+		buf_append_str(&want, "Authentication-Results: x; none\r\n");
+		size_t prefix_len = want.len;
+		for (size_t i = 0; i < sizes[k]; i++) {
+			char c = (char)('a' + (char)(i % 26));
+			buf_append_char(&want, c);
+			test_assert(queue_writer_write(w, &c, 1) == 0);
+		}
+		env.is_quarantined = true;
+		test_assert(queue_writer_reframe(w, &env, want.data,
+						 prefix_len, &error) == 0);
+		test_assert(queue_writer_commit(&w, &error) == 0);
+		struct pool *pool = pool_new();
+		struct queue_envelope got;
+		char *path = queue_path(dir, "incoming", env.id);
+		test_assert(queue_envelope_read(path, pool, &got, NULL,
+						&error) == 0);
+		test_assert(got.is_quarantined);
+		test_assert_int(got.data_size, want.len);
+		struct buf data;
+		buf_init(&data);
+		read_data(path, &got, &data);
+		test_assert(data.len == want.len &&
+			    memcmp(data.data, want.data, want.len) == 0);
+		test_assert_int(count_files(dir, "tmp"), 0);
+		buf_deinit(&data);
+		buf_deinit(&want);
+		free(path);
+		pool_free(&pool);
+		free(dir);
+	}
+	test_end();
+}
+
+/* The only file in dir/tmp: its inode number. */
+static ino_t tmp_inode(const char *dir)
+{
+	char *path = queue_path(dir, "tmp", "");
+	DIR *d = opendir(path);
+	struct dirent *de;
+	ino_t ino = 0;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.') {
+			char *file = xasprintf("%s/%s", path, de->d_name);
+			struct stat st;
+			if (stat(file, &st) == 0)
+				ino = st.st_ino;
+			free(file);
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+	free(path);
+	return ino;
+}
+
+/* queue_writer_reserve: a large message reframed in place (same file, no
+ * copy) with pad records, committed without a reframe, and a prefix too
+ * large for the room (then copied). */
+static void test_writer_reserve(void)
+{
+	test_begin("queue writer: reserved room for a head");
+	static const size_t prefixes[] = {40, 0, 5000};
+	for (size_t k = 0; k < 3; k++) {
+		char *dir = new_queue_dir();
+		struct queue_recipient rcpt = { .address = "a@x",
+						.is_local = true };
+		struct queue_envelope env = { .arrival = 5, .sender = "s@x",
+					      .rcpt_count = 1,
+					      .rcpts = &rcpt };
+		struct queue_writer *w;
+		const char *error;
+		test_assert(queue_writer_begin(dir, &env, &w, &error) == 0);
+		queue_writer_reserve(w, 4096);
+		struct buf want, chunk;
+		buf_init(&want);
+		buf_init(&chunk);
+		for (size_t i = 0; i < prefixes[k]; i++)
+			buf_append_char(&want, (char)('A' + (char)(i % 26)));
+		size_t prefix_len = want.len;
+		for (size_t i = 0; i < 300000; i++)
+			buf_append_char(&chunk, (char)('a' + (char)(i % 26)));
+		buf_append(&want, chunk.data, chunk.len);
+		test_assert(queue_writer_write(w, chunk.data, chunk.len) == 0);
+		ino_t before = tmp_inode(dir);
+		if (prefix_len > 0) {
+			env.is_quarantined = true;
+			test_assert(queue_writer_reframe(w, &env, want.data,
+							 prefix_len,
+							 &error) == 0);
+			/* in place unless the prefix outgrew the room */
+			test_assert((tmp_inode(dir) == before) ==
+				    (prefix_len < 4096));
+		}
+		test_assert(queue_writer_commit(&w, &error) == 0);
+		struct pool *pool = pool_new();
+		struct queue_envelope got;
+		char *path = queue_path(dir, "incoming", env.id);
+		test_assert(queue_envelope_read(path, pool, &got, NULL,
+						&error) == 0);
+		test_assert(got.is_quarantined == (prefix_len > 0));
+		test_assert_int(got.rcpt_count, 1);
+		test_assert_int(got.data_size, want.len);
+		struct buf data;
+		buf_init(&data);
+		read_data(path, &got, &data);
+		test_assert(data.len == want.len &&
+			    memcmp(data.data, want.data, want.len) == 0);
+		struct stat st;
+		test_assert(stat(path, &st) == 0 &&
+			    (uint64_t)st.st_size ==
+				(uint64_t)got.data_offset + want.len);
+		buf_deinit(&data);
+		buf_deinit(&want);
+		buf_deinit(&chunk);
+		free(path);
+		pool_free(&pool);
+		free(dir);
+	}
+	test_end();
+}
+
 static void test_writer_crash(void)
 {
 	test_begin("queue writer: uncommitted files stay out of incoming");
@@ -267,6 +406,7 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_writer_roundtrip, test_writer_many_large,
+		test_writer_reframe, test_writer_reserve,
 		test_writer_crash, test_writer_ids, NULL,
 	};
 	return test_run(tests);

@@ -19,7 +19,7 @@ void smtp_client_reply_init(struct smtp_client_reply *reply)
 static size_t enhanced_len(const char *text, size_t len, char cls)
 {
 	size_t i = 0;
-	if (len < 6 || text[0] != cls || text[1] != '.')
+	if (len < 5 || text[0] != cls || text[1] != '.')
 		return 0;
 	i = 2;
 	for (int part = 0; part < 2; part++) {

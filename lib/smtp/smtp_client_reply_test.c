@@ -33,6 +33,10 @@ static void test_reply_parse(void)
 	    {"hello", -1, 0, "", ""},
 	    {"", -1, 0, "", ""},
 	    {"250 a\001b", -1, 0, "", ""},
+	    /* a code with no text after it (smtp_client_reply_fuzz) */
+	    {"550 5.1.1", 1, 550, "5.1.1", ""},
+	    {"510-5.1.3|510 5.1.3 bad address", 1, 510, "5.1.3", "\nbad address"},
+	    {"250 2.1.", 1, 250, "", "2.1."},
 	};
 	test_begin("smtp_client_reply_add");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -45,6 +45,20 @@ static const struct store_migration store_global_migrations[] = {
      * are version 0). */
     {"ALTER TABLE mime_cache ADD COLUMN version INTEGER NOT NULL"
      " DEFAULT 0;"},
+    /* lib/store/store_token.c: login sessions and bearer tokens, by the
+     * SHA-256 of their secret. */
+    {"CREATE TABLE tokens ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " hash TEXT NOT NULL UNIQUE,"
+     " kind INTEGER NOT NULL,"
+     " account_id INTEGER NOT NULL REFERENCES accounts(id)"
+     "  ON DELETE CASCADE,"
+     " name TEXT NOT NULL DEFAULT '',"
+     " ip TEXT NOT NULL DEFAULT '',"
+     " created INTEGER NOT NULL,"
+     " last_used INTEGER NOT NULL,"
+     " expires INTEGER NOT NULL DEFAULT 0);"
+     "CREATE INDEX tokens_account ON tokens(account_id);"},
 };
 
 static int store_mkdirs(struct store *store, const char **error_r)

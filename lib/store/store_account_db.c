@@ -205,6 +205,287 @@ static const struct store_migration store_account_migrations[] = {
      " grantee TEXT NOT NULL,"
      " access INTEGER NOT NULL,"
      " PRIMARY KEY (collection_id, grantee)) WITHOUT ROWID;"},
+    /* lib/store/store_jmap.c (doc/jmap.md, state and changes): one JMAP
+     * change counter per account (meta jmap_modseq) that every change of
+     * an Email, Mailbox or Thread takes a new value of, whichever process
+     * or protocol made it: triggers keep it, so IMAP, POP3, deliver and
+     * JMAP need no code of their own. An Email is a guid (copies in
+     * several mailboxes are one Email); its row counts the messages rows
+     * and the visible ones (without \Deleted: RFC 8621 §4.1.1), and stays
+     * when none are left, as the tombstone /changes reads. Threads are
+     * assigned by store_thread.c; thread_refs maps Message-IDs seen to
+     * threads. Uploaded blobs are remembered per account (uploads). */
+    {"INSERT INTO meta (key, value) VALUES ('jmap_modseq', 1),"
+     " ('jmap_state_email', 1), ('jmap_state_mailbox', 1),"
+     " ('jmap_state_thread', 1);"
+     "ALTER TABLE mailboxes ADD COLUMN jmap_created INTEGER NOT NULL"
+     " DEFAULT 1;"
+     "ALTER TABLE mailboxes ADD COLUMN jmap_modseq INTEGER NOT NULL"
+     " DEFAULT 1;"
+     "ALTER TABLE mailboxes ADD COLUMN jmap_props_modseq INTEGER NOT NULL"
+     " DEFAULT 1;"
+     "ALTER TABLE mailboxes ADD COLUMN sort_order INTEGER NOT NULL"
+     " DEFAULT 0;"
+     "CREATE TABLE jmap_mailbox_gone ("
+     " id INTEGER PRIMARY KEY,"
+     " created INTEGER NOT NULL,"
+     " modseq INTEGER NOT NULL);"
+     "CREATE TABLE emails ("
+     " guid TEXT PRIMARY KEY,"
+     " thread_id INTEGER NOT NULL DEFAULT 0,"
+     " rows INTEGER NOT NULL DEFAULT 0,"
+     " visible INTEGER NOT NULL DEFAULT 0,"
+     " created INTEGER NOT NULL DEFAULT 1,"
+     " modseq INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;"
+     "CREATE INDEX emails_modseq ON emails(modseq);"
+     "CREATE INDEX emails_thread ON emails(thread_id);"
+     "CREATE TABLE threads ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " subject TEXT NOT NULL,"
+     " visible INTEGER NOT NULL DEFAULT 0,"
+     " created INTEGER NOT NULL DEFAULT 1,"
+     " modseq INTEGER NOT NULL DEFAULT 1);"
+     "CREATE INDEX threads_modseq ON threads(modseq);"
+     "CREATE TABLE thread_refs ("
+     " msgid TEXT PRIMARY KEY,"
+     " thread_id INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE TABLE uploads ("
+     " blob_id TEXT PRIMARY KEY,"
+     " type TEXT NOT NULL,"
+     " size INTEGER NOT NULL,"
+     " created INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX messages_date ON messages(mailbox_id, internal_date);"
+     "INSERT INTO emails (guid, rows, visible)"
+     " SELECT guid, count(*), sum((flags & 8) = 0) FROM messages"
+     " GROUP BY guid;"},
+    /* the triggers of the step above: each change takes a new value of
+     * meta jmap_modseq and stamps the objects it changed with it */
+    {"CREATE TRIGGER messages_jmap_insert AFTER INSERT ON messages BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " INSERT INTO emails (guid) VALUES (NEW.guid)"
+     "  ON CONFLICT (guid) DO NOTHING;"
+     " UPDATE emails SET rows = rows + 1,"
+     "  visible = visible + ((NEW.flags & 8) = 0),"
+     "  created = CASE WHEN visible = 0 AND (NEW.flags & 8) = 0 THEN"
+     "   (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "   ELSE created END,"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE guid = NEW.guid;"
+     " UPDATE mailboxes SET jmap_modseq ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = NEW.mailbox_id;"
+     " UPDATE meta SET value ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE key IN ('jmap_state_email', 'jmap_state_mailbox');"
+     "END;"
+     "CREATE TRIGGER messages_jmap_flags AFTER UPDATE OF flags, keywords"
+     " ON messages WHEN OLD.flags != NEW.flags"
+     " OR OLD.keywords != NEW.keywords BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE emails SET"
+     "  visible = visible + ((NEW.flags & 8) = 0) - ((OLD.flags & 8) = 0),"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE guid = NEW.guid;"
+     " UPDATE mailboxes SET jmap_modseq ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = NEW.mailbox_id AND (OLD.flags & 9) != (NEW.flags & 9);"
+     " UPDATE meta SET value ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE key = 'jmap_state_email' OR (key = 'jmap_state_mailbox'"
+     "  AND (OLD.flags & 9) != (NEW.flags & 9));"
+     "END;"
+     "CREATE TRIGGER messages_jmap_move AFTER UPDATE OF mailbox_id"
+     " ON messages WHEN OLD.mailbox_id != NEW.mailbox_id BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE emails SET"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE guid = NEW.guid;"
+     " UPDATE mailboxes SET jmap_modseq ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id IN (OLD.mailbox_id, NEW.mailbox_id);"
+     " UPDATE meta SET value ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE key IN ('jmap_state_email', 'jmap_state_mailbox');"
+     "END;"
+     "CREATE TRIGGER messages_jmap_delete AFTER DELETE ON messages BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE emails SET rows = rows - 1,"
+     "  visible = visible - ((OLD.flags & 8) = 0),"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE guid = OLD.guid;"
+     " UPDATE mailboxes SET jmap_modseq ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = OLD.mailbox_id;"
+     " UPDATE meta SET value ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE key IN ('jmap_state_email', 'jmap_state_mailbox');"
+     "END;"},
+    /* a thread changes when an email comes into it or leaves it */
+    {"CREATE TRIGGER emails_jmap_thread AFTER UPDATE OF visible, thread_id"
+     " ON emails WHEN (OLD.visible > 0) != (NEW.visible > 0)"
+     " OR OLD.thread_id != NEW.thread_id BEGIN"
+     " UPDATE threads SET visible = visible - (OLD.visible > 0),"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = OLD.thread_id;"
+     " UPDATE threads SET visible = visible + (NEW.visible > 0),"
+     "  created = CASE WHEN visible = 0 AND NEW.visible > 0 THEN"
+     "   (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "   ELSE created END,"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = NEW.thread_id;"
+     " UPDATE meta SET value ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE key = 'jmap_state_thread';"
+     "END;"},
+    {"CREATE TRIGGER mailboxes_jmap_insert AFTER INSERT ON mailboxes BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE mailboxes SET"
+     "  jmap_created = (SELECT value FROM meta WHERE key = 'jmap_modseq'),"
+     "  jmap_modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq'),"
+     "  jmap_props_modseq ="
+     "   (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = NEW.id;"
+     " UPDATE meta SET value ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE key = 'jmap_state_mailbox';"
+     "END;"
+     "CREATE TRIGGER mailboxes_jmap_update AFTER UPDATE OF name,"
+     " special_use, subscribed, sort_order ON mailboxes"
+     " WHEN OLD.name != NEW.name OR OLD.special_use != NEW.special_use"
+     " OR OLD.subscribed != NEW.subscribed"
+     " OR OLD.sort_order != NEW.sort_order BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE mailboxes SET"
+     "  jmap_modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq'),"
+     "  jmap_props_modseq ="
+     "   (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = NEW.id;"
+     " UPDATE meta SET value ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE key = 'jmap_state_mailbox';"
+     "END;"
+     "CREATE TRIGGER mailboxes_jmap_delete AFTER DELETE ON mailboxes BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " INSERT OR REPLACE INTO jmap_mailbox_gone (id, created, modseq)"
+     "  VALUES (OLD.id, OLD.jmap_created,"
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq'));"
+     " UPDATE meta SET value ="
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE key = 'jmap_state_mailbox';"
+     "END;"},
+    /* lib/store/store_sieve.c: Sieve scripts (RFC 5804's model: one
+     * active at most) and the keys delivery rules remember until they
+     * expire (vacation replies, duplicate ids, error reports). */
+    {"CREATE TABLE sieve_scripts ("
+     " name TEXT PRIMARY KEY,"
+     " script BLOB NOT NULL,"
+     " is_active INTEGER NOT NULL DEFAULT 0,"
+     " updated INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(is_active)"
+     " WHERE is_active = 1;"
+     "CREATE TABLE sieve_memory ("
+     " key TEXT PRIMARY KEY,"
+     " expires INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX sieve_memory_expires ON sieve_memory(expires);"},
+    /* lib/store/store_jmap_dav.c: JMAP ids and changes of the DAV
+     * collections and members (doc/jmap.md, contacts and calendars).
+     * dav_jmap_objects gives each member a JMAP id that lives as long as
+     * the row (a PUT that replaces it or a MOVE keeps it) and stamps it
+     * with the account's JMAP change counter; obj is the dav_objects
+     * rowid, NULL once the member went (the tombstone /changes reads).
+     * type: 1 ContactCard, 2 CalendarEvent, 3 Task, 4 journal entry, 0
+     * not a JMAP object. dav_jmap_collections does the same for the
+     * collections; a change of a grant is a change of its collection. */
+    {"CREATE TABLE dav_jmap_objects ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " obj INTEGER UNIQUE,"
+     " type INTEGER NOT NULL,"
+     " created INTEGER NOT NULL,"
+     " modseq INTEGER NOT NULL);"
+     "CREATE INDEX dav_jmap_objects_modseq ON dav_jmap_objects(type, modseq);"
+     "CREATE TABLE dav_jmap_collections ("
+     " id INTEGER PRIMARY KEY,"
+     " kind INTEGER NOT NULL,"
+     " gone INTEGER NOT NULL DEFAULT 0,"
+     " created INTEGER NOT NULL,"
+     " modseq INTEGER NOT NULL);"
+     "INSERT INTO dav_jmap_collections (id, kind, created, modseq)"
+     " SELECT id, kind, 1, 1 FROM dav_collections;"
+     "INSERT INTO dav_jmap_objects (obj, type, created, modseq)"
+     " SELECT o.rowid, CASE c.kind WHEN 2 THEN 1 ELSE CASE o.component"
+     "  WHEN 1 THEN 2 WHEN 2 THEN 3 WHEN 4 THEN 4 ELSE 0 END END, 1, 1"
+     " FROM dav_objects o JOIN dav_collections c ON c.id = o.collection_id;"
+     "CREATE TRIGGER dav_objects_jmap_insert AFTER INSERT ON dav_objects"
+     " BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " INSERT INTO dav_jmap_objects (obj, type, created, modseq) VALUES"
+     " (NEW.rowid, (SELECT CASE kind WHEN 2 THEN 1 ELSE CASE NEW.component"
+     "  WHEN 1 THEN 2 WHEN 2 THEN 3 WHEN 4 THEN 4 ELSE 0 END END"
+     "  FROM dav_collections WHERE id = NEW.collection_id),"
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq'),"
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq'));"
+     "END;"
+     "CREATE TRIGGER dav_objects_jmap_update AFTER UPDATE ON dav_objects"
+     " BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE dav_jmap_objects SET type = (SELECT CASE kind WHEN 2 THEN 1"
+     "  ELSE CASE NEW.component"
+     "  WHEN 1 THEN 2 WHEN 2 THEN 3 WHEN 4 THEN 4 ELSE 0 END END"
+     "  FROM dav_collections WHERE id = NEW.collection_id),"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE obj = OLD.rowid;"
+     "END;"
+     "CREATE TRIGGER dav_objects_jmap_delete AFTER DELETE ON dav_objects"
+     " BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE dav_jmap_objects SET obj = NULL,"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE obj = OLD.rowid;"
+     "END;"
+     "CREATE TRIGGER dav_collections_jmap_insert AFTER INSERT ON"
+     " dav_collections BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " INSERT OR REPLACE INTO dav_jmap_collections (id, kind, created,"
+     "  modseq) VALUES (NEW.id, NEW.kind,"
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq'),"
+     "  (SELECT value FROM meta WHERE key = 'jmap_modseq'));"
+     "END;"
+     "CREATE TRIGGER dav_collections_jmap_update AFTER UPDATE OF name,"
+     " displayname, description, color, timezone, sort_order, components"
+     " ON dav_collections BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE dav_jmap_collections SET"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = NEW.id;"
+     "END;"
+     "CREATE TRIGGER dav_collections_jmap_delete AFTER DELETE ON"
+     " dav_collections BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE dav_jmap_collections SET gone = 1,"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = OLD.id;"
+     "END;"
+     "CREATE TRIGGER dav_grants_jmap_insert AFTER INSERT ON dav_grants"
+     " BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE dav_jmap_collections SET"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = NEW.collection_id;"
+     "END;"
+     "CREATE TRIGGER dav_grants_jmap_update AFTER UPDATE ON dav_grants"
+     " BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE dav_jmap_collections SET"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = NEW.collection_id;"
+     "END;"
+     "CREATE TRIGGER dav_grants_jmap_delete AFTER DELETE ON dav_grants"
+     " BEGIN"
+     " UPDATE meta SET value = value + 1 WHERE key = 'jmap_modseq';"
+     " UPDATE dav_jmap_collections SET"
+     "  modseq = (SELECT value FROM meta WHERE key = 'jmap_modseq')"
+     "  WHERE id = OLD.collection_id;"
+     "END;"},
 };
 
 #define ACCOUNT_MIGRATION_COUNT                                                \
@@ -311,6 +592,34 @@ out:
 		(void)store_account_db_remove(store, id);
 	free(dir);
 	return ret;
+}
+
+int store_account_db_make_old(struct store *store, int64_t id,
+                              const char *marker, const char **error_r)
+{
+	size_t steps = 0;
+	while (steps < ACCOUNT_MIGRATION_COUNT &&
+	       strstr(store_account_migrations[steps].sql, marker) == NULL)
+		steps++;
+	if (steps == ACCOUNT_MIGRATION_COUNT) {
+		*error_r = "no schema step has the marker";
+		return -1;
+	}
+	char *path = xasprintf("%s/%lld/mail.db", store->accounts_dir,
+	                       (long long)id);
+	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+	(void)unlink(path);
+	(void)unlink(wal);
+	(void)unlink(shm);
+	struct store_db db = {0};
+	int ret = store_db_open(&db, path, store_account_migrations, steps);
+	if (ret < 0)
+		*error_r = "cannot create the old database";
+	store_db_close(&db);
+	free(shm);
+	free(wal);
+	free(path);
+	return ret < 0 ? -1 : (int)steps;
 }
 
 int store_account_db_open(struct store *store, int64_t id, const char *address,

@@ -11,10 +11,10 @@
 #include "store/store.h"
 #include "store/store_dav.h"
 #include "store/store_gc.h"
+#include "store/store_private.h"
 #include "store/store_testing.h"
 #include "test/test.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -419,24 +419,10 @@ static void test_dav_migration(void)
 	test_assert(store_account_lookup(store, "old@x.test", pool, &info) ==
 	            1);
 	store_account_close(&a);
-	char *path = xasprintf("%s/dav/accounts/%lld/mail.db", test_tmpdir(),
-	                       (long long)info.id);
-	sqlite3 *db;
-	test_assert(sqlite3_open(path, &db) == SQLITE_OK);
-	int version = 0;
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	char *sql =
-	    xasprintf("DROP TABLE dav_grants; DROP TABLE dav_props;"
-	              " DROP TABLE dav_tombstones; DROP TABLE dav_objects;"
-	              " DROP TABLE dav_collections; PRAGMA user_version=%d;",
-	              version - 1);
-	test_assert(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
 	const char *error;
+	test_assert(store_account_db_make_old(store, info.id,
+	                                      "CREATE TABLE dav_collections",
+	                                      &error) > 0);
 	test_assert(store_account_open(store, "old@x.test", &a, &error) == 0);
 	struct store_dav_collection *colls;
 	size_t count = 0;
@@ -445,8 +431,6 @@ static void test_dav_migration(void)
 	                                  &colls, &count) == 0);
 	test_assert_int(count, 1);
 	store_account_close(&a);
-	free(sql);
-	free(path);
 	pool_free(&pool);
 	test_end();
 }

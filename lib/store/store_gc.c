@@ -126,7 +126,8 @@ int store_gc_blobs(const char *data_dir, unsigned grace, time_t now,
 	if (ret < 0) {
 		*error_r = "cannot read an account database";
 	} else {
-		qsort(ids.ids, ids.count, sizeof(*ids.ids), id_cmp);
+		if (ids.count > 0) /* ids.ids is NULL without any */
+			qsort(ids.ids, ids.count, sizeof(*ids.ids), id_cmp);
 		char *blobs = xasprintf("%s/blobs", data_dir);
 		DIR *d = opendir(blobs);
 		struct dirent *de;

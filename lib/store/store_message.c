@@ -6,6 +6,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "store/store_jmap.h"
 #include "store/store_private.h"
 
 #include <string.h>
@@ -125,10 +126,12 @@ static int message_add_tx(struct store_account *account, const char *mailbox,
 	if (store_mailbox_bump(account, m->mailbox_id, true, &m->uid,
 	                       &m->modseq, error_r) < 0)
 		return -1;
+	/* store_thread.c: JMAP's thread, in the same transaction */
 	if (message_insert(account, m) < 0 ||
 	    (delivery_key != NULL &&
 	     delivery_insert(account, delivery_key, m->mailbox_id, m->uid,
-	                     time(NULL)) < 0)) {
+	                     time(NULL)) < 0) ||
+	    store_thread_assign(account) < 0) {
 		*error_r = account->db.error.data;
 		return -1;
 	}

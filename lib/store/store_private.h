@@ -131,6 +131,12 @@ int store_account_db_remove(struct store *store, int64_t id);
 int store_account_db_open(struct store *store, int64_t id, const char *address,
                           struct store_account **account_r,
                           const char **error_r);
+/* For tests of upgrades: replaces the account database of id by one that
+ * has only the schema steps before the first whose SQL contains marker,
+ * as an older version of Postroom left it. Returns the number of steps
+ * applied, or -1 with *error_r (marker not found, or SQLite failed). */
+int store_account_db_make_old(struct store *store, int64_t id,
+                              const char *marker, const char **error_r);
 /* Tells watchers of account that something was committed (utime on the
  * changes file). Failures are ignored: watchers also poll. */
 void store_account_db_touch(struct store_account *account);

@@ -8,8 +8,10 @@
  * are deduplicated by address. */
 #include "core/pool.h"
 #include "store/store_private.h"
+#include "store/store_sieve.h"
 
 #include <string.h>
+#include <time.h>
 
 struct resolve_ctx {
 	struct store *store;
@@ -205,6 +207,19 @@ static void resolve_address(struct resolve_ctx *ctx, const char *addr,
 	ctx->depth--;
 }
 
+/* The one remote target of an SRS address. Returns 1. */
+static int srs_remote(struct pool *pool, const char *orig,
+                      struct store_resolution *res_r)
+{
+	struct store_target *t = pool_alloc(pool, sizeof(*t));
+	t->address = orig;
+	t->detail = NULL;
+	t->is_local = false;
+	res_r->count = 1;
+	res_r->targets = t;
+	return 1;
+}
+
 int store_address_resolve(struct store *store, const char *address,
                           struct pool *pool, struct store_resolution *res_r)
 {
@@ -215,6 +230,14 @@ int store_address_resolve(struct store *store, const char *address,
 	if (addr == NULL || addr[0] == '@')
 		return 0;
 	resolve_address(&ctx, addr, NULL);
+	const char *orig, *at = strrchr(addr, '@');
+	/* a bounce of mail that rules redirected (store_sieve_srs.c) */
+	if (!ctx.failed && ctx.count == 0 && at != NULL &&
+	    store_domain_exists(store, at + 1) == 1 &&
+	    store_sieve_srs_reverse(store, addr, time(NULL), pool, &orig) == 1)
+		return store_address_resolve(store, orig, pool, res_r) == 1
+		           ? 1
+		           : srs_remote(pool, orig, res_r);
 	if (ctx.failed)
 		return -1;
 	res_r->count = ctx.count;

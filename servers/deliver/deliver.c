@@ -1,6 +1,9 @@
 /* Local delivery of queue files, a batch of requests at a time (group
  * commit): checks each pending local recipient (account still there,
- * quota), writes the blob once per message as "Return-Path: <sender>"
+ * quota), runs its delivery rules (deliver_rules.c: Sieve decides the
+ * mailboxes, flags and header edits, and the mail the rules send is
+ * queued before anything is answered), writes the blob once per message
+ * (and once per edited variant) as "Return-Path: <sender>"
  * (RFC 5321 §4.4) followed by the queued bytes, streamed in chunks; makes
  * all the batch's blobs durable together (store_blob_batch_sync), then adds
  * the rows of each account in one transaction with an idempotent delivery
@@ -13,6 +16,8 @@
  * data folder lacks room for the message answers 4.3.1 (queue.h), which
  * qmgr retries as soon as the space is back. */
 #include "deliver/deliver.h"
+#include "deliver/deliver_state.h"
+#include "deliver/deliver_rules.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "core/ipc.h"
@@ -22,43 +27,24 @@
 #include "queue/queue.h"
 #include "store/store.h"
 #include "store/store_mime.h"
+#include "store/store_sieve.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define DELIVER_CHUNK 65536
-#define DELIVER_IDLE_JOBS_MAX 100000 /* beyond this, IMAP catches up */
 
-/* Idle work for one new blob: its MIME cache, and the search index of
- * each account it was delivered to. */
-struct idle_job {
-	char blob_id[STORE_BLOB_ID_LEN + 1];
-	char **addresses;
-	size_t address_count;
-	size_t next;    /* the next address to index */
-	bool is_cached; /* the MIME cache row is done */
-};
-
-struct cache_entry {
-	char *address;
-	int64_t account_id; /* to notice an account deleted and re-created */
-	struct store_account *account;
-	uint64_t last_used;
-};
-
-struct deliver {
-	struct store *store;
-	char *queue_dir;
-	struct cache_entry *cache;
-	size_t cache_size;
-	uint64_t clock;
-	struct store_blob_batch *blobs; /* the current batch's blobs */
-	struct idle_job *jobs;          /* a ring buffer */
-	size_t job_head, job_count, job_cap;
-	struct buf idle_blob; /* the bytes of the job at job_head, or empty */
+/* Where one target of a recipient's rules is written. */
+struct target_state {
+	const char *mailbox; /* t->mailbox, or \Junk for a quarantined keep */
+	const char *blob_id;
+	uint64_t size;
+	uint32_t uid;
+	bool is_duplicate;
 };
 
 /* What happens to one pending local recipient of a request. */
@@ -68,7 +54,19 @@ struct rcpt_state {
 	bool is_waiting; /* passed the checks: waits for blob and row */
 	struct store_account_info info;
 	uint32_t uid;
+	const char *mailbox; /* where the row went */
 	bool is_duplicate;
+	struct deliver_rules_result rules; /* has_rules: the targets decide */
+	struct target_state *targets;      /* one per rules.targets[] */
+	bool is_done_before; /* its rules were committed by an earlier try */
+};
+
+/* A blob of a delivery besides the message as queued: the message with
+ * an edited header, or a note of the rules. */
+struct variant {
+	const void *what; /* the sieve_edit, or the note's text */
+	char blob_id[STORE_BLOB_ID_LEN + 1];
+	uint64_t size;
 };
 
 /* One request of a batch. */
@@ -85,6 +83,10 @@ struct delivery {
 	char blob_id[STORE_BLOB_ID_LEN + 1];
 	bool has_blob;
 	struct rcpt_state *rcpts; /* env.rcpt_count of them, or NULL */
+	struct buf msg;           /* what rules see of the message, read once */
+	bool has_msg;
+	struct variant *variants;
+	size_t variant_count, variant_cap;
 };
 
 struct deliver *deliver_new(struct store *store, const char *queue_dir,
@@ -98,22 +100,24 @@ struct deliver *deliver_new(struct store *store, const char *queue_dir,
 	d->cache_size = cache_size;
 	d->blobs = store_blob_batch_new(store);
 	buf_init(&d->idle_blob);
+	struct deliver_rules_settings set;
+	deliver_rules_settings_init(&set);
+	d->rules = deliver_rules_new(&set);
 	return d;
 }
 
-static void cache_entry_clear(struct cache_entry *e)
+void deliver_set_rules(struct deliver *d,
+                       const struct deliver_rules_settings *set)
+{
+	deliver_rules_free(&d->rules);
+	d->rules = deliver_rules_new(set);
+}
+
+void deliver_cache_clear(struct cache_entry *e)
 {
 	store_account_close(&e->account);
 	free(e->address);
 	memset(e, 0, sizeof(*e));
-}
-
-static void idle_job_clear(struct idle_job *job)
-{
-	for (size_t i = 0; i < job->address_count; i++)
-		free(job->addresses[i]);
-	free(job->addresses);
-	memset(job, 0, sizeof(*job));
 }
 
 void deliver_free(struct deliver **dp)
@@ -121,13 +125,12 @@ void deliver_free(struct deliver **dp)
 	struct deliver *d = *dp;
 	if (d == NULL)
 		return;
-	for (size_t i = 0; i < d->job_count; i++)
-		idle_job_clear(&d->jobs[(d->job_head + i) % d->job_cap]);
-	free(d->jobs);
+	deliver_idle_free(d);
 	store_blob_batch_free(&d->blobs);
 	buf_deinit(&d->idle_blob);
+	deliver_rules_free(&d->rules);
 	for (size_t i = 0; i < d->cache_size; i++)
-		cache_entry_clear(&d->cache[i]);
+		deliver_cache_clear(&d->cache[i]);
 	free(d->cache);
 	free(d->queue_dir);
 	free(d);
@@ -136,9 +139,9 @@ void deliver_free(struct deliver **dp)
 
 /* Returns the open account for info, opening it (and evicting the least
  * recently used entry) when needed; NULL with *error_r on failure. */
-static struct cache_entry *cache_get(struct deliver *d,
-                                     const struct store_account_info *info,
-                                     const char **error_r)
+struct cache_entry *deliver_cache_get(struct deliver *d,
+                                      const struct store_account_info *info,
+                                      const char **error_r)
 {
 	struct cache_entry *victim = NULL;
 	for (size_t i = 0; i < d->cache_size; i++) {
@@ -163,7 +166,7 @@ static struct cache_entry *cache_get(struct deliver *d,
 				victim = &d->cache[i];
 		}
 	}
-	cache_entry_clear(victim);
+	deliver_cache_clear(victim);
 	if (store_account_open(d->store, info->address, &victim->account,
 	                       error_r) < 0)
 		return NULL;
@@ -186,15 +189,17 @@ static void reply_done(struct buf *out, const char *id, const char *status,
 	ipc_record_deinit(&rec);
 }
 
-/* Streams header + message into a new blob of the batch. Returns 0 or -1. */
-static int blob_write(struct delivery *dv, const char **error_r)
+/* Streams head, then left bytes of the queue file from offset, into a new
+ * blob of the batch. Returns 0 with its id and size, or -1. */
+static int blob_write_parts(struct delivery *dv, const struct buf *head,
+                            off_t offset, uint64_t left,
+                            char blob_id_r[STORE_BLOB_ID_LEN + 1],
+                            uint64_t *size_r, const char **error_r)
 {
 	struct store_blob_writer *w;
-	uint64_t left = dv->env.data_size, size;
-	off_t offset = dv->env.data_offset;
 	if (store_blob_begin(dv->d->store, &w, error_r) < 0)
 		return -1;
-	if (store_blob_write(w, dv->header.data, dv->header.len) < 0)
+	if (store_blob_write(w, head->data, head->len) < 0)
 		goto fail;
 	char *chunk = xmalloc(DELIVER_CHUNK);
 	while (left > 0) {
@@ -211,104 +216,20 @@ static int blob_write(struct delivery *dv, const char **error_r)
 		offset += n;
 	}
 	free(chunk);
-	if (store_blob_batch_add(dv->d->blobs, &w, dv->blob_id, &size,
-	                         error_r) < 0)
-		return -1;
-	dv->size = size;
-	return 0;
+	return store_blob_batch_add(dv->d->blobs, &w, blob_id_r, size_r,
+	                            error_r);
 fail:
 	store_blob_abort(&w);
 	*error_r = "cannot copy message into blob";
 	return -1;
 }
 
-/* Queues idle work for the blob just written; NULL when the queue is full
- * (the work is then left to IMAP's first use). */
-static struct idle_job *idle_job_new(struct deliver *d, const char *blob_id)
+/* Streams header + message into a new blob of the batch. Returns 0 or -1. */
+static int blob_write(struct delivery *dv, const char **error_r)
 {
-	if (d->job_count >= DELIVER_IDLE_JOBS_MAX)
-		return NULL;
-	if (d->job_count == d->job_cap) {
-		size_t cap = d->job_cap == 0 ? 64 : d->job_cap * 2;
-		struct idle_job *jobs = xcalloc(cap, sizeof(*jobs));
-		for (size_t i = 0; i < d->job_count; i++)
-			jobs[i] = d->jobs[(d->job_head + i) % d->job_cap];
-		free(d->jobs);
-		d->jobs = jobs;
-		d->job_cap = cap;
-		d->job_head = 0;
-	}
-	struct idle_job *job =
-	    &d->jobs[(d->job_head + d->job_count++) % d->job_cap];
-	memcpy(job->blob_id, blob_id, sizeof(job->blob_id));
-	return job;
-}
-
-static void idle_job_add_address(struct idle_job *job, const char *address)
-{
-	job->addresses = xrealloc(job->addresses, (job->address_count + 1) *
-	                                              sizeof(*job->addresses));
-	job->addresses[job->address_count++] = xstrdup(address);
-}
-
-bool deliver_has_idle_work(const struct deliver *d)
-{
-	return d->job_count > 0;
-}
-
-static void idle_job_done(struct deliver *d)
-{
-	idle_job_clear(&d->jobs[d->job_head]);
-	d->job_head = (d->job_head + 1) % d->job_cap;
-	d->job_count--;
-	buf_truncate(&d->idle_blob, 0);
-}
-
-/* Indexes the blob for one account of the job. */
-static void idle_index(struct deliver *d, struct idle_job *job,
-                       const char *address)
-{
-	struct store_account_info info;
-	const char *error;
-	struct pool *pool = pool_new();
-	struct cache_entry *e = NULL;
-	if (store_account_lookup(d->store, address, pool, &info) > 0 &&
-	    ((e = cache_get(d, &info, &error)) == NULL ||
-	     store_mime_index_add(e->account, job->blob_id,
-	                          (const unsigned char *)d->idle_blob.data,
-	                          d->idle_blob.len, &error) < 0))
-		log_warn(NULL, "mime-index-failed blob=%s to=<%s> error=%s",
-		         job->blob_id, log_sanitize(address, 200), error);
-	pool_free(&pool);
-}
-
-/* One step per call, each short: read the blob and fill the MIME cache,
- * then index it for one account at a time, so a request never waits
- * behind a message with many recipients. */
-void deliver_idle_work(struct deliver *d)
-{
-	if (d->job_count == 0)
-		return;
-	struct idle_job *job = &d->jobs[d->job_head];
-	const char *error;
-	if (!job->is_cached) {
-		job->is_cached = true;
-		if (store_mime_blob_read(d->store, job->blob_id, &d->idle_blob,
-		                         &error) < 0 ||
-		    store_mime_cache_put(
-		        d->store, job->blob_id,
-		        (const unsigned char *)d->idle_blob.data,
-		        d->idle_blob.len, &error) < 0) {
-			log_warn(NULL, "mime-cache-failed blob=%s error=%s",
-			         job->blob_id, error);
-			idle_job_done(d); /* IMAP computes it on first use */
-		}
-		return;
-	}
-	if (job->next < job->address_count)
-		idle_index(d, job, job->addresses[job->next++]);
-	if (job->next >= job->address_count)
-		idle_job_done(d);
+	return blob_write_parts(dv, &dv->header, dv->env.data_offset,
+	                        dv->env.data_size, dv->blob_id, &dv->size,
+	                        error_r);
 }
 
 /* The tempfail text for a message of size bytes that could not be stored:
@@ -332,13 +253,184 @@ static void rcpt_set(struct rcpt_state *rs, const char *status,
 	rs->is_waiting = false;
 }
 
+/* Makes sure the blob of the message as queued is in the batch. Returns 0,
+ * or -1 with rs failed. */
+static int base_blob(struct delivery *dv, struct rcpt_state *rs)
+{
+	const char *error;
+	if (dv->has_blob)
+		return 0;
+	if (blob_write(dv, &error) < 0) {
+		const char *text = storage_error(dv->d, dv->size);
+		log_error(NULL, "blob-failed id=%s error=%s status=%.5s",
+		          dv->env.id, error, text);
+		rcpt_set(rs, "tempfail", text);
+		return -1;
+	}
+	dv->has_blob = true;
+	return 0;
+}
+
+/* Makes sure the blob of a target is in the batch: the message as queued,
+ * with an edited header, or a note of the rules. Returns 0, or -1 with rs
+ * failed. */
+static int target_blob(struct delivery *dv, struct rcpt_state *rs,
+                       const struct deliver_rules_target *t,
+                       struct target_state *ts)
+{
+	const void *what =
+	    t->report != NULL ? (const void *)t->report : (const void *)t->edit;
+	const char *error;
+	if (what == NULL) {
+		if (base_blob(dv, rs) < 0)
+			return -1;
+		ts->blob_id = dv->blob_id;
+		ts->size = dv->size;
+		return 0;
+	}
+	for (size_t i = 0; i < dv->variant_count; i++) {
+		if (dv->variants[i].what == what) {
+			ts->blob_id = dv->variants[i].blob_id;
+			ts->size = dv->variants[i].size;
+			return 0;
+		}
+	}
+	if (dv->variant_count == dv->variant_cap) {
+		dv->variant_cap =
+		    dv->variant_cap == 0 ? 4 : dv->variant_cap * 2;
+		struct variant *more =
+		    pool_alloc(dv->pool, dv->variant_cap * sizeof(*more));
+		if (dv->variant_count > 0)
+			memcpy(more, dv->variants,
+			       dv->variant_count * sizeof(*more));
+		dv->variants = more;
+	}
+	struct variant *v = &dv->variants[dv->variant_count];
+	struct buf head;
+	buf_init(&head);
+	int ret;
+	if (t->report != NULL) {
+		/* the mail system's own note: from the null sender */
+		buf_append_str(&head, "Return-Path: <>\r\n");
+		buf_append(&head, t->report, t->report_size);
+		ret = blob_write_parts(dv, &head, 0, 0, v->blob_id, &v->size,
+		                       &error);
+	} else {
+		buf_append(&head, dv->header.data, dv->header.len);
+		buf_append(&head, t->edit->header, t->edit->header_size);
+		uint64_t skip = t->edit->body_offset;
+		ret = blob_write_parts(
+		    dv, &head, dv->env.data_offset + (off_t)skip,
+		    dv->env.data_size - skip, v->blob_id, &v->size, &error);
+	}
+	buf_deinit(&head);
+	if (ret < 0) {
+		const char *text = storage_error(dv->d, dv->size);
+		log_error(NULL, "blob-failed id=%s error=%s status=%.5s",
+		          dv->env.id, error, text);
+		rcpt_set(rs, "tempfail", text);
+		return -1;
+	}
+	v->what = what;
+	dv->variant_count++;
+	ts->blob_id = v->blob_id;
+	ts->size = v->size;
+	return 0;
+}
+
+/* Reads what rules see of the message (once per request). */
+static int message_read(void *ctx, const unsigned char **data_r, size_t *size_r)
+{
+	struct delivery *dv = ctx;
+	if (dv->has_msg) {
+		*data_r = (const unsigned char *)dv->msg.data;
+		*size_r = dv->msg.len;
+		return 0;
+	}
+	size_t want = deliver_rules_settings(dv->d->rules)->max_message_read;
+	if (dv->env.data_size < want)
+		want = (size_t)dv->env.data_size;
+	buf_reserve(&dv->msg, want + 1);
+	size_t got = 0;
+	while (got < want) {
+		ssize_t n = pread(dv->fd, dv->msg.data + got, want - got,
+		                  dv->env.data_offset + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	dv->msg.len = got;
+	dv->msg.data[got] = '\0';
+	dv->has_msg = true;
+	*data_r = (const unsigned char *)dv->msg.data;
+	*size_r = dv->msg.len;
+	return 0;
+}
+
+/* Runs the rules of recipient index. Returns 1 when they decided (the
+ * targets' blobs are in the batch), 0 for a plain delivery into INBOX,
+ * -1 when the recipient failed (rs says why). */
+static int rules_prepare(struct delivery *dv, size_t index)
+{
+	const struct queue_recipient *r = &dv->env.rcpts[index];
+	struct rcpt_state *rs = &dv->rcpts[index];
+	const char *error;
+	struct cache_entry *e = deliver_cache_get(dv->d, &rs->info, &error);
+	if (e == NULL) {
+		log_error(NULL, "rules-failed id=%s to=<%s> error=%s",
+		          dv->env.id, log_sanitize(r->address, 200), error);
+		rcpt_set(rs, "tempfail", "4.3.0 local storage error");
+		return -1;
+	}
+	const char *at = strrchr(r->address, '@');
+	struct deliver_rules_input in = {
+	    .store = dv->d->store,
+	    .account = e->account,
+	    .account_id = rs->info.id,
+	    .address = rs->info.address,
+	    .envelope_to =
+	        r->detail != NULL && at != NULL
+	            ? pool_printf(dv->pool, "%.*s+%s%s", (int)(at - r->address),
+	                          r->address, r->detail, at)
+	            : r->address,
+	    .env = &dv->env,
+	    .fd = dv->fd,
+	    .message_read = message_read,
+	    .ctx = dv,
+	    .queue_dir = dv->d->queue_dir,
+	    .delivery_key = pool_printf(dv->pool, "%s/%zu", dv->env.id, index),
+	    .now = time(NULL),
+	};
+	deliver_rules_run(dv->d->rules, &in, dv->pool, &rs->rules);
+	if (!rs->rules.has_rules)
+		return 0;
+	if (rs->rules.is_done) { /* an earlier try committed it all */
+		rs->is_done_before = true;
+		return 1;
+	}
+	log_info(NULL, "rules id=%s to=<%s> actions=\"%s\"", dv->env.id,
+	         log_sanitize(r->address, 200), rs->rules.summary);
+	if (rs->rules.tempfail != NULL) {
+		rcpt_set(rs, "tempfail", rs->rules.tempfail);
+		return -1;
+	}
+	rs->targets = pool_alloc(dv->pool, (rs->rules.target_count + 1) *
+	                                       sizeof(*rs->targets));
+	for (size_t i = 0; i < rs->rules.target_count; i++)
+		if (target_blob(dv, rs, &rs->rules.targets[i],
+		                &rs->targets[i]) < 0)
+			return -1;
+	return 1;
+}
+
 /* Checks recipient index (account, quota) and, when it passes, makes sure
  * the message's blob is in the batch; the row waits for rows_commit. */
 static void rcpt_check(struct delivery *dv, size_t index)
 {
 	const struct queue_recipient *r = &dv->env.rcpts[index];
 	struct rcpt_state *rs = &dv->rcpts[index];
-	const char *error = NULL;
 	int ret =
 	    store_account_lookup(dv->d->store, r->address, dv->pool, &rs->info);
 	if (ret == 0) {
@@ -364,17 +456,9 @@ static void rcpt_check(struct delivery *dv, size_t index)
 		rcpt_set(rs, "tempfail", "4.3.0 local storage error");
 		return;
 	}
-	if (!dv->has_blob) {
-		if (blob_write(dv, &error) < 0) {
-			const char *text = storage_error(dv->d, dv->size);
-			log_error(NULL,
-			          "blob-failed id=%s error=%s status=%.5s",
-			          dv->env.id, error, text);
-			rcpt_set(rs, "tempfail", text);
-			return;
-		}
-		dv->has_blob = true;
-	}
+	int rules = rules_prepare(dv, index);
+	if (rules < 0 || (rules == 0 && base_blob(dv, rs) < 0))
+		return;
 	rs->is_waiting = true;
 }
 
@@ -473,6 +557,85 @@ static void batch_fail_waiting(struct delivery *dvs, size_t count,
 	}
 }
 
+struct junk_find {
+	struct pool *pool;
+	const char *name;
+};
+
+static void junk_find_cb(const struct store_mailbox_info *info, void *ctx)
+{
+	struct junk_find *f = ctx;
+	if (f->name == NULL && info->special_use == STORE_SPECIAL_JUNK)
+		f->name = pool_strdup(f->pool, info->name);
+}
+
+/* The mailbox for dv in account: INBOX, or for a message smtpd
+ * quarantined (DMARC p=quarantine, doc/authentication.md) the account's
+ * \Junk mailbox (RFC 6154) when it has one. */
+static const char *delivery_mailbox(struct delivery *dv,
+                                    struct store_account *account)
+{
+	struct junk_find f = {dv->pool, NULL};
+	if (!dv->env.is_quarantined ||
+	    store_mailbox_list(account, junk_find_cb, &f) < 0 ||
+	    f.name == NULL)
+		return "INBOX";
+	return f.name;
+}
+
+/* Inside the account's batch: adds the rows of recipient index's targets,
+ * then what its rules remember, then its delivery key. A failed row
+ * fails the recipient (its other rows are no-ops on the next try). */
+static void rules_commit(struct deliver *d, struct store_account *account,
+                         struct delivery *dv, size_t index)
+{
+	struct rcpt_state *rs = &dv->rcpts[index];
+	const char *address = dv->env.rcpts[index].address;
+	const char *error;
+	time_t now = time(NULL);
+	for (size_t i = 0; !rs->is_done_before && i < rs->rules.target_count;
+	     i++) {
+		const struct deliver_rules_target *t = &rs->rules.targets[i];
+		struct target_state *ts = &rs->targets[i];
+		/* a quarantined message kept by the rules goes to \Junk */
+		ts->mailbox = t->report == NULL &&
+		                      strcasecmp(t->mailbox, "INBOX") == 0
+		                  ? delivery_mailbox(dv, account)
+		                  : t->mailbox;
+		int ret = store_message_add(
+		    account, ts->mailbox, ts->blob_id, ts->size, t->flags,
+		    t->keywords, t->report != NULL ? now : dv->env.arrival,
+		    t->key, &ts->uid, &error);
+		if (ret < 0) {
+			log_error(
+			    NULL,
+			    "store-failed id=%s to=<%s> mailbox=%s error=%s",
+			    dv->env.id, log_sanitize(address, 200),
+			    log_sanitize(t->mailbox, 200), error);
+			rcpt_set(rs, "tempfail", storage_error(d, ts->size));
+			return;
+		}
+		ts->is_duplicate = ret == 0;
+	}
+	for (size_t i = 0; i < rs->rules.memory_count; i++) {
+		const struct deliver_rules_memory *m = &rs->rules.memory[i];
+		if (store_sieve_memory_put(account, m->key, m->expires, now,
+		                           &error) < 0)
+			log_warn(NULL,
+			         "rules-memory-failed id=%s to=<%s> error=%s",
+			         dv->env.id, log_sanitize(address, 200), error);
+	}
+	const char *key = pool_printf(dv->pool, "%s/%zu", dv->env.id, index);
+	if (store_sieve_delivery_mark(account, key, now, &error) < 0) {
+		log_error(NULL, "store-failed id=%s to=<%s> error=%s",
+		          dv->env.id, log_sanitize(address, 200), error);
+		rcpt_set(rs, "tempfail", storage_error(d, dv->size));
+		return;
+	}
+	rs->is_duplicate = rs->is_done_before;
+	rs->status = "ok"; /* once committed */
+}
+
 /* Adds the waiting rows of one account (that of first) in one transaction.
  * Recipients stay is_waiting with a UID when committed; failures become
  * tempfail. */
@@ -482,7 +645,7 @@ static void account_commit(struct deliver *d, struct delivery *dvs,
 	int64_t account_id = first->info.id;
 	const char *address = first->info.address;
 	const char *error;
-	struct cache_entry *e = cache_get(d, &first->info, &error);
+	struct cache_entry *e = deliver_cache_get(d, &first->info, &error);
 	if (e == NULL || store_message_batch_begin(e->account, &error) < 0)
 		goto fail;
 	for (size_t i = 0; i < count; i++) {
@@ -494,11 +657,16 @@ static void account_commit(struct deliver *d, struct delivery *dvs,
 			    rs->info.id != account_id ||
 			    strcmp(rs->info.address, address) != 0)
 				continue;
+			if (rs->rules.has_rules) {
+				rules_commit(d, e->account, dv, j);
+				continue;
+			}
 			const char *key =
 			    pool_printf(dv->pool, "%s/%zu", dv->env.id, j);
+			rs->mailbox = delivery_mailbox(dv, e->account);
 			int ret = store_message_add(
-			    e->account, "INBOX", dv->blob_id, dv->size, 0, "",
-			    dv->env.arrival, key, &rs->uid, &error);
+			    e->account, rs->mailbox, dv->blob_id, dv->size, 0,
+			    "", dv->env.arrival, key, &rs->uid, &error);
 			if (ret < 0) {
 				log_error(NULL,
 				          "store-failed id=%s to=<%s> error=%s",
@@ -519,7 +687,7 @@ fail:
 	          log_sanitize(address, 200), error);
 	if (e != NULL) {
 		store_message_batch_rollback(e->account);
-		cache_entry_clear(e);
+		deliver_cache_clear(e);
 	}
 	batch_fail_waiting(dvs, count, account_id, address);
 }
@@ -552,9 +720,35 @@ static void reply_result(struct delivery *dv, size_t index, const char *status,
 
 /* Logs and answers one request of a committed batch, queues its idle
  * work, and frees it. */
+/* Logs and answers a recipient whose rules were committed. */
+static void rules_finish(struct delivery *dv, size_t index, struct buf *out)
+{
+	struct rcpt_state *rs = &dv->rcpts[index];
+	const char *address = log_sanitize(dv->env.rcpts[index].address, 200);
+	if (rs->is_done_before || rs->rules.target_count == 0)
+		log_info(NULL,
+		         "delivered id=%s to=<%s> mailbox=none rules=yes%s",
+		         dv->env.id, address,
+		         rs->is_done_before ? " duplicate=yes" : "");
+	for (size_t i = 0; !rs->is_done_before && i < rs->rules.target_count;
+	     i++) {
+		const struct deliver_rules_target *t = &rs->rules.targets[i];
+		const struct target_state *ts = &rs->targets[i];
+		log_info(NULL,
+		         "delivered id=%s to=<%s> mailbox=%s uid=%u size=%llu "
+		         "rules=yes%s%s",
+		         dv->env.id, address, log_sanitize(ts->mailbox, 200),
+		         ts->uid, (unsigned long long)ts->size,
+		         t->report != NULL ? " note=script-failed" : "",
+		         ts->is_duplicate ? " duplicate=yes" : "");
+		if (!ts->is_duplicate)
+			deliver_idle_add(dv->d, ts->blob_id, rs->info.address);
+	}
+	reply_result(dv, index, "ok", "2.0.0 delivered", out);
+}
+
 static void delivery_finish(struct delivery *dv, struct buf *out)
 {
-	struct idle_job *job = NULL;
 	if (dv->done_status != NULL) {
 		reply_done(out, dv->id, dv->done_status, dv->done_text);
 		goto out;
@@ -563,19 +757,21 @@ static void delivery_finish(struct delivery *dv, struct buf *out)
 		struct rcpt_state *rs = &dv->rcpts[i];
 		if (rs->status == NULL)
 			continue;
-		if (rs->is_waiting) {
+		if (rs->is_waiting && rs->rules.has_rules) {
+			rules_finish(dv, i, out);
+		} else if (rs->is_waiting) {
 			log_info(NULL,
-			         "delivered id=%s to=<%s> mailbox=INBOX uid=%u "
+			         "delivered id=%s to=<%s> mailbox=%s uid=%u "
 			         "size=%llu%s",
 			         dv->env.id,
 			         log_sanitize(dv->env.rcpts[i].address, 200),
+			         log_sanitize(rs->mailbox, 200),
 			         rs->uid, (unsigned long long)dv->size,
 			         rs->is_duplicate ? " duplicate=yes" : "");
 			reply_result(dv, i, "ok", "2.0.0 delivered", out);
-			if (!rs->is_duplicate && job == NULL)
-				job = idle_job_new(dv->d, dv->blob_id);
-			if (!rs->is_duplicate && job != NULL)
-				idle_job_add_address(job, rs->info.address);
+			if (!rs->is_duplicate)
+				deliver_idle_add(dv->d, dv->blob_id,
+				                 rs->info.address);
 		} else {
 			reply_result(dv, i, rs->status, rs->text, out);
 		}
@@ -585,6 +781,7 @@ out:
 	if (dv->fd >= 0)
 		close(dv->fd);
 	buf_deinit(&dv->header);
+	buf_deinit(&dv->msg);
 	pool_free(&dv->pool);
 }
 
@@ -594,13 +791,16 @@ void deliver_batch(struct deliver *d, const char *const *lines,
 	struct delivery *dvs = xcalloc(count, sizeof(*dvs));
 	const char *error;
 	bool has_blobs = false;
+	deliver_rules_batch_begin(d->rules);
 	for (size_t i = 0; i < count; i++) {
 		dvs[i].d = d;
 		dvs[i].fd = -1;
 		dvs[i].pool = pool_new();
 		buf_init(&dvs[i].header);
+		buf_init(&dvs[i].msg);
 		delivery_prepare(&dvs[i], lines[i], lens[i]);
-		has_blobs = has_blobs || dvs[i].has_blob;
+		has_blobs =
+		    has_blobs || dvs[i].has_blob || dvs[i].variant_count > 0;
 	}
 	if (has_blobs && store_blob_batch_sync(d->blobs, &error) < 0) {
 		log_error(NULL, "blob-failed messages=%zu error=%s", count,

@@ -1,7 +1,8 @@
 /* Local delivery, the only writer of mailboxes: one request names a queue
  * file, and every pending local recipient in it gets the message in its
- * INBOX (store_message_add with the delivery key "<queue id>/<index>", so a
- * repeated request adds nothing twice). qmgr may send several requests
+ * INBOX, or where its delivery rules put it (deliver_rules.h), under the
+ * delivery key "<queue id>/<index>", so a repeated request adds nothing
+ * twice. qmgr may send several requests
  * before reading the replies, which come in request order. Protocol, core/ipc records:
  *   deliver id=ID path=STATE/ID
  *   result id=ID rcpt=INDEX status=ok|tempfail|permfail text=...
@@ -15,11 +16,16 @@
 struct buf;
 struct store;
 struct deliver;
+struct deliver_rules_settings;
 
 /* Returns a delivery context over store (not owned) and the queue under
  * queue_dir (copied). cache_size is how many accounts stay open (>= 1). */
 struct deliver *deliver_new(struct store *store, const char *queue_dir,
 			    size_t cache_size);
+/* Replaces the delivery rules' settings (deliver_new starts with those
+ * of deliver_rules_settings_init). */
+void deliver_set_rules(struct deliver *d,
+		       const struct deliver_rules_settings *set);
 /* Closes the cached accounts and frees *d (set to NULL); accepts NULL. */
 void deliver_free(struct deliver **d);
 

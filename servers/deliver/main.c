@@ -6,6 +6,7 @@
  * fsync block anyway. SIGTERM ends the loop once the current batch is
  * answered. */
 #include "deliver/deliver.h"
+#include "deliver/deliver_rules.h"
 #include "config/settings.h"
 #include "core/buf.h"
 #include "core/file.h"
@@ -207,6 +208,31 @@ static void settings_read(int argc, char **argv, struct postroom_settings *s,
 		log_fatal(NULL, "config-failed error=%s", error);
 }
 
+/* The delivery rules' settings from the [deliver] section. Strings are
+ * copied by deliver_set_rules. */
+static void rules_configure(struct deliver *d, const struct postroom_settings *s)
+{
+	struct deliver_rules_settings set;
+	deliver_rules_settings_init(&set);
+	char *hostname = settings_hostname(s);
+	char *sieve_dir = s->deliver.sieve_dir[0] != '\0'
+	                      ? xstrdup(s->deliver.sieve_dir)
+	                      : settings_data_path(s, "sieve");
+	set.is_enabled = s->deliver.sieve;
+	set.sieve_dir = sieve_dir;
+	set.hostname = hostname;
+	set.sieve.max_script_size = (size_t)s->deliver.sieve_max_script_size;
+	set.sieve.max_actions = s->deliver.sieve_max_actions;
+	set.sieve.max_redirects = s->deliver.sieve_max_redirects;
+	set.sieve.max_steps = s->deliver.sieve_max_steps;
+	set.sieve.vacation_min_period = s->deliver.sieve_vacation_min_period;
+	set.sieve.vacation_max_period = s->deliver.sieve_vacation_max_period;
+	set.use_srs = s->deliver.sieve_redirect_srs;
+	deliver_set_rules(d, &set);
+	free(hostname);
+	free(sieve_dir);
+}
+
 static int server_run(struct server *srv, const char *sock_path)
 {
 	int fd = socket_listen(sock_path);
@@ -260,6 +286,7 @@ int main(int argc, char **argv)
 	if (srv.idle == NULL || event_priority_set(srv.idle, 1) < 0)
 		log_fatal(NULL, "event-setup-failed");
 	srv.deliver = deliver_new(store, queue_dir, DELIVER_CACHE_SIZE);
+	rules_configure(srv.deliver, &s);
 	int ret = server_run(&srv, sock_path);
 
 	deliver_free(&srv.deliver);

@@ -51,6 +51,10 @@ struct httpd {
 	/* Every route: HTTPS, and plain HTTP where it serves everything. */
 	struct http_router *router;
 	struct http_server_settings http_set;
+	/* The plain port where it serves everything (loopback): the same,
+	 * but the session cookie has no __Host- prefix there, which
+	 * browsers refuse without TLS (doc/jmap.md, Authentication). */
+	struct http_server_settings plain_set;
 	/* The plain port elsewhere: redirects, and what must stay plain. */
 	struct http_router *redirect_router;
 	struct http_server_settings redirect_set;
@@ -82,6 +86,10 @@ void httpd_client_accept(struct httpd *httpd, enum httpd_service service,
 void httpd_client_shutdown_all(struct httpd *httpd);
 /* Grace period over: closes every connection now. */
 void httpd_client_close_all(struct httpd *httpd);
+
+/* The session cookie's name on HTTPS and on the plain port. */
+#define HTTPD_SESSION_COOKIE_TLS "__Host-postroom_session"
+#define HTTPD_SESSION_COOKIE_PLAIN "postroom_session"
 
 /* ---- httpd_routes.c ---- */
 /* Builds httpd->router and httpd->redirect_router from the route table. */

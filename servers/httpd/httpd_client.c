@@ -13,9 +13,12 @@
 #include "core/xmalloc.h"
 #include "http/http_request.h"
 #include "httpd.h"
+#include "store/store.h"
+#include "store/store_token.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A refused connection (over a limit, or during the stop) is not counted,
@@ -89,19 +92,53 @@ static void httpd_client_auth_destroy_cb(struct http_request *req, void *ctx)
 		event_timer_cancel(c->auth_timer);
 }
 
+/* The session cookie (made by POST /login) or a bearer token (made by
+ * postroomctl token): one look-up of the secret's hash in postroom.db,
+ * answered at once. Nothing to throttle: a 256-bit random secret cannot
+ * be guessed. */
+static void httpd_client_check_token(struct httpd_client *c,
+                                     struct http_request *req,
+                                     const struct http_credentials *cred)
+{
+	struct httpd *httpd = c->httpd;
+	bool is_cookie = cred->scheme == HTTP_AUTH_COOKIE;
+	struct store_token_info info;
+	int ret = store_token_check(
+	    httpd->store, is_cookie ? STORE_TOKEN_SESSION : STORE_TOKEN_BEARER,
+	    cred->token, time(NULL), httpd->set.httpd.session_idle_timeout,
+	    http_request_pool(req), &info);
+	if (ret < 0) {
+		log_error(&c->log, "login-tempfail mech=%s error=%s",
+		          is_cookie ? "cookie" : "bearer",
+		          store_last_error(httpd->store));
+		http_request_auth_done(req, HTTP_AUTH_TEMPFAIL, NULL);
+		return;
+	}
+	if (ret == 0) {
+		log_info(&c->log, "login-failed mech=%s error=%s",
+		         is_cookie ? "cookie" : "bearer",
+		         is_cookie ? "no such session" : "no such token");
+		http_request_auth_done(req, HTTP_AUTH_FAIL, NULL);
+		return;
+	}
+	if (!c->has_user)
+		log_info(&c->log, "login mech=%s user=%s id=%lld",
+		         is_cookie ? "cookie" : "bearer",
+		         log_sanitize(info.address, 100), (long long)info.id);
+	c->has_user = true;
+	http_request_auth_done(req, HTTP_AUTH_OK, info.address);
+}
+
 /* Credentials lib/http has not seen on this connection yet. Basic goes to
- * authd; the webmail's session cookie and JMAP's Bearer tokens will be
- * cases of their own here (HTTP_AUTH_COOKIE, HTTP_AUTH_BEARER). */
+ * authd; the webmail's session cookie and bearer tokens are looked up in
+ * the store. */
 static void httpd_client_authenticate_cb(void *ctx, struct http_request *req,
                                          const struct http_credentials *cred)
 {
 	struct httpd_client *c = ctx;
 	struct httpd *httpd = c->httpd;
 	if (cred->scheme != HTTP_AUTH_BASIC) {
-		log_info(&c->log, "login-failed mech=%s error=unsupported",
-		         cred->scheme == HTTP_AUTH_BEARER ? "bearer"
-		                                          : "cookie");
-		http_request_auth_done(req, HTTP_AUTH_FAIL, NULL);
+		httpd_client_check_token(c, req, cred);
 		return;
 	}
 	ASSERT(c->auth_http_req == NULL);
@@ -183,6 +220,8 @@ void httpd_client_accept(struct httpd *httpd, enum httpd_service service,
 	} else if (!httpd_routes_plain_serves_all(httpd,
 	                                          net_addr_is_loopback(addr))) {
 		set = &httpd->redirect_set;
+	} else {
+		set = &httpd->plain_set;
 	}
 	struct httpd_client *c = xcalloc(1, sizeof(*c));
 	c->httpd = httpd;

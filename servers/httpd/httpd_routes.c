@@ -14,6 +14,7 @@
 #include "http/http_router.h"
 #include "dav_server.h"
 #include "httpd.h"
+#include "jmap_server.h"
 #include "store/store.h"
 
 #include <ctype.h>
@@ -33,6 +34,8 @@ struct httpd_route_def {
 #define M(name) HTTP_METHOD_BIT(HTTP_METHOD_##name)
 /* Outlook's POX request is a few hundred bytes. */
 #define HTTPD_AUTODISCOVER_BODY_MAX (64 * 1024)
+/* a user name and passwords as JSON */
+#define HTTPD_LOGIN_BODY_MAX (8 * 1024)
 
 static http_handler_cb httpd_routes_well_known_dav;
 static http_handler_cb httpd_routes_health;
@@ -95,6 +98,70 @@ static const struct httpd_route_def httpd_route_table[] = {
                .handler = httpd_static},
      .where = HTTPD_ON_ALL},
     {.route = {.prefix = "/msg", .methods = M(GET), .handler = httpd_msg},
+     .where = HTTPD_ON_ALL},
+    /* JMAP (RFC 8620, RFC 8621; servers/httpd/jmap_*.c) */
+    {.route = {.prefix = "/.well-known/jmap",
+               .methods = M(GET),
+               .flags = HTTP_ROUTE_EXACT | HTTP_ROUTE_AUTH,
+               .handler = jmap_session_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/session",
+               .methods = M(GET),
+               .flags = HTTP_ROUTE_EXACT | HTTP_ROUTE_AUTH,
+               .handler = jmap_session_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/api",
+               .methods = M(POST),
+               .body_max = 10 * 1024 * 1024, /* maxSizeRequest */
+               .flags = HTTP_ROUTE_EXACT | HTTP_ROUTE_AUTH |
+                        HTTP_ROUTE_NO_GZIP,
+               .handler = jmap_api_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/upload",
+               .methods = M(POST),
+               .body_max = 50 * 1024 * 1024, /* maxSizeUpload */
+               .flags = HTTP_ROUTE_AUTH,
+               .handler = jmap_upload_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/download",
+               .methods = M(GET),
+               .flags = HTTP_ROUTE_AUTH,
+               .handler = jmap_download_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/ws",
+               .methods = M(GET),
+               .flags = HTTP_ROUTE_AUTH,
+               .handler = jmap_ws_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/jmap/eventsource",
+               .methods = M(GET),
+               .flags = HTTP_ROUTE_AUTH,
+               .handler = jmap_eventsource_handler},
+     .where = HTTPD_ON_ALL},
+    /* the session cookie: log in and out, the user's sessions and
+     * password (jmap_login.c) */
+    {.route = {.prefix = "/login",
+               .methods = M(POST),
+               .body_max = HTTPD_LOGIN_BODY_MAX,
+               .flags = HTTP_ROUTE_EXACT,
+               .handler = jmap_login_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/logout",
+               .methods = M(POST),
+               .body_max = HTTPD_LOGIN_BODY_MAX,
+               .flags = HTTP_ROUTE_EXACT,
+               .handler = jmap_logout_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/account/sessions",
+               .methods = M(GET) | M(DELETE),
+               .flags = HTTP_ROUTE_AUTH,
+               .handler = jmap_sessions_handler},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/account/password",
+               .methods = M(POST),
+               .body_max = HTTPD_LOGIN_BODY_MAX,
+               .flags = HTTP_ROUTE_EXACT | HTTP_ROUTE_AUTH,
+               .handler = jmap_password_handler},
      .where = HTTPD_ON_ALL},
     {.route = {.prefix = "/health",
                .methods = M(GET),

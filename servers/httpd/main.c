@@ -80,6 +80,9 @@ static void httpd_http_settings(struct httpd *httpd)
 	set->allow_plaintext_auth = false;
 	set->allow_loopback_plaintext_auth = httpd->set.plaintext_auth_loopback;
 	set->router = httpd->router;
+	set->auth_cookie = HTTPD_SESSION_COOKIE_TLS;
+	httpd->plain_set = *set;
+	httpd->plain_set.auth_cookie = HTTPD_SESSION_COOKIE_PLAIN;
 	httpd->redirect_set = *set;
 	httpd->redirect_set.router = httpd->redirect_router;
 }

@@ -143,13 +143,15 @@ int main(int argc, char **argv)
 	memset(&smtpd, 0, sizeof(smtpd));
 	smtpd_init(&smtpd, config);
 	smtpd.loop = event_loop_new();
+	const char *error;
+	if (smtpd_mailauth_init(&smtpd, &error) < 0)
+		log_fatal(NULL, "mailauth: %s", error);
 	const struct service_settings service_set = {
 	    .names = smtpd_service_names,
 	    .max_connections = smtpd.set.smtpd.max_connections,
 	    .max_connections_per_ip = smtpd.set.smtpd.max_connections_per_ip,
 	    .grace_msecs = SMTPD_SHUTDOWN_GRACE_MSECS,
 	};
-	const char *error;
 	if (service_new(smtpd.loop, listen, &service_set,
 	                &smtpd_service_callbacks, &smtpd, &smtpd.service,
 	                &error) < 0)
@@ -159,6 +161,7 @@ int main(int argc, char **argv)
 	         smtpd.tls != NULL ? "yes" : "no");
 	int ret = event_loop_run(smtpd.loop);
 	log_info(NULL, "stopped");
+	smtpd_mailauth_deinit(&smtpd);
 	smtpd_deinit(&smtpd);
 	event_loop_free(&smtpd.loop);
 	return ret < 0 ? 1 : 0;

@@ -16,9 +16,15 @@
 #include "queue/queue.h"
 #include "smtp/smtp_server.h"
 #include "smtpd_msa.h"
+#include "smtpd_mailauth.h"
+
+#include <sys/socket.h>
 
 struct auth_request;
+struct dns;
 struct event_loop;
+struct mailauth_check;
+struct smtpd_signer;
 struct event_timer;
 struct pool;
 struct service;
@@ -41,6 +47,8 @@ struct smtpd {
 	char *queue_dir;
 	char *auth_socket; /* run/auth.sock: authd checks passwords */
 	struct smtp_server_settings smtp_set;
+	struct dns *dns;   /* port 25 checks; NULL when [mailauth] verify off */
+	char *authserv_id; /* in Authentication-Results */
 	struct smtpd_client *clients; /* doubly linked */
 	unsigned next_id;
 	bool is_shutting_down;
@@ -54,6 +62,7 @@ struct smtpd_client {
 	unsigned id;
 	struct log log;
 	char addr[NET_ADDR_STR_MAX];
+	struct sockaddr_storage peer; /* the client's address */
 	bool is_loopback;
 	struct service_slot *slot; /* in the service's counts, or NULL */
 	bool is_evicted;         /* dropped to make room for another */
@@ -80,7 +89,11 @@ struct smtpd_client {
 	bool has_write_failed;
 	int write_errno;      /* why, when has_write_failed */
 	bool is_msa;          /* submission: msa holds the header back */
-	struct smtpd_msa msa; /* initialised while is_msa */
+	bool holds_header;    /* msa holds it (submission, or checks) */
+	struct smtpd_msa msa; /* initialised while holds_header */
+	struct mailauth_check *check;     /* port 25: SPF, DKIM, DMARC */
+	struct smtpd_signer *signer;      /* submission: DKIM signing */
+	struct smtp_server_cmd *data_cmd; /* end of DATA awaits the checks */
 };
 
 /* The engine callbacks of smtpd_policy.c. */
@@ -95,6 +108,11 @@ void smtpd_client_free(struct smtpd_client **client, const char *reason);
 void smtpd_client_shutdown_all(struct smtpd *smtpd);
 /* After the grace period: 421 to every connection still open. */
 void smtpd_client_close_all(struct smtpd *smtpd);
+/* Makes the message durable with prefix[0..size) (header fields decided
+ * at its end) on top and env's flags, then answers cmd: 250 once it is
+ * durable, else a temporary failure. */
+void smtpd_data_commit(struct smtpd_client *c, struct smtp_server_cmd *cmd,
+                       const char *prefix, size_t size);
 /* Drops the current transaction (idempotent). */
 void smtpd_policy_reset(struct smtpd_client *client);
 

@@ -13,6 +13,7 @@
 #include "core/service.h"
 #include "core/xmalloc.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +60,9 @@ void smtpd_client_accept(struct smtpd *smtpd, enum smtpd_service service,
 	c->service = service;
 	c->id = ++smtpd->next_id;
 	net_addr_str(addr, c->addr);
+	memcpy(&c->peer, addr,
+	       addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                   : sizeof(struct sockaddr_in));
 	c->is_loopback = net_addr_is_loopback(addr);
 	c->pool = pool_new();
 	c->trans_pool = pool_new();

@@ -297,6 +297,7 @@ static void policy_mail(void *ctx, struct smtp_server_cmd *cmd,
 		return;
 	}
 	c->mail = mail;
+	smtpd_mailauth_mail(c, mail); /* SPF runs meanwhile */
 	smtp_server_cmd_reply(cmd, 250, "2.1.0", "Ok");
 }
 
@@ -502,7 +503,9 @@ static void smtpd_write(struct smtpd_client *c, const void *data, size_t size)
 
 /* Writes what goes before the message: our Received field, then on
  * submission the Date and Message-ID the message lacks (RFC 6409 §8.2,
- * §8.3) and the header held back until now. So the queue file holds the
+ * §8.3) and the header held back until now, which the signer sees; on
+ * port 25 the held header goes to the checks and is written without
+ * forged Authentication-Results fields. So the queue file holds the
  * message as it will be stored (and signed), the added fields at the top
  * of the header under the trace field. */
 static void smtpd_write_top(struct smtpd_client *c)
@@ -513,7 +516,12 @@ static void smtpd_write_top(struct smtpd_client *c)
 	if (c->is_msa) {
 		smtpd_msa_fields(&c->msa, c->env.arrival, c->env.id,
 		                 c->smtpd->hostname, &top);
-		buf_append(&top, c->msa.header.data, c->msa.header.len);
+		smtpd_mailauth_header_in(c, c->msa.header.data,
+		                         c->msa.header.len, &top);
+		smtpd_mailauth_header_out(c, top.data, top.len);
+	} else if (c->holds_header) {
+		smtpd_mailauth_header_in(c, c->msa.header.data,
+		                         c->msa.header.len, &top);
 	}
 	smtpd_write(c, top.data, top.len);
 	buf_deinit(&top);
@@ -579,10 +587,14 @@ static int policy_data_begin(void *ctx, struct smtp_server_cmd *cmd)
 	}
 	c->data_size = 0;
 	c->has_write_failed = false;
-	if (c->service != SMTPD_SERVICE_SMTP) {
+	c->is_msa = c->service != SMTPD_SERVICE_SMTP;
+	if (c->is_msa || smtpd_mailauth_wants_header(c)) {
 		/* the top is written once the header section is complete */
 		smtpd_msa_init(&c->msa);
-		c->is_msa = true;
+		c->holds_header = true;
+		/* the fields put on top at the end go there, so a large
+		 * message is not copied for them */
+		queue_writer_reserve(c->writer, SMTPD_MAILAUTH_HEAD_RESERVE);
 	} else {
 		smtpd_write_top(c);
 	}
@@ -593,30 +605,46 @@ static void policy_data_write(void *ctx, const unsigned char *data, size_t size)
 {
 	struct smtpd_client *c = ctx;
 	c->data_size += size;
-	if (c->is_msa && !c->msa.is_done) {
+	if (c->holds_header && !c->msa.is_done) {
 		size_t n = smtpd_msa_feed(&c->msa, data, size);
 		if (c->msa.is_done && !c->msa.is_too_big)
 			smtpd_write_top(c);
 		data += n;
 		size -= n;
 	}
-	if (c->is_msa && c->msa.is_too_big)
+	if (c->holds_header && c->msa.is_too_big)
 		return; /* refused at the end */
+	smtpd_mailauth_body(c, data, size);
 	smtpd_write(c, data, size);
 }
 
 static void policy_data_end(void *ctx, struct smtp_server_cmd *cmd)
 {
 	struct smtpd_client *c = ctx;
-	const char *error = "write failed";
-	if (c->is_msa && !c->msa.is_done) {
+	if (c->holds_header && !c->msa.is_done) {
 		smtpd_msa_finish(&c->msa); /* no body: all of it was header */
 		smtpd_write_top(c);
 	}
-	if (c->is_msa && smtpd_msa_refused(c, cmd)) {
+	if ((c->is_msa && smtpd_msa_refused(c, cmd)) ||
+	    (c->holds_header && c->msa.is_too_big &&
+	     smtpd_msa_refused(c, cmd))) {
 		queue_writer_abort(&c->writer);
 		return;
 	}
+	smtpd_mailauth_end(c, cmd);
+}
+
+void smtpd_data_commit(struct smtpd_client *c, struct smtp_server_cmd *cmd,
+                       const char *prefix, size_t size)
+{
+	const char *error = "write failed";
+	if (!c->has_write_failed && (size > 0 || c->env.is_quarantined) &&
+	    queue_writer_reframe(c->writer, &c->env, prefix, size, &error) <
+	        0) {
+		c->has_write_failed = true;
+		c->write_errno = errno;
+	}
+	c->data_size += size;
 	if (c->has_write_failed ||
 	    queue_writer_commit(&c->writer, &error) < 0) {
 		int err = c->has_write_failed ? c->write_errno : errno;
@@ -641,10 +669,12 @@ static void policy_data_end(void *ctx, struct smtp_server_cmd *cmd)
 void smtpd_policy_reset(struct smtpd_client *c)
 {
 	queue_writer_abort(&c->writer);
-	if (c->is_msa) {
+	smtpd_mailauth_reset(c);
+	if (c->holds_header) {
 		smtpd_msa_deinit(&c->msa);
-		c->is_msa = false;
+		c->holds_header = false;
 	}
+	c->is_msa = false;
 	c->mail = NULL;
 	c->rcpts = NULL;
 	c->rcpt_count = c->rcpt_alloc = 0;

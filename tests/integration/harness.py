@@ -4,6 +4,7 @@ messages (read straight from the real SQLite files and blobs), the log, the
 child processes, and any sanitizer report. Traffic goes to 127.0.0.1 only."""
 import glob
 import os
+import random
 import shutil
 import signal
 import socket
@@ -24,12 +25,34 @@ SANITIZER_MARKS = ("runtime error:", "ERROR: AddressSanitizer",
 
 
 _PORTS_GIVEN = set()
+# tests/run.py runs modules side by side, each in a slot of its own: a
+# slot's ports come from its own share of 10000-32767, below the kernel's
+# ephemeral range (32768-60999), so neither another module nor a client
+# socket's port can take one between free_port and the server's bind.
+_SLOT = os.environ.get("POSTROOM_PORT_SLOT")
+_SLOTS = int(os.environ.get("POSTROOM_PORT_SLOTS", "1"))
 
 
 def free_port(host="127.0.0.1"):
     """A port free on host now and not handed out before in this run: the
     kernel may offer the same ephemeral port twice in a row once it is
-    closed, and one configuration needs nine different ones."""
+    closed, and one configuration needs seven different ones."""
+    if _SLOT is not None:
+        span = (32768 - 10000) // _SLOTS
+        low = 10000 + int(_SLOT) * span
+        rng = random.Random()
+        for _ in range(10000):
+            port = rng.randrange(low, low + span)
+            if port in _PORTS_GIVEN:
+                continue
+            try:
+                with socket.socket() as s:
+                    s.bind((host, port))
+            except OSError:
+                continue
+            _PORTS_GIVEN.add(port)
+            return port
+        raise RuntimeError(f"no free port in slot {_SLOT}")
     while True:
         with socket.socket() as s:
             s.bind((host, 0))
@@ -190,7 +213,8 @@ class Postroom:
             try:
                 with open(stat) as f:
                     fields = f.read().rsplit(")", 1)
-                comm = open(stat.replace("stat", "comm")).read().strip()
+                with open(stat.replace("stat", "comm")) as f:
+                    comm = f.read().strip()
             except OSError:
                 continue
             ppid = int(fields[1].split()[1])
@@ -313,16 +337,19 @@ def _is_zombie(pid):
 
 
 def body_of(stored):
-    """The message as the client sent it: the stored bytes minus the
-    Return-Path and Received headers the server put in front."""
+    """The message as the client sent it: the stored bytes minus the fields
+    the servers put in front: Return-Path, and each server's Received with
+    the Authentication-Results and DKIM-Signature fields above it
+    (doc/authentication.md), up to the last Received of that leading run."""
     lines = stored.split(b"\r\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith(b"Return-Path:") or line.startswith(b"Received:"):
+    front = (b"Return-Path:", b"Received:", b"Authentication-Results:",
+             b"DKIM-Signature:")
+    i = cut = 0
+    while i < len(lines) and lines[i].startswith(front):
+        is_received = lines[i].startswith((b"Return-Path:", b"Received:"))
+        i += 1
+        while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
             i += 1
-            while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
-                i += 1
-            continue
-        break
-    return b"\r\n".join(lines[i:])
+        if is_received:
+            cut = i
+    return b"\r\n".join(lines[cut:])

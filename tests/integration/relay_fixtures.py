@@ -31,9 +31,13 @@ def port_free_on(host, port):
 class Dnsmasq:
     """dnsmasq answering only from its command line: mx is a list of
     (domain, host, preference), hosts a list of (name, address), nxdomain a
-    list of domains that do not exist."""
+    list of domains that do not exist, txt a list of (name, text) (a text
+    over 255 octets is split into several strings), ptr a list of (reverse
+    name, target)."""
 
-    def __init__(self, mx=(), hosts=(), nxdomain=(), srv=()):
+    def __init__(self, mx=(), hosts=(), nxdomain=(), srv=(), txt=(), ptr=()):
+        self.txt = txt
+        self.ptr = ptr
         # dnsmasq binds the port for TCP too, which a free UDP port need
         # not be: on "address in use" it exits, and another port is tried
         for attempt in range(5):
@@ -48,7 +52,7 @@ class Dnsmasq:
                 "--conf-file=/dev/null", "--bind-interfaces",
                 "--listen-address=127.0.0.1", f"--port={self.port}",
                 "--pid-file=", "--user=root", "--log-facility=-",
-                "--local=/test/"]
+                "--local=/test/", "--local=/127.in-addr.arpa/"]
         for domain, host, pref in mx:
             args.append(f"--mx-host={domain},{host},{pref}")
         for name, addr in hosts:
@@ -58,6 +62,14 @@ class Dnsmasq:
                         else f"--srv-host={name}")
         for domain in nxdomain:
             args.append(f"--address=/{domain}/")
+        for name, text in self.txt:
+            # on the command line quotes are literal and a comma starts
+            # the next string: texts here have no commas
+            assert "," not in text, text
+            parts = [text[i:i + 255] for i in range(0, len(text), 255)]
+            args.append(f"--txt-record={name}," + ",".join(parts))
+        for name, target in self.ptr:
+            args.append(f"--ptr-record={name},{target}")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
         try:

@@ -127,7 +127,8 @@ class HttpdAuthTest(unittest.TestCase):
                              headers=[("Authorization", value)]))
             self.assertEqual(raw.response()[0], want, value)
         raw.close()
-        self.assertIn("login-failed mech=bearer error=unsupported",
+        # an unknown bearer token (doc/jmap.md, Authentication)
+        self.assertIn("login-failed mech=bearer error=no such token",
                       self.pr.log())
 
     def test_one_password_check_per_connection(self):

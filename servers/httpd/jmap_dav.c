@@ -1,0 +1,582 @@
+/* The parts JMAP's contacts and calendars share over the DAV store
+ * (jmap_dav.h): ids, states, changes, PatchObjects, member writes with
+ * the same ETags as CalDAV and CardDAV PUTs (dav_token_etag), and the
+ * access check of every read and write (store_dav_access). */
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+#include "dav/dav_token.h"
+#include "httpd.h"
+#include "jmap_dav.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int jmap_dav_id_parse(const char *id, char prefix, int64_t *n_r)
+{
+	if (id == NULL || id[0] != prefix || id[1] < '1' || id[1] > '9' ||
+	    strlen(id) > 19)
+		return -1;
+	char *end;
+	long long v = strtoll(id + 1, &end, 10);
+	if (*end != '\0')
+		return -1;
+	*n_r = v;
+	return 0;
+}
+
+const char *jmap_dav_id(struct jmap_call_ctx *c, char prefix, int64_t n)
+{
+	return pool_printf(jmap_call_pool(c), "%c%lld", prefix, (long long)n);
+}
+
+static struct jmap_ctx *ctx_of(struct jmap_call_ctx *c)
+{
+	return jmap_call_server_ctx(c);
+}
+
+const char *jmap_dav_state(struct jmap_call_ctx *c,
+                           enum store_jmap_dav_type type)
+{
+	uint64_t v;
+	if (store_jmap_dav_state(ctx_of(c)->account, type, &v) < 0)
+		return NULL;
+	return pool_printf(jmap_call_pool(c), "%llu", (unsigned long long)v);
+}
+
+const char *jmap_dav_collection_state(struct jmap_call_ctx *c,
+                                      enum store_dav_kind kind)
+{
+	uint64_t v;
+	if (store_jmap_dav_collection_state(ctx_of(c)->account, kind, &v) < 0)
+		return NULL;
+	return pool_printf(jmap_call_pool(c), "%llu", (unsigned long long)v);
+}
+
+struct changes_ctx {
+	json_t *created, *updated, *destroyed;
+	char prefix;
+};
+
+static void changes_cb(enum store_jmap_change change, const char *id,
+                       bool is_counts_only, void *context)
+{
+	struct changes_ctx *ch = context;
+	(void)is_counts_only;
+	json_t *arr = change == STORE_JMAP_CREATED   ? ch->created
+	              : change == STORE_JMAP_UPDATED ? ch->updated
+	                                             : ch->destroyed;
+	json_array_append_new(arr, json_sprintf("%c%s", ch->prefix, id));
+}
+
+int jmap_dav_changes(struct jmap_call_ctx *c, enum store_jmap_dav_type type,
+                     enum store_dav_kind kind, const char *since, unsigned max,
+                     struct jmap_changes *out)
+{
+	char *end;
+	unsigned long long s = strtoull(since, &end, 10);
+	if (since[0] < '0' || since[0] > '9' || *end != '\0')
+		return 1;
+	struct changes_ctx ch = {.created = out->created,
+	                         .updated = out->updated,
+	                         .destroyed = out->destroyed,
+	                         .prefix = kind != 0 ? 'c' : 'o'};
+	uint64_t upto;
+	struct store_account *a = ctx_of(c)->account;
+	int ret =
+	    kind != 0
+	        ? store_jmap_dav_collection_changes(a, kind, s, max, changes_cb,
+	                                            &ch, &upto, &out->has_more)
+	        : store_jmap_dav_changes(a, type, s, max, changes_cb, &ch,
+	                                 &upto, &out->has_more);
+	if (ret != 0)
+		return ret;
+	out->new_state =
+	    pool_printf(jmap_call_pool(c), "%llu", (unsigned long long)upto);
+	return 0;
+}
+
+static bool may(struct jmap_call_ctx *c, int64_t coll_id,
+                enum store_dav_access access)
+{
+	struct jmap_ctx *ctx = ctx_of(c);
+	int a = store_dav_access(ctx->account, ctx->user, coll_id);
+	return a >= (int)access;
+}
+
+int jmap_dav_collections(struct jmap_call_ctx *c, enum store_dav_kind kind,
+                         struct store_dav_collection **colls_r, size_t *count_r)
+{
+	struct store_dav_collection *all;
+	size_t count;
+	if (store_dav_collections(ctx_of(c)->account, kind, jmap_call_pool(c),
+	                          &all, &count) < 0)
+		return -1;
+	size_t n = 0;
+	for (size_t i = 0; i < count; i++) {
+		if (may(c, all[i].id, STORE_DAV_ACCESS_READ))
+			all[n++] = all[i];
+	}
+	*colls_r = all;
+	*count_r = n;
+	return 0;
+}
+
+int jmap_dav_collection(struct jmap_call_ctx *c, enum store_dav_kind kind,
+                        const char *id, enum store_dav_access access,
+                        struct store_dav_collection *coll_r)
+{
+	int64_t n;
+	if (jmap_dav_id_parse(id, 'c', &n) < 0)
+		return 0;
+	struct store_dav_collection *all;
+	size_t count;
+	if (jmap_dav_collections(c, kind, &all, &count) < 0)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		if (all[i].id == n) {
+			if (!may(c, n, access))
+				return 0;
+			*coll_r = all[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int jmap_dav_object(struct jmap_call_ctx *c, enum store_jmap_dav_type type,
+                    const char *id, bool write,
+                    struct store_jmap_dav_ref *ref_r,
+                    struct store_dav_object *obj_r)
+{
+	int64_t n;
+	struct store_account *a = ctx_of(c)->account;
+	if (jmap_dav_id_parse(id, 'o', &n) < 0)
+		return 0;
+	int ret = store_jmap_dav_locate(a, n, jmap_call_pool(c), ref_r);
+	if (ret <= 0)
+		return ret;
+	if (ref_r->type != type ||
+	    !may(c, ref_r->collection_id,
+	         write ? STORE_DAV_ACCESS_READ_WRITE : STORE_DAV_ACCESS_READ))
+		return 0;
+	return store_dav_object_get(a, ref_r->collection_id, ref_r->name, true,
+	                            jmap_call_pool(c), obj_r);
+}
+
+const char *jmap_dav_uuid(struct jmap_call_ctx *c)
+{
+	unsigned char b[16];
+	arc4random_buf(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	return pool_printf(jmap_call_pool(c),
+	                   "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	                   "%02x%02x%02x%02x%02x%02x",
+	                   b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8],
+	                   b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+int64_t jmap_dav_write(struct jmap_call_ctx *c, int64_t coll_id,
+                       const char *name, const char *if_match,
+                       struct store_dav_object *obj, const struct buf *data,
+                       json_t **err_r)
+{
+	struct jmap_ctx *ctx = ctx_of(c);
+	if (!may(c, coll_id, STORE_DAV_ACCESS_READ_WRITE)) {
+		*err_r = jmap_set_error(JMAP_ERR_FORBIDDEN, NULL, NULL);
+		return 0;
+	}
+	char etag[DAV_TOKEN_ETAG_LEN + 1];
+	dav_token_etag(data->data, data->len, etag);
+	obj->etag = etag;
+	obj->name = name;
+	if (obj->name == NULL) {
+		obj->name =
+		    pool_printf(jmap_call_pool(c), "%s.%s", jmap_dav_uuid(c),
+		                obj->component == 0 ? "vcf" : "ics");
+	}
+	obj->data = (const unsigned char *)data->data;
+	obj->size = data->len;
+	bool created;
+	uint64_t modseq;
+	const char *error;
+	int ret = store_dav_object_put(ctx->account, coll_id, obj, if_match,
+	                               if_match == NULL, time(NULL), &created,
+	                               &modseq, &error);
+	if (ret == STORE_DAV_UID_CONFLICT) {
+		*err_r = jmap_set_error_prop(
+		    "invalidProperties", "another object has this uid", "uid");
+		return 0;
+	}
+	if (ret == STORE_DAV_PRECONDITION) {
+		*err_r =
+		    jmap_set_error("stateMismatch",
+		                   "changed by another client meanwhile", NULL);
+		return 0;
+	}
+	int64_t id = 0;
+	if (ret != 0 ||
+	    store_jmap_dav_id(ctx->account, coll_id, obj->name, &id) != 1) {
+		log_error(NULL, "jmap dav-write-failed user=%s reason=\"%s\"",
+		          ctx->user,
+		          ret < 0 ? error : store_dav_last_error(ctx->account));
+		*err_r = jmap_set_error(JMAP_ERR_SERVER_FAIL, NULL, NULL);
+		return 0;
+	}
+	return id;
+}
+
+/* RFC 6901 token unescaping: ~1 is "/", ~0 is "~". */
+static char *token_unescape(const char *s, size_t len)
+{
+	char *t = xmalloc(len + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '~' && i + 1 < len &&
+		    (s[i + 1] == '0' || s[i + 1] == '1')) {
+			t[o++] = s[i + 1] == '0' ? '~' : '/';
+			i++;
+		} else {
+			t[o++] = s[i];
+		}
+	}
+	t[o] = '\0';
+	return t;
+}
+
+static int patch_one(json_t *obj, const char *path, json_t *value)
+{
+	json_t *cur = obj;
+	const char *p = path[0] == '/' ? path + 1 : path;
+	for (;;) {
+		size_t len = strcspn(p, "/");
+		char *key = token_unescape(p, len);
+		if (!json_is_object(cur) || key[0] == '\0') {
+			free(key);
+			return -1;
+		}
+		if (p[len] == '\0') {
+			if (json_is_null(value))
+				json_object_del(cur, key);
+			else
+				json_object_set(cur, key, value);
+			free(key);
+			return 0;
+		}
+		cur = json_object_get(cur, key);
+		free(key);
+		if (cur == NULL)
+			return -1; /* every part before the last must exist */
+		p += len + 1;
+	}
+}
+
+int jmap_dav_patch(json_t *obj, json_t *patch, json_t **err_r)
+{
+	const char *path;
+	json_t *value;
+	json_object_foreach(patch, path, value)
+	{
+		if (patch_one(obj, path, value) < 0) {
+			*err_r = jmap_set_error_prop(
+			    "invalidProperties", "invalid patch path", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void jmap_dav_filter_props(json_t *obj, json_t *props)
+{
+	if (props == NULL || json_is_null(props))
+		return;
+	const char *key;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(obj, tmp, key, v)
+	{
+		bool keep = strcmp(key, "id") == 0;
+		size_t i;
+		json_t *p;
+		json_array_foreach(props, i, p)
+		{
+			if (json_is_string(p) &&
+			    strcmp(json_string_value(p), key) == 0)
+				keep = true;
+		}
+		if (!keep)
+			json_object_del(obj, key);
+	}
+}
+
+void jmap_dav_session(json_t *session, const char *account_id)
+{
+	json_t *caps = json_object_get(session, "capabilities");
+	json_t *acct = json_object_get(
+	    json_object_get(json_object_get(session, "accounts"), account_id),
+	    "accountCapabilities");
+	json_t *primary = json_object_get(session, "primaryAccounts");
+	json_object_set_new(caps, JMAP_CAP_CONTACTS, json_object());
+	json_object_set_new(caps, JMAP_CAP_CALENDARS, json_object());
+	json_object_set_new(caps, JMAP_CAP_TASKS, json_object());
+	json_object_set_new(caps, JMAP_CAP_JOURNAL, json_object());
+	json_object_set_new(acct, JMAP_CAP_CONTACTS,
+	                    json_pack("{s:i, s:b}", "maxAddressBooksPerCard", 1,
+	                              "mayCreateAddressBook", 1));
+	json_object_set_new(
+	    acct, JMAP_CAP_CALENDARS,
+	    json_pack("{s:i, s:b, s:s, s:s, s:s, s:n}", "maxCalendarsPerEvent",
+	              1, "mayCreateCalendar", 1, "minDateTime",
+	              "1800-01-01T00:00:00Z", "maxDateTime",
+	              "2500-12-31T23:59:59Z", "maxExpandedQueryDuration",
+	              "P3660D", "maxParticipantsPerEvent"));
+	json_object_set_new(acct, JMAP_CAP_TASKS,
+	                    json_pack("{s:i, s:b}", "maxTaskListsPerTask", 1,
+	                              "mayCreateTaskList", 1));
+	json_object_set_new(acct, JMAP_CAP_JOURNAL,
+	                    json_pack("{s:i}", "maxJournalsPerEntry", 1));
+	const char *caps_list[] = {JMAP_CAP_CONTACTS, JMAP_CAP_CALENDARS,
+	                           JMAP_CAP_TASKS, JMAP_CAP_JOURNAL};
+	for (size_t i = 0; i < 4; i++)
+		json_object_set_new(primary, caps_list[i],
+		                    json_string(account_id));
+}
+
+/* ---- AddressBooks and Calendars ---- */
+
+static json_t *rights_json(bool write)
+{
+	return json_pack("{s:b, s:b, s:b, s:b}", "mayRead", 1, "mayWrite",
+	                 write, "mayShare", 0, "mayDelete", write);
+}
+
+json_t *jmap_dav_collection_json(struct jmap_call_ctx *c,
+                                 const struct store_dav_collection *coll,
+                                 const char *default_name)
+{
+	struct jmap_ctx *ctx = jmap_call_server_ctx(c);
+	int access = store_dav_access(ctx->account, ctx->user, coll->id);
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:I, s:b, s:b, s:n, s:o}", "id",
+	    jmap_dav_id(c, 'c', coll->id), "name",
+	    coll->displayname[0] != '\0' ? coll->displayname : coll->name,
+	    "sortOrder", (json_int_t)coll->sort_order, "isDefault",
+	    strcmp(coll->name, default_name) == 0, "isSubscribed", 1,
+	    "shareWith", "myRights",
+	    rights_json(access >= STORE_DAV_ACCESS_READ_WRITE));
+	json_object_set_new(o, "description",
+	                    coll->description[0] != '\0'
+	                        ? json_string(coll->description)
+	                        : json_null());
+	return o;
+}
+
+/* Lists the collections of kind as JMAP objects (ids NULL: all). */
+
+int jmap_dav_collections_get(struct jmap_call_ctx *c, enum store_dav_kind kind,
+                             const char *default_name, json_t *ids,
+                             json_t *props, json_t *list, json_t *not_found)
+{
+	struct store_dav_collection *colls;
+	size_t count;
+	if (jmap_dav_collections(c, kind, &colls, &count) < 0)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		const char *id = jmap_dav_id(c, 'c', colls[i].id);
+		bool wanted = ids == NULL;
+		size_t k;
+		json_t *v;
+		json_array_foreach(ids, k, v)
+		{
+			if (strcmp(json_string_value(v), id) == 0)
+				wanted = true;
+		}
+		if (!wanted)
+			continue;
+		json_t *o =
+		    jmap_dav_collection_json(c, &colls[i], default_name);
+		jmap_dav_filter_props(o, props);
+		json_array_append_new(list, o);
+	}
+	size_t k;
+	json_t *v;
+	json_array_foreach(ids, k, v)
+	{
+		bool found = false;
+		size_t j;
+		json_t *o;
+		json_array_foreach(list, j, o)
+		{
+			if (strcmp(json_string_value(json_object_get(o, "id")),
+			           json_string_value(v)) == 0)
+				found = true;
+		}
+		if (!found)
+			json_array_append(not_found, v);
+	}
+	return 0;
+}
+
+/* The writable members of an AddressBook or Calendar from obj into v
+ * (fields bits). Returns 0 or -1 with *err_r. */
+
+int jmap_dav_collection_values(json_t *obj, bool is_create,
+                               struct store_dav_collection *v,
+                               unsigned *fields_r, json_t **err_r)
+{
+	const char *key;
+	json_t *val;
+	*fields_r = 0;
+	json_object_foreach(obj, key, val)
+	{
+		if (strcmp(key, "name") == 0 && json_is_string(val) &&
+		    json_string_length(val) > 0) {
+			v->displayname = json_string_value(val);
+			*fields_r |= STORE_DAV_FIELD_DISPLAYNAME;
+		} else if (strcmp(key, "description") == 0 &&
+		           (json_is_string(val) || json_is_null(val))) {
+			v->description =
+			    json_is_null(val) ? "" : json_string_value(val);
+			*fields_r |= STORE_DAV_FIELD_DESCRIPTION;
+		} else if (strcmp(key, "color") == 0 &&
+		           (json_is_string(val) || json_is_null(val))) {
+			v->color =
+			    json_is_null(val) ? "" : json_string_value(val);
+			*fields_r |= STORE_DAV_FIELD_COLOR;
+		} else if (strcmp(key, "sortOrder") == 0 &&
+		           json_is_integer(val) &&
+		           json_integer_value(val) >= 0) {
+			v->sort_order = json_integer_value(val);
+			*fields_r |= STORE_DAV_FIELD_ORDER;
+		} else if ((strcmp(key, "isSubscribed") == 0 ||
+		            strcmp(key, "isVisible") == 0) &&
+		           json_is_true(val)) {
+			/* always subscribed and visible */
+		} else if (strcmp(key, "shareWith") == 0 && json_is_null(val)) {
+			/* sharing is CalDAV's and CardDAV's for now */
+		} else {
+			*err_r =
+			    jmap_set_error_prop("invalidProperties", NULL, key);
+			return -1;
+		}
+	}
+	if (is_create && (*fields_r & STORE_DAV_FIELD_DISPLAYNAME) == 0) {
+		*err_r = jmap_set_error_prop("invalidProperties",
+		                             "a name is required", "name");
+		return -1;
+	}
+	return 0;
+}
+
+/* onDestroyRemoveContents (RFC 9610 §2.3, the draft's for calendars):
+ * read by set_prepare for the destroys of the same call; one call runs at
+ * a time in this process. */
+static bool remove_contents;
+
+int jmap_dav_collection_prepare(struct jmap_call_ctx *c, void *account,
+                                json_t *args)
+{
+	(void)account;
+	return jmap_arg_bool(c, args, "onDestroyRemoveContents", false,
+	                     &remove_contents);
+}
+
+const char *jmap_dav_collection_create(struct jmap_call_ctx *c,
+                                       enum store_dav_kind kind,
+                                       unsigned components, json_t *obj,
+                                       json_t **extra_r, json_t **err_r)
+{
+	struct jmap_ctx *ctx = jmap_call_server_ctx(c);
+	struct store_dav_collection v = {.kind = kind,
+	                                 .displayname = "",
+	                                 .description = "",
+	                                 .color = "",
+	                                 .timezone = "",
+	                                 .components = components};
+	unsigned fields;
+	if (jmap_dav_collection_values(obj, true, &v, &fields, err_r) < 0)
+		return NULL;
+	v.name = jmap_dav_uuid(c);
+	int64_t id;
+	const char *error;
+	if (store_dav_collection_create(ctx->account, &v, NULL, 0, time(NULL),
+	                                &id, &error) != 0) {
+		*err_r = jmap_set_error(JMAP_ERR_SERVER_FAIL, NULL, NULL);
+		return NULL;
+	}
+	*extra_r =
+	    json_pack("{s:b, s:b, s:n, s:o}", "isDefault", 0, "isSubscribed", 1,
+	              "shareWith", "myRights", rights_json(true));
+	return jmap_dav_id(c, 'c', id);
+}
+
+int jmap_dav_collection_update(struct jmap_call_ctx *c,
+                               enum store_dav_kind kind, const char *id,
+                               json_t *patch, json_t **err_r)
+{
+	struct jmap_ctx *ctx = jmap_call_server_ctx(c);
+	struct store_dav_collection coll;
+	int ret =
+	    jmap_dav_collection(c, kind, id, STORE_DAV_ACCESS_OWNER, &coll);
+	if (ret <= 0) {
+		*err_r = jmap_set_error(
+		    ret < 0 ? JMAP_ERR_SERVER_FAIL : "notFound", NULL, NULL);
+		return -1;
+	}
+	unsigned fields;
+	if (jmap_dav_collection_values(patch, false, &coll, &fields, err_r) < 0)
+		return -1;
+	const char *error;
+	if (fields != 0 &&
+	    store_dav_collection_update(ctx->account, coll.id, &coll, fields,
+	                                NULL, 0, &error) != 0) {
+		*err_r = jmap_set_error(JMAP_ERR_SERVER_FAIL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int jmap_dav_collection_destroy(struct jmap_call_ctx *c,
+                                enum store_dav_kind kind, const char *id,
+                                const char *has_contents, json_t **err_r)
+{
+	struct jmap_ctx *ctx = jmap_call_server_ctx(c);
+	struct store_dav_collection coll;
+	int ret =
+	    jmap_dav_collection(c, kind, id, STORE_DAV_ACCESS_OWNER, &coll);
+	if (ret <= 0) {
+		*err_r = jmap_set_error(
+		    ret < 0 ? JMAP_ERR_SERVER_FAIL : "notFound", NULL, NULL);
+		return -1;
+	}
+	if (!remove_contents) {
+		struct store_dav_object obj;
+		bool has = false;
+		for (int t = STORE_JMAP_DAV_NONE; t <= STORE_JMAP_DAV_JOURNAL;
+		     t++) {
+			struct store_jmap_dav_ref *refs;
+			size_t n = 0;
+			if (store_jmap_dav_list(
+			        ctx->account, (enum store_jmap_dav_type)t,
+			        coll.id, STORE_DAV_TIME_MIN, STORE_DAV_TIME_MAX,
+			        jmap_call_pool(c), &refs, &n) == 0 &&
+			    n > 0)
+				has = true;
+		}
+		(void)obj;
+		if (has) {
+			*err_r = jmap_set_error(has_contents, NULL, NULL);
+			return -1;
+		}
+	}
+	const char *error;
+	if (store_dav_collection_delete(ctx->account, coll.id, &error) != 0) {
+		*err_r = jmap_set_error(JMAP_ERR_SERVER_FAIL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}

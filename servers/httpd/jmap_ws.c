@@ -1,0 +1,280 @@
+/* JMAP over WebSocket (RFC 8887) at /jmap/ws/ with the subprotocol "jmap":
+ * each text message is a Request with "@type": "Request" and an optional
+ * "id" (§4.3.1), answered by a Response or a RequestError carrying that id
+ * as "requestId" (§4.3.2, §4.3.4), run by the same code as the API
+ * endpoint (jmap_api_execute). WebSocketPushEnable (§4.3.5, dataTypes or
+ * null for all, pushState) subscribes to the account's changes
+ * (jmap_push.c) and sends StateChange objects with a pushState;
+ * WebSocketPushDisable ends that. Requests are answered in order, one at a
+ * time: while the output is full no further message is read (lib/http's
+ * backpressure), and a state change meanwhile is sent once there is room
+ * (only the latest states: a client learns where to resume, not each
+ * step). A browser's upgrade with the session cookie must come from our
+ * own origin (RFC 6455 §10.2): another site's page cannot open it. */
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
+#include "http/http_request.h"
+#include "http/http_ws.h"
+#include "httpd.h"
+#include "jmap_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct jmap_ws {
+	struct httpd *httpd;
+	struct http_ws *ws;
+	char *user;
+	char *session_state;
+	struct jmap_push_sub *push; /* NULL while push is off */
+	char account_id[32];
+	bool want_email, want_mailbox, want_thread;
+	struct store_jmap_states sent; /* the states last told */
+	struct store_jmap_states latest;
+	bool is_push_pending; /* latest is not told yet (output full) */
+};
+
+static void ws_send_json(struct jmap_ws *w, json_t *v)
+{
+	char *text = json_dumps(v, JSON_COMPACT);
+	http_ws_send(w->ws, true, text, strlen(text));
+	free(text);
+	json_decref(v);
+}
+
+/* "email.mailbox.thread": the pushState of §4.3.5. */
+static void push_state_str(const struct store_jmap_states *st, char *buf,
+                           size_t size)
+{
+	snprintf(buf, size, "%llu.%llu.%llu", (unsigned long long)st->email,
+	         (unsigned long long)st->mailbox,
+	         (unsigned long long)st->thread);
+}
+
+/* Sends a StateChange for what moved since the last one told. */
+static void push_send(struct jmap_ws *w, bool force)
+{
+	const struct store_jmap_states *st = &w->latest;
+	json_t *changed = json_object();
+	if (w->want_email && (force || st->email != w->sent.email))
+		json_object_set_new(changed, "Email",
+		                    json_sprintf("%llu",
+		                                 (unsigned long long)st->email));
+	if (w->want_mailbox && (force || st->mailbox != w->sent.mailbox))
+		json_object_set_new(changed, "Mailbox",
+		                    json_sprintf("%llu",
+		                                 (unsigned long long)st->mailbox));
+	if (w->want_thread && (force || st->thread != w->sent.thread))
+		json_object_set_new(changed, "Thread",
+		                    json_sprintf("%llu",
+		                                 (unsigned long long)st->thread));
+	w->sent = *st;
+	w->is_push_pending = false;
+	if (json_object_size(changed) == 0) {
+		json_decref(changed);
+		return;
+	}
+	char ps[96];
+	push_state_str(st, ps, sizeof(ps));
+	ws_send_json(w, json_pack("{s:s, s:{s:o}, s:s}", "@type", "StateChange",
+	                          "changed", w->account_id, changed,
+	                          "pushState", ps));
+}
+
+static void push_cb(const struct store_jmap_states *states, void *ctx)
+{
+	struct jmap_ws *w = ctx;
+	w->latest = *states;
+	if (http_ws_output_is_full(w->ws))
+		w->is_push_pending = true;
+	else
+		push_send(w, false);
+}
+
+static void request_error(struct jmap_ws *w, const struct jmap_problem *p,
+                          json_t *id)
+{
+	json_t *err = jmap_problem_json(p);
+	json_object_set_new(err, "@type", json_string("RequestError"));
+	if (id != NULL)
+		json_object_set(err, "requestId", id);
+	ws_send_json(w, err);
+}
+
+static void ws_request(struct jmap_ws *w, const unsigned char *data,
+                       size_t size, json_t *id)
+{
+	struct pool *pool = pool_new();
+	struct jmap_problem p;
+	json_t *resp = jmap_api_execute(w->httpd, w->user, w->session_state,
+	                                data, size, pool, &p);
+	if (resp != NULL) {
+		json_object_set_new(resp, "@type", json_string("Response"));
+		if (id != NULL)
+			json_object_set(resp, "requestId", id);
+		ws_send_json(w, resp);
+	} else if (p.status == 503) {
+		struct jmap_problem u = {.status = 503,
+		                         .type = "urn:ietf:params:jmap:error:"
+		                                 "serverUnavailable",
+		                         .detail = "account unavailable"};
+		request_error(w, &u, id);
+	} else {
+		request_error(w, &p, id);
+	}
+	pool_free(&pool);
+}
+
+/* WebSocketPushEnable: dataTypes (null: all), pushState. */
+static void push_enable(struct jmap_ws *w, json_t *msg, json_t *id)
+{
+	json_t *types = json_object_get(msg, "dataTypes");
+	json_t *ps = json_object_get(msg, "pushState");
+	if ((types != NULL && !json_is_null(types) && !json_is_array(types)) ||
+	    (ps != NULL && !json_is_null(ps) && !json_is_string(ps))) {
+		struct jmap_problem p = {.status = 400,
+		                         .type = JMAP_PROBLEM_NOT_REQUEST,
+		                         .detail = "bad WebSocketPushEnable"};
+		request_error(w, &p, id);
+		return;
+	}
+	bool all = types == NULL || json_is_null(types);
+	w->want_email = w->want_mailbox = w->want_thread = all;
+	size_t i;
+	json_t *t;
+	json_array_foreach(all ? NULL : types, i, t)
+	{
+		const char *name = json_string_value(t);
+		if (name == NULL)
+			continue;
+		w->want_email |= strcmp(name, "Email") == 0;
+		w->want_mailbox |= strcmp(name, "Mailbox") == 0;
+		w->want_thread |= strcmp(name, "Thread") == 0;
+	}
+	if (w->push == NULL) {
+		struct pool *pool = pool_new();
+		const char *account_id;
+		w->push = jmap_push_subscribe(w->httpd, w->user, pool, push_cb,
+		                              w, &w->latest, &account_id);
+		if (w->push != NULL)
+			snprintf(w->account_id, sizeof(w->account_id), "%s",
+			         account_id);
+		pool_free(&pool);
+		if (w->push == NULL) {
+			struct jmap_problem p = {
+			    .status = 503,
+			    .type = "urn:ietf:params:jmap:error:"
+			            "serverUnavailable",
+			    .detail = "push unavailable"};
+			request_error(w, &p, id);
+			return;
+		}
+		w->sent = w->latest;
+	}
+	/* §4.3.5.1: with a pushState, what changed since it is sent at once */
+	char now[96];
+	push_state_str(&w->latest, now, sizeof(now));
+	const char *since = json_string_value(ps);
+	if (since != NULL && strcmp(since, now) != 0) {
+		unsigned long long e = 0, m = 0, t3 = 0;
+		if (sscanf(since, "%llu.%llu.%llu", &e, &m, &t3) == 3) {
+			w->sent.email = e;
+			w->sent.mailbox = m;
+			w->sent.thread = t3;
+			push_send(w, false);
+		} else {
+			push_send(w, true);
+		}
+	}
+}
+
+static void ws_message_cb(struct http_ws *ws, bool is_text,
+                          const unsigned char *data, size_t size, void *ctx)
+{
+	(void)ws;
+	struct jmap_ws *w = ctx;
+	json_t *msg = is_text ? json_loadb((const char *)data, size,
+	                                   JSON_REJECT_DUPLICATES, NULL)
+	                      : NULL;
+	const char *type = json_string_value(json_object_get(msg, "@type"));
+	json_t *id = json_object_get(msg, "id");
+	if (id != NULL && !json_is_string(id))
+		id = NULL;
+	if (msg == NULL || type == NULL) {
+		struct jmap_problem p = {
+		    .status = 400,
+		    .type = msg == NULL ? JMAP_PROBLEM_NOT_JSON
+		                        : JMAP_PROBLEM_NOT_REQUEST,
+		    .detail = msg == NULL ? "not a JSON text message"
+		                          : "no @type"};
+		request_error(w, &p, id);
+	} else if (strcmp(type, "Request") == 0) {
+		ws_request(w, data, size, id);
+	} else if (strcmp(type, "WebSocketPushEnable") == 0) {
+		push_enable(w, msg, id);
+	} else if (strcmp(type, "WebSocketPushDisable") == 0) {
+		jmap_push_unsubscribe(&w->push);
+	} else {
+		struct jmap_problem p = {.status = 400,
+		                         .type = JMAP_PROBLEM_NOT_REQUEST,
+		                         .detail = "unknown @type"};
+		request_error(w, &p, id);
+	}
+	json_decref(msg);
+}
+
+static void ws_drained_cb(struct http_ws *ws, void *ctx)
+{
+	(void)ws;
+	struct jmap_ws *w = ctx;
+	if (w->is_push_pending)
+		push_send(w, false);
+}
+
+static void ws_closed_cb(struct http_ws *ws, unsigned code, void *ctx)
+{
+	(void)ws;
+	struct jmap_ws *w = ctx;
+	log_info(NULL, "jmap-websocket-closed user=%s code=%u",
+	         log_sanitize(w->user, 100), code);
+	jmap_push_unsubscribe(&w->push);
+	free(w->user);
+	free(w->session_state);
+	free(w);
+}
+
+static const struct http_ws_callbacks jmap_ws_callbacks = {
+    .message = ws_message_cb,
+    .drained = ws_drained_cb,
+    .closed = ws_closed_cb,
+};
+
+void jmap_ws_handler(struct http_request *req, void *ctx)
+{
+	struct httpd *httpd = ctx;
+	unsigned status;
+	const char *error;
+	if (http_ws_check(req, "jmap", &status, &error) < 0) {
+		http_ws_refuse(req, status, error);
+		return;
+	}
+	/* cross-site WebSocket hijacking: a page of another origin */
+	if ((http_request_header(req, "Origin") != NULL ||
+	     http_request_header(req, "Sec-Fetch-Site") != NULL) &&
+	    !http_request_is_same_origin(req)) {
+		http_ws_refuse(req, 403, "cross-origin WebSocket");
+		return;
+	}
+	struct jmap_ws *w = xcalloc(1, sizeof(*w));
+	w->httpd = httpd;
+	w->user = xstrdup(http_request_user(req));
+	w->session_state =
+	    xstrdup(jmap_api_session_state(req, httpd, w->user));
+	const struct http_ws_settings set = {
+	    .max_message = (size_t)jmap_server_settings.max_size_request,
+	};
+	w->ws = http_ws_accept(req, "jmap", &set, &jmap_ws_callbacks, w);
+}

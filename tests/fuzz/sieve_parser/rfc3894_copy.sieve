@@ -1,0 +1,3 @@
+require ["copy", "fileinto"];
+redirect :copy "sent@example.com";
+fileinto :copy "incoming";

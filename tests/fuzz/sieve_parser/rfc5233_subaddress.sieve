@@ -1,0 +1,5 @@
+require ["envelope", "subaddress", "fileinto"];
+if envelope :detail "to" "mta-filters" {
+    fileinto "mta-filters";
+}
+if address :user "to" "ken" { keep; }
