@@ -260,6 +260,10 @@ class WebmailMailTest(unittest.TestCase):
 
     def test_wrong_password_is_refused(self):
         b = self.browser
+        # a session cookie of another test would log the page in
+        b.get(self.origin + "/")
+        b.driver.delete_all_cookies()
+        b.js("localStorage.clear()")
         b.get(self.origin + "/")
         b.wait_css("#login-user").send_keys(BOB)
         b.find("#login-pass").send_keys("not-the-password")

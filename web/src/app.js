@@ -12,12 +12,23 @@ import { sortMailboxes, renderMailboxes } from './mailbox.js';
 import { sanitizeSnippet } from './sanitize.js';
 import { logout } from './auth.js';
 import { bindKeys } from './keys.js';
+import { ContactsView, cardName } from './contacts.js';
+import { CalendarView } from './calendar.js';
+import { TasksView, JournalView } from './tasks.js';
+import { CAP_CONTACTS, CAP_CALENDARS, CAP_TASKS, CAP_JOURNAL } from './jmap.js';
 
 const WINDOW = 50;
 const ROW_HEIGHT = 64;
 const LIST_PROPS = ['id', 'threadId', 'mailboxIds', 'keywords', 'from', 'to', 'subject',
   'receivedAt', 'preview', 'hasAttachment'];
 const ADDR_KEY = 'postroom.addresses';
+// The views besides mail: [hash name, label, capability, class]
+const VIEWS = [
+  ['contacts', 'Contacts', CAP_CONTACTS, ContactsView],
+  ['calendar', 'Calendar', CAP_CALENDARS, CalendarView],
+  ['tasks', 'Tasks', CAP_TASKS, TasksView],
+  ['journal', 'Journal', CAP_JOURNAL, JournalView],
+];
 
 export class MailApp {
   constructor(root, jmap) {
@@ -36,6 +47,9 @@ export class MailApp {
     this.total = 0;
     this.generation = 0;
     this.addresses = this.loadAddresses();
+    this.contactAddresses = [];
+    this.view = 'mail';
+    this.views = new Map(); // name -> view object, made when first shown
     this.reader = new Reader(this);
     this.compose = new Composer(this);
   }
@@ -52,6 +66,7 @@ export class MailApp {
     if (!this.identities.length)
       this.identities = [{ id: '', name: '', email: this.jmap.username }];
     this.route();
+    this.loadContactAddresses();
     window.addEventListener('hashchange', () => this.route());
     this.stopPush = this.jmap.listen((changed) => this.onPush(changed));
     this.unbindKeys = bindKeys(this);
@@ -93,16 +108,27 @@ export class MailApp {
     this.listSection = h('section', { class: 'list', 'aria-labelledby': 'list-title' },
       this.listTitle, this.listTools, this.list.el);
     this.linkBar = h('div', { class: 'link-target', 'aria-hidden': 'true' });
+    this.searchForm = searchForm;
+    this.viewLinks = new Map();
+    const viewNav = h('nav', { class: 'views', 'aria-label': 'Applications' },
+      [['mail', 'Mail'], ...VIEWS.filter((v) => this.jmap.capability(v[2]))].map(([name, label]) => {
+        const a = h('a', { href: `#view=${name}`,
+                           id: `view-${name}`, class: 'view-link' }, label);
+        this.viewLinks.set(name, a);
+        return a;
+      }));
     const header = h('header', { class: 'top' },
       h('button', { class: 'menu', 'aria-label': 'Folders', 'aria-controls': 'folders',
                     onclick: () => document.body.classList.toggle('show-folders') }, '☰'),
       h('span', { class: 'brand' }, 'Postroom'),
+      viewNav,
       searchForm,
       h('button', { class: 'primary compose-btn', onclick: () => this.compose.open(), title: 'Compose (c)' }, 'Compose'),
       h('span', { class: 'user' }, this.jmap.username),
       h('button', { class: 'logout', onclick: () => logout(this.jmap) }, 'Log out'));
-    this.root.append(header, h('div', { class: 'panes' }, this.nav,
-      h('main', { class: 'main' }, this.listSection, this.reader.el)), this.linkBar);
+    this.mailPanes = h('div', { class: 'panes' }, this.nav,
+      h('main', { class: 'main' }, this.listSection, this.reader.el));
+    this.root.append(header, this.mailPanes, this.linkBar);
     document.body.classList.add('show-list');
   }
 
@@ -132,8 +158,38 @@ export class MailApp {
     return inbox ? inbox.id : '';
   }
 
+  // Shows the view named in the hash (#view=contacts); mail otherwise.
+  switchView(name) {
+    const def = VIEWS.find((v) => v[0] === name && this.jmap.capability(v[2]));
+    if (!def) name = 'mail';
+    if (name === this.view) return name;
+    const old = this.views.get(this.view);
+    if (old) old.el.hidden = true;
+    this.mailPanes.hidden = name !== 'mail';
+    this.searchForm.hidden = name !== 'mail';
+    for (const [n, a] of this.viewLinks) {
+      if (n === name) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    this.view = name;
+    if (name === 'mail') {
+      document.title = `${this.listTitle.textContent} – Postroom`;
+      return name;
+    }
+    let view = this.views.get(name);
+    if (!view) {
+      view = new def[3](this);
+      this.views.set(name, view);
+      this.mailPanes.after(view.el);
+    }
+    view.el.hidden = false;
+    view.show().catch((err) => toast(err.message, true));
+    return name;
+  }
+
   route() {
     const params = new URLSearchParams(location.hash.slice(1));
+    if (this.switchView(params.get('view') || 'mail') !== 'mail') return;
     const search = params.get('search') || '';
     let mailbox = params.get('mailbox');
     if (!search && !this.mailboxes.some((m) => m.id === mailbox)) mailbox = this.inboxId();
@@ -397,6 +453,8 @@ export class MailApp {
   }
 
   onPush(changed) {
+    const view = this.views.get(this.view);
+    if (view && view.onPush) view.onPush(changed);
     if (!changed.Email && !changed.Mailbox && !changed.Thread) return;
     clearTimeout(this.pushTimer);
     this.pushTimer = setTimeout(() => this.refresh(), 200);
@@ -427,9 +485,26 @@ export class MailApp {
   }
 
   knownAddresses(term) {
-    const out = [];
-    for (const a of [...this.addresses.values()].reverse())
-      if (a.email.toLowerCase().includes(term) || (a.name || '').toLowerCase().includes(term)) out.push(a);
+    const out = [], seen = new Set();
+    for (const a of [...this.contactAddresses, ...[...this.addresses.values()].reverse()]) {
+      const key = a.email.toLowerCase();
+      if (seen.has(key)) continue;
+      if (key.includes(term) || (a.name || '').toLowerCase().includes(term)) { out.push(a); seen.add(key); }
+    }
     return out;
+  }
+
+  // The contacts' addresses, for completion (contacts first).
+  async loadContactAddresses() {
+    if (!this.jmap.capability(CAP_CONTACTS)) return;
+    try {
+      const b = this.jmap.batch();
+      const q = b.add('ContactCard/query', { limit: 5000 });
+      const g = b.add('ContactCard/get', { '#ids': q.ref('/ids'), properties: ['name', 'emails'] });
+      const list = [];
+      for (const c of (await b.send()).get(g.id).list)
+        for (const e of Object.values(c.emails || {})) if (e.address) list.push({ name: cardName(c), email: e.address });
+      this.contactAddresses = list;
+    } catch (err) { /* completion falls back to the addresses seen */ }
   }
 }

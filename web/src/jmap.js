@@ -9,6 +9,21 @@
 export const CAP_CORE = 'urn:ietf:params:jmap:core';
 export const CAP_MAIL = 'urn:ietf:params:jmap:mail';
 export const CAP_SUBMISSION = 'urn:ietf:params:jmap:submission';
+export const CAP_CONTACTS = 'urn:ietf:params:jmap:contacts';
+export const CAP_CALENDARS = 'urn:ietf:params:jmap:calendars';
+export const CAP_TASKS = 'urn:ietf:params:jmap:tasks';
+export const CAP_JOURNAL = 'urn:postroom:jmap:journal';
+export const CAP_SIEVE = 'urn:ietf:params:jmap:sieve';
+export const CAP_VACATION = 'urn:ietf:params:jmap:vacationresponse';
+
+// The capability a method's type needs in "using" (besides core and mail).
+const CAP_OF_TYPE = {
+  EmailSubmission: CAP_SUBMISSION, Identity: CAP_SUBMISSION,
+  AddressBook: CAP_CONTACTS, ContactCard: CAP_CONTACTS,
+  Calendar: CAP_CALENDARS, CalendarEvent: CAP_CALENDARS,
+  Task: CAP_TASKS, JournalEntry: CAP_JOURNAL,
+  SieveScript: CAP_SIEVE, VacationResponse: CAP_VACATION,
+};
 
 export class JmapError extends Error {
   constructor(type, description, status) {
@@ -125,14 +140,16 @@ export class JmapClient {
   }
 
   async request(calls) {
-    const using = [CAP_CORE, CAP_MAIL];
-    if (calls.some(([name]) => name.startsWith('EmailSubmission') || name.startsWith('Identity')))
-      using.push(CAP_SUBMISSION);
+    const using = new Set([CAP_CORE, CAP_MAIL]);
+    for (const [name] of calls) {
+      const cap = CAP_OF_TYPE[name.slice(0, name.indexOf('/'))];
+      if (cap) using.add(cap);
+    }
     const resp = await fetch(this.session.apiUrl, {
       method: 'POST',
       credentials: this.credentials,
       headers: this.headers({ 'Content-Type': 'application/json', Accept: 'application/json' }),
-      body: JSON.stringify({ using, methodCalls: calls }),
+      body: JSON.stringify({ using: [...using], methodCalls: calls }),
     });
     if (resp.status === 401) {
       this.onUnauthorized();

@@ -40,6 +40,7 @@ export function bindKeys(app) {
   const onKey = (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev.target) || app.compose.isOpen()) return;
     if (document.querySelector('dialog[open]')) return;
+    if (app.view !== 'mail') return; // the other views take no shortcuts yet
     const key = ev.key;
     if (pendingG) {
       pendingG = false;

@@ -1,0 +1,357 @@
+"""The webmail's contacts, calendar, tasks and journal in headless Chromium,
+against the real servers, each checked with a client we did not write:
+a contact made in the webmail is in khard (through vdirsyncer's CardDAV
+sync) and offered when addressing a message; an event made with a time
+zone and a weekly rule is found by python3-caldav with its TZID and RRULE,
+and shows in the month, week and day views; a task added and ticked off
+is a VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a
+VJOURNAL with its text. axe-core checks each view (no serious or critical
+violation) and each is kept as a screenshot (webmail_browser.ARTIFACTS).
+Needs JMAP for contacts and calendars (servers/httpd/jmap_contacts.c,
+jmap_calendars.c): skipped, saying so, where httpd has none."""
+import datetime
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import textwrap
+import unittest
+
+from dav_fixtures import DEBIAN_PYTHON, cal, curl
+from harness import Postroom
+from http_fixtures import wait_http
+from webmail_browser import Browser
+
+BOB, BOB_PW = "bob@example.test", "bob-secret"
+
+
+def capabilities(pr):
+    conn = http.client.HTTPConnection("127.0.0.1", pr.http, timeout=30)
+    conn.request("GET", "/jmap/session", headers={
+        "Authorization": "Basic " + __import__("base64").b64encode(
+            f"{BOB}:{BOB_PW}".encode()).decode()})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return json.loads(body)["capabilities"] if resp.status == 200 else {}
+
+
+def run(args, env=None, input=None):
+    out = subprocess.run(args, capture_output=True, text=True, timeout=180,
+                         env=env, input=input)
+    if out.returncode != 0:
+        raise AssertionError(f"{args[0]} failed ({out.returncode}):\n"
+                             f"{out.stdout}\n{out.stderr}")
+    return out.stdout + out.stderr
+
+
+def set_input(browser, css, value):
+    """Sets a date or time input as the user's picker would (typing into
+    them depends on the locale)."""
+    browser.js("const el = document.querySelector(arguments[0]);"
+               "el.value = arguments[1];"
+               "el.dispatchEvent(new Event('input', {bubbles: true}));"
+               "el.dispatchEvent(new Event('change', {bubbles: true}));",
+               css, value)
+
+
+def texts(browser, css):
+    """The text of each element matching css, read in one script (the
+    views re-render, so an element found earlier may be gone)."""
+    return browser.js("return [...document.querySelectorAll(arguments[0])]"
+                      ".map(e => e.textContent)", css)
+
+
+def has_text(browser, css, text):
+    return any(text in t for t in texts(browser, css))
+
+
+def click_with_text(browser, css, text, inner=None):
+    """Clicks the element matching css with text in it (or inner inside
+    it), looking again when a re-render replaced it."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def attempt(d):
+        try:
+            el = next((x for x in browser.finds(css) if text in x.text),
+                      None)
+            if el is None:
+                return False
+            (el.find_element("css selector", inner) if inner else
+             el).click()
+            return True
+        except StaleElementReferenceException:
+            return False
+    browser.wait(attempt, what=f"{css} with {text}")
+
+
+class WebmailPimTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pr = Postroom().start()
+        cls.browser = None
+        cls.tmp = tempfile.mkdtemp(prefix="webmail-pim-")
+        try:
+            cls.pr.add_user(BOB, BOB_PW)
+            wait_http(cls.pr)
+            caps = capabilities(cls.pr)
+            if "urn:ietf:params:jmap:contacts" not in caps or \
+                    "urn:ietf:params:jmap:calendars" not in caps:
+                raise unittest.SkipTest("httpd has no JMAP for contacts "
+                                        "and calendars yet")
+            cls.browser = Browser()
+            cls.origin = f"http://127.0.0.1:{cls.pr.http}"
+            cls.base = cls.origin
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.browser:
+            cls.browser.close()
+        cls.pr.cleanup()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def assert_accessible(self, view):
+        self.assertEqual(self.browser.axe(), [], view)
+        self.browser.shot(view)
+
+    def login(self):
+        b = self.browser
+        b.get(self.origin + "/")
+        b.wait_css("#login-user").send_keys(BOB)
+        b.find("#login-pass").send_keys(BOB_PW)
+        b.find("#login-submit").click()
+        b.wait_css("#view-contacts", timeout=60)
+
+    def dav_bodies(self, collection):
+        """The iCalendar of every member of a CalDAV collection."""
+        r = curl(self.base, "PROPFIND", collection, None, {"Depth": "1"})
+        out = []
+        for href in re.findall(r"<D:href>([^<]*)</D:href>", r.body.decode()):
+            if href.rstrip("/") != collection.rstrip("/"):
+                out.append(curl(self.base, "GET", href).body.decode())
+        return out
+
+    def khard_emails(self):
+        root = os.path.join(self.tmp, "vdirsyncer")
+        for d in ("status", "card/contacts"):
+            os.makedirs(os.path.join(root, d), exist_ok=True)
+        conf = os.path.join(root, "config")
+        with open(conf, "w") as f:
+            f.write(textwrap.dedent(f"""\
+                [general]
+                status_path = "{root}/status/"
+
+                [pair card]
+                a = "card_local"
+                b = "card_remote"
+                collections = ["contacts"]
+
+                [storage card_local]
+                type = "filesystem"
+                path = "{root}/card/"
+                fileext = ".vcf"
+
+                [storage card_remote]
+                type = "carddav"
+                url = "{self.base}/dav/"
+                username = "{BOB}"
+                password = "{BOB_PW}"
+                """))
+        env = dict(os.environ, HOME=self.tmp)
+        run(["vdirsyncer", "-c", conf, "discover"], env=env, input="y\n" * 8)
+        run(["vdirsyncer", "-c", conf, "sync"], env=env)
+        khard_conf = os.path.join(self.tmp, "khard.conf")
+        with open(khard_conf, "w") as f:
+            f.write(textwrap.dedent(f"""\
+                [addressbooks]
+                [[contacts]]
+                path = {root}/card/contacts/
+                [general]
+                debug = no
+                default_action = list
+                editor = /bin/true
+                merge_editor = /bin/true
+                """))
+        return run(["khard", "-c", khard_conf, "email", "--parsable"],
+                   env=env)
+
+    def caldav_events(self):
+        script = textwrap.dedent(f"""\
+            import caldav, datetime, json
+            utc = datetime.timezone.utc
+            c = caldav.DAVClient("{self.base}/dav/", username="{BOB}",
+                                 password="{BOB_PW}")
+            cal = c.principal().calendar(cal_id="calendar")
+            now = datetime.datetime.now(utc)
+            found = cal.date_search(now - datetime.timedelta(days=40),
+                                    now + datetime.timedelta(days=40),
+                                    expand=False)
+            print(json.dumps([x.data for x in found]))
+            """)
+        out = run([DEBIAN_PYTHON, "-c", script])
+        return json.loads(out.strip().splitlines()[-1])
+
+    def test_contacts_calendar_tasks_journal(self):
+        b = self.browser
+        self.login()
+
+        # contacts: make one; khard sees it; the composer offers it
+        b.find("#view-contacts").click()
+        b.wait_css("#contact-new").click()
+        b.wait_css("#contact-name").send_keys("Zoe Example")
+        b.find("#contact-email").send_keys("zoe@example.org")
+        b.find("#contact-phone").send_keys("+1 555 0100")
+        b.find("#contact-org").send_keys("Example Corp")
+        b.find("#contact-save").click()
+        b.wait(lambda d: has_text(b, "#contact-list .pim-item", "Zoe Example"),
+               what="saved contact")
+        self.assert_accessible("contacts")
+        out = self.khard_emails()
+        self.assertIn("zoe@example.org\tZoe Example", out)
+        # an edit changes what the form shows and keeps the rest
+        name = b.find("#contact-name")
+        name.clear()
+        name.send_keys("Zoe Q. Example")
+        b.find("#contact-save").click()
+        b.wait(lambda d: has_text(b, "#contact-list .pim-item", "Zoe Q. Example"),
+               what="renamed")
+        vcards = self.dav_bodies("/dav/addressbooks/bob@example.test/"
+                                 "contacts/")
+        self.assertEqual(len(vcards), 1, vcards)
+        self.assertIn("FN:Zoe Q. Example", vcards[0])
+        self.assertIn("Example Corp", vcards[0])
+        self.assertIn("zoe@example.org", vcards[0])
+        # search on the server
+        b.find("#contact-search").send_keys("nobody-like-this\n")
+        b.wait(lambda d: "No contact matches" in b.find(
+            "#contact-list").text, what="no match")
+        # completion in the composer
+        b.find("#view-mail").click()
+        b.wait_css(".compose-btn").click()
+        to = b.wait_css(".compose input[id^=c-to-]")
+        to.send_keys("zoe")
+        opts = b.wait(lambda d: [o.text for o in b.finds(
+            ".completions li[role=option]")], what="completion")
+        self.assertIn("Zoe Q. Example <zoe@example.org>", opts)
+        from selenium.webdriver.common.keys import Keys
+        to.send_keys(Keys.ESCAPE)
+        to.send_keys(Keys.ESCAPE)
+        b.wait(lambda d: not b.finds(".compose"), what="compose closed")
+
+        # calendar: an event in New York time, every week
+        b.find("#view-calendar").click()
+        b.wait_css(".cal-month")
+        self.assert_accessible("calendar-month")
+        b.find("#event-new").click()
+        b.wait_css("#ev-title").send_keys("Planning")
+        day = datetime.date.today().isoformat()
+        set_input(b, "#ev-start-date", day)
+        set_input(b, "#ev-start-time", "10:00")
+        set_input(b, "#ev-end-date", day)
+        set_input(b, "#ev-end-time", "11:30")
+        zone = b.find("#ev-zone")
+        zone.clear()
+        zone.send_keys("America/New_York")
+        from selenium.webdriver.support.ui import Select
+        Select(b.find("#ev-repeat")).select_by_value("weekly")
+        b.find("#ev-location").send_keys("Room 4")
+        self.assert_accessible("calendar-event")
+        b.find("#ev-save").click()
+        b.wait(lambda d: not b.finds("dialog.pim-dialog"), what="saved")
+        b.wait(lambda d: has_text(b, ".cal-month .cal-event", "Planning"),
+               what="event in month")
+        # weekly: four or five occurrences in the six weeks shown
+        n = len([t for t in texts(b, ".cal-month .cal-event")
+                 if "Planning" in t])
+        self.assertGreaterEqual(n, 2)
+        events = self.caldav_events()
+        self.assertEqual(len(events), 1, events)
+        ics = events[0]
+        self.assertIn("SUMMARY:Planning", ics)
+        self.assertIn("DTSTART;TZID=America/New_York:"
+                      + day.replace("-", "") + "T100000", ics)
+        self.assertRegex(ics, r"RRULE:FREQ=WEEKLY\r?\n")
+        self.assertIn("LOCATION:Room 4", ics)
+        self.assertTrue("DURATION:PT1H30M" in ics or "DTEND" in ics, ics)
+        b.find('.cal-modes button[data-mode="week"]').click()
+        b.wait(lambda d: has_text(b, ".cal-week .cal-event", "Planning"),
+               what="event in week")
+        self.assert_accessible("calendar-week")
+        b.find('.cal-modes button[data-mode="day"]').click()
+        b.wait(lambda d: has_text(b, ".cal-day .cal-event", "Planning"),
+               what="event in day")
+        self.assert_accessible("calendar-day")
+        # edit: the title changes, the rule and the zone stay
+        click_with_text(b, ".cal-event", "Planning")
+        title = b.wait_css("#ev-title")
+        self.assertEqual(b.find("#ev-zone").get_attribute("value"),
+                         "America/New_York")
+        self.assertEqual(b.find("#ev-start-time").get_attribute("value"),
+                         "10:00")
+        title.clear()
+        title.send_keys("Planning (moved)")
+        b.find("#ev-save").click()
+        b.wait(lambda d: has_text(b, ".cal-event", "Planning (moved)"),
+               what="edited")
+        ics = self.caldav_events()[0]
+        self.assertIn("SUMMARY:Planning (moved)", ics)
+        self.assertRegex(ics, r"RRULE:FREQ=WEEKLY\r?\n")
+        self.assertIn("DTSTART;TZID=America/New_York:", ics)
+
+        # tasks: add one, tick it off
+        b.find("#view-tasks").click()
+        b.wait_css("#task-title").send_keys("Renew passport")
+        set_input(b, "#task-due", "2031-05-01")
+        b.find("#task-add").click()
+        click_with_text(b, "#task-list .item", "Renew passport",
+                        "input[type=checkbox]")
+        b.wait(lambda d: b.finds("#task-list .item.done"), what="done")
+        self.assert_accessible("tasks")
+        todos = [x for x in self.dav_bodies(cal("tasks"))
+                 if "Renew passport" in x]
+        self.assertEqual(len(todos), 1)
+        self.assertIn("BEGIN:VTODO", todos[0])
+        self.assertIn("STATUS:COMPLETED", todos[0])
+        # at 17:00 of that day in the browser's zone (UTC here, or a TZID)
+        self.assertRegex(todos[0], r"DUE(;TZID=[^:]+)?:20310501T170000Z?\r\n")
+
+        # journal: an entry for a date
+        b.find("#view-journal").click()
+        set_input(b, "#journal-date", "2031-03-02")
+        b.wait_css("#journal-title").send_keys("Spring")
+        b.find("#journal-text").send_keys("First warm day, walked by the "
+                                          "river.")
+        b.find("#journal-save").click()
+        b.wait(lambda d: has_text(b, "#journalentry-list .item", "First warm day"),
+               what="entry")
+        self.assert_accessible("journal")
+        entries = [x for x in self.dav_bodies(cal("journal"))
+                   if "Spring" in x]
+        self.assertEqual(len(entries), 1)
+        self.assertIn("BEGIN:VJOURNAL", entries[0])
+        self.assertIn("DTSTART;VALUE=DATE:20310302", entries[0])
+        self.assertIn("First warm day\\, walked by the river.", entries[0])
+
+        # a phone-sized screen: the contacts list, then one contact
+        b.driver.set_window_size(390, 844)
+        b.find("#view-contacts").click()
+        # one pane at a time: the open contact hides the list
+        self.assertTrue(b.find("#contact-name").is_displayed())
+        self.assertFalse(b.find("#contact-search").is_displayed())
+        b.find("#contact-close").click()
+        b.find("#contact-search").clear()
+        b.find("#contact-search").send_keys("\n")
+        b.wait(lambda d: has_text(b, "#contact-list .pim-item", "Zoe"),
+               what="contact on a phone")
+        self.assert_accessible("contacts-phone")
+        b.driver.set_window_size(1280, 900)
+
+
+if __name__ == "__main__":
+    unittest.main()
