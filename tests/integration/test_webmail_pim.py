@@ -7,10 +7,12 @@ and shows in the month, week and day views; a task added and ticked off
 is a VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a
 VJOURNAL with its text. axe-core checks each view (no serious or critical
 violation) and each is kept as a screenshot (webmail_browser.ARTIFACTS).
-Needs JMAP for contacts and calendars (servers/httpd/jmap_contacts.c,
+Settings list this login session and change the password (IMAP takes
+the new one). Needs JMAP for contacts and calendars (servers/httpd/jmap_contacts.c,
 jmap_calendars.c): skipped, saying so, where httpd has none."""
 import datetime
 import http.client
+import imaplib
 import json
 import os
 import re
@@ -351,6 +353,26 @@ class WebmailPimTest(unittest.TestCase):
                what="contact on a phone")
         self.assert_accessible("contacts-phone")
         b.driver.set_window_size(1280, 900)
+
+        # settings: this session is listed; the password changes (IMAP
+        # takes the new one and refuses the old)
+        b.find("#view-settings").click()
+        b.wait(lambda d: has_text(b, "#sessions td", "This session"),
+               what="session list")
+        self.assert_accessible("settings")
+        b.find("#pw-old").send_keys(BOB_PW)
+        b.find("#pw-new").send_keys("a-new-secret-42")
+        b.find("#pw-again").send_keys("a-new-secret-42")
+        b.find("#pw-save").click()
+        b.wait(lambda d: "Password changed" in b.find("#pw-result").text,
+               what="password changed")
+        m = imaplib.IMAP4("127.0.0.1", self.pr.imap)
+        m.login(BOB, "a-new-secret-42")
+        m.logout()
+        m = imaplib.IMAP4("127.0.0.1", self.pr.imap)
+        with self.assertRaises(imaplib.IMAP4.error):
+            m.login(BOB, BOB_PW)
+        m.shutdown()
 
 
 if __name__ == "__main__":

@@ -15,19 +15,24 @@ import { bindKeys } from './keys.js';
 import { ContactsView, cardName } from './contacts.js';
 import { CalendarView } from './calendar.js';
 import { TasksView, JournalView } from './tasks.js';
-import { CAP_CONTACTS, CAP_CALENDARS, CAP_TASKS, CAP_JOURNAL } from './jmap.js';
+import { RulesView } from './rules.js';
+import { SettingsView } from './settings.js';
+import { CAP_CONTACTS, CAP_CALENDARS, CAP_TASKS, CAP_JOURNAL, CAP_SIEVE } from './jmap.js';
 
 const WINDOW = 50;
 const ROW_HEIGHT = 64;
 const LIST_PROPS = ['id', 'threadId', 'mailboxIds', 'keywords', 'from', 'to', 'subject',
   'receivedAt', 'preview', 'hasAttachment'];
 const ADDR_KEY = 'postroom.addresses';
-// The views besides mail: [hash name, label, capability, class]
+// The views besides mail: [hash name, label, capability (null: always),
+// class]
 const VIEWS = [
   ['contacts', 'Contacts', CAP_CONTACTS, ContactsView],
   ['calendar', 'Calendar', CAP_CALENDARS, CalendarView],
   ['tasks', 'Tasks', CAP_TASKS, TasksView],
   ['journal', 'Journal', CAP_JOURNAL, JournalView],
+  ['rules', 'Rules', CAP_SIEVE, RulesView],
+  ['settings', 'Settings', null, SettingsView],
 ];
 
 export class MailApp {
@@ -111,7 +116,7 @@ export class MailApp {
     this.searchForm = searchForm;
     this.viewLinks = new Map();
     const viewNav = h('nav', { class: 'views', 'aria-label': 'Applications' },
-      [['mail', 'Mail'], ...VIEWS.filter((v) => this.jmap.capability(v[2]))].map(([name, label]) => {
+      [['mail', 'Mail'], ...VIEWS.filter((v) => this.hasView(v))].map(([name, label]) => {
         const a = h('a', { href: `#view=${name}`,
                            id: `view-${name}`, class: 'view-link' }, label);
         this.viewLinks.set(name, a);
@@ -158,9 +163,11 @@ export class MailApp {
     return inbox ? inbox.id : '';
   }
 
+  hasView(v) { return !v[2] || !!this.jmap.capability(v[2]); }
+
   // Shows the view named in the hash (#view=contacts); mail otherwise.
   switchView(name) {
-    const def = VIEWS.find((v) => v[0] === name && this.jmap.capability(v[2]));
+    const def = VIEWS.find((v) => v[0] === name && this.hasView(v));
     if (!def) name = 'mail';
     if (name === this.view) return name;
     const old = this.views.get(this.view);

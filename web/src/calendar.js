@@ -58,7 +58,8 @@ export class CalendarView {
   }
 
   onPush(changed) {
-    if (changed.CalendarEvent || changed.Calendar) this.load();
+    if ((changed.CalendarEvent && changed.CalendarEvent !== this.eventState) ||
+        (changed.Calendar && changed.Calendar !== this.calendarState)) this.load();
   }
 
   step(dir) {
@@ -97,6 +98,8 @@ export class CalendarView {
     let res;
     try { res = await b.send(); } catch (err) { toast(`Could not load the calendar: ${err.message}`, true); return; }
     this.calendars = res.get(cals.id).list;
+    this.calendarState = res.get(cals.id).state;
+    this.eventState = res.get(g.id).state;
     const shown = res.get(g.id).list.filter((e) => !Object.keys(e.calendarIds || {}).some((id) => this.hidden.has(id)));
     this.occ = [];
     for (const e of shown) this.occ.push(...occurrences(e, from, to));

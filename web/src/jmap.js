@@ -51,14 +51,15 @@ export class Batch {
   }
 
   // Sends the calls; returns a Map from call id to the arguments of its
-  // response. A method error throws unless allowErrors is set.
+  // response ({methodError} for an "error" response, which allowErrors
+  // keeps; else it throws).
   async send({ allowErrors = false } = {}) {
     const responses = await this.client.request(this.calls);
     const byId = new Map();
     for (const [name, args, id] of responses) {
       if (name === 'error' && !allowErrors)
         throw new JmapError(args.type, args.description);
-      if (!byId.has(id)) byId.set(id, name === 'error' ? { error: args } : args);
+      if (!byId.has(id)) byId.set(id, name === 'error' ? { methodError: args } : args);
       else byId.set(`${id}/${name}`, args); // implicit calls (§5.4)
     }
     return byId;
@@ -131,7 +132,7 @@ export class JmapClient {
       const results = await batch.send({ allowErrors: true });
       for (const { handle, resolve, reject } of handles) {
         const res = results.get(handle.id);
-        if (res && res.error) reject(new JmapError(res.error.type, res.error.description));
+        if (res && res.methodError) reject(new JmapError(res.methodError.type, res.methodError.description));
         else resolve(res);
       }
     } catch (err) {

@@ -36,7 +36,7 @@ class ItemsView {
     await this.load();
   }
 
-  onPush(changed) { if (changed[this.type]) this.load(); }
+  onPush(changed) { if (changed[this.type] && changed[this.type] !== this.state) this.load(); }
 
   calendarId() {
     const cals = this.calendars.filter((c) => (c['postroom.org:types'] || [this.type]).includes(this.type));
@@ -53,6 +53,7 @@ class ItemsView {
     try { res = await b.send(); } catch (err) { toast(`Could not load: ${err.message}`, true); return; }
     this.calendars = res.get(cals.id).list;
     this.items = res.get(g.id).list;
+    this.state = res.get(g.id).state;
     this.render();
   }
 
