@@ -1,7 +1,8 @@
 """The webmail's contacts, calendar, tasks and journal in headless Chromium,
 against the real servers, each checked with a client we did not write:
 a contact made in the webmail is in khard (through vdirsyncer's CardDAV
-sync) and offered when addressing a message; an event made with a time
+sync) and offered when addressing a message; the address book exports as
+a vCard file and imports one; an event made with a time
 zone and a weekly rule is found by python3-caldav with its TZID and RRULE,
 and shows in the month, week and day views; a task added and ticked off
 is a VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a
@@ -229,6 +230,34 @@ class WebmailPimTest(unittest.TestCase):
         self.assertIn("FN:Zoe Q. Example", vcards[0])
         self.assertIn("Example Corp", vcards[0])
         self.assertIn("zoe@example.org", vcards[0])
+        # export: the book as one vCard file, the server's own cards
+        downloads = os.path.join(self.tmp, "downloads")
+        os.makedirs(downloads)
+        b.driver.execute_cdp_cmd("Browser.setDownloadBehavior", {
+            "behavior": "allow", "downloadPath": downloads})
+        b.find("#vcard-export").click()
+        got = b.wait(lambda d: [n for n in os.listdir(downloads)
+                                if n.endswith(".vcf")], what="download")
+        with open(os.path.join(downloads, got[0]), newline="") as f:
+            exported = f.read()
+        self.assertEqual(exported.count("BEGIN:VCARD"), 1, exported)
+        self.assertIn("FN:Zoe Q. Example\r\n", exported)
+        # import: a file of two cards another program wrote
+        path = os.path.join(self.tmp, "import.vcf")
+        with open(path, "w", newline="") as f:
+            for name, addr in (("Ivan Import", "ivan@example.org"),
+                               ("Jana Import", "jana@example.org")):
+                f.write(f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\n"
+                        f"N:{name.split()[1]};{name.split()[0]};;;\r\n"
+                        f"EMAIL;TYPE=INTERNET:{addr}\r\nEND:VCARD\r\n")
+        b.find("#vcard-file").send_keys(path)
+        b.wait(lambda d: has_text(b, "#contact-list .pim-item",
+                                  "Jana Import"), what="imported")
+        self.assertTrue(has_text(b, "#contact-list .pim-item", "Ivan Import"))
+        vcards = self.dav_bodies("/dav/addressbooks/bob@example.test/"
+                                 "contacts/")
+        self.assertEqual(len(vcards), 3)
+        self.assertTrue(any("jana@example.org" in v for v in vcards))
         # search on the server
         b.find("#contact-search").send_keys("nobody-like-this\n")
         b.wait(lambda d: "No contact matches" in b.find(

@@ -6,6 +6,7 @@
 // left alone: an edit sends only the members it changed, as a PatchObject,
 // so a card written by another client keeps the rest.
 import { h, clear, toast, announce } from './dom.js';
+import { exportBook, importCards } from './vcard.js';
 
 export function cardName(c) {
   if (!c) return '';
@@ -59,8 +60,45 @@ export class ContactsView {
           h('div', { class: 'pim-head' },
             h('h2', { class: 'list-title', id: 'contacts-title' }, 'Contacts'),
             h('button', { class: 'primary', id: 'contact-new', onclick: () => this.edit({}) }, 'New contact')),
-          searchForm, this.listEl),
+          searchForm, this.listEl, this.transferTools()),
         this.detail));
+  }
+
+  // Import and export of vCard files (vcard.js), for the book shown (the
+  // default one under "All contacts").
+  transferTools() {
+    const file = h('input', { type: 'file', id: 'vcard-file', accept: '.vcf,.vcard,text/vcard', class: 'visually-hidden' });
+    file.addEventListener('change', async () => {
+      const f = file.files[0];
+      file.value = '';
+      if (!f) return;
+      const book = this.targetBook();
+      try {
+        const { added, failed } = await importCards(this.jmap, book, await f.text());
+        toast(`${added} contact${added === 1 ? '' : 's'} imported${failed ? `, ${failed} refused` : ''}.`, failed > 0);
+      } catch (err) { toast(`Not imported: ${err.message}`, true); }
+      await this.load();
+      this.app.loadContactAddresses();
+    });
+    this.exportLink = h('a', { id: 'vcard-export-link', class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true' });
+    return h('div', { class: 'toolbar pim-transfer' },
+      h('label', { for: 'vcard-file', class: 'button' }, 'Import vCard'), file,
+      h('button', { type: 'button', id: 'vcard-export', onclick: () => this.exportCards() }, 'Export vCard'),
+      this.exportLink);
+  }
+
+  targetBook() {
+    return this.books.find((b) => b.id === this.book) || this.books.find((b) => b.isDefault) || this.books[0];
+  }
+
+  async exportCards() {
+    const book = this.targetBook();
+    let text;
+    try { text = await exportBook(this.jmap, book); } catch (err) { toast(`Not exported: ${err.message}`, true); return; }
+    if (this.exportLink.href) URL.revokeObjectURL(this.exportLink.href);
+    this.exportLink.href = URL.createObjectURL(new Blob([text], { type: 'text/vcard' }));
+    this.exportLink.download = `${book.name || 'contacts'}.vcf`;
+    this.exportLink.click();
   }
 
   async show() {
