@@ -4,7 +4,8 @@ SMTP (smtplib); rules made in the simple editor file a newsletter into a
 folder and flag an urgent message at delivery (seen over IMAP with
 imaplib); the raw Sieve shows the server's vacation block and the
 webmail's section side by side, and Check reports a broken script with
-the compiler's message. axe-core checks the view. Needs JMAP Sieve and
+the compiler's message; the identity's name and signature set in Settings
+are what Identity/get answers. axe-core checks the view. Needs JMAP Sieve and
 VacationResponse (servers/httpd/jmap_sieve.c, jmap_vacation.c): skipped,
 saying so, where httpd has none."""
 import base64
@@ -175,6 +176,37 @@ class WebmailRulesTest(unittest.TestCase):
             "#sieve-text").get_attribute("value"), what="vacation off")
         self.assertIn("BEGIN postroom webmail rules",
                       b.find("#sieve-text").get_attribute("value"))
+
+        # settings: the identity's name and signature (Identity/set)
+        b.find("#view-settings").click()
+        name = b.wait_css("#id-name")
+        name.clear()
+        name.send_keys("Bob Builder")
+        b.find("#id-signature").send_keys("-- \nBob")
+        b.find("#id-save").click()
+
+        def identity():
+            conn = http.client.HTTPConnection("127.0.0.1", self.pr.http,
+                                              timeout=30)
+            auth = base64.b64encode(f"{BOB}:{BOB_PW}".encode()).decode()
+            conn.request("GET", "/jmap/session",
+                         headers={"Authorization": "Basic " + auth})
+            account = json.loads(conn.getresponse().read())[
+                "primaryAccounts"]["urn:ietf:params:jmap:mail"]
+            conn.request("POST", "/jmap/api", json.dumps({
+                "using": ["urn:ietf:params:jmap:core",
+                          "urn:ietf:params:jmap:submission"],
+                "methodCalls": [["Identity/get", {"accountId": account,
+                                                  "ids": None}, "0"]]}),
+                {"Authorization": "Basic " + auth,
+                 "Content-Type": "application/json"})
+            body = json.loads(conn.getresponse().read())
+            conn.close()
+            return body["methodResponses"][0][1]["list"][0]
+        self.assertTrue(wait_until(
+            lambda: identity()["name"] == "Bob Builder", timeout=30),
+            identity())
+        self.assertEqual(identity()["textSignature"], "-- \nBob")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ export const SHORTCUTS = [
   ['Shift+I / Shift+U', 'Mark read / unread'],
   ['/', 'Search'],
   ['g then i / s / d', 'Go to Inbox / Sent / Drafts'],
+  ['g then c / l / t / j / r / ,', 'Go to Contacts / Calendar / Tasks / Journal / Rules / Settings'],
   ['Ctrl+Enter', 'Send (while writing)'],
   ['?', 'This list'],
 ];
@@ -40,15 +41,19 @@ export function bindKeys(app) {
   const onKey = (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev.target) || app.compose.isOpen()) return;
     if (document.querySelector('dialog[open]')) return;
-    if (app.view !== 'mail') return; // the other views take no shortcuts yet
     const key = ev.key;
     if (pendingG) {
       pendingG = false;
+      const view = { c: 'contacts', l: 'calendar', t: 'tasks', j: 'journal', r: 'rules', ',': 'settings' }[key];
       const role = { i: 'inbox', s: 'sent', d: 'drafts' }[key];
       const m = role && app.mailboxByRole(role);
-      if (m) { location.hash = `#mailbox=${m.id}`; ev.preventDefault(); }
+      if (view) { location.hash = `#view=${view}`; ev.preventDefault(); }
+      else if (m) { location.hash = `#mailbox=${m.id}`; ev.preventDefault(); }
       return;
     }
+    if (key === 'g') { pendingG = true; return; }
+    if (key === '?') { ev.preventDefault(); showHelp(); return; }
+    if (app.view !== 'mail') return; // the mail keys below act on mail only
     const readerOpen = !!app.reader.threadId;
     const actions = {
       j: () => { app.list.setCursor(app.list.cursor + 1); if (readerOpen) app.openAt(app.list.cursor); },
@@ -69,8 +74,6 @@ export function bindKeys(app) {
       I: () => (readerOpen ? app.actOnOpenThread('read') : app.actOnSelection('read')),
       U: () => (readerOpen ? app.actOnOpenThread('unread') : app.actOnSelection('unread')),
       '/': () => app.searchInput.focus(),
-      g: () => { pendingG = true; },
-      '?': () => showHelp(),
     };
     const fn = actions[key];
     if (!fn) return;
