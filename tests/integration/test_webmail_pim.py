@@ -4,7 +4,8 @@ a contact made in the webmail is in khard (through vdirsyncer's CardDAV
 sync) and offered when addressing a message; the address book exports as
 a vCard file and imports one; an event made with a time
 zone and a weekly rule is found by python3-caldav with its TZID and RRULE,
-and shows in the month, week and day views; a task added and ticked off
+and shows in the month, week and day views; an invitation put by CalDAV
+is accepted in the webmail (PARTSTAT=ACCEPTED over CalDAV); a task added and ticked off
 is a VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a
 VJOURNAL with its text. axe-core checks each view (no serious or critical
 violation) and each is kept as a screenshot (webmail_browser.ARTIFACTS).
@@ -334,6 +335,33 @@ class WebmailPimTest(unittest.TestCase):
         self.assertIn("SUMMARY:Planning (moved)", ics)
         self.assertRegex(ics, r"RRULE:FREQ=WEEKLY\r?\n")
         self.assertIn("DTSTART;TZID=America/New_York:", ics)
+
+        # an invitation from another server: the answer is stored as
+        # bob's PARTSTAT
+        day_c = day.replace("-", "")
+        resp = curl(self.base, "PUT", cal() + "invite.ics",
+                    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//o//EN\r\n"
+                    "BEGIN:VEVENT\r\nUID:invite-1\r\n"
+                    "DTSTAMP:20240101T000000Z\r\n"
+                    f"DTSTART:{day_c}T140000Z\r\nDTEND:{day_c}T150000Z\r\n"
+                    "SUMMARY:Board meeting\r\n"
+                    "ORGANIZER;CN=Carol:mailto:carol@other.test\r\n"
+                    "ATTENDEE;CN=Bob;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:"
+                    "mailto:bob@example.test\r\n"
+                    "END:VEVENT\r\nEND:VCALENDAR\r\n",
+                    {"Content-Type": "text/calendar"})
+        self.assertEqual(resp.status, 201)
+        b.find("#cal-today").click()
+        click_with_text(b, ".cal-event", "Board meeting")
+        self.assertIn("needs action", b.wait_css(".invite").text)
+        self.assert_accessible("calendar-invitation")
+        b.find(".invite .answer-accepted").click()
+        b.wait(lambda d: not b.finds("dialog.pim-dialog"), what="answered")
+        ics = curl(self.base, "GET", cal() + "invite.ics").body.decode()
+        ics = ics.replace("\r\n ", "")  # unfolded (RFC 5545 3.1)
+        self.assertRegex(ics, r"ATTENDEE;[^\r\n]*PARTSTAT=ACCEPTED[^\r\n]*:"
+                              r"mailto:bob@example.test")
+        self.assertRegex(ics, r'ORGANIZER;CN="?Carol"?:mailto:carol@other.test')
 
         # tasks: add one, tick it off (reached by the keyboard: g then t)
         b.js("document.activeElement.blur()")
