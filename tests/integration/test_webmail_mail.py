@@ -158,9 +158,11 @@ class WebmailMailTest(unittest.TestCase):
             "value"), f"Alice <{ALICE}>")
         editor.send_keys("Noon is fine. Notes attached.")
         b.find(".compose input[type=file]").send_keys(path)
-        b.wait(lambda d: [li for li in b.finds(".compose-attachments li")
-                          if "notes.bin" in li.text and
-                          not li.get_attribute("class")], what="upload")
+        # (read in one script: the list is re-rendered as the upload goes)
+        b.wait(lambda d: b.js(
+            "return [...document.querySelectorAll('.compose-attachments li')]"
+            ".some(li => li.textContent.includes('notes.bin') &&"
+            " !li.className)"), what="upload")
         self.assert_accessible("compose")
         b.find(".compose .send").click()
         b.wait(lambda d: not b.finds(".compose"), what="sent")

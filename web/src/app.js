@@ -12,11 +12,7 @@ import { sortMailboxes, renderMailboxes } from './mailbox.js';
 import { sanitizeSnippet } from './sanitize.js';
 import { logout } from './auth.js';
 import { bindKeys } from './keys.js';
-import { ContactsView, cardName } from './contacts.js';
-import { CalendarView } from './calendar.js';
-import { TasksView, JournalView } from './tasks.js';
-import { RulesView } from './rules.js';
-import { SettingsView } from './settings.js';
+import { cardName } from './cards.js';
 import { CAP_CONTACTS, CAP_CALENDARS, CAP_TASKS, CAP_JOURNAL, CAP_SIEVE } from './jmap.js';
 
 const WINDOW = 50;
@@ -25,14 +21,15 @@ const LIST_PROPS = ['id', 'threadId', 'mailboxIds', 'keywords', 'from', 'to', 's
   'receivedAt', 'preview', 'hasAttachment'];
 const ADDR_KEY = 'postroom.addresses';
 // The views besides mail: [hash name, label, capability (null: always),
-// class]
+// a loader of the view's class]. Each is its own chunk of the build,
+// loaded when first shown, so the login and the mail cost none of them.
 const VIEWS = [
-  ['contacts', 'Contacts', CAP_CONTACTS, ContactsView],
-  ['calendar', 'Calendar', CAP_CALENDARS, CalendarView],
-  ['tasks', 'Tasks', CAP_TASKS, TasksView],
-  ['journal', 'Journal', CAP_JOURNAL, JournalView],
-  ['rules', 'Rules', CAP_SIEVE, RulesView],
-  ['settings', 'Settings', null, SettingsView],
+  ['contacts', 'Contacts', CAP_CONTACTS, () => import('./contacts.js').then((m) => m.ContactsView)],
+  ['calendar', 'Calendar', CAP_CALENDARS, () => import('./calendar.js').then((m) => m.CalendarView)],
+  ['tasks', 'Tasks', CAP_TASKS, () => import('./tasks.js').then((m) => m.TasksView)],
+  ['journal', 'Journal', CAP_JOURNAL, () => import('./tasks.js').then((m) => m.JournalView)],
+  ['rules', 'Rules', CAP_SIEVE, () => import('./rules.js').then((m) => m.RulesView)],
+  ['settings', 'Settings', null, () => import('./settings.js').then((m) => m.SettingsView)],
 ];
 
 export class MailApp {
@@ -183,15 +180,25 @@ export class MailApp {
       document.title = `${this.listTitle.textContent} – Postroom`;
       return name;
     }
+    this.showView(name, def).catch((err) => toast(`Could not open ${def[1]}: ${err.message}`, true));
+    return name;
+  }
+
+  async showView(name, def) {
     let view = this.views.get(name);
     if (!view) {
-      view = new def[3](this);
-      this.views.set(name, view);
-      this.mailPanes.after(view.el);
+      const ViewClass = await def[3]();
+      view = this.views.get(name); // made meanwhile by another switch
+      if (!view) {
+        view = new ViewClass(this);
+        this.views.set(name, view);
+        this.mailPanes.after(view.el);
+        view.el.hidden = true;
+      }
     }
+    if (this.view !== name) return; // the user went elsewhere meanwhile
     view.el.hidden = false;
-    view.show().catch((err) => toast(err.message, true));
-    return name;
+    await view.show();
   }
 
   route() {

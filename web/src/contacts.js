@@ -7,21 +7,7 @@
 // so a card written by another client keeps the rest.
 import { h, clear, toast, announce } from './dom.js';
 import { exportBook, importCards } from './vcard.js';
-
-export function cardName(c) {
-  if (!c) return '';
-  const n = c.name || {};
-  if (n.full) return n.full;
-  const parts = (n.components || []).filter((p) => p.kind !== 'separator').map((p) => p.value);
-  if (parts.length) return parts.join(' ');
-  return firstOf(c.emails, 'address') || '(no name)';
-}
-
-// The first entry's field of a JSContact map ({id: {field: ...}}).
-function firstOf(map, field) {
-  const key = map ? Object.keys(map)[0] : undefined;
-  return key !== undefined ? map[key][field] || '' : '';
-}
+import { cardName, firstOf } from './cards.js';
 
 // A patch that sets the field of the map's first entry (or adds one,
 // or removes it when value is empty).
