@@ -5,7 +5,8 @@ sync) and offered when addressing a message; the address book exports as
 a vCard file and imports one; an event made with a time
 zone and a weekly rule is found by python3-caldav with its TZID and RRULE,
 and shows in the month, week and day views; an invitation put by CalDAV
-is accepted in the webmail (PARTSTAT=ACCEPTED over CalDAV); a task added and ticked off
+is accepted in the webmail (PARTSTAT=ACCEPTED over CalDAV, and an iMIP
+REPLY in the organizer's mailbox); a task added and ticked off
 is a VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a
 VJOURNAL with its text. axe-core checks each view (no serious or critical
 violation) and each is kept as a screenshot (webmail_browser.ARTIFACTS).
@@ -13,6 +14,8 @@ Settings list this login session and change the password (IMAP takes
 the new one). Needs JMAP for contacts and calendars (servers/httpd/jmap_contacts.c,
 jmap_calendars.c): skipped, saying so, where httpd has none."""
 import datetime
+import email
+import email.policy
 import http.client
 import imaplib
 import json
@@ -30,6 +33,7 @@ from http_fixtures import wait_http
 from webmail_browser import Browser
 
 BOB, BOB_PW = "bob@example.test", "bob-secret"
+ALICE, ALICE_PW = "alice@example.test", "alice-secret"
 
 
 def capabilities(pr):
@@ -100,6 +104,7 @@ class WebmailPimTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="webmail-pim-")
         try:
             cls.pr.add_user(BOB, BOB_PW)
+            cls.pr.add_user(ALICE, ALICE_PW)
             wait_http(cls.pr)
             caps = capabilities(cls.pr)
             if "urn:ietf:params:jmap:contacts" not in caps or \
@@ -336,8 +341,8 @@ class WebmailPimTest(unittest.TestCase):
         self.assertRegex(ics, r"RRULE:FREQ=WEEKLY\r?\n")
         self.assertIn("DTSTART;TZID=America/New_York:", ics)
 
-        # an invitation from another server: the answer is stored as
-        # bob's PARTSTAT
+        # an invitation: the answer is stored as bob's PARTSTAT, and
+        # mailed to the organizer as an iMIP REPLY
         day_c = day.replace("-", "")
         resp = curl(self.base, "PUT", cal() + "invite.ics",
                     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//o//EN\r\n"
@@ -345,7 +350,7 @@ class WebmailPimTest(unittest.TestCase):
                     "DTSTAMP:20240101T000000Z\r\n"
                     f"DTSTART:{day_c}T140000Z\r\nDTEND:{day_c}T150000Z\r\n"
                     "SUMMARY:Board meeting\r\n"
-                    "ORGANIZER;CN=Carol:mailto:carol@other.test\r\n"
+                    "ORGANIZER;CN=Alice:mailto:alice@example.test\r\n"
                     "ATTENDEE;CN=Bob;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:"
                     "mailto:bob@example.test\r\n"
                     "END:VEVENT\r\nEND:VCALENDAR\r\n",
@@ -361,7 +366,21 @@ class WebmailPimTest(unittest.TestCase):
         ics = ics.replace("\r\n ", "")  # unfolded (RFC 5545 3.1)
         self.assertRegex(ics, r"ATTENDEE;[^\r\n]*PARTSTAT=ACCEPTED[^\r\n]*:"
                               r"mailto:bob@example.test")
-        self.assertRegex(ics, r'ORGANIZER;CN="?Carol"?:mailto:carol@other.test')
+        self.assertRegex(ics, r'ORGANIZER;CN="?Alice"?:mailto:'
+                              r'alice@example.test')
+        msgs = self.pr.wait_messages(ALICE, 1, timeout=60)
+        self.assertTrue(msgs, self.pr.log()[-3000:])
+        reply = email.message_from_bytes(msgs[-1],
+                                         policy=email.policy.default)
+        self.assertEqual(reply["Subject"], "Accepted: Board meeting")
+        cal_part = next(p for p in reply.walk()
+                        if p.get_content_type() == "text/calendar")
+        self.assertEqual(cal_part.get_param("method"), "REPLY")
+        itip = cal_part.get_content().replace("\r\n ", "")
+        self.assertIn("METHOD:REPLY\r\n", itip)
+        self.assertIn("UID:invite-1\r\n", itip)
+        self.assertIn("PARTSTAT=ACCEPTED:mailto:bob@example.test", itip)
+        self.assertIn("ORGANIZER:mailto:alice@example.test", itip)
 
         # tasks: add one, tick it off (reached by the keyboard: g then t)
         b.js("document.activeElement.blur()")

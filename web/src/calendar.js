@@ -2,12 +2,14 @@
 // JSCalendar, RFC 8984): month, week and day views of the calendars that
 // take events, events with a time zone and a recurrence rule made and
 // edited in a dialog, and the user's answer to an invitation (the
-// participationStatus of their own participant). The server's
+// participationStatus of their own participant, and an iMIP REPLY mailed
+// to the organizer, imip.js). The server's
 // CalendarEvent/query finds the events with an occurrence in the range
 // shown; caltime.js expands their rules into occurrences.
 import { h, clear, toast, announce } from './dom.js';
 import { browserZone, naiveStr, toInstant, toBrowserNaive, occurrences, DAY } from './caltime.js';
 import { eventDialog } from './calform.js';
+import { sendReply } from './imip.js';
 
 const MODES = [['month', 'Month'], ['week', 'Week'], ['day', 'Day']];
 const monthFmt = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' });
@@ -191,7 +193,14 @@ export class CalendarView {
       event: ev, calendars: this.eventCalendars(), username: this.jmap.username,
       onSave: (patch, calendarId) => this.save(ev, patch, calendarId),
       onDelete: ev.id ? () => this.remove(ev) : null,
-      onReply: (pid, status) => this.save(ev, { [`participants/${pid}/participationStatus`]: status }),
+      onReply: async (pid, status) => {
+        if (!await this.save(ev, { [`participants/${pid}/participationStatus`]: status })) return false;
+        try {
+          const to = await sendReply(this.app, ev, status);
+          if (to) announce(`Your answer was sent to ${to}`);
+        } catch (err) { toast(`Answer saved, but not mailed: ${err.message}`, true); }
+        return true;
+      },
     });
   }
 
