@@ -117,18 +117,19 @@ def main():
                 urls[params["requestId"]] = params["request"]["url"]
             elif msg.get("method") == "Network.loadingFinished":
                 sizes[params["requestId"]] = params["encodedDataLength"]
-        sent = 0
+        sent = decoded = 0
+        dist = os.path.join(ROOT, "web", "dist")
         for rid, size in sizes.items():
             url = urls.get(rid, "?")
             if url.startswith(origin):
-                print(f"  {url[len(origin):]}: {size} bytes on the wire")
+                path = url[len(origin):].split("?")[0]
+                print(f"  {path}: {size} bytes on the wire")
                 sent += size
-        decoded = 0
-        dist = os.path.join(ROOT, "web", "dist")
-        for dirpath, _, files in os.walk(dist):
-            for f in files:
-                if not f.endswith((".gz", ".txt")):
-                    decoded += os.path.getsize(os.path.join(dirpath, f))
+                local = os.path.join(dist, path.lstrip("/") or "index.html")
+                if os.path.isfile(local):
+                    decoded += os.path.getsize(local)
+        # (the views besides mail are chunks loaded when first shown: not
+        # part of the login page)
         print(f"bytes shipped at the login page: {sent} on the wire "
               f"(headers and gzip bodies), {decoded} unpacked")
 
