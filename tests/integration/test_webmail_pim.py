@@ -429,6 +429,12 @@ class WebmailPimTest(unittest.TestCase):
         b.wait(lambda d: has_text(b, "#contact-list .pim-item", "Zoe"),
                what="contact on a phone")
         self.assert_accessible("contacts-phone")
+        b.find("#view-calendar").click()
+        b.find('.cal-modes button[data-mode="month"]').click()
+        b.wait(lambda d: has_text(b, ".cal-month .cal-event", "Planning"),
+               what="calendar on a phone")
+        self.assertFalse(b.find("#calendars").is_displayed())
+        self.assert_accessible("calendar-phone")
         b.driver.set_window_size(1280, 900)
 
         # settings: this session is listed; the password changes (IMAP

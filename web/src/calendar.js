@@ -56,7 +56,8 @@ export class CalendarView {
 
   async show() {
     document.title = 'Calendar – Postroom';
-    await this.load();
+    this.ready = this.load(); // "New event" before it ends waits for it
+    await this.ready;
   }
 
   onPush(changed) {
@@ -181,7 +182,8 @@ export class CalendarView {
     }
   }
 
-  newEvent(day) {
+  async newEvent(day) {
+    await this.ready;
     const cal = this.eventCalendars().find((c) => c.isDefault) || this.eventCalendars()[0];
     const start = naiveStr(day + 9 * 3600000);
     this.openEvent({ '@type': 'Event', title: '', start, duration: 'PT1H', timeZone: browserZone(),

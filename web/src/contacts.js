@@ -106,6 +106,12 @@ export class ContactsView {
     this.cards = res.get(g.id).list.sort((a, b2) => cardName(a).localeCompare(cardName(b2)));
     this.renderBooks();
     this.renderList();
+    const sel = this.detail.querySelector('#contact-book');
+    if (sel && !sel.options.length) {
+      for (const bk of this.books) sel.append(h('option', { value: bk.id }, bk.name));
+      const def = this.targetBook();
+      if (def) sel.value = def.id;
+    }
     if (this.current && this.current.id) {
       const fresh = this.cards.find((c) => c.id === this.current.id);
       if (fresh) this.current = fresh;
@@ -196,7 +202,9 @@ export class ContactsView {
     const val = (id) => form.querySelector(`#${id}`).value.trim();
     const name = val('contact-name'), email = val('contact-email');
     if (!name && !email) { toast('Give the contact a name or an email address.', true); return; }
-    const book = val('contact-book');
+    // (a form opened before the books had loaded has an empty list)
+    const book = val('contact-book') || (this.targetBook() || {}).id;
+    if (!book) { toast('The address books have not loaded yet; try again.', true); return; }
     let args;
     if (!card.id) {
       const c = { '@type': 'Card', addressBookIds: { [book]: true } };

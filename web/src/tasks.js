@@ -33,7 +33,8 @@ class ItemsView {
 
   async show() {
     document.title = `${this.titleText} – Postroom`;
-    await this.load();
+    this.ready = this.load(); // a form sent before it ends waits for it
+    await this.ready;
   }
 
   onPush(changed) { if (changed[this.type] && changed[this.type] !== this.state) this.load(); }
@@ -87,6 +88,7 @@ export class TasksView extends ItemsView {
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       if (!title.value.trim()) { toast('Give the task a title.', true); return; }
+      await this.ready;
       const cal = this.calendarId();
       if (!cal) { toast('There is no calendar for tasks.', true); return; }
       const task = { '@type': 'Task', calendarIds: { [cal]: true }, title: title.value.trim(), progress: 'needs-action' };
@@ -141,6 +143,7 @@ export class JournalView extends ItemsView {
       const entry = { title: title.value.trim(), description: text.value, start: `${date.value}T00:00:00`,
                       showWithoutTime: true };
       let ok;
+      await this.ready;
       if (this.editing) ok = await this.set({ update: { [this.editing]: entry } }, this.editing);
       else {
         const cal = this.calendarId();
