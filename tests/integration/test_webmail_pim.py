@@ -11,8 +11,8 @@ is a VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a
 VJOURNAL with its text. axe-core checks each view (no serious or critical
 violation) and each is kept as a screenshot (webmail_browser.ARTIFACTS).
 Settings list this login session and change the password (IMAP takes
-the new one). Needs JMAP for contacts and calendars (servers/httpd/jmap_contacts.c,
-jmap_calendars.c): skipped, saying so, where httpd has none."""
+the new one). Needs JMAP for contacts and calendars
+(servers/httpd/jmap_contacts.c, jmap_calendars.c): skipped, saying so, where httpd has none."""
 import datetime
 import email
 import email.policy
@@ -228,7 +228,8 @@ class WebmailPimTest(unittest.TestCase):
         name.clear()
         name.send_keys("Zoe Q. Example")
         b.find("#contact-save").click()
-        b.wait(lambda d: has_text(b, "#contact-list .pim-item", "Zoe Q. Example"),
+        b.wait(lambda d: has_text(b, "#contact-list .pim-item",
+                                  "Zoe Q. Example"),
                what="renamed")
         vcards = self.dav_bodies("/dav/addressbooks/bob@example.test/"
                                  "contacts/")
@@ -407,7 +408,8 @@ class WebmailPimTest(unittest.TestCase):
         b.find("#journal-text").send_keys("First warm day, walked by the "
                                           "river.")
         b.find("#journal-save").click()
-        b.wait(lambda d: has_text(b, "#journalentry-list .item", "First warm day"),
+        b.wait(lambda d: has_text(b, "#journalentry-list .item",
+                                  "First warm day"),
                what="entry")
         self.assert_accessible("journal")
         entries = [x for x in self.dav_bodies(cal("journal"))
