@@ -1,18 +1,18 @@
-"""The webmail's contacts, calendar, tasks and journal in headless Chromium,
-against the real servers, each checked with a client we did not write:
-a contact made in the webmail is in khard (through vdirsyncer's CardDAV
-sync) and offered when addressing a message; the address book exports as
-a vCard file and imports one; an event made with a time
-zone and a weekly rule is found by python3-caldav with its TZID and RRULE,
-and shows in the month, week and day views; an invitation put by CalDAV
-is accepted in the webmail (PARTSTAT=ACCEPTED over CalDAV, and an iMIP
-REPLY in the organizer's mailbox); a task added and ticked off
-is a VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a
-VJOURNAL with its text. axe-core checks each view (no serious or critical
+"""The webmail's contacts, calendar, tasks, journal and settings in
+headless Chromium, against the real servers, each checked with a client we
+did not write: a contact made in the webmail is in khard (through
+vdirsyncer's CardDAV sync) and offered when addressing a message; the
+address book exports as a vCard file and imports one; an event made with a
+time zone and a weekly rule is found by python3-caldav with its TZID and
+RRULE, and shows in the month, week and day views; an invitation put by
+CalDAV is accepted in the webmail (PARTSTAT=ACCEPTED over CalDAV, and an
+iMIP REPLY in the organizer's mailbox); a task added and ticked off is a
+VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a VJOURNAL with
+its text; Settings list this login session and change the password (IMAP
+takes the new one). axe-core checks each view (no serious or critical
 violation) and each is kept as a screenshot (webmail_browser.ARTIFACTS).
-Settings list this login session and change the password (IMAP takes
-the new one). Needs JMAP for contacts and calendars
-(servers/httpd/jmap_contacts.c, jmap_calendars.c): skipped, saying so, where httpd has none."""
+Needs JMAP for contacts and calendars (servers/httpd/jmap_contacts.c,
+jmap_calendars.c): skipped, saying so, where httpd has none."""
 import datetime
 import email
 import email.policy
