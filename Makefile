@@ -84,6 +84,7 @@ bench: deps-test
 	@$(PYTHON) bench/imap.py --build build-release
 	@$(PYTHON) bench/imap_search.py --build build-release
 	@$(PYTHON) bench/client_sync.py --build build-release
+	@$(PYTHON) bench/dav.py --build build-release
 
 clean:
 	rm -rf build build-asan build-release web/dist

@@ -2,9 +2,10 @@
  * SPF (RFC 7208: the domain's MX hosts send its mail, nothing else), the
  * DKIM keys of data_dir/dkim/<domain>/ (RFC 6376 §3.6.2.1; retired keys
  * until their signatures expire) and DMARC (RFC 7489 §6.1: quarantine what
- * fails, reports to postmaster), and postroomctl dns check, which looks
- * them up (c-ares through lib/core/dns, the [mailauth] or [relay]
- * resolver) and says what is missing or wrong. */
+ * fails, reports to postmaster), then MTA-STS and TLS-RPT
+ * (cmd_dns_tls.c); and postroomctl dns check, which looks them up
+ * (c-ares through lib/core/dns, the [mailauth] or [relay] resolver) and
+ * says what is missing or wrong. */
 #include "core/buf.h"
 #include "core/dns.h"
 #include "core/event_loop.h"
@@ -106,6 +107,7 @@ void dns_auth_print(const struct ctl *ctl, const char *domain, const char *host)
 	free(name);
 	free(spf);
 	free(dmarc);
+	dns_tls_print(ctl, domain, host);
 }
 
 /* ---- dns check -------------------------------------------------------- */
@@ -392,6 +394,7 @@ int dns_auth_check(struct ctl *ctl, const char *domain)
 		       "dkim rotate %s",
 		       domain, domain);
 	check_report_dmarc(&c, domain);
+	c.problems += dns_tls_check(ctl, c.loop, dns, domain, host);
 	free(host);
 	dns_free(&dns);
 	event_loop_free(&c.loop);

@@ -1,6 +1,7 @@
 /* postroomctl: administration of a Postroom installation from the shell:
  * domains, accounts (with their delivery rules), aliases, the queue, the
- * effective configuration and the DNS records a domain should publish.
+ * effective configuration, the DNS records a domain should publish, and
+ * calendars and address books.
  * It reads the same config file as the servers (-c FILE, else
  * $POSTROOM_CONF, else the built-in defaults) and works on the store
  * directly, as the data folder's owner. */
@@ -37,6 +38,12 @@ static const char usage_text[] =
     "  dns check DOMAIN            (are they published?)\n"
     "  token create ACCOUNT [--name NAME] [--days N]\n"
     "  token list ACCOUNT          token revoke ACCOUNT ID|all\n"
+    "  dav list ACCOUNT\n"
+    "  dav share OWNER COLLECTION GRANTEE read|read-write\n"
+    "  dav unshare OWNER COLLECTION GRANTEE\n"
+    "  dav export ACCOUNT COLLECTION [FILE]  (one .ics or .vcf stream)\n"
+    "  dav directory ACCOUNT [--name NAME] [--hide|--show]\n"
+    "  report send-now             (DMARC and TLS-RPT reports now)\n"
     "Passwords are read from stdin when it is not a terminal.\n";
 
 static const struct {
@@ -44,8 +51,9 @@ static const struct {
 	ctl_cmd_func *func;
 } commands[] = {
     {"domain", cmd_domain}, {"account", cmd_account}, {"alias", cmd_alias},
-    {"queue", cmd_queue},   {"config", cmd_config}, {"dns", cmd_dns},
-    {"dkim", cmd_dkim},     {"token", cmd_token},
+    {"queue", cmd_queue},   {"config", cmd_config},   {"dns", cmd_dns},
+    {"dkim", cmd_dkim},     {"token", cmd_token},     {"dav", cmd_dav},
+    {"report", cmd_report},
 };
 
 static int usage(void)

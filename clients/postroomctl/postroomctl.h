@@ -43,9 +43,13 @@ int cmd_account_vacation(struct ctl *ctl, struct store *store, int argc,
 int cmd_account_forward(struct ctl *ctl, struct store *store, int argc,
                         char **argv);
 int cmd_dns(struct ctl *ctl, int argc, char **argv);
+/* dav list|share|unshare|export|directory (cmd_dav.c) */
+int cmd_dav(struct ctl *ctl, int argc, char **argv);
 int cmd_dkim(struct ctl *ctl, int argc, char **argv);
 /* token create|list|revoke: bearer tokens (cmd_token.c) */
 int cmd_token(struct ctl *ctl, int argc, char **argv);
+/* report send-now (cmd_report.c) */
+int cmd_report(struct ctl *ctl, int argc, char **argv);
 
 /* A DKIM key of a domain (cmd_dkim.c). */
 struct dkim_key_info {
@@ -74,6 +78,15 @@ void dns_auth_print(const struct ctl *ctl, const char *domain,
 /* postroomctl dns check DOMAIN: looks the records up and prints what is
  * missing or wrong. Returns an exit status (1 when something is). */
 int dns_auth_check(struct ctl *ctl, const char *domain);
+/* The MTA-STS and TLS-RPT records of domain, each after a comment
+ * (cmd_dns_tls.c); host is the MX host. */
+void dns_tls_print(const struct ctl *ctl, const char *domain, const char *host);
+/* dns check's part for them: looks them up with dns on loop, prints one
+ * line each, returns the number of problems. */
+struct dns;
+struct event_loop;
+unsigned dns_tls_check(const struct ctl *ctl, struct event_loop *loop,
+                       struct dns *dns, const char *domain, const char *host);
 
 /* Prints "postroomctl: <ctl->cmd>: <message>" on stderr. Returns
  * CTL_EXIT_FAIL. */

@@ -104,6 +104,23 @@ grep -q "postroom .* active" "$dir/out" ||
 	{ echo "FAIL own script"; failed=1; }
 expect 0 "" account forward bob@x.test off
 expect 1 "no such script 'postroom'" account sieve get bob@x.test postroom
+expect 2 "usage" dav
+expect 2 "usage: postroomctl [-c FILE] dav share OWNER" dav share bob@x.test c
+expect 1 "no such account 'nobody@x.test'" dav list nobody@x.test
+expect 0 "" dav list bob@x.test
+grep -q "^calendars/calendar  \"Calendar\"  0 objects" "$dir/out" ||
+	{ echo "FAIL dav list"; cat "$dir/out"; failed=1; }
+expect 1 "no such collection 'nope'" dav export bob@x.test nope
+expect 1 "access is read or read-write" \
+	dav share bob@x.test calendar bob@x.test all
+expect 1 "cannot share with its owner" \
+	dav share bob@x.test calendar bob@x.test read
+expect 0 "" dav export bob@x.test calendars/calendar "$dir/cal.ics"
+grep -q "^END:VCALENDAR" "$dir/cal.ics" ||
+	{ echo "FAIL dav export"; failed=1; }
+expect 0 "" dav directory bob@x.test --name "Bob Builder" --hide
+grep -q 'name "Bob Builder"  hidden' "$dir/out" ||
+	{ echo "FAIL dav directory"; cat "$dir/out"; failed=1; }
 expect 1 "domain has accounts 'x.test'" domain del x.test
 expect 0 "" account del bob@x.test
 expect 1 "no such account" account del bob@x.test

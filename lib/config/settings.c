@@ -156,6 +156,16 @@ static const struct setting_def relay_defs[] = {
 	      "then reconnect"),
 	RELAY(allowed_literal_networks, SETTING_STRING, "",
 	      "networks u@[addr] may name besides public ones"),
+	RELAY(tls_ca_file, SETTING_STRING, "",
+	      "trust anchors (PEM) for peers; empty is the system's"),
+	RELAY(mta_sts, SETTING_BOOL, "yes",
+	      "honour other domains' MTA-STS policies (RFC 8461)"),
+	RELAY(mta_sts_port, SETTING_PORT, "443", "port of mta-sts.<domain>"),
+	RELAY(mta_sts_timeout, SETTING_DURATION, "1m", "one policy fetch"),
+	RELAY(dane, SETTING_BOOL, "no",
+	      "DANE (RFC 7672); dns_server must validate DNSSEC"),
+	RELAY(tlsrpt, SETTING_BOOL, "yes",
+	      "record TLS outcomes for TLS-RPT (RFC 8460)"),
 };
 
 static const struct setting_def queue_defs[] = {
@@ -231,6 +241,24 @@ static const struct setting_def mailauth_defs[] = {
 		 "DKIM-sign submitted mail of local domains"),
 	MAILAUTH(dkim_signature_lifetime, SETTING_DURATION, "7d",
 		 "x= of our signatures; rotated keys stay published"),
+	MAILAUTH(arc_seal, SETTING_BOOL, "yes",
+		 "ARC-seal mail that aliases forward (RFC 8617)"),
+	MAILAUTH(arc_trusted_sealers, SETTING_STRING, "",
+		 "domains whose passing ARC chain overrides DMARC"),
+	MAILAUTH(mta_sts_mode, SETTING_STRING, "testing",
+		 "MTA-STS policy served: off, none, testing, enforce"),
+	MAILAUTH(mta_sts_mx, SETTING_STRING, "",
+		 "mx: patterns of the policy; empty is the hostname"),
+	MAILAUTH(mta_sts_max_age, SETTING_DURATION, "7d",
+		 "how long senders keep the policy"),
+	MAILAUTH(tlsrpt_rua, SETTING_STRING, "",
+		 "TLS-RPT rua=; empty is mailto:postmaster@<domain>"),
+	MAILAUTH(reports, SETTING_BOOL, "yes",
+		 "send DMARC aggregate and TLS-RPT reports"),
+	MAILAUTH(report_interval, SETTING_DURATION, "1d",
+		 "the period each report covers"),
+	MAILAUTH(report_from, SETTING_STRING, "",
+		 "From of reports; empty is postmaster@<hostname's domain>"),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -434,6 +462,22 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 		*error_r = pool_printf(pool,
 			"[mailauth] key 'dmarc_policy': bad value '%s': "
 			"expected enforce, quarantine or none", dp);
+		return -1;
+	}
+	const char *sts = s->mailauth.mta_sts_mode;
+	if (strcmp(sts, "off") != 0 && strcmp(sts, "none") != 0 &&
+	    strcmp(sts, "testing") != 0 && strcmp(sts, "enforce") != 0) {
+		*error_r = pool_printf(pool,
+			"[mailauth] key 'mta_sts_mode': bad value '%s': "
+			"expected off, none, testing or enforce", sts);
+		return -1;
+	}
+	/* RFC 8461 §3.2: max_age at most 31557600 s (a year) */
+	if (s->mailauth.mta_sts_max_age == 0 ||
+	    s->mailauth.mta_sts_max_age > 31557600 ||
+	    s->mailauth.report_interval == 0) {
+		*error_r = "[mailauth] mta_sts_max_age must be 1s to 365d, "
+			   "report_interval at least 1s";
 		return -1;
 	}
 	if (!net_networks_are_valid(s->relay.allowed_literal_networks)) {

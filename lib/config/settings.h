@@ -104,6 +104,12 @@ struct relay_settings {
 	/* networks that address literals ("u@[10.0.0.1]") may name besides
 	   public addresses: "10.0.0.0/8, fd00::/8" (smtpd and relay) */
 	char *allowed_literal_networks;
+	char *tls_ca_file;  /* trust anchors for peers; "" is the system's */
+	bool mta_sts;       /* honour other domains' MTA-STS (RFC 8461) */
+	unsigned mta_sts_port;    /* of mta-sts.<domain> (443) */
+	unsigned mta_sts_timeout; /* seconds for a policy fetch */
+	bool dane;          /* DANE (RFC 7672): trust dns_server's AD bit */
+	bool tlsrpt;        /* record TLS outcomes for TLS-RPT (RFC 8460) */
 };
 
 struct queue_settings {
@@ -158,6 +164,15 @@ struct mailauth_settings {
 	unsigned dkim_max_signatures; /* checked per message */
 	bool sign;            /* DKIM-sign submitted mail of our domains */
 	unsigned dkim_signature_lifetime; /* x= after t=; old keys kept */
+	bool arc_seal;               /* ARC-seal mail forwarded by aliases */
+	char *arc_trusted_sealers;   /* their passing chain overrides DMARC */
+	char *mta_sts_mode;          /* off, none, testing, enforce */
+	char *mta_sts_mx;            /* MX patterns; "" is the hostname */
+	unsigned mta_sts_max_age;    /* seconds a sender keeps the policy */
+	char *tlsrpt_rua;            /* "" is mailto:postmaster@<domain> */
+	bool reports;                /* send DMARC and TLS-RPT reports */
+	unsigned report_interval;    /* seconds between reports (1d) */
+	char *report_from;           /* "" is postmaster@<hostname's domain> */
 };
 
 struct postroom_settings {

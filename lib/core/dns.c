@@ -5,6 +5,7 @@
  * a callback never runs inside dns_mx_lookup() or dns_addr_lookup().
  * MX ordering: RFC 5321 §5.1; null MX: RFC 7505 §3. */
 #include "core/dns.h"
+#include "core/dns_private.h"
 #include "core/event_loop_private.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
@@ -19,55 +20,9 @@
 #include <string.h>
 #include <strings.h>
 
-struct dns_watch {
-	struct event *ev;
-	ares_socket_t fd; /* ARES_SOCKET_BAD when the slot is free */
-};
-
-enum dns_kind { DNS_KIND_ADDR, DNS_KIND_MX, DNS_KIND_SRV, DNS_KIND_TXT,
-	        DNS_KIND_FAMILY, DNS_KIND_PTR };
-
-/* the most A or AAAA records kept from one answer (SPF "a", "mx") */
-#define DNS_FAMILY_MAX 64
-
-struct dns_req {
-	struct dns *dns;
-	struct dns_req *prev, *next;
-	struct event *done_ev;
-	enum dns_kind kind;
-	bool is_cancelled;
-	dns_mx_cb *mx_cb;
-	dns_srv_cb *srv_cb;
-	dns_addr_cb *addr_cb;
-	dns_txt_cb *txt_cb;
-	dns_name_cb *name_cb;
-	void *ctx;
-	unsigned port;
-	int family;
-	enum dns_status status;
-	char error[128];
-	struct dns_mx *mx;
-	struct dns_srv *srv;
-	struct dns_txt *txt;
-	char **names;
-	struct dns_addr *many; /* DNS_KIND_FAMILY */
-	size_t count;
-	struct dns_addr addrs[DNS_ADDR_MAX];
-};
-
-struct dns {
-	struct event_base *base;
-	ares_channel channel;
-	struct event *timer;
-	struct dns_watch *watches;
-	size_t watch_count;
-	struct dns_req *reqs;
-	bool is_freeing;
-};
-
 static int ares_library_refs;
 
-static void dns_timer_update(struct dns *dns)
+void dns_timer_update(struct dns *dns)
 {
 	struct timeval tv, *tvp = ares_timeout(dns->channel, NULL, &tv);
 	if (tvp == NULL)
@@ -194,6 +149,9 @@ static void dns_req_free(struct dns_req *req)
 	for (size_t i = 0; req->names != NULL && i < req->count; i++)
 		free(req->names[i]);
 	free(req->names);
+	for (size_t i = 0; req->tlsa != NULL && i < req->count; i++)
+		free(req->tlsa[i].data);
+	free(req->tlsa);
 	free(req->many);
 	event_free(req->done_ev);
 	free(req);
@@ -253,11 +211,19 @@ static void dns_done_cb(evutil_socket_t fd, short what, void *arg)
 		req->name_cb(req->status, (const char *const *)req->names,
 		             req->count, error, req->ctx);
 		break;
+	case DNS_KIND_MX_SECURE:
+		req->mx_secure_cb(req->status, req->mx, req->count,
+		                  req->is_secure, error, req->ctx);
+		break;
+	case DNS_KIND_TLSA:
+		req->tlsa_cb(req->status, req->tlsa, req->count,
+		             req->is_secure, error, req->ctx);
+		break;
 	}
 	dns_req_free(req);
 }
 
-static struct dns_req *dns_req_new(struct dns *dns, void *ctx)
+struct dns_req *dns_req_new(struct dns *dns, void *ctx)
 {
 	struct dns_req *req = xcalloc(1, sizeof(*req));
 	req->dns = dns;
@@ -272,7 +238,7 @@ static struct dns_req *dns_req_new(struct dns *dns, void *ctx)
 }
 
 /* Maps a c-ares status; returns false for ARES_EDESTRUCTION (dns_free). */
-static bool dns_req_status(struct dns_req *req, int status)
+bool dns_req_status(struct dns_req *req, int status)
 {
 	if (status == ARES_EDESTRUCTION || req->dns->is_freeing)
 		return false;
@@ -296,7 +262,7 @@ static bool dns_req_status(struct dns_req *req, int status)
 	return true;
 }
 
-static void dns_mx_answer_cb(void *arg, int status, int timeouts,
+void dns_mx_answer_cb(void *arg, int status, int timeouts,
                              unsigned char *abuf, int alen)
 {
 	struct dns_req *req = arg;

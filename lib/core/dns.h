@@ -115,6 +115,45 @@ struct dns_req *dns_ptr_lookup(struct dns *dns, const struct sockaddr *sa,
  * to NULL; accepts NULL. Only before the callback ran. */
 void dns_cancel(struct dns_req **req);
 
+/* ---- DNSSEC-aware look-ups (DANE, RFC 7672) -----------------------------
+ * These queries set the AD bit (RFC 6840 §5.7) and DO (RFC 3225), and
+ * report whether the answer came back with AD: "secure" as far as the
+ * resolver says. Postroom does not validate DNSSEC itself: the AD bit is
+ * worth something only from a validating resolver the operator trusts,
+ * over a path nobody can tamper with (loopback). */
+
+/* A TLSA record (RFC 6698 §2.1). */
+struct dns_tlsa {
+	unsigned usage, selector, mtype;
+	unsigned char *data;
+	size_t len;
+};
+
+#define DNS_TLSA_MAX 16 /* records kept from one answer */
+
+typedef void dns_mx_secure_cb(enum dns_status status, const struct dns_mx *mx,
+                              size_t count, bool is_secure, const char *error,
+                              void *ctx);
+typedef void dns_tlsa_cb(enum dns_status status, const struct dns_tlsa *tlsa,
+                         size_t count, bool is_secure, const char *error,
+                         void *ctx);
+
+/* Looks up the MX records of domain as dns_mx_lookup does, and says
+ * whether the answer (or the denial) had the AD bit. cb is always called
+ * from the loop. */
+struct dns_req *dns_mx_lookup_secure(struct dns *dns, const char *domain,
+                                     dns_mx_secure_cb *cb, void *ctx);
+/* Looks up the TLSA records of name ("_25._tcp.mx.example.org"), at most
+ * DNS_TLSA_MAX, with the AD bit of the answer. cb is always called from
+ * the loop. */
+struct dns_req *dns_tlsa_lookup(struct dns *dns, const char *name,
+                                dns_tlsa_cb *cb, void *ctx);
+/* Parses the TLSA records of the DNS answer abuf[0..alen) into
+ * out[0..max) (data from the heap). Returns the count, or -1 when the
+ * answer is malformed. For lib/core's tests and fuzzer. */
+int dns_tlsa_parse(const unsigned char *abuf, size_t alen, struct dns_tlsa *out,
+                   size_t max);
+
 /* Sorts mx by preference, lowest first, and puts records of equal
  * preference in random order (random_cb(n) returns 0..n-1; NULL uses
  * random()). */

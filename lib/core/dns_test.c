@@ -1,5 +1,6 @@
 /* Tests for dns.c's pure parts: MX ordering by preference with equal
- * preferences shuffled (RFC 5321 §5.1) and the null MX (RFC 7505 §3). The
+ * preferences shuffled (RFC 5321 §5.1), the null MX (RFC 7505 §3) and
+ * TLSA records read from a raw answer (RFC 6698 §2.1). The
  * look-ups themselves are exercised against dnsmasq by
  * tests/integration/test_relay.py. */
 #include "core/dns.h"
@@ -92,10 +93,50 @@ static void test_dns_mx_is_null(void)
 	test_end();
 }
 
+/* An answer to _25._tcp.mx.example.org TLSA: the question, then a TLSA
+ * record (3 1 1 and 32 bytes) whose owner is a pointer to the question,
+ * then an RRSIG the parser must skip. */
+static void test_dns_tlsa_parse(void)
+{
+	static const unsigned char head[] = {
+	    0x12, 0x34, 0x81, 0xa0, 0,   1,   0,   2,   0,   0,   0,
+	    0,    3,    '_',  '2',  '5', 4,   '_', 't', 'c', 'p', 2,
+	    'm',  'x',  7,    'e',  'x', 'a', 'm', 'p', 'l', 'e', 3,
+	    'o',  'r',  'g',  0,    0,   52,  0,   1};
+	struct buf b;
+	buf_init(&b);
+	buf_append(&b, head, sizeof(head));
+	static const unsigned char rr[] = {0xc0, 12,   0, 52, 0, 1, 0, 0,
+	                                   0x0e, 0x10, 0, 35, 3, 1, 1};
+	buf_append(&b, rr, sizeof(rr));
+	for (int i = 0; i < 32; i++)
+		buf_append_char(&b, (char)i);
+	static const unsigned char sig[] = {0xc0, 12,   0, 46, 0, 1, 0, 0,
+	                                    0x0e, 0x10, 0, 3,  1, 2, 3};
+	buf_append(&b, sig, sizeof(sig));
+	struct dns_tlsa t[4];
+	test_begin("dns tlsa parse");
+	int n = dns_tlsa_parse((const unsigned char *)b.data, b.len, t, 4);
+	test_assert_int(n, 1);
+	if (n == 1) {
+		test_assert(t[0].usage == 3 && t[0].selector == 1 &&
+		            t[0].mtype == 1 && t[0].len == 32);
+		test_assert(t[0].data[31] == 31);
+		free(t[0].data);
+	}
+	/* cut anywhere inside the records: malformed, nothing kept */
+	for (size_t cut = sizeof(head) + 1; cut < b.len - sizeof(sig); cut++) {
+		n = dns_tlsa_parse((const unsigned char *)b.data, cut, t, 4);
+		test_assert_idx(n == -1, cut);
+	}
+	buf_deinit(&b);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = {test_dns_mx_sort,
-	                                      test_dns_mx_shuffle_covers_all,
-	                                      test_dns_mx_is_null, NULL};
+	static void (*const tests[])(void) = {
+	    test_dns_mx_sort, test_dns_mx_shuffle_covers_all,
+	    test_dns_mx_is_null, test_dns_tlsa_parse, NULL};
 	return test_run(tests);
 }

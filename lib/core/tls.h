@@ -135,6 +135,37 @@ int tls_client_new_verify(const char *ca_file, bool is_verify_required,
  * XXX: kept per context, so a context shared by sessions running at the
  * same time may report another session's reason. */
 const char *tls_client_verify_error(const struct tls_client *client);
+/* The kind of the last certificate check's failure, for reports (RFC
+ * 8460 §4.3 result types). */
+enum tls_verify_kind {
+	TLS_VERIFY_OK,
+	TLS_VERIFY_HOST_MISMATCH, /* the name does not match */
+	TLS_VERIFY_EXPIRED,       /* expired or not yet valid */
+	TLS_VERIFY_UNTRUSTED,     /* self-signed, unknown issuer */
+	TLS_VERIFY_DANE_NO_MATCH, /* no TLSA record matched */
+	TLS_VERIFY_OTHER,
+};
+enum tls_verify_kind tls_client_verify_kind(const struct tls_client *client);
+
+/* A TLSA record for DANE (RFC 6698 §2.1). */
+struct tls_dane_record {
+	unsigned char usage, selector, mtype;
+	unsigned char *data;
+	size_t len;
+};
+
+/* A client for one connection: it shares parent's context (trust anchors,
+ * verify mode) but keeps its own verification outcome, so sessions that
+ * run at once cannot see each other's. With count > 0 the connection is
+ * DANE-authenticated (RFC 7672 §3) against tlsa[0..count) (copied) with
+ * dane_base as the TLSA base domain (the MX host name); it then verifies
+ * only when a record matches, and a connection none of whose records
+ * OpenSSL can use does not start. Free with tls_client_free before the
+ * parent. Returns 0 with *client_r, or -1. */
+int tls_client_peer_new(struct tls_client *parent, const char *dane_base,
+                        const struct tls_dane_record *tlsa, size_t count,
+                        struct tls_client **client_r);
+
 /* A short English text for an X509_V_ERR_* code; static. */
 const char *tls_verify_error_text(long code);
 

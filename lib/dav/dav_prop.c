@@ -57,6 +57,14 @@ static const struct dav_prop_def defs[] = {
     {DAV_NS_CS, "getctag", DAV_PROP_GETCTAG, CAL | BOOK, 0},
     {DAV_NS_APPLE, "calendar-color", DAV_PROP_CALENDAR_COLOR, CAL, RW},
     {DAV_NS_APPLE, "calendar-order", DAV_PROP_CALENDAR_ORDER, CAL, RW},
+    {DAV_NS_CALDAV, "schedule-inbox-URL", DAV_PROP_SCHEDULE_INBOX_URL,
+     DAV_RES_PRINCIPAL, 0},
+    {DAV_NS_CALDAV, "schedule-outbox-URL", DAV_PROP_SCHEDULE_OUTBOX_URL,
+     DAV_RES_PRINCIPAL, 0},
+    {DAV_NS_CALDAV, "calendar-user-type", DAV_PROP_CALENDAR_USER_TYPE,
+     DAV_RES_PRINCIPAL, 0},
+    {DAV_NS_CALDAV, "schedule-default-calendar-URL",
+     DAV_PROP_SCHEDULE_DEFAULT_CALENDAR_URL, CAL, 0},
 };
 
 const struct dav_prop_def *dav_prop_find(const char *ns, const char *name)

@@ -1,6 +1,7 @@
 /* The live properties Postroom knows (RFC 4918 §15, RFC 5397, RFC 3744
  * §5.4 and §5.8 (current-user-privilege-set, principal-collection-set),
- * RFC 6578 §4, RFC 4791 §5.2 and §6.2, RFC 6352 §6.2 and §7.1, and the
+ * RFC 6578 §4, RFC 4791 §5.2 and §6.2, RFC 6352 §6.2 and §7.1, RFC 6638
+ * §2.1-§2.4 (the schedule inbox and outbox, the user type), and the
  * CalendarServer getctag and Apple calendar-color/-order extensions that
  * clients look for): their names, the kinds of resource that have them,
  * which come with allprop, and which a client may change (the others are
@@ -58,6 +59,10 @@ enum dav_prop_id {
 	DAV_PROP_GETCTAG,
 	DAV_PROP_CALENDAR_COLOR,
 	DAV_PROP_CALENDAR_ORDER,
+	DAV_PROP_SCHEDULE_INBOX_URL,
+	DAV_PROP_SCHEDULE_OUTBOX_URL,
+	DAV_PROP_CALENDAR_USER_TYPE,
+	DAV_PROP_SCHEDULE_DEFAULT_CALENDAR_URL,
 };
 
 enum dav_prop_flags {

@@ -21,6 +21,7 @@ void ical_settings_init(struct ical_settings *set)
 	set->max_size = ICAL_DEFAULT_MAX_SIZE;
 	set->max_components = ICAL_DEFAULT_MAX_COMPONENTS;
 	set->max_instances = ICAL_DEFAULT_MAX_INSTANCES;
+	set->allow_method = false;
 }
 
 void ical_init(void)
@@ -222,9 +223,11 @@ static const char *comp_year_check(icalcomponent *c)
 	return NULL;
 }
 
-/* The rules of RFC 5545 §3.6.1-3.6.3 this server relies on. Returns NULL
- * or the reason. */
-static const char *comp_check(icalcomponent *c, struct pool *pool)
+/* The rules of RFC 5545 §3.6.1-3.6.3 this server relies on (a VEVENT
+ * needs DTSTART unless the object is an iTIP message: is_message).
+ * Returns NULL or the reason. */
+static const char *comp_check(icalcomponent *c, bool is_message,
+                              struct pool *pool)
 {
 	icalcomponent_kind k = icalcomponent_isa(c);
 	bool has_start =
@@ -236,7 +239,7 @@ static const char *comp_check(icalcomponent *c, struct pool *pool)
 	bool has_dur =
 	    icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY) != NULL;
 	const char *name = icalcomponent_kind_to_string(k);
-	if (k == ICAL_VEVENT_COMPONENT && !has_start)
+	if (k == ICAL_VEVENT_COMPONENT && !has_start && !is_message)
 		return pool_printf(pool, "%s without DTSTART", name);
 	if (has_dur && (has_end || has_due))
 		return pool_printf(pool, "%s with both %s and DURATION", name,
@@ -337,7 +340,11 @@ static const char *object_check(struct ical_object *obj, struct pool *pool)
 			obj->uid = xstrdup(uid);
 		else if (strcmp(obj->uid, uid) != 0)
 			return "components with different UIDs";
-		const char *why = comp_check(c, pool);
+		const char *why =
+		    comp_check(c,
+		               icalcomponent_get_first_property(
+		                   root, ICAL_METHOD_PROPERTY) != NULL,
+		               pool);
 		if (why == NULL && comp_tzid_unknown(c, root) != NULL)
 			why = pool_printf(pool, "TZID %s has no VTIMEZONE",
 			                  comp_tzid_unknown(c, root));
@@ -386,8 +393,8 @@ static const char *calendar_check(icalcomponent *root,
 	if (version == NULL || strcmp(version, "2.0") != 0)
 		return "VCALENDAR without VERSION:2.0";
 	/* RFC 4791 §4.1: no iTIP method on a stored resource */
-	if (icalcomponent_get_first_property(root, ICAL_METHOD_PROPERTY) !=
-	    NULL)
+	if (!set->allow_method && icalcomponent_get_first_property(
+	                              root, ICAL_METHOD_PROPERTY) != NULL)
 		return "METHOD is not allowed in a calendar resource";
 	return NULL;
 }
@@ -508,6 +515,18 @@ enum ical_kind ical_object_kind(const struct ical_object *obj)
 const char *ical_object_uid(const struct ical_object *obj)
 {
 	return obj->uid;
+}
+
+const char *ical_object_method(const struct ical_object *obj)
+{
+	icalproperty *p =
+	    icalcomponent_get_first_property(obj->root, ICAL_METHOD_PROPERTY);
+	if (p == NULL)
+		return NULL;
+	const char *m =
+	    icalproperty_method_to_string(icalproperty_get_method(p));
+	return m != NULL && m[0] != '\0' ? m
+	                                 : icalproperty_get_value_as_string(p);
 }
 
 bool ical_object_is_recurring(const struct ical_object *obj)

@@ -43,6 +43,9 @@ struct ical_settings {
 	size_t max_size;       /* bytes of one resource */
 	size_t max_components; /* components in it, VTIMEZONEs included */
 	size_t max_instances;  /* instances one expansion may produce */
+	/* an iTIP message (RFC 5546): METHOD allowed, as in a schedule
+	 * inbox or a mail; false for a stored resource (RFC 4791 §4.1) */
+	bool allow_method;
 };
 
 #define ICAL_DEFAULT_MAX_SIZE (10 * 1024 * 1024)
@@ -65,6 +68,9 @@ void ical_object_free(struct ical_object **obj);
 enum ical_kind ical_object_kind(const struct ical_object *obj);
 /* The UID shared by its components; lives as long as obj. */
 const char *ical_object_uid(const struct ical_object *obj);
+/* The METHOD of an iTIP message (uppercase), or NULL; lives as long as
+ * obj. */
+const char *ical_object_method(const struct ical_object *obj);
 /* True if it has RRULE or RDATE, or overrides. */
 bool ical_object_is_recurring(const struct ical_object *obj);
 /* The smallest range holding every instance (RFC 4791 §9.9 rules), for an

@@ -1,14 +1,18 @@
-/* Fuzzer for ical.c, ical_recur.c, ical_query.c, ical_freebusy.c and
- * ical_partial.c: whatever parses as a calendar object resource must have
- * a UID and a kind, a span whose start is not after its end, must run
- * through a time-range query, a free-busy aggregation and an expansion
- * without crashing, and what libical writes of it must parse again to
- * the same UID and kind. */
+/* Fuzzer for ical.c, ical_recur.c, ical_query.c, ical_freebusy.c,
+ * ical_partial.c and ical_itip.c: whatever parses as a calendar object
+ * resource must have a UID and a kind, a span whose start is not after its
+ * end, must run through a time-range query, a free-busy aggregation and an
+ * expansion without crashing, and what libical writes of it must parse
+ * again to the same UID and kind. Whatever parses as an iTIP message (as
+ * deliver reads one from mail) must go through every iTIP function: its
+ * facts, a REQUEST, CANCEL and REPLY made of it, applied to itself as a
+ * REPLY, an attendee's copy, SCHEDULE-STATUS. */
 #include "core/buf.h"
 #include "core/pool.h"
 #include "dav/dav_xml.h"
 #include "dav/ical.h"
 #include "dav/ical_freebusy.h"
+#include "dav/ical_itip.h"
 #include "dav/ical_partial.h"
 #include "dav/ical_query.h"
 
@@ -73,6 +77,45 @@ static void object_check(struct ical_object *obj, struct pool *pool)
 	buf_deinit(&out);
 }
 
+static void itip_check(const uint8_t *data, size_t size, struct pool *pool)
+{
+	struct ical_settings set;
+	ical_settings_init(&set);
+	set.max_size = 64 * 1024;
+	set.max_components = 100;
+	set.max_instances = 500;
+	set.allow_method = true;
+	struct ical_object *obj = NULL;
+	const char *error, *who, *partstat;
+	if (ical_object_parse(data, size, &set, pool, &obj, &error) < 0)
+		return;
+	struct ical_itip it;
+	ical_itip_read(obj, pool, &it);
+	if (it.uid == NULL || strlen(it.digest) != 64)
+		__builtin_trap();
+	struct buf out;
+	buf_init(&out);
+	ical_itip_write_request(obj, "REQUEST", &out);
+	buf_truncate(&out, 0);
+	ical_itip_write_request(obj, "CANCEL", &out);
+	buf_truncate(&out, 0);
+	ical_itip_write_cancelled(obj, &out);
+	buf_truncate(&out, 0);
+	(void)ical_itip_apply_reply(obj, obj, pool, &who, &partstat, &out);
+	if (it.attendee_count > 0) {
+		const char *a = it.attendees[0].address;
+		const char *st = "2.0";
+		buf_truncate(&out, 0);
+		(void)ical_itip_write_reply(obj, a, "ACCEPTED", &out);
+		buf_truncate(&out, 0);
+		ical_itip_write_attendee_copy(obj, obj, a, &out);
+		buf_truncate(&out, 0);
+		ical_itip_write_status(obj, &a, &st, 1, &out);
+	}
+	buf_deinit(&out);
+	ical_object_free(&obj);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ical_settings set;
@@ -99,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_deinit(&out);
 	}
 	ical_object_free(&obj);
+	itip_check(data, size, pool);
 	pool_free(&pool);
 	return 0;
 }

@@ -216,5 +216,12 @@ void dkim_sign_body(struct dkim_sign *s, const void *data, size_t size);
  * reason. */
 int dkim_sign_finish(struct dkim_sign *s, const char *header, size_t size,
                      struct buf *out, const char **error_r);
+/* Signs the whole message msg[0..size) held in memory (a bounce, a
+ * report) as dkim_sign_new and dkim_sign_finish would: appends one
+ * DKIM-Signature field per key to out. Returns 0, or -1 with a static
+ * reason. */
+int dkim_sign_message(struct dkim_sign_key *const *keys, size_t count,
+                      time_t now, unsigned lifetime, const char *msg,
+                      size_t size, struct buf *out, const char **error_r);
 
 #endif

@@ -71,15 +71,14 @@ void dkim_sign_body(struct dkim_sign *s, const void *data, size_t size)
 	dkim_body_feed(s->body, data, size);
 }
 
-/* h=: each listed field present, as many times as present, plus one. */
-static size_t sign_header_list(const struct mailauth_field *fields,
-                               size_t count, struct pool *pool,
-                               const char ***names_r)
+size_t dkim_sign_header_names(const struct mailauth_field *fields, size_t count,
+                              const char *const *extra, struct pool *pool,
+                              const char ***names_r)
 {
 	size_t n = 0, max = 0;
 	for (size_t h = 0; dkim_sign_headers[h] != NULL; h++)
 		max++;
-	max += count;
+	max += 2 * count;
 	const char **names = pool_alloc(pool, (max + 1) * sizeof(*names));
 	for (size_t h = 0; dkim_sign_headers[h] != NULL; h++) {
 		size_t present = 0;
@@ -93,8 +92,44 @@ static size_t sign_header_list(const struct mailauth_field *fields,
 		for (size_t k = 0; k <= present; k++)
 			names[n++] = dkim_sign_headers[h];
 	}
+	for (size_t e = 0; extra != NULL && extra[e] != NULL; e++) {
+		for (size_t i = 0; i < count; i++) {
+			if (mailauth_field_is(&fields[i], extra[e]))
+				names[n++] = extra[e];
+		}
+	}
 	*names_r = names;
 	return n;
+}
+
+void dkim_sign_fold_names(const char *const *names, size_t n, struct buf *out)
+{
+	buf_append_str(out, "h=");
+	size_t line = 3;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		if (line + len > 70) {
+			buf_append_str(out, "\r\n\t");
+			line = 1;
+		}
+		buf_printf(out, "%s%s", names[i], i + 1 < n ? ":" : ";");
+		line += len + 1;
+	}
+}
+
+void dkim_sign_append_b(const struct buf *sig, struct buf *out)
+{
+	struct buf b64;
+	buf_init(&b64);
+	base64_encode(sig->data, sig->len, &b64);
+	for (size_t i = 0; i < b64.len; i += 64) {
+		size_t len = b64.len - i < 64 ? b64.len - i : 64;
+		if (i > 0)
+			buf_append_str(out, "\r\n\t ");
+		buf_append(out, b64.data + i, len);
+	}
+	buf_append_str(out, "\r\n");
+	buf_deinit(&b64);
 }
 
 /* Appends the field up to "b=" (folded at the tags), no CRLF. */
@@ -113,17 +148,8 @@ static void sign_field_head(const struct dkim_sign *s,
 	if (s->lifetime > 0)
 		buf_printf(out, "; x=%" PRId64,
 		           (int64_t)s->now + (int64_t)s->lifetime);
-	buf_append_str(out, ";\r\n\th=");
-	size_t line = 3;
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(names[i]);
-		if (line + len > 70) {
-			buf_append_str(out, "\r\n\t");
-			line = 1;
-		}
-		buf_printf(out, "%s%s", names[i], i + 1 < n ? ":" : ";");
-		line += len + 1;
-	}
+	buf_append_str(out, ";\r\n\t");
+	dkim_sign_fold_names(names, n, out);
 	buf_append_str(out, "\r\n\tbh=");
 	base64_encode(bh, 32, out);
 	buf_append_str(out, ";\r\n\tb=");
@@ -138,14 +164,13 @@ int dkim_sign_finish(struct dkim_sign *s, const char *header, size_t size,
 	struct mailauth_field *fields;
 	size_t count = mailauth_header_split(header, size, pool, &fields);
 	const char **names;
-	size_t n = sign_header_list(fields, count, pool, &names);
+	size_t n = dkim_sign_header_names(fields, count, NULL, pool, &names);
 	int ret = 0;
 	for (size_t k = 0; k < s->count && ret == 0; k++) {
-		struct buf field, data, sig, b64;
+		struct buf field, data, sig;
 		buf_init(&field);
 		buf_init(&data);
 		buf_init(&sig);
-		buf_init(&b64);
 		sign_field_head(s, s->keys[k], names, n, bh, &field);
 		dkim_hash_headers(fields, count, names, n, true, &data);
 		dkim_hash_sig_field(field.data, field.len, true, &data);
@@ -154,22 +179,40 @@ int dkim_sign_finish(struct dkim_sign *s, const char *header, size_t size,
 			*error_r = "signing failed";
 			ret = -1;
 		} else {
-			base64_encode(sig.data, sig.len, &b64);
 			buf_append(out, field.data, field.len);
-			for (size_t i = 0; i < b64.len; i += 64) {
-				size_t len =
-				    b64.len - i < 64 ? b64.len - i : 64;
-				if (i > 0)
-					buf_append_str(out, "\r\n\t ");
-				buf_append(out, b64.data + i, len);
-			}
-			buf_append_str(out, "\r\n");
+			dkim_sign_append_b(&sig, out);
 		}
 		buf_deinit(&field);
 		buf_deinit(&data);
 		buf_deinit(&sig);
-		buf_deinit(&b64);
 	}
 	pool_free(&pool);
+	return ret;
+}
+
+int dkim_sign_message(struct dkim_sign_key *const *keys, size_t count,
+                      time_t now, unsigned lifetime, const char *msg,
+                      size_t size, struct buf *out, const char **error_r)
+{
+	/* the header ends at the first empty line (CRLF CRLF, or LF LF) */
+	size_t head = size, body = size;
+	for (size_t i = 0; i + 1 < size; i++) {
+		if (msg[i] != '\n')
+			continue;
+		if (msg[i + 1] == '\n') {
+			head = i + 1;
+			body = i + 2;
+			break;
+		}
+		if (i + 2 < size && msg[i + 1] == '\r' && msg[i + 2] == '\n') {
+			head = i + 1;
+			body = i + 3;
+			break;
+		}
+	}
+	struct dkim_sign *s = dkim_sign_new(keys, count, now, lifetime);
+	dkim_sign_body(s, msg + body, size - body);
+	int ret = dkim_sign_finish(s, msg, head, out, error_r);
+	dkim_sign_free(&s);
 	return ret;
 }

@@ -1,7 +1,7 @@
 /* DKIM tag lists (RFC 6376 §3.2) and the DKIM-Signature field (§3.5):
  * the parsers of untrusted text, with no crypto (dkim_key.c decodes keys).
  * Whitespace inside base64 values (b=, bh=) is folding and is removed. */
-#include "mailauth/dkim.h"
+#include "mailauth/dkim_private.h"
 #include "core/base64.h"
 #include "core/buf.h"
 #include "core/pool.h"
@@ -268,53 +268,10 @@ static int sig_alg(const char *a, struct dkim_sig *sig, const char **error_r)
 	return 0;
 }
 
-int dkim_sig_parse(const char *value, size_t len, struct pool *pool,
-                   struct dkim_sig *sig, const char **error_r)
+/* d= and s=: d= lower case, neither empty. */
+static int sig_domain(const char *d, const char *s, struct pool *pool,
+                      struct dkim_sig *sig, const char **error_r)
 {
-	struct dkim_tag *tags;
-	size_t count;
-	memset(sig, 0, sizeof(*sig));
-	if (dkim_tags_parse(value, len, pool, &tags, &count, error_r) < 0)
-		return -1;
-	const char *v = dkim_tags_get(tags, count, "v");
-	const char *a = dkim_tags_get(tags, count, "a");
-	const char *b = dkim_tags_get(tags, count, "b");
-	const char *bh = dkim_tags_get(tags, count, "bh");
-	const char *d = dkim_tags_get(tags, count, "d");
-	const char *h = dkim_tags_get(tags, count, "h");
-	const char *s = dkim_tags_get(tags, count, "s");
-	const char *c = dkim_tags_get(tags, count, "c");
-	const char *i = dkim_tags_get(tags, count, "i");
-	const char *q = dkim_tags_get(tags, count, "q");
-	if (v == NULL || a == NULL || b == NULL || bh == NULL || d == NULL ||
-	    h == NULL || s == NULL) {
-		*error_r = "missing required tag";
-		return -1;
-	}
-	if (strcmp(v, "1") != 0) {
-		*error_r = "unsupported version";
-		return -1;
-	}
-	if (sig_alg(a, sig, error_r) < 0)
-		return -1;
-	if (b64_value(b, pool, &sig->b, &sig->b_len) < 0 ||
-	    b64_value(bh, pool, &sig->bh, &sig->bh_len) < 0) {
-		*error_r = "bad base64 in b= or bh=";
-		return -1;
-	}
-	sig->b_text = strip_wsp(b, pool);
-	if (c != NULL && sig_canon(c, sig) < 0) {
-		*error_r = "unknown c= canonicalization";
-		return -1;
-	}
-	if (sig_headers(h, pool, sig) < 0) {
-		*error_r = "h= does not sign From";
-		return -1;
-	}
-	if (q != NULL && strncasecmp(q, "dns/txt", 7) != 0) {
-		*error_r = "unknown q= query method";
-		return -1;
-	}
 	char *dom = strip_wsp(d, pool);
 	for (char *p = dom; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
@@ -324,11 +281,131 @@ int dkim_sig_parse(const char *value, size_t len, struct pool *pool,
 		*error_r = "empty d= or s=";
 		return -1;
 	}
+	return 0;
+}
+
+/* a=, b=, bh= (when present), c= and h= (when present): what DKIM and ARC
+ * signatures share. */
+static int sig_common(const struct dkim_tag *tags, size_t count,
+                      struct pool *pool, struct dkim_sig *sig,
+                      const char **error_r)
+{
+	const char *a = dkim_tags_get(tags, count, "a");
+	const char *b = dkim_tags_get(tags, count, "b");
+	const char *bh = dkim_tags_get(tags, count, "bh");
+	const char *h = dkim_tags_get(tags, count, "h");
+	const char *c = dkim_tags_get(tags, count, "c");
+	if (sig_alg(a, sig, error_r) < 0)
+		return -1;
+	if (b64_value(b, pool, &sig->b, &sig->b_len) < 0 ||
+	    (bh != NULL && b64_value(bh, pool, &sig->bh, &sig->bh_len) < 0)) {
+		*error_r = "bad base64 in b= or bh=";
+		return -1;
+	}
+	sig->b_text = strip_wsp(b, pool);
+	if (c != NULL && sig_canon(c, sig) < 0) {
+		*error_r = "unknown c= canonicalization";
+		return -1;
+	}
+	if (h != NULL && sig_headers(h, pool, sig) < 0) {
+		*error_r = "h= does not sign From";
+		return -1;
+	}
+	return 0;
+}
+
+int dkim_sig_parse(const char *value, size_t len, struct pool *pool,
+                   struct dkim_sig *sig, const char **error_r)
+{
+	struct dkim_tag *tags;
+	size_t count;
+	memset(sig, 0, sizeof(*sig));
+	if (dkim_tags_parse(value, len, pool, &tags, &count, error_r) < 0)
+		return -1;
+	const char *v = dkim_tags_get(tags, count, "v");
+	const char *i = dkim_tags_get(tags, count, "i");
+	const char *q = dkim_tags_get(tags, count, "q");
+	static const char *const required[] = {"v", "a", "b", "bh",
+	                                       "d", "h", "s"};
+	for (size_t k = 0; k < sizeof(required) / sizeof(required[0]); k++) {
+		if (dkim_tags_get(tags, count, required[k]) == NULL) {
+			*error_r = "missing required tag";
+			return -1;
+		}
+	}
+	if (strcmp(v, "1") != 0) {
+		*error_r = "unsupported version";
+		return -1;
+	}
+	if (sig_common(tags, count, pool, sig, error_r) < 0)
+		return -1;
+	if (q != NULL && strncasecmp(q, "dns/txt", 7) != 0) {
+		*error_r = "unknown q= query method";
+		return -1;
+	}
+	if (sig_domain(dkim_tags_get(tags, count, "d"),
+	               dkim_tags_get(tags, count, "s"), pool, sig, error_r) < 0)
+		return -1;
 	sig->auid = i != NULL ? strip_wsp(i, pool)
 	                      : pool_printf(pool, "@%s", sig->domain);
 	if (!auid_in_domain(sig->auid, sig->domain)) {
 		*error_r = "i= not within d=";
 		return -1;
+	}
+	return sig_times(tags, count, sig, error_r);
+}
+
+/* instance = 1*2DIGIT, 1 to 50 (RFC 8617 §4.2.1) */
+int dkim_arc_instance(const char *value, unsigned *instance_r)
+{
+	uint64_t v;
+	if (value == NULL || parse_uint(value, &v) < 0 || v < 1 ||
+	    v > DKIM_ARC_INSTANCE_MAX)
+		return -1;
+	*instance_r = (unsigned)v;
+	return 0;
+}
+
+int dkim_sig_parse_arc(const char *value, size_t len, bool is_seal,
+                       struct pool *pool, struct dkim_sig *sig,
+                       unsigned *instance_r, const char **cv_r,
+                       const char **error_r)
+{
+	struct dkim_tag *tags;
+	size_t count;
+	memset(sig, 0, sizeof(*sig));
+	if (dkim_tags_parse(value, len, pool, &tags, &count, error_r) < 0)
+		return -1;
+	/* RFC 8617 §4.1.2: the AMS has the DKIM tags but v=, and i= is
+	 * the instance; §4.1.3: the AS has a, b, cv, d, i, s, t and no h= */
+	static const char *const ams[] = {"a", "b", "bh", "d", "h", "s", "i"};
+	static const char *const seal[] = {"a", "b", "cv", "d", "s", "i"};
+	const char *const *required = is_seal ? seal : ams;
+	size_t n = is_seal ? sizeof(seal) / sizeof(seal[0])
+	                   : sizeof(ams) / sizeof(ams[0]);
+	for (size_t k = 0; k < n; k++) {
+		if (dkim_tags_get(tags, count, required[k]) == NULL) {
+			*error_r = "missing required tag";
+			return -1;
+		}
+	}
+	if (is_seal && dkim_tags_get(tags, count, "h") != NULL) {
+		*error_r = "h= in an ARC-Seal";
+		return -1;
+	}
+	if (dkim_arc_instance(dkim_tags_get(tags, count, "i"), instance_r) <
+	    0) {
+		*error_r = "bad i= instance";
+		return -1;
+	}
+	if (sig_common(tags, count, pool, sig, error_r) < 0 ||
+	    sig_domain(dkim_tags_get(tags, count, "d"),
+	               dkim_tags_get(tags, count, "s"), pool, sig, error_r) < 0)
+		return -1;
+	if (is_seal) {
+		/* the seal is always relaxed (§5.1.1) */
+		sig->header_relaxed = true;
+		*cv_r = strip_wsp(dkim_tags_get(tags, count, "cv"), pool);
 	}
 	return sig_times(tags, count, sig, error_r);
 }

@@ -1,7 +1,10 @@
 /* Fuzzer for the DKIM tag-list parser (RFC 6376 §3.2) and what reads tag
  * lists: DKIM-Signature values, key records, and a whole header section
- * given to the verifier (which must not crash on any signature field). */
+ * given to the verifier (which must not crash on any signature field);
+ * and the input as a header section for ARC validation (RFC 8617 §5.2),
+ * and as each ARC field's value. */
 #include "core/pool.h"
+#include "mailauth/arc.h"
 #include "mailauth/dkim.h"
 
 #include <stdint.h>
@@ -33,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dkim_key_parse(text, size, &key, &error) == 0)
 		dkim_key_free(&key);
 	/* as a DKIM-Signature field of a message with an empty body */
-	char *header = pool_alloc(pool, size + 40);
+	char *header = pool_alloc(pool, size + 64);
 	memcpy(header, "DKIM-Signature:", 15);
 	memcpy(header + 15, data, size);
 	memcpy(header + 15 + size, "\r\nFrom: a@b\r\n\r\n", 16);
@@ -51,6 +54,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* nobody can sign with that key here */
 	}
 	dkim_verify_free(&v);
+	/* ARC: the input as a header section, then as each field's value */
+	struct arc_verify *a = arc_verify_new(text, size, &set);
+	arc_verify_body(a, "x\r\n", 3);
+	arc_verify_body_end(a);
+	if (arc_verify_result(a)->cv == ARC_CV_PASS)
+		abort(); /* no key was handed over */
+	arc_verify_free(&a);
+	static const char *const names[] = {
+	    "ARC-Seal:", "ARC-Message-Signature:",
+	    "ARC-Authentication-Results:"};
+	for (size_t k = 0; k < 3; k++) {
+		size_t nl = strlen(names[k]);
+		memcpy(header, names[k], nl);
+		memcpy(header + nl, data, size);
+		memcpy(header + nl + size, "\r\n\r\n", 4);
+		a = arc_verify_new(header, nl + size + 2, &set);
+		for (size_t i = 0; i < arc_verify_key_count(a); i++) {
+			const char *txt = "v=DKIM1; p=";
+			size_t len = strlen(txt);
+			arc_verify_key(a, i, DKIM_KEY_FOUND, &txt, &len, 1);
+		}
+		if (arc_verify_result(a)->cv == ARC_CV_PASS)
+			abort();
+		arc_verify_free(&a);
+	}
 	pool_free(&pool);
 	return 0;
 }

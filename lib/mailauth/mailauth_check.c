@@ -1,4 +1,4 @@
-/* The asynchronous driver of SPF, DKIM and DMARC for one message
+/* The asynchronous driver of SPF, DKIM, ARC and DMARC for one message
  * (mailauth_check.h). Each look-up keeps its c-ares handle so that freeing
  * the check cancels it; the answers feed the state machines of spf_eval.c
  * and dkim_verify.c. DMARC discovery (RFC 7489 §6.6.3): _dmarc.<From
@@ -9,12 +9,14 @@
 #include "core/dns.h"
 #include "core/event_loop.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "core/pool.h"
 #include "core/xmalloc.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct dkim_lookup {
@@ -22,6 +24,7 @@ struct dkim_lookup {
 	size_t idx;
 	struct dns_req *req;
 	bool is_done;
+	bool is_arc; /* a key of the ARC chain, else a DKIM signature's */
 };
 
 struct mailauth_check {
@@ -42,7 +45,11 @@ struct mailauth_check {
 	struct dkim_lookup *lookups;
 	size_t lookup_count;
 
-	const char *from_domain;
+	struct arc_verify *arc;
+	struct dkim_lookup *arc_lookups;
+	size_t arc_lookup_count;
+
+	const char *from_domain, *dmarc_domain;
 	struct dns_req *dmarc_req;
 	bool dmarc_done, dmarc_tried_org, has_dmarc_record;
 	struct dmarc_record dmarc_rec;
@@ -152,7 +159,20 @@ static void spf_run(struct mailauth_check *c)
 	}
 }
 
-/* ---- DKIM keys ---------------------------------------------------------- */
+/* ---- DKIM and ARC keys --------------------------------------------------- */
+
+/* Hands lookup l's answer to DKIM or ARC. */
+static void lookup_answer(struct dkim_lookup *l, enum dkim_key_answer answer,
+                          const char *const *txt, const size_t *len,
+                          size_t count)
+{
+	struct mailauth_check *c = l->check;
+	l->is_done = true;
+	if (l->is_arc)
+		arc_verify_key(c->arc, l->idx, answer, txt, len, count);
+	else
+		dkim_verify_key(c->dkim, l->idx, answer, txt, len, count);
+}
 
 static void dkim_key_cb(enum dns_status status, const struct dns_txt *txt,
                         size_t count, const char *error, void *ctx)
@@ -161,12 +181,10 @@ static void dkim_key_cb(enum dns_status status, const struct dns_txt *txt,
 	struct mailauth_check *c = l->check;
 	(void)error;
 	l->req = NULL;
-	l->is_done = true;
 	if (status == DNS_STATUS_TEMPFAIL) {
-		dkim_verify_key(c->dkim, l->idx, DKIM_KEY_TEMPFAIL, NULL, NULL,
-		                0);
+		lookup_answer(l, DKIM_KEY_TEMPFAIL, NULL, NULL, 0);
 	} else if (status != DNS_STATUS_OK) {
-		dkim_verify_key(c->dkim, l->idx, DKIM_KEY_NONE, NULL, NULL, 0);
+		lookup_answer(l, DKIM_KEY_NONE, NULL, NULL, 0);
 	} else {
 		const char **texts =
 		    pool_alloc(c->pool, (count + 1) * sizeof(*texts));
@@ -175,33 +193,37 @@ static void dkim_key_cb(enum dns_status status, const struct dns_txt *txt,
 			texts[i] = txt[i].text;
 			lens[i] = txt[i].len;
 		}
-		dkim_verify_key(c->dkim, l->idx, DKIM_KEY_FOUND, texts, lens,
-		                count);
+		lookup_answer(l, DKIM_KEY_FOUND, texts, lens, count);
 	}
 	check_maybe_done(c);
 }
 
-static void dkim_start(struct mailauth_check *c)
+/* Starts the key look-ups of DKIM (is_arc false) or of the ARC chain,
+ * within the message's DNS budget. */
+static struct dkim_lookup *keys_start(struct mailauth_check *c, bool is_arc,
+                                      size_t *count_r)
 {
-	size_t n = dkim_verify_count(c->dkim);
-	c->lookups = pool_alloc(c->pool, (n + 1) * sizeof(*c->lookups));
-	memset(c->lookups, 0, (n + 1) * sizeof(*c->lookups));
-	c->lookup_count = n;
+	size_t n =
+	    is_arc ? arc_verify_key_count(c->arc) : dkim_verify_count(c->dkim);
+	struct dkim_lookup *lookups =
+	    pool_alloc(c->pool, (n + 1) * sizeof(*lookups));
+	memset(lookups, 0, (n + 1) * sizeof(*lookups));
+	*count_r = n;
 	for (size_t i = 0; i < n; i++) {
-		struct dkim_lookup *l = &c->lookups[i];
+		struct dkim_lookup *l = &lookups[i];
 		l->check = c;
 		l->idx = i;
-		const char *name = dkim_verify_key_name(c->dkim, i);
-		if (name == NULL) {
+		l->is_arc = is_arc;
+		const char *name = is_arc ? arc_verify_key_name(c->arc, i)
+		                          : dkim_verify_key_name(c->dkim, i);
+		if (name == NULL)
 			l->is_done = true;
-		} else if (!budget_take(c)) {
-			l->is_done = true;
-			dkim_verify_key(c->dkim, i, DKIM_KEY_TEMPFAIL, NULL,
-			                NULL, 0);
-		} else {
+		else if (!budget_take(c))
+			lookup_answer(l, DKIM_KEY_TEMPFAIL, NULL, NULL, 0);
+		else
 			l->req = dns_txt_lookup(c->dns, name, dkim_key_cb, l);
-		}
 	}
+	return lookups;
 }
 
 /* ---- DMARC ----------------------------------------------------------------
@@ -254,6 +276,7 @@ static void dmarc_lookup(struct mailauth_check *c, const char *domain)
 		c->dmarc_done = true;
 		return;
 	}
+	c->dmarc_domain = domain;
 	c->dmarc_req = dns_txt_lookup(
 	    c->dns, pool_printf(c->pool, "_dmarc.%s", domain), dmarc_txt_cb, c);
 }
@@ -314,9 +337,12 @@ void mailauth_check_free(struct mailauth_check **cp)
 	dns_cancel(&c->dmarc_req);
 	for (size_t i = 0; i < c->lookup_count; i++)
 		dns_cancel(&c->lookups[i].req);
+	for (size_t i = 0; i < c->arc_lookup_count; i++)
+		dns_cancel(&c->arc_lookups[i].req);
 	event_timer_free(&c->timer);
 	spf_eval_free(&c->spf);
 	dkim_verify_free(&c->dkim);
+	arc_verify_free(&c->arc);
 	pool_free(&c->pool);
 	free(c);
 }
@@ -328,7 +354,9 @@ void mailauth_check_header(struct mailauth_check *c, const char *header,
 		return;
 	c->has_header = true;
 	c->dkim = dkim_verify_new(header, size, &c->set.dkim, time(NULL));
-	dkim_start(c);
+	c->lookups = keys_start(c, false, &c->lookup_count);
+	c->arc = arc_verify_new(header, size, &c->set.dkim);
+	c->arc_lookups = keys_start(c, true, &c->arc_lookup_count);
 	const char *from;
 	if (dmarc_from_domain(header, size, c->pool, &from) == 1) {
 		c->from_domain = from;
@@ -343,6 +371,8 @@ void mailauth_check_body(struct mailauth_check *c, const void *data,
 {
 	if (c->dkim != NULL)
 		dkim_verify_body(c->dkim, data, size);
+	if (c->arc != NULL)
+		arc_verify_body(c->arc, data, size);
 }
 
 static bool check_is_done(const struct mailauth_check *c)
@@ -351,6 +381,10 @@ static bool check_is_done(const struct mailauth_check *c)
 		return false;
 	for (size_t i = 0; i < c->lookup_count; i++) {
 		if (!c->lookups[i].is_done)
+			return false;
+	}
+	for (size_t i = 0; i < c->arc_lookup_count; i++) {
+		if (!c->arc_lookups[i].is_done)
 			return false;
 	}
 	return true;
@@ -372,14 +406,16 @@ static void check_notify_cb(void *ctx)
 		dns_cancel(&c->dmarc_req);
 		if (!c->dmarc_done)
 			c->dmarc_tempfail = c->dmarc_done = true;
-		for (size_t i = 0; i < c->lookup_count; i++) {
-			struct dkim_lookup *l = &c->lookups[i];
+		for (size_t i = 0; i < c->lookup_count + c->arc_lookup_count;
+		     i++) {
+			struct dkim_lookup *l =
+			    i < c->lookup_count
+			        ? &c->lookups[i]
+			        : &c->arc_lookups[i - c->lookup_count];
 			if (l->is_done)
 				continue;
 			dns_cancel(&l->req);
-			l->is_done = true;
-			dkim_verify_key(c->dkim, i, DKIM_KEY_TEMPFAIL, NULL,
-			                NULL, 0);
+			lookup_answer(l, DKIM_KEY_TEMPFAIL, NULL, NULL, 0);
 		}
 	}
 	c->is_notified = true;
@@ -403,6 +439,7 @@ void mailauth_check_end(struct mailauth_check *c, mailauth_check_cb *cb,
 	c->cb = cb;
 	c->cb_ctx = ctx;
 	dkim_verify_body_end(c->dkim);
+	arc_verify_body_end(c->arc);
 	c->timer = event_timer_new(c->loop, check_notify_cb, c);
 	event_timer_set(c->timer, c->set.timeout_msecs);
 	check_maybe_done(c);
@@ -413,11 +450,15 @@ static void results_dkim(struct mailauth_check *c, struct authres *ar,
 {
 	size_t n = c->dkim != NULL ? dkim_verify_count(c->dkim) : 0;
 	const char **pass = pool_alloc(c->pool, (n + 1) * sizeof(*pass));
+	const struct dkim_result **all =
+	    pool_alloc(c->pool, (n + 1) * sizeof(*all));
 	v->dkim_count = n;
+	v->dkim_results = all;
 	if (n == 0)
 		authres_add(ar, "dkim", "none", NULL, NULL, 0);
 	for (size_t i = 0; i < n; i++) {
 		const struct dkim_result *r = dkim_verify_result(c->dkim, i);
+		all[i] = r;
 		const char *props[6];
 		size_t np = 0;
 		if (r->domain != NULL) {
@@ -445,6 +486,39 @@ static void results_dkim(struct mailauth_check *c, struct authres *ar,
 	*pass_r = pass;
 }
 
+/* arc=none|pass|fail (RFC 8617 §10.2: the method "arc" with the
+ * client's address as smtp.remote-ip). */
+static void results_arc(struct mailauth_check *c, struct authres *ar,
+                        struct mailauth_verdict *v)
+{
+	const struct arc_result *r = arc_verify_result(c->arc);
+	char addr[NET_ADDR_STR_MAX];
+	v->arc = *r;
+	net_addr_str((const struct sockaddr *)&c->client, addr);
+	const char *props[2] = {"smtp.remote-ip", addr};
+	const char *reason = r->reason;
+	if (r->cv == ARC_CV_PASS)
+		reason =
+		    pool_printf(c->pool, "i=%u d=%s", r->instance, r->sealer);
+	authres_add(ar, "arc", arc_cv_name(r->cv), reason, props, 1);
+}
+
+/* Is domain (or a parent of it) in the comma-separated list? */
+static bool domain_listed(const char *list, const char *domain)
+{
+	size_t dlen = strlen(domain);
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		p += strspn(p, " \t,");
+		size_t len = strcspn(p, " \t,");
+		if (len > 0 && len <= dlen &&
+		    strncasecmp(domain + dlen - len, p, len) == 0 &&
+		    (len == dlen || domain[dlen - len - 1] == '.'))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
 static void results_dmarc(struct mailauth_check *c, struct authres *ar,
                           struct mailauth_verdict *v, const char **pass)
 {
@@ -466,6 +540,8 @@ static void results_dmarc(struct mailauth_check *c, struct authres *ar,
 		return;
 	}
 	v->has_dmarc_record = true;
+	v->dmarc_record = c->dmarc_rec;
+	v->dmarc_domain = c->dmarc_domain;
 	struct dmarc_input in = {
 	    .from_domain = c->from_domain,
 	    .spf_domain = c->spf_domain,
@@ -475,9 +551,21 @@ static void results_dmarc(struct mailauth_check *c, struct authres *ar,
 	};
 	dmarc_evaluate(&in, &c->dmarc_rec, c->dmarc_is_org,
 	               (unsigned)(random() % 100), &v->dmarc);
-	const char *reason = pool_printf(c->pool, "p=%s dis=%s",
-	                                 dmarc_policy_name(v->dmarc.policy),
-	                                 dmarc_policy_name(v->dmarc.action));
+	const char *override = "";
+	/* RFC 7489 §6.7 local policy, RFC 8617 §7.2: a forwarder we trust
+	 * vouches (its chain passes) for what it received */
+	if (v->dmarc.result == DMARC_RESULT_FAIL &&
+	    v->dmarc.action != DMARC_POLICY_NONE && v->arc.cv == ARC_CV_PASS &&
+	    v->arc.sealer != NULL &&
+	    domain_listed(c->set.arc_trusted_sealers, v->arc.sealer)) {
+		v->dmarc.action = DMARC_POLICY_NONE;
+		v->arc_override = v->arc.sealer;
+		override =
+		    pool_printf(c->pool, " arc-override=%s", v->arc.sealer);
+	}
+	const char *reason = pool_printf(
+	    c->pool, "p=%s dis=%s%s", dmarc_policy_name(v->dmarc.policy),
+	    dmarc_policy_name(v->dmarc.action), override);
 	authres_add(ar, "dmarc", dmarc_result_name(v->dmarc.result), reason,
 	            props, 1);
 }
@@ -495,6 +583,7 @@ void mailauth_check_results(struct mailauth_check *c, const char *authserv_id,
 	            spf_eval_reason(c->spf), spf_props, 1);
 	const char **pass;
 	results_dkim(c, &ar, v, &pass);
+	results_arc(c, &ar, v);
 	results_dmarc(c, &ar, v, pass);
 	authres_end(&ar);
 }

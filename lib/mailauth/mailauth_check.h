@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "mailauth/arc.h"
 #include "mailauth/dkim.h"
 #include "mailauth/dmarc.h"
 #include "mailauth/spf.h"
@@ -24,6 +25,9 @@ struct mailauth_check_settings {
 	unsigned timeout_msecs; /* from the end of the body */
 	unsigned max_queries;   /* DNS queries per message */
 	struct dkim_verify_settings dkim;
+	/* "domain, domain": sealers whose passing ARC chain overrides a
+	 * DMARC failure (RFC 8617 §7.2, RFC 7489 §6.7); NULL or "": none */
+	const char *arc_trusted_sealers;
 };
 
 struct mailauth_verdict {
@@ -34,6 +38,14 @@ struct mailauth_verdict {
 	const char *from_domain;    /* NULL when the From field is unusable */
 	struct dmarc_outcome dmarc; /* result NONE without a policy */
 	bool has_dmarc_record;
+	struct dmarc_record dmarc_record; /* when has_dmarc_record */
+	const char *dmarc_domain;         /* where the record was found */
+	struct arc_result arc; /* the chain the message arrived with */
+	/* DMARC failed, but a trusted sealer's chain passed: no policy
+	 * applied (dmarc.action none), the sealer's domain here */
+	const char *arc_override;
+	/* every DKIM signature's d=, s= and result, for reports */
+	const struct dkim_result *const *dkim_results;
 };
 
 struct mailauth_check;

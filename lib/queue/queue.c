@@ -152,6 +152,11 @@ int queue_flush_request(const char *queue_dir)
 	return qmgr_send(queue_dir, "flush");
 }
 
+int queue_report_request(const char *queue_dir)
+{
+	return qmgr_send(queue_dir, "report");
+}
+
 /* ---- Listing ------------------------------------------------------------ */
 
 struct list_entry {

@@ -125,6 +125,9 @@ void queue_notify(const char *queue_dir);
 /* Asks qmgr to retry every deferred message now (postroomctl queue flush).
  * Returns 0 if the request was sent, or -1 with errno (qmgr not running). */
 int queue_flush_request(const char *queue_dir);
+/* Asks qmgr to send the DMARC and TLS-RPT reports gathered so far now
+ * (postroomctl report send-now). Returns 0 if sent, or -1 with errno. */
+int queue_report_request(const char *queue_dir);
 
 /* ---- Listing (postroomctl queue list) ---------------------------------- */
 

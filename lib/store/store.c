@@ -59,6 +59,29 @@ static const struct store_migration store_global_migrations[] = {
      " last_used INTEGER NOT NULL,"
      " expires INTEGER NOT NULL DEFAULT 0);"
      "CREATE INDEX tokens_account ON tokens(account_id);"},
+    /* lib/store/store_dav_share.c: a calendar or address book one account
+     * shares with another, the grant and the name it has in the
+     * grantee's home in one row (an account's rows go with it); and how
+     * an account appears in its domain's shared address book
+     * (store_dav_directory.c): a name, or hidden. version grows with
+     * every change, so the book sees one. */
+    {"CREATE TABLE dav_shares ("
+     " owner_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+     " collection_id INTEGER NOT NULL,"
+     " kind INTEGER NOT NULL,"
+     " grantee_id INTEGER NOT NULL REFERENCES accounts(id)"
+     "  ON DELETE CASCADE,"
+     " access INTEGER NOT NULL,"
+     " name TEXT NOT NULL,"
+     " created INTEGER NOT NULL,"
+     " PRIMARY KEY (owner_id, collection_id, grantee_id),"
+     " UNIQUE (grantee_id, kind, name));"
+     "CREATE TABLE dav_directory ("
+     " account_id INTEGER PRIMARY KEY REFERENCES accounts(id)"
+     "  ON DELETE CASCADE,"
+     " name TEXT NOT NULL DEFAULT '',"
+     " hidden INTEGER NOT NULL DEFAULT 0,"
+     " version INTEGER NOT NULL DEFAULT 0);"},
 };
 
 static int store_mkdirs(struct store *store, const char **error_r)

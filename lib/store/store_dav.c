@@ -1,16 +1,18 @@
 /* Calendar and address book collections of one account (store_dav.h):
  * the default collections made once, creating, updating (live fields and
  * dead properties together, RFC 4918 §9.2) and deleting collections, dead
- * properties, and the access check with its grant table. A collection's
- * MODSEQ grows with each change to it or to a member; its row id is never
- * reused (AUTOINCREMENT), so a sync token naming a deleted collection
- * never matches a new one of the same name. */
+ * properties, and the access check (the owner, or a share of
+ * store_dav_share.c). A collection's MODSEQ grows with each change to it
+ * or to a member; its row id is never reused (AUTOINCREMENT), so a sync
+ * token naming a deleted collection never matches a new one of the same
+ * name. */
 #include "core/pool.h"
 #include "store/store_dav.h"
 #include "store/store_dav_private.h"
 #include "store/store_private.h"
 
 #include <string.h>
+#include <time.h>
 
 static const struct {
 	enum store_dav_kind kind;
@@ -209,6 +211,61 @@ int store_dav_collection_get(struct store_account *account,
 	return ret;
 }
 
+int store_dav_collection_get_by_id(struct store_account *account, int64_t id,
+                                   struct pool *pool,
+                                   struct store_dav_collection *coll_r)
+{
+	sqlite3_stmt *stmt =
+	    store_db_prepare(&account->db, COLLECTION_COLUMNS " WHERE id = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	int rc = sqlite3_step(stmt), ret = 0;
+	if (rc == SQLITE_ROW) {
+		collection_read(stmt, pool, coll_r);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_db_fail(&account->db, "dav collection");
+		ret = -1;
+	}
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+int store_dav_schedule_box(struct store_account *account,
+                           enum store_dav_kind kind, struct pool *pool,
+                           struct store_dav_collection *coll_r)
+{
+	const char *name =
+	    kind == STORE_DAV_SCHEDULE_INBOX ? "inbox" : "outbox";
+	int ret = store_dav_collection_get(account, kind, name, pool, coll_r);
+	if (ret != 0)
+		return ret < 0 ? -1 : 0;
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db,
+	    "INSERT OR IGNORE INTO dav_collections (kind, name, displayname,"
+	    " components, max_resource_size, created)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, (int)kind);
+	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3,
+	                  kind == STORE_DAV_SCHEDULE_INBOX ? "Inbox" : "Outbox",
+	                  -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 4,
+	                 STORE_DAV_COMP_VEVENT | STORE_DAV_COMP_VTODO |
+	                     STORE_DAV_COMP_VJOURNAL |
+	                     STORE_DAV_COMP_VFREEBUSY);
+	sqlite3_bind_int64(stmt, 5, STORE_DAV_DEFAULT_MAX_SIZE);
+	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)time(NULL));
+	if (store_db_step_done(&account->db, stmt, NULL) < 0)
+		return -1;
+	store_account_db_touch(account);
+	ret = store_dav_collection_get(account, kind, name, pool, coll_r);
+	return ret == 1 ? 0 : (store_db_fail(&account->db, "dav box"), -1);
+}
+
 int store_dav_props_write(struct store_account *account, int64_t coll_id,
                           const char *object,
                           const struct store_dav_prop *props, size_t count)
@@ -395,7 +452,19 @@ int store_dav_collection_delete(struct store_account *account, int64_t id,
 	}
 	if (sqlite3_changes(account->db.db) == 0)
 		return store_dav_rollback(account, STORE_DAV_NOT_FOUND);
-	return store_dav_commit(account, error_r);
+	if (store_dav_commit(account, error_r) < 0)
+		return -1;
+	/* Its shares go too. Should this fail, the rows name an id that no
+	 * collection will have again (AUTOINCREMENT), and find nothing. */
+	stmt = store_db_prepare(&account->store->db,
+	                        "DELETE FROM dav_shares WHERE owner_id = ?1"
+	                        " AND collection_id = ?2");
+	if (stmt != NULL) {
+		sqlite3_bind_int64(stmt, 1, account->id);
+		sqlite3_bind_int64(stmt, 2, id);
+		(void)store_db_step_done(&account->store->db, stmt, NULL);
+	}
+	return 0;
 }
 
 int store_dav_props(struct store_account *account, int64_t coll_id,
@@ -471,69 +540,35 @@ int store_dav_access(struct store_account *owner, const char *user,
 	struct pool *pool = pool_new();
 	const char *addr = store_address_normalize(user, pool);
 	int ret = STORE_DAV_ACCESS_NONE;
-	if (addr != NULL && strcmp(addr, owner->address) == 0) {
+	if (addr == NULL)
+		goto out;
+	if (owner->address[0] != '\0' && strcmp(addr, owner->address) == 0) {
 		ret = STORE_DAV_ACCESS_OWNER;
 		goto out;
 	}
+	struct store_db *db = &owner->store->db;
 	sqlite3_stmt *stmt = store_db_prepare(
-	    &owner->db, "SELECT access FROM dav_grants WHERE collection_id = ?1"
-	                " AND grantee = ?2");
-	if (stmt == NULL || addr == NULL) {
-		ret = stmt == NULL ? -1 : STORE_DAV_ACCESS_NONE;
+	    db, "SELECT s.access FROM dav_shares s JOIN accounts a"
+	        " ON a.id = s.grantee_id WHERE s.owner_id = ?1"
+	        " AND s.collection_id = ?2 AND a.address = ?3");
+	if (stmt == NULL) {
+		ret = -1;
 		goto out;
 	}
-	sqlite3_bind_int64(stmt, 1, coll_id);
-	sqlite3_bind_text(stmt, 2, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 1, owner->id);
+	sqlite3_bind_int64(stmt, 2, coll_id);
+	sqlite3_bind_text(stmt, 3, addr, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		int a = sqlite3_column_int(stmt, 0);
-		/* a grant never makes its grantee an owner */
+		/* a share never makes its grantee an owner */
 		ret = a == STORE_DAV_ACCESS_READ_WRITE ? a
 		                                       : STORE_DAV_ACCESS_READ;
 	} else if (rc != SQLITE_DONE) {
-		store_db_fail(&owner->db, "dav access");
+		store_db_fail(db, "dav access");
 		ret = -1;
 	}
 	sqlite3_reset(stmt);
-out:
-	pool_free(&pool);
-	return ret;
-}
-
-int store_dav_grant_set(struct store_account *owner, int64_t coll_id,
-                        const char *grantee, enum store_dav_access access,
-                        const char **error_r)
-{
-	struct pool *pool = pool_new();
-	const char *addr = store_address_normalize(grantee, pool);
-	int ret = -1;
-	if (addr == NULL || access == STORE_DAV_ACCESS_OWNER) {
-		*error_r = addr == NULL ? "invalid address" : "invalid access";
-		goto out;
-	}
-	sqlite3_stmt *stmt = store_db_prepare(
-	    &owner->db,
-	    access == STORE_DAV_ACCESS_NONE
-	        ? "DELETE FROM dav_grants WHERE collection_id = ?1"
-	          " AND grantee = ?2"
-	        : "INSERT OR REPLACE INTO dav_grants (collection_id, grantee,"
-	          " access) VALUES (?1, ?2, ?3)");
-	if (stmt == NULL) {
-		*error_r = owner->db.error.data;
-		goto out;
-	}
-	sqlite3_bind_int64(stmt, 1, coll_id);
-	sqlite3_bind_text(stmt, 2, addr, -1, SQLITE_STATIC);
-	if (access != STORE_DAV_ACCESS_NONE)
-		sqlite3_bind_int(stmt, 3, (int)access);
-	bool is_constraint;
-	if (store_db_step_done(&owner->db, stmt, &is_constraint) < 0) {
-		ret = is_constraint ? STORE_DAV_NOT_FOUND : -1;
-		*error_r = owner->db.error.data;
-		goto out;
-	}
-	store_account_db_touch(owner);
-	ret = 0;
 out:
 	pool_free(&pool);
 	return ret;

@@ -16,13 +16,13 @@
  *                    collection's tombstone horizon is refused
  *   dav_props        dead properties (RFC 4918 §4) of a collection or
  *                    member, as XML
- *   dav_grants       who else may reach a collection (read or read-write):
- *                    the table sharing will fill; store_dav_access is the
- *                    one check every access goes through
+ *   dav_grants       unused: shares live in postroom.db (dav_shares,
+ *                    below); store_dav_access is the one check every
+ *                    access goes through
  * The store does not parse iCalendar or vCard: the caller (httpd, with
  * lib/dav) validates and computes the UID, kind and span. The tables
- * refer to nothing else in mail.db, so a per-domain shared address book
- * can live in a database of its own with the same schema. Every write
+ * refer to nothing else in mail.db, so the per-domain shared address
+ * books live in a database of their own with the same schema. Every write
  * touches the account's changes file after its commit. */
 #ifndef STORE_STORE_DAV_H
 #define STORE_STORE_DAV_H
@@ -39,6 +39,10 @@ struct pool;
 enum store_dav_kind {
 	STORE_DAV_CALENDAR = 1,
 	STORE_DAV_ADDRESSBOOK = 2,
+	/* RFC 6638 §2.1, §2.2: where scheduling messages arrive, and the
+	 * outbox; one each per account, never listed with the calendars */
+	STORE_DAV_SCHEDULE_INBOX = 3,
+	STORE_DAV_SCHEDULE_OUTBOX = 4,
 };
 
 /* What a user may do with a collection (store_dav_access). */
@@ -141,6 +145,16 @@ int store_dav_collection_get(struct store_account *account,
                              enum store_dav_kind kind, const char *name,
                              struct pool *pool,
                              struct store_dav_collection *coll_r);
+/* The schedule inbox or outbox (kind) of account, made on first use
+ * (named "inbox", "outbox"). Returns 0 with *coll_r (from pool), or -1. */
+int store_dav_schedule_box(struct store_account *account,
+                           enum store_dav_kind kind, struct pool *pool,
+                           struct store_dav_collection *coll_r);
+/* The collection with row id id. Returns 1 with *coll_r (from pool), 0
+ * if there is none, -1. */
+int store_dav_collection_get_by_id(struct store_account *account, int64_t id,
+                                   struct pool *pool,
+                                   struct store_dav_collection *coll_r);
 /* Creates a collection from coll (kind, name, the text fields, order,
  * components, max_resource_size; 0 means the default) with the dead
  * properties props. Returns 0 with *id_r, STORE_DAV_EXISTS, or -1 with
@@ -176,6 +190,14 @@ int store_dav_object_get(struct store_account *account, int64_t coll_id,
 int store_dav_object_find_uid(struct store_account *account, int64_t coll_id,
                               const char *uid, struct pool *pool,
                               const char **name_r);
+/* Finds the member holding uid among account's collections of kind (the
+ * oldest collection first). Returns 1 with *coll_r and *obj_r (data
+ * loaded; from pool), 0 if none has it, -1. */
+int store_dav_object_find_any(struct store_account *account,
+                              enum store_dav_kind kind, const char *uid,
+                              struct pool *pool,
+                              struct store_dav_collection *coll_r,
+                              struct store_dav_object *obj_r);
 /* Stores obj (name, uid, etag, content_type, data and size, component,
  * span, is_recurring) into coll_id, creating or replacing the member of
  * that name, in one transaction with the checks: if_match (NULL: none) is
@@ -225,6 +247,10 @@ typedef int store_dav_change_cb(const char *name, uint64_t modseq,
 int store_dav_changes(struct store_account *account, int64_t coll_id,
                       uint64_t since, store_dav_change_cb *cb, void *ctx);
 
+/* The bytes of every member of every collection of account (the schedule
+ * inbox too) into *bytes_r. Returns 0 or -1. */
+int store_dav_usage(struct store_account *account, uint64_t *bytes_r);
+
 /* ---- Dead properties and access ---- */
 
 /* The dead properties of a collection (object "") or member, by
@@ -240,14 +266,116 @@ int store_dav_props_set(struct store_account *account, int64_t coll_id,
                         size_t count, const char **error_r);
 /* What user (an account address) may do with collection coll_id of the
  * account open as owner: STORE_DAV_ACCESS_OWNER for its owner, else what
- * a grant says (none until sharing writes grants). Every access check of
- * DAV goes through here. Returns the access, or -1. */
+ * a share says (store_dav_share_set). Every access check of DAV goes
+ * through here. Returns the access, or -1. */
 int store_dav_access(struct store_account *owner, const char *user,
                      int64_t coll_id);
-/* Grants grantee access to a collection (STORE_DAV_ACCESS_NONE removes
- * the grant). Returns 0, STORE_DAV_NOT_FOUND, or -1. */
-int store_dav_grant_set(struct store_account *owner, int64_t coll_id,
+
+/* ---- Sharing (store_dav_share.c) ----
+ * A share gives another account of the server read or read-write access
+ * to one collection, and puts the collection into the grantee's home
+ * under a name of its own ("<collection>_shared_by_<owner>"), which no
+ * collection of the grantee's has. The row lives in postroom.db
+ * (dav_shares), so the grantee's home lists its shares without opening
+ * any other account; it goes with either account, and with the
+ * collection (store_dav_collection_delete). The per-account dav_grants
+ * table of the first DAV schema is not used. */
+
+struct store_dav_share {
+	const char *owner;   /* the owner's address */
+	const char *grantee; /* the grantee's address */
+	int64_t collection_id;
+	enum store_dav_kind kind;
+	enum store_dav_access access; /* READ or READ_WRITE */
+	const char *name;             /* in the grantee's home */
+	time_t created;
+};
+
+/* Shares coll of owner with grantee (an account address) with access
+ * READ or READ_WRITE, or changes the access of an existing share (its
+ * name stays); STORE_DAV_ACCESS_NONE ends the share. Sets *name_r (from
+ * pool; may be NULL) to the collection's name in the grantee's home.
+ * Returns 0, STORE_DAV_NOT_FOUND (grantee is not an account, or there
+ * is no such share to end), or -1 with *error_r ("cannot share with its
+ * owner", "invalid access", or a storage failure). */
+int store_dav_share_set(struct store_account *owner,
+                        const struct store_dav_collection *coll,
                         const char *grantee, enum store_dav_access access,
+                        time_t now, struct pool *pool, const char **name_r,
                         const char **error_r);
+/* The shares of collection coll_id of owner, by grantee. Returns 0 with
+ * *shares_r and *count_r (from pool), or -1. */
+int store_dav_share_list_collection(struct store_account *owner,
+                                    int64_t coll_id, struct pool *pool,
+                                    struct store_dav_share **shares_r,
+                                    size_t *count_r);
+/* The shares grantee received of collections of kind, by name. Returns
+ * 0 with *shares_r and *count_r (from pool), or -1. */
+int store_dav_share_list_granted(struct store *store, const char *grantee,
+                                 enum store_dav_kind kind, struct pool *pool,
+                                 struct store_dav_share **shares_r,
+                                 size_t *count_r);
+/* The share named name in grantee's home of kind. Returns 1 with *share_r
+ * (from pool), 0 if none, -1. */
+int store_dav_share_find(struct store *store, const char *grantee,
+                         enum store_dav_kind kind, const char *name,
+                         struct pool *pool, struct store_dav_share *share_r);
+
+/* ---- The domain's shared address book (store_dav_directory.c) ----
+ * Each local domain has one address book that every account of the
+ * domain may read, filled from the domain's accounts (one card each,
+ * unless hidden). The books live in a database of their own with the
+ * account schema, data_dir/accounts/0/mail.db (no account has id 0), one
+ * collection per domain named by the domain; sync tokens, ETags and
+ * tombstones work as in any collection. The book is brought up to date
+ * when it is read and the domain's accounts changed since
+ * (store_dav_directory_sync): the store makes no vCard, the caller's
+ * callback does. */
+
+struct store_dav_directory_entry {
+	int64_t account_id;
+	const char *address;
+	const char *name; /* "" when the account has none */
+};
+
+/* Fills obj (name, uid, etag, content_type, data, size; strings from
+ * pool) with the card of e. Returns 0, or -1 to leave e out. */
+typedef int store_dav_card_cb(const struct store_dav_directory_entry *e,
+                              struct pool *pool, struct store_dav_object *obj,
+                              void *ctx);
+
+/* Opens the books' database (made on first use). Close it with
+ * store_account_close. Returns 0, or -1 with *error_r. */
+int store_dav_directory_open(struct store *store, struct store_account **dir_r,
+                             const char **error_r);
+/* Brings domain's book in dir up to date (nothing to do when its
+ * accounts, names and hidden flags did not change since the last time)
+ * and reads its collection into *coll_r (strings from pool). Returns 1,
+ * 0 when domain is not local, or -1. */
+int store_dav_directory_sync(struct store *store, struct store_account *dir,
+                             const char *domain, store_dav_card_cb *cb,
+                             void *ctx, struct pool *pool,
+                             struct store_dav_collection *coll_r);
+/* Sets the name the book shows for address (NULL: unchanged) and whether
+ * the account is left out of it (hidden < 0: unchanged). Returns 0, or -1
+ * with *error_r ("no such account", a storage failure). */
+int store_dav_directory_set(struct store *store, const char *address,
+                            const char *name, int hidden, const char **error_r);
+/* The entry of address. Returns 1 with *name_r (from pool) and
+ * *is_hidden_r, 0 if there is no such account, -1. */
+int store_dav_directory_get(struct store *store, const char *address,
+                            struct pool *pool, const char **name_r,
+                            bool *is_hidden_r);
+
+/* ---- Maintenance (store_dav_gc.c) ---- */
+
+/* Prunes the tombstones of every collection of every database under
+ * data_dir/accounts to about its keep newest, raising the collection's
+ * tombstone horizon to the highest MODSEQ removed (a sync token older
+ * than that is then refused with STORE_DAV_TOKEN_INVALID). *pruned_r
+ * counts removed rows. Returns 0, or -1 with a static reason in *error_r
+ * if some database could not be pruned (the others are). */
+int store_dav_gc_tombstones(const char *data_dir, unsigned keep,
+                            size_t *pruned_r, const char **error_r);
 
 #endif

@@ -137,6 +137,41 @@ int store_dav_object_find_uid(struct store_account *account, int64_t coll_id,
 	return ret;
 }
 
+int store_dav_object_find_any(struct store_account *account,
+                              enum store_dav_kind kind, const char *uid,
+                              struct pool *pool,
+                              struct store_dav_collection *coll_r,
+                              struct store_dav_object *obj_r)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db,
+	    "SELECT o.collection_id, o.name FROM dav_objects o"
+	    " JOIN dav_collections c ON c.id = o.collection_id"
+	    " WHERE c.kind = ?1 AND o.uid = ?2 ORDER BY c.id LIMIT 1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, (int)kind);
+	sqlite3_bind_text(stmt, 2, uid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	int64_t coll_id = 0;
+	const char *name = NULL;
+	if (rc == SQLITE_ROW) {
+		coll_id = sqlite3_column_int64(stmt, 0);
+		name = pool_strdup(pool, store_db_column_str(stmt, 1));
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE
+		           ? 0
+		           : (store_db_fail(&account->db, "dav find"), -1);
+	int ret =
+	    store_dav_collection_get_by_id(account, coll_id, pool, coll_r);
+	if (ret == 1)
+		ret = store_dav_object_get(account, coll_id, name, true, pool,
+		                           obj_r);
+	return ret;
+}
+
 /* Inside a transaction: the etag of member name (NULL when absent) into
  * *etag_r, from pool. Returns 0 or -1. */
 static int current_etag(struct store_account *account, int64_t coll_id,
@@ -191,12 +226,9 @@ static void bind_time(sqlite3_stmt *stmt, int col, int64_t t)
 		sqlite3_bind_int64(stmt, col, t);
 }
 
-/* Inside a transaction: inserts or replaces member obj->name of coll_id
- * with MODSEQ modseq (data inline, or blob_id), removes its tombstone.
- * Returns 0 or -1. */
-static int row_write(struct store_account *account, int64_t coll_id,
-                     const struct store_dav_object *obj, const char *blob_id,
-                     uint64_t modseq, time_t now)
+int store_dav_object_row_write(struct store_account *account, int64_t coll_id,
+                               const struct store_dav_object *obj,
+                               const char *blob_id, uint64_t modseq, time_t now)
 {
 	sqlite3_stmt *stmt = store_db_prepare(
 	    &account->db,
@@ -304,8 +336,9 @@ int store_dav_object_put(struct store_account *account, int64_t coll_id,
 	if (ret == 0)
 		ret = put_check(account, coll_id, obj, if_match, if_none_match,
 		                created_r);
-	if (ret == 0 && row_write(account, coll_id, obj,
-	                          is_blob ? blob_id : NULL, *modseq_r, now) < 0)
+	if (ret == 0 && store_dav_object_row_write(account, coll_id, obj,
+	                                           is_blob ? blob_id : NULL,
+	                                           *modseq_r, now) < 0)
 		ret = -1;
 	if (ret != 0) {
 		if (ret < 0)
@@ -315,10 +348,8 @@ int store_dav_object_put(struct store_account *account, int64_t coll_id,
 	return store_dav_commit(account, error_r);
 }
 
-/* Inside a transaction: removes member name of coll_id with its dead
- * properties and leaves a tombstone at modseq. Returns 0 or -1. */
-static int row_remove(struct store_account *account, int64_t coll_id,
-                      const char *name, uint64_t modseq)
+int store_dav_object_row_remove(struct store_account *account, int64_t coll_id,
+                                const char *name, uint64_t modseq)
 {
 	static const char *const sql[] = {
 	    "DELETE FROM dav_objects WHERE collection_id = ?1 AND name = ?2",
@@ -359,7 +390,8 @@ int store_dav_object_delete(struct store_account *account, int64_t coll_id,
 		ret = STORE_DAV_PRECONDITION;
 	if (ret == 0)
 		ret = store_dav_bump(account, coll_id, &modseq);
-	if (ret == 0 && row_remove(account, coll_id, name, modseq) < 0)
+	if (ret == 0 &&
+	    store_dav_object_row_remove(account, coll_id, name, modseq) < 0)
 		ret = -1;
 	if (ret != 0) {
 		if (ret < 0)
@@ -605,4 +637,19 @@ int store_dav_changes(struct store_account *account, int64_t coll_id,
 	sqlite3_reset(stmt);
 	pool_free(&pool);
 	return ret;
+}
+
+int store_dav_usage(struct store_account *account, uint64_t *bytes_r)
+{
+	sqlite3_stmt *stmt = store_db_prepare(
+	    &account->db, "SELECT coalesce(sum(size), 0) FROM dav_objects");
+	if (stmt == NULL)
+		return -1;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*bytes_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW
+	           ? 0
+	           : (store_db_fail(&account->db, "dav usage"), -1);
 }

@@ -22,5 +22,16 @@ int store_dav_bump(struct store_account *account, int64_t coll_id,
 int store_dav_props_write(struct store_account *account, int64_t coll_id,
                           const char *object,
                           const struct store_dav_prop *props, size_t count);
+/* Inside a transaction: inserts or replaces member obj->name of coll_id
+ * with MODSEQ modseq (data inline, or blob_id), removes its tombstone.
+ * Returns 0 or -1. */
+int store_dav_object_row_write(struct store_account *account, int64_t coll_id,
+                               const struct store_dav_object *obj,
+                               const char *blob_id, uint64_t modseq,
+                               time_t now);
+/* Inside a transaction: removes member name of coll_id with its dead
+ * properties and leaves a tombstone at modseq. Returns 0 or -1. */
+int store_dav_object_row_remove(struct store_account *account, int64_t coll_id,
+                                const char *name, uint64_t modseq);
 
 #endif

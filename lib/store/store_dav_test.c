@@ -3,8 +3,9 @@
  * If-Match / If-None-Match and UID uniqueness, large data in blobs,
  * delete with tombstones, copy and move, listing by time span, changes
  * for sync-collection (and the token still good after reopening), the
- * access check and grants, and the migration of a store made before
- * these tables existed. */
+ * access check and shares (names, and their end with the collection or
+ * an account), the domain's shared address book, and the migration of a
+ * store made before these tables existed. */
 #include "core/buf.h"
 #include "core/pool.h"
 #include "core/xmalloc.h"
@@ -15,6 +16,7 @@
 #include "store/store_testing.h"
 #include "test/test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -381,29 +383,310 @@ static void test_dav_range(void)
 
 static void test_dav_access(void)
 {
-	test_begin("store dav access and grants");
+	test_begin("store dav access and shares");
 	struct store_account *a = store_testing_account(store, "owner@x.test");
+	struct store_account *b = store_testing_account(store, "other@x.test");
+	struct pool *pool = pool_new();
+	const char *error, *name;
+	struct store_dav_collection cal;
+	test_assert(store_dav_collection_get(a, STORE_DAV_CALENDAR, "calendar",
+	                                     pool, &cal) == 1);
+	test_assert_int(store_dav_access(a, "Owner@X.test", cal.id),
+	                STORE_DAV_ACCESS_OWNER);
+	test_assert_int(store_dav_access(a, "other@x.test", cal.id),
+	                STORE_DAV_ACCESS_NONE);
+	test_assert_int(store_dav_access(a, "not an address", cal.id),
+	                STORE_DAV_ACCESS_NONE);
+	test_assert(store_dav_share_set(a, &cal, "Other@x.test",
+	                                STORE_DAV_ACCESS_READ, 1, pool, &name,
+	                                &error) == 0);
+	test_assert_str(name, "calendar_shared_by_owner@x.test");
+	test_assert_int(store_dav_access(a, "other@x.test", cal.id),
+	                STORE_DAV_ACCESS_READ);
+	/* a change of access keeps the name */
+	test_assert(store_dav_share_set(a, &cal, "other@x.test",
+	                                STORE_DAV_ACCESS_READ_WRITE, 2, pool,
+	                                &name, &error) == 0);
+	test_assert_str(name, "calendar_shared_by_owner@x.test");
+	test_assert_int(store_dav_access(a, "other@x.test", cal.id),
+	                STORE_DAV_ACCESS_READ_WRITE);
+	/* the grantee's home lists it; nobody else's */
+	struct store_dav_share *shares, share;
+	size_t count;
+	test_assert(store_dav_share_list_granted(store, "OTHER@x.test",
+	                                         STORE_DAV_CALENDAR, pool,
+	                                         &shares, &count) == 0);
+	test_assert_int(count, 1);
+	test_assert_str(shares[0].owner, "owner@x.test");
+	test_assert_int(shares[0].collection_id, cal.id);
+	test_assert(store_dav_share_list_granted(store, "other@x.test",
+	                                         STORE_DAV_ADDRESSBOOK, pool,
+	                                         &shares, &count) == 0 &&
+	            count == 0);
+	test_assert(store_dav_share_find(
+	                store, "other@x.test", STORE_DAV_CALENDAR,
+	                "calendar_shared_by_owner@x.test", pool, &share) == 1);
+	test_assert_int(share.access, STORE_DAV_ACCESS_READ_WRITE);
+	test_assert(store_dav_share_find(
+	                store, "owner@x.test", STORE_DAV_CALENDAR,
+	                "calendar_shared_by_owner@x.test", pool, &share) == 0);
+	test_assert(store_dav_share_list_collection(a, cal.id, pool, &shares,
+	                                            &count) == 0 &&
+	            count == 1);
+	test_assert_str(shares[0].grantee, "other@x.test");
+	/* refusals */
+	test_assert(store_dav_share_set(a, &cal, "owner@x.test",
+	                                STORE_DAV_ACCESS_READ, 1, pool, &name,
+	                                &error) < 0);
+	test_assert(store_dav_share_set(a, &cal, "nobody@x.test",
+	                                STORE_DAV_ACCESS_READ, 1, pool, &name,
+	                                &error) == STORE_DAV_NOT_FOUND);
+	test_assert(store_dav_share_set(a, &cal, "other@x.test",
+	                                STORE_DAV_ACCESS_OWNER, 1, pool, &name,
+	                                &error) < 0);
+	/* ending it */
+	test_assert(store_dav_share_set(a, &cal, "other@x.test",
+	                                STORE_DAV_ACCESS_NONE, 1, pool, &name,
+	                                &error) == 0);
+	test_assert_int(store_dav_access(a, "other@x.test", cal.id),
+	                STORE_DAV_ACCESS_NONE);
+	test_assert(store_dav_share_set(a, &cal, "other@x.test",
+	                                STORE_DAV_ACCESS_NONE, 1, pool, &name,
+	                                &error) == STORE_DAV_NOT_FOUND);
+	store_account_close(&b);
+	store_account_close(&a);
+	pool_free(&pool);
+	test_end();
+}
+
+/* A share never takes a name the grantee uses; it goes with its
+ * collection and with either account. */
+static void test_dav_share_names(void)
+{
+	test_begin("store dav share names and their end");
+	struct store_account *a = store_testing_account(store, "ann@x.test");
+	struct store_account *b = store_testing_account(store, "ben@x.test");
+	struct pool *pool = pool_new();
+	const char *error, *name;
+	int64_t id;
+	struct store_dav_collection c = {.kind = STORE_DAV_CALENDAR,
+	                                 .name =
+	                                     "calendar_shared_by_ann@x.test",
+	                                 .components = STORE_DAV_COMP_VEVENT};
+	test_assert(
+	    store_dav_collection_create(b, &c, NULL, 0, 1, &id, &error) == 0);
+	struct store_dav_collection cal, book;
+	test_assert(store_dav_collection_get(a, STORE_DAV_CALENDAR, "calendar",
+	                                     pool, &cal) == 1);
+	test_assert(store_dav_collection_get(a, STORE_DAV_ADDRESSBOOK,
+	                                     "contacts", pool, &book) == 1);
+	test_assert(store_dav_share_set(a, &cal, "ben@x.test",
+	                                STORE_DAV_ACCESS_READ, 1, pool, &name,
+	                                &error) == 0);
+	test_assert_str(name, "calendar_shared_by_ann@x.test-2");
+	test_assert(store_dav_share_set(a, &book, "ben@x.test",
+	                                STORE_DAV_ACCESS_READ, 1, pool, &name,
+	                                &error) == 0);
+	test_assert_str(name, "contacts_shared_by_ann@x.test");
+	/* the collection goes: its share too */
+	test_assert(store_dav_collection_delete(a, cal.id, &error) == 0);
+	struct store_dav_share *shares;
+	size_t count;
+	test_assert(store_dav_share_list_granted(store, "ben@x.test",
+	                                         STORE_DAV_CALENDAR, pool,
+	                                         &shares, &count) == 0 &&
+	            count == 0);
+	/* the owner goes: every share of it */
+	store_account_close(&a);
+	test_assert(store_account_del(store, "ann@x.test", &error) == 0);
+	test_assert(store_dav_share_list_granted(store, "ben@x.test",
+	                                         STORE_DAV_ADDRESSBOOK, pool,
+	                                         &shares, &count) == 0 &&
+	            count == 0);
+	store_account_close(&b);
+	pool_free(&pool);
+	test_end();
+}
+
+static int card_cb(const struct store_dav_directory_entry *e, struct pool *pool,
+                   struct store_dav_object *obj, void *ctx)
+{
+	unsigned *calls = ctx;
+	(*calls)++;
+	const char *text = pool_printf(pool, "card %s %s", e->address, e->name);
+	obj->name = pool_printf(pool, "%s.vcf", e->address);
+	obj->uid = e->address;
+	obj->etag = pool_printf(pool, "\"%s\"", text);
+	obj->content_type = "text/vcard; charset=utf-8";
+	obj->data = (const unsigned char *)text;
+	obj->size = strlen(text);
+	return 0;
+}
+
+static int card_names_cb(const struct store_dav_object *obj, void *ctx)
+{
+	buf_printf(ctx, "%s ", obj->name);
+	return 0;
+}
+
+static void test_dav_directory(void)
+{
+	test_begin("store dav domain directory");
+	struct store *s = store_testing_open("dav-dir", "d.test");
+	const char *error;
+	struct pool *pool = pool_new();
+	test_assert(store_domain_add(s, "e.test", &error) == 0);
+	struct store_account *acc[3] = {store_testing_account(s, "zed@d.test"),
+	                                store_testing_account(s, "amy@d.test"),
+	                                store_testing_account(s, "eli@e.test")};
+	struct store_account *dir;
+	test_assert(store_dav_directory_open(s, &dir, &error) == 0);
+	unsigned calls = 0;
+	struct store_dav_collection book;
+	struct buf out;
+	buf_init(&out);
+	test_assert(store_dav_directory_sync(s, dir, "d.test", card_cb, &calls,
+	                                     pool, &book) == 1);
+	test_assert_int(calls, 2);
+	test_assert(store_dav_objects_list(dir, book.id, STORE_DAV_TIME_MIN,
+	                                   STORE_DAV_TIME_MAX, false,
+	                                   card_names_cb, &out) == 0);
+	test_assert_str(out.data, "amy@d.test.vcf zed@d.test.vcf ");
+	uint64_t token = book.modseq;
+	/* nothing changed: no card is made again */
+	test_assert(store_dav_directory_sync(s, dir, "d.test", card_cb, &calls,
+	                                     pool, &book) == 1);
+	test_assert_int(calls, 2);
+	test_assert_int(book.modseq, token);
+	/* a name, an account hidden, one added, one removed */
+	test_assert(store_dav_directory_set(s, "Zed@d.test", "Zed Zulu", -1,
+	                                    &error) == 0);
+	test_assert(
+	    store_dav_directory_set(s, "nobody@d.test", "N", -1, &error) < 0);
+	const char *name;
+	bool is_hidden;
+	test_assert(store_dav_directory_get(s, "zed@d.test", pool, &name,
+	                                    &is_hidden) == 1);
+	test_assert_str(name, "Zed Zulu");
+	test_assert(!is_hidden);
+	store_account_close(&acc[1]);
+	test_assert(store_account_del(s, "amy@d.test", &error) == 0);
+	struct store_account *bo = store_testing_account(s, "bo@d.test");
+	struct store_account *cy = store_testing_account(s, "cy@d.test");
+	test_assert(store_dav_directory_set(s, "cy@d.test", NULL, 1, &error) ==
+	            0);
+	test_assert(store_dav_directory_sync(s, dir, "d.test", card_cb, &calls,
+	                                     pool, &book) == 1);
+	buf_truncate(&out, 0);
+	struct change_log log;
+	buf_init(&log.text);
+	test_assert(store_dav_changes(dir, book.id, token, change_cb, &log) ==
+	            0);
+	test_assert_str(log.text.data, "-amy@d.test.vcf +bo@d.test.vcf "
+	                               "+zed@d.test.vcf ");
+	struct store_dav_object obj;
+	test_assert(store_dav_object_get(dir, book.id, "zed@d.test.vcf", true,
+	                                 pool, &obj) == 1);
+	test_assert_str((const char *)obj.data, "card zed@d.test Zed Zulu");
+	buf_deinit(&log.text);
+	/* another domain's book is its own; a domain that is not local has
+	 * none */
+	test_assert(store_dav_directory_sync(s, dir, "e.test", card_cb, &calls,
+	                                     pool, &book) == 1);
+	buf_truncate(&out, 0);
+	test_assert(store_dav_objects_list(dir, book.id, STORE_DAV_TIME_MIN,
+	                                   STORE_DAV_TIME_MAX, false,
+	                                   card_names_cb, &out) == 0);
+	test_assert_str(out.data, "eli@e.test.vcf ");
+	test_assert(store_dav_directory_sync(s, dir, "f.test", card_cb, &calls,
+	                                     pool, &book) == 0);
+	/* the books are nobody's: no access as owner */
+	test_assert_int(store_dav_access(dir, "eli@e.test", book.id),
+	                STORE_DAV_ACCESS_NONE);
+	buf_deinit(&out);
+	store_account_close(&dir);
+	store_account_close(&cy);
+	store_account_close(&bo);
+	store_account_close(&acc[0]);
+	store_account_close(&acc[2]);
+	pool_free(&pool);
+	store_close(&s);
+	test_end();
+}
+
+/* The schedule inbox and outbox: made once, apart from the calendars;
+ * a UID found in whichever calendar holds it. */
+static void test_dav_schedule(void)
+{
+	test_begin("store dav schedule boxes and UID search");
+	struct store_account *a = store_testing_account(store, "sched@x.test");
+	struct pool *pool = pool_new();
+	struct store_dav_collection in, in2, out, *colls, c;
+	struct store_dav_object obj;
+	size_t count;
+	test_assert(store_dav_schedule_box(a, STORE_DAV_SCHEDULE_INBOX, pool,
+	                                   &in) == 0);
+	test_assert_str(in.name, "inbox");
+	test_assert(store_dav_schedule_box(a, STORE_DAV_SCHEDULE_INBOX, pool,
+	                                   &in2) == 0);
+	test_assert_int(in2.id, in.id);
+	test_assert(store_dav_schedule_box(a, STORE_DAV_SCHEDULE_OUTBOX, pool,
+	                                   &out) == 0);
+	test_assert(out.id != in.id);
+	test_assert(store_dav_collections(a, STORE_DAV_CALENDAR, pool, &colls,
+	                                  &count) == 0);
+	test_assert_int(count, 3);
+	int64_t tasks = collection_id(a, STORE_DAV_CALENDAR, "tasks");
+	test_assert(put(a, tasks, "t.ics", "todo-uid", "T", NULL, true, NULL) ==
+	            0);
+	test_assert(store_dav_object_find_any(a, STORE_DAV_CALENDAR, "todo-uid",
+	                                      pool, &c, &obj) == 1);
+	test_assert_str(c.name, "tasks");
+	test_assert_str((const char *)obj.data, "T");
+	test_assert(store_dav_object_find_any(a, STORE_DAV_ADDRESSBOOK,
+	                                      "todo-uid", pool, &c, &obj) == 0);
+	store_account_close(&a);
+	pool_free(&pool);
+	test_end();
+}
+
+/* Maintenance prunes tombstones beyond the newest keep: a token from
+ * before the cut is refused, a later one still lists what went. */
+static void test_dav_prune(void)
+{
+	test_begin("store dav tombstone pruning");
+	struct store_account *a = store_testing_account(store, "prune@x.test");
 	const char *error;
 	int64_t cal = collection_id(a, STORE_DAV_CALENDAR, "calendar");
-	test_assert_int(store_dav_access(a, "Owner@X.test", cal),
-	                STORE_DAV_ACCESS_OWNER);
-	test_assert_int(store_dav_access(a, "other@x.test", cal),
-	                STORE_DAV_ACCESS_NONE);
-	test_assert_int(store_dav_access(a, "not an address", cal),
-	                STORE_DAV_ACCESS_NONE);
-	test_assert(store_dav_grant_set(a, cal, "Other@x.test",
-	                                STORE_DAV_ACCESS_READ, &error) == 0);
-	test_assert_int(store_dav_access(a, "other@x.test", cal),
-	                STORE_DAV_ACCESS_READ);
-	test_assert(store_dav_grant_set(a, cal, "other@x.test",
-	                                STORE_DAV_ACCESS_OWNER, &error) < 0);
-	test_assert(store_dav_grant_set(a, 31337, "other@x.test",
-	                                STORE_DAV_ACCESS_READ,
-	                                &error) == STORE_DAV_NOT_FOUND);
-	test_assert(store_dav_grant_set(a, cal, "other@x.test",
-	                                STORE_DAV_ACCESS_NONE, &error) == 0);
-	test_assert_int(store_dav_access(a, "other@x.test", cal),
-	                STORE_DAV_ACCESS_NONE);
+	char name[16], uid[16];
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "p%d.ics", i);
+		snprintf(uid, sizeof(uid), "p-%d", i);
+		test_assert(put(a, cal, name, uid, name, NULL, true, NULL) ==
+		            0);
+	}
+	uint64_t before = collection_modseq(a, cal, "calendar");
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "p%d.ics", i);
+		test_assert(
+		    store_dav_object_delete(a, cal, name, NULL, &error) == 0);
+	}
+	uint64_t late = collection_modseq(a, cal, "calendar") - 1;
+	size_t pruned = 0;
+	char *data_dir = xasprintf("%s/dav", test_tmpdir());
+	test_assert(store_dav_gc_tombstones(data_dir, 2, &pruned, &error) == 0);
+	test_assert(pruned >= 2);
+	struct change_log log;
+	buf_init(&log.text);
+	int ret;
+	changes(a, cal, before, &log, &ret);
+	test_assert_int(ret, STORE_DAV_TOKEN_INVALID);
+	test_assert_str(changes(a, cal, late, &log, &ret), "-p3.ics ");
+	test_assert_int(ret, 0);
+	/* an initial sync needs no tombstone */
+	test_assert_str(changes(a, cal, 0, &log, &ret), "+p4.ics ");
+	buf_deinit(&log.text);
+	free(data_dir);
 	store_account_close(&a);
 	test_end();
 }
@@ -443,6 +726,10 @@ int main(void)
 	                                      test_dav_sync,
 	                                      test_dav_range,
 	                                      test_dav_access,
+	                                      test_dav_share_names,
+	                                      test_dav_directory,
+	                                      test_dav_schedule,
+	                                      test_dav_prune,
 	                                      test_dav_migration,
 	                                      NULL};
 	int ret = test_run(tests);

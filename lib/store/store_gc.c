@@ -105,8 +105,10 @@ static void gc_dir(const struct gc_ids *ids, const char *dir, time_t limit,
 		char *key = de->d_name;
 		char *path = xasprintf("%s/%s", dir, de->d_name);
 		struct stat stbuf;
-		if (bsearch(&key, ids->ids, ids->count, sizeof(*ids->ids),
-		            id_cmp) == NULL &&
+		/* qsort and bsearch take no NULL array, even empty */
+		if ((ids->count == 0 ||
+		     bsearch(&key, ids->ids, ids->count, sizeof(*ids->ids),
+		             id_cmp) == NULL) &&
 		    stat(path, &stbuf) == 0 && stbuf.st_mtime < limit &&
 		    unlink(path) == 0)
 			(*removed_r)++;

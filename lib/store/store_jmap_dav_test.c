@@ -185,12 +185,14 @@ static void test_move_and_max(void)
 	test_assert_str(
 	    changes(a, STORE_JMAP_DAV_CARD, mid, 0, &s, &upto, &more), want);
 	test_assert(!more);
-	/* collections: the new one, then its grant and its deletion */
+	/* collections: the new one, then a rename and its deletion */
 	uint64_t c0;
 	test_assert_int(
 	    store_jmap_dav_collection_state(a, STORE_DAV_ADDRESSBOOK, &c0), 0);
-	test_assert_int(store_dav_grant_set(a, work, "other@x.test",
-	                                    STORE_DAV_ACCESS_READ, &error),
+	struct store_dav_collection v = {.displayname = "Work people"};
+	test_assert_int(store_dav_collection_update(a, work, &v,
+	                                            STORE_DAV_FIELD_DISPLAYNAME,
+	                                            NULL, 0, &error),
 	                0);
 	s.text[0] = '\0';
 	test_assert_int(

@@ -18,6 +18,7 @@
 #include "deliver/deliver.h"
 #include "deliver/deliver_state.h"
 #include "deliver/deliver_rules.h"
+#include "deliver/deliver_imip.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "core/ipc.h"
@@ -769,9 +770,14 @@ static void delivery_finish(struct delivery *dv, struct buf *out)
 			         rs->uid, (unsigned long long)dv->size,
 			         rs->is_duplicate ? " duplicate=yes" : "");
 			reply_result(dv, i, "ok", "2.0.0 delivered", out);
-			if (!rs->is_duplicate)
+			if (!rs->is_duplicate) {
+				deliver_imip(
+				    dv->d->store, dv->fd, dv->env.data_offset,
+				    dv->env.data_size, rs->info.address,
+				    dv->env.is_quarantined);
 				deliver_idle_add(dv->d, dv->blob_id,
 				                 rs->info.address);
+			}
 		} else {
 			reply_result(dv, i, rs->status, rs->text, out);
 		}

@@ -496,16 +496,35 @@ int deliver_mail_redirect(const struct deliver_mail *m,
 	                env->body != NULL ? env->body : "8BITMIME",
 	                env->smtputf8, &q) < 0)
 		return -1;
-	struct buf head;
+	struct buf head, arc;
 	buf_init(&head);
+	buf_init(&arc);
 	buf_printf(&head, "Delivered-To: %s\r\n", m->user);
 	uint64_t skip = 0;
 	if (edit != NULL) {
 		buf_append(&head, edit->header, edit->header_size);
 		skip = edit->body_offset;
 	}
-	int ret = queue_writer_write(q.w, head.data, head.len);
+	if (m->authserv_id != NULL && skip <= env->data_size) {
+		/* ARC (RFC 8617) over the header as sent and the body */
+		struct buf full;
+		buf_init(&full);
+		buf_append(&full, head.data, head.len);
+		size_t hlen = header_length(orig->data, orig->size);
+		if (edit == NULL)
+			buf_append(&full, orig->data, hlen);
+		uint64_t body = edit != NULL ? skip : hlen;
+		if (body <= env->data_size)
+			deliver_arc_seal(m, full.data, full.len, orig->fd,
+			                 env->data_offset + (off_t)body,
+			                 env->data_size - body, &arc);
+		buf_deinit(&full);
+	}
+	int ret = queue_writer_write(q.w, arc.data, arc.len);
+	if (ret == 0)
+		ret = queue_writer_write(q.w, head.data, head.len);
 	buf_deinit(&head);
+	buf_deinit(&arc);
 	if (ret == 0 && skip <= env->data_size)
 		ret = copy_range(&q, orig->fd, env->data_offset + (off_t)skip,
 		                 env->data_size - skip);

@@ -30,6 +30,9 @@ struct deliver_mail {
 	time_t now;
 	const char *id;   /* the queue id of the message the rules ran on */
 	const char *user; /* the account's address */
+	/* ARC seals of redirected copies: the key folder's data_dir and our
+	 * authserv-id, or NULL when [mailauth] arc_seal is off */
+	const char *data_dir, *authserv_id;
 };
 
 /* The message the rules ran on, as far as it was read. */
@@ -64,6 +67,15 @@ int deliver_mail_redirect(const struct deliver_mail *m,
                           const struct deliver_mail_original *orig,
                           const struct sieve_edit *edit, const char *sender,
                           const char *address);
+
+/* The ARC set for a redirected copy (deliver_arc.c): header[0..size) is
+ * its header section as it will be sent, its body the body_size bytes at
+ * offset of fd. Appends the set to out (to go on top), or nothing when
+ * the message has no verdict of ours or the account's domain no RSA key
+ * (logged). */
+void deliver_arc_seal(const struct deliver_mail *m, const char *header,
+                      size_t size, int fd, off_t offset, uint64_t body_size,
+                      struct buf *out);
 
 /* Appends the note that script name failed (line, message) to out: a
  * whole message to the user, from the mail system. */

@@ -47,7 +47,7 @@ struct pending_key {
 
 struct deliver_rules {
 	struct deliver_rules_settings set;
-	char *sieve_dir, *hostname;
+	char *sieve_dir, *hostname, *data_dir, *authserv_id;
 	struct script_entry **cache; /* each entry stays where it is while
 	                                a run uses it */
 	size_t cache_count, cache_cap;
@@ -80,6 +80,12 @@ deliver_rules_new(const struct deliver_rules_settings *set)
 	    xstrdup(set->hostname != NULL ? set->hostname : "localhost");
 	r->set.sieve_dir = r->sieve_dir;
 	r->set.hostname = r->hostname;
+	if (set->data_dir != NULL && set->authserv_id != NULL) {
+		r->data_dir = xstrdup(set->data_dir);
+		r->authserv_id = xstrdup(set->authserv_id);
+	}
+	r->set.data_dir = r->data_dir;
+	r->set.authserv_id = r->authserv_id;
 	return r;
 }
 
@@ -104,6 +110,8 @@ void deliver_rules_free(struct deliver_rules **rp)
 	free(r->cache);
 	free(r->sieve_dir);
 	free(r->hostname);
+	free(r->data_dir);
+	free(r->authserv_id);
 	free(r);
 	*rp = NULL;
 }
@@ -770,6 +778,8 @@ void deliver_rules_run(struct deliver_rules *r,
 	            .now = in->now,
 	            .id = in->env->id,
 	            .user = in->address,
+	            .data_dir = r->data_dir,
+	            .authserv_id = r->authserv_id,
 	        },
 	    .data = data,
 	    .size = size,

@@ -34,6 +34,9 @@ struct deliver_rules_settings {
 	                            stops (RFC 5228 §4.2 loop control) */
 	bool use_srs; /* redirect from an SRS address (else the original
 	                 sender) when the sender's domain is not local */
+	/* ARC-seal redirected copies with the keys under data_dir/dkim,
+	   naming our authserv_id's verdict; NULL: do not seal */
+	const char *data_dir, *authserv_id;
 };
 
 /* Postroom's defaults: on, no sieve_dir, SIEVE_SETTINGS_DEFAULT, 10 MiB

@@ -228,6 +228,12 @@ static void rules_configure(struct deliver *d, const struct postroom_settings *s
 	set.sieve.vacation_min_period = s->deliver.sieve_vacation_min_period;
 	set.sieve.vacation_max_period = s->deliver.sieve_vacation_max_period;
 	set.use_srs = s->deliver.sieve_redirect_srs;
+	if (s->mailauth.arc_seal) {
+		set.data_dir = s->data_dir;
+		set.authserv_id = s->mailauth.authserv_id[0] != '\0'
+		                      ? s->mailauth.authserv_id
+		                      : hostname;
+	}
 	deliver_set_rules(d, &set);
 	free(hostname);
 	free(sieve_dir);

@@ -108,10 +108,11 @@ static bool type_is_acceptable(struct dav_request *d)
 	       type_is(type, "text/directory");
 }
 
-/* Validates a calendar body. Returns 0 with the row's fields in obj, or
- * -1 after answering. */
+/* Validates a calendar body. Returns 0 with the row's fields in obj and
+ * the parsed object in *ical_r (to free), or -1 after answering. */
 static int calendar_check(struct dav_request *d, const unsigned char *data,
-                          size_t size, struct store_dav_object *obj)
+                          size_t size, struct store_dav_object *obj,
+                          struct ical_object **ical_r)
 {
 	struct ical_settings set;
 	ical_settings_init(&set);
@@ -134,6 +135,8 @@ static int calendar_check(struct dav_request *d, const unsigned char *data,
 		obj->is_recurring = ical_object_is_recurring(ical);
 		ical_object_span(ical, &obj->time_start, &obj->time_end);
 		obj->content_type = "text/calendar; charset=utf-8";
+		*ical_r = ical;
+		return 0;
 	}
 	ical_object_free(&ical);
 	return ret;
@@ -180,9 +183,7 @@ static void write_refused(struct dav_request *d, int ret, const char *uid)
 		if (uid != NULL &&
 		    store_dav_object_find_uid(d->account, d->coll.id, uid,
 		                              d->pool, &holder) == 1)
-			holder = dav_path_object(d->pool, d->coll.kind,
-			                         d->target.owner, d->coll.name,
-			                         holder);
+			holder = dav_member_path(d, holder);
 		dav_error(d, 403, ns_of(d), "no-uid-conflict", holder,
 		          "another resource of this collection has the UID");
 		return;
@@ -195,6 +196,27 @@ static void write_refused(struct dav_request *d, int ret, const char *uid)
 	}
 }
 
+/* RFC 4331 §6: would size more bytes (in place of replaced ones) take
+ * the owner past its quota, which covers its mail and its DAV data?
+ * Returns 1 (yes), 0, or -1 after a store failure. */
+static int quota_exceeded(struct dav_request *d, uint64_t size,
+                          uint64_t replaced)
+{
+	struct store_account_info info;
+	uint64_t mail, messages, dav;
+	if (d->owner == NULL)
+		return 0;
+	int ret =
+	    store_account_lookup(d->httpd->store, d->owner, d->pool, &info);
+	if (ret <= 0 || info.quota == 0)
+		return ret < 0 ? -1 : 0;
+	if (store_account_usage(d->account, &mail, &messages) < 0 ||
+	    store_dav_usage(d->account, &dav) < 0)
+		return -1;
+	return mail + dav - (replaced < dav ? replaced : dav) + size >
+	       info.quota;
+}
+
 static void put_body(struct dav_request *d, const unsigned char *data,
                      size_t size)
 {
@@ -203,13 +225,31 @@ static void put_body(struct dav_request *d, const unsigned char *data,
 		          "larger than max-resource-size");
 		return;
 	}
-	struct store_dav_object obj = {
-	    .name = d->target.obj_name, .data = data, .size = size};
+	struct store_dav_object obj = {.name = d->target.obj_name};
+	struct ical_object *ical = NULL;
 	int ret = d->target.store_kind == STORE_DAV_CALENDAR
-	              ? calendar_check(d, data, size, &obj)
+	              ? calendar_check(d, data, size, &obj, &ical)
 	              : card_check(d, data, size, &obj);
 	if (ret < 0)
 		return;
+	ret = quota_exceeded(d, size, d->has_obj ? d->obj.size : 0);
+	if (ret != 0) {
+		ical_object_free(&ical);
+		if (ret < 0)
+			dav_fail(d, "quota");
+		else
+			dav_error(d, 507, DAV_NS, "quota-not-exceeded", NULL,
+			          "the account's quota is full");
+		return;
+	}
+	/* RFC 6638: what scheduling will send; SCHEDULE-STATUS may change
+	 * the bytes stored */
+	bool is_changed = false;
+	struct dav_sched *sched =
+	    ical != NULL ? dav_sched_put(d, ical, &data, &size, &is_changed)
+	                 : NULL;
+	obj.data = data;
+	obj.size = size;
 	char etag[DAV_TOKEN_ETAG_LEN + 1];
 	dav_token_etag(data, size, etag);
 	obj.etag = etag;
@@ -220,14 +260,19 @@ static void put_body(struct dav_request *d, const unsigned char *data,
 	                           d->has_obj ? d->obj.etag : NULL, !d->has_obj,
 	                           time(NULL), &created, &modseq, &error);
 	if (ret != 0) {
+		dav_sched_free(&sched);
+		ical_object_free(&ical);
 		write_refused(d, ret, obj.uid);
 		return;
 	}
+	dav_sched_done(d, &sched);
+	ical_object_free(&ical);
 	struct http_response *resp =
 	    http_response_new(d->req, created ? 201 : 204);
 	/* the bytes are stored as sent, so the tag is theirs (RFC 4791
-	 * §5.3.4) */
-	http_response_add_header(resp, "ETag", "%s", etag);
+	 * §5.3.4); not when scheduling added SCHEDULE-STATUS */
+	if (!is_changed)
+		http_response_add_header(resp, "ETag", "%s", etag);
 	http_response_send_empty(resp);
 }
 
@@ -242,8 +287,13 @@ void dav_put(struct dav_request *d)
 		dav_error(d, 409, NULL, NULL, NULL, "no such collection");
 		return;
 	}
-	if (d->access < STORE_DAV_ACCESS_READ_WRITE) {
-		dav_error(d, 403, DAV_NS, "need-privileges", NULL, "read only");
+	if (d->access < STORE_DAV_ACCESS_READ_WRITE ||
+	    d->coll.kind > STORE_DAV_ADDRESSBOOK) {
+		dav_error(d, 403, DAV_NS, "need-privileges", NULL,
+		          d->coll.kind > STORE_DAV_ADDRESSBOOK
+		              ? "the server alone writes into the schedule "
+		                "inbox and outbox"
+		              : "read only");
 		return;
 	}
 	if (!type_is_acceptable(d)) {
@@ -277,8 +327,14 @@ void dav_delete(struct dav_request *d)
 {
 	const char *error;
 	int ret;
+	if (d->target.kind == DAV_TARGET_COLLECTION && d->has_coll &&
+	    (d->is_share || d->is_directory)) {
+		dav_share_leave(d);
+		return;
+	}
 	if (d->target.kind == DAV_TARGET_COLLECTION && d->has_coll) {
-		if (d->access != STORE_DAV_ACCESS_OWNER) {
+		if (d->access != STORE_DAV_ACCESS_OWNER ||
+		    d->coll.kind > STORE_DAV_ADDRESSBOOK) {
 			dav_error(d, 403, DAV_NS, "need-privileges", NULL,
 			          "only the owner deletes a collection");
 			return;
@@ -293,8 +349,13 @@ void dav_delete(struct dav_request *d)
 		}
 		if (!conditions_hold(d, d->obj.etag, d->obj.updated))
 			return;
+		struct dav_sched *sched = dav_sched_delete(d);
 		ret = store_dav_object_delete(d->account, d->coll.id,
 		                              d->obj.name, d->obj.etag, &error);
+		if (ret == 0)
+			dav_sched_done(d, &sched);
+		else
+			dav_sched_free(&sched);
 	} else if (d->target.kind == DAV_TARGET_COLLECTION ||
 	           d->target.kind == DAV_TARGET_OBJECT) {
 		dav_error(d, 404, NULL, NULL, NULL, "not found");
@@ -311,14 +372,17 @@ void dav_delete(struct dav_request *d)
 }
 
 /* The destination of a COPY or MOVE: a member path in a collection of
- * the same account and kind that the user may write. Returns 0 with
- * *coll_r and *name_r, or -1 after answering. */
+ * the same account and kind that the user may write (through the same
+ * path or another: a share in its home names the owner's collection).
+ * Returns 0 with *coll_r, *path_r (the destination collection's path) and
+ * *name_r, or -1 after answering. */
 static int destination_get(struct dav_request *d,
                            struct store_dav_collection *coll_r,
-                           const char **name_r)
+                           const char **path_r, const char **name_r)
 {
 	const char *path, *error;
 	struct dav_target t;
+	struct dav_location loc;
 	int ret = dav_header_destination(
 	    http_request_header(d->req, "Destination"),
 	    http_request_header(d->req, "Host"), d->pool, &path, &error);
@@ -334,28 +398,38 @@ static int destination_get(struct dav_request *d,
 		          "Destination is not a member of a collection");
 		return -1;
 	}
-	if (strcmp(t.owner, d->target.owner) != 0) {
+	ret = dav_collection_locate(d, &t, &loc);
+	if (ret < 0)
+		return (dav_fail(d, "locate"), -1);
+	if (ret > 0 && (loc.owner == NULL || d->owner == NULL ||
+	                strcmp(loc.owner, d->owner) != 0)) {
+		dav_cache_release(&loc.account);
 		dav_error(d, 403, DAV_NS, "need-privileges", NULL,
 		          "COPY and MOVE stay within one account");
 		return -1;
 	}
-	ret = store_dav_collection_get(d->account, t.store_kind, t.coll_name,
-	                               d->pool, coll_r);
-	if (ret < 0)
-		return (dav_fail(d, "collection_get"), -1);
-	int access = ret == 0
-	                 ? STORE_DAV_ACCESS_NONE
-	                 : store_dav_access(d->account, d->user, coll_r->id);
-	if (ret == 0 || access == STORE_DAV_ACCESS_NONE) {
-		dav_error(d, 409, NULL, NULL, NULL,
-		          "Destination collection does not exist");
+	dav_cache_release(&loc.account);
+	if (ret == 0) {
+		/* another account's collection, or none: which of the two
+		 * is not told */
+		dav_error(d, strcmp(t.owner, d->user) == 0 ? 409 : 403,
+		          strcmp(t.owner, d->user) == 0 ? NULL : DAV_NS,
+		          strcmp(t.owner, d->user) == 0 ? NULL
+		                                        : "need-privileges",
+		          NULL,
+		          strcmp(t.owner, d->user) == 0
+		              ? "Destination collection does not exist"
+		              : "COPY and MOVE stay within one account");
 		return -1;
 	}
-	if (access < STORE_DAV_ACCESS_READ_WRITE) {
+	if (loc.access < STORE_DAV_ACCESS_READ_WRITE ||
+	    loc.coll.kind > STORE_DAV_ADDRESSBOOK) {
 		dav_error(d, 403, DAV_NS, "need-privileges", NULL,
 		          "Destination is read only");
 		return -1;
 	}
+	*coll_r = loc.coll;
+	*path_r = loc.path;
 	*name_r = t.obj_name;
 	return 0;
 }
@@ -372,6 +446,11 @@ void dav_copy_move(struct dav_request *d)
 		dav_error(d, 404, NULL, NULL, NULL, "not found");
 		return;
 	}
+	if (d->coll.kind > STORE_DAV_ADDRESSBOOK) {
+		dav_error(d, 403, NULL, NULL, NULL,
+		          "scheduling messages are not copied or moved");
+		return;
+	}
 	if (move && d->access < STORE_DAV_ACCESS_READ_WRITE) {
 		dav_error(d, 403, DAV_NS, "need-privileges", NULL, "read only");
 		return;
@@ -383,8 +462,8 @@ void dav_copy_move(struct dav_request *d)
 		return;
 	}
 	struct store_dav_collection dest;
-	const char *name, *error;
-	if (destination_get(d, &dest, &name) < 0 ||
+	const char *name, *error, *dest_path;
+	if (destination_get(d, &dest, &dest_path, &name) < 0 ||
 	    !conditions_hold(d, d->obj.etag, d->obj.updated))
 		return;
 	if (dest.kind == STORE_DAV_CALENDAR &&
@@ -403,12 +482,23 @@ void dav_copy_move(struct dav_request *d)
 		          "source and destination are the same");
 		return;
 	}
+	int full = move ? 0 : quota_exceeded(d, d->obj.size, 0);
+	if (full != 0) {
+		if (full < 0)
+			dav_fail(d, "quota");
+		else
+			dav_error(d, 507, DAV_NS, "quota-not-exceeded", NULL,
+			          "the account's quota is full");
+		return;
+	}
 	bool created;
 	int ret = store_dav_object_copy(d->account, d->coll.id, d->obj.name,
 	                                dest.id, name, move, overwrite,
 	                                time(NULL), &created, &error);
 	if (ret != 0) {
-		d->coll = dest; /* a conflict names the destination's holder */
+		/* a conflict names the destination's holder */
+		d->coll = dest;
+		d->coll_path = dest_path;
 		write_refused(d, ret, d->obj.uid);
 		return;
 	}

@@ -30,11 +30,10 @@ static int member_cb(const struct store_dav_object *obj, void *ctx)
 	struct propfind_walk *w = ctx;
 	struct dav_request *d = w->d;
 	struct dav_item res = {
-	    .kind = d->coll.kind == STORE_DAV_CALENDAR ? DAV_RES_CAL_OBJECT
-	                                               : DAV_RES_CARD,
-	    .path = dav_path_object(d->pool, d->coll.kind, d->target.owner,
-	                            d->coll.name, obj->name),
-	    .owner = d->target.owner,
+	    .kind = d->coll.kind == STORE_DAV_ADDRESSBOOK ? DAV_RES_CARD
+	                                                  : DAV_RES_CAL_OBJECT,
+	    .path = dav_member_path(d, obj->name),
+	    .owner = d->owner,
 	    .store_kind = d->coll.kind,
 	    .coll = &d->coll,
 	    .obj = obj,
@@ -44,7 +43,8 @@ static int member_cb(const struct store_dav_object *obj, void *ctx)
 	return 0;
 }
 
-/* The children of a home: its collections the user may see. */
+/* The children of a home: its own collections, then the shares and the
+ * directory it holds (dav_share.c). */
 static int home_children(struct dav_request *d, const struct dav_propfind *pf,
                          struct buf *out)
 {
@@ -67,7 +67,7 @@ static int home_children(struct dav_request *d, const struct dav_propfind *pf,
 		};
 		dav_props_response(d, &res, pf, out);
 	}
-	return 0;
+	return dav_share_home_children(d, pf, out);
 }
 
 /* Depth 1. Returns 0 or -1 (store failure). */
@@ -415,10 +415,8 @@ void dav_proppatch(struct dav_request *d)
 		dav_error(d, 404, NULL, NULL, NULL, "not found");
 		return;
 	}
-	int need = d->target.kind == DAV_TARGET_COLLECTION
-	               ? STORE_DAV_ACCESS_OWNER
-	               : STORE_DAV_ACCESS_READ_WRITE;
-	if (d->access < need) {
+	/* RFC 3744 §3.2: DAV:write-properties comes with read-write */
+	if (d->access < STORE_DAV_ACCESS_READ_WRITE) {
 		dav_error(d, 403, DAV_NS, "need-privileges", NULL, "read only");
 		return;
 	}
@@ -488,13 +486,13 @@ void dav_mkcol(struct dav_request *d)
 		          NULL, "collections are made inside a home");
 		return;
 	}
+	if (d->has_coll) {
+		dav_error(d, 405, NULL, NULL, NULL, "collection exists");
+		return;
+	}
 	if (d->access != STORE_DAV_ACCESS_OWNER) {
 		dav_error(d, 403, DAV_NS, "need-privileges", NULL,
 		          "not your home");
-		return;
-	}
-	if (d->has_coll) {
-		dav_error(d, 405, NULL, NULL, NULL, "collection exists");
 		return;
 	}
 	if (is_mkcalendar && d->target.store_kind != STORE_DAV_CALENDAR) {

@@ -37,6 +37,12 @@ static void resourcetype_write(const struct dav_item *res, struct buf *out)
 	dav_write_empty(out, DAV_NS, "collection");
 	if (res->kind == DAV_RES_PRINCIPAL)
 		dav_write_empty(out, DAV_NS, "principal");
+	else if (res->kind == DAV_RES_CALENDAR && res->coll != NULL &&
+	         res->coll->kind == STORE_DAV_SCHEDULE_INBOX)
+		dav_write_empty(out, DAV_NS_CALDAV, "schedule-inbox");
+	else if (res->kind == DAV_RES_CALENDAR && res->coll != NULL &&
+	         res->coll->kind == STORE_DAV_SCHEDULE_OUTBOX)
+		dav_write_empty(out, DAV_NS_CALDAV, "schedule-outbox");
 	else if (res->kind == DAV_RES_CALENDAR)
 		dav_write_empty(out, DAV_NS_CALDAV, "calendar");
 	else if (res->kind == DAV_RES_ADDRESSBOOK)
@@ -53,8 +59,13 @@ static void report_write(struct buf *out, const char *ns, const char *name)
 
 static void reports_write(const struct dav_item *res, struct buf *out)
 {
+	unsigned box = res->coll != NULL ? res->coll->kind : 0;
 	dav_write_open(out, DAV_NS, "supported-report-set");
-	if (res->kind == DAV_RES_CALENDAR) {
+	if (box == STORE_DAV_SCHEDULE_INBOX) {
+		report_write(out, DAV_NS_CALDAV, "calendar-query");
+		report_write(out, DAV_NS_CALDAV, "calendar-multiget");
+	} else if (res->kind == DAV_RES_CALENDAR &&
+	           box != STORE_DAV_SCHEDULE_OUTBOX) {
 		report_write(out, DAV_NS_CALDAV, "calendar-query");
 		report_write(out, DAV_NS_CALDAV, "calendar-multiget");
 		report_write(out, DAV_NS_CALDAV, "free-busy-query");
@@ -121,8 +132,10 @@ static const unsigned char *object_data(struct dav_request *d,
 	if (res->obj->data != NULL)
 		return res->obj->data;
 	struct store_dav_object full;
-	if (d->account == NULL ||
-	    store_dav_object_get(d->account, res->obj->collection_id,
+	struct store_account *account =
+	    res->account != NULL ? res->account : d->account;
+	if (account == NULL ||
+	    store_dav_object_get(account, res->obj->collection_id,
 	                         res->obj->name, true, d->pool, &full) != 1)
 		return NULL;
 	return full.data;
@@ -148,6 +161,7 @@ static bool calendar_data_write(struct dav_request *d,
 	}
 	struct ical_settings set;
 	ical_settings_init(&set);
+	set.allow_method = true; /* the schedule inbox holds iTIP messages */
 	struct ical_object *obj;
 	if (ical_object_parse(data, res->obj->size, &set, d->pool, &obj,
 	                      &error) < 0)
@@ -351,9 +365,7 @@ static bool live_write(struct dav_request *d, const struct dav_item *res,
 	default:
 		break;
 	}
-	if (owner == NULL)
-		return false;
-	switch (def->id) {
+	switch (owner != NULL ? def->id : 0) {
 	case DAV_PROP_PRINCIPAL_URL:
 	case DAV_PROP_OWNER:
 		href_prop(out, DAV_NS, def->name,
@@ -371,6 +383,26 @@ static bool live_write(struct dav_request *d, const struct dav_item *res,
 	case DAV_PROP_CALENDAR_USER_ADDRESS_SET:
 		href_prop(out, def->ns, def->name,
 		          pool_printf(d->pool, "mailto:%s", owner));
+		return true;
+	case DAV_PROP_SCHEDULE_INBOX_URL:
+	case DAV_PROP_SCHEDULE_OUTBOX_URL:
+		href_prop(
+		    out, def->ns, def->name,
+		    dav_path_collection(d->pool, STORE_DAV_CALENDAR, owner,
+		                        def->id == DAV_PROP_SCHEDULE_INBOX_URL
+		                            ? DAV_INBOX_NAME
+		                            : DAV_OUTBOX_NAME));
+		return true;
+	case DAV_PROP_CALENDAR_USER_TYPE:
+		dav_write_text_prop(out, def->ns, def->name, "INDIVIDUAL");
+		return true;
+	case DAV_PROP_SCHEDULE_DEFAULT_CALENDAR_URL:
+		if (res->coll == NULL || res->obj != NULL ||
+		    res->coll->kind != STORE_DAV_SCHEDULE_INBOX)
+			return false;
+		href_prop(out, def->ns, def->name,
+		          dav_path_collection(d->pool, STORE_DAV_CALENDAR,
+		                              owner, "calendar"));
 		return true;
 	case DAV_PROP_DISPLAYNAME:
 		if (res->kind == DAV_RES_PRINCIPAL) {
@@ -393,9 +425,11 @@ static void dead_props(struct dav_request *d, const struct dav_item *res,
 {
 	*count_r = 0;
 	*props_r = NULL;
-	if (res->coll == NULL || d->account == NULL)
+	struct store_account *account =
+	    res->account != NULL ? res->account : d->account;
+	if (res->coll == NULL || account == NULL)
 		return;
-	if (store_dav_props(d->account, res->coll->id,
+	if (store_dav_props(account, res->coll->id,
 	                    res->obj != NULL ? res->obj->name : "", d->pool,
 	                    props_r, count_r) < 0)
 		*count_r = 0;

@@ -40,11 +40,10 @@ static void member_resource(struct dav_request *d,
                             struct dav_item *res)
 {
 	memset(res, 0, sizeof(*res));
-	res->kind = d->coll.kind == STORE_DAV_CALENDAR ? DAV_RES_CAL_OBJECT
-	                                               : DAV_RES_CARD;
-	res->path = dav_path_object(d->pool, d->coll.kind, d->target.owner,
-	                            d->coll.name, obj->name);
-	res->owner = d->target.owner;
+	res->kind = d->coll.kind == STORE_DAV_ADDRESSBOOK ? DAV_RES_CARD
+	                                                  : DAV_RES_CAL_OBJECT;
+	res->path = dav_member_path(d, obj->name);
+	res->owner = d->owner;
 	res->store_kind = d->coll.kind;
 	res->coll = &d->coll;
 	res->obj = obj;
@@ -90,6 +89,7 @@ static int calendar_query_cb(const struct store_dav_object *obj, void *ctx)
 	struct report_walk *w = ctx;
 	struct ical_settings set;
 	ical_settings_init(&set);
+	set.allow_method = true; /* the schedule inbox holds iTIP messages */
 	struct pool *pool = pool_new();
 	struct ical_object *ical;
 	const char *error;
@@ -184,12 +184,15 @@ static void multiget(struct report_walk *w)
 		struct dav_target t;
 		struct store_dav_object obj;
 		int ret = 0;
+		/* only members of this collection, by the path it was
+		 * reached by */
 		if (h->path != NULL &&
 		    dav_target_parse(h->path, d->pool, &t) == 0 &&
 		    t.kind == DAV_TARGET_OBJECT &&
-		    t.store_kind == d->coll.kind &&
-		    strcmp(t.owner, d->target.owner) == 0 &&
-		    strcmp(t.coll_name, d->coll.name) == 0)
+		    t.store_kind == d->target.store_kind &&
+		    strcmp(dav_path_collection(d->pool, t.store_kind, t.owner,
+		                               t.coll_name),
+		           d->coll_path) == 0)
 			ret = store_dav_object_get(d->account, d->coll.id,
 			                           t.obj_name, true, d->pool,
 			                           &obj);
@@ -217,10 +220,7 @@ static int sync_cb(const char *name, uint64_t modseq,
 	w->matches++;
 	w->last_modseq = modseq;
 	if (obj == NULL) {
-		dav_write_response_status(w->out,
-		                          dav_path_object(d->pool, d->coll.kind,
-		                                          d->target.owner,
-		                                          d->coll.name, name),
+		dav_write_response_status(w->out, dav_member_path(d, name),
 		                          404);
 		return 0;
 	}
@@ -278,6 +278,8 @@ static bool report_fits(const struct dav_request *d, enum dav_report_kind kind)
 	switch (kind) {
 	case DAV_REPORT_CALENDAR_QUERY:
 	case DAV_REPORT_CALENDAR_MULTIGET:
+		return d->coll.kind == STORE_DAV_CALENDAR ||
+		       d->coll.kind == STORE_DAV_SCHEDULE_INBOX;
 	case DAV_REPORT_FREE_BUSY_QUERY:
 		return d->coll.kind == STORE_DAV_CALENDAR;
 	case DAV_REPORT_ADDRESSBOOK_QUERY:

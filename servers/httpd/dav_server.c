@@ -1,9 +1,9 @@
 /* The /dav/ route (dav_server.h): the path to a target, the owner's
  * account opened, the access check (store_dav_access, and only the owner
  * on a home or principal), OPTIONS with the compliance classes (RFC 4918
- * §10.1, RFC 4791 §5.1, RFC 6352 §6.1, RFC 5689 §3), dispatch by method,
- * and the helpers the handlers share: error bodies with preconditions,
- * multistatus answers, bodies read into memory.
+ * §10.1, RFC 4791 §5.1, RFC 6638 §2, RFC 6352 §6.1, RFC 5689 §3),
+ * dispatch by method, and the helpers the handlers share: error bodies
+ * with preconditions, multistatus answers, bodies read into memory.
  * Another account's home and principal answer 403; its collections and
  * members answer 404, as if absent, so a guessed href learns nothing. */
 #include "dav_server.h"
@@ -276,10 +276,12 @@ static void dav_options(struct dav_request *d)
 	char allow[256];
 	http_method_set_str(DAV_ROUTE_METHODS, allow, sizeof(allow));
 	struct http_response *resp = http_response_new(d->req, 200);
-	/* RFC 4918 §10.1, RFC 4791 §5.1, RFC 6352 §6.1, RFC 5689 §3; RFC
-	 * 6578 defines no class, but clients look for the word */
+	/* RFC 4918 §10.1, RFC 4791 §5.1, RFC 6638 §2, RFC 6352 §6.1, RFC
+	 * 5689 §3; RFC 6578 defines no class, but clients look for the word
+	 * (nor "access-control": the ACL method of RFC 3744 is not here) */
 	http_response_add_header(resp, "DAV",
-	                         "1, 3, calendar-access, addressbook, "
+	                         "1, 3, calendar-access, "
+	                         "calendar-auto-schedule, addressbook, "
 	                         "extended-mkcol, sync-collection");
 	http_response_add_header(resp, "Allow", "%s", allow);
 	http_response_send_empty(resp);
@@ -290,8 +292,7 @@ static void dav_options(struct dav_request *d)
 static int owner_open(struct dav_request *d)
 {
 	const char *error;
-	if (store_account_open(d->httpd->store, d->target.owner, &d->account,
-	                       &error) == 0)
+	if (dav_cache_open(d->httpd, d->target.owner, &d->account, &error) == 0)
 		return 0;
 	if (strcmp(error, "no such account") == 0)
 		dav_error(d, 404, NULL, NULL, NULL, "no such account");
@@ -300,26 +301,81 @@ static int owner_open(struct dav_request *d)
 	return -1;
 }
 
+const char *dav_member_path(struct dav_request *d, const char *name)
+{
+	return pool_printf(d->pool, "%s%s", d->coll_path, name);
+}
+
+int dav_collection_locate(struct dav_request *d, const struct dav_target *t,
+                          struct dav_location *loc)
+{
+	const char *error;
+	memset(loc, 0, sizeof(*loc));
+	if (dav_cache_open(d->httpd, t->owner, &loc->account, &error) < 0) {
+		if (strcmp(error, "no such account") == 0)
+			return 0;
+		log_error(NULL,
+		          "dav store-failed op=account_open user=%s "
+		          "reason=\"%s\"",
+		          log_sanitize(d->user, 100), error);
+		return -1;
+	}
+	int ret = store_dav_collection_get(loc->account, t->store_kind,
+	                                   t->coll_name, d->pool, &loc->coll);
+	if (ret == 1) {
+		loc->access =
+		    store_dav_access(loc->account, d->user, loc->coll.id);
+		ret = loc->access < 0 ? -1 : loc->access > 0;
+		loc->owner = t->owner;
+		loc->path = dav_path_collection(d->pool, t->store_kind,
+		                                t->owner, t->coll_name);
+	} else if (ret == 0 && strcmp(t->owner, d->user) == 0) {
+		dav_cache_release(&loc->account);
+		ret = dav_share_resolve(d, t->store_kind, t->coll_name, loc);
+		if (ret > 0)
+			loc->path = dav_path_collection(d->pool, t->store_kind,
+			                                t->owner, t->coll_name);
+	}
+	if (ret < 0 && loc->account != NULL)
+		log_error(NULL,
+		          "dav store-failed op=locate user=%s "
+		          "reason=\"%s\"",
+		          log_sanitize(d->user, 100),
+		          store_dav_last_error(loc->account));
+	if (ret <= 0)
+		dav_cache_release(&loc->account);
+	return ret;
+}
+
 /* Finds the target's collection and member and the user's access.
  * Returns 0, or -1 after answering. */
 static int collection_resolve(struct dav_request *d)
 {
-	bool is_owner = strcmp(d->target.owner, d->user) == 0;
-	int ret =
-	    store_dav_collection_get(d->account, d->target.store_kind,
-	                             d->target.coll_name, d->pool, &d->coll);
+	struct dav_location loc;
+	bool is_own_home = strcmp(d->target.owner, d->user) == 0;
+	int ret = dav_collection_locate(d, &d->target, &loc);
 	if (ret < 0)
-		return (dav_fail(d, "collection_get"), -1);
-	d->has_coll = ret == 1;
-	d->access = is_owner ? STORE_DAV_ACCESS_OWNER : STORE_DAV_ACCESS_NONE;
-	if (d->has_coll &&
-	    (d->access = store_dav_access(d->account, d->user, d->coll.id)) < 0)
-		return (dav_fail(d, "access"), -1);
-	if (d->access == STORE_DAV_ACCESS_NONE) {
-		dav_error(d, 404, NULL, NULL, NULL, "not found");
-		return -1;
+		return (dav_fail(d, "locate"), -1);
+	if (ret == 0) {
+		if (!is_own_home) {
+			dav_error(d, 404, NULL, NULL, NULL, "not found");
+			return -1;
+		}
+		/* a collection the owner may make (MKCOL) */
+		d->access = STORE_DAV_ACCESS_OWNER;
+		d->owner = d->user;
+		d->coll_path = d->target.path;
+		return owner_open(d);
 	}
-	if (d->target.kind != DAV_TARGET_OBJECT || !d->has_coll)
+	d->account = loc.account;
+	d->coll = loc.coll;
+	d->has_coll = true;
+	d->access = loc.access;
+	d->owner = loc.owner;
+	d->coll_path = loc.path;
+	d->is_share = loc.is_share;
+	d->is_directory = loc.is_directory;
+	if (d->target.kind != DAV_TARGET_OBJECT)
 		return 0;
 	ret = store_dav_object_get(d->account, d->coll.id, d->target.obj_name,
 	                           false, d->pool, &d->obj);
@@ -348,8 +404,6 @@ static int dav_resolve(struct dav_request *d)
 		return owner_open(d);
 	case DAV_TARGET_COLLECTION:
 	case DAV_TARGET_OBJECT:
-		if (owner_open(d) < 0)
-			return -1;
 		return collection_resolve(d);
 	}
 	return -1;
@@ -359,7 +413,7 @@ static void dav_request_destroy(struct http_request *req, void *ctx)
 {
 	struct dav_request *d = ctx;
 	(void)req;
-	store_account_close(&d->account);
+	dav_cache_release(&d->account);
 }
 
 void httpd_dav(struct http_request *req, void *ctx)

@@ -134,6 +134,7 @@ void httpd_autodiscover(struct http_request *req, void *ctx);
 void httpd_mobileconfig(struct http_request *req, void *ctx);
 void httpd_static(struct http_request *req, void *ctx);
 void httpd_msg(struct http_request *req, void *ctx);
+void httpd_mta_sts(struct http_request *req, void *ctx);
 
 /* ---- httpd_static.c: the webmail's files ---- */
 /* The webmail's own pages (doc/webmail.md): scripts and styles only from

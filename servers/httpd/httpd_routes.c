@@ -52,6 +52,12 @@ static const struct httpd_route_def httpd_route_table[] = {
                .flags = HTTP_ROUTE_EXACT,
                .handler = httpd_routes_well_known_dav},
      .where = HTTPD_ON_ALL},
+    /* MTA-STS (RFC 8461 §3.3) on mta-sts.<domain>, HTTPS only */
+    {.route = {.prefix = "/.well-known/mta-sts.txt",
+               .methods = M(GET),
+               .flags = HTTP_ROUTE_EXACT,
+               .handler = httpd_mta_sts},
+     .where = HTTPD_ON_ALL},
     /* Thunderbird's autoconfig, on autoconfig.<domain> and on the domain
      * itself; mail clients also fetch both over plain HTTP. */
     {.route = {.prefix = "/mail/config-v1.1.xml",

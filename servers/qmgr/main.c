@@ -5,6 +5,8 @@
 #include "config/settings.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "core/xmalloc.h"
+#include "mailauth/dmarc.h"
 #include "store/store.h"
 
 #include <event2/event.h>
@@ -12,6 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* [mailauth] report_from, else postmaster@ the hostname's organisational
+ * domain (heap). */
+static char *report_from(const struct postroom_settings *s,
+                         const char *hostname)
+{
+	if (s->mailauth.report_from[0] != '\0')
+		return xstrdup(s->mailauth.report_from);
+	struct pool *pool = pool_new();
+	char *from =
+	    xasprintf("postmaster@%s", dmarc_org_domain(hostname, pool));
+	pool_free(&pool);
+	return from;
+}
 
 int main(int argc, char **argv)
 {
@@ -55,6 +71,14 @@ int main(int argc, char **argv)
 	q.expunge_log_keep = s.queue.expunge_log_keep;
 	q.expiry.trash_days = s.queue.trash_expiry_days;
 	q.expiry.junk_days = s.queue.junk_expiry_days;
+	q.dkim_lifetime = s.mailauth.dkim_signature_lifetime;
+	q.reports = s.mailauth.reports;
+	q.report_interval = s.mailauth.report_interval;
+	q.report_from = report_from(&s, q.hostname);
+	q.dns_server =
+	    xstrdup(s.mailauth.dns_server[0] != '\0' ? s.mailauth.dns_server
+	                                             : s.relay.dns_server);
+	qmgr_report_start(&q);
 	if (qmgr_maintenance_start(&q, s.queue.maintenance_interval) < 0)
 		log_fatal(NULL, "maintenance-timer-failed");
 	log_info(NULL, "started data_dir=%s run_interval=%u", s.data_dir,

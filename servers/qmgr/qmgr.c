@@ -8,6 +8,7 @@
  * are watched by a one-second timer and retried when room returns. */
 #include "qmgr/qmgr.h"
 #include "core/file.h"
+#include "store/store_dav.h"
 #include "store/store_gc.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -207,9 +208,13 @@ static void dgram_cb(evutil_socket_t fd, short what, void *ctx)
 	struct qmgr *q = ctx;
 	char msg[64];
 	ssize_t n;
-	bool flush = false;
-	while ((n = recv(fd, msg, sizeof(msg), 0)) >= 0)
+	bool flush = false, report = false;
+	while ((n = recv(fd, msg, sizeof(msg), 0)) >= 0) {
 		flush = flush || (n == 5 && memcmp(msg, "flush", 5) == 0);
+		report = report || (n == 6 && memcmp(msg, "report", 6) == 0);
+	}
+	if (report) /* postroomctl report send-now */
+		qmgr_report_now(q);
 	if (flush) {
 		/* postroomctl queue flush: every deferred message is due */
 		log_info(NULL, "flush requested");
@@ -242,8 +247,9 @@ static void timer_cb(evutil_socket_t fd, short what, void *ctx)
 
 /* Scheduled maintenance (maintenance_interval): expiry of Trash and Junk
  * (first, so the blobs it frees age from now), unreferenced blobs older
- * than blob_grace, and the QRESYNC expunge log of each mailbox beyond its
- * expunge_log_keep newest rows. Mail sent for later needs no job here: a
+ * than blob_grace, and the QRESYNC expunge log of each mailbox (and the
+ * tombstones of each DAV collection) beyond its expunge_log_keep newest
+ * rows. Mail sent for later needs no job here: a
  * timer wakes the queue at its release time (qmgr_wake_at). */
 static void maint_cb(evutil_socket_t fd, short what, void *ctx)
 {
@@ -264,6 +270,13 @@ static void maint_cb(evutil_socket_t fd, short what, void *ctx)
 		log_error(NULL, "expunge-log-prune-failed error=%s", error);
 	if (pruned > 0)
 		log_info(NULL, "expunge-log-pruned rows=%zu", pruned);
+	/* the same for calendars and address books (RFC 6578 §3.2) */
+	pruned = 0;
+	if (store_dav_gc_tombstones(q->data_dir, q->expunge_log_keep, &pruned,
+	                            &error) < 0)
+		log_error(NULL, "dav-tombstones-prune-failed error=%s", error);
+	if (pruned > 0)
+		log_info(NULL, "dav-tombstones-pruned rows=%zu", pruned);
 }
 
 /* ---- Waiting for free space --------------------------------------------- */
@@ -485,11 +498,14 @@ void qmgr_deinit(struct qmgr *q)
 		free(path);
 		close(q->dgram_fd);
 	}
+	qmgr_report_stop(q);
 	qmgr_deliver_free(&q->deliver);
 	qmgr_relay_free(&q->relay);
 	pool_free(&q->pool);
 	free(q->data_dir);
 	free(q->hostname);
+	free(q->report_from);
+	free(q->dns_server);
 	free(q->work);
 	free(q->space_wait);
 	free(q->queue_dir);

@@ -21,6 +21,7 @@
 
 #include "store/store_expire.h"
 
+struct buf;
 struct event;
 struct event_base;
 struct pool;
@@ -149,6 +150,14 @@ struct qmgr {
 	struct event *term_ev, *int_ev, *space_ev;
 	struct event *wake_ev; /* the next deferred message's due time */
 	time_t wake_at;        /* when wake_ev fires; 0: not armed */
+
+	/* signing and reports ([mailauth]; main.c copies them) */
+	unsigned dkim_lifetime;   /* x= of signatures; 0: none */
+	bool reports;             /* send DMARC and TLS-RPT reports */
+	unsigned report_interval; /* seconds */
+	char *report_from;        /* "" until main sets it */
+	char *dns_server;         /* for RFC 7489 §7.1 checks */
+	struct event *report_ev, *report_work_ev;
 };
 
 /* Sets up q: creates the queue folders when missing, moves active/ back
@@ -225,5 +234,28 @@ struct qmgr_dsn_entry {
 int qmgr_bounce_send(struct qmgr *q, const struct queue_envelope *env, int fd,
                      const struct qmgr_dsn_entry *entries, size_t count,
                      time_t now);
+/* Fills the recipient r of mail qmgr writes (a DSN, a report) for
+ * address: local when the store takes it, else remote. */
+struct queue_recipient;
+void qmgr_rcpt_fill(struct qmgr *q, const char *address,
+                    struct queue_recipient *r);
+
+/* ---- Signing and reports (qmgr_report.c) -------------------------------- */
+
+/* Appends a DKIM-Signature per key to out for msg[0..size) when domain,
+ * or a parent of it up to its organisational domain, has keys in
+ * data_dir/dkim (mailauth_keys_for). Returns the signing domain (static
+ * until the next call), or NULL when nothing signed. */
+const char *qmgr_sign(struct qmgr *q, const char *domain, const char *msg,
+                      size_t size, struct buf *out);
+/* Queues msg[0..size) from sender to rcpt as a new message, signed as
+ * qmgr_sign does for sign_domain. Returns 0, or -1 after logging. */
+int qmgr_queue_mail(struct qmgr *q, const char *sender, const char *rcpt,
+                    const char *sign_domain, const char *msg, size_t size);
+/* Starts the report timer ([mailauth] report_interval). */
+void qmgr_report_start(struct qmgr *q);
+/* Sends the reports gathered so far now (postroomctl report send-now). */
+void qmgr_report_now(struct qmgr *q);
+void qmgr_report_stop(struct qmgr *q);
 
 #endif

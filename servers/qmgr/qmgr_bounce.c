@@ -4,7 +4,9 @@
  * NEVER gets nothing, failures need FAILURE, delays DELAY, "relayed" needs
  * SUCCESS; without NOTIFY, failures and delays are reported. RET=FULL
  * returns the whole message (up to QMGR_DSN_FULL_MAX), otherwise its
- * header. A message from <> never gets a DSN (RFC 5321 §4.5.5). */
+ * header. A message from <> never gets a DSN (RFC 5321 §4.5.5). A DSN
+ * is DKIM-signed with the keys of the hostname's domain when it has some
+ * (qmgr_sign). */
 #include "qmgr/qmgr.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -58,10 +60,8 @@ static char *original_read(const struct queue_envelope *env, int fd,
 	return data;
 }
 
-/* Fills the DSN's recipient (to) in the new envelope: local when the
- * store takes the sender's address, else remote. */
-static void bounce_rcpt(struct qmgr *q, const char *sender,
-                        struct queue_recipient *r)
+void qmgr_rcpt_fill(struct qmgr *q, const char *sender,
+                    struct queue_recipient *r)
 {
 	struct store_resolution res;
 	memset(r, 0, sizeof(*r));
@@ -95,7 +95,7 @@ static int bounce_write(struct qmgr *q, const struct queue_envelope *env,
 	struct queue_recipient rcpt;
 	struct queue_writer *w;
 	const char *error;
-	bounce_rcpt(q, env->sender, &rcpt);
+	qmgr_rcpt_fill(q, env->sender, &rcpt);
 	out.rcpts = &rcpt;
 	if (queue_writer_begin(q->queue_dir, &out, &w, &error) < 0) {
 		log_error(NULL, "bounce-failed id=%s error=%s", env->id, error);
@@ -111,7 +111,15 @@ static int bounce_write(struct qmgr *q, const struct queue_envelope *env,
 	dsn->boundary = boundary;
 	mime_dsn_compose(dsn, original != NULL ? original : "", size, &text);
 	free(original);
-	int ret = queue_writer_write(w, text.data, text.len);
+	/* From: MAILER-DAEMON@hostname, signed by its domain's keys (or a
+	 * parent's, which aligns for DMARC) so it is not taken for spam */
+	struct buf sig;
+	buf_init(&sig);
+	(void)qmgr_sign(q, q->hostname, text.data, text.len, &sig);
+	int ret = queue_writer_write(w, sig.data, sig.len);
+	if (ret == 0)
+		ret = queue_writer_write(w, text.data, text.len);
+	buf_deinit(&sig);
 	buf_deinit(&text);
 	if (ret < 0 || queue_writer_commit(&w, &error) < 0) {
 		queue_writer_abort(&w);

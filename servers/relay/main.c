@@ -133,6 +133,12 @@ static void config_fill(struct relay_config *cfg,
 	const struct relay_settings *r = &s->relay;
 	*cfg = (struct relay_config){
 	    .helo_name = helo,
+	    .data_dir = s->data_dir,
+	    .mta_sts = r->mta_sts,
+	    .dane = r->dane,
+	    .tlsrpt = r->tlsrpt,
+	    .mta_sts_port = r->mta_sts_port,
+	    .mta_sts_timeout = r->mta_sts_timeout,
 	    .smarthost = r->smarthost,
 	    .smarthost_user = r->smarthost_user,
 	    .smarthost_password = r->smarthost_password,
@@ -183,7 +189,10 @@ int main(int argc, char **argv)
 	            &error) < 0)
 		log_fatal(NULL, "dns-failed server=%s error=%s",
 		          s.relay.dns_server, error);
-	if (tls_client_new(&srv.relay.tls, &error) < 0)
+	/* never failing a handshake itself: policies decide (relay_policy.c) */
+	if (tls_client_new_verify(
+	        s.relay.tls_ca_file[0] != '\0' ? s.relay.tls_ca_file : NULL,
+	        false, &srv.relay.tls, &error) < 0)
 		log_fatal(NULL, "tls-failed error=%s", error);
 	int fd = socket_listen(sock_path);
 	if (fd < 0)
@@ -195,15 +204,17 @@ int main(int argc, char **argv)
 	    event_signal_new(srv.relay.loop, SIGTERM, stop_cb, &srv);
 	struct event_signal *intr =
 	    event_signal_new(srv.relay.loop, SIGINT, stop_cb, &srv);
-	log_info(NULL, "started path=%s dns=%s", sock_path,
+	log_info(NULL, "started path=%s dns=%s mta_sts=%s dane=%s", sock_path,
 	         s.relay.dns_server[0] != '\0' ? s.relay.dns_server
-	                                       : "resolv.conf");
+	                                       : "resolv.conf",
+	         s.relay.mta_sts ? "yes" : "no", s.relay.dane ? "yes" : "no");
 	int ret = event_loop_run(srv.relay.loop) < 0 ? 1 : 0;
 
 	net_listener_free(&l);
 	close(fd);
 	(void)unlink(sock_path);
 	relay_dests_free(&srv.relay);
+	relay_sts_free_all(&srv.relay);
 	while (srv.clients != NULL)
 		client_free(srv.clients);
 	relay_messages_free(&srv.relay);

@@ -8,12 +8,19 @@
  * the queue with its last error when no other session is left to take it.
  * TLS: opportunistic by default (a failed handshake is retried once in
  * plaintext), mandatory for require_tls domains; certificates are not
- * verified (doc/smtp.md). */
+ * verified (doc/smtp.md) unless a policy of the recipient domain says so
+ * (relay_policy.c): for MX routes the domain's MTA-STS policy and TLS-RPT
+ * record (relay_sts.c) are looked up beside its MX, hosts that an
+ * enforced policy does not name are skipped (RFC 8461 §4.1), and with
+ * [relay] dane each host's TLSA records (RFC 7672 §2.2). Each session's
+ * TLS outcome goes to the domain's TLS-RPT records. */
 #include "relay/relay.h"
 #include "core/dns.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/tls.h"
 #include "core/xmalloc.h"
+#include "mailauth/mta_sts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,10 +48,22 @@ struct relay_session {
 	unsigned sent;
 	bool is_ready_seen, is_tls_off;
 	struct smtp_client_status last_error;
+	/* MX routes: the domain's policies, and the MX answer kept until
+	 * they are known */
+	struct relay_sts *sts;
+	struct relay_sts_wait *sts_wait;
+	bool is_mx_in, is_sts_in, is_mx_secure;
+	struct relay_host_tls host_tls; /* the current host's */
+	struct tls_client *peer;        /* the current connection's */
 };
 
 static void session_next_host(struct relay_session *s);
 static void session_next_addr(struct relay_session *s);
+static void session_addr_cb(enum dns_status status,
+                            const struct dns_addr *addrs, size_t count,
+                            const char *error, void *ctx);
+static void session_hosts_fail(struct relay_session *s, unsigned code,
+                               const char *enhanced, const char *text);
 
 static struct relay_job *dest_pop(struct relay_dest *dest)
 {
@@ -100,6 +119,9 @@ static void session_free(struct relay_session *s)
 	if (s->next != NULL)
 		s->next->prev = s->prev;
 	smtp_client_free(&s->client);
+	tls_client_free(&s->peer);
+	relay_sts_wait_cancel(&s->sts_wait);
+	relay_host_tls_clear(&s->host_tls);
 	for (size_t i = 0; i < s->host_count; i++)
 		free(s->hosts[i]);
 	free(s->hosts);
@@ -150,7 +172,8 @@ static void session_ready_cb(struct smtp_client *client, void *ctx)
 	if (!s->is_ready_seen) {
 		s->is_ready_seen = true;
 		dest->starting--;
-		log_info(NULL, "connected dest=%s host=%s addr=%s tls=%s%s",
+		log_info(NULL,
+		         "connected dest=%s host=%s addr=%s tls=%s%s policy=%s",
 		         dest->route.key, log_sanitize(session_mta(s), 200),
 		         smtp_client_peer(client),
 		         smtp_client_is_tls(client) ? "yes" : "no",
@@ -158,7 +181,14 @@ static void session_ready_cb(struct smtp_client *client, void *ctx)
 		             ? (smtp_client_is_tls_verified(client)
 		                    ? " verified=yes"
 		                    : " verified=no")
-		             : "");
+		             : "",
+		         relay_host_tls_name(&s->host_tls));
+		relay_tls_record(s->sts, &s->host_tls, session_mta(s),
+		                 smtp_client_peer(client),
+		                 relay_tls_result_ready(
+		                     &s->host_tls, smtp_client_is_tls(client),
+		                     smtp_client_is_tls_verified(client),
+		                     s->peer));
 	}
 	unsigned max = dest->relay->cfg.max_messages_per_connection;
 	s->job = s->sent < (max > 0 ? max : 100) ? dest_pop(dest) : NULL;
@@ -186,11 +216,12 @@ static void session_closed_cb(struct smtp_client *client, bool is_ready_seen,
                               void *ctx)
 {
 	struct relay_session *s = ctx;
-	/* status lives in the client: copy it before freeing */
+	/* status and the address live in the client: copy them first */
 	struct smtp_client_status st = *status;
+	char peer_addr[64];
+	snprintf(peer_addr, sizeof(peer_addr), "%s", smtp_client_peer(client));
 	status = &st;
 	smtp_client_free(&s->client);
-	(void)client;
 	if (is_ready_seen) {
 		/* a session that carried mail may be replaced; one that
 		 * was dropped before any message would only loop */
@@ -202,12 +233,18 @@ static void session_closed_cb(struct smtp_client *client, bool is_ready_seen,
 	s->last_error = *status;
 	log_info(NULL,
 	         "connect-failed dest=%s host=%s code=%u enhanced=%s "
-	         "text=%s",
+	         "text=%s policy=%s",
 	         s->dest->route.key, log_sanitize(session_mta(s), 200),
 	         status->code, status->enhanced,
-	         log_sanitize(status->text, 300));
+	         log_sanitize(status->text, 300),
+	         relay_host_tls_name(&s->host_tls));
+	const char *result = relay_tls_result_failed(status, s->peer);
+	if (result != NULL)
+		relay_tls_record(s->sts, &s->host_tls, session_mta(s),
+		                 peer_addr, result);
 	if (strcmp(status->enhanced, "4.7.5") == 0 && !s->is_tls_off &&
-	    !s->dest->route.requires_tls) {
+	    !s->dest->route.requires_tls &&
+	    !relay_host_tls_needs_tls(&s->host_tls)) {
 		/* opportunistic TLS failed: the same address in plaintext */
 		s->is_tls_off = true;
 	} else {
@@ -232,18 +269,29 @@ static void session_next_addr(struct relay_session *s)
 		return;
 	}
 	const struct dns_addr *a = &s->addrs[s->addr_idx];
+	const struct relay_host_tls *h = &s->host_tls;
+	/* each connection its own TLS client: its own verify outcome, and
+	 * the host's TLSA records under DANE */
+	tls_client_free(&s->peer);
+	if (tls_client_peer_new(relay->tls, session_mta(s), h->tlsa,
+	                        h->policy == RELAY_TLS_DANE ? h->tlsa_count : 0,
+	                        &s->peer) < 0)
+		log_panic("tls-peer-failed");
+	bool needs_tls =
+	    route->requires_tls || relay_host_tls_needs_tls(&s->host_tls);
 	struct smtp_client_settings set = {
 	    .helo_name = relay->cfg.helo_name,
 	    .servername = session_mta(s),
 	    .connect_timeout = relay->cfg.connect_timeout,
 	    .command_timeout = relay->cfg.command_timeout,
 	    .data_timeout = relay->cfg.data_timeout,
-	    .tls_mode = route->requires_tls ? SMTP_CLIENT_TLS_REQUIRED
-	                : s->is_tls_off     ? SMTP_CLIENT_TLS_NONE
-	                                    : SMTP_CLIENT_TLS_OPPORTUNISTIC,
-	    .tls = relay->tls,
+	    .tls_mode = needs_tls       ? SMTP_CLIENT_TLS_REQUIRED
+	                : s->is_tls_off ? SMTP_CLIENT_TLS_NONE
+	                                : SMTP_CLIENT_TLS_OPPORTUNISTIC,
+	    .tls = s->peer,
 	    .allow_plain_auth =
 	        net_addr_is_loopback((const struct sockaddr *)&a->sa),
+	    .is_verify_required = relay_host_tls_needs_verify(&s->host_tls),
 	};
 	if (route->is_smarthost) {
 		set.auth_user = relay->cfg.smarthost_user;
@@ -276,14 +324,97 @@ static void session_addr_cb(enum dns_status status,
 	session_next_addr(s);
 }
 
+static void session_tlsa_cb(enum dns_status status, const struct dns_tlsa *tlsa,
+                            size_t count, bool is_secure, const char *error,
+                            void *ctx)
+{
+	struct relay_session *s = ctx;
+	if (status == DNS_STATUS_TEMPFAIL) {
+		/* RFC 7672 §2.2: a host whose TLSA records cannot be had
+		 * (a validating resolver's SERVFAIL: bogus) is not used */
+		char text[300];
+		snprintf(text, sizeof(text), "TLSA look-up of %s failed: %s",
+		         session_mta(s), error != NULL ? error : "");
+		smtp_client_status_set(&s->last_error, 451, "4.7.5", text);
+		log_info(NULL, "tlsa-failed dest=%s host=%s error=%s",
+		         s->dest->route.key, log_sanitize(session_mta(s), 200),
+		         error != NULL ? error : "");
+		relay_host_tls_set(&s->host_tls, true, NULL, 0, NULL);
+		s->host_tls.policy = RELAY_TLS_DANE_UNUSABLE;
+		relay_tls_record(s->sts, &s->host_tls, session_mta(s), "",
+		                 "dnssec-invalid");
+		s->host_idx++;
+		session_next_host(s);
+		return;
+	}
+	relay_host_tls_set(&s->host_tls, is_secure && status == DNS_STATUS_OK,
+	                   tlsa, status == DNS_STATUS_OK ? count : 0, s->sts);
+	dns_addr_lookup(s->dest->relay->dns, session_mta(s),
+	                s->dest->route.port, session_addr_cb, s);
+}
+
 static void session_next_host(struct relay_session *s)
 {
+	struct relay *relay = s->dest->relay;
 	if (s->host_idx >= s->host_count) {
 		session_end(s, false);
 		return;
 	}
-	dns_addr_lookup(s->dest->relay->dns, s->hosts[s->host_idx],
-	                s->dest->route.port, session_addr_cb, s);
+	if (relay->cfg.dane && s->sts != NULL) {
+		/* RFC 7672 §2.2.1: _25._tcp.<host>, here the MX port */
+		char name[300];
+		snprintf(name, sizeof(name), "_%u._tcp.%s", s->dest->route.port,
+		         s->hosts[s->host_idx]);
+		dns_tlsa_lookup(relay->dns, name, session_tlsa_cb, s);
+		return;
+	}
+	relay_host_tls_set(&s->host_tls, false, NULL, 0, s->sts);
+	dns_addr_lookup(relay->dns, s->hosts[s->host_idx], s->dest->route.port,
+	                session_addr_cb, s);
+}
+
+/* The MX hosts and the domain's policies are both in: an enforced
+ * MTA-STS policy keeps only the hosts it names (RFC 8461 §4.1); testing
+ * keeps all, and the mismatch goes to the report. */
+static void session_hosts_ready(struct relay_session *s)
+{
+	struct relay_sts *sts = s->sts;
+	if (sts != NULL && relay_sts_is_active(sts)) {
+		size_t kept = 0;
+		struct relay_host_tls h = {.policy =
+		                               relay_sts_is_enforced(sts)
+		                                   ? RELAY_TLS_STS_ENFORCE
+		                                   : RELAY_TLS_STS_TESTING};
+		for (size_t i = 0; i < s->host_count; i++) {
+			if (mta_sts_policy_allows(sts->policy, s->hosts[i])) {
+				s->hosts[kept++] = s->hosts[i];
+				continue;
+			}
+			log_info(NULL,
+			         "mta-sts-mx-mismatch dest=%s host=%s "
+			         "mode=%s",
+			         s->dest->route.key,
+			         log_sanitize(s->hosts[i], 200),
+			         mta_sts_mode_name(sts->policy->mode));
+			relay_tls_record(sts, &h, s->hosts[i], "",
+			                 "validation-failure");
+			if (h.policy == RELAY_TLS_STS_ENFORCE)
+				free(s->hosts[i]);
+			else
+				s->hosts[kept++] = s->hosts[i];
+		}
+		s->host_count = kept;
+		if (kept == 0) {
+			char text[300];
+			snprintf(text, sizeof(text),
+			         "no MX host of %s is in its MTA-STS policy "
+			         "(RFC 8461 4.1)",
+			         sts->domain);
+			session_hosts_fail(s, 451, "4.7.5", text);
+			return;
+		}
+	}
+	session_next_host(s);
 }
 
 static void session_hosts_fail(struct relay_session *s, unsigned code,
@@ -335,7 +466,27 @@ static void session_mx_cb(enum dns_status status, const struct dns_mx *mx,
 		session_hosts_fail(s, 451, "4.4.3", text);
 		return;
 	}
-	session_next_host(s);
+	s->is_mx_in = true;
+	if (s->is_sts_in)
+		session_hosts_ready(s);
+}
+
+static void session_mx_secure_cb(enum dns_status status,
+                                 const struct dns_mx *mx, size_t count,
+                                 bool is_secure, const char *error, void *ctx)
+{
+	struct relay_session *s = ctx;
+	s->is_mx_secure = is_secure;
+	session_mx_cb(status, mx, count, error, ctx);
+}
+
+static void session_sts_cb(void *ctx)
+{
+	struct relay_session *s = ctx;
+	s->sts_wait = NULL;
+	s->is_sts_in = true;
+	if (s->is_mx_in)
+		session_hosts_ready(s);
 }
 
 static void session_start(struct relay_dest *dest)
@@ -349,8 +500,21 @@ static void session_start(struct relay_dest *dest)
 	dest->sessions++;
 	dest->starting++;
 	if (dest->route.kind == RELAY_ROUTE_MX) {
-		dns_mx_lookup(dest->relay->dns, dest->route.host, session_mx_cb,
-		              s);
+		struct relay *relay = dest->relay;
+		if (relay->cfg.mta_sts || relay->cfg.dane ||
+		    relay->cfg.tlsrpt) {
+			s->sts = relay_sts_get(relay, dest->route.host);
+			s->is_sts_in = relay_sts_refresh(s->sts, session_sts_cb,
+			                                 s, &s->sts_wait) == 1;
+		} else {
+			s->is_sts_in = true;
+		}
+		if (relay->cfg.dane)
+			dns_mx_lookup_secure(relay->dns, dest->route.host,
+			                     session_mx_secure_cb, s);
+		else
+			dns_mx_lookup(relay->dns, dest->route.host,
+			              session_mx_cb, s);
 		return;
 	}
 	s->hosts = xcalloc(1, sizeof(*s->hosts));

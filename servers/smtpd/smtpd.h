@@ -25,6 +25,7 @@ struct dns;
 struct event_loop;
 struct mailauth_check;
 struct smtpd_signer;
+struct smtpd_sealer;
 struct event_timer;
 struct pool;
 struct service;
@@ -93,6 +94,7 @@ struct smtpd_client {
 	struct smtpd_msa msa; /* initialised while holds_header */
 	struct mailauth_check *check;     /* port 25: SPF, DKIM, DMARC */
 	struct smtpd_signer *signer;      /* submission: DKIM signing */
+	struct smtpd_sealer *sealer;      /* port 25: ARC seal, forwarding */
 	struct smtp_server_cmd *data_cmd; /* end of DATA awaits the checks */
 };
 

@@ -339,11 +339,12 @@ def _is_zombie(pid):
 def body_of(stored):
     """The message as the client sent it: the stored bytes minus the fields
     the servers put in front: Return-Path, and each server's Received with
-    the Authentication-Results and DKIM-Signature fields above it
+    the Authentication-Results, DKIM-Signature and ARC fields above it
     (doc/authentication.md), up to the last Received of that leading run."""
     lines = stored.split(b"\r\n")
     front = (b"Return-Path:", b"Received:", b"Authentication-Results:",
-             b"DKIM-Signature:")
+             b"DKIM-Signature:", b"ARC-Seal:", b"ARC-Message-Signature:",
+             b"ARC-Authentication-Results:")
     i = cut = 0
     while i < len(lines) and lines[i].startswith(front):
         is_received = lines[i].startswith((b"Return-Path:", b"Received:"))

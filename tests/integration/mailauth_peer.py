@@ -6,6 +6,9 @@ live), with DNS from the test's dnsmasq:
       > the DKIM-Signature field (length: with l=)
   mailauth_peer.py verify DNS < message   one line per signature: pass|fail
   mailauth_peer.py spf DNS < [[ip, sender, helo], ...]  (JSON) > results
+  mailauth_peer.py arcsign DOMAIN SELECTOR KEYFILE SRVID < message
+      > the ARC set dkimpy adds (ARC-Seal, ARC-Message-Signature, AAR)
+  mailauth_peer.py arcverify DNS < message   "pass|fail|none reason"
 DNS is "127.0.0.1:port"."""
 import json
 import sys
@@ -60,6 +63,28 @@ def main():
             except dkim.DKIMException:
                 ok = False
             print("pass" if ok else "fail")
+    elif cmd == "arcsign":
+        domain, selector, keyfile, srv_id = sys.argv[2:6]
+        msg = sys.stdin.buffer.read()
+        key = open(keyfile, "rb").read()
+        fields = dkim.arc_sign(msg, selector.encode(), domain.encode(), key,
+                               srv_id.encode())
+        sys.stdout.buffer.write(b"".join(fields))
+    elif cmd == "arcverify":
+        r = resolver(sys.argv[2])
+
+        def dnsfunc(name, timeout=5):
+            name = name.decode() if isinstance(name, bytes) else name
+            try:
+                answer = r.resolve(name, "TXT")
+            except Exception:
+                return None
+            return b"".join(b"".join(rr.strings) for rr in answer)
+
+        msg = sys.stdin.buffer.read()
+        cv, _, reason = dkim.arc_verify(msg, dnsfunc=dnsfunc)
+        cv = cv.decode() if isinstance(cv, bytes) else str(cv)
+        print(f"{cv} {reason}")
     elif cmd == "spf":
         resolver(sys.argv[2])
         cases = json.load(sys.stdin)

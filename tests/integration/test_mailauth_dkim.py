@@ -141,15 +141,17 @@ class MailauthDkimTest(unittest.TestCase):
     def test_dns_check(self):
         records = published_records(self.pr, "local.test")
         mx = [("local.test", "mx.local.test", 10)]
-        dns = Dnsmasq(txt=records, mx=mx)
+        # the policy's host (a CNAME to the MX in the printed records)
+        hosts = [("mta-sts.local.test", "127.0.0.1")]
+        dns = Dnsmasq(txt=records, mx=mx, hosts=hosts)
         try:
             proc = self.dns_check(dns)
         finally:
             dns.stop()
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         lines = proc.stdout.splitlines()
-        # MX, SPF, two DKIM keys, DMARC: all there
-        self.assertEqual(len(lines), 5, proc.stdout)
+        # MX, SPF, two DKIM keys, DMARC, MTA-STS record and host, TLS-RPT
+        self.assertEqual(len(lines), 8, proc.stdout)
         self.assertTrue(all(l.startswith("ok") for l in lines), lines)
         # no DMARC record, someone else's DKIM key, two SPF records
         broken = [(n, t) for n, t in records if not n.startswith("_dmarc")]
@@ -157,6 +159,9 @@ class MailauthDkimTest(unittest.TestCase):
                    "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
                   for n, t in broken]
         broken.append(("local.test", "v=spf1 -all"))
+        # an MTA-STS id of an older policy, no TLS-RPT record
+        broken = [(n, "v=STSv1; id=older" if n.startswith("_mta-sts") else
+                   t) for n, t in broken if not n.startswith("_smtp._tls")]
         dns = Dnsmasq(txt=broken, mx=mx)
         try:
             proc = self.dns_check(dns)
@@ -167,6 +172,15 @@ class MailauthDkimTest(unittest.TestCase):
         self.assertRegex(proc.stdout, r"WRONG .*DKIM e\w+\._domainkey\.local"
                                       r"\.test: the published key is not")
         self.assertRegex(proc.stdout, r"WRONG .*SPF local\.test: 2 SPF")
+        self.assertRegex(proc.stdout, r"WRONG .*MTA-STS _mta-sts\.local\.test:"
+                                      r" id=older, but the policy served "
+                                      r"now has id=[0-9a-f]{20}")
+        self.assertRegex(proc.stdout, r"MISSING .*MTA-STS mta-sts\.local\."
+                                      r"test: publish mta-sts\.local\.test\. "
+                                      r"CNAME mx\.local\.test\.")
+        self.assertRegex(proc.stdout, r"MISSING .*TLS-RPT _smtp\._tls\.local"
+                                      r"\.test: publish TXT \"v=TLSRPTv1; "
+                                      r"rua=mailto:postmaster@local\.test\"")
 
     def test_submission_cannot_forge_our_results(self):
         # a user may not hand another our verdict (RFC 8601 §5)
