@@ -265,6 +265,14 @@ class WebmailPimTest(unittest.TestCase):
                                  "contacts/")
         self.assertEqual(len(vcards), 3)
         self.assertTrue(any("jana@example.org" in v for v in vcards))
+        # delete one (after the browser's confirmation)
+        click_with_text(b, "#contact-list .pim-item", "Ivan Import")
+        b.wait_css("#contact-delete").click()
+        b.driver.switch_to.alert.accept()
+        b.wait(lambda d: not has_text(b, "#contact-list .pim-item",
+                                      "Ivan Import"), what="deleted")
+        self.assertEqual(len(self.dav_bodies(
+            "/dav/addressbooks/bob@example.test/contacts/")), 2)
         # search on the server
         b.find("#contact-search").send_keys("nobody-like-this\n")
         b.wait(lambda d: "No contact matches" in b.find(
@@ -341,6 +349,20 @@ class WebmailPimTest(unittest.TestCase):
         self.assertIn("SUMMARY:Planning (moved)", ics)
         self.assertRegex(ics, r"RRULE:FREQ=WEEKLY\r?\n")
         self.assertIn("DTSTART;TZID=America/New_York:", ics)
+
+        # an event made and deleted: gone over CalDAV too
+        b.find("#event-new").click()
+        b.wait_css("#ev-title").send_keys("Short-lived")
+        b.find("#ev-save").click()
+        b.wait(lambda d: has_text(b, ".cal-event", "Short-lived"),
+               what="short-lived event")
+        click_with_text(b, ".cal-event", "Short-lived")
+        b.wait_css("#ev-delete").click()
+        b.driver.switch_to.alert.accept()
+        b.wait(lambda d: not has_text(b, ".cal-event", "Short-lived"),
+               what="event deleted")
+        self.assertFalse([x for x in self.dav_bodies(cal())
+                          if "Short-lived" in x])
 
         # an invitation: the answer is stored as bob's PARTSTAT, and
         # mailed to the organizer as an iMIP REPLY
@@ -422,15 +444,17 @@ class WebmailPimTest(unittest.TestCase):
         # a phone-sized screen: the contacts list, then one contact
         b.driver.set_window_size(390, 844)
         b.find("#view-contacts").click()
-        # one pane at a time: the open contact hides the list
-        self.assertTrue(b.find("#contact-name").is_displayed())
-        self.assertFalse(b.find("#contact-search").is_displayed())
-        b.find("#contact-close").click()
         b.find("#contact-search").clear()
         b.find("#contact-search").send_keys("\n")
         b.wait(lambda d: has_text(b, "#contact-list .pim-item", "Zoe"),
                what="contact on a phone")
         self.assert_accessible("contacts-phone")
+        # one pane at a time: the open contact hides the list
+        click_with_text(b, "#contact-list .pim-item", "Zoe")
+        self.assertTrue(b.wait_css("#contact-name").is_displayed())
+        self.assertFalse(b.find("#contact-search").is_displayed())
+        b.find("#contact-close").click()
+        self.assertTrue(b.find("#contact-search").is_displayed())
         b.find("#view-calendar").click()
         b.find('.cal-modes button[data-mode="month"]').click()
         b.wait(lambda d: has_text(b, ".cal-month .cal-event", "Planning"),
