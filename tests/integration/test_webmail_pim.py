@@ -249,11 +249,14 @@ class WebmailPimTest(unittest.TestCase):
             exported = f.read()
         self.assertEqual(exported.count("BEGIN:VCARD"), 1, exported)
         self.assertIn("FN:Zoe Q. Example\r\n", exported)
-        # import: a file of two cards another program wrote
+        # import: a file of cards another program wrote, one of them
+        # hostile (shown as text, never run)
         path = os.path.join(self.tmp, "import.vcf")
         with open(path, "w", newline="") as f:
             for name, addr in (("Ivan Import", "ivan@example.org"),
-                               ("Jana Import", "jana@example.org")):
+                               ("Jana Import", "jana@example.org"),
+                               ("<img src=x onerror=alert(1)> X",
+                                "x@example.org")):
                 f.write(f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\n"
                         f"N:{name.split()[1]};{name.split()[0]};;;\r\n"
                         f"EMAIL;TYPE=INTERNET:{addr}\r\nEND:VCARD\r\n")
@@ -261,9 +264,13 @@ class WebmailPimTest(unittest.TestCase):
         b.wait(lambda d: has_text(b, "#contact-list .pim-item",
                                   "Jana Import"), what="imported")
         self.assertTrue(has_text(b, "#contact-list .pim-item", "Ivan Import"))
+        self.assertTrue(has_text(b, "#contact-list .pim-item",
+                                 "<img src=x onerror=alert(1)>"))
+        self.assertIsNone(b.alert_text())
+        self.assertFalse(b.finds("#contact-list img"))
         vcards = self.dav_bodies("/dav/addressbooks/bob@example.test/"
                                  "contacts/")
-        self.assertEqual(len(vcards), 3)
+        self.assertEqual(len(vcards), 4)
         self.assertTrue(any("jana@example.org" in v for v in vcards))
         # delete one (after the browser's confirmation)
         click_with_text(b, "#contact-list .pim-item", "Ivan Import")
@@ -272,7 +279,7 @@ class WebmailPimTest(unittest.TestCase):
         b.wait(lambda d: not has_text(b, "#contact-list .pim-item",
                                       "Ivan Import"), what="deleted")
         self.assertEqual(len(self.dav_bodies(
-            "/dav/addressbooks/bob@example.test/contacts/")), 2)
+            "/dav/addressbooks/bob@example.test/contacts/")), 3)
         # search on the server
         b.find("#contact-search").send_keys("nobody-like-this\n")
         b.wait(lambda d: "No contact matches" in b.find(
