@@ -14,8 +14,10 @@ export const FIELDS = [['from', 'From'], ['to', 'To or Cc'], ['subject', 'Subjec
 export const ACTIONS = [['move', 'Move to folder'], ['flag', 'Flag'], ['forward', 'Forward to'],
   ['discard', 'Delete']];
 
+// A Sieve quoted string (RFC 5228 §2.4.2): backslash and quote escaped;
+// line breaks (never in a rule's one-line fields) become spaces.
 export function quote(s) {
-  return `"${String(s).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  return `"${String(s).replace(/\r?\n/g, ' ').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 function test(rule) {
@@ -57,17 +59,23 @@ export function readRules(text) {
   }
 }
 
-// text with the webmail's part replaced by rules (removed when empty).
+// text with the webmail's part replaced by rules (removed when empty),
+// in the script's own line ends.
 export function writeRules(text, rules) {
-  let out = text.split(/\r?\n/).filter((l) => !l.endsWith(REQUIRE_MARK)).join('\n');
+  const nl = text.includes('\r\n') ? '\r\n' : '\n';
+  let out = text.replace(/^require [^\n]*; # postroom webmail rules\r?\n/m, '');
   const start = out.indexOf(BEGIN), end = out.indexOf(END);
-  if (start >= 0 && end > start) out = out.slice(0, start) + out.slice(end + END.length).replace(/^\n/, '');
-  out = out.replace(/\n*$/, '\n');
-  if (out === '\n') out = '';
+  if (start >= 0 && end > start) {
+    let after = end + END.length;
+    if (out.startsWith('\r\n', after)) after += 2;
+    else if (out[after] === '\n') after += 1;
+    out = out.slice(0, start) + out.slice(after);
+  }
   if (!rules.length) return out;
+  if (out && !out.endsWith('\n')) out += nl;
   const ext = needs(rules);
-  const head = ext.length ? `require [${ext.map(quote).join(', ')}]; ${REQUIRE_MARK}\n` : '';
-  const body = rules.map((r) => `if ${test(r)} {\n  ${action(r)}\n}`).join('\n');
+  const head = ext.length ? `require [${ext.map(quote).join(', ')}]; ${REQUIRE_MARK}${nl}` : '';
+  const body = rules.map((r) => `if ${test(r)} {${nl}  ${action(r).replace(/\n/g, nl)}${nl}}`).join(nl);
   // JSON in a comment: no newline can be in it (JSON escapes them)
-  return `${head}${out}${BEGIN}\n# rules: ${JSON.stringify(rules)}\n${body}\n${END}\n`;
+  return `${head}${out}${BEGIN}${nl}# rules: ${JSON.stringify(rules)}${nl}${body}${nl}${END}${nl}`;
 }
