@@ -335,6 +335,19 @@ class WebmailPimTest(unittest.TestCase):
         b.find('.cal-modes button[data-mode="week"]').click()
         b.wait(lambda d: has_text(b, ".cal-week .cal-event", "Planning"),
                what="event in week")
+        # placed on the time axis at 10:00 New York in the browser's zone
+        # (the machine's, which Python's astimezone() also uses)
+        from zoneinfo import ZoneInfo
+        local = datetime.datetime.combine(
+            datetime.date.today(), datetime.time(10, 0),
+            ZoneInfo("America/New_York")).astimezone()
+        top = b.js("const e = [...document.querySelectorAll("
+                   "'.cal-week .cal-timed-list li')].find(li => "
+                   "li.textContent.includes('Planning'));"
+                   "return e ? parseFloat(e.style.top) : null;")
+        if local.date() == datetime.date.today():
+            self.assertAlmostEqual(top, (local.hour + local.minute / 60) * 44,
+                                   places=1)
         self.assert_accessible("calendar-week")
         b.find('.cal-modes button[data-mode="day"]').click()
         b.wait(lambda d: has_text(b, ".cal-day .cal-event", "Planning"),

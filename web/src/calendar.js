@@ -12,11 +12,13 @@ import { eventDialog } from './calform.js';
 import { sendReply } from './imip.js';
 
 const MODES = [['month', 'Month'], ['week', 'Week'], ['day', 'Day']];
+const HOUR_PX = 44; // the time axis: an hour's height (as in style.css)
 const monthFmt = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 const wdFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', timeZone: 'UTC' });
 const shortDayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+const hourFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', timeZone: 'UTC' });
 
 // Today as a naive midnight (ms as if UTC) in the browser's zone.
 function today() {
@@ -170,16 +172,53 @@ export class CalendarView {
     }
     this.title.textContent = this.mode === 'day' ? dayFmt.format(this.anchor)
       : `${shortDayFmt.format(first)} – ${shortDayFmt.format(last - DAY)}`;
-    for (let day = first; day < last; day += DAY) {
-      const items = this.onDay(day);
-      this.grid.append(h('section', { class: `cal-col${day === today() ? ' today' : ''}`, 'aria-label': dayFmt.format(day) },
+    this.renderTimed(first, last);
+  }
+
+  // Week and day: a column per day on a time axis (HOUR_PX an hour), the
+  // all-day events above it, overlapping events side by side; each column
+  // is a labelled list of its events, in time order, for screen readers.
+  renderTimed(first, last) {
+    const days = [];
+    for (let day = first; day < last; day += DAY) days.push(day);
+    const cols = `4em repeat(${days.length}, minmax(0, 1fr))`;
+    const head = h('div', { class: 'cal-timed-head' }, h('span', {}), days.map((day) => {
+      const whole = this.onDay(day).filter((o) => o.event.showWithoutTime);
+      return h('div', { class: `cal-head-day${day === today() ? ' today' : ''}` },
         h('h3', {}, h('button', { type: 'button', class: 'cal-day', onclick: () => this.newEvent(day) },
           shortDayFmt.format(day), h('span', { class: 'visually-hidden' }, ': new event'))),
-        items.length ? h('ul', { class: 'cal-agenda' }, items.map((o) => h('li', {}, this.chip(o),
-          o.event.showWithoutTime ? null : h('span', { class: 'cal-until' },
-            `until ${timeFmt.format(toBrowserNaive(o.end))}`))))
-          : h('p', { class: 'cal-free' }, 'Nothing planned')));
-    }
+        whole.map((o) => this.chip(o)));
+    }));
+    const hours = h('div', { class: 'cal-hours', 'aria-hidden': 'true' });
+    for (let i = 1; i < 24; i++) hours.append(h('span', {}, hourFmt.format(Date.UTC(2000, 0, 1, i))));
+    const body = h('div', { class: 'cal-timed-body' }, hours, days.map((day) => this.timedColumn(day)));
+    head.style.gridTemplateColumns = body.style.gridTemplateColumns = cols;
+    this.grid.append(head, body);
+    this.grid.scrollTop = 0;
+    requestAnimationFrame(() => { body.scrollTop = 8 * HOUR_PX; });
+  }
+
+  timedColumn(day) {
+    const items = this.onDay(day).filter((o) => !o.event.showWithoutTime);
+    const lanes = [];
+    const placed = items.map((o) => {
+      const s = Math.max(toBrowserNaive(o.start), day), e = Math.min(Math.max(toBrowserNaive(o.end), s + 900000), day + DAY);
+      let lane = lanes.findIndex((end) => end <= s);
+      if (lane < 0) { lane = lanes.length; lanes.push(e); } else lanes[lane] = e;
+      return { o, s, e, lane };
+    });
+    const list = h('ul', { class: 'cal-agenda cal-timed-list', 'aria-label': dayFmt.format(day) },
+      placed.map(({ o, s, e, lane }) => {
+        const li = h('li', {}, this.chip(o), h('span', { class: 'visually-hidden' },
+          ` until ${timeFmt.format(toBrowserNaive(o.end))}`));
+        li.style.top = `${((s - day) / 3600000) * HOUR_PX}px`;
+        li.style.height = `${((e - s) / 3600000) * HOUR_PX}px`;
+        li.style.left = `${(lane / lanes.length) * 100}%`;
+        li.style.width = `${100 / lanes.length}%`;
+        return li;
+      }));
+    return h('section', { class: `cal-col${day === today() ? ' today' : ''}`, 'aria-label': dayFmt.format(day) },
+      items.length ? list : h('p', { class: 'visually-hidden' }, 'Nothing planned'));
   }
 
   async newEvent(day) {
