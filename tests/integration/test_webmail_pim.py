@@ -435,13 +435,24 @@ class WebmailPimTest(unittest.TestCase):
                         "input[type=checkbox]")
         b.wait(lambda d: b.finds("#task-list .item.done"), what="done")
         self.assert_accessible("tasks")
+        # edited: a new title and due date, still done
+        click_with_text(b, "#task-list .item", "Renew passport",
+                        ".item-edit")
+        title = b.find("#task-title")
+        self.assertEqual(title.get_attribute("value"), "Renew passport")
+        title.send_keys(" and visa")
+        set_input(b, "#task-due", "2031-05-02")
+        b.find("#task-add").click()
+        b.wait(lambda d: has_text(b, "#task-list .item",
+                                  "Renew passport and visa"), what="edited")
         todos = [x for x in self.dav_bodies(cal("tasks"))
                  if "Renew passport" in x]
         self.assertEqual(len(todos), 1)
         self.assertIn("BEGIN:VTODO", todos[0])
         self.assertIn("STATUS:COMPLETED", todos[0])
         # at 17:00 of that day in the browser's zone (UTC here, or a TZID)
-        self.assertRegex(todos[0], r"DUE(;TZID=[^:]+)?:20310501T170000Z?\r\n")
+        self.assertIn("SUMMARY:Renew passport and visa\r\n", todos[0])
+        self.assertRegex(todos[0], r"DUE(;TZID=[^:]+)?:20310502T170000Z?\r\n")
 
         # journal: an entry for a date
         b.find("#view-journal").click()

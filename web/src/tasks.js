@@ -81,25 +81,59 @@ export class TasksView extends ItemsView {
   buildForm() {
     const title = h('input', { id: 'task-title', type: 'text', autocomplete: 'off', required: true });
     const due = h('input', { id: 'task-due', type: 'date' });
-    const form = h('form', { class: 'pim-inline', 'aria-label': 'New task' },
-      h('label', { for: 'task-title' }, 'New task'), title,
-      h('label', { for: 'task-due' }, 'Due'), due,
-      h('button', { type: 'submit', class: 'primary', id: 'task-add' }, 'Add'));
+    const label = h('label', { for: 'task-title' }, 'New task');
+    const add = h('button', { type: 'submit', class: 'primary', id: 'task-add' }, 'Add');
+    const cancel = h('button', { type: 'button', id: 'task-cancel', hidden: true, onclick: () => this.reset() }, 'Cancel');
+    this.fields = { title, due, label, add, cancel };
+    this.editing = null;
+    const form = h('form', { class: 'pim-inline', 'aria-label': 'Task' },
+      label, title, h('label', { for: 'task-due' }, 'Due'), due, add, cancel);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       if (!title.value.trim()) { toast('Give the task a title.', true); return; }
       await this.ready;
+      if (this.editing) {
+        const old = this.items.find((t) => t.id === this.editing) || {};
+        const patch = { title: title.value.trim() };
+        const newDue = due.value ? `${due.value}T${(old.due || 'T17:00:00').split('T')[1]}` : null;
+        if (newDue !== (old.due || null)) {
+          patch.due = newDue;
+          if (newDue && !old.timeZone) patch.timeZone = browserZone();
+        }
+        if (await this.set({ update: { [this.editing]: patch } }, this.editing)) { this.reset(); announce('Task saved'); }
+        return;
+      }
       const cal = this.calendarId();
       if (!cal) { toast('There is no calendar for tasks.', true); return; }
       const task = { '@type': 'Task', calendarIds: { [cal]: true }, title: title.value.trim(), progress: 'needs-action' };
       if (due.value) { task.due = `${due.value}T17:00:00`; task.timeZone = browserZone(); }
       if (await this.set({ create: { t: task } }, 't')) {
-        title.value = ''; due.value = '';
+        this.reset();
         announce('Task added');
         title.focus();
       }
     });
     return form;
+  }
+
+  reset() {
+    const f = this.fields;
+    this.editing = null;
+    f.title.value = f.due.value = '';
+    f.label.textContent = 'New task';
+    f.add.textContent = 'Add';
+    f.cancel.hidden = true;
+  }
+
+  edit(t) {
+    const f = this.fields;
+    this.editing = t.id;
+    f.title.value = t.title || '';
+    f.due.value = (t.due || '').slice(0, 10);
+    f.label.textContent = 'Task';
+    f.add.textContent = 'Save';
+    f.cancel.hidden = false;
+    f.title.focus();
   }
 
   render() {
@@ -115,6 +149,8 @@ export class TasksView extends ItemsView {
           this.set({ update: { [t.id]: { progress: ev.target.checked ? 'completed' : 'needs-action' } } }, t.id) }),
         h('label', { for: id, class: 'item-title' }, t.title || '(no title)'),
         t.due ? h('span', { class: 'item-sub' }, `due ${dueFmt.format(naive(t.due))}`) : null,
+        h('button', { type: 'button', class: 'item-edit', 'aria-label': `Edit ${t.title || 'task'}`,
+          onclick: () => this.edit(t) }, 'Edit'),
         h('button', { type: 'button', class: 'item-delete', 'aria-label': `Delete ${t.title || 'task'}`,
           onclick: () => this.remove(t) }, 'Delete')));
     }
