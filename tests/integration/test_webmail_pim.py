@@ -6,7 +6,8 @@ address book exports as a vCard file and imports one; an event made with a
 time zone and a weekly rule is found by python3-caldav with its TZID and
 RRULE, and shows in the month, week and day views; an invitation put by
 CalDAV is accepted in the webmail (PARTSTAT=ACCEPTED over CalDAV, and an
-iMIP REPLY in the organizer's mailbox); a task added and ticked off is a
+iMIP REPLY in the organizer's mailbox), and an event with a guest mails
+her an iMIP REQUEST; a task added and ticked off is a
 VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a VJOURNAL with
 its text; Settings list this login session and change the password (IMAP
 takes the new one). axe-core checks each view (no serious or critical
@@ -424,6 +425,34 @@ class WebmailPimTest(unittest.TestCase):
         self.assertIn("UID:invite-1\r\n", itip)
         self.assertIn("PARTSTAT=ACCEPTED:mailto:bob@example.test", itip)
         self.assertIn("ORGANIZER:mailto:alice@example.test", itip)
+
+        # an event with a guest: the invitation (iMIP REQUEST) reaches her
+        b.find("#event-new").click()
+        b.wait_css("#ev-title").send_keys("Kickoff")
+        b.find("#ev-guests").send_keys("alice@example.test")
+        b.find("#ev-save").click()
+        b.wait(lambda d: has_text(b, ".cal-event", "Kickoff"),
+               what="kickoff event")
+        msgs = self.pr.wait_messages(ALICE, 2, timeout=60)
+        self.assertEqual(len(msgs), 2, self.pr.log()[-3000:])
+        invite = email.message_from_bytes(msgs[-1],
+                                          policy=email.policy.default)
+        self.assertEqual(invite["Subject"], "Invitation: Kickoff")
+        cal_part = next(p for p in invite.walk()
+                        if p.get_content_type() == "text/calendar")
+        self.assertEqual(cal_part.get_param("method"), "REQUEST")
+        itip = cal_part.get_content().replace("\r\n ", "")
+        for want in ("METHOD:REQUEST\r\n", "SUMMARY:Kickoff\r\n",
+                     "ORGANIZER:mailto:bob@example.test\r\n",
+                     "PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:"
+                     "alice@example.test\r\n", "DTSTART"):
+            self.assertIn(want, itip)
+        stored = [x.replace("\r\n ", "") for x in self.dav_bodies(cal())
+                  if "Kickoff" in x]
+        self.assertEqual(len(stored), 1)
+        self.assertIn("mailto:alice@example.test", stored[0])
+        uid = re.search(r"^UID:(.*?)\r?$", stored[0], re.M).group(1)
+        self.assertIn(f"UID:{uid}\r\n", itip)
 
         # tasks: add one, tick it off (reached by the keyboard: g then t)
         b.js("document.activeElement.blur()")

@@ -9,7 +9,8 @@
 import { h, clear, toast, announce } from './dom.js';
 import { browserZone, naiveStr, toInstant, toBrowserNaive, occurrences, DAY } from './caltime.js';
 import { eventDialog } from './calform.js';
-import { sendReply } from './imip.js';
+import { sendReply, sendRequest, organizerOf } from './imip.js';
+import { guestsOf } from './calform.js';
 
 const MODES = [['month', 'Month'], ['week', 'Week'], ['day', 'Day']];
 const HOUR_PX = 44; // the time axis: an hour's height (as in style.css)
@@ -232,6 +233,7 @@ export class CalendarView {
   openEvent(ev) {
     eventDialog({
       event: ev, calendars: this.eventCalendars(), username: this.jmap.username,
+      name: (this.app.identities[0] || {}).name,
       onSave: (patch, calendarId) => this.save(ev, patch, calendarId),
       onDelete: ev.id ? () => this.remove(ev) : null,
       onReply: async (pid, status) => {
@@ -252,14 +254,30 @@ export class CalendarView {
       if (calendarId && !(ev.calendarIds || {})[calendarId]) patch.calendarIds = { [calendarId]: true };
       args = { update: { [ev.id]: patch } };
     }
+    let id = ev.id;
     try {
       const res = await this.jmap.call('CalendarEvent/set', args);
       const err = (res.notCreated && res.notCreated.new) || (res.notUpdated && res.notUpdated[ev.id]);
       if (err) { toast(`Not saved: ${err.description || err.type}`, true); return false; }
+      if (!id) id = res.created.new.id;
     } catch (err) { toast(`Not saved: ${err.message}`, true); return false; }
     announce('Event saved');
+    if (patch.participants || (ev.participants && patch.sequence)) await this.invite(id);
     await this.load();
     return true;
+  }
+
+  // Mails the invitation (iMIP REQUEST) of an event the user organizes
+  // to its guests, as the server has it now.
+  async invite(id) {
+    try {
+      const got = await this.jmap.call('CalendarEvent/get', { ids: [id] });
+      const ev = got.list[0];
+      const guests = ev ? guestsOf(ev) : [];
+      if (!guests.length || (organizerOf(ev) || '').toLowerCase() !== this.jmap.username.toLowerCase()) return;
+      await sendRequest(this.app, ev, guests);
+      announce(`Invitations sent to ${guests.join(', ')}`);
+    } catch (err) { toast(`Saved, but the invitations were not sent: ${err.message}`, true); }
   }
 
   async remove(ev) {

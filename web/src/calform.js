@@ -30,6 +30,29 @@ function myParticipant(ev, username) {
   return null;
 }
 
+const addrOf = (p) => mailtoAddr((p.sendTo && p.sendTo.imip) || p.email || '');
+function mailtoAddr(a) { return String(a).replace(/^mailto:/i, ''); }
+
+// The attendees other than the organizer, as addresses.
+export function guestsOf(ev) {
+  return Object.values(ev.participants || {}).filter((p) => !(p.roles && p.roles.owner))
+    .map(addrOf).filter(Boolean);
+}
+
+// participants for guests (the user the organizer), keeping what the
+// event already knew of each address.
+function participantsFor(ev, guests, username, name) {
+  const old = new Map(Object.values(ev.participants || {}).map((p) => [addrOf(p).toLowerCase(), p]));
+  const me = old.get(username.toLowerCase()) || {};
+  const out = { owner: { ...me, '@type': 'Participant', name: name || me.name || undefined,
+    sendTo: { imip: `mailto:${username}` }, roles: { owner: true, attendee: true }, participationStatus: 'accepted' } };
+  guests.forEach((g, i) => {
+    out[`g${i + 1}`] = old.get(g.toLowerCase()) || { '@type': 'Participant', sendTo: { imip: `mailto:${g}` },
+      roles: { attendee: true }, participationStatus: 'needs-action', expectReply: true };
+  });
+  return out;
+}
+
 function labelled(id, label, input) {
   return [h('label', { for: id }, label), input];
 }
@@ -58,6 +81,8 @@ function eventInputs(ev, calendars) {
     complexRule: rule && ((ev.recurrenceRules || []).length > 1 || (rule.interval || 1) > 1 ||
       Object.keys(rule).some((k) => !['@type', 'frequency', 'interval'].includes(k))),
     location: h('input', { id: 'ev-location', type: 'text', autocomplete: 'off', value: firstLocation(ev) }),
+    guests: h('input', { id: 'ev-guests', type: 'text', autocomplete: 'off', value: guestsOf(ev).join(', '),
+                         'aria-describedby': 'ev-guests-hint' }),
     desc: h('textarea', { id: 'ev-desc', rows: 3 }),
     calSel: h('select', { id: 'ev-calendar' }, calendars.map((c) => h('option', { value: c.id }, c.name))),
   };
@@ -73,7 +98,7 @@ function eventInputs(ev, calendars) {
 
 // The event (new) or the PatchObject of what changed; null after telling
 // the user what is wrong.
-function formPatch(ev, f) {
+function formPatch(ev, f, who) {
   if (!f.title.value.trim()) { toast('Give the event a title.', true); f.title.focus(); return null; }
   const whole = f.allDay.checked;
   const s = naive(`${f.sDate.value}T${whole ? '00:00' : f.sTime.value || '00:00'}:00`);
@@ -92,8 +117,17 @@ function formPatch(ev, f) {
     locations: loc ? { l1: { '@type': 'Location', name: loc } } : null,
   };
   const rules = f.repeat.value ? [{ '@type': 'RecurrenceRule', frequency: f.repeat.value }] : null;
+  const guests = f.guests.value.split(/[,;\s]+/).map((g) => g.trim()).filter(Boolean);
+  const bad = guests.find((g) => !/^[^@\s<>"]+@[^@\s<>"]+$/.test(g));
+  if (bad) { toast(`Not an address: ${bad}`, true); f.guests.focus(); return null; }
+  const oldGuests = guestsOf(ev);
+  const guestsChanged = guests.join(',').toLowerCase() !== oldGuests.join(',').toLowerCase();
   if (!ev.id) {
     if (rules) next.recurrenceRules = rules;
+    if (guests.length) {
+      next.participants = participantsFor(ev, guests, who.email, who.name);
+      next.replyTo = { imip: `mailto:${who.email}` };
+    }
     for (const k of Object.keys(next)) if (next[k] === null) delete next[k];
     return { '@type': 'Event', ...next };
   }
@@ -104,10 +138,16 @@ function formPatch(ev, f) {
     if (old !== v) patch[k] = v;
   }
   if (f.repeat.value !== (f.rule ? f.rule.frequency : '')) patch.recurrenceRules = rules;
+  if (guestsChanged) {
+    patch.participants = guests.length ? participantsFor(ev, guests, who.email, who.name) : null;
+    if (guests.length && !ev.replyTo) patch.replyTo = { imip: `mailto:${who.email}` };
+  }
+  // attendees hear of every change: a new SEQUENCE (RFC 5546 §2.1.4)
+  if (Object.keys(patch).length && (guests.length || oldGuests.length)) patch.sequence = (ev.sequence || 0) + 1;
   return patch;
 }
 
-export function eventDialog({ event: ev, calendars, username, onSave, onDelete, onReply }) {
+export function eventDialog({ event: ev, calendars, username, name, onSave, onDelete, onReply }) {
   const f = eventInputs(ev, calendars);
   const me = ev.id ? myParticipant(ev, username) : null;
   const status = me ? ev.participants[me].participationStatus || 'needs-action' : null;
@@ -129,6 +169,8 @@ export function eventDialog({ event: ev, calendars, username, onSave, onDelete, 
       labelled('ev-repeat', 'Repeats', f.repeat),
       f.complexRule ? [h('span', {}), h('p', { class: 'hint' }, 'This event has a rule the form does not show; it is kept unless you change "Repeats".')] : null,
       labelled('ev-location', 'Location', f.location),
+      labelled('ev-guests', 'Guests', f.guests),
+      h('span', {}), h('p', { class: 'hint', id: 'ev-guests-hint' }, 'Addresses, separated by commas; each gets an invitation by mail.'),
       labelled('ev-desc', 'Description', f.desc),
       labelled('ev-calendar', 'Calendar', f.calSel)),
     f.rule ? h('p', { class: 'hint' }, 'Changes apply to every occurrence.') : null,
@@ -140,7 +182,7 @@ export function eventDialog({ event: ev, calendars, username, onSave, onDelete, 
       h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const patch = formPatch(ev, f);
+    const patch = formPatch(ev, f, { email: username, name });
     if (patch && await onSave(patch, f.calSel.value)) dialog.close();
   });
   dialog.append(form);

@@ -1,9 +1,11 @@
 // iMIP (RFC 6047): the answer to an invitation mailed to its organizer as
 // an iTIP REPLY (RFC 5546 §3.2.3: UID, DTSTAMP, ORGANIZER, the user's
-// ATTENDEE with its PARTSTAT, SEQUENCE when not 0). JMAP's Email/set cannot
-// put iMIP's `method` parameter on a part's Content-Type, so the message
-// is written here whole, uploaded, imported into Sent (Email/import) and
-// submitted (EmailSubmission/set), like any other mail the user sends.
+// ATTENDEE with its PARTSTAT, SEQUENCE when not 0), and the invitations of
+// an event the user organizes mailed to its guests as a REQUEST (§3.2.2).
+// JMAP's Email/set cannot put iMIP's `method` parameter on a part's
+// Content-Type, so the message is written here whole, uploaded, imported
+// into Sent (Email/import) and submitted (EmailSubmission/set), like any
+// other mail the user sends.
 const PARTSTAT = { accepted: 'ACCEPTED', tentative: 'TENTATIVE', declined: 'DECLINED' };
 const VERB = { accepted: 'Accepted', tentative: 'Tentative', declined: 'Declined' };
 
@@ -66,39 +68,91 @@ function header(s) { // an RFC 2047 encoded word when not ASCII
 }
 
 export function replyMessage(ev, status, me, organizer, now = new Date()) {
-  const boundary = `=_${crypto.randomUUID()}`;
-  const domain = me.email.split('@')[1] || 'localhost';
-  const subject = `${VERB[status]}: ${ev.title || 'invitation'}`;
   const who = me.name ? `${me.name} <${me.email}>` : me.email;
   const body = `${who} has ${status === 'tentative' ? 'tentatively accepted' : status} "${ev.title || 'the invitation'}".\r\n`;
+  return imipMessage('REPLY', me, [organizer], `${VERB[status]}: ${ev.title || 'invitation'}`, body,
+    replyCalendar(ev, status, me, organizer, now), now);
+}
+
+// A multipart/alternative of a text and the iTIP object (RFC 6047 §2.4).
+function imipMessage(method, me, to, subject, body, ics, now) {
+  const boundary = `=_${crypto.randomUUID()}`;
+  const domain = me.email.split('@')[1] || 'localhost';
   return [
     `From: ${me.name ? `${header(me.name)} <${me.email}>` : me.email}`,
-    `To: ${organizer}`, `Subject: ${header(subject)}`,
+    `To: ${to.join(', ')}`, `Subject: ${header(subject)}`,
     `Date: ${now.toUTCString().replace('GMT', '+0000')}`,
     `Message-ID: <${crypto.randomUUID()}@${domain}>`, 'MIME-Version: 1.0',
     `Content-Type: multipart/alternative; boundary="${boundary}"`, '',
     `--${boundary}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '',
     base64(body),
-    `--${boundary}`, 'Content-Type: text/calendar; charset=utf-8; method=REPLY', 'Content-Transfer-Encoding: base64', '',
-    base64(replyCalendar(ev, status, me, organizer, now)),
+    `--${boundary}`, `Content-Type: text/calendar; charset=utf-8; method=${method}`, 'Content-Transfer-Encoding: base64', '',
+    base64(ics),
     `--${boundary}--`, ''].join('\r\n');
+}
+
+function identity(app) {
+  const ident = app.identities[0] || { email: app.jmap.username };
+  return { id: ident.id, name: ident.name || '', email: ident.email || app.jmap.username };
 }
 
 // Mails the answer; resolves to the organizer's address (null: none).
 export async function sendReply(app, ev, status) {
   const organizer = organizerOf(ev);
   if (!organizer || !PARTSTAT[status]) return null;
-  const ident = app.identities[0] || { email: app.jmap.username };
-  const me = { name: ident.name || '', email: ident.email || app.jmap.username };
-  const raw = replyMessage(ev, status, me, organizer);
+  const me = identity(app);
+  await submit(app, me, replyMessage(ev, status, me, organizer));
+  return organizer;
+}
+
+// Imports raw into Sent and submits it.
+async function submit(app, ident, raw) {
   const { blobId } = await app.jmap.upload(new Blob([raw], { type: 'message/rfc822' }));
   const sent = app.mailboxByRole('sent') || app.mailboxes.find((m) => m.role === 'drafts') || app.mailboxes[0];
   const imp = await app.jmap.call('Email/import', { emails: { r: {
     blobId, mailboxIds: { [sent.id]: true }, keywords: { $seen: true } } } });
   const made = imp.created && imp.created.r;
-  if (!made) throw new Error(`the reply was not stored (${JSON.stringify(imp.notCreated || {})})`);
+  if (!made) throw new Error(`the message was not stored (${JSON.stringify(imp.notCreated || {})})`);
   const sub = await app.jmap.call('EmailSubmission/set', { create: { s: {
     emailId: made.id, identityId: ident.id || undefined } } });
-  if (!sub.created || !sub.created.s) throw new Error(`the reply was not sent (${JSON.stringify(sub.notCreated || {})})`);
-  return organizer;
+  if (!sub.created || !sub.created.s) throw new Error(`the message was not sent (${JSON.stringify(sub.notCreated || {})})`);
+}
+
+// NAME[;TZID=zone|;VALUE=DATE]:value of a LocalDateTime (RFC 5545 §3.3.5)
+function timeLine(name, local, tz, dateOnly) {
+  const v = local.replace(/[-:]/g, '');
+  if (dateOnly) return `${name};VALUE=DATE:${v.slice(0, 8)}`;
+  if (!tz) return `${name}:${v}`;
+  if (tz === 'Etc/UTC' || tz === 'UTC') return `${name}:${v}Z`;
+  return `${name};TZID=${tz}:${v}`;
+}
+
+// The iTIP REQUEST of an event the user organizes (RFC 5546 §3.2.2):
+// what the attendees' calendars need, the rule's frequency and interval.
+export function requestCalendar(ev, me, guests, now = new Date()) {
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Postroom//Webmail//EN', 'METHOD:REQUEST',
+    'BEGIN:VEVENT', `UID:${ev.uid}`, `DTSTAMP:${stamp(now)}`, `SEQUENCE:${ev.sequence || 0}`,
+    timeLine('DTSTART', ev.start, ev.timeZone, ev.showWithoutTime)];
+  if (ev.duration) lines.push(`DURATION:${ev.duration}`);
+  lines.push(`SUMMARY:${text(ev.title || '')}`);
+  const loc = Object.values(ev.locations || {}).map((l) => l.name).filter(Boolean)[0];
+  if (loc) lines.push(`LOCATION:${text(loc)}`);
+  if (ev.description) lines.push(`DESCRIPTION:${text(ev.description)}`);
+  const rule = (ev.recurrenceRules || [])[0];
+  if (rule && /^(daily|weekly|monthly|yearly)$/.test(rule.frequency))
+    lines.push(`RRULE:FREQ=${rule.frequency.toUpperCase()}${rule.interval > 1 ? `;INTERVAL=${rule.interval}` : ''}`);
+  lines.push(`ORGANIZER${me.name ? `;CN=${param(me.name)}` : ''}:mailto:${me.email}`);
+  for (const g of guests) lines.push(`ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:${g}`);
+  lines.push('END:VEVENT', 'END:VCALENDAR');
+  return `${lines.map(fold).join('\r\n')}\r\n`;
+}
+
+// Mails the invitation of ev to guests (addresses).
+export async function sendRequest(app, ev, guests) {
+  if (!guests.length || !ev.uid) return;
+  const me = identity(app);
+  const body = `${me.name || me.email} invites you to "${ev.title || 'an event'}" (${ev.start.replace('T', ' ')}` +
+    `${ev.timeZone ? ` ${ev.timeZone}` : ''}).\r\n`;
+  await submit(app, me, imipMessage('REQUEST', me, guests, `Invitation: ${ev.title || 'event'}`, body,
+    requestCalendar(ev, me, guests), new Date()));
 }
