@@ -54,9 +54,10 @@ class WebmailJsTest(unittest.TestCase):
                 path = os.path.join(tmp, "rules.sieve")
                 with open(path, "w", newline="") as f:
                     f.write(script)
+                # (in tmp: postroomctl opens its default data_dir there)
                 chk = subprocess.run([POSTROOMCTL, "account", "sieve",
                                       "check", path], capture_output=True,
-                                     text=True, timeout=60)
+                                     text=True, timeout=60, cwd=tmp)
                 self.assertEqual(chk.returncode, 0,
                                  chk.stdout + chk.stderr + script)
 
