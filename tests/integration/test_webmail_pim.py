@@ -7,7 +7,7 @@ time zone and a weekly rule is found by python3-caldav with its TZID and
 RRULE, and shows in the month, week and day views; an invitation put by
 CalDAV is accepted in the webmail (PARTSTAT=ACCEPTED over CalDAV, and an
 iMIP REPLY in the organizer's mailbox), and an event with a guest mails
-her an iMIP REQUEST; a task added and ticked off is a
+her an iMIP REQUEST, and a CANCEL when deleted; a task added and ticked off is a
 VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a VJOURNAL with
 its text; Settings list this login session and change the password (IMAP
 takes the new one). axe-core checks each view (no serious or critical
@@ -453,6 +453,21 @@ class WebmailPimTest(unittest.TestCase):
         self.assertIn("mailto:alice@example.test", stored[0])
         uid = re.search(r"^UID:(.*?)\r?$", stored[0], re.M).group(1)
         self.assertIn(f"UID:{uid}\r\n", itip)
+        # deleted: the guest hears it is off (iMIP CANCEL)
+        click_with_text(b, ".cal-event", "Kickoff")
+        b.wait_css("#ev-delete").click()
+        b.driver.switch_to.alert.accept()
+        b.wait(lambda d: not has_text(b, ".cal-event", "Kickoff"),
+               what="kickoff deleted")
+        msgs = self.pr.wait_messages(ALICE, 3, timeout=60)
+        cancel = email.message_from_bytes(msgs[-1],
+                                          policy=email.policy.default)
+        self.assertEqual(cancel["Subject"], "Cancelled: Kickoff")
+        itip = next(p for p in cancel.walk() if p.get_content_type() ==
+                    "text/calendar").get_content().replace("\r\n ", "")
+        for want in ("METHOD:CANCEL\r\n", f"UID:{uid}\r\n",
+                     "STATUS:CANCELLED\r\n"):
+            self.assertIn(want, itip)
 
         # tasks: add one, tick it off (reached by the keyboard: g then t)
         b.js("document.activeElement.blur()")

@@ -9,7 +9,7 @@
 import { h, clear, toast, announce } from './dom.js';
 import { browserZone, naiveStr, toInstant, toBrowserNaive, occurrences, DAY } from './caltime.js';
 import { eventDialog } from './calform.js';
-import { sendReply, sendRequest, organizerOf } from './imip.js';
+import { sendReply, sendRequest, sendCancel, organizerOf } from './imip.js';
 import { guestsOf } from './calform.js';
 
 const MODES = [['month', 'Month'], ['week', 'Week'], ['day', 'Day']];
@@ -286,6 +286,10 @@ export class CalendarView {
       if (res.notDestroyed && res.notDestroyed[ev.id]) { toast('Not deleted.', true); return false; }
     } catch (err) { toast(err.message, true); return false; }
     announce('Event deleted');
+    const guests = guestsOf(ev);
+    if (guests.length && (organizerOf(ev) || '').toLowerCase() === this.jmap.username.toLowerCase()) {
+      try { await sendCancel(this.app, ev, guests); } catch (err) { toast(`Deleted, but the guests were not told: ${err.message}`, true); }
+    }
     await this.load();
     return true;
   }

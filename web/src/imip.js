@@ -1,7 +1,8 @@
 // iMIP (RFC 6047): the answer to an invitation mailed to its organizer as
 // an iTIP REPLY (RFC 5546 §3.2.3: UID, DTSTAMP, ORGANIZER, the user's
 // ATTENDEE with its PARTSTAT, SEQUENCE when not 0), and the invitations of
-// an event the user organizes mailed to its guests as a REQUEST (§3.2.2).
+// an event the user organizes mailed to its guests as a REQUEST (§3.2.2),
+// and a CANCEL (§3.2.5) when it is deleted.
 // JMAP's Email/set cannot put iMIP's `method` parameter on a part's
 // Content-Type, so the message is written here whole, uploaded, imported
 // into Sent (Email/import) and submitted (EmailSubmission/set), like any
@@ -129,10 +130,11 @@ function timeLine(name, local, tz, dateOnly) {
 
 // The iTIP REQUEST of an event the user organizes (RFC 5546 §3.2.2):
 // what the attendees' calendars need, the rule's frequency and interval.
-export function requestCalendar(ev, me, guests, now = new Date()) {
-  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Postroom//Webmail//EN', 'METHOD:REQUEST',
+export function requestCalendar(ev, me, guests, now = new Date(), method = 'REQUEST') {
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Postroom//Webmail//EN', `METHOD:${method}`,
     'BEGIN:VEVENT', `UID:${ev.uid}`, `DTSTAMP:${stamp(now)}`, `SEQUENCE:${ev.sequence || 0}`,
     timeLine('DTSTART', ev.start, ev.timeZone, ev.showWithoutTime)];
+  if (method === 'CANCEL') lines.push('STATUS:CANCELLED');
   if (ev.duration) lines.push(`DURATION:${ev.duration}`);
   lines.push(`SUMMARY:${text(ev.title || '')}`);
   const loc = Object.values(ev.locations || {}).map((l) => l.name).filter(Boolean)[0];
@@ -145,6 +147,16 @@ export function requestCalendar(ev, me, guests, now = new Date()) {
   for (const g of guests) lines.push(`ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:${g}`);
   lines.push('END:VEVENT', 'END:VCALENDAR');
   return `${lines.map(fold).join('\r\n')}\r\n`;
+}
+
+// Mails guests (addresses) that ev, deleted, is off (RFC 5546 §3.2.5).
+export async function sendCancel(app, ev, guests) {
+  if (!guests.length || !ev.uid) return;
+  const me = identity(app);
+  const gone = { ...ev, sequence: (ev.sequence || 0) + 1 };
+  await submit(app, me, imipMessage('CANCEL', me, guests, `Cancelled: ${ev.title || 'event'}`,
+    `${me.name || me.email} has cancelled "${ev.title || 'an event'}".\r\n`,
+    requestCalendar(gone, me, guests, new Date(), 'CANCEL'), new Date()));
 }
 
 // Mails the invitation of ev to guests (addresses).
