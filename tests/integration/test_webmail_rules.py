@@ -5,7 +5,8 @@ folder and flag an urgent message at delivery (seen over IMAP with
 imaplib); the raw Sieve shows the server's vacation block and the
 webmail's section side by side, and Check reports a broken script with
 the compiler's message; the identity's name and signature set in Settings
-are what Identity/get answers. axe-core checks the view. Needs JMAP Sieve and
+are what Identity/get answers; a card PUT over CardDAV appears in the open
+contacts view by push. axe-core checks the view. Needs JMAP Sieve and
 VacationResponse (servers/httpd/jmap_sieve.c, jmap_vacation.c): skipped,
 saying so, where httpd has none."""
 import base64
@@ -78,6 +79,17 @@ class WebmailRulesTest(unittest.TestCase):
         with smtplib.SMTP("127.0.0.1", self.pr.port, timeout=30) as s:
             s.send_message(msg)
 
+    def login(self):
+        """A fresh login (another test's session cookie may be there)."""
+        b = self.browser
+        b.get(self.origin + "/")
+        b.driver.delete_all_cookies()
+        b.js("localStorage.clear()")
+        b.get(self.origin + "/")
+        b.wait_css("#login-user").send_keys(BOB)
+        b.find("#login-pass").send_keys(BOB_PW)
+        b.find("#login-submit").click()
+
     def imap(self):
         m = imaplib.IMAP4("127.0.0.1", self.pr.imap)
         m.login(BOB, BOB_PW)
@@ -87,10 +99,7 @@ class WebmailRulesTest(unittest.TestCase):
         b = self.browser
         m = self.imap()
         m.create("Newsletters")
-        b.get(self.origin + "/")
-        b.wait_css("#login-user").send_keys(BOB)
-        b.find("#login-pass").send_keys(BOB_PW)
-        b.find("#login-submit").click()
+        self.login()
         b.wait_css("#view-rules", timeout=60).click()
 
         # vacation
@@ -213,6 +222,30 @@ class WebmailRulesTest(unittest.TestCase):
             lambda: identity()["name"] == "Bob Builder", timeout=30),
             identity())
         self.assertEqual(identity()["textSignature"], "-- \nBob")
+
+    def test_contacts_follow_carddav_by_push(self):
+        """(jmap3's push of every type, merged with JMAP Sieve) a card
+        PUT over CardDAV shows in the open contacts view, no reload."""
+        b = self.browser
+        self.login()
+        b.wait_css("#view-contacts", timeout=60).click()
+        b.wait_css("#contact-new")
+        b.js("window.__noReload = 1")
+        card = ("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:pushed-1\r\n"
+                "FN:Pushed Person\r\nEMAIL:pushed@example.org\r\n"
+                "END:VCARD\r\n")
+        conn = http.client.HTTPConnection("127.0.0.1", self.pr.http,
+                                          timeout=30)
+        auth = base64.b64encode(f"{BOB}:{BOB_PW}".encode()).decode()
+        conn.request("PUT", f"/dav/addressbooks/{BOB}/contacts/pushed-1.vcf",
+                     card, {"Authorization": "Basic " + auth,
+                            "Content-Type": "text/vcard"})
+        self.assertEqual(conn.getresponse().status, 201)
+        conn.close()
+        b.wait(lambda d: "Pushed Person" in b.js(
+            "return document.querySelector('#contact-list').textContent"),
+            timeout=60, what="the card by push")
+        self.assertEqual(b.js("return window.__noReload"), 1)
 
 
 if __name__ == "__main__":

@@ -87,6 +87,13 @@ export class ContactsView {
     this.exportLink.click();
   }
 
+  // A change from elsewhere (another client, CardDAV) refreshes the list;
+  // an open form is left as it is.
+  onPush(changed) {
+    if ((changed.ContactCard && changed.ContactCard !== this.cardState) ||
+        (changed.AddressBook && changed.AddressBook !== this.bookState)) this.load();
+  }
+
   async show() {
     document.title = 'Contacts – Postroom';
     await this.load();
@@ -103,6 +110,8 @@ export class ContactsView {
     let res;
     try { res = await b.send(); } catch (err) { toast(`Could not load contacts: ${err.message}`, true); return; }
     this.books = res.get(books.id).list.sort((a, b2) => (b2.isDefault - a.isDefault) || a.name.localeCompare(b2.name));
+    this.cardState = res.get(g.id).state;
+    this.bookState = res.get(books.id).state;
     this.cards = res.get(g.id).list.sort((a, b2) => cardName(a).localeCompare(cardName(b2)));
     this.renderBooks();
     this.renderList();
