@@ -119,9 +119,10 @@ export class MailApp {
         this.viewLinks.set(name, a);
         return a;
       }));
+    this.menuButton = h('button', { class: 'menu', 'aria-label': 'Folders', 'aria-controls': 'folders',
+                                    onclick: () => document.body.classList.toggle('show-folders') }, '☰');
     const header = h('header', { class: 'top' },
-      h('button', { class: 'menu', 'aria-label': 'Folders', 'aria-controls': 'folders',
-                    onclick: () => document.body.classList.toggle('show-folders') }, '☰'),
+      this.menuButton,
       h('span', { class: 'brand' }, 'Postroom'),
       viewNav,
       searchForm,
@@ -171,6 +172,8 @@ export class MailApp {
     if (old) old.el.hidden = true;
     this.mailPanes.hidden = name !== 'mail';
     this.searchForm.hidden = name !== 'mail';
+    this.menuButton.hidden = name !== 'mail'; // the folders are mail's
+    document.body.classList.remove('show-folders');
     for (const [n, a] of this.viewLinks) {
       if (n === name) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
