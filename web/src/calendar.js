@@ -68,6 +68,18 @@ export class CalendarView {
         (changed.Calendar && changed.Calendar !== this.calendarState)) this.load();
   }
 
+  // Keys (keys.js): m, w, d the views, j and k next and previous, t
+  // today, n a new event. True when the key was taken.
+  onKey(key) {
+    const modes = { m: 'month', w: 'week', d: 'day' };
+    if (modes[key]) { this.mode = modes[key]; this.render(); this.load(); }
+    else if (key === 'j' || key === 'k') this.step(key === 'j' ? 1 : -1);
+    else if (key === 't') { this.anchor = today(); this.load(); }
+    else if (key === 'n') this.newEvent(this.anchor);
+    else return false;
+    return true;
+  }
+
   step(dir) {
     if (this.mode === 'day') this.anchor += dir * DAY;
     else if (this.mode === 'week') this.anchor += dir * 7 * DAY;

@@ -18,6 +18,9 @@ export const SHORTCUTS = [
   ['g then i / s / d', 'Go to Inbox / Sent / Drafts'],
   ['g then c / l / t / j / r / ,', 'Go to Contacts / Calendar / Tasks / Journal / Rules / Settings'],
   ['Ctrl+Enter', 'Send (while writing)'],
+  ['Calendar: m / w / d', 'Month / week / day'],
+  ['Calendar: j / k, t', 'Next / previous, today'],
+  ['Calendar: n', 'New event'],
   ['?', 'This list'],
 ];
 
@@ -53,7 +56,11 @@ export function bindKeys(app) {
     }
     if (key === 'g') { pendingG = true; return; }
     if (key === '?') { ev.preventDefault(); showHelp(); return; }
-    if (app.view !== 'mail') return; // the mail keys below act on mail only
+    if (app.view !== 'mail') { // the other views' own keys
+      const view = app.views.get(app.view);
+      if (view && view.onKey && view.onKey(key)) ev.preventDefault();
+      return;
+    }
     const readerOpen = !!app.reader.threadId;
     const actions = {
       j: () => { app.list.setCursor(app.list.cursor + 1); if (readerOpen) app.openAt(app.list.cursor); },
