@@ -37,6 +37,7 @@ run: deps-run build
 	@echo "  SMTP 2525, submission 2587 (STARTTLS), submissions 2465 (TLS)"
 	@echo "  POP3 2110 (STLS), 2995 (TLS); IMAP 2143 (STARTTLS), 2993 (TLS)"
 	@echo "  HTTPS 2443, HTTP 2080 (client autoconfig; on loopback HTTP serves all)"
+	@echo "  ManageSieve 2190 (STARTTLS): delivery rules from a mail client"
 	@echo "  TLS certificate var/tls/cert.pem: for 127.0.0.1, localhost, $$(hostname)"
 	@echo "  Add a user in another terminal, from this folder (README.md):"
 	@echo "    $(CTL) domain add example.test"

@@ -4,10 +4,10 @@
  * else the addresses of `listen`, else those of the machine's interfaces);
  * the SRV records of RFC 6186 for submission, IMAP and POP3 (implicit TLS
  * first, RFC 8314 §5.1; a service that is off is published as not offered,
- * target "."); those of RFC 6764 for CalDAV and CardDAV with their TXT
- * path=; and the autoconfig and autodiscover names that Thunderbird and
- * Outlook look up; then SPF, DKIM and DMARC (cmd_dns_auth.c, which also
- * serves dns check DOMAIN). */
+ * target "."); ManageSieve's (RFC 5804 §1.8); those of RFC 6764 for
+ * CalDAV and CardDAV with their TXT path=; and the autoconfig and
+ * autodiscover names that Thunderbird and Outlook look up; then SPF, DKIM
+ * and DMARC (cmd_dns_auth.c, which also serves dns check DOMAIN). */
 #include "config/settings_endpoint.h"
 #include "core/xmalloc.h"
 #include "postroomctl.h"
@@ -187,6 +187,18 @@ static void dns_dav(const char *service, unsigned https_port,
 	dns_record(name, "SRV", "0 0 0 .");
 }
 
+/* RFC 5804 §1.8: ManageSieve (STARTTLS on its one port), or not offered
+ * when sieved is off. */
+static void dns_sieve(unsigned port, const char *domain, const char *host_dot)
+{
+	char *name = xasprintf("_sieve._tcp.%s.", domain);
+	if (port == 0)
+		dns_record(name, "SRV", "0 0 0 .");
+	else
+		dns_record(name, "SRV", "0 1 %u %s", port, host_dot);
+	free(name);
+}
+
 static void dns_print(const struct ctl *ctl, const char *domain,
                       const char *host, const struct dns_addrs *addrs)
 {
@@ -220,6 +232,8 @@ static void dns_print(const struct ctl *ctl, const char *domain,
 		if (list[i].proto != SETTINGS_PROTO_HTTP)
 			dns_srv(&list[i], domain, host_dot);
 	}
+	printf("; Sieve rules (RFC 5804)\n");
+	dns_sieve(s->sieved.port, domain, host_dot);
 	printf("; calendars and contacts (RFC 6764)\n");
 	dns_dav("caldav", s->httpd.https_port, domain, host_dot);
 	dns_dav("carddav", s->httpd.https_port, domain, host_dot);

@@ -36,6 +36,9 @@ static void test_settings_defaults(void)
 	test_assert_int(s.httpd.https_port, 2443);
 	test_assert_int(s.httpd.max_header_bytes, 64 * 1024);
 	test_assert_int(s.httpd.hsts_max_age, 365 * 86400);
+	test_assert_int(s.sieved.port, 2190);
+	test_assert_int(s.sieved.max_scripts, 20);
+	test_assert_int(s.sieved.max_script_size, 256 * 1024);
 	settings_deinit(&s);
 	test_end();
 }
@@ -86,6 +89,10 @@ static const struct {
 	{ "[imapd]\nport = 2080\n", "port 2080 is used twice" },
 	{ "[httpd]\nhttps_port = 2993\n", "port 2993 is used twice" },
 	{ "[httpd]\nmax_connections_per_ip = 0\n", "at least 1" },
+	{ "[sieved]\nport = 2143\n", "port 2143 is used twice" },
+	{ "[sieved]\nmax_script_size = 2M\n",
+	  "at most [deliver] sieve_max_script_size" },
+	{ "[sieved]\nidle_timeout = 0\n", "at least 1" },
 	{ "[httpd]\nheader_timeout = 0\n", "at least 1s" },
 	{ "[httpd]\nmax_header_bytes = 100\n", "at least 1k" },
 	{ "postmaster = root\n", "key 'postmaster': bad value 'root'" },

@@ -21,6 +21,8 @@
 	{ #name, type, offsetof(struct imapd_settings, name), def, desc }
 #define HTTPD(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct httpd_settings, name), def, desc }
+#define SIEVED(name, type, def, desc)                                         \
+	{ #name, type, offsetof(struct sieved_settings, name), def, desc }
 #define RELAY(name, type, def, desc)                                          \
 	{ #name, type, offsetof(struct relay_settings, name), def, desc }
 #define QUEUE(name, type, def, desc)                                          \
@@ -136,6 +138,22 @@ static const struct setting_def httpd_defs[] = {
 	      "a login session unused this long ends"),
 	HTTPD(session_lifetime, SETTING_DURATION, "14d",
 	      "a login session ends this long after the login"),
+};
+
+static const struct setting_def sieved_defs[] = {
+	SIEVED(port, SETTING_PORT, "2190", "ManageSieve (STARTTLS) port"),
+	SIEVED(workers, SETTING_UINT, "1", "processes; 0 is one per core"),
+	SIEVED(max_connections, SETTING_UINT, "500", "per process"),
+	SIEVED(max_connections_per_ip, SETTING_UINT, "20", "per client IP"),
+	SIEVED(idle_timeout, SETTING_DURATION, "10m", "between commands"),
+	SIEVED(login_timeout, SETTING_DURATION, "3m",
+	       "connect to login; 0 is none"),
+	SIEVED(line_timeout, SETTING_DURATION, "5m",
+	       "one command with its literals, from its first byte; 0 is none"),
+	SIEVED(max_scripts, SETTING_UINT, "20",
+	       "scripts per account; 0 is no limit"),
+	SIEVED(max_script_size, SETTING_SIZE, "256k",
+	       "bytes of one script, at most [deliver] sieve_max_script_size"),
 };
 
 static const struct setting_def relay_defs[] = {
@@ -273,6 +291,8 @@ static const struct config_section sections[] = {
 	  offsetof(struct postroom_settings, imapd) },
 	{ "httpd", httpd_defs, N(httpd_defs),
 	  offsetof(struct postroom_settings, httpd) },
+	{ "sieved", sieved_defs, N(sieved_defs),
+	  offsetof(struct postroom_settings, sieved) },
 	{ "relay", relay_defs, N(relay_defs),
 	  offsetof(struct postroom_settings, relay) },
 	{ "queue", queue_defs, N(queue_defs),
@@ -360,7 +380,7 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 				   s->smtpd.submissions_port, s->pop3d.port,
 				   s->pop3d.pop3s_port, s->imapd.port,
 				   s->imapd.imaps_port, s->httpd.port,
-				   s->httpd.https_port };
+				   s->httpd.https_port, s->sieved.port };
 	for (size_t i = 0; i < N(ports); i++) {
 		for (size_t j = i + 1; j < N(ports); j++) {
 			if (ports[i] != 0 && ports[i] == ports[j]) {
@@ -435,6 +455,19 @@ int settings_check(const struct postroom_settings *s, struct pool *pool,
 	if (s->httpd.request_rate != 0 && s->httpd.request_burst == 0) {
 		*error_r = "[httpd] key 'request_burst': must be at least 1 "
 			   "when request_rate is set";
+		return -1;
+	}
+	if (s->sieved.max_connections == 0 ||
+	    s->sieved.max_connections_per_ip == 0 ||
+	    s->sieved.idle_timeout == 0) {
+		*error_r = "[sieved] max_connections, max_connections_per_ip "
+			   "and idle_timeout must be at least 1";
+		return -1;
+	}
+	if (s->sieved.max_script_size == 0 ||
+	    s->sieved.max_script_size > s->deliver.sieve_max_script_size) {
+		*error_r = "[sieved] key 'max_script_size': must be at least 1 "
+			   "and at most [deliver] sieve_max_script_size";
 		return -1;
 	}
 	if (s->tls_handshake_timeout == 0) {

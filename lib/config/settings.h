@@ -88,6 +88,19 @@ struct httpd_settings {
 	                                  after the login (seconds) */
 };
 
+/* ManageSieve (RFC 5804, doc/rules.md): users manage their Sieve scripts */
+struct sieved_settings {
+	unsigned port;    /* 4190: STARTTLS */
+	unsigned workers; /* 0: one per core */
+	unsigned max_connections; /* per sieved process */
+	unsigned max_connections_per_ip;
+	unsigned idle_timeout;  /* seconds between commands */
+	unsigned login_timeout; /* connect to login, 0: none */
+	unsigned line_timeout;  /* one command with its literals, 0: none */
+	unsigned max_scripts;      /* scripts per account: QUOTA/MAXSCRIPTS */
+	uint64_t max_script_size;  /* bytes of one: QUOTA/MAXSIZE */
+};
+
 struct relay_settings {
 	char *dns_server;   /* "" = /etc/resolv.conf; "127.0.0.53:5353" */
 	char *smarthost;    /* "" or "host:port": all remote mail there */
@@ -192,6 +205,7 @@ struct postroom_settings {
 	struct pop3d_settings pop3d;
 	struct imapd_settings imapd;
 	struct httpd_settings httpd;
+	struct sieved_settings sieved;
 	struct relay_settings relay;
 	struct queue_settings queue;
 	struct deliver_settings deliver;

@@ -55,9 +55,10 @@ struct conn_callbacks {
 	conn_cb *timeout;
 	/* The conn is finished; the owner must conn_free() it now. */
 	conn_closed_cb *closed;
-	/* Client side only (conn_connect, conn_starttls_client); may be
-	 * NULL: the TCP connection is up, or a client TLS handshake is done.
-	 * Servers leave it NULL. */
+	/* May be NULL: the TCP connection is up (conn_connect), or a TLS
+	 * handshake is done: a client's (conn_starttls_client), or a
+	 * server's, implicit or after conn_starttls (sieved sends its
+	 * capabilities again then, RFC 5804 §2.2). */
 	conn_cb *connected;
 	/* May be NULL: the output has been written out completely (a client
 	 * streaming a message refills it here). */

@@ -3,11 +3,11 @@
  * quota), runs its delivery rules (deliver_rules.c: Sieve decides the
  * mailboxes, flags and header edits, and the mail the rules send is
  * queued before anything is answered), writes the blob once per message
- * (and once per edited variant) as "Return-Path: <sender>"
- * (RFC 5321 §4.4) followed by the queued bytes, streamed in chunks; makes
- * all the batch's blobs durable together (store_blob_batch_sync), then adds
- * the rows of each account in one transaction with an idempotent delivery
- * key per recipient, and only then answers any request of the batch: no
+ * (and once per edited variant, deliver_blob.c); makes all the batch's
+ * blobs durable together (store_blob_batch_sync), then adds the rows of
+ * each account in one transaction with an idempotent delivery key per
+ * recipient (deliver_commit.c), and only then answers any request of the
+ * batch: no
  * "ok" goes out before its blob and row are durable. Opened accounts are
  * kept in a small LRU cache. The MIME cache and
  * the search index of each new message are built after the replies, while
@@ -16,11 +16,11 @@
  * data folder lacks room for the message answers 4.3.1 (queue.h), which
  * qmgr retries as soon as the space is back. */
 #include "deliver/deliver.h"
+#include "deliver/deliver_batch.h"
 #include "deliver/deliver_state.h"
 #include "deliver/deliver_rules.h"
 #include "deliver/deliver_imip.h"
 #include "core/buf.h"
-#include "core/file.h"
 #include "core/ipc.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -28,67 +28,12 @@
 #include "queue/queue.h"
 #include "store/store.h"
 #include "store/store_mime.h"
-#include "store/store_sieve.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
-
-#define DELIVER_CHUNK 65536
-
-/* Where one target of a recipient's rules is written. */
-struct target_state {
-	const char *mailbox; /* t->mailbox, or \Junk for a quarantined keep */
-	const char *blob_id;
-	uint64_t size;
-	uint32_t uid;
-	bool is_duplicate;
-};
-
-/* What happens to one pending local recipient of a request. */
-struct rcpt_state {
-	const char *status; /* NULL: nothing said yet; "ok" once added */
-	const char *text;
-	bool is_waiting; /* passed the checks: waits for blob and row */
-	struct store_account_info info;
-	uint32_t uid;
-	const char *mailbox; /* where the row went */
-	bool is_duplicate;
-	struct deliver_rules_result rules; /* has_rules: the targets decide */
-	struct target_state *targets;      /* one per rules.targets[] */
-	bool is_done_before; /* its rules were committed by an earlier try */
-};
-
-/* A blob of a delivery besides the message as queued: the message with
- * an edited header, or a note of the rules. */
-struct variant {
-	const void *what; /* the sieve_edit, or the note's text */
-	char blob_id[STORE_BLOB_ID_LEN + 1];
-	uint64_t size;
-};
-
-/* One request of a batch. */
-struct delivery {
-	struct deliver *d;
-	struct pool *pool;
-	const char *id;          /* as the reply names it */
-	const char *done_status; /* "error" when the request failed whole */
-	const char *done_text;
-	struct queue_envelope env;
-	int fd;
-	struct buf header; /* the Return-Path line */
-	uint64_t size;     /* header + message */
-	char blob_id[STORE_BLOB_ID_LEN + 1];
-	bool has_blob;
-	struct rcpt_state *rcpts; /* env.rcpt_count of them, or NULL */
-	struct buf msg;           /* what rules see of the message, read once */
-	bool has_msg;
-	struct variant *variants;
-	size_t variant_count, variant_cap;
-};
 
 struct deliver *deliver_new(struct store *store, const char *queue_dir,
                             size_t cache_size)
@@ -190,155 +135,6 @@ static void reply_done(struct buf *out, const char *id, const char *status,
 	ipc_record_deinit(&rec);
 }
 
-/* Streams head, then left bytes of the queue file from offset, into a new
- * blob of the batch. Returns 0 with its id and size, or -1. */
-static int blob_write_parts(struct delivery *dv, const struct buf *head,
-                            off_t offset, uint64_t left,
-                            char blob_id_r[STORE_BLOB_ID_LEN + 1],
-                            uint64_t *size_r, const char **error_r)
-{
-	struct store_blob_writer *w;
-	if (store_blob_begin(dv->d->store, &w, error_r) < 0)
-		return -1;
-	if (store_blob_write(w, head->data, head->len) < 0)
-		goto fail;
-	char *chunk = xmalloc(DELIVER_CHUNK);
-	while (left > 0) {
-		size_t want =
-		    left < DELIVER_CHUNK ? (size_t)left : DELIVER_CHUNK;
-		ssize_t n = pread(dv->fd, chunk, want, offset);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || store_blob_write(w, chunk, (size_t)n) < 0) {
-			free(chunk);
-			goto fail;
-		}
-		left -= (uint64_t)n;
-		offset += n;
-	}
-	free(chunk);
-	return store_blob_batch_add(dv->d->blobs, &w, blob_id_r, size_r,
-	                            error_r);
-fail:
-	store_blob_abort(&w);
-	*error_r = "cannot copy message into blob";
-	return -1;
-}
-
-/* Streams header + message into a new blob of the batch. Returns 0 or -1. */
-static int blob_write(struct delivery *dv, const char **error_r)
-{
-	return blob_write_parts(dv, &dv->header, dv->env.data_offset,
-	                        dv->env.data_size, dv->blob_id, &dv->size,
-	                        error_r);
-}
-
-/* The tempfail text for a message of size bytes that could not be stored:
- * QUEUE_STATUS_NO_SPACE when the file system of the queue (data_dir, which
- * holds the blobs and databases too) has less than the size and
- * QUEUE_SPACE_MARGIN free, else a plain local storage error. */
-static const char *storage_error(const struct deliver *d, uint64_t size)
-{
-	uint64_t free_bytes;
-	if (file_free_space(d->queue_dir, &free_bytes) == 0 &&
-	    free_bytes < size + QUEUE_SPACE_MARGIN)
-		return QUEUE_STATUS_NO_SPACE " insufficient system storage";
-	return "4.3.0 local storage error";
-}
-
-static void rcpt_set(struct rcpt_state *rs, const char *status,
-                     const char *text)
-{
-	rs->status = status;
-	rs->text = text;
-	rs->is_waiting = false;
-}
-
-/* Makes sure the blob of the message as queued is in the batch. Returns 0,
- * or -1 with rs failed. */
-static int base_blob(struct delivery *dv, struct rcpt_state *rs)
-{
-	const char *error;
-	if (dv->has_blob)
-		return 0;
-	if (blob_write(dv, &error) < 0) {
-		const char *text = storage_error(dv->d, dv->size);
-		log_error(NULL, "blob-failed id=%s error=%s status=%.5s",
-		          dv->env.id, error, text);
-		rcpt_set(rs, "tempfail", text);
-		return -1;
-	}
-	dv->has_blob = true;
-	return 0;
-}
-
-/* Makes sure the blob of a target is in the batch: the message as queued,
- * with an edited header, or a note of the rules. Returns 0, or -1 with rs
- * failed. */
-static int target_blob(struct delivery *dv, struct rcpt_state *rs,
-                       const struct deliver_rules_target *t,
-                       struct target_state *ts)
-{
-	const void *what =
-	    t->report != NULL ? (const void *)t->report : (const void *)t->edit;
-	const char *error;
-	if (what == NULL) {
-		if (base_blob(dv, rs) < 0)
-			return -1;
-		ts->blob_id = dv->blob_id;
-		ts->size = dv->size;
-		return 0;
-	}
-	for (size_t i = 0; i < dv->variant_count; i++) {
-		if (dv->variants[i].what == what) {
-			ts->blob_id = dv->variants[i].blob_id;
-			ts->size = dv->variants[i].size;
-			return 0;
-		}
-	}
-	if (dv->variant_count == dv->variant_cap) {
-		dv->variant_cap =
-		    dv->variant_cap == 0 ? 4 : dv->variant_cap * 2;
-		struct variant *more =
-		    pool_alloc(dv->pool, dv->variant_cap * sizeof(*more));
-		if (dv->variant_count > 0)
-			memcpy(more, dv->variants,
-			       dv->variant_count * sizeof(*more));
-		dv->variants = more;
-	}
-	struct variant *v = &dv->variants[dv->variant_count];
-	struct buf head;
-	buf_init(&head);
-	int ret;
-	if (t->report != NULL) {
-		/* the mail system's own note: from the null sender */
-		buf_append_str(&head, "Return-Path: <>\r\n");
-		buf_append(&head, t->report, t->report_size);
-		ret = blob_write_parts(dv, &head, 0, 0, v->blob_id, &v->size,
-		                       &error);
-	} else {
-		buf_append(&head, dv->header.data, dv->header.len);
-		buf_append(&head, t->edit->header, t->edit->header_size);
-		uint64_t skip = t->edit->body_offset;
-		ret = blob_write_parts(
-		    dv, &head, dv->env.data_offset + (off_t)skip,
-		    dv->env.data_size - skip, v->blob_id, &v->size, &error);
-	}
-	buf_deinit(&head);
-	if (ret < 0) {
-		const char *text = storage_error(dv->d, dv->size);
-		log_error(NULL, "blob-failed id=%s error=%s status=%.5s",
-		          dv->env.id, error, text);
-		rcpt_set(rs, "tempfail", text);
-		return -1;
-	}
-	v->what = what;
-	dv->variant_count++;
-	ts->blob_id = v->blob_id;
-	ts->size = v->size;
-	return 0;
-}
-
 /* Reads what rules see of the message (once per request). */
 static int message_read(void *ctx, const unsigned char **data_r, size_t *size_r)
 {
@@ -382,7 +178,7 @@ static int rules_prepare(struct delivery *dv, size_t index)
 	if (e == NULL) {
 		log_error(NULL, "rules-failed id=%s to=<%s> error=%s",
 		          dv->env.id, log_sanitize(r->address, 200), error);
-		rcpt_set(rs, "tempfail", "4.3.0 local storage error");
+		deliver_rcpt_set(rs, "tempfail", "4.3.0 local storage error");
 		return -1;
 	}
 	const char *at = strrchr(r->address, '@');
@@ -414,14 +210,14 @@ static int rules_prepare(struct delivery *dv, size_t index)
 	log_info(NULL, "rules id=%s to=<%s> actions=\"%s\"", dv->env.id,
 	         log_sanitize(r->address, 200), rs->rules.summary);
 	if (rs->rules.tempfail != NULL) {
-		rcpt_set(rs, "tempfail", rs->rules.tempfail);
+		deliver_rcpt_set(rs, "tempfail", rs->rules.tempfail);
 		return -1;
 	}
 	rs->targets = pool_alloc(dv->pool, (rs->rules.target_count + 1) *
 	                                       sizeof(*rs->targets));
 	for (size_t i = 0; i < rs->rules.target_count; i++)
-		if (target_blob(dv, rs, &rs->rules.targets[i],
-		                &rs->targets[i]) < 0)
+		if (deliver_blob_target(dv, rs, &rs->rules.targets[i],
+		                        &rs->targets[i]) < 0)
 			return -1;
 	return 1;
 }
@@ -435,7 +231,7 @@ static void rcpt_check(struct delivery *dv, size_t index)
 	int ret =
 	    store_account_lookup(dv->d->store, r->address, dv->pool, &rs->info);
 	if (ret == 0) {
-		rcpt_set(rs, "permfail", "5.1.1 no such user");
+		deliver_rcpt_set(rs, "permfail", "5.1.1 no such user");
 		return;
 	}
 	/* XXX: each message of a batch is checked against the usage before
@@ -447,18 +243,18 @@ static void rcpt_check(struct delivery *dv, size_t index)
 		log_info(NULL, "over-quota id=%s to=<%s> size=%llu", dv->env.id,
 		         log_sanitize(r->address, 200),
 		         (unsigned long long)dv->size);
-		rcpt_set(rs, "tempfail", "4.2.2 mailbox full");
+		deliver_rcpt_set(rs, "tempfail", "4.2.2 mailbox full");
 		return;
 	}
 	if (ret < 0) {
 		log_error(NULL, "store-failed id=%s to=<%s> error=%s",
 		          dv->env.id, log_sanitize(r->address, 200),
 		          store_last_error(dv->d->store));
-		rcpt_set(rs, "tempfail", "4.3.0 local storage error");
+		deliver_rcpt_set(rs, "tempfail", "4.3.0 local storage error");
 		return;
 	}
 	int rules = rules_prepare(dv, index);
-	if (rules < 0 || (rules == 0 && base_blob(dv, rs) < 0))
+	if (rules < 0 || (rules == 0 && deliver_blob_base(dv, rs) < 0))
 		return;
 	rs->is_waiting = true;
 }
@@ -540,172 +336,6 @@ static void delivery_prepare(struct delivery *dv, const char *line, size_t len)
 	}
 }
 
-/* Every recipient still waiting in the batch gets status and text. */
-static void batch_fail_waiting(struct delivery *dvs, size_t count,
-                               int64_t account_id, const char *address)
-{
-	for (size_t i = 0; i < count; i++) {
-		for (size_t j = 0;
-		     dvs[i].rcpts != NULL && j < dvs[i].env.rcpt_count; j++) {
-			struct rcpt_state *rs = &dvs[i].rcpts[j];
-			if (rs->is_waiting &&
-			    (address == NULL ||
-			     (rs->info.id == account_id &&
-			      strcmp(rs->info.address, address) == 0)))
-				rcpt_set(rs, "tempfail",
-				         storage_error(dvs[i].d, dvs[i].size));
-		}
-	}
-}
-
-struct junk_find {
-	struct pool *pool;
-	const char *name;
-};
-
-static void junk_find_cb(const struct store_mailbox_info *info, void *ctx)
-{
-	struct junk_find *f = ctx;
-	if (f->name == NULL && info->special_use == STORE_SPECIAL_JUNK)
-		f->name = pool_strdup(f->pool, info->name);
-}
-
-/* The mailbox for dv in account: INBOX, or for a message smtpd
- * quarantined (DMARC p=quarantine, doc/authentication.md) the account's
- * \Junk mailbox (RFC 6154) when it has one. */
-static const char *delivery_mailbox(struct delivery *dv,
-                                    struct store_account *account)
-{
-	struct junk_find f = {dv->pool, NULL};
-	if (!dv->env.is_quarantined ||
-	    store_mailbox_list(account, junk_find_cb, &f) < 0 ||
-	    f.name == NULL)
-		return "INBOX";
-	return f.name;
-}
-
-/* Inside the account's batch: adds the rows of recipient index's targets,
- * then what its rules remember, then its delivery key. A failed row
- * fails the recipient (its other rows are no-ops on the next try). */
-static void rules_commit(struct deliver *d, struct store_account *account,
-                         struct delivery *dv, size_t index)
-{
-	struct rcpt_state *rs = &dv->rcpts[index];
-	const char *address = dv->env.rcpts[index].address;
-	const char *error;
-	time_t now = time(NULL);
-	for (size_t i = 0; !rs->is_done_before && i < rs->rules.target_count;
-	     i++) {
-		const struct deliver_rules_target *t = &rs->rules.targets[i];
-		struct target_state *ts = &rs->targets[i];
-		/* a quarantined message kept by the rules goes to \Junk */
-		ts->mailbox = t->report == NULL &&
-		                      strcasecmp(t->mailbox, "INBOX") == 0
-		                  ? delivery_mailbox(dv, account)
-		                  : t->mailbox;
-		int ret = store_message_add(
-		    account, ts->mailbox, ts->blob_id, ts->size, t->flags,
-		    t->keywords, t->report != NULL ? now : dv->env.arrival,
-		    t->key, &ts->uid, &error);
-		if (ret < 0) {
-			log_error(
-			    NULL,
-			    "store-failed id=%s to=<%s> mailbox=%s error=%s",
-			    dv->env.id, log_sanitize(address, 200),
-			    log_sanitize(t->mailbox, 200), error);
-			rcpt_set(rs, "tempfail", storage_error(d, ts->size));
-			return;
-		}
-		ts->is_duplicate = ret == 0;
-	}
-	for (size_t i = 0; i < rs->rules.memory_count; i++) {
-		const struct deliver_rules_memory *m = &rs->rules.memory[i];
-		if (store_sieve_memory_put(account, m->key, m->expires, now,
-		                           &error) < 0)
-			log_warn(NULL,
-			         "rules-memory-failed id=%s to=<%s> error=%s",
-			         dv->env.id, log_sanitize(address, 200), error);
-	}
-	const char *key = pool_printf(dv->pool, "%s/%zu", dv->env.id, index);
-	if (store_sieve_delivery_mark(account, key, now, &error) < 0) {
-		log_error(NULL, "store-failed id=%s to=<%s> error=%s",
-		          dv->env.id, log_sanitize(address, 200), error);
-		rcpt_set(rs, "tempfail", storage_error(d, dv->size));
-		return;
-	}
-	rs->is_duplicate = rs->is_done_before;
-	rs->status = "ok"; /* once committed */
-}
-
-/* Adds the waiting rows of one account (that of first) in one transaction.
- * Recipients stay is_waiting with a UID when committed; failures become
- * tempfail. */
-static void account_commit(struct deliver *d, struct delivery *dvs,
-                           size_t count, const struct rcpt_state *first)
-{
-	int64_t account_id = first->info.id;
-	const char *address = first->info.address;
-	const char *error;
-	struct cache_entry *e = deliver_cache_get(d, &first->info, &error);
-	if (e == NULL || store_message_batch_begin(e->account, &error) < 0)
-		goto fail;
-	for (size_t i = 0; i < count; i++) {
-		struct delivery *dv = &dvs[i];
-		for (size_t j = 0; dv->rcpts != NULL && j < dv->env.rcpt_count;
-		     j++) {
-			struct rcpt_state *rs = &dv->rcpts[j];
-			if (!rs->is_waiting || rs->status != NULL ||
-			    rs->info.id != account_id ||
-			    strcmp(rs->info.address, address) != 0)
-				continue;
-			if (rs->rules.has_rules) {
-				rules_commit(d, e->account, dv, j);
-				continue;
-			}
-			const char *key =
-			    pool_printf(dv->pool, "%s/%zu", dv->env.id, j);
-			rs->mailbox = delivery_mailbox(dv, e->account);
-			int ret = store_message_add(
-			    e->account, rs->mailbox, dv->blob_id, dv->size, 0,
-			    "", dv->env.arrival, key, &rs->uid, &error);
-			if (ret < 0) {
-				log_error(NULL,
-				          "store-failed id=%s to=<%s> error=%s",
-				          dv->env.id,
-				          log_sanitize(address, 200), error);
-				rcpt_set(rs, "tempfail",
-				         storage_error(d, dv->size));
-				continue;
-			}
-			rs->is_duplicate = ret == 0;
-			rs->status = "ok"; /* once committed */
-		}
-	}
-	if (store_message_batch_commit(e->account, &error) == 0)
-		return;
-fail:
-	log_error(NULL, "store-failed to=<%s> error=%s",
-	          log_sanitize(address, 200), error);
-	if (e != NULL) {
-		store_message_batch_rollback(e->account);
-		deliver_cache_clear(e);
-	}
-	batch_fail_waiting(dvs, count, account_id, address);
-}
-
-/* Commits the waiting rows, one transaction per account. */
-static void rows_commit(struct deliver *d, struct delivery *dvs, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		for (size_t j = 0;
-		     dvs[i].rcpts != NULL && j < dvs[i].env.rcpt_count; j++) {
-			struct rcpt_state *rs = &dvs[i].rcpts[j];
-			if (rs->is_waiting && rs->status == NULL)
-				account_commit(d, dvs, count, rs);
-		}
-	}
-}
-
 static void reply_result(struct delivery *dv, size_t index, const char *status,
                          const char *text, struct buf *out)
 {
@@ -766,8 +396,8 @@ static void delivery_finish(struct delivery *dv, struct buf *out)
 			         "size=%llu%s",
 			         dv->env.id,
 			         log_sanitize(dv->env.rcpts[i].address, 200),
-			         log_sanitize(rs->mailbox, 200),
-			         rs->uid, (unsigned long long)dv->size,
+			         log_sanitize(rs->mailbox, 200), rs->uid,
+			         (unsigned long long)dv->size,
 			         rs->is_duplicate ? " duplicate=yes" : "");
 			reply_result(dv, i, "ok", "2.0.0 delivered", out);
 			if (!rs->is_duplicate) {
@@ -811,9 +441,9 @@ void deliver_batch(struct deliver *d, const char *const *lines,
 	if (has_blobs && store_blob_batch_sync(d->blobs, &error) < 0) {
 		log_error(NULL, "blob-failed messages=%zu error=%s", count,
 		          error);
-		batch_fail_waiting(dvs, count, 0, NULL);
+		deliver_commit_fail_waiting(dvs, count, 0, NULL);
 	}
-	rows_commit(d, dvs, count);
+	deliver_commit_rows(d, dvs, count);
 	for (size_t i = 0; i < count; i++)
 		delivery_finish(&dvs[i], out);
 	free(dvs);

@@ -6,6 +6,7 @@
  * "Delivered-To: <user>" first, which the next delivery for that user
  * recognises as a loop. */
 #include "deliver/deliver_mail.h"
+#include "deliver/deliver_sign.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -77,8 +78,10 @@ static int queue_begin(const struct deliver_mail *m, const char *sender,
 	return 0;
 }
 
+/* Commits q and logs it once, with the signing domain (dkim=none when not
+ * signed). */
 static int queue_commit(const struct deliver_mail *m, const char *kind,
-                        struct queued *q)
+                        const char *signer, struct queued *q)
 {
 	const char *error;
 	if (queue_writer_commit(&q->w, &error) < 0) {
@@ -86,23 +89,36 @@ static int queue_commit(const struct deliver_mail *m, const char *kind,
 		          m->id, kind, error);
 		return -1;
 	}
-	log_info(NULL, "rules-mail id=%s kind=%s new_id=%s from=<%s> to=<%s>",
+	log_info(NULL,
+	         "rules-mail id=%s kind=%s new_id=%s from=<%s> to=<%s> dkim=%s",
 	         m->id, kind, q->env.id, log_sanitize(q->env.sender, 200),
-	         log_sanitize(q->env.rcpts[0].original, 200));
+	         log_sanitize(q->env.rcpts[0].original, 200),
+	         signer != NULL ? signer : "none");
 	queue_notify(m->queue_dir);
 	return 0;
 }
 
+/* Writes text (a whole message) with its DKIM signatures on top, and
+ * commits it. */
 static int queue_text(const struct deliver_mail *m, const char *kind,
                       struct queued *q, const struct buf *text)
 {
-	if (queue_writer_write(q->w, text->data, text->len) < 0) {
+	struct buf sig;
+	buf_init(&sig);
+	const char *signer =
+	    m->sign != NULL
+	        ? deliver_sign_message(m->sign, m->pool, m->now, text->data,
+	                               text->len, &sig)
+	        : NULL;
+	int ret = queue_writer_write(q->w, sig.data, sig.len);
+	buf_deinit(&sig);
+	if (ret < 0 || queue_writer_write(q->w, text->data, text->len) < 0) {
 		queue_writer_abort(&q->w);
 		log_error(NULL, "rules-mail-failed id=%s kind=%s error=%s",
 		          m->id, kind, strerror(errno));
 		return -1;
 	}
-	return queue_commit(m, kind, q);
+	return queue_commit(m, kind, signer, q);
 }
 
 int deliver_mail_queue(const struct deliver_mail *m, const char *kind,
@@ -535,7 +551,7 @@ int deliver_mail_redirect(const struct deliver_mail *m,
 		          m->id, "cannot copy message");
 		return -1;
 	}
-	return queue_commit(m, "redirect", &q);
+	return queue_commit(m, "redirect", NULL, &q);
 }
 
 void deliver_mail_report(const struct deliver_mail *m, const char *script,

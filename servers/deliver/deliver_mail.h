@@ -3,8 +3,9 @@
  * deliver answers qmgr: vacation replies (RFC 5230 §5, RFC 3834), reject's
  * MDN (RFC 5429 §2.2.1, RFC 8098) and ereject's DSN (RFC 5429 §2.1.2, RFC
  * 3464), notifications (RFC 5436), redirected copies (RFC 5228 §4.2) with
- * a Delivered-To field for loop detection, and the note that tells a user
- * that a script failed (added to the INBOX, not queued). */
+ * a Delivered-To field for loop detection (replies, reports and
+ * notifications are DKIM-signed, deliver_sign.h), and the note that tells a
+ * user that a script failed (added to the INBOX, not queued). */
 #ifndef DELIVER_DELIVER_MAIL_H
 #define DELIVER_DELIVER_MAIL_H
 
@@ -20,12 +21,15 @@ struct pool;
 struct store;
 struct sieve_action;
 struct sieve_edit;
+struct deliver_sign_settings;
 
 /* What every composed message needs. */
 struct deliver_mail {
 	struct store *store;
 	const char *queue_dir;
 	const char *hostname; /* Message-IDs, MDN Reporting-UA, DSN MTA */
+	/* DKIM for replies, reports and notifications; NULL: none */
+	const struct deliver_sign_settings *sign;
 	struct pool *pool;
 	time_t now;
 	const char *id;   /* the queue id of the message the rules ran on */

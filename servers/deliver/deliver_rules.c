@@ -16,6 +16,7 @@
 #include "core/pool.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver_mail.h"
+#include "deliver/deliver_sign.h"
 #include "queue/queue.h"
 #include "store/store.h"
 #include "store/store_sieve.h"
@@ -47,7 +48,8 @@ struct pending_key {
 
 struct deliver_rules {
 	struct deliver_rules_settings set;
-	char *sieve_dir, *hostname, *data_dir, *authserv_id;
+	char *sieve_dir, *hostname, *sign_data_dir, *data_dir, *authserv_id;
+	struct deliver_sign_settings sign;
 	struct script_entry **cache; /* each entry stays where it is while
 	                                a run uses it */
 	size_t cache_count, cache_cap;
@@ -80,6 +82,11 @@ deliver_rules_new(const struct deliver_rules_settings *set)
 	    xstrdup(set->hostname != NULL ? set->hostname : "localhost");
 	r->set.sieve_dir = r->sieve_dir;
 	r->set.hostname = r->hostname;
+	r->sign_data_dir =
+	    set->sign_data_dir != NULL ? xstrdup(set->sign_data_dir) : NULL;
+	r->set.sign_data_dir = r->sign_data_dir;
+	r->sign = (struct deliver_sign_settings){
+	    .data_dir = r->sign_data_dir, .lifetime = set->dkim_lifetime};
 	if (set->data_dir != NULL && set->authserv_id != NULL) {
 		r->data_dir = xstrdup(set->data_dir);
 		r->authserv_id = xstrdup(set->authserv_id);
@@ -110,6 +117,7 @@ void deliver_rules_free(struct deliver_rules **rp)
 	free(r->cache);
 	free(r->sieve_dir);
 	free(r->hostname);
+	free(r->sign_data_dir);
 	free(r->data_dir);
 	free(r->authserv_id);
 	free(r);
@@ -774,6 +782,7 @@ void deliver_rules_run(struct deliver_rules *r,
 	            .store = in->store,
 	            .queue_dir = in->queue_dir,
 	            .hostname = r->hostname,
+	            .sign = &r->sign,
 	            .pool = pool,
 	            .now = in->now,
 	            .id = in->env->id,

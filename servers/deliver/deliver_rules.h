@@ -34,6 +34,10 @@ struct deliver_rules_settings {
 	                            stops (RFC 5228 §4.2 loop control) */
 	bool use_srs; /* redirect from an SRS address (else the original
 	                 sender) when the sender's domain is not local */
+	/* DKIM-signs the mail rules send (deliver_sign.h) with the keys in
+	   sign_data_dir/dkim, or NULL to sign nothing ([mailauth] sign = no) */
+	const char *sign_data_dir;
+	unsigned dkim_lifetime; /* x= after t=, seconds; 0: none */
 	/* ARC-seal redirected copies with the keys under data_dir/dkim,
 	   naming our authserv_id's verdict; NULL: do not seal */
 	const char *data_dir, *authserv_id;

@@ -228,6 +228,10 @@ static void rules_configure(struct deliver *d, const struct postroom_settings *s
 	set.sieve.vacation_min_period = s->deliver.sieve_vacation_min_period;
 	set.sieve.vacation_max_period = s->deliver.sieve_vacation_max_period;
 	set.use_srs = s->deliver.sieve_redirect_srs;
+	/* the mail rules send is signed like submitted mail
+	   (doc/authentication.md) */
+	set.sign_data_dir = s->mailauth.sign ? s->data_dir : NULL;
+	set.dkim_lifetime = s->mailauth.dkim_signature_lifetime;
 	if (s->mailauth.arc_seal) {
 		set.data_dir = s->data_dir;
 		set.authserv_id = s->mailauth.authserv_id[0] != '\0'

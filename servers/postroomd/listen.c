@@ -1,5 +1,5 @@
 /* Binding the ports, with per-source-IP steering across the workers of
- * each server (smtpd, pop3d, imapd, httpd). */
+ * each server (smtpd, pop3d, imapd, httpd, sieved). */
 #define _GNU_SOURCE /* SO_REUSEPORT, SO_ATTACH_REUSEPORT_CBPF */
 #include "listen.h"
 #include "config/settings.h"
@@ -143,7 +143,7 @@ struct service {
 	unsigned port;
 };
 
-#define SERVICE_COUNT 9
+#define SERVICE_COUNT 10
 
 /* Every listening service, with its port from s. */
 static size_t services_of(const struct postroom_settings *s,
@@ -159,6 +159,7 @@ static size_t services_of(const struct postroom_settings *s,
 		{ "imaps", "imapd", s->imapd.imaps_port },
 		{ "http", "httpd", s->httpd.port },
 		{ "https", "httpd", s->httpd.https_port },
+		{ "sieve", "sieved", s->sieved.port },
 	};
 	memcpy(out, all, sizeof(all));
 	return sizeof(all) / sizeof(all[0]);
@@ -178,6 +179,7 @@ unsigned listen_server_workers(const struct postroom_settings *s,
 	unsigned asked = strcmp(server, "smtpd") == 0 ? s->smtpd.workers
 			 : strcmp(server, "pop3d") == 0 ? s->pop3d.workers
 			 : strcmp(server, "httpd") == 0 ? s->httpd.workers
+			 : strcmp(server, "sieved") == 0 ? s->sieved.workers
 							: s->imapd.workers;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	return asked != 0 ? asked : cores > 0 ? (unsigned)cores : 1;
@@ -261,7 +263,9 @@ int listen_same_config(const struct postroom_settings *a,
 	       listen_server_workers(a, "imapd") ==
 		       listen_server_workers(b, "imapd") &&
 	       listen_server_workers(a, "httpd") ==
-		       listen_server_workers(b, "httpd");
+		       listen_server_workers(b, "httpd") &&
+	       listen_server_workers(a, "sieved") ==
+		       listen_server_workers(b, "sieved");
 }
 
 int listen_install_for_worker(const struct listener_set *set,

@@ -13,7 +13,8 @@ struct postroom_settings;
 
 struct listener {
 	const char *service; /* "smtp", "submission", "submissions", "pop3",
-				"pop3s", "imap", "imaps", "http", "https" */
+				"pop3s", "imap", "imaps", "http", "https",
+				"sieve" */
 	const char *server;  /* the executable that serves it: "smtpd"... */
 	char *addr_str;      /* "127.0.0.1:2525" */
 	unsigned group;      /* which (address, port) it belongs to */
@@ -27,7 +28,8 @@ struct listener_set {
 	struct listener *items;
 };
 
-/* The number of processes of server ("smtpd", "pop3d", "imapd", "httpd")
+/* The number of processes of server ("smtpd", "pop3d", "imapd", "httpd",
+ * "sieved")
  * that s asks for (0 means one per core), or 0 when all its ports are
  * off. */
 unsigned listen_server_workers(const struct postroom_settings *s,

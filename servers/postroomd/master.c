@@ -136,7 +136,8 @@ int master_check_servers(const struct master *m, const char **missing_r)
 {
 	static const char *const names[] = { "deliver", "qmgr",  "relay",
 					     "authd",   "smtpd", "pop3d",
-					     "imapd",   "ocspd",   "httpd" };
+					     "imapd",   "ocspd",   "httpd",
+					     "sieved" };
 	static char path[4096];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		server_path(m, names[i], path, sizeof(path));
@@ -155,7 +156,8 @@ static unsigned authd_workers(const struct postroom_settings *s)
 	if (listen_server_workers(s, "smtpd") == 0 &&
 	    listen_server_workers(s, "pop3d") == 0 &&
 	    listen_server_workers(s, "imapd") == 0 &&
-	    listen_server_workers(s, "httpd") == 0)
+	    listen_server_workers(s, "httpd") == 0 &&
+	    listen_server_workers(s, "sieved") == 0)
 		return 0;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	return s->authd.workers != 0 ? s->authd.workers
@@ -244,6 +246,7 @@ static void add_generation(const struct master *m)
 		{ "imapd", listen_server_workers(s, "imapd") },
 		{ "ocspd", ocspd_count(s) },
 		{ "httpd", listen_server_workers(s, "httpd") },
+		{ "sieved", listen_server_workers(s, "sieved") },
 	};
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		char path[4096];

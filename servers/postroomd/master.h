@@ -1,5 +1,5 @@
 /* The master's supervision: it starts deliver, qmgr, relay, authd, and the
- * workers of smtpd, pop3d, imapd and httpd,
+ * workers of smtpd, pop3d, imapd, httpd and sieved,
  * restarts a crashed child (with back-off against crash loops), re-reads the
  * configuration on SIGHUP by starting a new generation of children and
  * retiring the old one, and on SIGTERM lets the children finish their

@@ -88,6 +88,7 @@ class Postroom:
         self.imaps = free_port()
         self.http = free_port()
         self.https = free_port()
+        self.sieve = free_port()
         self.conf = os.path.join(self.tmp, "postroom.conf")
         self.log_path = os.path.join(self.tmp, "postroomd.log")
         self.asan_dir = os.path.join(self.tmp, "asan")
@@ -105,6 +106,7 @@ class Postroom:
                       "workers": 1},
             "httpd": {"port": self.http, "https_port": self.https,
                       "workers": 1},
+            "sieved": {"port": self.sieve, "workers": 1},
             # Tests reach loopback only: a DNS server nothing listens on,
             # unless the test brings its own (tests/integration/
             # relay_fixtures.py runs dnsmasq).

@@ -230,7 +230,8 @@ class DiscoveryTest(unittest.TestCase):
                 ("imaps", pr.imaps, "0"), ("imap", pr.imap, "10"),
                 ("pop3s", pr.pop3s, "0"), ("pop3", pr.pop3, "10"),
                 ("caldavs", pr.https, "0"), ("carddavs", pr.https, "0"),
-                ("autodiscover", pr.https, "0")]:
+                ("autodiscover", pr.https, "0"),
+                ("sieve", pr.sieve, "0")]:
             self.assertEqual(srv[f"_{service}._tcp.{d}"],
                              [prio, "1", str(port), h], service)
         for service in ("caldav", "carddav"):

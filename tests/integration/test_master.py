@@ -65,7 +65,7 @@ class MasterTest(unittest.TestCase):
         names = sorted(open(f"/proc/{p}/comm").read().strip()
                        for p in self.pr.children())
         want = ["authd", "authd", "deliver", "qmgr", "smtpd", "smtpd"]
-        for server in ("relay", "pop3d", "imapd", "httpd"):
+        for server in ("relay", "pop3d", "imapd", "httpd", "sieved"):
             if os.path.exists(os.path.join(BUILD, "servers", server, server)):
                 want.append(server)
         self.assertEqual(names, sorted(want))
