@@ -6,7 +6,7 @@ PYTHON ?= python3
 CTL = build/clients/postroomctl/postroomctl
 
 .PHONY: all build run test test-long bench clean deps deps-run deps-test \
-	check-fresh
+	check-fresh web
 
 # ninja builds in parallel; make's steps (apt, then meson) run in order
 .NOTPARALLEL:
@@ -16,9 +16,19 @@ all: build
 deps:
 	@scripts/install-deps
 
-build: deps
+build: deps web
 	@test -f build/build.ninja || meson setup build >/dev/null
 	@ninja -C build
+
+# The webmail (doc/webmail.md): npm ci from web/package-lock.json when the
+# lock changed, then esbuild into web/dist, which httpd serves. Nothing is
+# fetched when both are up to date (make run works offline after a build).
+WEB_SRC = web/build.mjs $(wildcard web/src/*.js web/src/*.css web/src/*.html)
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@cd web && npm ci --no-audit --no-fund --loglevel=error
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	@cd web && node build.mjs
+web: deps web/dist/index.html
 
 # The banner's commands are the README's first mail, as printed there
 # (scripts/check-readme compares them).
@@ -46,11 +56,11 @@ build-asan/build.ninja:
 	@meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dbuildtype=debug >/dev/null
 
-test: deps-test build-asan/build.ninja
+test: deps-test web build-asan/build.ninja
 	@ninja -C build-asan
 	@$(PYTHON) tests/run.py --build build-asan
 
-test-long: deps-test build-asan/build.ninja
+test-long: deps-test web build-asan/build.ninja
 	@ninja -C build-asan
 	@$(PYTHON) tests/run.py --build build-asan --long
 
@@ -79,4 +89,4 @@ bench: deps-test
 	@$(PYTHON) bench/jmap.py --build build-release
 
 clean:
-	rm -rf build build-asan build-release
+	rm -rf build build-asan build-release web/dist

@@ -135,6 +135,8 @@ static const struct setting_def httpd_defs[] = {
 	      "requests a connection may send at once"),
 	HTTPD(hsts_max_age, SETTING_DURATION, "365d",
 	      "Strict-Transport-Security on HTTPS; 0 is off"),
+	HTTPD(web_root, SETTING_STRING, "",
+	      "the webmail's built files; empty is the source's web/dist"),
 	HTTPD(session_idle_timeout, SETTING_DURATION, "1d",
 	      "a login session unused this long ends"),
 	HTTPD(session_lifetime, SETTING_DURATION, "14d",

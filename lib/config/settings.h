@@ -81,6 +81,7 @@ struct httpd_settings {
 	unsigned request_rate;   /* per connection per second; 429 past it */
 	unsigned request_burst;  /* requests at once above the rate */
 	unsigned hsts_max_age;   /* Strict-Transport-Security; 0 is off */
+	char *web_root; /* the webmail's built files; "" = web/dist */
 	unsigned session_idle_timeout; /* a login session unused this long
 	                                  ends (seconds) */
 	unsigned session_lifetime;     /* a login session ends this long

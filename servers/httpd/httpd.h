@@ -45,6 +45,7 @@ struct httpd {
 	char *auth_socket;      /* data_dir/run/auth.sock (authd) */
 	char *tmp_dir;  /* data_dir/run/http-tmp: large request bodies */
 	char *hostname; /* announced in autoconfig files */
+	char *web_root; /* the webmail's built files (httpd_static.c) */
 	time_t started; /* Last-Modified of the generated documents */
 	struct settings_endpoint endpoints[SETTINGS_ENDPOINT_COUNT];
 	/* Every route: HTTPS, and plain HTTP where it serves everything. */
@@ -131,6 +132,29 @@ void httpd_discovery_xml_escape(struct buf *out, const char *str);
 void httpd_autoconfig(struct http_request *req, void *ctx);
 void httpd_autodiscover(struct http_request *req, void *ctx);
 void httpd_mobileconfig(struct http_request *req, void *ctx);
+void httpd_static(struct http_request *req, void *ctx);
+void httpd_msg(struct http_request *req, void *ctx);
 void httpd_mta_sts(struct http_request *req, void *ctx);
+
+/* ---- httpd_static.c: the webmail's files ---- */
+/* The webmail's own pages (doc/webmail.md): scripts and styles only from
+ * its files, no inline code, no eval; images of its own and made in the
+ * page; requests to itself; frames of its own (/msg/); nobody frames it. */
+#define HTTPD_WEBMAIL_CSP                                                      \
+	"default-src 'none'; script-src 'self'; style-src 'self'; "            \
+	"img-src 'self' blob: data:; font-src 'self'; connect-src 'self'; "    \
+	"frame-src 'self'; manifest-src 'self'; frame-ancestors 'none'; "      \
+	"base-uri 'none'; form-action 'self'"
+/* True for a path below web_root that may be served: "/"-separated
+ * segments of [A-Za-z0-9._-], none empty or starting with ".". */
+bool httpd_static_path_is_valid(const char *rel);
+
+/* ---- httpd_msg.c: the frame of a message's HTML ---- */
+/* Its Content-Security-Policy before and after the user allows remote
+ * images. */
+extern const char *const httpd_msg_csp_blocked;
+extern const char *const httpd_msg_csp_images;
+/* True for a JMAP Id (RFC 8620 §1.2): 1-255 of [A-Za-z0-9_-]. */
+bool httpd_msg_id_is_valid(const char *id, size_t len);
 
 #endif

@@ -100,6 +100,15 @@ static const struct httpd_route_def httpd_route_table[] = {
                .flags = HTTP_ROUTE_AUTH | HTTP_ROUTE_NO_GZIP,
                .handler = httpd_dav},
      .where = HTTPD_ON_ALL},
+    /* The webmail (doc/webmail.md): its files, and the frame a
+     * message's HTML is shown in. */
+    {.route = {.prefix = "/",
+               .methods = M(GET),
+               .csp = HTTPD_WEBMAIL_CSP,
+               .handler = httpd_static},
+     .where = HTTPD_ON_ALL},
+    {.route = {.prefix = "/msg", .methods = M(GET), .handler = httpd_msg},
+     .where = HTTPD_ON_ALL},
     /* JMAP (RFC 8620, RFC 8621; servers/httpd/jmap_*.c) */
     {.route = {.prefix = "/.well-known/jmap",
                .methods = M(GET),

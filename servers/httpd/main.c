@@ -114,6 +114,9 @@ static void httpd_init(struct httpd *httpd, const char *config)
 		log_fatal(NULL, "mkdir %s: %s", httpd->tmp_dir,
 		          strerror(errno));
 	httpd->hostname = settings_hostname(&httpd->set);
+	httpd->web_root = xstrdup(httpd->set.httpd.web_root[0] != '\0'
+	                              ? httpd->set.httpd.web_root
+	                              : POSTROOM_WEB_DIR);
 	httpd->started = time(NULL);
 	settings_endpoint_list(&httpd->set, httpd->endpoints);
 	jmap_server_configure(&httpd->set);
@@ -130,6 +133,7 @@ static void httpd_deinit(struct httpd *httpd)
 	free(httpd->auth_socket);
 	free(httpd->tmp_dir);
 	free(httpd->hostname);
+	free(httpd->web_root);
 	settings_deinit(&httpd->set);
 }
 

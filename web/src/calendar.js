@@ -1,0 +1,308 @@
+// The calendar over JMAP (draft-ietf-jmap-calendars; events are
+// JSCalendar, RFC 8984): month, week and day views of the calendars that
+// take events, events with a time zone and a recurrence rule made and
+// edited in a dialog, and the user's answer to an invitation (the
+// participationStatus of their own participant, and an iMIP REPLY mailed
+// to the organizer, imip.js). The server's
+// CalendarEvent/query finds the events with an occurrence in the range
+// shown; caltime.js expands their rules into occurrences.
+import { h, clear, toast, announce } from './dom.js';
+import { browserZone, naiveStr, toInstant, toBrowserNaive, occurrences, DAY } from './caltime.js';
+import { eventDialog } from './calform.js';
+import { sendReply, sendRequest, sendCancel, organizerOf } from './imip.js';
+import { guestsOf } from './calform.js';
+
+const MODES = [['month', 'Month'], ['week', 'Week'], ['day', 'Day']];
+const HOUR_PX = 44; // the time axis: an hour's height (as in style.css)
+const monthFmt = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' });
+const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const wdFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', timeZone: 'UTC' });
+const shortDayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+const hourFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', timeZone: 'UTC' });
+
+// Today as a naive midnight (ms as if UTC) in the browser's zone.
+function today() {
+  const d = new Date();
+  return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate());
+}
+
+export class CalendarView {
+  constructor(app) {
+    this.app = app;
+    this.jmap = app.jmap;
+    this.mode = 'month';
+    this.anchor = today(); // naive midnight of a day in the range shown
+    this.calendars = [];
+    this.hidden = new Set();
+    this.events = [];
+    this.build();
+  }
+
+  build() {
+    this.calNav = h('nav', { class: 'nav', 'aria-label': 'Calendars', id: 'calendars' });
+    this.title = h('h2', { class: 'cal-title', id: 'cal-title', 'aria-live': 'polite' });
+    this.modeButtons = MODES.map(([m, label]) => h('button', {
+      type: 'button', dataset: { mode: m }, 'aria-pressed': String(m === this.mode),
+      onclick: () => { this.mode = m; this.render(); this.load(); } }, label));
+    const tools = h('div', { class: 'toolbar cal-tools', role: 'toolbar', 'aria-label': 'Calendar' },
+      h('button', { type: 'button', id: 'cal-prev', onclick: () => this.step(-1) }, '‹', h('span', { class: 'visually-hidden' }, 'Previous')),
+      h('button', { type: 'button', id: 'cal-today', onclick: () => { this.anchor = today(); this.load(); } }, 'Today'),
+      h('button', { type: 'button', id: 'cal-next', onclick: () => this.step(1) }, '›', h('span', { class: 'visually-hidden' }, 'Next')),
+      this.title,
+      h('span', { class: 'cal-modes', role: 'group', 'aria-label': 'View' }, this.modeButtons),
+      h('button', { type: 'button', class: 'primary', id: 'event-new', onclick: () => this.newEvent(this.anchor) }, 'New event'));
+    this.grid = h('div', { class: 'cal-grid' });
+    this.el = h('div', { class: 'panes pim calendar' }, this.calNav,
+      h('main', { class: 'main cal-main', 'aria-labelledby': 'cal-title' }, tools, this.grid));
+  }
+
+  async show() {
+    document.title = 'Calendar – Postroom';
+    this.ready = this.load(); // "New event" before it ends waits for it
+    await this.ready;
+  }
+
+  onPush(changed) {
+    if ((changed.CalendarEvent && changed.CalendarEvent !== this.eventState) ||
+        (changed.Calendar && changed.Calendar !== this.calendarState)) this.load();
+  }
+
+  // Keys (keys.js): m, w, d the views, j and k next and previous, t
+  // today, n a new event. True when the key was taken.
+  onKey(key) {
+    const modes = { m: 'month', w: 'week', d: 'day' };
+    if (modes[key]) { this.mode = modes[key]; this.render(); this.load(); }
+    else if (key === 'j' || key === 'k') this.step(key === 'j' ? 1 : -1);
+    else if (key === 't') { this.anchor = today(); this.load(); }
+    else if (key === 'n') this.newEvent(this.anchor);
+    else return false;
+    return true;
+  }
+
+  step(dir) {
+    if (this.mode === 'day') this.anchor += dir * DAY;
+    else if (this.mode === 'week') this.anchor += dir * 7 * DAY;
+    else {
+      const d = new Date(this.anchor);
+      this.anchor = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + dir, 1);
+    }
+    this.load();
+  }
+
+  // The naive days [first, last) shown.
+  range() {
+    const d = new Date(this.anchor);
+    if (this.mode === 'day') return [this.anchor, this.anchor + DAY];
+    const weekStart = (t) => t - ((new Date(t).getUTCDay() + 6) % 7) * DAY; // Monday
+    if (this.mode === 'week') { const s = weekStart(this.anchor); return [s, s + 7 * DAY]; }
+    const s = weekStart(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+    return [s, s + 42 * DAY];
+  }
+
+  eventCalendars() {
+    return this.calendars.filter((c) => !c['postroom.org:types'] || c['postroom.org:types'].includes('CalendarEvent'));
+  }
+
+  async load() {
+    const [first, last] = this.range();
+    const from = toInstant(naiveStr(first), null), to = toInstant(naiveStr(last), null);
+    const b = this.jmap.batch();
+    const cals = b.add('Calendar/get', { ids: null });
+    const q = b.add('CalendarEvent/query', { filter: {
+      after: new Date(from).toISOString().replace(/\.\d+Z$/, 'Z'),
+      before: new Date(to).toISOString().replace(/\.\d+Z$/, 'Z') } });
+    const g = b.add('CalendarEvent/get', { '#ids': q.ref('/ids') });
+    let res;
+    try { res = await b.send(); } catch (err) { toast(`Could not load the calendar: ${err.message}`, true); return; }
+    this.calendars = res.get(cals.id).list;
+    this.calendarState = res.get(cals.id).state;
+    this.eventState = res.get(g.id).state;
+    const shown = res.get(g.id).list.filter((e) => !Object.keys(e.calendarIds || {}).some((id) => this.hidden.has(id)));
+    this.occ = [];
+    for (const e of shown) this.occ.push(...occurrences(e, from, to));
+    this.occ.sort((a, c) => a.start - c.start);
+    this.renderCalendars();
+    this.render();
+  }
+
+  renderCalendars() {
+    const ul = h('ul', { class: 'folders cal-list' });
+    for (const c of this.eventCalendars()) {
+      const id = `cal-show-${c.id}`;
+      ul.append(h('li', { class: 'cal-item' },
+        h('input', { type: 'checkbox', id, checked: !this.hidden.has(c.id),
+          onchange: (ev) => { if (ev.target.checked) this.hidden.delete(c.id); else this.hidden.add(c.id); this.load(); } }),
+        h('label', { for: id }, c.name)));
+    }
+    clear(this.calNav).append(h('h2', { class: 'nav-title' }, 'Calendars'), ul);
+  }
+
+  // occurrences on a naive day, in the browser's zone
+  onDay(day) {
+    return (this.occ || []).filter((o) => {
+      const s = toBrowserNaive(o.start), e = toBrowserNaive(o.end);
+      return (s < day + DAY && e > day) || (s === e && s >= day && s < day + DAY);
+    });
+  }
+
+  chip(o) {
+    const ev = o.event;
+    const time = ev.showWithoutTime ? '' : `${timeFmt.format(toBrowserNaive(o.start))} `;
+    return h('button', { type: 'button', class: 'cal-event', dataset: { id: ev.id },
+      onclick: () => this.openEvent(ev) }, time ? h('span', { class: 'cal-time' }, time) : null,
+    ev.title || '(no title)');
+  }
+
+  render() {
+    for (const b of this.modeButtons) b.setAttribute('aria-pressed', String(b.dataset.mode === this.mode));
+    const [first, last] = this.range();
+    clear(this.grid);
+    this.grid.className = `cal-grid cal-${this.mode}`;
+    if (this.mode === 'month') {
+      this.title.textContent = monthFmt.format(this.anchor);
+      const month = new Date(this.anchor).getUTCMonth();
+      const table = h('table', { class: 'cal-month', 'aria-labelledby': 'cal-title' });
+      const head = h('tr', {});
+      for (let i = 0; i < 7; i++) head.append(h('th', { scope: 'col' }, wdFmt.format(first + i * DAY)));
+      table.append(h('thead', {}, head));
+      const body = h('tbody', {});
+      for (let w = 0; w < 6; w++) {
+        const tr = h('tr', {});
+        for (let i = 0; i < 7; i++) {
+          const day = first + (w * 7 + i) * DAY;
+          const d = new Date(day);
+          tr.append(h('td', { class: [d.getUTCMonth() === month ? '' : 'other', day === today() ? 'today' : ''].join(' ').trim() || null },
+            h('button', { type: 'button', class: 'cal-day', 'aria-label': dayFmt.format(day),
+              onclick: () => { this.anchor = day; this.mode = 'day'; this.load(); } }, String(d.getUTCDate())),
+            this.onDay(day).map((o) => this.chip(o))));
+        }
+        body.append(tr);
+      }
+      table.append(body);
+      this.grid.append(table);
+      return;
+    }
+    this.title.textContent = this.mode === 'day' ? dayFmt.format(this.anchor)
+      : `${shortDayFmt.format(first)} – ${shortDayFmt.format(last - DAY)}`;
+    this.renderTimed(first, last);
+  }
+
+  // Week and day: a column per day on a time axis (HOUR_PX an hour), the
+  // all-day events above it, overlapping events side by side; each column
+  // is a labelled list of its events, in time order, for screen readers.
+  renderTimed(first, last) {
+    const days = [];
+    for (let day = first; day < last; day += DAY) days.push(day);
+    const cols = `4em repeat(${days.length}, minmax(0, 1fr))`;
+    const head = h('div', { class: 'cal-timed-head' }, h('span', {}), days.map((day) => {
+      const whole = this.onDay(day).filter((o) => o.event.showWithoutTime);
+      return h('div', { class: `cal-head-day${day === today() ? ' today' : ''}` },
+        h('h3', {}, h('button', { type: 'button', class: 'cal-day', onclick: () => this.newEvent(day) },
+          shortDayFmt.format(day), h('span', { class: 'visually-hidden' }, ': new event'))),
+        whole.map((o) => this.chip(o)));
+    }));
+    const hours = h('div', { class: 'cal-hours', 'aria-hidden': 'true' });
+    for (let i = 1; i < 24; i++) hours.append(h('span', {}, hourFmt.format(Date.UTC(2000, 0, 1, i))));
+    const body = h('div', { class: 'cal-timed-body' }, hours, days.map((day) => this.timedColumn(day)));
+    head.style.gridTemplateColumns = body.style.gridTemplateColumns = cols;
+    this.grid.append(head, body);
+    this.grid.scrollTop = 0;
+    requestAnimationFrame(() => { body.scrollTop = 8 * HOUR_PX; });
+  }
+
+  timedColumn(day) {
+    const items = this.onDay(day).filter((o) => !o.event.showWithoutTime);
+    const lanes = [];
+    const placed = items.map((o) => {
+      const s = Math.max(toBrowserNaive(o.start), day), e = Math.min(Math.max(toBrowserNaive(o.end), s + 900000), day + DAY);
+      let lane = lanes.findIndex((end) => end <= s);
+      if (lane < 0) { lane = lanes.length; lanes.push(e); } else lanes[lane] = e;
+      return { o, s, e, lane };
+    });
+    const list = h('ul', { class: 'cal-agenda cal-timed-list', 'aria-label': dayFmt.format(day) },
+      placed.map(({ o, s, e, lane }) => {
+        const li = h('li', {}, this.chip(o), h('span', { class: 'visually-hidden' },
+          ` until ${timeFmt.format(toBrowserNaive(o.end))}`));
+        li.style.top = `${((s - day) / 3600000) * HOUR_PX}px`;
+        li.style.height = `${((e - s) / 3600000) * HOUR_PX}px`;
+        li.style.left = `${(lane / lanes.length) * 100}%`;
+        li.style.width = `${100 / lanes.length}%`;
+        return li;
+      }));
+    return h('section', { class: `cal-col${day === today() ? ' today' : ''}`, 'aria-label': dayFmt.format(day) },
+      items.length ? list : h('p', { class: 'visually-hidden' }, 'Nothing planned'));
+  }
+
+  async newEvent(day) {
+    await this.ready;
+    const cal = this.eventCalendars().find((c) => c.isDefault) || this.eventCalendars()[0];
+    const start = naiveStr(day + 9 * 3600000);
+    this.openEvent({ '@type': 'Event', title: '', start, duration: 'PT1H', timeZone: browserZone(),
+      calendarIds: cal ? { [cal.id]: true } : {} });
+  }
+
+  openEvent(ev) {
+    eventDialog({
+      event: ev, calendars: this.eventCalendars(), username: this.jmap.username,
+      name: (this.app.identities[0] || {}).name,
+      onSave: (patch, calendarId) => this.save(ev, patch, calendarId),
+      onDelete: ev.id ? () => this.remove(ev) : null,
+      onReply: async (pid, status) => {
+        if (!await this.save(ev, { [`participants/${pid}/participationStatus`]: status })) return false;
+        try {
+          const to = await sendReply(this.app, ev, status);
+          if (to) announce(`Your answer was sent to ${to}`);
+        } catch (err) { toast(`Answer saved, but not mailed: ${err.message}`, true); }
+        return true;
+      },
+    });
+  }
+
+  async save(ev, patch, calendarId) {
+    let args;
+    if (!ev.id) args = { create: { new: { ...patch, calendarIds: { [calendarId]: true } } } };
+    else {
+      if (calendarId && !(ev.calendarIds || {})[calendarId]) patch.calendarIds = { [calendarId]: true };
+      args = { update: { [ev.id]: patch } };
+    }
+    let id = ev.id;
+    try {
+      const res = await this.jmap.call('CalendarEvent/set', args);
+      const err = (res.notCreated && res.notCreated.new) || (res.notUpdated && res.notUpdated[ev.id]);
+      if (err) { toast(`Not saved: ${err.description || err.type}`, true); return false; }
+      if (!id) id = res.created.new.id;
+    } catch (err) { toast(`Not saved: ${err.message}`, true); return false; }
+    announce('Event saved');
+    if (patch.participants || (ev.participants && patch.sequence)) await this.invite(id);
+    await this.load();
+    return true;
+  }
+
+  // Mails the invitation (iMIP REQUEST) of an event the user organizes
+  // to its guests, as the server has it now.
+  async invite(id) {
+    try {
+      const got = await this.jmap.call('CalendarEvent/get', { ids: [id] });
+      const ev = got.list[0];
+      const guests = ev ? guestsOf(ev) : [];
+      if (!guests.length || (organizerOf(ev) || '').toLowerCase() !== this.jmap.username.toLowerCase()) return;
+      await sendRequest(this.app, ev, guests);
+      announce(`Invitations sent to ${guests.join(', ')}`);
+    } catch (err) { toast(`Saved, but the invitations were not sent: ${err.message}`, true); }
+  }
+
+  async remove(ev) {
+    try {
+      const res = await this.jmap.call('CalendarEvent/set', { destroy: [ev.id] });
+      if (res.notDestroyed && res.notDestroyed[ev.id]) { toast('Not deleted.', true); return false; }
+    } catch (err) { toast(err.message, true); return false; }
+    announce('Event deleted');
+    const guests = guestsOf(ev);
+    if (guests.length && (organizerOf(ev) || '').toLowerCase() === this.jmap.username.toLowerCase()) {
+      try { await sendCancel(this.app, ev, guests); } catch (err) { toast(`Deleted, but the guests were not told: ${err.message}`, true); }
+    }
+    await this.load();
+    return true;
+  }
+}
