@@ -422,12 +422,13 @@ static int vacation_options(int argc, char **argv, struct vacation_args *v)
 int pr_cmd_vacation(struct pr_cli *cli, int argc, char **argv)
 {
 	struct vacation_args v = { .is_on = true, .days = 7 };
+	struct vacation_args off = { .is_on = false };
 	const struct vacation_args *change = NULL;
 	if (argc >= 2 && strcmp(argv[1], "on") == 0 &&
 	    vacation_options(argc - 2, argv + 2, &v) == 0)
 		change = &v;
 	else if (argc == 2 && strcmp(argv[1], "off") == 0)
-		change = &(struct vacation_args){ .is_on = false };
+		change = &off;
 	else if (argc > 2 || (argc == 2 && strcmp(argv[1], "show") != 0)) {
 		fprintf(stderr, "%s\n", VACATION_USAGE);
 		return 2;
