@@ -194,3 +194,46 @@ class ClientRulesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SieveSrvTest(unittest.TestCase):
+    """account add finds the ManageSieve server by its SRV record
+    (RFC 5804 §1.8), which then serves `postroom rules`."""
+
+    def setUp(self):
+        from relay_fixtures import Dnsmasq
+        self.pr = Postroom().start()
+        self.pr.add_user(USER, PASSWORD)
+        s = self.pr
+        self.dns = Dnsmasq(hosts=[("mx.local.test", "127.0.0.1")], srv=[
+            ("_imaps._tcp.local.test", "mx.local.test", s.imaps),
+            ("_submissions._tcp.local.test", "mx.local.test",
+             s.submissions),
+            ("_sieve._tcp.local.test", "mx.local.test", s.sieve)])
+        self.client = ClientHome({"dns_server": self.dns.server})
+
+    def tearDown(self):
+        self.dns.stop()
+        self.client.cleanup()
+        reports = self.pr.sanitizer_reports()
+        self.pr.stop()
+        self.pr.cleanup()
+        self.assertFalse(reports, reports)
+
+    def test_srv_sieve_found_and_used(self):
+        pw = self.client.password_file("new", PASSWORD)
+        cert = os.path.join(self.pr.data, "tls", "cert.pem")
+        proc = self.client.run("account", "add", "--address", USER,
+                               "--password-file", pw, "--ca-file", cert,
+                               "--no-dav", "lisa")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn(f"sieve from SRV records: mx.local.test:"
+                      f"{self.pr.sieve}", proc.stdout)
+        path = os.path.join(self.client.config_dir, "accounts", "lisa.conf")
+        with open(path) as f:
+            self.assertIn(f"[sieve]\nhost = mx.local.test\nport = "
+                          f"{self.pr.sieve}\ntls = starttls\n", f.read())
+        self.pr.ctl("account", "sieve", "put", USER, "srv",
+                    input='keep;\n')
+        self.assertEqual(self.client.json("rules"),
+                         [{"name": "srv", "active": False}])
