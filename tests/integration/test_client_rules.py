@@ -10,12 +10,15 @@ with postroomctl, which we did not drive through ManageSieve."""
 import email
 import email.policy
 import os
+import pty
+import select
 import smtplib
 import stat
+import subprocess
 import time
 import unittest
 
-from client_fixtures import ClientHome
+from client_fixtures import POSTROOM, ClientHome
 from harness import Postroom
 
 USER, PASSWORD = "lisa@local.test", "lisa-pw"
@@ -119,6 +122,49 @@ class ClientRulesTest(unittest.TestCase):
         proc = self.rules("delete", "nothing", check=False)
         self.assertEqual(proc.returncode, 1)
         self.assertTrue(proc.stderr.startswith("postroom: "), proc.stderr)
+
+    def test_2b_refused_script_edited_again_at_a_terminal(self):
+        """At a terminal the refusal offers the editor again: the first
+        run writes BAD, the second GOOD, which is stored."""
+        good = os.path.join(self.client.tmp, "good.sieve")
+        bad = os.path.join(self.client.tmp, "bad.sieve")
+        for path, text in ((good, GOOD), (bad, BAD)):
+            with open(path, "w") as f:
+                f.write(text)
+        count = os.path.join(self.client.tmp, "count")
+        editor = os.path.join(self.client.tmp, "editor2.sh")
+        with open(editor, "w") as f:
+            f.write(f"#!/bin/sh\nif [ -e '{count}' ]; then cp '{good}' "
+                    f"\"$1\"; else touch '{count}'; cp '{bad}' \"$1\"; fi\n")
+        os.chmod(editor, stat.S_IRWXU)
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([POSTROOM, "rules", "edit", "tty"],
+                                stdin=slave, stdout=slave,
+                                stderr=subprocess.PIPE,
+                                env=self.client.env({"EDITOR": editor}))
+        os.close(slave)
+        out = b""
+        deadline = time.monotonic() + 60
+        while b"Edit again?" not in out and time.monotonic() < deadline:
+            if select.select([master], [], [], 1)[0]:
+                out += os.read(master, 4096)
+        os.write(master, b"y\n")
+        while proc.poll() is None and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    out += os.read(master, 4096)
+                except OSError:
+                    break
+        proc.wait(timeout=60)
+        os.close(master)
+        err = proc.stderr.read().decode()
+        proc.stderr.close()
+        self.assertIn(b"Edit again?", out)
+        self.assertIn("line 2, column 3", err)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(self.ctl_get("tty").stdout.replace("\r\n", "\n"),
+                         GOOD)
+        self.rules("delete", "tty")
 
     def test_3_vacation_on_replies_and_agrees_with_postroomctl(self):
         self.assertIn("vacation: off",
