@@ -241,7 +241,9 @@ static int add_servers(struct pr_cli *cli, const struct add_args *a,
 {
 	bool is_pop3 = a->pop3 != NULL || a->is_pop3;
 	const char *how = "the command line", *error;
-	if ((a->imap == NULL && a->pop3 == NULL) || a->smtp == NULL) {
+	bool is_discovered =
+	    (a->imap == NULL && a->pop3 == NULL) || a->smtp == NULL;
+	if (is_discovered) {
 		if (pr_discover(cli->config, account, is_pop3, cli->pool, &how,
 		                &error) < 0)
 			return pr_fail("%s", error);
@@ -262,6 +264,12 @@ static int add_servers(struct pr_cli *cli, const struct add_args *a,
 		       pr_tls_str(account->incoming.tls),
 		       account->outgoing.host, account->outgoing.port,
 		       pr_tls_str(account->outgoing.tls));
+	/* the ManageSieve server when the others were looked up too */
+	if (is_discovered &&
+	    pr_discover_sieve(cli->config, account, cli->pool) > 0 &&
+	    !cli->is_json)
+		printf("sieve from SRV records: %s:%u (starttls)\n",
+		       account->sieve.host, account->sieve.port);
 	return 0;
 }
 

@@ -62,6 +62,10 @@ struct account_file {
 	struct {
 		char *caldav, *carddav, *user;
 	} dav;
+	struct {
+		char *host, *tls, *user;
+		unsigned port;
+	} sieve;
 };
 
 #define AF(sec, name, type, def, desc)                                        \
@@ -94,6 +98,13 @@ static const struct setting_def account_dav_defs[] = {
 	AF(dav, carddav, SETTING_STRING, "", "CardDAV URL (default: caldav)"),
 	AF(dav, user, SETTING_STRING, "", "login name (default: address)"),
 };
+static const struct setting_def account_sieve_defs[] = {
+	AF(sieve, host, SETTING_STRING, "", "ManageSieve server (default: "
+	   "the incoming host)"),
+	AF(sieve, port, SETTING_PORT, "0", "0: 4190"),
+	AF(sieve, tls, SETTING_STRING, "starttls", "starttls, implicit, none"),
+	AF(sieve, user, SETTING_STRING, "", "login name (default: incoming)"),
+};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 static const struct config_section account_sections[] = {
 	{ "", account_main_defs, N(account_main_defs),
@@ -104,6 +115,8 @@ static const struct config_section account_sections[] = {
 	  offsetof(struct account_file, out) },
 	{ "dav", account_dav_defs, N(account_dav_defs),
 	  offsetof(struct account_file, dav) },
+	{ "sieve", account_sieve_defs, N(account_sieve_defs),
+	  offsetof(struct account_file, sieve) },
 };
 
 int pr_tls_parse(const char *str, enum pr_tls *tls_r)
@@ -182,6 +195,9 @@ static struct pr_account *account_from_file(const char *name,
 	if (a->carddav_url == NULL && a->caldav_url != NULL)
 		a->carddav_url = xstrdup(a->caldav_url);
 	a->dav_user = dup_or_null(f->dav.user);
+	if (endpoint_fill(&a->sieve, f->sieve.host, f->sieve.port,
+	                  f->sieve.tls, f->sieve.user, 4190, 4190) < 0)
+		*reason_r = "[sieve] tls must be starttls, implicit or none";
 	if (a->address == NULL)
 		*reason_r = "address is missing";
 	if (*reason_r != NULL)
@@ -207,6 +223,8 @@ void pr_account_free(struct pr_account **account)
 	free(a->caldav_url);
 	free(a->carddav_url);
 	free(a->dav_user);
+	free(a->sieve.host);
+	free(a->sieve.user);
 	free(a);
 	*account = NULL;
 }
@@ -377,6 +395,12 @@ int pr_account_save(struct pr_config *config, struct pr_account *account,
 		put(&out, "carddav", account->carddav_url);
 		put(&out, "user", account->dav_user);
 	}
+	/* an account made by hand (port 0) has the defaults */
+	if (account->sieve.port != 0 &&
+	    (account->sieve.host != NULL || account->sieve.port != 4190 ||
+	     account->sieve.tls != PR_TLS_STARTTLS ||
+	     account->sieve.user != NULL))
+		put_endpoint(&out, "sieve", &account->sieve);
 
 	struct buf path;
 	buf_init(&path);

@@ -388,6 +388,24 @@ static int srv_one(const struct pr_config *config, const char *name,
 	return 0;
 }
 
+/* ---- ManageSieve (RFC 5804 §1.8) ----------------------------------------- */
+
+int pr_discover_sieve(const struct pr_config *config,
+                      struct pr_account *account, struct pool *pool)
+{
+	const char *host;
+	unsigned port;
+	const char *name = pool_printf(pool, "_sieve._tcp.%s",
+	                               domain_of(account->address));
+	if (srv_one(config, name, pool, &host, &port) < 0)
+		return 0;
+	free(account->sieve.host);
+	account->sieve.host = xstrdup(host);
+	account->sieve.port = port;
+	account->sieve.tls = PR_TLS_STARTTLS; /* §2.2: the SRV port is plain */
+	return 1;
+}
+
 struct txt_query {
 	char *path; /* the value of path=, or NULL */
 	bool is_done;

@@ -34,4 +34,10 @@ int pr_discover_autoconfig_parse(const char *xml, size_t len,
 int pr_discover_dav(const struct pr_config *config, struct pr_account *account,
                     struct pool *pool, const char **how_r);
 
+/* Looks up _sieve._tcp.<domain> (RFC 5804 §1.8) and, when there is one,
+ * sets account->sieve (its host and port, STARTTLS). Returns 1 found, 0
+ * not (the default stays: the incoming host on 4190). */
+int pr_discover_sieve(const struct pr_config *config,
+                      struct pr_account *account, struct pool *pool);
+
 #endif

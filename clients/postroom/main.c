@@ -49,6 +49,10 @@ static const struct {
 	  "complete|reopen|delete UID | due UID T|none | priority UID N" },
 	{ "journal", pr_cmd_journal,
 	  "journal [list] | add [--date D] | show|edit|delete DATE|UID" },
+	{ "rules", pr_cmd_rules,
+	  "rules [list] | edit [NAME] | activate NAME|--none | delete NAME" },
+	{ "vacation", pr_cmd_vacation,
+	  "vacation on [--days N] [--subject S] --message TEXT | off | show" },
 	{ "ui", pr_cmd_ui, "ui   the full-screen interface (the default)" },
 };
 

@@ -67,6 +67,10 @@ struct pr_account {
 	char *caldav_url;
 	char *carddav_url;
 	char *dav_user;
+	/* [sieve] host (default: the incoming host), port (4190), tls
+	 * (starttls), user (default: the incoming user): ManageSieve, for
+	 * `postroom rules` and `postroom vacation` (rules.c). */
+	struct pr_endpoint sieve;
 };
 
 /* The client's own settings (postroom.conf) and its accounts. */
@@ -289,6 +293,8 @@ pr_cmd_fn pr_cmd_move;     /* move UID MAILBOX (mail.c) */
 pr_cmd_fn pr_cmd_delete;   /* delete UID: to Trash, or gone from Trash */
 pr_cmd_fn pr_cmd_contacts; /* contacts add|list|search|edit|delete|import|
                               export (contacts.c) */
+pr_cmd_fn pr_cmd_rules;    /* rules [list]|edit|activate|delete (rules.c) */
+pr_cmd_fn pr_cmd_vacation; /* vacation on|off|(show) (rules.c) */
 pr_cmd_fn pr_cmd_ui;       /* the full-screen interface (ui.c) */
 
 /* Prints "postroom: msg" on stderr (printf-like). Returns 1. */
