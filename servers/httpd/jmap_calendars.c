@@ -7,7 +7,8 @@
  * and each side's /changes or sync-collection reports the other's writes.
  * Updates apply the PatchObject to the object as stored and write with
  * If-Match. CalendarEvent/query's after/before expand recurrences with
- * lib/dav's CalDAV time-range matching (RFC 4791 §9.9). */
+ * lib/dav's CalDAV time-range matching (RFC 4791 §9.9); each type's
+ * /queryChanges is jmap_dav_query_changes over the same result. */
 #include "core/buf.h"
 #include "core/pool.h"
 #include "dav/ical.h"
@@ -452,43 +453,74 @@ static bool text_in(json_t *v, const char *needle)
 	return found;
 }
 
-static void item_query(struct jmap_call_ctx *c, const struct item_kind *k,
-                       json_t *args)
+/* Whether the member matches the text, title and uid conditions of f. */
+static bool item_text_match(struct jmap_call_ctx *c, json_t *f,
+                            const struct store_jmap_dav_ref *ref,
+                            const struct store_dav_object *obj)
 {
-	struct jmap_ctx *ctx = jmap_call_server_ctx(c);
-	struct jmap_query q;
-	if (jmap_query_parse(c, args, NULL, &q) < 0 ||
-	    jmap_server_account(c, q.account_id) == NULL)
-		return;
+	if (json_object_get(f, "text") == NULL &&
+	    json_object_get(f, "title") == NULL &&
+	    json_object_get(f, "uid") == NULL)
+		return true;
+	json_t *j = item_json(c, ref, obj);
+	bool ok = j != NULL;
+	const char *s;
+	if (ok && (s = json_string_value(json_object_get(f, "text"))) != NULL)
+		ok = text_in(j, s);
+	if (ok && (s = json_string_value(json_object_get(f, "title"))) != NULL)
+		ok = text_in(json_object_get(j, "title"), s);
+	if (ok && json_object_get(f, "uid") != NULL)
+		ok = json_equal(json_object_get(j, "uid"),
+		                json_object_get(f, "uid"));
+	json_decref(j);
+	return ok;
+}
+
+/* Reads the filter's after and before. Returns 0, or -1 after an error
+ * response (a condition or sort we do not know). */
+static int item_query_check(struct jmap_call_ctx *c, json_t *f, json_t *sort,
+                            int64_t *after_r, int64_t *before_r)
+{
 	static const char *const conds[] = {
 	    "inCalendars", "after", "before", "text", "title", "uid", NULL};
-	int64_t after = ICAL_TIME_MIN, before = ICAL_TIME_MAX;
-	json_t *f = q.filter;
+	*after_r = ICAL_TIME_MIN;
+	*before_r = ICAL_TIME_MAX;
 	const char *key;
 	json_t *v;
 	json_object_foreach(f, key, v)
 	{
 		if (!jmap_str_in(key, conds) ||
 		    (strcmp(key, "after") == 0 &&
-		     utc_arg(json_string_value(v), &after) < 0) ||
+		     utc_arg(json_string_value(v), after_r) < 0) ||
 		    (strcmp(key, "before") == 0 &&
-		     utc_arg(json_string_value(v), &before) < 0)) {
+		     utc_arg(json_string_value(v), before_r) < 0)) {
 			jmap_error(c, JMAP_ERR_UNSUPPORTED_FILTER, "%s", key);
-			return;
+			return -1;
 		}
 	}
-	if (q.sort != NULL && json_array_size(q.sort) > 0) {
+	if (sort != NULL && json_array_size(sort) > 0) {
 		jmap_error(c, JMAP_ERR_UNSUPPORTED_SORT, NULL);
-		return;
+		return -1;
 	}
-	const char *state = jmap_dav_state(c, k->type);
+	return 0;
+}
+
+/* The ids of the members of kind context matching f (in the store's
+ * order; jmap_dav_query_ids_fn). */
+static int item_query_ids(struct jmap_call_ctx *c, json_t *f, json_t *sort,
+                          void *context, json_t **ids_r)
+{
+	const struct item_kind *k = context;
+	struct jmap_ctx *ctx = jmap_call_server_ctx(c);
+	int64_t after, before;
+	if (item_query_check(c, f, sort, &after, &before) < 0)
+		return -1;
 	struct store_jmap_dav_ref *refs;
 	size_t count;
-	if (state == NULL ||
-	    store_jmap_dav_list(ctx->account, k->type, 0, after, before,
+	if (store_jmap_dav_list(ctx->account, k->type, 0, after, before,
 	                        jmap_call_pool(c), &refs, &count) < 0) {
 		jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
-		return;
+		return -1;
 	}
 	/* the store's span narrows; each instance is tested as CalDAV's
 	   time-range filter does (RFC 4791 §9.9) */
@@ -524,28 +556,30 @@ static void item_query(struct jmap_call_ctx *c, const struct item_kind *k,
 			if (!hit)
 				continue;
 		}
-		json_t *j = NULL;
-		if (json_object_get(f, "text") != NULL ||
-		    json_object_get(f, "title") != NULL ||
-		    json_object_get(f, "uid") != NULL)
-			j = item_json(c, &ref, &obj);
-		bool ok = true;
-		const char *s;
-		if ((s = json_string_value(json_object_get(f, "text"))) != NULL)
-			ok = j != NULL && text_in(j, s);
-		if (ok && (s = json_string_value(
-		               json_object_get(f, "title"))) != NULL)
-			ok = j != NULL &&
-			     text_in(json_object_get(j, "title"), s);
-		if (ok &&
-		    (s = json_string_value(json_object_get(f, "uid"))) != NULL)
-			ok = j != NULL && json_equal(json_object_get(j, "uid"),
-			                             json_object_get(f, "uid"));
-		json_decref(j);
-		if (ok)
+		if (item_text_match(c, f, &ref, &obj))
 			json_array_append_new(ids, json_string(id));
 	}
-	jmap_query_reply(c, &q, ids, state, false);
+	*ids_r = ids;
+	return 0;
+}
+
+static void item_query(struct jmap_call_ctx *c, const struct item_kind *k,
+                       json_t *args)
+{
+	struct jmap_query q;
+	if (jmap_query_parse(c, args, NULL, &q) < 0 ||
+	    jmap_server_account(c, q.account_id) == NULL)
+		return;
+	/* the query state is the type's state, read before the result */
+	const char *state = jmap_dav_state(c, k->type);
+	json_t *ids;
+	if (state == NULL) {
+		jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
+		return;
+	}
+	if (item_query_ids(c, q.filter, q.sort, (void *)k, &ids) < 0)
+		return;
+	jmap_query_reply(c, &q, ids, state, true);
 }
 
 /* ---- one set of wrappers per kind ---- */
@@ -618,6 +652,12 @@ static void item_query(struct jmap_call_ctx *c, const struct item_kind *k,
 	static void tname##_query_m(struct jmap_call_ctx *c, json_t *args)     \
 	{                                                                      \
 		item_query(c, &kinds[ix], args);                               \
+	}                                                                      \
+	static void tname##_query_changes_m(struct jmap_call_ctx *c,           \
+	                                    json_t *args)                      \
+	{                                                                      \
+		jmap_dav_query_changes(c, args, kinds[ix].type,                \
+		                       item_query_ids, (void *)&kinds[ix]);    \
 	}
 
 ITEM_TYPE(0, CalendarEvent)
@@ -641,8 +681,9 @@ static void cal_set_m(struct jmap_call_ctx *c, json_t *args)
 	{#tname "/get", cap, tname##_get_m},                                   \
 	    {#tname "/changes", cap, tname##_changes_m},                       \
 	    {#tname "/set", cap, tname##_set_m},                               \
+	    {#tname "/query", cap, tname##_query_m},                           \
 	{                                                                      \
-#tname "/query", cap, tname##_query_m                          \
+#tname "/queryChanges", cap, tname##_query_changes_m           \
 	}
 
 const struct jmap_method jmap_calendars_methods[] = {

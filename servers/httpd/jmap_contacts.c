@@ -456,6 +456,8 @@ const struct jmap_method jmap_contacts_methods[] = {
     {"ContactCard/changes", JMAP_CAP_CONTACTS, card_changes_m},
     {"ContactCard/set", JMAP_CAP_CONTACTS, card_set_m},
     {"ContactCard/query", JMAP_CAP_CONTACTS, jmap_contact_query},
+    {"ContactCard/queryChanges", JMAP_CAP_CONTACTS,
+     jmap_contact_query_changes},
     {"ContactCard/copy", JMAP_CAP_CONTACTS, jmap_server_copy},
 };
 const size_t jmap_contacts_method_count =

@@ -12,5 +12,6 @@ int jmap_contacts_each(struct jmap_call_ctx *c, jmap_card_cb *cb, void *ctx);
 
 /* ContactCard/query. */
 void jmap_contact_query(struct jmap_call_ctx *c, json_t *args);
+void jmap_contact_query_changes(struct jmap_call_ctx *c, json_t *args);
 
 #endif

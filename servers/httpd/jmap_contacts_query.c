@@ -1,4 +1,5 @@
-/* ContactCard/query (RFC 9610 §3.5): the filter conditions of §3.5.1
+/* ContactCard/query (RFC 9610 §3.5) and /queryChanges (RFC 8620 §5.6,
+ * jmap_dav_query_changes): the filter conditions of §3.5.1
  * (AND, OR and NOT over them) matched against each Card the user may
  * read, case-insensitively as substrings (ASCII case folding: XXX
  * i;unicode-casemap would fold more), and the sorts of §3.5.2. */
@@ -258,43 +259,61 @@ static int sort_check(struct jmap_call_ctx *c, json_t *sort)
 	return 0;
 }
 
-void jmap_contact_query(struct jmap_call_ctx *c, json_t *args)
+/* The ids of the Cards matching filter, sorted (jmap_dav_query_ids_fn). */
+static int query_ids(struct jmap_call_ctx *c, json_t *filter, json_t *sort,
+                     void *context, json_t **ids_r)
 {
-	struct jmap_query q;
-	if (jmap_query_parse(c, args, NULL, &q) < 0 ||
-	    jmap_server_account(c, q.account_id) == NULL)
-		return;
-	if (q.sort != NULL && !json_is_null(q.sort) &&
-	    (!json_is_array(q.sort) || sort_check(c, q.sort) < 0)) {
-		if (!json_is_array(q.sort))
+	(void)context;
+	if (sort != NULL && !json_is_null(sort) &&
+	    (!json_is_array(sort) || sort_check(c, sort) < 0)) {
+		if (!json_is_array(sort))
 			jmap_error(c, JMAP_ERR_INVALID_ARGUMENTS, "sort");
-		return;
+		return -1;
 	}
-	const char *state = jmap_dav_state(c, STORE_JMAP_DAV_CARD);
-	struct query_ctx qc = {.filter = q.filter, .hits = json_array()};
-	int ret = state == NULL ? -1 : 0;
-	if (ret == 0)
-		ret = jmap_contacts_each(c, query_cb, &qc);
-	if (ret < 0) {
+	struct query_ctx qc = {.filter = filter, .hits = json_array()};
+	if (jmap_contacts_each(c, query_cb, &qc) < 0) {
 		json_decref(qc.hits);
 		if (qc.bad != NULL)
 			jmap_error(c, JMAP_ERR_UNSUPPORTED_FILTER, "%s",
 			           qc.bad);
 		else
 			jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
-		return;
+		return -1;
 	}
 	size_t n = json_array_size(qc.hits);
 	json_t **cards =
 	    pool_alloc(jmap_call_pool(c), (n > 0 ? n : 1) * sizeof(*cards));
 	for (size_t i = 0; i < n; i++)
 		cards[i] = json_array_get(qc.hits, i);
-	sort_spec = q.sort;
-	if (json_is_array(q.sort))
+	sort_spec = sort;
+	if (json_is_array(sort))
 		qsort(cards, n, sizeof(*cards), card_cmp);
-	json_t *ids = json_array();
+	*ids_r = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append(ids, json_object_get(cards[i], "id"));
+		json_array_append(*ids_r, json_object_get(cards[i], "id"));
 	json_decref(qc.hits);
-	jmap_query_reply(c, &q, ids, state, false);
+	return 0;
+}
+
+void jmap_contact_query(struct jmap_call_ctx *c, json_t *args)
+{
+	struct jmap_query q;
+	if (jmap_query_parse(c, args, NULL, &q) < 0 ||
+	    jmap_server_account(c, q.account_id) == NULL)
+		return;
+	/* the query state is the Cards' state, read before the result */
+	const char *state = jmap_dav_state(c, STORE_JMAP_DAV_CARD);
+	json_t *ids;
+	if (state == NULL) {
+		jmap_error(c, JMAP_ERR_SERVER_FAIL, NULL);
+		return;
+	}
+	if (query_ids(c, q.filter, q.sort, NULL, &ids) < 0)
+		return;
+	jmap_query_reply(c, &q, ids, state, true);
+}
+
+void jmap_contact_query_changes(struct jmap_call_ctx *c, json_t *args)
+{
+	jmap_dav_query_changes(c, args, STORE_JMAP_DAV_CARD, query_ids, NULL);
 }

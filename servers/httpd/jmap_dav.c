@@ -99,6 +99,41 @@ int jmap_dav_changes(struct jmap_call_ctx *c, enum store_jmap_dav_type type,
 	return 0;
 }
 
+void jmap_dav_query_changes(struct jmap_call_ctx *c, json_t *args,
+                            enum store_jmap_dav_type type,
+                            jmap_dav_query_ids_fn *query_ids, void *ctx)
+{
+	struct jmap_query_changes qc;
+	if (jmap_query_changes_parse(c, args, NULL, &qc) < 0 ||
+	    jmap_server_account(c, qc.account_id) == NULL)
+		return;
+	const char *state = jmap_dav_state(c, type);
+	struct jmap_changes ch = {.created = json_array(),
+	                          .updated = json_array(),
+	                          .destroyed = json_array()};
+	int ret = state == NULL ? -1
+	                        : jmap_dav_changes(c, type, 0, qc.since, 0, &ch);
+	json_t *changed = json_array(), *ids = NULL;
+	json_array_extend(changed, ch.created);
+	json_array_extend(changed, ch.updated);
+	json_array_extend(changed, ch.destroyed);
+	json_decref(ch.created);
+	json_decref(ch.updated);
+	json_decref(ch.destroyed);
+	if (ret != 0) {
+		json_decref(changed);
+		jmap_error(c, ret > 0 ? JMAP_ERR_CANNOT_CALCULATE_CHANGES
+		                      : JMAP_ERR_SERVER_FAIL,
+		           NULL);
+		return;
+	}
+	if (query_ids(c, qc.filter, qc.sort, ctx, &ids) < 0) {
+		json_decref(changed);
+		return;
+	}
+	jmap_query_changes_reply(c, &qc, ids, changed, state);
+}
+
 static bool may(struct jmap_call_ctx *c, int64_t coll_id,
                 enum store_dav_access access)
 {

@@ -35,6 +35,20 @@ int jmap_dav_changes(struct jmap_call_ctx *c, enum store_jmap_dav_type type,
                      enum store_dav_kind kind, const char *since, unsigned max,
                      struct jmap_changes *out);
 
+/* The whole current result of a /query over the members of a type (ids
+ * in order, a new array in *ids_r), as the type's /query computes it from
+ * filter and sort (ctx: the type's own). Returns 0, or -1 after an error
+ * response. */
+typedef int jmap_dav_query_ids_fn(struct jmap_call_ctx *c, json_t *filter,
+                                  json_t *sort, void *ctx, json_t **ids_r);
+/* Foo/queryChanges (RFC 8620 §5.6) of the members of type, whose query
+ * state is the type's state: every member changed since sinceQueryState
+ * is removed, and added again at its index when it is in the result now
+ * (jmap_query_changes_reply); a state not ours is cannotCalculateChanges. */
+void jmap_dav_query_changes(struct jmap_call_ctx *c, json_t *args,
+                            enum store_jmap_dav_type type,
+                            jmap_dav_query_ids_fn *query_ids, void *ctx);
+
 /* The collections of kind the user may read, from the call's pool. */
 int jmap_dav_collections(struct jmap_call_ctx *c, enum store_dav_kind kind,
                          struct store_dav_collection **colls_r,

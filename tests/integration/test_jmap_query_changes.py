@@ -1,4 +1,5 @@
-"""Foo/queryChanges (RFC 8620 §5.6) for Mailbox and Email, and Foo/copy
+"""Foo/queryChanges (RFC 8620 §5.6) for Mailbox, Email, ContactCard
+(RFC 9610 §3.6), CalendarEvent, Task and JournalEntry, and Foo/copy
 (§5.4) between the accounts a user reaches (only the own one today).
 queryChanges is checked the way a client uses it: keep the ids of a
 query, apply removed then added, and get exactly what the query gives
@@ -14,6 +15,10 @@ from jmap_fixtures import CORE, MAIL, Jmap, start, wait_for
 BOB = ("bob@example.test", "bob-secret-1")
 CAROL = ("carol@example.test", "carol-secret-1")
 CONTACTS = "urn:ietf:params:jmap:contacts"
+CALS = "urn:ietf:params:jmap:calendars"
+TASKS = "urn:ietf:params:jmap:tasks"
+JOURNAL = "urn:postroom:jmap:journal"
+DAV = [CORE, CONTACTS, CALS, TASKS, JOURNAL]
 
 
 def apply(ids, qc):
@@ -118,6 +123,147 @@ class JmapQueryChangesTest(unittest.TestCase):
         self.assertEqual(apply(old["ids"], qc), now["ids"])
         self.assertEqual(qc["total"], len(now["ids"]))
         self.assertEqual(now["ids"][-1], z)
+
+    def dav(self, name, args):
+        return self.j.one(name, args, using=DAV)
+
+    def dav_check(self, typ, args, old):
+        """queryChanges from old: the fields of §5.6, and old's ids with
+        removed and added applied are the query's ids now."""
+        name, qc = self.dav(f"{typ}/queryChanges", dict(
+            args, sinceQueryState=old["queryState"], calculateTotal=True))
+        self.assertEqual(name, f"{typ}/queryChanges", qc)
+        _, now = self.dav(f"{typ}/query", args)
+        _, got = self.dav(f"{typ}/get", {"ids": []})
+        self.assertEqual(qc["accountId"], self.j.account)
+        self.assertEqual(qc["oldQueryState"], old["queryState"])
+        self.assertEqual(qc["newQueryState"], now["queryState"])
+        self.assertEqual(now["queryState"], got["state"])
+        self.assertEqual(qc["total"], len(now["ids"]))
+        self.assertEqual(apply(old["ids"], qc), now["ids"], qc)
+        return now, qc
+
+    def dav_errors(self, typ, args, since, changes):
+        """maxChanges below the changes is tooManyChanges, at them not;
+        a state not ours is cannotCalculateChanges."""
+        q = dict(args, sinceQueryState=since)
+        if changes > 1:
+            _, r = self.dav(f"{typ}/queryChanges",
+                            dict(q, maxChanges=changes - 1))
+            self.assertEqual(r["type"], "tooManyChanges", r)
+        name, r = self.dav(f"{typ}/queryChanges", dict(q, maxChanges=changes))
+        self.assertEqual(name, f"{typ}/queryChanges", r)
+        for bad in ("x1", "99999999", "-1"):
+            _, r = self.dav(f"{typ}/queryChanges",
+                            dict(args, sinceQueryState=bad))
+            self.assertEqual(r["type"], "cannotCalculateChanges", bad)
+        _, r = self.dav(f"{typ}/queryChanges", {"filter": None})
+        self.assertEqual(r["type"], "invalidArguments", r)
+
+    def test_contact_card(self):
+        _, r = self.dav("AddressBook/set", {"create": {"b": {"name": "QC"}}})
+        book = r["created"]["b"]["id"]
+
+        def card(surname, vip):
+            c = {"addressBookIds": {book: True},
+                 "name": {"components": [{"kind": "surname",
+                                          "value": surname}]}}
+            if vip:
+                c["notes"] = {"n": {"note": "VIP client"}}
+            return c
+        _, r = self.dav("ContactCard/set", {"create": {
+            "a": card("Adams", True), "c": card("Clark", True),
+            "d": card("Davis", True), "e": card("Evans", False),
+            "o": card("Other", True)}})
+        ids = {k: v["id"] for k, v in r["created"].items()}
+        args = {"filter": {"inAddressBook": book, "note": "vip"},
+                "sort": [{"property": "name/surname"}]}
+        _, old = self.dav("ContactCard/query", args)
+        self.assertTrue(old["canCalculateChanges"])
+        self.assertEqual(old["ids"], [ids[k] for k in "acdo"])
+        # a create that enters, an update that leaves, one that enters,
+        # a destroy
+        _, r = self.dav("ContactCard/set", {"create": {
+            "b": card("Baker", True)}})
+        ids["b"] = r["created"]["b"]["id"]
+        _, r = self.dav("ContactCard/set", {
+            "update": {ids["c"]: {"notes": None},
+                       ids["e"]: {"notes": {"n": {"note": "now a vip"}}}},
+            "destroy": [ids["d"]]})
+        self.assertEqual(sorted(r["updated"]), sorted([ids["c"], ids["e"]]))
+        self.assertEqual(r["destroyed"], [ids["d"]])
+        now, qc = self.dav_check("ContactCard", args, old)
+        self.assertEqual(now["ids"], [ids[k] for k in "abeo"])
+        self.assertEqual(sorted(qc["removed"]),
+                         sorted(ids[k] for k in "bcde"))
+        self.assertEqual(qc["added"], [{"id": ids["b"], "index": 1},
+                                       {"id": ids["e"], "index": 2}])
+        # nothing changed since now
+        _, qc = self.dav("ContactCard/queryChanges",
+                         dict(args, sinceQueryState=now["queryState"]))
+        self.assertEqual((qc["removed"], qc["added"]), ([], []))
+        self.assertEqual(qc["newQueryState"], now["queryState"])
+        self.dav_errors("ContactCard", args, old["queryState"], 4)
+        _, r = self.dav("ContactCard/queryChanges", {
+            "filter": {"bogus": 1}, "sinceQueryState": now["queryState"]})
+        self.assertEqual(r["type"], "unsupportedFilter")
+
+    def test_calendar_event(self):
+        _, r = self.dav("Calendar/set", {"create": {"k": {"name": "QC"}}})
+        cal = r["created"]["k"]["id"]
+
+        def event(title, day):
+            return {"@type": "Event", "calendarIds": {cal: True},
+                    "title": title, "start": f"2025-03-{day:02}T10:00:00",
+                    "timeZone": "Etc/UTC", "duration": "PT1H"}
+        _, r = self.dav("CalendarEvent/set", {"create": {
+            "a": event("Standup A", 3), "b": event("Standup B", 4),
+            "l": event("Lunch", 5), "x": event("Standup X", 20)}})
+        ids = {k: v["id"] for k, v in r["created"].items()}
+        args = {"filter": {"inCalendars": [cal], "title": "standup",
+                           "before": "2025-03-15T00:00:00Z"}}
+        _, old = self.dav("CalendarEvent/query", args)
+        self.assertTrue(old["canCalculateChanges"])
+        self.assertEqual(sorted(old["ids"]), sorted([ids["a"], ids["b"]]))
+        _, r = self.dav("CalendarEvent/set", {
+            "create": {"n": event("Standup new", 6)},
+            "update": {ids["a"]: {"title": "Review"},
+                       ids["l"]: {"title": "Standup lunch"},
+                       ids["x"]: {"title": "Standup moved"}},
+            "destroy": [ids["b"]]})
+        ids["n"] = r["created"]["n"]["id"]
+        self.assertEqual(len(r["updated"]), 3, r)
+        now, qc = self.dav_check("CalendarEvent", args, old)
+        self.assertEqual(sorted(now["ids"]), sorted([ids["l"], ids["n"]]))
+        self.assertEqual(sorted(qc["removed"]),
+                         sorted(ids[k] for k in "abnlx"))
+        self.assertEqual(sorted(a["id"] for a in qc["added"]),
+                         sorted([ids["l"], ids["n"]]))
+        for a in qc["added"]:
+            self.assertEqual(now["ids"][a["index"]], a["id"])
+        self.dav_errors("CalendarEvent", args, old["queryState"], 5)
+
+    def test_task_and_journal(self):
+        _, r = self.dav("Calendar/get", {"ids": None})
+        for typ, obj in (("Task", {"title": "Do it", "due":
+                                   "2025-04-15T17:00:00"}),
+                         ("JournalEntry", {"title": "Dear diary", "start":
+                                           "2025-03-01T00:00:00"})):
+            cal = next(c["id"] for c in r["list"]
+                       if c["postroom.org:types"] == [typ])
+            args = {"filter": {"inCalendars": [cal]}}
+            _, old = self.dav(f"{typ}/query", args)
+            self.assertTrue(old["canCalculateChanges"], typ)
+            name, made = self.dav(f"{typ}/set", {"create": {"t": dict(
+                obj, calendarIds={cal: True}, timeZone="Etc/UTC",
+                **{"@type": typ})}})
+            self.assertIn("t", made.get("created", {}), (name, made))
+            tid = made["created"]["t"]["id"]
+            now, qc = self.dav_check(typ, args, old)
+            self.assertEqual(qc["removed"], [tid])
+            self.assertEqual(qc["added"],
+                             [{"id": tid, "index": now["ids"].index(tid)}])
+            self.dav_errors(typ, args, old["queryState"], 1)
 
     def test_copy(self):
         carol = Jmap(self.pr, *CAROL)
