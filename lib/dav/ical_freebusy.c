@@ -284,9 +284,8 @@ static void request_attendees(icalcomponent *c, struct pool *pool,
 	}
 }
 
-int ical_freebusy_request_read(const struct ical_object *obj,
-                               struct pool *pool, struct ical_fb_request *r,
-                               const char **error_r)
+int ical_freebusy_request_read(const struct ical_object *obj, struct pool *pool,
+                               struct ical_fb_request *r, const char **error_r)
 {
 	memset(r, 0, sizeof(*r));
 	icalproperty *m =
@@ -305,8 +304,8 @@ int ical_freebusy_request_read(const struct ical_object *obj,
 	    icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY);
 	if (ds == NULL || de == NULL)
 		return (*error_r = "VFREEBUSY without DTSTART and DTEND", -1);
-	r->start = ical_time_utc(icalproperty_get_datetime_with_component(ds, c),
-	                         NULL);
+	r->start = ical_time_utc(
+	    icalproperty_get_datetime_with_component(ds, c), NULL);
 	r->end = ical_time_utc(icalproperty_get_datetime_with_component(de, c),
 	                       NULL);
 	if (r->end <= r->start)

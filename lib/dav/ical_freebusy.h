@@ -29,7 +29,6 @@ void ical_freebusy_add(struct ical_freebusy *fb, const struct ical_object *obj,
 /* Appends the VCALENDAR with one VFREEBUSY (DTSTAMP now), lines in CRLF. */
 void ical_freebusy_write(struct ical_freebusy *fb, time_t now, struct buf *out);
 
-
 /* An iTIP VFREEBUSY REQUEST (RFC 5546 §3.3.2), as POSTed to a schedule
  * outbox (RFC 6638 §5). Addresses lowercased, without "mailto:". */
 struct ical_fb_request {
@@ -43,9 +42,8 @@ struct ical_fb_request {
  * REQUEST, one VFREEBUSY with DTSTART, DTEND after it, a mailto:
  * ORGANIZER and at least one mailto: ATTENDEE. Returns 0 with *r (strings
  * from pool), or -1 with *error_r (static text). */
-int ical_freebusy_request_read(const struct ical_object *obj,
-                               struct pool *pool, struct ical_fb_request *r,
-                               const char **error_r);
+int ical_freebusy_request_read(const struct ical_object *obj, struct pool *pool,
+                               struct ical_fb_request *r, const char **error_r);
 /* Appends the VFREEBUSY REPLY (RFC 5546 §3.3.3) of attendee to r: METHOD
  * REPLY, r's UID, ORGANIZER and range, the busy periods of fb and nothing
  * else of the events. */

@@ -116,9 +116,9 @@ static int request_read(const char *body, struct pool *pool,
 }
 
 #define FB_REQ(method, props)                                                  \
-	CAL_BEGIN "METHOD:" method "\r\nBEGIN:VFREEBUSY\r\nUID:u;1\r\n"      \
-	          "DTSTAMP:20240101T000000Z\r\n" props "END:VFREEBUSY\r\n"      \
-	          CAL_END
+	CAL_BEGIN "METHOD:" method "\r\nBEGIN:VFREEBUSY\r\nUID:u;1\r\n"        \
+	          "DTSTAMP:20240101T000000Z\r\n" props                         \
+	          "END:VFREEBUSY\r\n" CAL_END
 #define FB_TIMES "DTSTART:20240108T000000Z\r\nDTEND:20240109T000000Z\r\n"
 
 static void test_request(void)
@@ -127,11 +127,11 @@ static void test_request(void)
 	struct pool *pool = pool_new();
 	struct ical_fb_request r;
 	const char *error;
-	test_assert(request_read(FB_REQ("REQUEST",
-	                                FB_TIMES "ORGANIZER:mailto:A@x.test\r\n"
-	                                         "ATTENDEE:mailto:B@x.test\r\n"
-	                                         "ATTENDEE:urn:uuid:1\r\n"
-	                                         "ATTENDEE:mailto:c@y.test\r\n"),
+	test_assert(request_read(FB_REQ("REQUEST", FB_TIMES
+	                                "ORGANIZER:mailto:A@x.test\r\n"
+	                                "ATTENDEE:mailto:B@x.test\r\n"
+	                                "ATTENDEE:urn:uuid:1\r\n"
+	                                "ATTENDEE:mailto:c@y.test\r\n"),
 	                         pool, &r, &error) == 0);
 	test_assert_str(r.organizer, "a@x.test");
 	test_assert(r.attendee_count == 2);
@@ -165,18 +165,18 @@ static void test_request(void)
 	                                "ATTENDEE:mailto:b@x.test\r\n"),
 	                         pool, &r, &error) < 0);
 	test_assert_str(error, "not a VFREEBUSY with METHOD:REQUEST");
-	test_assert(request_read(FB_REQ("REQUEST",
-	                                "DTSTART:20240108T000000Z\r\n"
-	                                "ORGANIZER:mailto:a@x.test\r\n"
-	                                "ATTENDEE:mailto:b@x.test\r\n"),
-	                         pool, &r, &error) < 0);
+	test_assert(
+	    request_read(FB_REQ("REQUEST", "DTSTART:20240108T000000Z\r\n"
+	                                   "ORGANIZER:mailto:a@x.test\r\n"
+	                                   "ATTENDEE:mailto:b@x.test\r\n"),
+	                 pool, &r, &error) < 0);
 	test_assert_str(error, "VFREEBUSY without DTSTART and DTEND");
-	test_assert(request_read(FB_REQ("REQUEST",
-	                                "DTSTART:20240109T000000Z\r\n"
-	                                "DTEND:20240108T000000Z\r\n"
-	                                "ORGANIZER:mailto:a@x.test\r\n"
-	                                "ATTENDEE:mailto:b@x.test\r\n"),
-	                         pool, &r, &error) < 0);
+	test_assert(
+	    request_read(FB_REQ("REQUEST", "DTSTART:20240109T000000Z\r\n"
+	                                   "DTEND:20240108T000000Z\r\n"
+	                                   "ORGANIZER:mailto:a@x.test\r\n"
+	                                   "ATTENDEE:mailto:b@x.test\r\n"),
+	                 pool, &r, &error) < 0);
 	test_assert_str(error, "DTEND is not after DTSTART");
 	test_assert(request_read(FB_REQ("REQUEST", FB_TIMES
 	                                "ATTENDEE:mailto:b@x.test\r\n"),
