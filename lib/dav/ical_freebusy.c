@@ -2,7 +2,9 @@
  * ical_freebusy.h. */
 #include "dav/ical_freebusy.h"
 #include "core/buf.h"
+#include "core/pool.h"
 #include "core/xmalloc.h"
+#include "dav/ical_itip.h"
 #include "dav/ical_private.h"
 
 #include <stdlib.h>
@@ -186,18 +188,138 @@ static void fb_type_write(struct ical_freebusy *fb, enum fb_type type,
 	}
 }
 
-void ical_freebusy_write(struct ical_freebusy *fb, time_t now, struct buf *out)
+/* Appends DTSTART, DTEND and the FREEBUSY lines of fb. */
+static void fb_body_write(struct ical_freebusy *fb, struct buf *out)
 {
-	buf_append_str(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
-	                    "PRODID:-//Postroom//CalDAV//EN\r\n"
-	                    "BEGIN:VFREEBUSY\r\nDTSTAMP:");
-	time_append(out, (int64_t)now);
-	buf_append_str(out, "\r\nDTSTART:");
+	buf_append_str(out, "DTSTART:");
 	time_append(out, fb->start);
 	buf_append_str(out, "\r\nDTEND:");
 	time_append(out, fb->end);
 	buf_append_str(out, "\r\n");
 	for (size_t t = 0; t < FB_TYPE_COUNT; t++)
 		fb_type_write(fb, t, out);
+}
+
+void ical_freebusy_write(struct ical_freebusy *fb, time_t now, struct buf *out)
+{
+	buf_append_str(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+	                    "PRODID:-//Postroom//CalDAV//EN\r\n"
+	                    "BEGIN:VFREEBUSY\r\nDTSTAMP:");
+	time_append(out, (int64_t)now);
+	buf_append_str(out, "\r\n");
+	fb_body_write(fb, out);
 	buf_append_str(out, "END:VFREEBUSY\r\nEND:VCALENDAR\r\n");
+}
+
+/* Appends name:value: a TEXT value with its escapes (RFC 5545
+ * §3.3.11), a URI (is_text false) as it is; control characters dropped;
+ * folded at 75 octets (never inside a UTF-8 sequence). */
+static void prop_write(struct buf *out, const char *name, const char *value,
+                       bool is_text)
+{
+	struct buf line;
+	buf_init(&line);
+	buf_printf(&line, "%s:", name);
+	for (const char *p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			continue;
+		if (is_text && (*p == '\\' || *p == ';' || *p == ','))
+			buf_append_char(&line, '\\');
+		if (*p == '\n')
+			buf_append_str(&line, is_text ? "\\n" : "");
+		else
+			buf_append_char(&line, *p);
+	}
+	size_t col = 0;
+	for (size_t i = 0; i < line.len; i++) {
+		unsigned char c = (unsigned char)line.data[i];
+		if (col >= 74 && (c & 0xC0) != 0x80) {
+			buf_append_str(out, "\r\n ");
+			col = 1;
+		}
+		buf_append_char(out, (char)c);
+		col++;
+	}
+	buf_append_str(out, "\r\n");
+	buf_deinit(&line);
+}
+
+void ical_freebusy_write_reply(struct ical_freebusy *fb, time_t now,
+                               const struct ical_fb_request *r,
+                               const char *attendee, struct buf *out)
+{
+	buf_append_str(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+	                    "PRODID:-//Postroom//CalDAV//EN\r\n"
+	                    "METHOD:REPLY\r\nBEGIN:VFREEBUSY\r\n");
+	prop_write(out, "UID", r->uid, true);
+	buf_append_str(out, "DTSTAMP:");
+	time_append(out, (int64_t)now);
+	buf_append_str(out, "\r\n");
+	prop_write(out, "ORGANIZER:mailto", r->organizer, false);
+	prop_write(out, "ATTENDEE:mailto", attendee, false);
+	fb_body_write(fb, out);
+	buf_append_str(out, "END:VFREEBUSY\r\nEND:VCALENDAR\r\n");
+}
+
+/* The mailto: addresses of the ATTENDEEs of c, into r. */
+static void request_attendees(icalcomponent *c, struct pool *pool,
+                              struct ical_fb_request *r)
+{
+	size_t n = 0;
+	for (icalproperty *p =
+	         icalcomponent_get_first_property(c, ICAL_ATTENDEE_PROPERTY);
+	     p != NULL;
+	     p = icalcomponent_get_next_property(c, ICAL_ATTENDEE_PROPERTY))
+		n++;
+	r->attendees = pool_alloc(pool, (n + 1) * sizeof(*r->attendees));
+	r->attendee_count = 0;
+	for (icalproperty *p =
+	         icalcomponent_get_first_property(c, ICAL_ATTENDEE_PROPERTY);
+	     p != NULL;
+	     p = icalcomponent_get_next_property(c, ICAL_ATTENDEE_PROPERTY)) {
+		const char *a =
+		    ical_itip_address(icalproperty_get_attendee(p), pool);
+		if (a != NULL)
+			r->attendees[r->attendee_count++] = a;
+	}
+}
+
+int ical_freebusy_request_read(const struct ical_object *obj, struct pool *pool,
+                               struct ical_fb_request *r, const char **error_r)
+{
+	memset(r, 0, sizeof(*r));
+	icalproperty *m =
+	    icalcomponent_get_first_property(obj->root, ICAL_METHOD_PROPERTY);
+	if (m == NULL || icalproperty_get_method(m) != ICAL_METHOD_REQUEST ||
+	    obj->libical_kind != ICAL_VFREEBUSY_COMPONENT)
+		return (*error_r = "not a VFREEBUSY with METHOD:REQUEST", -1);
+	icalcomponent *c = icalcomponent_get_first_component(
+	    obj->root, ICAL_VFREEBUSY_COMPONENT);
+	if (icalcomponent_get_next_component(obj->root,
+	                                     ICAL_VFREEBUSY_COMPONENT) != NULL)
+		return (*error_r = "more than one VFREEBUSY", -1);
+	icalproperty *ds =
+	    icalcomponent_get_first_property(c, ICAL_DTSTART_PROPERTY);
+	icalproperty *de =
+	    icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY);
+	if (ds == NULL || de == NULL)
+		return (*error_r = "VFREEBUSY without DTSTART and DTEND", -1);
+	r->start = ical_time_utc(
+	    icalproperty_get_datetime_with_component(ds, c), NULL);
+	r->end = ical_time_utc(icalproperty_get_datetime_with_component(de, c),
+	                       NULL);
+	if (r->end <= r->start)
+		return (*error_r = "DTEND is not after DTSTART", -1);
+	icalproperty *o =
+	    icalcomponent_get_first_property(c, ICAL_ORGANIZER_PROPERTY);
+	r->organizer =
+	    o != NULL ? ical_itip_address(icalproperty_get_organizer(o), pool)
+	              : NULL;
+	if (r->organizer == NULL)
+		return (*error_r = "no mailto: ORGANIZER", -1);
+	request_attendees(c, pool, r);
+	if (r->attendee_count == 0)
+		return (*error_r = "no mailto: ATTENDEE", -1);
+	r->uid = pool_strdup(pool, obj->uid != NULL ? obj->uid : "");
+	return 0;
 }

@@ -435,6 +435,17 @@ void httpd_dav(struct http_request *req, void *ctx)
 		dav_options(d);
 		return;
 	}
+	if (method == HTTP_METHOD_POST &&
+	    (!dav_freebusy_is_outbox(d) ||
+	     strcmp(d->target.owner, d->user) != 0)) {
+		if (dav_freebusy_is_outbox(d))
+			dav_error(d, 403, DAV_NS, "need-privileges", NULL,
+			          "another account's outbox");
+		else
+			dav_error(d, 405, NULL, NULL, NULL,
+			          "POST only to the schedule outbox");
+		return;
+	}
 	if (dav_resolve(d) < 0)
 		return;
 	switch (method) {
@@ -464,6 +475,9 @@ void httpd_dav(struct http_request *req, void *ctx)
 		break;
 	case HTTP_METHOD_REPORT:
 		dav_report(d);
+		break;
+	case HTTP_METHOD_POST:
+		dav_freebusy_post(d);
 		break;
 	default:
 		dav_error(d, 405, NULL, NULL, NULL, "method not allowed here");

@@ -12,8 +12,9 @@
  * book (dav_share.c). dav_server.c parses the path, opens the owner's
  * account, checks access (store_dav_access: every check goes through it)
  * and dispatches by method to dav_propfind.c (PROPFIND, PROPPATCH, MKCOL,
- * MKCALENDAR), dav_object.c (GET, PUT, DELETE, COPY, MOVE) and
- * dav_report.c (REPORT); dav_props.c writes property values. */
+ * MKCALENDAR), dav_object.c (GET, PUT, DELETE, COPY, MOVE),
+ * dav_report.c (REPORT) and dav_freebusy.c (POST to the schedule outbox);
+ * dav_props.c writes property values. */
 #ifndef HTTPD_DAV_SERVER_H
 #define HTTPD_DAV_SERVER_H
 
@@ -46,7 +47,8 @@ struct pool;
 	 HTTP_METHOD_BIT(HTTP_METHOD_MKCALENDAR) |                             \
 	 HTTP_METHOD_BIT(HTTP_METHOD_COPY) |                                   \
 	 HTTP_METHOD_BIT(HTTP_METHOD_MOVE) |                                   \
-	 HTTP_METHOD_BIT(HTTP_METHOD_REPORT))
+	 HTTP_METHOD_BIT(HTTP_METHOD_REPORT) |                                 \
+	 HTTP_METHOD_BIT(HTTP_METHOD_POST))
 
 /* The largest body /dav/ takes: the route's limit (413 past it). */
 #define DAV_BODY_MAX STORE_DAV_DEFAULT_MAX_SIZE
@@ -230,6 +232,13 @@ struct dav_sched *dav_sched_delete(struct dav_request *d);
 void dav_sched_done(struct dav_request *d, struct dav_sched **s);
 /* Frees a plan that is not to be sent (the write failed); accepts NULL. */
 void dav_sched_free(struct dav_sched **s);
+
+/* ---- dav_freebusy.c: free/busy lookups (RFC 6638 §5) ---- */
+/* Is the target a schedule outbox path (anyone's)? */
+bool dav_freebusy_is_outbox(const struct dav_request *d);
+/* POST to the user's own outbox (resolved): a VFREEBUSY REQUEST answered
+ * with a CALDAV:schedule-response. Answers. */
+void dav_freebusy_post(struct dav_request *d);
 
 /* ---- dav_sched_deliver.c: messages for accounts of this server ---- */
 /* An organizer's REQUEST or CANCEL (msg, its text) for attendee, to

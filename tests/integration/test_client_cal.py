@@ -9,8 +9,8 @@ HTTPS and testing them, or without SRV by the well-known URIs on port
 443 of the incoming server's name; sync tokens surviving a restart; an
 account without DAV untouched; the domain's directory synced read-only;
 a calendar shared read-write written to;
-free/busy of a colleague who shares a calendar (postroomd's outbox takes
-no POST: the shared calendar is read) and of one who does not."""
+free/busy of a colleague who shares a calendar and of one who does not,
+both through postroomd's schedule outbox (RFC 6638 §5): periods only."""
 import datetime
 import json
 import os
@@ -113,8 +113,7 @@ class ClientCalPostroom(CalSyncCases, unittest.TestCase):
             "eve-2", "20240610T140000", "20240610T150000", "Maybe",
             extra="STATUS:TENTATIVE\r\n"), new=True)
         self.pr.ctl("dav", "share", EVE, "calendar", BOB, "read")
-        # postroomd schedules but answers no free-busy POST to its
-        # outbox: the calendar eve shares is read instead
+        # the free-busy POST to bob's outbox answers
         out = self.home.json("cal", "freebusy", EVE, "--from",
                              "2024-06-10", "--days", "2", env=TZ)
         self.assertEqual(out, [
@@ -195,9 +194,23 @@ class ClientCalPostroom(CalSyncCases, unittest.TestCase):
         self.assertIn("not an invitation to " + BOB, proc.stderr)
 
     def test_free_busy_of_a_colleague_not_shared(self):
-        proc = self.home.run("cal", "freebusy", EVE, env=TZ)
+        # nothing shared: the outbox's VFREEBUSY REPLY has eve's periods
+        eve = Server(self.base, {"calendar": cal(user=EVE)}, user=EVE,
+                     password=EVE_PASSWORD)
+        eve.put("calendar", "a.ics", event(
+            "eve-1", "20240610T090000", "20240610T103000", "Private"),
+            new=True)
+        out = self.home.json("cal", "freebusy", EVE, "--from",
+                             "2024-06-10", "--days", "2", env=TZ)
+        self.assertEqual(out, [
+            {"start": "2024-06-10T09:00:00+02:00",
+             "end": "2024-06-10T10:30:00+02:00", "type": "BUSY"}])
+        self.assertIn("dav freebusy user=bob@example.test", self.pr.log())
+        proc = self.home.run("cal", "freebusy", "nobody@example.test",
+                             env=TZ)
         self.assertEqual(proc.returncode, 1)
-        self.assertIn("postroom: cal freebusy " + EVE, proc.stderr)
+        self.assertIn("postroom: cal freebusy nobody@example.test",
+                      proc.stderr)
 
 
 class ClientCalAccount(unittest.TestCase):
