@@ -5,6 +5,7 @@ UIDs); a realistic session (query, threads, create with an attachment,
 keywords, move, destroy, then /changes from the old state); Email/import,
 EmailSubmission through the queue to a local account, and EventSource
 push (§7.3 of RFC 8620) driven by a delivery."""
+import calendar
 import http.client
 import imaplib
 import json
@@ -53,13 +54,18 @@ class JmapMailTest(unittest.TestCase):
 
     def email_by_subject(self, subject, props=("subject", "keywords",
                                                  "mailboxIds")):
+        """The Email whose Subject is subject, or None. The filter finds
+        the text anywhere in the Subject (RFC 8621 §4.4.1), so a query
+        for "Story start" also lists "Re: Story start", first when it is
+        newer: the match must be exact."""
         _, q = self.j.one("Email/query", {"filter": {"subject": subject}})
         self.assertIn("ids", q, q)
         if not q["ids"]:
             return None
-        _, g = self.j.one("Email/get", {"ids": q["ids"],
-                                        "properties": list(props)})
-        return g["list"][0]
+        _, g = self.j.one("Email/get", {"ids": q["ids"], "properties":
+                                        list(set(props) | {"subject"})})
+        exact = [e for e in g["list"] if e["subject"] == subject]
+        return exact[0] if exact else None
 
     def test_imap_to_jmap_and_back(self):
         self.deliver("Agree one")
@@ -131,7 +137,15 @@ class JmapMailTest(unittest.TestCase):
 
     def test_realistic_session(self):
         j = self.j
-        self.deliver("Story start", "Message-ID: <story1@example.org>\r\n")
+        original = self.deliver("Story start",
+                                "Message-ID: <story1@example.org>\r\n")
+        _, g = j.one("Email/get", {"ids": [original["id"]],
+                                   "properties": ["receivedAt"]})
+        received = time.strptime(g["list"][0]["receivedAt"],
+                                 "%Y-%m-%dT%H:%M:%SZ")
+        # the reply is received a minute later, so that it is the newer
+        later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(
+            calendar.timegm(received) + 60))
         _, old = j.one("Email/get", {"ids": []})
         old_state = old["state"]
         _, old = j.one("Mailbox/get", {"ids": []})
@@ -157,6 +171,7 @@ class JmapMailTest(unittest.TestCase):
         _, s = j.one("Email/set", {"create": {"d1": {
             "mailboxIds": {self.boxes["drafts"]: True},
             "keywords": {"$draft": True, "$seen": True},
+            "receivedAt": later,
             "from": [{"name": "Bob", "email": BOB[0]}],
             "to": [{"name": "Carol Ä", "email": CAROL[0]}],
             "subject": "Re: Story start",
@@ -179,9 +194,15 @@ class JmapMailTest(unittest.TestCase):
         part = got["textBody"][0]["partId"]
         self.assertEqual(got["bodyValues"][part]["value"],
                          "Grüße\nsee attached\n")
+        # a subject filter finds the text: both, the newer reply first
+        _, q = j.one("Email/query", {
+            "filter": {"subject": "Story start"},
+            "sort": [{"property": "receivedAt", "isAscending": False}]})
+        self.assertEqual(q["ids"], [draft["id"], original["id"]])
         # the reply joined the thread of the message it answers
         start = self.email_by_subject("Story start",
                                       ("threadId", "subject"))
+        self.assertEqual(start["id"], original["id"])
         self.assertEqual(got["threadId"], start["threadId"])
         # download the attachment part
         att = got["attachments"][0]["blobId"]
