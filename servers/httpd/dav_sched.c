@@ -425,6 +425,8 @@ static void send_to(struct dav_request *d, const struct dav_sched *s,
 		    .start = s->it.start,
 		    .partstat = s->partstat,
 		    .is_update = s->is_update,
+		    .is_uninvite =
+		        strcmp(method, "CANCEL") == 0 && !s->is_delete,
 		    .itip = text,
 		};
 		(void)dav_imip_send(d, &m);

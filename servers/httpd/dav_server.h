@@ -278,6 +278,7 @@ struct dav_imip {
 	int64_t start;             /* ICAL_TIME_MIN when none */
 	const char *partstat;      /* of a REPLY */
 	bool is_update;            /* a REQUEST for a changed event */
+	bool is_uninvite;          /* a CANCEL to those taken off */
 	const char *itip;          /* the iTIP object */
 };
 /* Queues m for m->to with m->from as the envelope sender, if the user may

@@ -9,7 +9,8 @@ sends zed a CANCEL (RFC 5546 §3.2.5, "uninvite": METHOD:CANCEL, the UID,
 only his ATTENDEE, no STATUS) and the others a REQUEST with a higher
 SEQUENCE and without him; taking eve off puts the CANCEL with her ATTENDEE
 into her schedule inbox and marks her copy cancelled; destroying the event
-sends ann a CANCEL with STATUS:CANCELLED. Every message, and eve's copy,
+sends ann a CANCEL with STATUS:CANCELLED (Subject "Cancelled: ...", zed's
+"Invitation withdrawn: ..."). Every message, and eve's copy,
 parses with Python's icalendar (Debian's python3-icalendar) and carries a
 VTIMEZONE whose TZID is its DTSTART's (RFC 5545 §3.6.5), though the stored
 event names the zone by reference (RFC 7809)."""
@@ -76,6 +77,7 @@ class ImipJmapTest(unittest.TestCase):
         cls.base = f"http://127.0.0.1:{cls.pr.http}"
         cls.bob = Jmap(cls.pr, BOB, PASSWORDS[BOB])
         cls.bob.get_session()
+        cls.subjects = {}  # (rcpt, index among its messages) -> Subject
 
     @classmethod
     def tearDownClass(cls):
@@ -107,6 +109,8 @@ class ImipJmapTest(unittest.TestCase):
                 if part.get_content_type() == "text/calendar":
                     text = part.get_content()
                     if f"UID:{uid}" in text:
+                        self.subjects[(rcpt, len(out))] = str(
+                            msg["Subject"])
                         out.append((part.get_param("method"), text))
         return out
 
@@ -199,6 +203,9 @@ class ImipJmapTest(unittest.TestCase):
         self.assertNotEqual(got["events"][0]["status"], "CANCELLED")
         self.assertEqual(got["events"][0]["sequence"], 1)
         self.assert_zoned(got)
+        # the mail says he was taken off, not that the event is off
+        self.assertEqual(self.subjects[(ZED, 1)],
+                         "Invitation withdrawn: Budget")
         method, text = self.wait_mails(ANN, uid, 2)[1]
         self.assertEqual(method, "REQUEST")
         got = ical_read(text)
@@ -241,6 +248,7 @@ class ImipJmapTest(unittest.TestCase):
         self.assertEqual(got["events"][0]["status"], "CANCELLED")
         self.assertEqual(got["events"][0]["sequence"], 3)
         self.assert_zoned(got)
+        self.assertEqual(self.subjects[(ANN, 3)], "Cancelled: Budget")
         self.assertEqual(len(self.mails(ZED, uid)), 2)
         self.assertIn(f"method=CANCEL from=<{BOB}> to=<{ZED}>",
                       self.pr.log())
