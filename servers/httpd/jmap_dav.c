@@ -296,6 +296,52 @@ const char *jmap_dav_uuid(struct jmap_call_ctx *c)
 	                   b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+/* What a CalDAV or CardDAV PUT checks besides the data (dav_object.c):
+ * the collection's max-resource-size, and the owner's quota (RFC 4331
+ * §6: mail and DAV data together; a grantee's writes count against the
+ * owner's). Returns 0, or -1 with *err_r (tooLarge, overQuota). */
+static int write_check(struct jmap_call_ctx *c, int64_t coll_id,
+                       const char *name, uint64_t size, json_t **err_r)
+{
+	struct jmap_ctx *ctx = ctx_of(c);
+	struct pool *pool = jmap_call_pool(c);
+	struct store_dav_collection coll;
+	struct store_account_info info;
+	struct store_dav_object old = {0};
+	uint64_t mail, messages, dav;
+	const char *owner =
+	    ctx->shared != NULL ? ctx->shared->owner : ctx->user;
+	int ret =
+	    store_dav_collection_get_by_id(ctx->account, coll_id, pool, &coll);
+	if (ret > 0 && size > coll.max_resource_size) {
+		*err_r = jmap_set_error("tooLarge",
+		                        "larger than the calendar's or address"
+		                        " book's max-resource-size",
+		                        NULL);
+		return -1;
+	}
+	if (ret > 0)
+		ret = store_account_lookup(ctx->httpd->store, owner, pool,
+		                           &info);
+	if (ret > 0 && info.quota == 0)
+		return 0;
+	if (ret <= 0 ||
+	    (name != NULL && store_dav_object_get(ctx->account, coll_id, name,
+	                                          false, pool, &old) < 0) ||
+	    store_account_usage(ctx->account, &mail, &messages) < 0 ||
+	    store_dav_usage(ctx->account, &dav) < 0) {
+		*err_r = jmap_set_error(JMAP_ERR_SERVER_FAIL, NULL, NULL);
+		return -1;
+	}
+	if (mail + dav - (old.size < dav ? old.size : dav) + size >
+	    info.quota) {
+		*err_r = jmap_set_error("overQuota",
+		                        "the account's quota is full", NULL);
+		return -1;
+	}
+	return 0;
+}
+
 int64_t jmap_dav_write(struct jmap_call_ctx *c, int64_t coll_id,
                        const char *name, const char *if_match,
                        struct store_dav_object *obj, const struct buf *data,
@@ -306,6 +352,8 @@ int64_t jmap_dav_write(struct jmap_call_ctx *c, int64_t coll_id,
 		*err_r = jmap_set_error(JMAP_ERR_FORBIDDEN, NULL, NULL);
 		return 0;
 	}
+	if (write_check(c, coll_id, name, data->len, err_r) < 0)
+		return 0;
 	char etag[DAV_TOKEN_ETAG_LEN + 1];
 	dav_token_etag(data->data, data->len, etag);
 	obj->etag = etag;

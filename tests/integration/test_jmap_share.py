@@ -280,6 +280,33 @@ class JmapShareTest(unittest.TestCase):
         cals_after, _ = self.alice_ids("CalendarEvent", "Calendar")
         self.assertEqual(cals_after, cals)
 
+    def test_writes_count_against_the_owners_quota(self):
+        # RFC 4331 §6 as for a CalDAV PUT: the owner's quota, not bob's
+        cals, _ = self.alice_ids("CalendarEvent", "Calendar")
+        before = self.alice_etags(cal(user=ALICE))
+        create = {"q": {"@type": "Event",
+                        "calendarIds": {cals["Calendar"]: True},
+                        "uid": "over-quota", "title": "Too much",
+                        "start": "2024-01-21T12:00:00",
+                        "timeZone": "Etc/UTC"}}
+        self.pr.ctl("account", "quota", ALICE, "1")
+        try:
+            _, r = self.on_alice("CalendarEvent/set", {"create": create})
+            self.assertEqual(r["notCreated"]["q"]["type"], "overQuota", r)
+            self.assertEqual(self.alice_etags(cal(user=ALICE)), before)
+            # bob's own calendar is his own quota's
+            _, mine = self.bob.one("Calendar/get", {"ids": None},
+                                   using=USING)
+            own = dict(create["q"], calendarIds={
+                [c["id"] for c in mine["list"] if c["isDefault"]][0]: True})
+            _, r = self.bob.one("CalendarEvent/set", {"create": {"q": own}},
+                                using=USING)
+            self.assertIn("q", r.get("created") or {}, r)
+        finally:
+            self.pr.ctl("account", "quota", ALICE, "unlimited")
+        _, r = self.on_alice("CalendarEvent/set", {"create": create})
+        self.assertIn("q", r.get("created") or {}, r)
+
     def test_read_only_book_refuses_writes(self):
         books, cards = self.alice_ids("ContactCard", "AddressBook")
         before = self.alice_etags(book(user=ALICE))
