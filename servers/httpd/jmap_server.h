@@ -15,6 +15,7 @@
 struct buf;
 struct httpd;
 struct http_request;
+struct jmap_share_account;
 
 /* One API request's view of the account (the server ctx of lib/jmap). */
 struct jmap_ctx {
@@ -22,8 +23,18 @@ struct jmap_ctx {
 	struct http_request *req;
 	struct pool *pool;
 	const char *user;
-	char account_id[32];
+	char account_id[32]; /* the user's own */
+	/* the account of the call being run (jmap_server_account): the
+	   user's own, or the owner's of a shared account (shared set) */
 	struct store_account *account;
+	struct store_account *own;
+	const struct jmap_share_account *shared;
+	/* the shared accounts (read at the first call naming another
+	   account) and their owners' stores, opened when first used */
+	struct jmap_share_account *shares;
+	struct store_account **share_stores;
+	size_t share_count;
+	bool has_shares;
 };
 
 /* jmap_api.c: the limits, from [jmap] (jmap_server_configure, once at
@@ -31,7 +42,10 @@ struct jmap_ctx {
 extern struct jmap_settings jmap_server_settings;
 struct postroom_settings;
 void jmap_server_configure(const struct postroom_settings *set);
-/* The account for accountId: the user's own, else accountNotFound. */
+/* The account for accountId, made the call's account (ctx->account): the
+ * user's own, or one another user shares with it (jmap_share.h), where
+ * only the shared data types' methods run (else
+ * accountNotSupportedByMethod); any other is accountNotFound. */
 void *jmap_server_account(struct jmap_call_ctx *c, const char *account_id);
 /* The JSON of v as the body of a 200 (or status) response. */
 void jmap_server_send_json(struct http_request *req, unsigned status,
