@@ -173,8 +173,7 @@ export class ContactsView {
     const book = this.targetBook();
     const rw = !!(book && book.writable);
     this.newButton.disabled = !rw;
-    this.importFile.disabled = !rw;
-    this.importLabel.hidden = !rw;
+    this.importFile.disabled = this.importFile.hidden = this.importLabel.hidden = !rw;
   }
 
   renderBooks() {
