@@ -1,13 +1,14 @@
 """Collections another user shares, in the webmail (doc/webmail.md, "Shared
 address books and calendars"), in headless Chromium against the real
 servers: alice shares her address book read-only, her calendar read-write
-and a second calendar read-only with bob (`postroomctl dav share`); bob's
+and a second calendar and her tasks read-only with bob (`postroomctl dav share`); bob's
 webmail lists her book with its owner and "read only", shows and finds her
 card and offers no way to change it; her events are in bob's month view,
 told apart; bob moves and renames the one of the read-write calendar in
 the webmail and alice's own CalDAV (python3-caldav, as alice) has the new
 time and title; the read-only calendar's event opens without Save; a write
-refused by the server after the share was narrowed is said so; bob's own
+refused by the server after the share was narrowed is said so; her task
+list, shared read-only, shows her task without Edit or Delete; bob's own
 card and event are unchanged. axe-core on the contacts view with the
 shared book, screenshots kept (webmail_browser.ARTIFACTS). Skipped, saying
 so, where httpd's JMAP does not list shared collections as accounts."""
@@ -113,6 +114,11 @@ class WebmailShareTest(unittest.TestCase):
         cls.put(cal("holidays", ALICE) + "off.ics",
                 vevent("alice-off", "Alice away", "1500", "1600"),
                 ctype="text/calendar", **a)
+        cls.put(cal("tasks", ALICE) + "t.ics",
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+                "BEGIN:VTODO\r\nUID:alice-todo\r\nDTSTAMP:20240101T000000Z"
+                "\r\nSUMMARY:Alice todo\r\nEND:VTODO\r\nEND:VCALENDAR\r\n",
+                ctype="text/calendar", **a)
         b = dict(user=BOB, password=BOB_PW)
         cls.put(book("contacts", BOB) + "dan.vcf",
                 vcard("dan-1", "Dan Own", "dan@example.org"),
@@ -124,6 +130,7 @@ class WebmailShareTest(unittest.TestCase):
                    "read")
         cls.pr.ctl("dav", "share", ALICE, "calendar", BOB, "read-write")
         cls.pr.ctl("dav", "share", ALICE, "holidays", BOB, "read")
+        cls.pr.ctl("dav", "share", ALICE, "tasks", BOB, "read")
         cls.bob_card = cls.get(book("contacts", BOB) + "dan.vcf", BOB)
         cls.bob_event = cls.get(cal("calendar", BOB) + "own.ics", BOB)
 
@@ -259,6 +266,18 @@ class WebmailShareTest(unittest.TestCase):
         self.assertIn("SUMMARY:Alice standup (moved)", ics)
         self.assertRegex(ics, rf"DTSTART[^:\r\n]*:{DAY}T150000")
         self.assertNotRegex(ics, rf"DTSTART[^:\r\n]*:{DAY}T130000")
+        # in the week and day views too, told apart from bob's own
+        b.find('.cal-modes button[data-mode="week"]').click()
+        b.wait(lambda d: has_text(b, ".cal-week .cal-event.shared",
+                                  "Alice standup (moved)"), what="week")
+        self.assertTrue(has_text(b, ".cal-week .cal-event:not(.shared)",
+                                 "Bob own event"))
+        if datetime.date.today() == TODAY:  # the browser's day is UTC's
+            b.find('.cal-modes button[data-mode="day"]').click()
+            b.wait(lambda d: has_text(b, ".cal-day .cal-event.shared",
+                                      "Alice standup (moved)"), what="day")
+        b.find('.cal-modes button[data-mode="month"]').click()
+        b.wait_css(".cal-month")
 
         # hiding her calendar hides its events only
         box = next(x for x in b.finds("#calendars .cal-item.shared")
@@ -284,6 +303,19 @@ class WebmailShareTest(unittest.TestCase):
                what="refusal shown")
         self.assertIn("read only", " ".join(texts(b, ".toast-item.error")))
         self.assertNotIn("again", self.alice_event("alice-standup"))
+        b.find("#ev-cancel").click()
+        b.wait(lambda d: not b.finds("dialog.pim-dialog"), what="closed")
+
+        # tasks: hers listed with her name, read only: no edit, no delete
+        b.find("#view-tasks").click()
+        row = ".items .item[data-account]"
+        b.wait(lambda d: has_text(b, row, "Alice todo"), what="her task")
+        item = next(x for x in b.finds(row) if "Alice todo" in x.text)
+        self.assertIn("shared by " + ALICE, item.text)
+        self.assertIn("read only", item.text)
+        self.assertEqual(item.find_elements("css selector", "button"), [])
+        self.assertIsNotNone(item.find_element(
+            "css selector", "input[type=checkbox]").get_attribute("disabled"))
 
         # bob's own items and alice's card are as they were
         self.assertEqual(self.get(book("contacts", BOB) + "dan.vcf", BOB),
