@@ -11,7 +11,6 @@
 // opens read only, and a change to one of a read-write share goes to its
 // owner's account.
 import { h, clear, toast, announce } from './dom.js';
-import { CAP_CALENDARS } from './jmap.js';
 import { accountsWith, tagCollections, collKey, sharedLabel, setErrorText, resultOf } from './share.js';
 import { browserZone, naiveStr, toInstant, toBrowserNaive, occurrences, DAY } from './caltime.js';
 import { eventDialog } from './calform.js';
@@ -124,7 +123,7 @@ export class CalendarView {
     const filter = { after: new Date(from).toISOString().replace(/\.\d+Z$/, 'Z'),
       before: new Date(to).toISOString().replace(/\.\d+Z$/, 'Z') };
     const b = this.jmap.batch();
-    const calls = accountsWith(this.jmap, CAP_CALENDARS).map((a) => {
+    const calls = accountsWith(this.jmap, 'CalendarEvent').map((a) => {
       const accountId = a.id;
       const cals = b.add('Calendar/get', { accountId, ids: null });
       const q = b.add('CalendarEvent/query', { accountId, filter });

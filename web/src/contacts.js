@@ -11,7 +11,6 @@
 import { h, clear, toast, announce } from './dom.js';
 import { exportBook, importCards } from './vcard.js';
 import { cardName, firstOf } from './cards.js';
-import { CAP_CONTACTS } from './jmap.js';
 import { accountsWith, tagCollections, collKey, setErrorText, resultOf } from './share.js';
 
 // A patch that sets the field of the map's first entry (or adds one,
@@ -126,7 +125,7 @@ export class ContactsView {
   // The books of every account, and the cards of the book shown (of
   // every book under "All contacts"), in one request.
   async load() {
-    const accts = accountsWith(this.jmap, CAP_CONTACTS);
+    const accts = accountsWith(this.jmap, 'ContactCard');
     const b = this.jmap.batch();
     const filter = {};
     if (this.search.value.trim()) filter.text = this.search.value.trim();

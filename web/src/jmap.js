@@ -105,10 +105,12 @@ export class JmapClient {
   }
 
   // The accounts of other users who share collections with this one
-  // (isPersonal false) and whose capabilities include cap, as
-  // [{id, name, isReadOnly}] ordered by name (the owner's address).
+  // (isPersonal false) and whose capabilities include cap (or the one a
+  // type's methods need: 'ContactCard'), as [{id, name, isReadOnly}]
+  // ordered by name (the owner's address).
   sharedAccounts(cap) {
     if (!this.session) return [];
+    cap = CAP_OF_TYPE[cap] || cap;
     return Object.entries(this.session.accounts || {})
       .filter(([id, a]) => id !== this.accountId && a.isPersonal === false &&
         a.accountCapabilities && a.accountCapabilities[cap])

@@ -7,11 +7,12 @@
 // not write it. The server enforces the rights; this only reflects them
 // (a write it refuses anyway comes back as a SetError "forbidden").
 
-// The accounts to load for cap: the user's own first (owner null), then
-// each account of another user sharing collections of that kind.
-export function accountsWith(jmap, cap) {
+// The accounts to load for a type ('ContactCard', 'CalendarEvent', ...):
+// the user's own first (owner null), then each account of another user
+// sharing collections of that kind.
+export function accountsWith(jmap, type) {
   return [{ id: jmap.accountId, name: null, isReadOnly: false },
-    ...jmap.sharedAccounts(cap)];
+    ...jmap.sharedAccounts(type)];
 }
 
 // Whether the user may change the items of coll (an AddressBook or a

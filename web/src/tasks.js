@@ -7,7 +7,6 @@
 // owner, and can be changed only where the share is read-write.
 import { h, clear, toast, announce } from './dom.js';
 import { browserZone, naive } from './caltime.js';
-import { CAP_TASKS, CAP_JOURNAL } from './jmap.js';
 import { accountsWith, tagCollections, setErrorText, resultOf } from './share.js';
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
@@ -65,7 +64,7 @@ class ItemsView {
 
   async load() {
     const b = this.jmap.batch();
-    const calls = accountsWith(this.jmap, this.type === 'Task' ? CAP_TASKS : CAP_JOURNAL).map((a) => {
+    const calls = accountsWith(this.jmap, this.type).map((a) => {
       const accountId = a.id;
       const cals = b.add('Calendar/get', { accountId, ids: null });
       const q = b.add(`${this.type}/query`, { accountId, filter: {} });
