@@ -16,6 +16,7 @@ import base64
 import datetime
 import http.client
 import json
+import re
 import shutil
 import tempfile
 import textwrap
@@ -152,6 +153,17 @@ class WebmailShareTest(unittest.TestCase):
             """)
         return run([DEBIAN_PYTHON, "-c", script])
 
+    def alice_calendar(self):
+        """The iCalendar text of every member of alice's calendar, read
+        by alice over CalDAV."""
+        path = cal("calendar", ALICE)
+        r = curl(self.base, "PROPFIND", path, None, {"Depth": "1"},
+                 user=ALICE, password=ALICE_PW)
+        return [self.get(href, ALICE)
+                for href in re.findall(r"<D:href>([^<]*)</D:href>",
+                                       r.body.decode())
+                if href.rstrip("/") != path.rstrip("/")]
+
     def login(self):
         b = self.browser
         b.get(self.base + "/")
@@ -278,6 +290,18 @@ class WebmailShareTest(unittest.TestCase):
                                       "Alice standup (moved)"), what="day")
         b.find('.cal-modes button[data-mode="month"]').click()
         b.wait_css(".cal-month")
+
+        # a new event in her read-write calendar is made in her account
+        b.find("#event-new").click()
+        b.wait_css("#ev-title").send_keys("Bob's slot")
+        from selenium.webdriver.support.ui import Select
+        Select(b.find("#ev-calendar")).select_by_visible_text(
+            f"Calendar ({ALICE})")
+        b.find("#ev-save").click()
+        b.wait(lambda d: has_text(b, ".cal-event.shared", "Bob's slot"),
+               what="new event in her calendar")
+        self.assertTrue([x for x in self.alice_calendar()
+                         if "SUMMARY:Bob's slot" in x])
 
         # hiding her calendar hides its events only
         click_with_text(b, "#calendars .cal-item.shared",
