@@ -3,9 +3,11 @@
  * answered 400 application/problem+json, §3.6.1), blob upload to the
  * content-addressed store (§6.1: a large body arrives in lib/http's
  * temporary file and is copied into a blob in pieces, never held whole)
- * and download with Range (§6.2). Every route needs credentials; only the
- * user's own account exists for it (another accountId is accountNotFound,
- * another account's blob notFound). */
+ * and download with Range (§6.2). Every route needs credentials; the
+ * accounts are the user's own and those of owners who share calendars or
+ * address books with it (jmap_share.c; only their DAV types' methods run
+ * there, and they have no blobs); another accountId is accountNotFound,
+ * another account's blob notFound. */
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/pool.h"

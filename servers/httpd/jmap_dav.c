@@ -321,8 +321,8 @@ static int write_check(struct jmap_call_ctx *c, int64_t coll_id,
 		return -1;
 	}
 	if (ret > 0)
-		ret = store_account_lookup(ctx->httpd->store, owner, pool,
-		                           &info);
+		ret =
+		    store_account_lookup(ctx->httpd->store, owner, pool, &info);
 	if (ret > 0 && info.quota == 0)
 		return 0;
 	if (ret <= 0 ||

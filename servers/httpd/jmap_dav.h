@@ -4,8 +4,9 @@
  * ContactCards, CalendarEvents, Tasks and journal entries), states and
  * changes, PatchObjects (RFC 8620 §5.3) applied to a whole object, writing
  * a member, and the access check every read and write goes through
- * (store_dav_access: the account's own collections today, shared ones
- * when sharing fills dav_grants). */
+ * (store_dav_access: on the user's own account its collections, on an
+ * account another user shares with it, jmap_share.h, the collections
+ * shared with it). */
 #ifndef HTTPD_JMAP_DAV_H
 #define HTTPD_JMAP_DAV_H
 

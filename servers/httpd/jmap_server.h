@@ -162,6 +162,24 @@ struct jmap_push_sub *jmap_push_subscribe(struct httpd *httpd,
                                           const char **account_id_r);
 /* Ends a subscription; sets *sub to NULL; accepts NULL. */
 void jmap_push_unsubscribe(struct jmap_push_sub **sub);
+/* Push of the accounts others share with a user (jmap_share.h): cb gets
+ * a StateChange object (borrowed) whenever the shared types of one of
+ * them move, keyed by the owner's accountId, with the states /get gives
+ * there; is_initial for the first one (tell_now: at once, with every
+ * state). cb returns false if it could not send it now (it is offered
+ * again by jmap_push_follow_flush, as the latest states). The shares are
+ * read when followed; one made later is not followed, one ended is told
+ * no more. */
+typedef bool jmap_push_follow_cb(json_t *state_change, bool is_initial,
+                                 void *ctx);
+struct jmap_push_follows;
+struct jmap_push_follows *jmap_push_follow(struct httpd *httpd,
+                                           const char *user, uint32_t want,
+                                           bool tell_now,
+                                           jmap_push_follow_cb *cb, void *ctx);
+void jmap_push_follow_flush(struct jmap_push_follows *set);
+/* Ends the following; sets *set to NULL; accepts NULL. */
+void jmap_push_unfollow(struct jmap_push_follows **set);
 /* The WebSocket route (RFC 8887; jmap_ws.c). */
 void jmap_ws_handler(struct http_request *req, void *ctx);
 

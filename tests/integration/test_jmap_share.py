@@ -13,12 +13,25 @@ mail, submission, Sieve and vacation methods there; eve, with no share,
 gets accountNotFound; /changes follow alice's CalDAV writes; changing or
 ending a share changes the Session (and old states are
 cannotCalculateChanges)."""
-import re
+import asyncio
+import json
+import socket
+import sys
 import unittest
+
+try:
+    import websockets
+except ImportError:
+    # Debian's python3-websockets (scripts/install-deps)
+    sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        import websockets
+    except ImportError:
+        websockets = None
 
 from dav_fixtures import (BOB, EVE, PASSWORDS, book, cal, curl, event,
                           multistatus, propfind_body, vcard)
-from jmap_fixtures import CORE, MAIL, SUBMISSION, Jmap, start
+from jmap_fixtures import CORE, MAIL, SUBMISSION, Jmap, start, wait_for
 
 ALICE = "alice@example.test"
 ALICE_PASSWORD = "alice-secret"
@@ -413,6 +426,86 @@ class JmapShareTest(unittest.TestCase):
                                 {"sinceState": own["state"]})
         self.assertEqual((name, r["type"]),
                          ("error", "cannotCalculateChanges"))
+
+    # ---- push ----
+
+    def test_eventsource_pushes_the_shared_account(self):
+        """RFC 8620 §7.3: bob's stream tells alice's account's shared
+        types (never her mail) with the states /get gives there, and
+        again when alice writes over CalDAV."""
+        sock = socket.create_connection(("127.0.0.1", self.pr.http),
+                                        timeout=20)
+        self.addCleanup(sock.close)
+        sock.sendall((
+            "GET /jmap/eventsource/?types=CalendarEvent,Calendar,"
+            "ContactCard,Email,Mailbox&closeafter=no&ping=0 HTTP/1.1"
+            f"\r\nHost: x\r\nAuthorization: {self.bob.auth}\r\n\r\n"
+        ).encode())
+        buf = b""
+
+        def changes():
+            """Every StateChange so far, by account: a list of changed."""
+            nonlocal buf
+            buf += sock.recv(65536)
+            out = {}
+            for chunk in buf.split(b"event: state")[1:]:
+                if b"\n\n" not in chunk:
+                    continue
+                data = json.loads(chunk.split(b"data: ")[1].split(b"\n")[0])
+                for acct, ch in data["changed"].items():
+                    out.setdefault(acct, []).append(ch)
+            return out
+
+        got = wait_for(lambda: (lambda c: c if self.aid in c and
+                                self.bob.account in c else None)(changes()))
+        first = got[self.aid][0]
+        self.assertEqual(set(first),
+                         {"CalendarEvent", "Calendar", "ContactCard"})
+        self.assertIn("Email", got[self.bob.account][0])
+        _, r = self.on_alice("CalendarEvent/get", {"ids": []})
+        self.assertEqual(first["CalendarEvent"], r["state"])
+        _, r = self.on_alice("ContactCard/get", {"ids": []})
+        self.assertEqual(first["ContactCard"], r["state"])
+        self.assertEqual(self.alice("PUT", cal(user=ALICE) + "push.ics",
+                                    event("a-push", summary="Pushed"),
+                                    CT_CAL).status, 201)
+        got = wait_for(lambda: (lambda c: c if len(c.get(self.aid, [])) >= 2
+                                else None)(changes()))
+        second = got[self.aid][1]
+        self.assertEqual(set(second), {"CalendarEvent"})
+        _, r = self.on_alice("CalendarEvent/get", {"ids": []})
+        self.assertEqual(second["CalendarEvent"], r["state"])
+        # bob's own account moved nothing
+        self.assertEqual(len(got[self.bob.account]), 1)
+
+    @unittest.skipIf(websockets is None, "python3-websockets is missing")
+    def test_websocket_pushes_the_shared_account(self):
+        url = self.bob.session["capabilities"][
+            "urn:ietf:params:jmap:websocket"]["url"]
+
+        async def go():
+            async with websockets.connect(
+                    url, subprotocols=["jmap"], max_size=None,
+                    extra_headers={"Authorization": self.bob.auth}) as ws:
+                await ws.send(json.dumps({"@type": "WebSocketPushEnable",
+                                          "dataTypes": ["ContactCard"]}))
+                # a request answered means the push is on
+                await ws.send(json.dumps({
+                    "@type": "Request", "id": "x", "using": [CORE],
+                    "methodCalls": [["Core/echo", {}, "0"]]}))
+                self.assertEqual(json.loads(await ws.recv())["requestId"],
+                                 "x")
+                r = self.alice("PUT", book(user=ALICE) + "push.vcf",
+                               vcard("c-push", "Pushed Card"), CT_CARD)
+                self.assertEqual(r.status, 201)
+                change = json.loads(await ws.recv())
+                self.assertEqual(change["@type"], "StateChange")
+                self.assertEqual(list(change["changed"]), [self.aid])
+                return change["changed"][self.aid]
+        changed = asyncio.run(asyncio.wait_for(go(), 60))
+        self.assertEqual(set(changed), {"ContactCard"})
+        _, r = self.on_alice("ContactCard/get", {"ids": []})
+        self.assertEqual(changed["ContactCard"], r["state"])
 
     # ---- a changed or ended share ----
 
