@@ -3,7 +3,8 @@ address books and calendars"), in headless Chromium against the real
 servers: alice shares her address book read-only, her calendar read-write
 and a second calendar and her tasks read-only with bob (`postroomctl dav share`); bob's
 webmail lists her book with its owner and "read only", shows and finds her
-card and offers no way to change it; her events are in bob's month view,
+card and offers no way to change it, and shows a card she adds over CardDAV
+by push; her events are in bob's month view,
 told apart; bob moves and renames the one of the read-write calendar in
 the webmail and alice's own CalDAV (python3-caldav, as alice) has the new
 time and title; the read-only calendar's event opens without Save; a write
@@ -207,6 +208,14 @@ class WebmailShareTest(unittest.TestCase):
                          "carol@example.org")
         self.assertEqual(b.axe(), [], "contacts with a shared book")
         b.shot("share-contacts")
+
+        # a card alice adds over CardDAV appears by push (nothing else
+        # loads the list again while bob only looks)
+        self.put(book("contacts", ALICE) + "erin.vcf",
+                 vcard("erin-1", "Erin Pushed", "erin@example.org"),
+                 user=ALICE, password=ALICE_PW, ctype="text/vcard")
+        b.wait(lambda d: has_text(b, "#contact-list .pim-item",
+                                  "Erin Pushed"), what="pushed card")
 
         # all contacts: hers and his own, and the search finds hers
         b.find("#contact-close").click()
