@@ -3,8 +3,8 @@ address books and calendars"), in headless Chromium against the real
 servers: alice shares her address book read-only, her calendar read-write
 and a second calendar and her tasks read-only with bob (`postroomctl dav share`); bob's
 webmail lists her book with its owner and "read only", shows and finds her
-card and offers no way to change it, and shows a card she adds over CardDAV
-by push; her events are in bob's month view,
+card and offers no way to change it, shows a card she adds over CardDAV
+by push, and exports her book; her events are in bob's month view,
 told apart; bob moves and renames the one of the read-write calendar in
 the webmail and alice's own CalDAV (python3-caldav, as alice) has the new
 time and title; the read-only calendar's event opens without Save; a write
@@ -17,6 +17,7 @@ import base64
 import datetime
 import http.client
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -216,6 +217,20 @@ class WebmailShareTest(unittest.TestCase):
                  user=ALICE, password=ALICE_PW, ctype="text/vcard")
         b.wait(lambda d: has_text(b, "#contact-list .pim-item",
                                   "Erin Pushed"), what="pushed card")
+
+        # her book exports (through its collection in bob's CardDAV home)
+        downloads = os.path.join(self.tmp, "downloads")
+        os.makedirs(downloads)
+        b.driver.execute_cdp_cmd("Browser.setDownloadBehavior", {
+            "behavior": "allow", "downloadPath": downloads})
+        b.find("#vcard-export").click()
+        got = b.wait(lambda d: [n for n in os.listdir(downloads)
+                                if n.endswith(".vcf")], what="download")
+        with open(os.path.join(downloads, got[0]), newline="") as f:
+            exported = f.read()
+        self.assertIn("FN:Carol Shared\r\n", exported)
+        self.assertIn("FN:Erin Pushed\r\n", exported)
+        self.assertNotIn("Dan Own", exported)
 
         # all contacts: hers and his own, and the search finds hers
         b.find("#contact-close").click()
