@@ -62,6 +62,7 @@ struct push_account {
 	struct push_stream *streams;
 	struct jmap_push_sub *subs; /* WebSocket push (jmap_ws.c) */
 	struct push_follow *follows; /* grantees following this account */
+	struct jmap_push_follows *follow_sets; /* this user's followings */
 };
 
 /* A grantee's stream or WebSocket following one owner's shared
@@ -79,8 +80,16 @@ struct push_follow {
 	void *ctx;
 };
 
+/* One stream's or WebSocket's following of every account shared with
+ * its user; kept on the user's own push_account, whose changes file a new
+ * share touches (store_dav_share_set), so the share is followed then. */
 struct jmap_push_follows {
+	struct jmap_push_follows *next; /* in self's follow_sets */
+	struct push_account *self;      /* the user's own */
 	struct push_follow *list;
+	uint32_t want;
+	jmap_push_follow_cb *cb;
+	void *ctx;
 };
 
 struct jmap_push_sub {
@@ -235,7 +244,8 @@ static void stream_ping_cb(void *ctx)
 
 static void account_release(struct push_account *a)
 {
-	if (a->streams != NULL || a->subs != NULL || a->follows != NULL)
+	if (a->streams != NULL || a->subs != NULL || a->follows != NULL ||
+	    a->follow_sets != NULL)
 		return;
 	for (struct push_account **p = &hub.accounts; *p != NULL;
 	     p = &(*p)->next) {
@@ -271,6 +281,7 @@ static void stream_destroy_cb(struct http_request *req, void *ctx)
 }
 
 static void follow_tell(struct push_follow *f, bool force);
+static void follows_add(struct jmap_push_follows *set, bool tell);
 
 static void account_changed_cb(int watch_id, void *ctx)
 {
@@ -278,6 +289,9 @@ static void account_changed_cb(int watch_id, void *ctx)
 	for (struct push_account *a = hub.accounts; a != NULL; a = a->next) {
 		if (a->watch_id != watch_id)
 			continue;
+		for (struct jmap_push_follows *set = a->follow_sets;
+		     set != NULL; set = set->next)
+			follows_add(set, true);
 		struct jmap_push_states st;
 		if (jmap_push_states_read(a->account, &st) < 0 ||
 		    memcmp(&st, &a->states, sizeof(st)) == 0)
@@ -365,39 +379,63 @@ out:
 	pool_free(&pool);
 }
 
+/* Follows every account shared with set's user that set does not follow
+ * yet (telling each one's states at once when tell). */
+static void follows_add(struct jmap_push_follows *set, bool tell)
+{
+	struct pool *pool = pool_new();
+	struct jmap_share_account *accts;
+	size_t count;
+	if (jmap_share_accounts(hub.httpd, set->self->user, pool, &accts,
+	                        &count) < 0)
+		count = 0;
+	for (size_t i = 0; i < count; i++) {
+		struct push_follow *f = set->list;
+		while (f != NULL &&
+		       strcmp(f->owner->account_id, accts[i].account_id) != 0)
+			f = f->next_of_set;
+		if (f != NULL)
+			continue;
+		struct push_account *owner =
+		    account_get(hub.httpd, accts[i].owner, pool);
+		if (owner == NULL)
+			continue;
+		f = xcalloc(1, sizeof(*f));
+		f->owner = owner;
+		f->user = xstrdup(set->self->user);
+		f->want = set->want;
+		f->share = accts[i];
+		f->sent = owner->states;
+		f->cb = set->cb;
+		f->ctx = set->ctx;
+		f->next = owner->follows;
+		owner->follows = f;
+		f->next_of_set = set->list;
+		set->list = f;
+		if (tell)
+			follow_tell(f, true);
+	}
+	pool_free(&pool);
+}
+
 struct jmap_push_follows *jmap_push_follow(struct httpd *httpd,
                                            const char *user, uint32_t want,
                                            bool tell_now,
                                            jmap_push_follow_cb *cb, void *ctx)
 {
 	struct pool *pool = pool_new();
-	struct jmap_share_account *accts;
-	size_t count;
-	struct jmap_push_follows *set = xcalloc(1, sizeof(*set));
-	if (jmap_share_accounts(httpd, user, pool, &accts, &count) < 0)
-		count = 0;
-	for (size_t i = 0; i < count; i++) {
-		struct push_account *owner =
-		    account_get(httpd, accts[i].owner, pool);
-		if (owner == NULL)
-			continue;
-		struct push_follow *f = xcalloc(1, sizeof(*f));
-		f->owner = owner;
-		f->user = xstrdup(user);
-		f->want = want;
-		f->share = accts[i];
-		f->sent = owner->states;
-		f->cb = cb;
-		f->ctx = ctx;
-		f->next = owner->follows;
-		owner->follows = f;
-		f->next_of_set = set->list;
-		set->list = f;
-	}
+	struct push_account *self = account_get(httpd, user, pool);
 	pool_free(&pool);
-	for (struct push_follow *f = set->list; f != NULL && tell_now;
-	     f = f->next_of_set)
-		follow_tell(f, true);
+	if (self == NULL)
+		return NULL;
+	struct jmap_push_follows *set = xcalloc(1, sizeof(*set));
+	set->self = self;
+	set->want = want;
+	set->cb = cb;
+	set->ctx = ctx;
+	set->next = self->follow_sets;
+	self->follow_sets = set;
+	follows_add(set, tell_now);
 	return set;
 }
 
@@ -430,7 +468,16 @@ void jmap_push_unfollow(struct jmap_push_follows **setp)
 		free(f);
 		account_release(a);
 	}
+	struct push_account *self = set->self;
+	for (struct jmap_push_follows **p = &self->follow_sets; *p != NULL;
+	     p = &(*p)->next) {
+		if (*p == set) {
+			*p = set->next;
+			break;
+		}
+	}
 	free(set);
+	account_release(self);
 }
 
 static void hub_io_cb(void *ctx)

@@ -167,9 +167,9 @@ void jmap_push_unsubscribe(struct jmap_push_sub **sub);
  * them move, keyed by the owner's accountId, with the states /get gives
  * there; is_initial for the first one (tell_now: at once, with every
  * state). cb returns false if it could not send it now (it is offered
- * again by jmap_push_follow_flush, as the latest states). The shares are
- * read when followed; one made later is not followed, one ended is told
- * no more. */
+ * again by jmap_push_follow_flush, as the latest states). A share made
+ * later is followed when it is made (its states told at once), one ended
+ * is told no more. Returns NULL if the user's account cannot be read. */
 typedef bool jmap_push_follow_cb(json_t *state_change, bool is_initial,
                                  void *ctx);
 struct jmap_push_follows;

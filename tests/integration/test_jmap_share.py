@@ -478,6 +478,48 @@ class JmapShareTest(unittest.TestCase):
         # bob's own account moved nothing
         self.assertEqual(len(got[self.bob.account]), 1)
 
+    def test_new_share_is_pushed_to_an_open_stream(self):
+        """eve's stream, opened before alice shares anything with her,
+        tells alice's account once the share is made (postroomctl)."""
+        eve = Jmap(self.pr, EVE, PASSWORDS[EVE])
+        sock = socket.create_connection(("127.0.0.1", self.pr.http),
+                                        timeout=20)
+        self.addCleanup(sock.close)
+        sock.sendall((
+            "GET /jmap/eventsource/?types=*&closeafter=no&ping=0 HTTP/1.1"
+            f"\r\nHost: x\r\nAuthorization: {eve.auth}\r\n\r\n"
+        ).encode())
+        buf = b""
+
+        def accounts():
+            nonlocal buf
+            sock.settimeout(0.2)
+            try:
+                buf += sock.recv(65536)
+            except TimeoutError:
+                pass
+            return [acct for chunk in buf.split(b"data: ")[1:]
+                    for acct in json.loads(chunk.split(b"\n")[0])
+                    .get("changed", {})]
+
+        eve.get_session()
+        wait_for(lambda: eve.account in accounts())
+        self.assertNotIn(self.aid, accounts())
+        try:
+            self.pr.ctl("dav", "share", ALICE, "calendar", EVE, "read")
+            wait_for(lambda: self.aid in accounts())
+            chunk = [c for c in buf.split(b"data: ")[1:]
+                     if self.aid.encode() in c][0]
+            changed = json.loads(chunk.split(b"\n")[0])["changed"]
+            self.assertEqual(set(changed[self.aid]),
+                             {"Calendar", "CalendarEvent", "Task",
+                              "JournalEntry"})
+            _, r = self.on_alice("CalendarEvent/get", {"ids": []}, who=eve)
+            self.assertEqual(changed[self.aid]["CalendarEvent"], r["state"])
+        finally:
+            self.pr.ctl("dav", "unshare", ALICE, "calendar", EVE)
+            eve.close()
+
     @unittest.skipIf(websockets is None, "python3-websockets is missing")
     def test_websocket_pushes_the_shared_account(self):
         url = self.bob.session["capabilities"][
