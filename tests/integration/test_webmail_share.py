@@ -10,7 +10,8 @@ the webmail and alice's own CalDAV (python3-caldav, as alice) has the new
 time and title; the read-only calendar's event opens without Save; a write
 refused by the server after the share was narrowed is said so; her task
 list, shared read-only, shows her task without Edit or Delete; bob's own
-card and event are unchanged. axe-core on the contacts view with the
+card and event are unchanged. A calendar a third user shares while bob's
+calendar is open appears by push. axe-core on the contacts view with the
 shared book, screenshots kept (webmail_browser.ARTIFACTS). Skipped, saying
 so, where httpd's JMAP does not list shared collections as accounts."""
 import base64
@@ -32,6 +33,7 @@ from test_webmail_pim import click_with_text, has_text, run, set_input, texts
 
 BOB, BOB_PW = "bob@example.test", "bob-secret"
 ALICE, ALICE_PW = "alice@example.test", "alice-secret"
+CARL, CARL_PW = "carl@example.test", "carl-secret"
 CONTACTS = "urn:ietf:params:jmap:contacts"
 CALENDARS = "urn:ietf:params:jmap:calendars"
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
@@ -71,6 +73,7 @@ class WebmailShareTest(unittest.TestCase):
         try:
             cls.pr.add_user(BOB, BOB_PW)
             cls.pr.add_user(ALICE, ALICE_PW)
+            cls.pr.add_user(CARL, CARL_PW)
             wait_http(cls.pr)
             cls.base = f"http://127.0.0.1:{cls.pr.http}"
             caps = session(cls.pr, BOB, BOB_PW).get("capabilities", {})
@@ -122,6 +125,9 @@ class WebmailShareTest(unittest.TestCase):
                 "BEGIN:VTODO\r\nUID:alice-todo\r\nDTSTAMP:20240101T000000Z"
                 "\r\nSUMMARY:Alice todo\r\nEND:VTODO\r\nEND:VCALENDAR\r\n",
                 ctype="text/calendar", **a)
+        cls.put(cal("calendar", CARL) + "review.ics",
+                vevent("carl-review", "Carl review", "1100", "1200"),
+                ctype="text/calendar", user=CARL, password=CARL_PW)
         b = dict(user=BOB, password=BOB_PW)
         cls.put(book("contacts", BOB) + "dan.vcf",
                 vcard("dan-1", "Dan Own", "dan@example.org"),
@@ -271,6 +277,15 @@ class WebmailShareTest(unittest.TestCase):
         self.assertTrue(any(ALICE in t and "read only" not in t
                             for t in cals), cals)
         b.shot("share-calendar")
+
+        # carl, who shared nothing when bob logged in, shares his calendar:
+        # it comes by push, with carl as a new account of the session
+        self.assertFalse(has_text(b, ".cal-event", "Carl review"))
+        self.pr.ctl("dav", "share", CARL, "calendar", BOB, "read")
+        b.wait(lambda d: has_text(b, ".cal-month .cal-event.shared",
+                                  "Carl review"), what="carl's share")
+        self.assertTrue(has_text(b, "#calendars .cal-item.shared",
+                                 "shared by " + CARL))
 
         # the read-only calendar's event: shown, not editable
         click_with_text(b, ".cal-event", "Alice away")

@@ -471,7 +471,12 @@ export class MailApp {
 
   // A state change of the user's account or of one sharing collections
   // with it (acct): the view shown decides; mail is the user's own only.
-  onPush(changed, acct = this.jmap.accountId) {
+  // An account the session does not list yet (a new owner sharing) makes
+  // the session be fetched again first, so the view's load includes it.
+  async onPush(changed, acct = this.jmap.accountId) {
+    if (!this.jmap.session.accounts[acct]) {
+      try { if (!await this.jmap.connect()) return; } catch (err) { return; }
+    }
     const view = this.views.get(this.view);
     if (view && view.onPush) view.onPush(changed, acct);
     if (changed.ContactCard && acct !== this.jmap.accountId) this.loadContactAddresses();
