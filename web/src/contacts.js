@@ -90,9 +90,10 @@ export class ContactsView {
     return this.books.filter((b) => b.acct === acct && b.writable);
   }
 
-  // A card may be changed when one of its books may.
+  // A card may be changed when one of its books may (a new one before
+  // the books have loaded: the server decides).
   cardWritable(card) {
-    if (!card.id) return !!(this.targetBook() || {}).writable;
+    if (!card.id) { const t = this.targetBook(); return !t || t.writable; }
     return this.books.some((b) => b.acct === card.acct && b.writable && card.addressBookIds && card.addressBookIds[b.id]);
   }
 
