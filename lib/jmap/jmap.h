@@ -117,6 +117,10 @@ void *jmap_call_server_ctx(const struct jmap_call_ctx *c);
 const struct jmap_settings *jmap_call_settings(const struct jmap_call_ctx *c);
 struct pool *jmap_call_pool(const struct jmap_call_ctx *c);
 const char *jmap_call_name(const struct jmap_call_ctx *c);
+/* The capability of the method being run (its entry in the table), so
+ * that a server can refuse a method on an account without it
+ * (accountNotSupportedByMethod, RFC 8620 §3.6.2). */
+const char *jmap_call_capability(const struct jmap_call_ctx *c);
 /* True if the request's "using" names cap. */
 bool jmap_call_uses(const struct jmap_call_ctx *c, const char *cap);
 /* Adds a response [name, args, call id]; args is stolen. */

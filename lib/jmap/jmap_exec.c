@@ -26,6 +26,7 @@ struct jmap_exec {
 struct jmap_call_ctx {
 	struct jmap_exec *exec;
 	const struct jmap_call *call;
+	const struct jmap_method *method; /* NULL until it is found */
 	bool has_replied;
 };
 
@@ -47,6 +48,11 @@ struct pool *jmap_call_pool(const struct jmap_call_ctx *c)
 const char *jmap_call_name(const struct jmap_call_ctx *c)
 {
 	return c->call->name;
+}
+
+const char *jmap_call_capability(const struct jmap_call_ctx *c)
+{
+	return c->method != NULL ? c->method->capability : NULL;
 }
 
 static bool request_uses(const struct jmap_request *req, const char *cap)
@@ -299,6 +305,7 @@ static void exec_call(struct jmap_exec *exec, const struct jmap_call *call,
 	json_t *args = call_resolve_args(&c);
 	if (args == NULL)
 		return;
+	c.method = m;
 	m->run(&c, args);
 	json_decref(args);
 	if (!c.has_replied)

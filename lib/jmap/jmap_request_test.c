@@ -113,10 +113,19 @@ static void resolve_run(struct jmap_call_ctx *c, json_t *args)
 	jmap_reply(c, "Test/resolve", json_pack("{s:s?}", "id", r));
 }
 
+/* Answers the capability its table entry names (jmap_call_capability). */
+static void cap_run(struct jmap_call_ctx *c, json_t *args)
+{
+	(void)args;
+	jmap_reply(c, "Test/cap",
+	           json_pack("{s:s?}", "cap", jmap_call_capability(c)));
+}
+
 static const struct jmap_method methods[] = {
     {"Core/echo", JMAP_CAP_CORE, echo_run},
     {"Test/list", JMAP_CAP_MAIL, list_run},
     {"Test/resolve", JMAP_CAP_MAIL, resolve_run},
+    {"Test/cap", JMAP_CAP_MAIL, cap_run},
 };
 static const char *const caps[] = {JMAP_CAP_CORE, JMAP_CAP_MAIL, NULL};
 
@@ -135,8 +144,9 @@ static const char *run(const char *text)
 		pool_free(&pool);
 		return out;
 	}
-	json_t *resp = jmap_exec_run(&req, methods, 3, caps, &set, NULL, pool,
-	                             &p);
+	json_t *resp =
+	    jmap_exec_run(&req, methods, sizeof(methods) / sizeof(*methods),
+	                  caps, &set, NULL, pool, &p);
 	if (resp == NULL) {
 		snprintf(out, sizeof(out), "problem %s", p.type);
 	} else {
@@ -167,6 +177,12 @@ static void test_exec(void)
 	    "\"type\":\"unknownMethod\"},\"a\"],[\"error\",{\"description\":"
 	    "\"Test/list: its capability is not in using\",\"type\":"
 	    "\"unknownMethod\"},\"b\"]]}");
+	/* the method's own capability, for accountNotSupportedByMethod */
+	test_assert_str(run("{\"using\": [\"urn:ietf:params:jmap:core\","
+	                    " \"urn:ietf:params:jmap:mail\"], \"methodCalls\":"
+	                    " [[\"Test/cap\", {}, \"c\"]]}"),
+	                "{\"methodResponses\":[[\"Test/cap\",{\"cap\":"
+	                "\"urn:ietf:params:jmap:mail\"},\"c\"]]}");
 	/* §3.6.1 unknownCapability */
 	test_assert_str(run("{\"using\": [\"urn:x\"], \"methodCalls\": []}"),
 	                "problem " JMAP_PROBLEM_UNKNOWN_CAPABILITY);

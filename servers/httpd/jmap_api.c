@@ -3,9 +3,11 @@
  * answered 400 application/problem+json, §3.6.1), blob upload to the
  * content-addressed store (§6.1: a large body arrives in lib/http's
  * temporary file and is copied into a blob in pieces, never held whole)
- * and download with Range (§6.2). Every route needs credentials; only the
- * user's own account exists for it (another accountId is accountNotFound,
- * another account's blob notFound). */
+ * and download with Range (§6.2). Every route needs credentials; the
+ * accounts are the user's own and those of owners who share calendars or
+ * address books with it (jmap_share.c; only their DAV types' methods run
+ * there, and they have no blobs); another accountId is accountNotFound,
+ * another account's blob notFound. */
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -19,6 +21,7 @@
 #include "jmap/jmap_email.h"
 #include "jmap_dav.h"
 #include "jmap_server.h"
+#include "jmap_share.h"
 #include "smtp/smtp_release.h"
 #include "store/store.h"
 
@@ -84,13 +87,69 @@ int jmap_server_account_id(struct httpd *httpd, const char *user,
 	return 0;
 }
 
+/* The shared account account_id of the user, its store opened. Returns
+ * 1 with *a_r and *store_r, 0 if the user has no such account, -1. */
+static int shared_account(struct jmap_ctx *ctx, const char *account_id,
+                          const struct jmap_share_account **a_r,
+                          struct store_account **store_r)
+{
+	if (!ctx->has_shares) {
+		if (jmap_share_accounts(ctx->httpd, ctx->user, ctx->pool,
+		                        &ctx->shares, &ctx->share_count) < 0)
+			return -1;
+		ctx->share_stores =
+		    pool_alloc(ctx->pool, (ctx->share_count + 1) *
+		                              sizeof(*ctx->share_stores));
+		memset(ctx->share_stores, 0,
+		       (ctx->share_count + 1) * sizeof(*ctx->share_stores));
+		ctx->has_shares = true;
+	}
+	for (size_t i = 0; i < ctx->share_count; i++) {
+		if (strcmp(ctx->shares[i].account_id, account_id) != 0)
+			continue;
+		const char *error;
+		if (ctx->share_stores[i] == NULL &&
+		    store_account_open(ctx->httpd->store, ctx->shares[i].owner,
+		                       &ctx->share_stores[i], &error) < 0) {
+			log_error(NULL,
+			          "jmap share-open-failed user=%s owner=%s"
+			          " reason=\"%s\"",
+			          ctx->user, ctx->shares[i].owner, error);
+			return -1;
+		}
+		*a_r = &ctx->shares[i];
+		*store_r = ctx->share_stores[i];
+		return 1;
+	}
+	return 0;
+}
+
 void *jmap_server_account(struct jmap_call_ctx *c, const char *account_id)
 {
 	struct jmap_ctx *ctx = jmap_call_server_ctx(c);
-	if (strcmp(account_id, ctx->account_id) != 0) {
-		jmap_error(c, JMAP_ERR_ACCOUNT_NOT_FOUND, NULL);
+	if (strcmp(account_id, ctx->account_id) == 0) {
+		ctx->account = ctx->own;
+		ctx->shared = NULL;
+		return ctx;
+	}
+	const struct jmap_share_account *a = NULL;
+	struct store_account *store = NULL;
+	int ret = shared_account(ctx, account_id, &a, &store);
+	if (ret <= 0) {
+		jmap_error(c,
+		           ret < 0 ? JMAP_ERR_SERVER_FAIL
+		                   : JMAP_ERR_ACCOUNT_NOT_FOUND,
+		           NULL);
 		return NULL;
 	}
+	/* RFC 8620 §3.6.2: the account exists but has not this data type
+	   (a shared account has only the shared calendars or books) */
+	if (!jmap_share_allows(a, jmap_call_capability(c))) {
+		jmap_error(c, JMAP_ERR_ACCOUNT_NOT_SUPPORTED, NULL);
+		return NULL;
+	}
+	ctx->account = store;
+	ctx->shared = a;
 	return ctx;
 }
 
@@ -121,6 +180,24 @@ static const char *request_origin(struct http_request *req,
 	                   tls ? "https" : "http",
 	                   head->authority[0] != '\0' ? head->authority
 	                                              : httpd->hostname);
+}
+
+/* RFC 8620 §2: one account per owner who shares with the user, keyed by
+ * the owner's own accountId; primaryAccounts stay the user's. */
+static void session_add_shares(json_t *session,
+                               const struct jmap_share_account *a, size_t count)
+{
+	json_t *accounts = json_object_get(session, "accounts");
+	for (size_t i = 0; i < count; i++) {
+		json_t *caps = json_object();
+		jmap_dav_account_caps(caps, a[i].has_book, a[i].has_calendar,
+		                      false);
+		json_object_set_new(accounts, a[i].account_id,
+		                    json_pack("{s:s, s:b, s:b, s:o}", "name",
+		                              a[i].owner, "isPersonal", 0,
+		                              "isReadOnly", !a[i].is_writable,
+		                              "accountCapabilities", caps));
+	}
 }
 
 static json_t *session_json(struct http_request *req, struct httpd *httpd,
@@ -208,7 +285,16 @@ static json_t *session_json(struct http_request *req, struct httpd *httpd,
 	                          tls ? "wss" : "ws",
 	                          origin + (tls ? 5 : 4)),
 	              "supportsPush", 1));
-	/* the session changes only with the account: a digest of it */
+	/* the calendars and address books others share with the user */
+	struct jmap_share_account *shares;
+	size_t share_count;
+	if (jmap_share_accounts(httpd, user, http_request_pool(req), &shares,
+	                        &share_count) == 0)
+		session_add_shares(session, shares, share_count);
+	else
+		log_error(NULL, "jmap share-list-failed user=%s", user);
+	/* the session changes only with the account and its shares: a
+	   digest of it */
 	char *text = json_dumps(session, JSON_COMPACT | JSON_SORT_KEYS);
 	char hex[DIGEST_SHA256_HEX_LEN + 1];
 	digest_sha256_hex(text, strlen(text), hex);
@@ -380,10 +466,11 @@ json_t *jmap_api_execute(struct httpd *httpd, const char *user,
 	memset(p, 0, sizeof(*p));
 	if (jmap_server_account_id(httpd, user, pool, ctx.account_id,
 	                           sizeof(ctx.account_id)) < 0 ||
-	    store_account_open(httpd->store, user, &ctx.account, &error) < 0) {
+	    store_account_open(httpd->store, user, &ctx.own, &error) < 0) {
 		p->status = 503;
 		return NULL;
 	}
+	ctx.account = ctx.own;
 	struct jmap_request jreq;
 	json_t *resp = NULL;
 	if (jmap_request_parse(data, size, &jmap_server_settings, pool, &jreq,
@@ -397,7 +484,9 @@ json_t *jmap_api_execute(struct httpd *httpd, const char *user,
 			                    json_string(session_state));
 		jmap_request_deinit(&jreq);
 	}
-	store_account_close(&ctx.account);
+	for (size_t i = 0; i < ctx.share_count; i++)
+		store_account_close(&ctx.share_stores[i]);
+	store_account_close(&ctx.own);
 	return resp;
 }
 

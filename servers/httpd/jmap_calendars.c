@@ -269,12 +269,12 @@ static int item_calendar(struct jmap_call_ctx *c, const struct item_kind *k,
                          json_t *ids, struct store_dav_collection *coll,
                          json_t **err_r)
 {
-	const char *key;
+	const char *key, *id = NULL;
 	json_t *v;
 	if (json_is_object(ids) && json_object_size(ids) == 1) {
 		json_object_foreach(ids, key, v)
 		{
-			const char *id = jmap_call_resolve_id(c, key);
+			id = jmap_call_resolve_id(c, key);
 			if (json_is_true(v) && id != NULL &&
 			    jmap_dav_collection(c, STORE_DAV_CALENDAR, id,
 			                        STORE_DAV_ACCESS_READ_WRITE,
@@ -283,9 +283,10 @@ static int item_calendar(struct jmap_call_ctx *c, const struct item_kind *k,
 				return 1;
 		}
 	}
-	*err_r = jmap_set_error_prop(
-	    "invalidProperties", "exactly one calendar that takes this type",
-	    "calendarIds");
+	*err_r = jmap_dav_target_error(c, STORE_DAV_CALENDAR, id,
+	                               "exactly one calendar that takes"
+	                               " this type",
+	                               "calendarIds");
 	return 0;
 }
 
@@ -414,8 +415,8 @@ static int item_update(struct jmap_call_ctx *c, const struct item_kind *k,
 	int ret = jmap_dav_object(c, k->type, id, true, &ref, &old);
 	json_t *o = ret > 0 ? item_json(c, &ref, &old) : NULL;
 	if (o == NULL) {
-		*err_r = jmap_set_error(
-		    ret < 0 ? JMAP_ERR_SERVER_FAIL : "notFound", NULL, NULL);
+		*err_r = ret > 0 ? jmap_set_error("notFound", NULL, NULL)
+		                 : jmap_dav_object_error(c, k->type, id, ret);
 		return -1;
 	}
 	const char *old_uid = pool_strdup(
@@ -486,8 +487,7 @@ static int item_destroy(struct jmap_call_ctx *c, const struct item_kind *k,
 	else
 		dav_sched_free(&s);
 	if (ret <= 0) {
-		*err_r = jmap_set_error(
-		    ret < 0 ? JMAP_ERR_SERVER_FAIL : "notFound", NULL, NULL);
+		*err_r = jmap_dav_object_error(c, k->type, id, ret);
 		return -1;
 	}
 	return 0;

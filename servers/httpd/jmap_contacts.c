@@ -258,9 +258,9 @@ static int card_book(struct jmap_call_ctx *c, json_t *ids,
 		    jmap_dav_collection(c, STORE_DAV_ADDRESSBOOK, id,
 		                        STORE_DAV_ACCESS_READ_WRITE,
 		                        coll) != 1) {
-			*err_r = jmap_set_error_prop("invalidProperties",
-			                             "no such address book",
-			                             "addressBookIds");
+			*err_r = jmap_dav_target_error(
+			    c, STORE_DAV_ADDRESSBOOK, id,
+			    "no such address book", "addressBookIds");
 			return 0;
 		}
 	}
@@ -337,8 +337,9 @@ static int card_update(struct jmap_call_ctx *c, void *account, const char *id,
 	int ret = jmap_dav_object(c, STORE_JMAP_DAV_CARD, id, true, &ref, &old);
 	json_t *card = ret > 0 ? card_json(c, &ref, &old) : NULL;
 	if (card == NULL) {
-		*err_r = jmap_set_error(
-		    ret < 0 ? JMAP_ERR_SERVER_FAIL : "notFound", NULL, NULL);
+		*err_r = ret > 0 ? jmap_set_error("notFound", NULL, NULL)
+		                 : jmap_dav_object_error(c, STORE_JMAP_DAV_CARD,
+		                                         id, ret);
 		return -1;
 	}
 	const char *old_uid = pool_strdup(
@@ -403,8 +404,7 @@ static int card_destroy(struct jmap_call_ctx *c, void *account, const char *id,
 		          ? 1
 		          : -1;
 	if (ret <= 0) {
-		*err_r = jmap_set_error(
-		    ret < 0 ? JMAP_ERR_SERVER_FAIL : "notFound", NULL, NULL);
+		*err_r = jmap_dav_object_error(c, STORE_JMAP_DAV_CARD, id, ret);
 		return -1;
 	}
 	return 0;

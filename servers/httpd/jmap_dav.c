@@ -9,6 +9,7 @@
 #include "dav/dav_token.h"
 #include "httpd.h"
 #include "jmap_dav.h"
+#include "jmap_share.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +39,32 @@ static struct jmap_ctx *ctx_of(struct jmap_call_ctx *c)
 	return jmap_call_server_ctx(c);
 }
 
+/* The collections that hold members of type. */
+static enum store_dav_kind type_kind(enum store_jmap_dav_type type)
+{
+	return type == STORE_JMAP_DAV_CARD ? STORE_DAV_ADDRESSBOOK
+	                                   : STORE_DAV_CALENDAR;
+}
+
+/* A state of the call's account: the change stamp, and on a shared
+ * account the fingerprint of the shares of kind (jmap_share_state). */
+static const char *state_str(struct jmap_call_ctx *c, uint64_t v,
+                             enum store_dav_kind kind)
+{
+	const struct jmap_share_account *shared = ctx_of(c)->shared;
+	if (shared != NULL)
+		return jmap_share_state(jmap_call_pool(c), v,
+		                        jmap_share_print(shared, kind));
+	return pool_printf(jmap_call_pool(c), "%llu", (unsigned long long)v);
+}
+
 const char *jmap_dav_state(struct jmap_call_ctx *c,
                            enum store_jmap_dav_type type)
 {
 	uint64_t v;
 	if (store_jmap_dav_state(ctx_of(c)->account, type, &v) < 0)
 		return NULL;
-	return pool_printf(jmap_call_pool(c), "%llu", (unsigned long long)v);
+	return state_str(c, v, type_kind(type));
 }
 
 const char *jmap_dav_collection_state(struct jmap_call_ctx *c,
@@ -53,19 +73,44 @@ const char *jmap_dav_collection_state(struct jmap_call_ctx *c,
 	uint64_t v;
 	if (store_jmap_dav_collection_state(ctx_of(c)->account, kind, &v) < 0)
 		return NULL;
-	return pool_printf(jmap_call_pool(c), "%llu", (unsigned long long)v);
+	return state_str(c, v, kind);
 }
 
 struct changes_ctx {
+	struct jmap_call_ctx *c;
 	json_t *created, *updated, *destroyed;
 	char prefix;
 };
+
+static bool may(struct jmap_call_ctx *c, int64_t coll_id,
+                enum store_dav_access access);
+
+/* On a shared account: whether the user may read the member (prefix
+ * 'o') or collection ('c') of JMAP id id. */
+static bool change_is_visible(struct changes_ctx *ch, const char *id)
+{
+	int64_t n = strtoll(id, NULL, 10);
+	if (ch->prefix == 'c')
+		return may(ch->c, n, STORE_DAV_ACCESS_READ);
+	struct store_jmap_dav_ref ref;
+	return store_jmap_dav_locate(ctx_of(ch->c)->account, n,
+	                             jmap_call_pool(ch->c), &ref) == 1 &&
+	       may(ch->c, ref.collection_id, STORE_DAV_ACCESS_READ);
+}
 
 static void changes_cb(enum store_jmap_change change, const char *id,
                        bool is_counts_only, void *context)
 {
 	struct changes_ctx *ch = context;
 	(void)is_counts_only;
+	/* a shared account shows the shared collections' members only.
+	   XXX a member that went is not known by collection any more
+	   (dav_jmap_objects keeps no collection), so its id is reported
+	   whichever collection it was in; a member moved out of a shared
+	   collection is not reported (it reads as notFound) */
+	if (ctx_of(ch->c)->shared != NULL && change != STORE_JMAP_DESTROYED &&
+	    !change_is_visible(ch, id))
+		return;
 	json_t *arr = change == STORE_JMAP_CREATED   ? ch->created
 	              : change == STORE_JMAP_UPDATED ? ch->updated
 	                                             : ch->destroyed;
@@ -77,10 +122,19 @@ int jmap_dav_changes(struct jmap_call_ctx *c, enum store_jmap_dav_type type,
                      struct jmap_changes *out)
 {
 	char *end;
-	unsigned long long s = strtoull(since, &end, 10);
-	if (since[0] < '0' || since[0] > '9' || *end != '\0')
+	uint64_t s = strtoull(since, &end, 10);
+	const struct jmap_share_account *shared = ctx_of(c)->shared;
+	enum store_dav_kind print_kind = kind != 0 ? kind : type_kind(type);
+	if (shared != NULL) {
+		/* a state made under other shares cannot be followed */
+		if (jmap_share_state_parse(
+		        since, jmap_share_print(shared, print_kind), &s) < 0)
+			return 1;
+	} else if (since[0] < '0' || since[0] > '9' || *end != '\0') {
 		return 1;
-	struct changes_ctx ch = {.created = out->created,
+	}
+	struct changes_ctx ch = {.c = c,
+	                         .created = out->created,
 	                         .updated = out->updated,
 	                         .destroyed = out->destroyed,
 	                         .prefix = kind != 0 ? 'c' : 'o'};
@@ -94,8 +148,7 @@ int jmap_dav_changes(struct jmap_call_ctx *c, enum store_jmap_dav_type type,
 	                                 &upto, &out->has_more);
 	if (ret != 0)
 		return ret;
-	out->new_state =
-	    pool_printf(jmap_call_pool(c), "%llu", (unsigned long long)upto);
+	out->new_state = state_str(c, upto, print_kind);
 	return 0;
 }
 
@@ -202,6 +255,34 @@ int jmap_dav_object(struct jmap_call_ctx *c, enum store_jmap_dav_type type,
 	                            jmap_call_pool(c), obj_r);
 }
 
+json_t *jmap_dav_object_error(struct jmap_call_ctx *c,
+                              enum store_jmap_dav_type type, const char *id,
+                              int ret)
+{
+	struct store_jmap_dav_ref ref;
+	struct store_dav_object obj;
+	if (ret < 0)
+		return jmap_set_error(JMAP_ERR_SERVER_FAIL, NULL, NULL);
+	if (jmap_dav_object(c, type, id, false, &ref, &obj) == 1)
+		return jmap_set_error(JMAP_ERR_FORBIDDEN, "read-only share",
+		                      NULL);
+	return jmap_set_error("notFound", NULL, NULL);
+}
+
+json_t *jmap_dav_target_error(struct jmap_call_ctx *c, enum store_dav_kind kind,
+                              const char *id, const char *description,
+                              const char *prop)
+{
+	struct store_dav_collection coll;
+	if (ctx_of(c)->shared != NULL &&
+	    (id == NULL ||
+	     jmap_dav_collection(c, kind, id, STORE_DAV_ACCESS_READ_WRITE,
+	                         &coll) != 1))
+		return jmap_set_error(JMAP_ERR_FORBIDDEN,
+		                      "not a collection you may write", NULL);
+	return jmap_set_error_prop("invalidProperties", description, prop);
+}
+
 const char *jmap_dav_uuid(struct jmap_call_ctx *c)
 {
 	unsigned char b[16];
@@ -215,6 +296,52 @@ const char *jmap_dav_uuid(struct jmap_call_ctx *c)
 	                   b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+/* What a CalDAV or CardDAV PUT checks besides the data (dav_object.c):
+ * the collection's max-resource-size, and the owner's quota (RFC 4331
+ * §6: mail and DAV data together; a grantee's writes count against the
+ * owner's). Returns 0, or -1 with *err_r (tooLarge, overQuota). */
+static int write_check(struct jmap_call_ctx *c, int64_t coll_id,
+                       const char *name, uint64_t size, json_t **err_r)
+{
+	struct jmap_ctx *ctx = ctx_of(c);
+	struct pool *pool = jmap_call_pool(c);
+	struct store_dav_collection coll;
+	struct store_account_info info;
+	struct store_dav_object old = {0};
+	uint64_t mail, messages, dav;
+	const char *owner =
+	    ctx->shared != NULL ? ctx->shared->owner : ctx->user;
+	int ret =
+	    store_dav_collection_get_by_id(ctx->account, coll_id, pool, &coll);
+	if (ret > 0 && size > coll.max_resource_size) {
+		*err_r = jmap_set_error("tooLarge",
+		                        "larger than the calendar's or address"
+		                        " book's max-resource-size",
+		                        NULL);
+		return -1;
+	}
+	if (ret > 0)
+		ret =
+		    store_account_lookup(ctx->httpd->store, owner, pool, &info);
+	if (ret > 0 && info.quota == 0)
+		return 0;
+	if (ret <= 0 ||
+	    (name != NULL && store_dav_object_get(ctx->account, coll_id, name,
+	                                          false, pool, &old) < 0) ||
+	    store_account_usage(ctx->account, &mail, &messages) < 0 ||
+	    store_dav_usage(ctx->account, &dav) < 0) {
+		*err_r = jmap_set_error(JMAP_ERR_SERVER_FAIL, NULL, NULL);
+		return -1;
+	}
+	if (mail + dav - (old.size < dav ? old.size : dav) + size >
+	    info.quota) {
+		*err_r = jmap_set_error("overQuota",
+		                        "the account's quota is full", NULL);
+		return -1;
+	}
+	return 0;
+}
+
 int64_t jmap_dav_write(struct jmap_call_ctx *c, int64_t coll_id,
                        const char *name, const char *if_match,
                        struct store_dav_object *obj, const struct buf *data,
@@ -225,6 +352,8 @@ int64_t jmap_dav_write(struct jmap_call_ctx *c, int64_t coll_id,
 		*err_r = jmap_set_error(JMAP_ERR_FORBIDDEN, NULL, NULL);
 		return 0;
 	}
+	if (write_check(c, coll_id, name, data->len, err_r) < 0)
+		return 0;
 	char etag[DAV_TOKEN_ETAG_LEN + 1];
 	dav_token_etag(data->data, data->len, etag);
 	obj->etag = etag;
@@ -348,6 +477,30 @@ void jmap_dav_filter_props(json_t *obj, json_t *props)
 	}
 }
 
+void jmap_dav_account_caps(json_t *acct, bool contacts, bool calendars,
+                           bool may_create)
+{
+	if (contacts)
+		json_object_set_new(
+		    acct, JMAP_CAP_CONTACTS,
+		    json_pack("{s:i, s:b}", "maxAddressBooksPerCard", 1,
+		              "mayCreateAddressBook", may_create));
+	if (!calendars)
+		return;
+	json_object_set_new(
+	    acct, JMAP_CAP_CALENDARS,
+	    json_pack("{s:i, s:b, s:s, s:s, s:s, s:n}", "maxCalendarsPerEvent",
+	              1, "mayCreateCalendar", may_create, "minDateTime",
+	              "1800-01-01T00:00:00Z", "maxDateTime",
+	              "2500-12-31T23:59:59Z", "maxExpandedQueryDuration",
+	              "P3660D", "maxParticipantsPerEvent"));
+	json_object_set_new(acct, JMAP_CAP_TASKS,
+	                    json_pack("{s:i, s:b}", "maxTaskListsPerTask", 1,
+	                              "mayCreateTaskList", may_create));
+	json_object_set_new(acct, JMAP_CAP_JOURNAL,
+	                    json_pack("{s:i}", "maxJournalsPerEntry", 1));
+}
+
 void jmap_dav_session(json_t *session, const char *account_id)
 {
 	json_t *caps = json_object_get(session, "capabilities");
@@ -359,21 +512,7 @@ void jmap_dav_session(json_t *session, const char *account_id)
 	json_object_set_new(caps, JMAP_CAP_CALENDARS, json_object());
 	json_object_set_new(caps, JMAP_CAP_TASKS, json_object());
 	json_object_set_new(caps, JMAP_CAP_JOURNAL, json_object());
-	json_object_set_new(acct, JMAP_CAP_CONTACTS,
-	                    json_pack("{s:i, s:b}", "maxAddressBooksPerCard", 1,
-	                              "mayCreateAddressBook", 1));
-	json_object_set_new(
-	    acct, JMAP_CAP_CALENDARS,
-	    json_pack("{s:i, s:b, s:s, s:s, s:s, s:n}", "maxCalendarsPerEvent",
-	              1, "mayCreateCalendar", 1, "minDateTime",
-	              "1800-01-01T00:00:00Z", "maxDateTime",
-	              "2500-12-31T23:59:59Z", "maxExpandedQueryDuration",
-	              "P3660D", "maxParticipantsPerEvent"));
-	json_object_set_new(acct, JMAP_CAP_TASKS,
-	                    json_pack("{s:i, s:b}", "maxTaskListsPerTask", 1,
-	                              "mayCreateTaskList", 1));
-	json_object_set_new(acct, JMAP_CAP_JOURNAL,
-	                    json_pack("{s:i}", "maxJournalsPerEntry", 1));
+	jmap_dav_account_caps(acct, true, true, true);
 	const char *caps_list[] = {JMAP_CAP_CONTACTS, JMAP_CAP_CALENDARS,
 	                           JMAP_CAP_TASKS, JMAP_CAP_JOURNAL};
 	for (size_t i = 0; i < 4; i++)
@@ -383,10 +522,27 @@ void jmap_dav_session(json_t *session, const char *account_id)
 
 /* ---- AddressBooks and Calendars ---- */
 
-static json_t *rights_json(bool write)
+/* myRights of a collection of kind the user has access to: RFC 9610
+ * §2.1 AddressBookRights; for a calendar also the draft's CalendarRights
+ * members. A share's grantee never administers, shares or deletes the
+ * collection itself; read-write lets it write the members. */
+static json_t *rights_json(enum store_dav_kind kind,
+                           enum store_dav_access access)
 {
-	return json_pack("{s:b, s:b, s:b, s:b}", "mayRead", 1, "mayWrite",
-	                 write, "mayShare", 0, "mayDelete", write);
+	bool write = access >= STORE_DAV_ACCESS_READ_WRITE;
+	bool owner = access == STORE_DAV_ACCESS_OWNER;
+	json_t *r = json_pack("{s:b, s:b, s:b, s:b}", "mayRead", 1, "mayWrite",
+	                      write, "mayShare", 0, "mayDelete", owner);
+	if (kind == STORE_DAV_CALENDAR) {
+		json_t *cal = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
+		                        "mayReadFreeBusy", 1, "mayReadItems", 1,
+		                        "mayWriteAll", write, "mayWriteOwn",
+		                        write, "mayUpdatePrivate", write,
+		                        "mayRSVP", write, "mayAdmin", owner);
+		json_object_update(r, cal);
+		json_decref(cal);
+	}
+	return r;
 }
 
 json_t *jmap_dav_collection_json(struct jmap_call_ctx *c,
@@ -402,7 +558,9 @@ json_t *jmap_dav_collection_json(struct jmap_call_ctx *c,
 	    "sortOrder", (json_int_t)coll->sort_order, "isDefault",
 	    strcmp(coll->name, default_name) == 0, "isSubscribed", 1,
 	    "shareWith", "myRights",
-	    rights_json(access >= STORE_DAV_ACCESS_READ_WRITE));
+	    rights_json(coll->kind, access < 0
+	                                ? STORE_DAV_ACCESS_NONE
+	                                : (enum store_dav_access)access));
 	json_object_set_new(o, "description",
 	                    coll->description[0] != '\0'
 	                        ? json_string(coll->description)
@@ -533,6 +691,12 @@ const char *jmap_dav_collection_create(struct jmap_call_ctx *c,
 	                                 .timezone = "",
 	                                 .components = components};
 	unsigned fields;
+	if (ctx->shared != NULL) {
+		/* mayCreateAddressBook, mayCreateCalendar: false there */
+		*err_r = jmap_set_error(JMAP_ERR_FORBIDDEN,
+		                        "not in another user's account", NULL);
+		return NULL;
+	}
 	if (jmap_dav_collection_values(obj, true, &v, &fields, err_r) < 0)
 		return NULL;
 	v.name = jmap_dav_uuid(c);
@@ -543,10 +707,26 @@ const char *jmap_dav_collection_create(struct jmap_call_ctx *c,
 		*err_r = jmap_set_error(JMAP_ERR_SERVER_FAIL, NULL, NULL);
 		return NULL;
 	}
-	*extra_r =
-	    json_pack("{s:b, s:b, s:n, s:o}", "isDefault", 0, "isSubscribed", 1,
-	              "shareWith", "myRights", rights_json(true));
+	*extra_r = json_pack("{s:b, s:b, s:n, s:o}", "isDefault", 0,
+	                     "isSubscribed", 1, "shareWith", "myRights",
+	                     rights_json(kind, STORE_DAV_ACCESS_OWNER));
 	return jmap_dav_id(c, 'c', id);
+}
+
+/* Why the collection id of kind may not be changed (ret: what
+ * jmap_dav_collection answered for the owner's access): a shared one is
+ * forbidden (myRights: mayAdmin, mayDelete false), any other notFound. */
+static json_t *collection_error(struct jmap_call_ctx *c,
+                                enum store_dav_kind kind, const char *id,
+                                int ret)
+{
+	struct store_dav_collection coll;
+	if (ret < 0)
+		return jmap_set_error(JMAP_ERR_SERVER_FAIL, NULL, NULL);
+	if (jmap_dav_collection(c, kind, id, STORE_DAV_ACCESS_READ, &coll) == 1)
+		return jmap_set_error(JMAP_ERR_FORBIDDEN,
+		                      "shared with you, not yours", NULL);
+	return jmap_set_error("notFound", NULL, NULL);
 }
 
 int jmap_dav_collection_update(struct jmap_call_ctx *c,
@@ -558,8 +738,7 @@ int jmap_dav_collection_update(struct jmap_call_ctx *c,
 	int ret =
 	    jmap_dav_collection(c, kind, id, STORE_DAV_ACCESS_OWNER, &coll);
 	if (ret <= 0) {
-		*err_r = jmap_set_error(
-		    ret < 0 ? JMAP_ERR_SERVER_FAIL : "notFound", NULL, NULL);
+		*err_r = collection_error(c, kind, id, ret);
 		return -1;
 	}
 	unsigned fields;
@@ -584,8 +763,7 @@ int jmap_dav_collection_destroy(struct jmap_call_ctx *c,
 	int ret =
 	    jmap_dav_collection(c, kind, id, STORE_DAV_ACCESS_OWNER, &coll);
 	if (ret <= 0) {
-		*err_r = jmap_set_error(
-		    ret < 0 ? JMAP_ERR_SERVER_FAIL : "notFound", NULL, NULL);
+		*err_r = collection_error(c, kind, id, ret);
 		return -1;
 	}
 	if (!remove_contents) {

@@ -4,8 +4,9 @@
  * ContactCards, CalendarEvents, Tasks and journal entries), states and
  * changes, PatchObjects (RFC 8620 §5.3) applied to a whole object, writing
  * a member, and the access check every read and write goes through
- * (store_dav_access: the account's own collections today, shared ones
- * when sharing fills dav_grants). */
+ * (store_dav_access: on the user's own account its collections, on an
+ * account another user shares with it, jmap_share.h, the collections
+ * shared with it). */
 #ifndef HTTPD_JMAP_DAV_H
 #define HTTPD_JMAP_DAV_H
 
@@ -66,6 +67,21 @@ int jmap_dav_object(struct jmap_call_ctx *c, enum store_jmap_dav_type type,
                     struct store_jmap_dav_ref *ref_r,
                     struct store_dav_object *obj_r);
 
+/* The SetError of an update or destroy of member id of type that
+ * jmap_dav_object (write) did not give (ret 0 or -1): forbidden when the
+ * user may read it (a read-only share), else notFound (or serverFail). */
+json_t *jmap_dav_object_error(struct jmap_call_ctx *c,
+                              enum store_jmap_dav_type type, const char *id,
+                              int ret);
+/* The SetError of a member written into collection id (NULL: none
+ * named) of kind that cannot take it: on a shared account forbidden when
+ * the user may not write it (a read-only share and a collection not
+ * shared answer alike: nothing leaks), else invalidProperties naming
+ * prop. */
+json_t *jmap_dav_target_error(struct jmap_call_ctx *c, enum store_dav_kind kind,
+                              const char *id, const char *description,
+                              const char *prop);
+
 /* Writes data into coll_id as member name (a new one when is_new, named
  * by a fresh UUID when name is NULL; else replacing it if its ETag is
  * still if_match). obj gives uid, content_type, component, span and
@@ -88,6 +104,11 @@ void jmap_dav_filter_props(json_t *obj, json_t *props);
 /* Adds the capabilities to the session: to "capabilities" and each
  * account's "accountCapabilities" and "primaryAccounts". */
 void jmap_dav_session(json_t *session, const char *account_id);
+/* Sets the account capabilities of contacts (when contacts) and of
+ * calendars, tasks and the journal (when calendars) in acct;
+ * may_create is false on a shared account. */
+void jmap_dav_account_caps(json_t *acct, bool contacts, bool calendars,
+                           bool may_create);
 
 /* ---- AddressBooks and Calendars: the common members (id, name,
  * description, color, sortOrder, isDefault: the collection named

@@ -370,6 +370,13 @@ void jmap_server_copy(struct jmap_call_ctx *c, json_t *args)
 	}
 	if (jmap_server_account(c, to) == NULL)
 		return;
+	if (ctx->shared != NULL) {
+		/* XXX a copy into another user's shared calendars or books
+		   is not built: a create there does the same */
+		jmap_error(c, JMAP_ERR_ACCOUNT_NOT_SUPPORTED,
+		           "no copy into a shared account");
+		return;
+	}
 	/* §5.4: the two accounts MUST differ; within one account a copy is
 	   an /set of mailboxIds (Email) or addressBookIds (ContactCard) */
 	jmap_error(c, JMAP_ERR_INVALID_ARGUMENTS,

@@ -23,6 +23,7 @@
 #include "http/http_response.h"
 #include "httpd.h"
 #include "jmap_server.h"
+#include "jmap_share.h"
 #include "store/store_imap.h"
 #include "store/store_jmap.h"
 #include "store/store_jmap_dav.h"
@@ -48,6 +49,7 @@ struct push_stream {
 	bool is_streaming; /* send_stream was called: resume works */
 	struct buf out;  /* events not yet handed to the response */
 	struct jmap_push_states sent; /* the states last told */
+	struct jmap_push_follows *follows; /* accounts shared with the user */
 };
 
 struct push_account {
@@ -59,6 +61,35 @@ struct push_account {
 	struct jmap_push_states states;
 	struct push_stream *streams;
 	struct jmap_push_sub *subs; /* WebSocket push (jmap_ws.c) */
+	struct push_follow *follows; /* grantees following this account */
+	struct jmap_push_follows *follow_sets; /* this user's followings */
+};
+
+/* A grantee's stream or WebSocket following one owner's shared
+ * calendars and address books (jmap_push_follow). */
+struct push_follow {
+	struct push_follow *next;        /* in the owner's follows */
+	struct push_follow *next_of_set; /* in the follower's set */
+	struct push_account *owner;
+	char *user; /* the grantee */
+	uint32_t want;
+	struct jmap_share_account share; /* as last told */
+	struct jmap_push_states sent;    /* the owner's states last told */
+	bool is_pending; /* a change is not told yet (cb refused it) */
+	jmap_push_follow_cb *cb;
+	void *ctx;
+};
+
+/* One stream's or WebSocket's following of every account shared with
+ * its user; kept on the user's own push_account, whose changes file a new
+ * share touches (store_dav_share_set), so the share is followed then. */
+struct jmap_push_follows {
+	struct jmap_push_follows *next; /* in self's follow_sets */
+	struct push_account *self;      /* the user's own */
+	struct push_follow *list;
+	uint32_t want;
+	jmap_push_follow_cb *cb;
+	void *ctx;
 };
 
 struct jmap_push_sub {
@@ -177,6 +208,20 @@ static void stream_state_event(struct push_stream *s,
 		http_response_resume(s->resp);
 }
 
+/* A StateChange of a shared account (jmap_push_follow_cb). */
+static bool stream_follow_cb(json_t *change, bool is_initial, void *ctx)
+{
+	struct push_stream *s = ctx;
+	char *text = json_dumps(change, JSON_COMPACT);
+	buf_printf(&s->out, "event: state\ndata: %s\n\n", text);
+	free(text);
+	if (s->close_after && !is_initial)
+		s->is_done = true;
+	if (s->is_streaming)
+		http_response_resume(s->resp);
+	return true;
+}
+
 static enum http_produce stream_produce(struct http_response *resp,
                                         void *ctx)
 {
@@ -199,7 +244,8 @@ static void stream_ping_cb(void *ctx)
 
 static void account_release(struct push_account *a)
 {
-	if (a->streams != NULL || a->subs != NULL)
+	if (a->streams != NULL || a->subs != NULL || a->follows != NULL ||
+	    a->follow_sets != NULL)
 		return;
 	for (struct push_account **p = &hub.accounts; *p != NULL;
 	     p = &(*p)->next) {
@@ -220,6 +266,7 @@ static void stream_destroy_cb(struct http_request *req, void *ctx)
 	(void)req;
 	struct push_stream *s = ctx;
 	struct push_account *a = s->acct;
+	jmap_push_unfollow(&s->follows);
 	for (struct push_stream **p = &a->streams; *p != NULL;
 	     p = &(*p)->next) {
 		if (*p == s) {
@@ -233,12 +280,18 @@ static void stream_destroy_cb(struct http_request *req, void *ctx)
 	account_release(a);
 }
 
+static void follow_tell(struct push_follow *f, bool force);
+static void follows_add(struct jmap_push_follows *set, bool tell);
+
 static void account_changed_cb(int watch_id, void *ctx)
 {
 	(void)ctx;
 	for (struct push_account *a = hub.accounts; a != NULL; a = a->next) {
 		if (a->watch_id != watch_id)
 			continue;
+		for (struct jmap_push_follows *set = a->follow_sets;
+		     set != NULL; set = set->next)
+			follows_add(set, true);
 		struct jmap_push_states st;
 		if (jmap_push_states_read(a->account, &st) < 0 ||
 		    memcmp(&st, &a->states, sizeof(st)) == 0)
@@ -251,7 +304,180 @@ static void account_changed_cb(int watch_id, void *ctx)
 			next = sub->next;
 			sub->cb(&st, sub->ctx);
 		}
+		for (struct push_follow *f = a->follows, *next; f != NULL;
+		     f = next) {
+			next = f->next;
+			follow_tell(f, false);
+		}
 	}
+}
+
+static struct push_account *account_get(struct httpd *httpd, const char *user,
+                                        struct pool *pool);
+
+/* The types of a shared account: a book's and a calendar's. */
+static uint32_t share_types(const struct jmap_share_account *a)
+{
+	uint32_t t = 0;
+	if (a->has_book)
+		t |= 1u << JMAP_PUSH_ADDRESSBOOK | 1u << JMAP_PUSH_CARD;
+	if (a->has_calendar)
+		t |= 1u << JMAP_PUSH_CALENDAR | 1u << JMAP_PUSH_EVENT |
+		     1u << JMAP_PUSH_TASK | 1u << JMAP_PUSH_JOURNAL;
+	return t;
+}
+
+/* Tells f's follower what moved in the owner's shared types since the
+ * last time (all of them when force), with the states /get gives on the
+ * shared account (jmap_share_state). The shares are read again first:
+ * one that ended is told no more, one that changed moves every state. */
+static void follow_tell(struct push_follow *f, bool force)
+{
+	struct pool *pool = pool_new();
+	struct jmap_share_account *accts, now = {0};
+	size_t count = 0;
+	if (jmap_share_accounts(hub.httpd, f->user, pool, &accts, &count) < 0)
+		goto out;
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(accts[i].account_id, f->owner->account_id) == 0)
+			now = accts[i];
+	}
+	bool reprint = now.book_print != f->share.book_print ||
+	               now.calendar_print != f->share.calendar_print;
+	const struct jmap_push_states *st = &f->owner->states;
+	uint32_t types = share_types(&now) & f->want;
+	json_t *changed = json_object();
+	for (unsigned t = 0; t < JMAP_PUSH_COUNT; t++) {
+		if ((types & (1u << t)) == 0 ||
+		    (!force && !reprint && st->v[t] == f->sent.v[t]))
+			continue;
+		enum store_dav_kind kind =
+		    t == JMAP_PUSH_ADDRESSBOOK || t == JMAP_PUSH_CARD
+		        ? STORE_DAV_ADDRESSBOOK
+		        : STORE_DAV_CALENDAR;
+		json_object_set_new(
+		    changed, jmap_push_type_names[t],
+		    json_string(jmap_share_state(
+		        pool, st->v[t], jmap_share_print(&now, kind))));
+	}
+	if (json_object_size(changed) == 0) {
+		json_decref(changed);
+		f->sent = *st;
+		f->share = now;
+		f->is_pending = false;
+		goto out;
+	}
+	json_t *ev = json_pack("{s:s, s:{s:o}}", "@type", "StateChange",
+	                       "changed", f->owner->account_id, changed);
+	f->is_pending = !f->cb(ev, force, f->ctx);
+	json_decref(ev);
+	if (!f->is_pending) {
+		f->sent = *st;
+		f->share = now;
+	}
+out:
+	pool_free(&pool);
+}
+
+/* Follows every account shared with set's user that set does not follow
+ * yet (telling each one's states at once when tell). */
+static void follows_add(struct jmap_push_follows *set, bool tell)
+{
+	struct pool *pool = pool_new();
+	struct jmap_share_account *accts;
+	size_t count;
+	if (jmap_share_accounts(hub.httpd, set->self->user, pool, &accts,
+	                        &count) < 0)
+		count = 0;
+	for (size_t i = 0; i < count; i++) {
+		struct push_follow *f = set->list;
+		while (f != NULL &&
+		       strcmp(f->owner->account_id, accts[i].account_id) != 0)
+			f = f->next_of_set;
+		if (f != NULL)
+			continue;
+		struct push_account *owner =
+		    account_get(hub.httpd, accts[i].owner, pool);
+		if (owner == NULL)
+			continue;
+		f = xcalloc(1, sizeof(*f));
+		f->owner = owner;
+		f->user = xstrdup(set->self->user);
+		f->want = set->want;
+		f->share = accts[i];
+		f->sent = owner->states;
+		f->cb = set->cb;
+		f->ctx = set->ctx;
+		f->next = owner->follows;
+		owner->follows = f;
+		f->next_of_set = set->list;
+		set->list = f;
+		if (tell)
+			follow_tell(f, true);
+	}
+	pool_free(&pool);
+}
+
+struct jmap_push_follows *jmap_push_follow(struct httpd *httpd,
+                                           const char *user, uint32_t want,
+                                           bool tell_now,
+                                           jmap_push_follow_cb *cb, void *ctx)
+{
+	struct pool *pool = pool_new();
+	struct push_account *self = account_get(httpd, user, pool);
+	pool_free(&pool);
+	if (self == NULL)
+		return NULL;
+	struct jmap_push_follows *set = xcalloc(1, sizeof(*set));
+	set->self = self;
+	set->want = want;
+	set->cb = cb;
+	set->ctx = ctx;
+	set->next = self->follow_sets;
+	self->follow_sets = set;
+	follows_add(set, tell_now);
+	return set;
+}
+
+void jmap_push_follow_flush(struct jmap_push_follows *set)
+{
+	for (struct push_follow *f = set != NULL ? set->list : NULL; f != NULL;
+	     f = f->next_of_set) {
+		if (f->is_pending)
+			follow_tell(f, false);
+	}
+}
+
+void jmap_push_unfollow(struct jmap_push_follows **setp)
+{
+	struct jmap_push_follows *set = *setp;
+	if (set == NULL)
+		return;
+	*setp = NULL;
+	for (struct push_follow *f = set->list, *next; f != NULL; f = next) {
+		next = f->next_of_set;
+		struct push_account *a = f->owner;
+		for (struct push_follow **p = &a->follows; *p != NULL;
+		     p = &(*p)->next) {
+			if (*p == f) {
+				*p = f->next;
+				break;
+			}
+		}
+		free(f->user);
+		free(f);
+		account_release(a);
+	}
+	struct push_account *self = set->self;
+	for (struct jmap_push_follows **p = &self->follow_sets; *p != NULL;
+	     p = &(*p)->next) {
+		if (*p == set) {
+			*p = set->next;
+			break;
+		}
+	}
+	free(set);
+	account_release(self);
 }
 
 static void hub_io_cb(void *ctx)
@@ -335,8 +561,11 @@ void jmap_eventsource_handler(struct http_request *req, void *context)
 	http_response_set_type(s->resp, "text/event-stream");
 	http_response_add_header(s->resp, "Cache-Control", "no-cache");
 	http_response_disable_gzip(s->resp);
-	/* the current states first, so a client knows where it starts */
+	/* the current states first, so a client knows where it starts;
+	   then those of the accounts others share with the user */
 	stream_state_event(s, &a->states, true);
+	s->follows = jmap_push_follow(httpd, http_request_user(req), s->want,
+	                              true, stream_follow_cb, s);
 	if (s->ping > 0) {
 		s->ping_timer = event_timer_new(httpd->loop, stream_ping_cb, s);
 		event_timer_set(s->ping_timer, s->ping * 1000);

@@ -15,6 +15,7 @@
 struct buf;
 struct httpd;
 struct http_request;
+struct jmap_share_account;
 
 /* One API request's view of the account (the server ctx of lib/jmap). */
 struct jmap_ctx {
@@ -22,8 +23,18 @@ struct jmap_ctx {
 	struct http_request *req;
 	struct pool *pool;
 	const char *user;
-	char account_id[32];
+	char account_id[32]; /* the user's own */
+	/* the account of the call being run (jmap_server_account): the
+	   user's own, or the owner's of a shared account (shared set) */
 	struct store_account *account;
+	struct store_account *own;
+	const struct jmap_share_account *shared;
+	/* the shared accounts (read at the first call naming another
+	   account) and their owners' stores, opened when first used */
+	struct jmap_share_account *shares;
+	struct store_account **share_stores;
+	size_t share_count;
+	bool has_shares;
 };
 
 /* jmap_api.c: the limits, from [jmap] (jmap_server_configure, once at
@@ -31,7 +42,10 @@ struct jmap_ctx {
 extern struct jmap_settings jmap_server_settings;
 struct postroom_settings;
 void jmap_server_configure(const struct postroom_settings *set);
-/* The account for accountId: the user's own, else accountNotFound. */
+/* The account for accountId, made the call's account (ctx->account): the
+ * user's own, or one another user shares with it (jmap_share.h), where
+ * only the shared data types' methods run (else
+ * accountNotSupportedByMethod); any other is accountNotFound. */
 void *jmap_server_account(struct jmap_call_ctx *c, const char *account_id);
 /* The JSON of v as the body of a 200 (or status) response. */
 void jmap_server_send_json(struct http_request *req, unsigned status,
@@ -148,6 +162,24 @@ struct jmap_push_sub *jmap_push_subscribe(struct httpd *httpd,
                                           const char **account_id_r);
 /* Ends a subscription; sets *sub to NULL; accepts NULL. */
 void jmap_push_unsubscribe(struct jmap_push_sub **sub);
+/* Push of the accounts others share with a user (jmap_share.h): cb gets
+ * a StateChange object (borrowed) whenever the shared types of one of
+ * them move, keyed by the owner's accountId, with the states /get gives
+ * there; is_initial for the first one (tell_now: at once, with every
+ * state). cb returns false if it could not send it now (it is offered
+ * again by jmap_push_follow_flush, as the latest states). A share made
+ * later is followed when it is made (its states told at once), one ended
+ * is told no more. Returns NULL if the user's account cannot be read. */
+typedef bool jmap_push_follow_cb(json_t *state_change, bool is_initial,
+                                 void *ctx);
+struct jmap_push_follows;
+struct jmap_push_follows *jmap_push_follow(struct httpd *httpd,
+                                           const char *user, uint32_t want,
+                                           bool tell_now,
+                                           jmap_push_follow_cb *cb, void *ctx);
+void jmap_push_follow_flush(struct jmap_push_follows *set);
+/* Ends the following; sets *set to NULL; accepts NULL. */
+void jmap_push_unfollow(struct jmap_push_follows **set);
 /* The WebSocket route (RFC 8887; jmap_ws.c). */
 void jmap_ws_handler(struct http_request *req, void *ctx);
 

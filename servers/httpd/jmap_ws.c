@@ -30,6 +30,7 @@ struct jmap_ws {
 	char *user;
 	char *session_state;
 	struct jmap_push_sub *push; /* NULL while push is off */
+	struct jmap_push_follows *follows; /* accounts shared with the user */
 	char account_id[32];
 	uint32_t want; /* 1 << enum jmap_push_type */
 	struct jmap_push_states sent; /* the states last told */
@@ -95,6 +96,19 @@ static void push_cb(const struct jmap_push_states *states, void *ctx)
 		w->is_push_pending = true;
 	else
 		push_send(w, false);
+}
+
+/* A StateChange of a shared account (jmap_push_follow_cb): none while
+ * the output is full (offered again when it drains). It carries no
+ * pushState: that covers the user's own account. */
+static bool follow_cb(json_t *change, bool is_initial, void *ctx)
+{
+	struct jmap_ws *w = ctx;
+	(void)is_initial;
+	if (http_ws_output_is_full(w->ws))
+		return false;
+	ws_send_json(w, json_incref(change));
+	return true;
 }
 
 static void request_error(struct jmap_ws *w, const struct jmap_problem *p,
@@ -174,8 +188,12 @@ static void push_enable(struct jmap_ws *w, json_t *msg, json_t *id)
 		}
 		w->sent = w->latest;
 	}
-	/* §4.3.5.1: with a pushState, what changed since it is sent at once */
+	/* §4.3.5.1: with a pushState, what changed since it is sent at once
+	   (for the shared accounts, which it does not cover: their states) */
 	const char *since = json_string_value(ps);
+	jmap_push_unfollow(&w->follows);
+	w->follows = jmap_push_follow(w->httpd, w->user, w->want, since != NULL,
+	                              follow_cb, w);
 	if (since != NULL) {
 		if (push_state_parse(since, &w->sent) == 0)
 			push_send(w, false);
@@ -210,6 +228,7 @@ static void ws_message_cb(struct http_ws *ws, bool is_text,
 		push_enable(w, msg, id);
 	} else if (strcmp(type, "WebSocketPushDisable") == 0) {
 		jmap_push_unsubscribe(&w->push);
+		jmap_push_unfollow(&w->follows);
 	} else {
 		struct jmap_problem p = {.status = 400,
 		                         .type = JMAP_PROBLEM_NOT_REQUEST,
@@ -225,6 +244,7 @@ static void ws_drained_cb(struct http_ws *ws, void *ctx)
 	struct jmap_ws *w = ctx;
 	if (w->is_push_pending)
 		push_send(w, false);
+	jmap_push_follow_flush(w->follows);
 }
 
 static void ws_closed_cb(struct http_ws *ws, unsigned code, void *ctx)
@@ -234,6 +254,7 @@ static void ws_closed_cb(struct http_ws *ws, unsigned code, void *ctx)
 	log_info(NULL, "jmap-websocket-closed user=%s code=%u",
 	         log_sanitize(w->user, 100), code);
 	jmap_push_unsubscribe(&w->push);
+	jmap_push_unfollow(&w->follows);
 	free(w->user);
 	free(w->session_state);
 	free(w);

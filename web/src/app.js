@@ -70,7 +70,7 @@ export class MailApp {
     this.route();
     this.loadContactAddresses();
     window.addEventListener('hashchange', () => this.route());
-    this.stopPush = this.jmap.listen((changed) => this.onPush(changed));
+    this.stopPush = this.jmap.listen((changed, acct) => this.onPush(changed, acct));
     this.unbindKeys = bindKeys(this);
   }
 
@@ -469,10 +469,18 @@ export class MailApp {
     this.reload(false);
   }
 
-  onPush(changed) {
+  // A state change of the user's account or of one sharing collections
+  // with it (acct): the view shown decides; mail is the user's own only.
+  // An account the session does not list yet (a new owner sharing) makes
+  // the session be fetched again first, so the view's load includes it.
+  async onPush(changed, acct = this.jmap.accountId) {
+    if (!this.jmap.session.accounts[acct]) {
+      try { if (!await this.jmap.connect()) return; } catch (err) { return; }
+    }
     const view = this.views.get(this.view);
-    if (view && view.onPush) view.onPush(changed);
-    if (!changed.Email && !changed.Mailbox && !changed.Thread) return;
+    if (view && view.onPush) view.onPush(changed, acct);
+    if (changed.ContactCard && acct !== this.jmap.accountId) this.loadContactAddresses();
+    if (acct !== this.jmap.accountId || (!changed.Email && !changed.Mailbox && !changed.Thread)) return;
     clearTimeout(this.pushTimer);
     this.pushTimer = setTimeout(() => this.refresh(), 200);
   }
@@ -511,16 +519,24 @@ export class MailApp {
     return out;
   }
 
-  // The contacts' addresses, for completion (contacts first).
+  // The contacts' addresses, for completion (contacts first): the user's
+  // own cards, then those of the address books others share.
   async loadContactAddresses() {
     if (!this.jmap.capability(CAP_CONTACTS)) return;
     try {
       const b = this.jmap.batch();
-      const q = b.add('ContactCard/query', { limit: 5000 });
-      const g = b.add('ContactCard/get', { '#ids': q.ref('/ids'), properties: ['name', 'emails'] });
+      const gets = [this.jmap.accountId, ...this.jmap.sharedAccounts(CAP_CONTACTS).map((a) => a.id)].map((accountId) => {
+        const q = b.add('ContactCard/query', { accountId, limit: 5000 });
+        return b.add('ContactCard/get', { accountId, '#ids': q.ref('/ids'), properties: ['name', 'emails'] });
+      });
+      const res = await b.send({ allowErrors: true });
       const list = [];
-      for (const c of (await b.send()).get(g.id).list)
-        for (const e of Object.values(c.emails || {})) if (e.address) list.push({ name: cardName(c), email: e.address });
+      for (const g of gets) {
+        const got = res.get(g.id);
+        if (!got || got.methodError) continue;
+        for (const c of got.list)
+          for (const e of Object.values(c.emails || {})) if (e.address) list.push({ name: cardName(c), email: e.address });
+      }
       this.contactAddresses = list;
     } catch (err) { /* completion falls back to the addresses seen */ }
   }

@@ -5,8 +5,13 @@
 // participationStatus of their own participant, and an iMIP REPLY mailed
 // to the organizer, imip.js). The server's
 // CalendarEvent/query finds the events with an occurrence in the range
-// shown; caltime.js expands their rules into occurrences.
+// shown; caltime.js expands their rules into occurrences. Calendars other
+// users share (share.js) are shown with the user's own, their owner named
+// in the list and on each event; an event of one the user may not write
+// opens read only, and a change to one of a read-write share goes to its
+// owner's account.
 import { h, clear, toast, announce } from './dom.js';
+import { accountsWith, tagCollections, collKey, sharedLabel, setErrorText, resultOf } from './share.js';
 import { browserZone, naiveStr, toInstant, toBrowserNaive, occurrences, DAY } from './caltime.js';
 import { eventDialog } from './calform.js';
 import { sendReply, sendRequest, sendCancel, organizerOf } from './imip.js';
@@ -34,7 +39,8 @@ export class CalendarView {
     this.mode = 'month';
     this.anchor = today(); // naive midnight of a day in the range shown
     this.calendars = [];
-    this.hidden = new Set();
+    this.hidden = new Set(); // collKey of the calendars hidden
+    this.states = new Map(); // "account type" -> state, for push
     this.events = [];
     this.build();
   }
@@ -63,9 +69,9 @@ export class CalendarView {
     await this.ready;
   }
 
-  onPush(changed) {
-    if ((changed.CalendarEvent && changed.CalendarEvent !== this.eventState) ||
-        (changed.Calendar && changed.Calendar !== this.calendarState)) this.load();
+  onPush(changed, acct = this.jmap.accountId) {
+    if (['CalendarEvent', 'Calendar'].some((t) => changed[t] && changed[t] !== this.states.get(`${acct} ${t}`)))
+      this.load();
   }
 
   // Keys (keys.js): m, w, d the views, j and k next and previous, t
@@ -104,21 +110,40 @@ export class CalendarView {
     return this.calendars.filter((c) => !c['postroom.org:types'] || c['postroom.org:types'].includes('CalendarEvent'));
   }
 
+  // The calendar an event is in (of its account).
+  calendarOf(ev) {
+    return this.calendars.find((c) => c.acct === ev.acct && (ev.calendarIds || {})[c.id]);
+  }
+
+  // The calendars of every account and the events of the range, in one
+  // request.
   async load() {
     const [first, last] = this.range();
     const from = toInstant(naiveStr(first), null), to = toInstant(naiveStr(last), null);
+    const filter = { after: new Date(from).toISOString().replace(/\.\d+Z$/, 'Z'),
+      before: new Date(to).toISOString().replace(/\.\d+Z$/, 'Z') };
     const b = this.jmap.batch();
-    const cals = b.add('Calendar/get', { ids: null });
-    const q = b.add('CalendarEvent/query', { filter: {
-      after: new Date(from).toISOString().replace(/\.\d+Z$/, 'Z'),
-      before: new Date(to).toISOString().replace(/\.\d+Z$/, 'Z') } });
-    const g = b.add('CalendarEvent/get', { '#ids': q.ref('/ids') });
+    const calls = accountsWith(this.jmap, 'CalendarEvent').map((a) => {
+      const accountId = a.id;
+      const cals = b.add('Calendar/get', { accountId, ids: null });
+      const q = b.add('CalendarEvent/query', { accountId, filter });
+      return { a, cals, g: b.add('CalendarEvent/get', { accountId, '#ids': q.ref('/ids') }) };
+    });
     let res;
-    try { res = await b.send(); } catch (err) { toast(`Could not load the calendar: ${err.message}`, true); return; }
-    this.calendars = res.get(cals.id).list;
-    this.calendarState = res.get(cals.id).state;
-    this.eventState = res.get(g.id).state;
-    const shown = res.get(g.id).list.filter((e) => !Object.keys(e.calendarIds || {}).some((id) => this.hidden.has(id)));
+    try { res = await b.send({ allowErrors: true }); } catch (err) { toast(`Could not load the calendar: ${err.message}`, true); return; }
+    if (!resultOf(res, calls[0].g)) { toast(`Could not load the calendar: ${res.get(calls[0].g.id).methodError.type}`, true); return; }
+    const calendars = [], events = [];
+    for (const { a, cals, g } of calls) {
+      const cl = resultOf(res, cals), gl = resultOf(res, g);
+      if (!cl || !gl) continue; // a share withdrawn meanwhile
+      calendars.push(...tagCollections(cl.list, a));
+      this.states.set(`${a.id} Calendar`, cl.state);
+      this.states.set(`${a.id} CalendarEvent`, gl.state);
+      for (const e of gl.list) { e.acct = a.id; events.push(e); }
+    }
+    this.calendars = calendars;
+    const hiddenKeys = new Set(calendars.filter((c) => this.hidden.has(collKey(c))).map((c) => `${c.acct}/${c.id}`));
+    const shown = events.filter((e) => !Object.keys(e.calendarIds || {}).some((id) => hiddenKeys.has(`${e.acct}/${id}`)));
     this.occ = [];
     for (const e of shown) this.occ.push(...occurrences(e, from, to));
     this.occ.sort((a, c) => a.start - c.start);
@@ -126,16 +151,27 @@ export class CalendarView {
     this.render();
   }
 
+  // The user's calendars, then the shared ones with their owners; each
+  // can be hidden.
   renderCalendars() {
-    const ul = h('ul', { class: 'folders cal-list' });
-    for (const c of this.eventCalendars()) {
-      const id = `cal-show-${c.id}`;
-      ul.append(h('li', { class: 'cal-item' },
-        h('input', { type: 'checkbox', id, checked: !this.hidden.has(c.id),
-          onchange: (ev) => { if (ev.target.checked) this.hidden.delete(c.id); else this.hidden.add(c.id); this.load(); } }),
-        h('label', { for: id }, c.name)));
+    const item = (c) => {
+      const key = collKey(c);
+      const id = c.owner ? `cal-show-${c.acct}-${c.id}` : `cal-show-${c.id}`;
+      return h('li', { class: `cal-item${c.owner ? ' shared' : ''}` },
+        h('input', { type: 'checkbox', id, checked: !this.hidden.has(key),
+          onchange: (ev) => { if (ev.target.checked) this.hidden.delete(key); else this.hidden.add(key); this.load(); } }),
+        h('label', { for: id }, c.name,
+          c.owner ? h('span', { class: 'folder-owner' }, ` — shared by ${c.owner}`) : null,
+          c.writable ? null : h('span', { class: 'folder-ro' }, ' read only')));
+    };
+    const cals = this.eventCalendars();
+    const shared = cals.filter((c) => c.owner);
+    clear(this.calNav).append(h('h2', { class: 'nav-title' }, 'Calendars'),
+      h('ul', { class: 'folders cal-list' }, cals.filter((c) => !c.owner).map(item)));
+    if (shared.length) {
+      this.calNav.append(h('h3', { class: 'nav-title', id: 'cals-shared' }, 'Shared with you'),
+        h('ul', { class: 'folders cal-list', 'aria-labelledby': 'cals-shared' }, shared.map(item)));
     }
-    clear(this.calNav).append(h('h2', { class: 'nav-title' }, 'Calendars'), ul);
   }
 
   // occurrences on a naive day, in the browser's zone
@@ -149,9 +185,12 @@ export class CalendarView {
   chip(o) {
     const ev = o.event;
     const time = ev.showWithoutTime ? '' : `${timeFmt.format(toBrowserNaive(o.start))} `;
-    return h('button', { type: 'button', class: 'cal-event', dataset: { id: ev.id },
+    const cal = ev.acct !== this.jmap.accountId ? this.calendarOf(ev) : null;
+    return h('button', { type: 'button', class: `cal-event${cal ? ' shared' : ''}`,
+      dataset: { id: ev.id, account: ev.acct }, title: cal ? sharedLabel(cal) : null,
       onclick: () => this.openEvent(ev) }, time ? h('span', { class: 'cal-time' }, time) : null,
-    ev.title || '(no title)');
+    ev.title || '(no title)',
+    cal ? h('span', { class: 'visually-hidden' }, ` (${sharedLabel(cal)})`) : null);
   }
 
   render() {
@@ -236,30 +275,50 @@ export class CalendarView {
 
   async newEvent(day) {
     await this.ready;
-    const cal = this.eventCalendars().find((c) => c.isDefault) || this.eventCalendars()[0];
+    const own = this.eventCalendars().filter((c) => !c.owner && c.writable);
+    const cal = own.find((c) => c.isDefault) || own[0];
     const start = naiveStr(day + 9 * 3600000);
     this.openEvent({ '@type': 'Event', title: '', start, duration: 'PT1H', timeZone: browserZone(),
-      calendarIds: cal ? { [cal.id]: true } : {} });
+      calendarIds: cal ? { [cal.id]: true } : {}, acct: this.jmap.accountId });
+  }
+
+  // The dialog's calendars: for a new event every one the user may write
+  // (a shared one creates it in its owner's account), for an event those
+  // of its account (an event cannot move between accounts); keyed by
+  // collKey, named with their owners.
+  dialogCalendars(ev) {
+    return this.eventCalendars().filter((c) => c.writable && (!ev.id || c.acct === ev.acct))
+      .map((c) => ({ id: collKey(c), name: c.owner ? `${c.name} (${c.owner})` : c.name, cal: c }));
   }
 
   openEvent(ev) {
+    const cal = this.calendarOf(ev);
+    const own = ev.acct === this.jmap.accountId;
+    const readOnly = !!ev.id && !!cal && !cal.writable;
+    const choices = readOnly ? [{ id: collKey(cal), name: sharedLabel(cal), cal }] : this.dialogCalendars(ev);
+    const note = cal && cal.owner ? `In ${sharedLabel(cal)}${readOnly ? ': read only.' : '.'}` : readOnly ? 'Read only.' : null;
     eventDialog({
-      event: ev, calendars: this.eventCalendars(), username: this.jmap.username,
+      event: cal ? { ...ev, calendarIds: { [collKey(cal)]: true } } : ev,
+      calendars: choices, username: this.jmap.username, readOnly, note,
       name: (this.app.identities[0] || {}).name,
-      onSave: (patch, calendarId) => this.save(ev, patch, calendarId),
-      onDelete: ev.id ? () => this.remove(ev) : null,
-      onReply: async (pid, status) => {
+      onSave: (patch, key) => {
+        const to = (choices.find((c) => c.id === key) || {}).cal;
+        return this.save(ev, patch, to ? to.id : null, to ? to.acct : ev.acct);
+      },
+      onDelete: ev.id && !readOnly ? () => this.remove(ev) : null,
+      // an invitation in someone else's calendar is theirs to answer
+      onReply: own ? async (pid, status) => {
         if (!await this.save(ev, { [`participants/${pid}/participationStatus`]: status })) return false;
         try {
           const to = await sendReply(this.app, ev, status);
           if (to) announce(`Your answer was sent to ${to}`);
         } catch (err) { toast(`Answer saved, but not mailed: ${err.message}`, true); }
         return true;
-      },
+      } : null,
     });
   }
 
-  async save(ev, patch, calendarId) {
+  async save(ev, patch, calendarId, accountId = ev.acct || this.jmap.accountId) {
     let args;
     if (!ev.id) args = { create: { new: { ...patch, calendarIds: { [calendarId]: true } } } };
     else {
@@ -268,13 +327,13 @@ export class CalendarView {
     }
     let id = ev.id;
     try {
-      const res = await this.jmap.call('CalendarEvent/set', args);
+      const res = await this.jmap.call('CalendarEvent/set', { accountId, ...args });
       const err = (res.notCreated && res.notCreated.new) || (res.notUpdated && res.notUpdated[ev.id]);
-      if (err) { toast(`Not saved: ${err.description || err.type}`, true); return false; }
+      if (err) { toast(`Not saved: ${setErrorText(err)}`, true); return false; }
       if (!id) id = res.created.new.id;
     } catch (err) { toast(`Not saved: ${err.message}`, true); return false; }
     announce('Event saved');
-    if (patch.participants || (ev.participants && patch.sequence)) await this.invite(id);
+    if (accountId === this.jmap.accountId && (patch.participants || (ev.participants && patch.sequence))) await this.invite(id);
     await this.load();
     return true;
   }
@@ -294,12 +353,13 @@ export class CalendarView {
 
   async remove(ev) {
     try {
-      const res = await this.jmap.call('CalendarEvent/set', { destroy: [ev.id] });
-      if (res.notDestroyed && res.notDestroyed[ev.id]) { toast('Not deleted.', true); return false; }
+      const res = await this.jmap.call('CalendarEvent/set', { accountId: ev.acct, destroy: [ev.id] });
+      const err = res.notDestroyed && res.notDestroyed[ev.id];
+      if (err) { toast(`Not deleted: ${setErrorText(err)}`, true); return false; }
     } catch (err) { toast(err.message, true); return false; }
     announce('Event deleted');
     const guests = guestsOf(ev);
-    if (guests.length && (organizerOf(ev) || '').toLowerCase() === this.jmap.username.toLowerCase()) {
+    if (guests.length && ev.acct === this.jmap.accountId && (organizerOf(ev) || '').toLowerCase() === this.jmap.username.toLowerCase()) {
       try { await sendCancel(this.app, ev, guests); } catch (err) { toast(`Deleted, but the guests were not told: ${err.message}`, true); }
     }
     await this.load();

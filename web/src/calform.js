@@ -3,7 +3,9 @@
 // calendar; for an invitation, the user's answer. onSave gets a JSCalendar
 // PatchObject of the members the form changed (the whole object for a new
 // event), so what the form does not show (alerts, participants, other
-// rules' parts, iCalendar properties kept by the server) stays.
+// rules' parts, iCalendar properties kept by the server) stays. An event
+// the user may not change (a calendar shared read only) is shown with its
+// fields disabled and no Save or Delete.
 import { h, toast } from './dom.js';
 import { naive, naiveStr, durationMs, msToDuration, browserZone, DAY } from './caltime.js';
 
@@ -147,13 +149,14 @@ function formPatch(ev, f, who) {
   return patch;
 }
 
-export function eventDialog({ event: ev, calendars, username, name, onSave, onDelete, onReply }) {
+export function eventDialog({ event: ev, calendars, username, name, onSave, onDelete, onReply, readOnly, note }) {
   const f = eventInputs(ev, calendars);
-  const me = ev.id ? myParticipant(ev, username) : null;
+  const me = ev.id && onReply && !readOnly ? myParticipant(ev, username) : null;
   const status = me ? ev.participants[me].participationStatus || 'needs-action' : null;
   const dialog = h('dialog', { class: 'pim-dialog', 'aria-labelledby': 'ev-dialog-title' });
   const form = h('form', { class: 'pim-form', method: 'dialog' },
     h('h2', { id: 'ev-dialog-title' }, ev.id ? 'Event' : 'New event'),
+    note ? h('p', { class: 'hint', id: 'ev-rights' }, note) : null,
     me ? h('div', { class: 'invite', role: 'group', 'aria-label': 'Your answer' },
       h('span', {}, `Invitation: ${status.replace('-', ' ')}`),
       ANSWERS.map(([v, l]) => h('button', { type: 'button', 'aria-pressed': String(status === v),
@@ -175,13 +178,15 @@ export function eventDialog({ event: ev, calendars, username, name, onSave, onDe
       labelled('ev-calendar', 'Calendar', f.calSel)),
     f.rule ? h('p', { class: 'hint' }, 'Changes apply to every occurrence.') : null,
     h('div', { class: 'pim-actions' },
-      h('button', { type: 'submit', class: 'primary', id: 'ev-save' }, 'Save'),
+      readOnly ? null : h('button', { type: 'submit', class: 'primary', id: 'ev-save' }, 'Save'),
       onDelete ? h('button', { type: 'button', id: 'ev-delete', onclick: async () => {
         if (confirm(`Delete "${ev.title || 'this event'}"?`) && await onDelete()) dialog.close();
       } }, 'Delete') : null,
-      h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel')));
+      h('button', { type: 'button', id: 'ev-cancel', onclick: () => dialog.close() }, readOnly ? 'Close' : 'Cancel')));
+  if (readOnly) for (const el of form.querySelectorAll('.pim-fields input, .pim-fields select, .pim-fields textarea')) el.disabled = true;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (readOnly) return;
     const patch = formPatch(ev, f, { email: username, name });
     if (patch && await onSave(patch, f.calSel.value)) dialog.close();
   });
@@ -189,6 +194,6 @@ export function eventDialog({ event: ev, calendars, username, name, onSave, onDe
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
-  f.title.focus();
+  (readOnly ? form.querySelector('#ev-cancel') : f.title).focus();
   return dialog;
 }

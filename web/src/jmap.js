@@ -104,6 +104,20 @@ export class JmapClient {
     return this.session ? this.session.capabilities[cap] : undefined;
   }
 
+  // The accounts of other users who share collections with this one
+  // (isPersonal false) and whose capabilities include cap (or the one a
+  // type's methods need: 'ContactCard'), as [{id, name, isReadOnly}]
+  // ordered by name (the owner's address).
+  sharedAccounts(cap) {
+    if (!this.session) return [];
+    cap = CAP_OF_TYPE[cap] || cap;
+    return Object.entries(this.session.accounts || {})
+      .filter(([id, a]) => id !== this.accountId && a.isPersonal === false &&
+        a.accountCapabilities && a.accountCapabilities[cap])
+      .map(([id, a]) => ({ id, name: a.name || id, isReadOnly: !!a.isReadOnly }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   accountCapability(cap) {
     const acct = this.session && this.session.accounts[this.accountId];
     return acct ? acct.accountCapabilities[cap] : undefined;
@@ -162,6 +176,9 @@ export class JmapClient {
       throw new JmapError(problem.type || 'serverFail', problem.detail || `HTTP ${resp.status}`, resp.status);
     }
     const body = await resp.json();
+    // a new session state: accounts (shares) came or went (§3.4)
+    if (body.sessionState && this.session.state && body.sessionState !== this.session.state)
+      this.connect().catch(() => {});
     return body.methodResponses;
   }
 
@@ -205,8 +222,9 @@ export class JmapClient {
     });
   }
 
-  // Push (§7.3): calls onState(changed) with the StateChange's "changed"
-  // map for this account. The stream is read with fetch, so that it
+  // Push (§7.3): calls onState(changed, accountId) with the StateChange's
+  // "changed" map for each account in it (the user's own and the shared
+  // ones). The stream is read with fetch, so that it
   // carries the same credentials as every other request (an EventSource
   // object cannot send an Authorization header); it reconnects with
   // back-off. Returns a function that stops it.
@@ -230,8 +248,8 @@ export class JmapClient {
           await readEvents(resp.body, (event, data) => {
             if (event !== 'state') return;
             const change = JSON.parse(data);
-            const changed = change.changed && change.changed[this.accountId];
-            if (changed) onState(changed);
+            for (const [acct, changed] of Object.entries(change.changed || {}))
+              if (changed) onState(changed, acct);
           });
         } catch (err) {
           if (stopped) return;

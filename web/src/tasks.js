@@ -2,9 +2,12 @@
 // calendars that take them) and the journal (Postroom's
 // urn:postroom:jmap:journal: JournalEntry objects over VJOURNAL), each a
 // list with a form on top. A task is done when its progress is
-// "completed"; journal entries are shown by date, newest first.
+// "completed"; journal entries are shown by date, newest first. Those of
+// calendars other users share (share.js) are listed too, with their
+// owner, and can be changed only where the share is read-write.
 import { h, clear, toast, announce } from './dom.js';
 import { browserZone, naive } from './caltime.js';
+import { accountsWith, tagCollections, setErrorText, resultOf } from './share.js';
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const dueFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
@@ -24,6 +27,7 @@ class ItemsView {
     this.titleText = title;
     this.items = [];
     this.calendars = [];
+    this.states = new Map(); // account -> state of type, for push
     this.listEl = h('ul', { class: 'pim-list items', id: `${type.toLowerCase()}-list`, 'aria-label': title });
     this.form = this.buildForm();
     this.el = h('div', { class: `panes pim ${type.toLowerCase()}` },
@@ -37,41 +41,76 @@ class ItemsView {
     await this.ready;
   }
 
-  onPush(changed) { if (changed[this.type] && changed[this.type] !== this.state) this.load(); }
+  onPush(changed, acct = this.jmap.accountId) {
+    if (changed[this.type] && changed[this.type] !== this.states.get(acct)) this.load();
+  }
 
+  // The user's own calendar for new items.
   calendarId() {
-    const cals = this.calendars.filter((c) => (c['postroom.org:types'] || [this.type]).includes(this.type));
+    const cals = this.calendars.filter((c) => !c.owner && (c['postroom.org:types'] || [this.type]).includes(this.type));
     const c = cals.find((x) => (x['postroom.org:types'] || []).length === 1) || cals[0];
     return c ? c.id : null;
   }
 
+  // The calendar an item is in (of its account).
+  calendarOf(item) {
+    return this.calendars.find((c) => c.acct === item.acct && (item.calendarIds || {})[c.id]);
+  }
+
+  // null for the user's own items, else their calendar (with its owner).
+  sharedIn(item) { return item.acct !== this.jmap.accountId ? this.calendarOf(item) || null : null; }
+
+  writable(item) { const c = this.calendarOf(item); return !c || c.writable; }
+
   async load() {
     const b = this.jmap.batch();
-    const cals = b.add('Calendar/get', { ids: null });
-    const q = b.add(`${this.type}/query`, { filter: {} });
-    const g = b.add(`${this.type}/get`, { '#ids': q.ref('/ids') });
+    const calls = accountsWith(this.jmap, this.type).map((a) => {
+      const accountId = a.id;
+      const cals = b.add('Calendar/get', { accountId, ids: null });
+      const q = b.add(`${this.type}/query`, { accountId, filter: {} });
+      return { a, cals, g: b.add(`${this.type}/get`, { accountId, '#ids': q.ref('/ids') }) };
+    });
     let res;
-    try { res = await b.send(); } catch (err) { toast(`Could not load: ${err.message}`, true); return; }
-    this.calendars = res.get(cals.id).list;
-    this.items = res.get(g.id).list;
-    this.state = res.get(g.id).state;
+    try { res = await b.send({ allowErrors: true }); } catch (err) { toast(`Could not load: ${err.message}`, true); return; }
+    if (!resultOf(res, calls[0].g)) { toast(`Could not load: ${res.get(calls[0].g.id).methodError.type}`, true); return; }
+    this.calendars = [];
+    this.items = [];
+    this.states = new Map();
+    for (const { a, cals, g } of calls) {
+      const cl = resultOf(res, cals), gl = resultOf(res, g);
+      if (!cl || !gl) continue; // a share withdrawn meanwhile
+      this.calendars.push(...tagCollections(cl.list, a));
+      for (const it of gl.list) { it.acct = a.id; this.items.push(it); }
+      this.states.set(a.id, gl.state);
+    }
     this.render();
   }
 
+  // key: the create id, or the item (updated or destroyed in its account).
   async set(args, key) {
+    const accountId = typeof key === 'object' ? key.acct : this.jmap.accountId;
+    if (typeof key === 'object') key = key.id;
     try {
-      const res = await this.jmap.call(`${this.type}/set`, args);
+      const res = await this.jmap.call(`${this.type}/set`, { accountId, ...args });
       const err = (res.notCreated && res.notCreated[key]) || (res.notUpdated && res.notUpdated[key]) ||
         (res.notDestroyed && res.notDestroyed[key]);
-      if (err) { toast(`Not saved: ${err.description || err.type}`, true); return false; }
+      if (err) { toast(`Not saved: ${setErrorText(err)}`, true); return false; }
     } catch (err) { toast(`Not saved: ${err.message}`, true); return false; }
     await this.load();
     return true;
   }
 
+  // The owner of a shared item and "read only", for its row.
+  ownerNote(item) {
+    const c = this.sharedIn(item);
+    const ro = !this.writable(item);
+    return c || ro ? h('span', { class: 'item-sub item-owner' },
+      [c ? `${c.name}, shared by ${c.owner}` : null, ro ? (c ? ', read only' : 'read only') : null]) : null;
+  }
+
   async remove(item) {
     if (!confirm(`Delete "${item.title || 'this entry'}"?`)) return;
-    if (await this.set({ destroy: [item.id] }, item.id)) announce('Deleted');
+    if (await this.set({ destroy: [item.id] }, item)) announce('Deleted');
   }
 }
 
@@ -93,14 +132,14 @@ export class TasksView extends ItemsView {
       if (!title.value.trim()) { toast('Give the task a title.', true); return; }
       await this.ready;
       if (this.editing) {
-        const old = this.items.find((t) => t.id === this.editing) || {};
+        const old = this.editing;
         const patch = { title: title.value.trim() };
         const newDue = due.value ? `${due.value}T${(old.due || 'T17:00:00').split('T')[1]}` : null;
         if (newDue !== (old.due || null)) {
           patch.due = newDue;
           if (newDue && !old.timeZone) patch.timeZone = browserZone();
         }
-        if (await this.set({ update: { [this.editing]: patch } }, this.editing)) { this.reset(); announce('Task saved'); }
+        if (await this.set({ update: { [this.editing.id]: patch } }, this.editing)) { this.reset(); announce('Task saved'); }
         return;
       }
       const cal = this.calendarId();
@@ -127,7 +166,7 @@ export class TasksView extends ItemsView {
 
   edit(t) {
     const f = this.fields;
-    this.editing = t.id;
+    this.editing = t;
     f.title.value = t.title || '';
     f.due.value = (t.due || '').slice(0, 10);
     f.label.textContent = 'Task';
@@ -143,16 +182,18 @@ export class TasksView extends ItemsView {
       (a.due ? naive(a.due) : Infinity) - (b.due ? naive(b.due) : Infinity) || (a.title || '').localeCompare(b.title || ''));
     if (!items.length) this.listEl.append(h('li', { class: 'pim-none' }, 'No tasks.'));
     for (const t of items) {
-      const id = `task-done-${t.id}`;
-      this.listEl.append(h('li', { class: `item${done(t) ? ' done' : ''}`, dataset: { id: t.id } },
-        h('input', { type: 'checkbox', id, checked: done(t), onchange: (ev) =>
-          this.set({ update: { [t.id]: { progress: ev.target.checked ? 'completed' : 'needs-action' } } }, t.id) }),
+      const id = t.acct === this.jmap.accountId ? `task-done-${t.id}` : `task-done-${t.acct}-${t.id}`;
+      const rw = this.writable(t);
+      this.listEl.append(h('li', { class: `item${done(t) ? ' done' : ''}`, dataset: { id: t.id, account: t.acct } },
+        h('input', { type: 'checkbox', id, checked: done(t), disabled: !rw, onchange: (ev) =>
+          this.set({ update: { [t.id]: { progress: ev.target.checked ? 'completed' : 'needs-action' } } }, t) }),
         h('label', { for: id, class: 'item-title' }, t.title || '(no title)'),
         t.due ? h('span', { class: 'item-sub' }, `due ${dueFmt.format(naive(t.due))}`) : null,
-        h('button', { type: 'button', class: 'item-edit', 'aria-label': `Edit ${t.title || 'task'}`,
-          onclick: () => this.edit(t) }, 'Edit'),
-        h('button', { type: 'button', class: 'item-delete', 'aria-label': `Delete ${t.title || 'task'}`,
-          onclick: () => this.remove(t) }, 'Delete')));
+        this.ownerNote(t),
+        rw ? h('button', { type: 'button', class: 'item-edit', 'aria-label': `Edit ${t.title || 'task'}`,
+          onclick: () => this.edit(t) }, 'Edit') : null,
+        rw ? h('button', { type: 'button', class: 'item-delete', 'aria-label': `Delete ${t.title || 'task'}`,
+          onclick: () => this.remove(t) }, 'Delete') : null));
     }
   }
 }
@@ -180,7 +221,7 @@ export class JournalView extends ItemsView {
                       showWithoutTime: true };
       let ok;
       await this.ready;
-      if (this.editing) ok = await this.set({ update: { [this.editing]: entry } }, this.editing);
+      if (this.editing) ok = await this.set({ update: { [this.editing.id]: entry } }, this.editing);
       else {
         const cal = this.calendarId();
         if (!cal) { toast('There is no calendar for the journal.', true); return; }
@@ -200,7 +241,7 @@ export class JournalView extends ItemsView {
   }
 
   edit(j) {
-    this.editing = j.id;
+    this.editing = j;
     this.fields.date.value = (j.start || '').slice(0, 10);
     this.fields.title.value = j.title || '';
     this.fields.text.value = j.description || '';
@@ -217,10 +258,10 @@ export class JournalView extends ItemsView {
         h('article', { 'aria-label': j.title || dateFmt.format(naive(j.start)) },
           h('h3', {}, h('time', { datetime: (j.start || '').slice(0, 10) }, j.start ? dateFmt.format(naive(j.start)) : ''),
             j.title ? ` – ${j.title}` : ''),
-          j.description ? h('p', { class: 'journal-text' }, j.description) : null),
-        h('button', { type: 'button', onclick: () => this.edit(j) }, 'Edit',
+          j.description ? h('p', { class: 'journal-text' }, j.description) : null, this.ownerNote(j)),
+        this.writable(j) ? [h('button', { type: 'button', onclick: () => this.edit(j) }, 'Edit',
           h('span', { class: 'visually-hidden' }, ` ${j.title || ''}`)),
-        h('button', { type: 'button', 'aria-label': `Delete ${j.title || 'entry'}`, onclick: () => this.remove(j) }, 'Delete')));
+        h('button', { type: 'button', 'aria-label': `Delete ${j.title || 'entry'}`, onclick: () => this.remove(j) }, 'Delete')] : null));
     }
   }
 }

@@ -30,7 +30,8 @@ function responses(doc) {
   }));
 }
 
-// The URL of the book's CardDAV collection.
+// The URL of the book's CardDAV collection (tagged by share.js: a shared
+// book has its owner).
 export async function bookUrl(jmap, book) {
   const home = `/dav/addressbooks/${jmap.username}/`;
   const resp = await dav(jmap, 'PROPFIND', home,
@@ -40,8 +41,9 @@ export async function bookUrl(jmap, book) {
   for (const r of responses(xml(await resp.text()))) {
     if (!r.el.getElementsByTagNameNS(CARD, 'addressbook').length) continue;
     const name = (r.el.getElementsByTagNameNS(DAV, 'displayname')[0] || {}).textContent || '';
-    if (name === book.name) return r.href;
-    if (book.isDefault && /\/contacts\/?$/.test(r.href)) fallback = r.href;
+    // a shared book is in the home as "<name> (<owner>)" (doc/dav.md)
+    if (name === (book.owner ? `${book.name} (${book.owner})` : book.name)) return r.href;
+    if (book.isDefault && !book.owner && /\/contacts\/?$/.test(r.href)) fallback = r.href;
   }
   if (fallback) return fallback;
   throw new Error(`no CardDAV collection for "${book.name}"`);
