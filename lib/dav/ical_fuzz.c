@@ -111,7 +111,11 @@ static void itip_check(const uint8_t *data, size_t size, struct pool *pool)
 		ical_itip_write_attendee_copy(obj, obj, a, &out);
 		buf_truncate(&out, 0);
 		ical_itip_write_status(obj, &a, &st, 1, &out);
+		buf_truncate(&out, 0);
+		(void)ical_itip_write_uninvite(obj, &a, 1, &out);
 	}
+	buf_truncate(&out, 0);
+	ical_itip_write_sequence(obj, it.sequence + 1, &out);
 	buf_deinit(&out);
 	ical_object_free(&obj);
 }

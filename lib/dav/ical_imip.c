@@ -193,8 +193,12 @@ static void stamp(icalcomponent *c, time_t now)
 	icalcomponent_add_property(c, icalproperty_new_dtstamp(utc_now(now)));
 }
 
-static char *message_text(icalcomponent *root, const char *method)
+/* The message's text: METHOD, and a VTIMEZONE for each TZID (RFC 5545
+ * §3.6.5: the object in the calendar may have named a system zone). */
+static char *message_text(icalcomponent *root, icalcomponent_kind kind,
+                          const char *method)
 {
+	ical_itip_zones_complete(root, kind);
 	icalcomponent_add_property(
 	    root,
 	    icalproperty_new_method(icalproperty_string_to_method(method)));
@@ -226,7 +230,7 @@ int ical_imip_message(const unsigned char *data, size_t size,
 			    c, icalcomponent_get_sequence(c) + 1);
 		}
 	}
-	char *text = message_text(obj->root, method);
+	char *text = message_text(obj->root, obj->libical_kind, method);
 	buf_append_str(out, text);
 	free(text);
 	ical_object_free(&obj);
@@ -324,7 +328,7 @@ int ical_imip_reply(const struct ical_imip *request, const char *attendee,
 		*error_r = "not invited";
 		return -1;
 	}
-	char *text = message_text(root, "REPLY");
+	char *text = message_text(root, kind, "REPLY");
 	buf_append_str(out, text);
 	free(text);
 	icalcomponent_free(root);

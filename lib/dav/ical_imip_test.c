@@ -3,7 +3,9 @@
  * the REQUEST, writing the REPLY (only the replying ATTENDEE, RFC 5546
  * §3.2.3), applying it to the organizer's copy, and the refusals (another
  * event, another sender, an older SEQUENCE, a non-attendee, no METHOD,
- * broken structure); an organizer's event written as REQUEST and CANCEL. */
+ * broken structure); an organizer's event written as REQUEST and CANCEL,
+ * and each message with a VTIMEZONE for the TZID the stored event names
+ * by reference (RFC 5545 §3.6.5, RFC 7809). */
 #include "dav/ical_imip.h"
 #include "core/buf.h"
 #include "core/pool.h"
@@ -205,6 +207,48 @@ static void test_refused(void)
 	test_end();
 }
 
+static void test_timezones(void)
+{
+	test_begin("ical_imip messages carry their VTIMEZONE");
+	struct pool *pool = pool_new();
+	const char *event =
+	    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+	    "BEGIN:VEVENT\r\nUID:tz-1\r\nDTSTAMP:20240101T000000Z\r\n"
+	    "DTSTART;TZID=America/New_York:20240110T100000\r\n"
+	    "DURATION:PT1H\r\nSUMMARY:Zoned\r\n"
+	    "ORGANIZER:mailto:a@example.com\r\n"
+	    "ATTENDEE:mailto:b@example.com\r\nEND:VEVENT\r\n"
+	    "END:VCALENDAR\r\n";
+	const char *error = NULL;
+	struct buf out;
+	buf_init(&out);
+	test_assert_int(ical_imip_message((const unsigned char *)event,
+	                                  strlen(event), "REQUEST", 0, pool,
+	                                  &out, &error),
+	                0);
+	test_assert(strstr(out.data, "BEGIN:VTIMEZONE\r\nTZID:America/"
+	                             "New_York\r\n") != NULL);
+	test_assert(strstr(out.data, "BEGIN:VTIMEZONE") <
+	            strstr(out.data, "BEGIN:VEVENT"));
+	struct ical_imip req;
+	test_assert_int(parse(out.data, pool, &req, &error), 0);
+	struct buf reply;
+	buf_init(&reply);
+	test_assert_int(ical_imip_reply(&req, "b@example.com", "ACCEPTED", 0,
+	                                pool, &reply, &error),
+	                0);
+	test_assert(strstr(reply.data, "TZID:America/New_York\r\n") != NULL);
+	/* kept once, not doubled */
+	const char *first = strstr(reply.data, "BEGIN:VTIMEZONE");
+	test_assert(first != NULL &&
+	            strstr(first + 1, "BEGIN:VTIMEZONE") == NULL);
+	ical_object_free(&req.obj);
+	buf_deinit(&reply);
+	buf_deinit(&out);
+	pool_free(&pool);
+	test_end();
+}
+
 static void test_freebusy(void)
 {
 	test_begin("ical_imip_freebusy periods of a VFREEBUSY");
@@ -248,10 +292,8 @@ static void test_freebusy(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_request_reply,
-	    test_refused,
-	    test_freebusy,
-	    NULL,
+	    test_request_reply, test_refused, test_timezones,
+	    test_freebusy,      NULL,
 	};
 	return test_run(tests);
 }

@@ -181,6 +181,8 @@ void ical_itip_read(const struct ical_object *obj, struct pool *pool,
 			if (is_override != (pass == 1))
 				continue;
 			head_read(itip, c, pool);
+			if (icalcomponent_get_sequence(c) > itip->sequence)
+				itip->sequence = icalcomponent_get_sequence(c);
 			attendees_add(itip, c, pool, &cap);
 			digest_comp(ctx, c, pool);
 		}
@@ -234,6 +236,95 @@ static icalproperty *attendee_prop(icalcomponent *c, const char *address,
 	return NULL;
 }
 
+/* Is there a VTIMEZONE for tzid in root? (Its own iterator: the
+ * caller walks root's components with root's.) */
+static bool has_vtimezone(icalcomponent *root, const char *tzid)
+{
+	icalcompiter it =
+	    icalcomponent_begin_component(root, ICAL_VTIMEZONE_COMPONENT);
+	for (icalcomponent *z = icalcompiter_deref(&it); z != NULL;
+	     z = icalcompiter_next(&it)) {
+		icalproperty *p =
+		    icalcomponent_get_first_property(z, ICAL_TZID_PROPERTY);
+		const char *id = p != NULL ? icalproperty_get_tzid(p) : NULL;
+		if (id != NULL && strcmp(id, tzid) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Adds to zones (a VCALENDAR collecting VTIMEZONEs) the system's zone
+ * for each TZID parameter of c and its subcomponents that neither root
+ * nor zones has yet, with its TZID set to the parameter's value (libical
+ * may prefix its own). */
+static void tz_collect(icalcomponent *root, icalcomponent *c,
+                       icalcomponent *zones)
+{
+	for (icalproperty *p =
+	         icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY);
+	     p != NULL;
+	     p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
+		icalparameter *param =
+		    icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
+		const char *tzid =
+		    param != NULL ? icalparameter_get_tzid(param) : NULL;
+		if (tzid == NULL || has_vtimezone(root, tzid) ||
+		    has_vtimezone(zones, tzid))
+			continue;
+		icaltimezone *zone = icaltimezone_get_builtin_timezone(tzid);
+		icalcomponent *vtz =
+		    zone != NULL ? icaltimezone_get_component(zone) : NULL;
+		if (vtz == NULL)
+			continue;
+		vtz = icalcomponent_new_clone(vtz);
+		icalproperty *id =
+		    icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
+		if (id != NULL)
+			icalproperty_set_tzid(id, tzid);
+		icalcomponent_add_component(zones, vtz);
+	}
+	for (icalcomponent *sub =
+	         icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT);
+	     sub != NULL;
+	     sub = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT))
+		tz_collect(root, sub, zones);
+}
+
+/* RFC 5545 §3.6.5: an iTIP message carries a VTIMEZONE for every TZID
+ * it uses, while a stored object may name a zone of the system's
+ * database without one (RFC 7809). (ical_private.h) */
+void ical_itip_zones_complete(icalcomponent *root, icalcomponent_kind kind)
+{
+	icalcomponent *zones = icalcomponent_new_vcalendar();
+	for (icalcomponent *c = icalcomponent_get_first_component(root, kind);
+	     c != NULL; c = icalcomponent_get_next_component(root, kind))
+		tz_collect(root, c, zones);
+	if (icalcomponent_get_first_component(
+	        zones, ICAL_VTIMEZONE_COMPONENT) == NULL) {
+		icalcomponent_free(zones);
+		return;
+	}
+	/* libical writes subcomponents in the order they were added: move
+	 * the others behind the new zones */
+	icalcomponent *rest = icalcomponent_new_vcalendar();
+	icalcomponent *c;
+	while ((c = icalcomponent_get_first_component(root, kind)) != NULL) {
+		icalcomponent_remove_component(root, c);
+		icalcomponent_add_component(rest, c);
+	}
+	while ((c = icalcomponent_get_first_component(
+	            zones, ICAL_VTIMEZONE_COMPONENT)) != NULL) {
+		icalcomponent_remove_component(zones, c);
+		icalcomponent_add_component(root, c);
+	}
+	while ((c = icalcomponent_get_first_component(rest, kind)) != NULL) {
+		icalcomponent_remove_component(rest, c);
+		icalcomponent_add_component(root, c);
+	}
+	icalcomponent_free(rest);
+	icalcomponent_free(zones);
+}
+
 void ical_itip_write_request(const struct ical_object *obj, const char *method,
                              struct buf *out)
 {
@@ -258,6 +349,99 @@ void ical_itip_write_request(const struct ical_object *obj, const char *method,
 			icalcomponent_set_sequence(
 			    c, icalcomponent_get_sequence(c) + 1);
 		}
+	}
+	ical_itip_zones_complete(root, obj->libical_kind);
+	write_root(root, out);
+	icalcomponent_free(root);
+}
+
+/* Is address one of addresses[0..count)? */
+static bool address_in(const char *address, const char *const *addresses,
+                       size_t count)
+{
+	for (size_t i = 0; address != NULL && i < count; i++) {
+		if (strcasecmp(address, addresses[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Removes c's ATTENDEEs not in removed; returns how many stay. */
+static size_t attendees_keep(icalcomponent *c, const char *const *removed,
+                             size_t count, struct pool *pool)
+{
+	size_t kept = 0;
+	icalproperty *p =
+	    icalcomponent_get_first_property(c, ICAL_ATTENDEE_PROPERTY);
+	while (p != NULL) {
+		icalproperty *next =
+		    icalcomponent_get_next_property(c, ICAL_ATTENDEE_PROPERTY);
+		if (address_in(prop_address(p, pool), removed, count)) {
+			sched_params_strip(p);
+			kept++;
+		} else {
+			icalcomponent_remove_property(c, p);
+			icalproperty_free(p);
+		}
+		p = next;
+	}
+	return kept;
+}
+
+int ical_itip_write_uninvite(const struct ical_object *obj,
+                             const char *const *removed, size_t count,
+                             struct buf *out)
+{
+	struct pool *pool = pool_new();
+	icalcomponent *root = icalcomponent_new_clone(obj->root);
+	method_set(root, "CANCEL");
+	size_t left = 0;
+	icalcomponent *c =
+	    icalcomponent_get_first_component(root, obj->libical_kind);
+	while (c != NULL) {
+		icalcomponent *next =
+		    icalcomponent_get_next_component(root, obj->libical_kind);
+		if (attendees_keep(c, removed, count, pool) == 0) {
+			/* they were not in this instance */
+			icalcomponent_remove_component(root, c);
+			icalcomponent_free(c);
+			c = next;
+			continue;
+		}
+		icalproperty *p;
+		while ((p = icalcomponent_get_first_property(
+		            c, ICAL_STATUS_PROPERTY)) != NULL) {
+			icalcomponent_remove_property(c, p);
+			icalproperty_free(p);
+		}
+		icalproperty *org = icalcomponent_get_first_property(
+		    c, ICAL_ORGANIZER_PROPERTY);
+		if (org != NULL)
+			sched_params_strip(org);
+		icalcomponent_set_sequence(c,
+		                           icalcomponent_get_sequence(c) + 1);
+		left++;
+		c = next;
+	}
+	if (left > 0) {
+		ical_itip_zones_complete(root, obj->libical_kind);
+		write_root(root, out);
+	}
+	icalcomponent_free(root);
+	pool_free(&pool);
+	return left > 0 ? 0 : -1;
+}
+
+void ical_itip_write_sequence(const struct ical_object *obj, int sequence,
+                              struct buf *out)
+{
+	icalcomponent *root = icalcomponent_new_clone(obj->root);
+	for (icalcomponent *c =
+	         icalcomponent_get_first_component(root, obj->libical_kind);
+	     c != NULL;
+	     c = icalcomponent_get_next_component(root, obj->libical_kind)) {
+		if (icalcomponent_get_sequence(c) < sequence)
+			icalcomponent_set_sequence(c, sequence);
 	}
 	write_root(root, out);
 	icalcomponent_free(root);
@@ -318,6 +502,7 @@ int ical_itip_write_reply(const struct ical_object *obj, const char *attendee,
 		icalcomponent_add_component(root, r);
 		count++;
 	}
+	ical_itip_zones_complete(root, obj->libical_kind);
 	if (count > 0)
 		write_root(root, out);
 	icalcomponent_free(root);

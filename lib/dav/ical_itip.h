@@ -40,6 +40,7 @@ struct ical_itip {
 	const char *summary; /* of the master (or first component), or "" */
 	int64_t start;       /* its DTSTART in UTC, ICAL_TIME_MIN if none */
 	bool is_cancelled;   /* its STATUS is CANCELLED */
+	int sequence;        /* the highest SEQUENCE of its components */
 	/* SHA-256 (hex) of what an attendee must hear of when it changes:
 	 * times, rules, summary, location, description, status, sequence,
 	 * the organizer and the attendees' addresses */
@@ -58,10 +59,26 @@ const char *ical_itip_address(const char *cal_address, struct pool *pool);
 
 /* A REQUEST or CANCEL (RFC 5546 §3.2.2, §3.2.5) from the organizer's
  * copy: METHOD added, SCHEDULE-STATUS, SCHEDULE-AGENT and
- * SCHEDULE-FORCE-SEND removed (RFC 6638 §7); a CANCEL has STATUS:CANCELLED
- * in every component. Appends it to out. */
+ * SCHEDULE-FORCE-SEND removed (RFC 6638 §7); a CANCEL of the whole event
+ * has STATUS:CANCELLED and SEQUENCE one higher in every component. Every
+ * iTIP message written here (this, the uninvite and the REPLY) carries a
+ * VTIMEZONE for each TZID it uses (RFC 5545 §3.6.5): the object's own,
+ * else the system's zone of that name. Appends it to out. */
 void ical_itip_write_request(const struct ical_object *obj, const char *method,
                              struct buf *out);
+/* The CANCEL to attendees taken off an event (RFC 5546 §3.2.5,
+ * "uninvite"), from the organizer's copy before: the components they were
+ * in, each with only their ATTENDEEs, without STATUS (which would cancel
+ * the event for everyone) and with SEQUENCE one higher. Returns 0 with it
+ * appended to out, or -1 when none of removed (count addresses, as
+ * ical_itip_address gives) is in obj (nothing appended). */
+int ical_itip_write_uninvite(const struct ical_object *obj,
+                             const char *const *removed, size_t count,
+                             struct buf *out);
+/* obj with SEQUENCE raised to sequence in every component lower than
+ * that (RFC 5546 §2.1.4: the organizer's revision). Appends it to out. */
+void ical_itip_write_sequence(const struct ical_object *obj, int sequence,
+                              struct buf *out);
 /* A REPLY (RFC 5546 §3.2.3) of attendee from its copy: every component
  * with UID, DTSTAMP (now), ORGANIZER, RECURRENCE-ID, SEQUENCE, DTSTART,
  * DTEND, DURATION, DUE and SUMMARY, and only the attendee's ATTENDEE,

@@ -3,8 +3,10 @@
  * that changes with what attendees must hear of and not with PARTSTAT or
  * SCHEDULE-STATUS, REQUEST and CANCEL from the organizer's copy, a REPLY
  * from the attendee's, the attendee's copy keeping its answer, a REPLY
- * applied to the organizer's copy, SCHEDULE-STATUS written, and METHOD
- * refused in a stored resource but read in an iTIP message. */
+ * applied to the organizer's copy, SCHEDULE-STATUS written, METHOD
+ * refused in a stored resource but read in an iTIP message, the CANCEL to
+ * attendees taken off (RFC 5546 §3.2.5), SEQUENCE raised, and a VTIMEZONE
+ * for every TZID of a message (RFC 5545 §3.6.5). */
 #include "core/buf.h"
 #include "core/pool.h"
 #include "dav/ical.h"
@@ -224,9 +226,157 @@ static void test_reply(void)
 	test_end();
 }
 
+static void test_uninvite_and_sequence(void)
+{
+	test_begin("itip uninvite and sequence");
+	struct pool *pool = pool_new();
+	struct ical_object *obj = parse(
+	    EVENT("SEQUENCE:2\r\nSTATUS:CONFIRMED\r\n", "SCHEDULE-STATUS=1.2"),
+	    false);
+	struct ical_itip it;
+	ical_itip_read(obj, pool, &it);
+	test_assert_int(it.sequence, 2);
+	struct buf out;
+	buf_init(&out);
+	/* dee is only in the override: the CANCEL names that instance */
+	const char *gone[] = {"dee@remote.test"};
+	test_assert_int(ical_itip_write_uninvite(obj, gone, 1, &out), 0);
+	struct ical_object *msg = parse(out.data, true);
+	ical_itip_read(msg, pool, &it);
+	test_assert_str(it.method, "CANCEL");
+	test_assert_int(it.attendee_count, 1);
+	test_assert_str(it.attendees[0].address, "dee@remote.test");
+	test_assert(strstr(out.data, "RECURRENCE-ID:20240111T100000Z") != NULL);
+	test_assert(strstr(out.data, "RRULE") == NULL);
+	test_assert(strstr(out.data, "SEQUENCE:1\r\n") != NULL);
+	ical_object_free(&msg);
+	/* bob is in both; RFC 5546 §3.2.5: no STATUS when uninviting */
+	buf_truncate(&out, 0);
+	const char *bob[] = {"bob@example.test"};
+	test_assert_int(ical_itip_write_uninvite(obj, bob, 1, &out), 0);
+	msg = parse(out.data, true);
+	ical_itip_read(msg, pool, &it);
+	test_assert_int(it.attendee_count, 1);
+	test_assert_str(it.attendees[0].address, "bob@example.test");
+	test_assert(!it.is_cancelled);
+	test_assert(strstr(out.data, "\nSTATUS:") == NULL);
+	test_assert(strstr(out.data, "SCHEDULE-") == NULL);
+	test_assert(strstr(out.data, "SEQUENCE:3\r\n") != NULL);
+	test_assert(strstr(out.data, "ORGANIZER") != NULL);
+	ical_object_free(&msg);
+	/* someone never invited: nothing */
+	buf_truncate(&out, 0);
+	const char *eve[] = {"eve@example.test"};
+	test_assert_int(ical_itip_write_uninvite(obj, eve, 1, &out), -1);
+	test_assert_int(out.len, 0);
+	/* the organizer's revision */
+	ical_itip_write_sequence(obj, 3, &out);
+	msg = parse(out.data, false);
+	ical_itip_read(msg, pool, &it);
+	test_assert_int(it.sequence, 3);
+	test_assert(strstr(out.data, "SEQUENCE:2\r\n") == NULL);
+	ical_object_free(&msg);
+	buf_deinit(&out);
+	ical_object_free(&obj);
+	pool_free(&pool);
+	test_end();
+}
+
+#define ZONED(vtimezone)                                                       \
+	"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n" vtimezone      \
+	"BEGIN:VEVENT\r\nUID:tz-1\r\nDTSTAMP:20240101T000000Z\r\n"             \
+	"DTSTART;TZID=America/New_York:20240110T100000\r\n"                    \
+	"DTEND;TZID=America/New_York:20240110T110000\r\n"                      \
+	"RRULE:FREQ=WEEKLY;COUNT=4\r\n"                                        \
+	"EXDATE;TZID=Europe/Berlin:20240117T160000\r\n"                        \
+	"ORGANIZER:mailto:ann@example.test\r\n"                                \
+	"ATTENDEE:mailto:bob@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+
+#define OWN_NY                                                                 \
+	"BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\nX-MINE:yes\r\n"           \
+	"BEGIN:STANDARD\r\nDTSTART:19701101T020000\r\n"                        \
+	"RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\r\nTZOFFSETFROM:-0400\r\n"     \
+	"TZOFFSETTO:-0500\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\n"               \
+	"DTSTART:19700308T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\r\n" \
+	"TZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nEND:DAYLIGHT\r\n"           \
+	"END:VTIMEZONE\r\n"
+
+/* How many VTIMEZONEs of out have TZID tzid. */
+static int zones_named(const char *out, const char *tzid)
+{
+	int n = 0;
+	for (const char *p = strstr(out, "BEGIN:VTIMEZONE\r\n"); p != NULL;
+	     p = strstr(p + 1, "BEGIN:VTIMEZONE\r\n")) {
+		const char *id = strstr(p, "\r\nTZID:");
+		size_t len = strlen(tzid);
+		if (id != NULL && strncmp(id + 7, tzid, len) == 0 &&
+		    id[7 + len] == '\r')
+			n++;
+	}
+	return n;
+}
+
+static void test_timezones(void)
+{
+	test_begin("itip messages carry their VTIMEZONEs");
+	struct pool *pool = pool_new();
+	/* stored by reference (RFC 7809): no VTIMEZONE in the object */
+	struct ical_object *obj = parse(ZONED(""), false);
+	struct buf out;
+	buf_init(&out);
+	ical_itip_write_request(obj, "REQUEST", &out);
+	test_assert_int(zones_named(out.data, "America/New_York"), 1);
+	test_assert_int(zones_named(out.data, "Europe/Berlin"), 1);
+	/* before the event, and the message parses on its own */
+	test_assert(strstr(out.data, "BEGIN:VTIMEZONE") <
+	            strstr(out.data, "BEGIN:VEVENT"));
+	struct ical_object *msg = parse(out.data, true);
+	test_assert(msg != NULL);
+	ical_object_free(&msg);
+	buf_truncate(&out, 0);
+	ical_itip_write_request(obj, "CANCEL", &out);
+	test_assert_int(zones_named(out.data, "America/New_York"), 1);
+	buf_truncate(&out, 0);
+	test_assert_int(
+	    ical_itip_write_reply(obj, "bob@example.test", "ACCEPTED", &out),
+	    0);
+	test_assert_int(zones_named(out.data, "America/New_York"), 1);
+	msg = parse(out.data, true);
+	ical_object_free(&msg);
+	buf_truncate(&out, 0);
+	const char *bob[] = {"bob@example.test"};
+	test_assert_int(ical_itip_write_uninvite(obj, bob, 1, &out), 0);
+	test_assert_int(zones_named(out.data, "America/New_York"), 1);
+	test_assert_int(zones_named(out.data, "Europe/Berlin"), 1);
+	ical_object_free(&obj);
+	/* the object's own VTIMEZONE is kept, not doubled */
+	obj = parse(ZONED(OWN_NY), false);
+	buf_truncate(&out, 0);
+	ical_itip_write_request(obj, "REQUEST", &out);
+	test_assert_int(zones_named(out.data, "America/New_York"), 1);
+	test_assert(strstr(out.data, "X-MINE:yes") != NULL);
+	test_assert_int(zones_named(out.data, "Europe/Berlin"), 1);
+	buf_truncate(&out, 0);
+	ical_itip_write_reply(obj, "bob@example.test", "ACCEPTED", &out);
+	test_assert_int(zones_named(out.data, "America/New_York"), 1);
+	test_assert(strstr(out.data, "X-MINE:yes") != NULL);
+	ical_object_free(&obj);
+	/* UTC times need none */
+	obj = parse(EVENT("", "RSVP=TRUE"), false);
+	buf_truncate(&out, 0);
+	ical_itip_write_request(obj, "REQUEST", &out);
+	test_assert(strstr(out.data, "VTIMEZONE") == NULL);
+	ical_object_free(&obj);
+	buf_deinit(&out);
+	pool_free(&pool);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_read, test_request_and_cancel, test_reply, NULL};
+	    test_read,      test_request_and_cancel,
+	    test_reply,     test_uninvite_and_sequence,
+	    test_timezones, NULL};
 	return test_run(tests);
 }

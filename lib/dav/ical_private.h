@@ -29,6 +29,11 @@ struct ical_tz {
 	icaltimezone *zone;
 };
 
+/* RFC 5545 §3.6.5 for an iTIP message (ical_itip.c): adds the system's
+ * VTIMEZONE (TZID as the parameter names it) for each TZID of root's
+ * components of kind that root has none for, before those components;
+ * the ones root has are kept. */
+void ical_itip_zones_complete(icalcomponent *root, icalcomponent_kind kind);
 /* libical state for this process (errors not fatal); idempotent. */
 void ical_init(void);
 /* t in UTC seconds: a UTC time as it is, one with a zone through it, a

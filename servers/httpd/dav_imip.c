@@ -95,7 +95,7 @@ static void part_body(struct buf *out, const char *type, const char *text)
 static const char *subject_verb(const struct dav_imip *m)
 {
 	if (strcmp(m->method, "CANCEL") == 0)
-		return "Cancelled";
+		return m->is_uninvite ? "Invitation withdrawn" : "Cancelled";
 	if (strcmp(m->method, "REQUEST") == 0)
 		return m->is_update ? "Updated invitation" : "Invitation";
 	if (m->partstat != NULL && strcmp(m->partstat, "ACCEPTED") == 0)
@@ -118,6 +118,9 @@ static const char *text_part(struct pool *pool, const struct dav_imip *m)
 	    strcmp(m->method, "REPLY") == 0
 	        ? pool_printf(pool, "%s answered %s to: %s", m->from,
 	                      m->partstat != NULL ? m->partstat : "", what)
+	    : strcmp(m->method, "CANCEL") == 0 && m->is_uninvite
+	        ? pool_printf(pool, "%s withdrew your invitation to: %s",
+	                      m->from, what)
 	    : strcmp(m->method, "CANCEL") == 0
 	        ? pool_printf(pool, "%s cancelled: %s", m->from, what)
 	        : pool_printf(pool, "%s invites you to: %s", m->from, what);

@@ -15,6 +15,11 @@
  *   event was cancelled).
  * Attendees and organizers of this server get the message at once
  * (dav_sched_deliver.c); others by mail through the queue (dav_imip.c).
+ * An update attendees must hear of gets a SEQUENCE above the one before
+ * when the client did not raise it (RFC 5546 §2.1.4), and an attendee
+ * taken off gets the "uninvite" CANCEL of §3.2.5 (only her ATTENDEE, no
+ * STATUS). JMAP's CalendarEvent/set with sendSchedulingMessages comes
+ * through here too (dav_sched_request_init).
  * Scheduling runs for the owner only: a share's grantee writes without
  * sending anything in the owner's name. Schedule-Tag (§3.2.10) is not
  * kept. The inbox and outbox (§2.1, §2.2) are collections of their own,
@@ -46,6 +51,7 @@ struct dav_sched {
 	enum sched_role role;
 	bool is_delete;
 	struct ical_object *obj; /* what the message is made from */
+	struct ical_object *own; /* obj when the plan made it, or NULL */
 	struct ical_object *old; /* the member before, or NULL */
 	struct ical_itip it;
 	const char *self; /* the owner's address in the object */
@@ -165,6 +171,31 @@ static void organizer_rcpts(struct dav_request *d, const struct ical_itip *it,
 	}
 }
 
+/* RFC 5546 §2.1.4: the organizer's revision goes up with a change
+ * attendees must hear of; when the client left SEQUENCE as it was, the
+ * plan's object becomes obj with SEQUENCE sequence. Returns 0 or -1. */
+static int sequence_raise(struct dav_request *d, struct dav_sched *s,
+                          int sequence)
+{
+	struct buf text;
+	buf_init(&text);
+	ical_itip_write_sequence(s->obj, sequence, &text);
+	struct ical_settings set;
+	ical_settings_init(&set);
+	struct ical_object *raised;
+	const char *error;
+	int ret = ical_object_parse((const unsigned char *)text.data, text.len,
+	                            &set, d->pool, &raised, &error);
+	buf_deinit(&text);
+	if (ret < 0)
+		return -1;
+	ical_object_free(&s->own);
+	s->own = raised;
+	s->obj = raised;
+	ical_itip_read(s->obj, d->pool, &s->it);
+	return 0;
+}
+
 /* The organizer's plan for obj over old. Returns 0, or -1: nothing. */
 static int organizer_plan(struct dav_request *d, struct dav_sched *s,
                           const unsigned char **data_io, size_t *size_io,
@@ -185,7 +216,12 @@ static int organizer_plan(struct dav_request *d, struct dav_sched *s,
 		organizer_rcpts(d, &old_it, &s->it, &s->gone, &s->gone_count);
 	if (s->rcpt_count == 0 && s->gone_count == 0)
 		return -1;
-	if (s->rcpt_count == 0 || data_io == NULL)
+	if (data_io == NULL)
+		return 0;
+	bool is_raised = s->is_request && s->old != NULL &&
+	                 s->it.sequence <= old_it.sequence &&
+	                 sequence_raise(d, s, old_it.sequence + 1) == 0;
+	if (s->rcpt_count == 0 && !is_raised)
 		return 0;
 	const char **addrs =
 	    pool_alloc(d->pool, s->rcpt_count * sizeof(*addrs));
@@ -264,6 +300,22 @@ static bool applies(const struct dav_request *d)
 	       strcmp(d->owner, d->user) == 0;
 }
 
+/* The plan for a PUT of obj (own: the same when the plan is to free
+ * it, else NULL). */
+static struct dav_sched *put_plan(struct dav_request *d,
+                                  const struct ical_object *obj,
+                                  struct ical_object *own,
+                                  const unsigned char **data_io,
+                                  size_t *size_io, bool *is_changed_r)
+{
+	struct dav_sched *s = pool_alloc(d->pool, sizeof(*s));
+	memset(s, 0, sizeof(*s));
+	s->obj = (struct ical_object *)obj; /* borrowed unless own */
+	s->own = own;
+	s->old = old_parse(d);
+	return plan(d, s, data_io, size_io, is_changed_r);
+}
+
 struct dav_sched *dav_sched_put(struct dav_request *d,
                                 const struct ical_object *obj,
                                 const unsigned char **data_io, size_t *size_io,
@@ -272,11 +324,51 @@ struct dav_sched *dav_sched_put(struct dav_request *d,
 	*is_changed_r = false;
 	if (!applies(d))
 		return NULL;
-	struct dav_sched *s = pool_alloc(d->pool, sizeof(*s));
-	memset(s, 0, sizeof(*s));
-	s->obj = (struct ical_object *)obj; /* borrowed, not freed */
-	s->old = old_parse(d);
-	return plan(d, s, data_io, size_io, is_changed_r);
+	return put_plan(d, obj, NULL, data_io, size_io, is_changed_r);
+}
+
+struct dav_sched *dav_sched_put_data(struct dav_request *d,
+                                     const unsigned char **data_io,
+                                     size_t *size_io, bool *is_changed_r)
+{
+	*is_changed_r = false;
+	struct ical_settings set;
+	ical_settings_init(&set);
+	struct ical_object *obj;
+	const char *error;
+	if (!applies(d) || ical_object_parse(*data_io, *size_io, &set, d->pool,
+	                                     &obj, &error) < 0)
+		return NULL;
+	return put_plan(d, obj, obj, data_io, size_io, is_changed_r);
+}
+
+int dav_sched_request_init(struct dav_request *d, struct httpd *httpd,
+                           struct pool *pool, const char *user,
+                           struct store_account *account, int64_t coll_id,
+                           const char *name)
+{
+	memset(d, 0, sizeof(*d));
+	d->httpd = httpd;
+	d->pool = pool;
+	d->user = user;
+	d->account = account;
+	if (store_dav_collection_get_by_id(account, coll_id, pool, &d->coll) !=
+	    1)
+		return -1;
+	d->has_coll = true;
+	d->access = store_dav_access(account, user, coll_id);
+	if (d->access < 0)
+		return -1;
+	/* only the owner's own calendars schedule (applies) */
+	d->owner = d->access == STORE_DAV_ACCESS_OWNER ? user : "";
+	if (name != NULL) {
+		int ret = store_dav_object_get(account, coll_id, name, false,
+		                               pool, &d->obj);
+		if (ret < 0)
+			return -1;
+		d->has_obj = ret == 1;
+	}
+	return 0;
 }
 
 struct dav_sched *dav_sched_delete(struct dav_request *d)
@@ -300,6 +392,7 @@ void dav_sched_free(struct dav_sched **sp)
 		return;
 	if (s->old != NULL)
 		ical_object_free(&s->old);
+	ical_object_free(&s->own);
 	*sp = NULL;
 }
 
@@ -332,42 +425,54 @@ static void send_to(struct dav_request *d, const struct dav_sched *s,
 		    .start = s->it.start,
 		    .partstat = s->partstat,
 		    .is_update = s->is_update,
+		    .is_uninvite =
+		        strcmp(method, "CANCEL") == 0 && !s->is_delete,
 		    .itip = text,
 		};
 		(void)dav_imip_send(d, &m);
 	}
 }
 
-/* Makes the iTIP message text, parses it back for local delivery and
- * sends it to rcpts. */
-static void send_all(struct dav_request *d, const struct dav_sched *s,
-                     const struct ical_object *from, const char *method,
-                     const struct sched_rcpt *rcpts, size_t count)
+/* Parses the iTIP message text back for local delivery and sends it to
+ * rcpts. */
+static void send_text(struct dav_request *d, const struct dav_sched *s,
+                      const char *method, const struct buf *text,
+                      const struct sched_rcpt *rcpts, size_t count)
 {
-	struct buf text;
-	buf_init(&text);
-	if (strcmp(method, "REPLY") == 0) {
-		if (ical_itip_write_reply(from, s->self, s->partstat, &text) <
-		    0)
-			goto out;
-	} else {
-		ical_itip_write_request(from, method, &text);
-	}
 	struct ical_settings set;
 	ical_settings_init(&set);
 	set.allow_method = true;
 	struct ical_object *msg;
 	const char *error;
-	if (ical_object_parse((const unsigned char *)text.data, text.len, &set,
-	                      d->pool, &msg, &error) < 0) {
+	if (ical_object_parse((const unsigned char *)text->data, text->len,
+	                      &set, d->pool, &msg, &error) < 0) {
 		log_error(NULL, "dav sched-failed uid=%s error=\"%s\"",
 		          log_sanitize(s->it.uid, 200), error);
-		goto out;
+		return;
 	}
 	for (size_t i = 0; i < count; i++)
-		send_to(d, s, &rcpts[i], method, text.data, msg);
+		send_to(d, s, &rcpts[i], method, text->data, msg);
 	ical_object_free(&msg);
-out:
+}
+
+/* The organizer's CANCEL to the attendees taken off (RFC 5546 §3.2.5):
+ * the whole event's when it is deleted, else the uninvite naming them. */
+static void send_cancel(struct dav_request *d, const struct dav_sched *s)
+{
+	struct buf text;
+	buf_init(&text);
+	if (s->is_delete) {
+		ical_itip_write_request(s->old, "CANCEL", &text);
+	} else {
+		const char **gone =
+		    pool_alloc(d->pool, s->gone_count * sizeof(*gone));
+		for (size_t i = 0; i < s->gone_count; i++)
+			gone[i] = s->gone[i].address;
+		(void)ical_itip_write_uninvite(s->old, gone, s->gone_count,
+		                               &text);
+	}
+	if (text.len > 0)
+		send_text(d, s, "CANCEL", &text, s->gone, s->gone_count);
 	buf_deinit(&text);
 }
 
@@ -376,15 +481,21 @@ void dav_sched_done(struct dav_request *d, struct dav_sched **sp)
 	struct dav_sched *s = *sp;
 	if (s == NULL)
 		return;
+	struct buf text;
+	buf_init(&text);
 	if (s->role == SCHED_ATTENDEE) {
-		send_all(d, s, s->obj, "REPLY", &s->organizer, 1);
+		if (ical_itip_write_reply(s->obj, s->self, s->partstat,
+		                          &text) == 0)
+			send_text(d, s, "REPLY", &text, &s->organizer, 1);
 	} else {
-		if (s->is_request)
-			send_all(d, s, s->obj, "REQUEST", s->rcpts,
-			         s->rcpt_count);
+		if (s->is_request && s->rcpt_count > 0) {
+			ical_itip_write_request(s->obj, "REQUEST", &text);
+			send_text(d, s, "REQUEST", &text, s->rcpts,
+			          s->rcpt_count);
+		}
 		if (s->gone_count > 0)
-			send_all(d, s, s->old, "CANCEL", s->gone,
-			         s->gone_count);
+			send_cancel(d, s);
 	}
+	buf_deinit(&text);
 	dav_sched_free(sp);
 }

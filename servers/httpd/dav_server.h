@@ -225,6 +225,21 @@ struct dav_sched *dav_sched_put(struct dav_request *d,
                                 const struct ical_object *obj,
                                 const unsigned char **data_io, size_t *size_io,
                                 bool *is_changed_r);
+/* dav_sched_put for the calendar object *data_io, *size_io (valid, as a
+ * PUT checks it): the plan parses and keeps its own copy. */
+struct dav_sched *dav_sched_put_data(struct dav_request *d,
+                                     const unsigned char **data_io,
+                                     size_t *size_io, bool *is_changed_r);
+/* Makes d the request of a write by user outside /dav/ (JMAP's
+ * CalendarEvent/set with sendSchedulingMessages) into collection coll_id
+ * of account, on member name (NULL: a new one), so that dav_sched_put_data,
+ * dav_sched_delete and dav_sched_done schedule it as a CalDAV PUT or
+ * DELETE of it would (only in the user's own calendars). Strings from
+ * pool. Returns 0, or -1 (no such collection, a store failure). */
+int dav_sched_request_init(struct dav_request *d, struct httpd *httpd,
+                           struct pool *pool, const char *user,
+                           struct store_account *account, int64_t coll_id,
+                           const char *name);
 /* Before the DELETE of the target member: the organizer's CANCEL, or an
  * attendee's REPLY with DECLINED. Returns the plan or NULL. */
 struct dav_sched *dav_sched_delete(struct dav_request *d);
@@ -263,6 +278,7 @@ struct dav_imip {
 	int64_t start;             /* ICAL_TIME_MIN when none */
 	const char *partstat;      /* of a REPLY */
 	bool is_update;            /* a REQUEST for a changed event */
+	bool is_uninvite;          /* a CANCEL to those taken off */
 	const char *itip;          /* the iTIP object */
 };
 /* Queues m for m->to with m->from as the envelope sender, if the user may

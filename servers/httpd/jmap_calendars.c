@@ -8,11 +8,14 @@
  * Updates apply the PatchObject to the object as stored and write with
  * If-Match. CalendarEvent/query's after/before expand recurrences with
  * lib/dav's CalDAV time-range matching (RFC 4791 §9.9); each type's
- * /queryChanges is jmap_dav_query_changes over the same result. */
+ * /queryChanges is jmap_dav_query_changes over the same result. With
+ * sendSchedulingMessages, /set's writes schedule as CalDAV's do
+ * (dav_sched.c, RFC 6638 implicit scheduling). */
 #include "core/buf.h"
 #include "core/pool.h"
 #include "dav/ical.h"
 #include "dav/ical_query.h"
+#include "dav_server.h"
 #include "httpd.h"
 #include "jmap/jmap_jscal.h"
 #include "jmap_dav.h"
@@ -315,6 +318,61 @@ static int item_ical(struct jmap_call_ctx *c, const struct item_kind *k,
 	return 0;
 }
 
+/* sendSchedulingMessages (draft-ietf-jmap-calendars, /set; false by
+ * default): read by set_prepare for the writes of the same call; one call
+ * runs at a time in this process. */
+static bool send_scheduling;
+static const char *const item_set_args[] = {"sendSchedulingMessages", NULL};
+
+static int item_set_prepare(struct jmap_call_ctx *c, void *account,
+                            json_t *args)
+{
+	(void)account;
+	return jmap_arg_bool(c, args, "sendSchedulingMessages", false,
+	                     &send_scheduling);
+}
+
+/* The scheduling request of a write into coll_id's member name (NULL:
+ * new), when the client asked for scheduling messages. */
+static bool item_sched_init(struct jmap_call_ctx *c, struct dav_request *d,
+                            int64_t coll_id, const char *name)
+{
+	struct jmap_ctx *ctx = jmap_call_server_ctx(c);
+	return send_scheduling &&
+	       dav_sched_request_init(d, ctx->httpd, jmap_call_pool(c),
+	                              ctx->user, ctx->account, coll_id,
+	                              name) == 0;
+}
+
+/* jmap_dav_write, with what a CalDAV PUT of data would send (dav_sched.c:
+ * the organizer's REQUESTs and CANCELs, an attendee's REPLY) when the
+ * client asked for it; data may change (SCHEDULE-STATUS, SEQUENCE). */
+static int64_t item_write(struct jmap_call_ctx *c, int64_t coll_id,
+                          const char *name, const char *if_match,
+                          struct store_dav_object *so, struct buf *data,
+                          json_t **err_r)
+{
+	struct dav_request d;
+	struct dav_sched *s = NULL;
+	bool is_changed = false;
+	if (item_sched_init(c, &d, coll_id, name)) {
+		const unsigned char *bytes = (const unsigned char *)data->data;
+		size_t size = data->len;
+		s = dav_sched_put_data(&d, &bytes, &size, &is_changed);
+		if (is_changed) {
+			buf_truncate(data, 0);
+			buf_append(data, bytes, size);
+		}
+	}
+	int64_t id =
+	    jmap_dav_write(c, coll_id, name, if_match, so, data, err_r);
+	if (id != 0)
+		dav_sched_done(&d, &s);
+	else
+		dav_sched_free(&s);
+	return id;
+}
+
 static const char *item_create(struct jmap_call_ctx *c,
                                const struct item_kind *k, json_t *obj,
                                json_t **extra_r, json_t **err_r)
@@ -339,7 +397,7 @@ static const char *item_create(struct jmap_call_ctx *c,
 	struct store_dav_object so = {0};
 	int64_t id = 0;
 	if (item_ical(c, k, o, &data, &so, err_r) == 0)
-		id = jmap_dav_write(c, coll.id, NULL, NULL, &so, &data, err_r);
+		id = item_write(c, coll.id, NULL, NULL, &so, &data, err_r);
 	buf_deinit(&data);
 	json_decref(o);
 	if (id == 0)
@@ -384,8 +442,8 @@ static int item_update(struct jmap_call_ctx *c, const struct item_kind *k,
 	json_object_del(o, "id");
 	json_object_del(o, "calendarIds");
 	if (item_ical(c, k, o, &data, &so, err_r) < 0 ||
-	    jmap_dav_write(c, ref.collection_id, ref.name, old.etag, &so, &data,
-	                   err_r) == 0)
+	    item_write(c, ref.collection_id, ref.name, old.etag, &so, &data,
+	               err_r) == 0)
 		goto out;
 	if (coll.id != ref.collection_id) {
 		bool created;
@@ -415,11 +473,19 @@ static int item_destroy(struct jmap_call_ctx *c, const struct item_kind *k,
 	struct store_dav_object obj;
 	int ret = jmap_dav_object(c, k->type, id, true, &ref, &obj);
 	const char *error;
+	struct dav_request d;
+	struct dav_sched *s = NULL;
+	if (ret > 0 && item_sched_init(c, &d, ref.collection_id, ref.name))
+		s = dav_sched_delete(&d);
 	if (ret > 0)
 		ret = store_dav_object_delete(ctx->account, ref.collection_id,
 		                              ref.name, NULL, &error) == 0
 		          ? 1
 		          : -1;
+	if (ret > 0)
+		dav_sched_done(&d, &s);
+	else
+		dav_sched_free(&s);
 	if (ret <= 0) {
 		*err_r = jmap_dav_object_error(c, k->type, id, ret);
 		return -1;
@@ -630,12 +696,14 @@ static void item_query(struct jmap_call_ctx *c, const struct item_kind *k,
 	static const struct jmap_type tname##_type = {                         \
 	    .name = #tname,                                                    \
 	    .properties = item_props,                                          \
+	    .set_args = item_set_args,                                         \
 	    .state = tname##_state,                                            \
 	    .get = tname##_get,                                                \
 	    .changes = tname##_changes,                                        \
 	    .create = tname##_create,                                          \
 	    .update = tname##_update,                                          \
 	    .destroy = tname##_destroy,                                        \
+	    .set_prepare = item_set_prepare,                                   \
 	};                                                                     \
 	static void tname##_get_m(struct jmap_call_ctx *c, json_t *args)       \
 	{                                                                      \
