@@ -6,8 +6,10 @@ address book exports as a vCard file and imports one; an event made with a
 time zone and a weekly rule is found by python3-caldav with its TZID and
 RRULE, and shows in the month, week and day views; an invitation put by
 CalDAV is accepted in the webmail (PARTSTAT=ACCEPTED over CalDAV, and an
-iMIP REPLY in the organizer's mailbox), and an event with a guest mails
-her an iMIP REQUEST, and a CANCEL when deleted; a task added and ticked off is a
+iMIP REPLY in the organizer's mailbox), and an event with a guest here is
+scheduled by the server (a REQUEST in her schedule inbox and a copy in her
+calendar; deleted, a CANCEL and her copy cancelled; no mail from the
+webmail itself); a task added and ticked off is a
 VTODO with STATUS:COMPLETED over CalDAV; a journal entry is a VJOURNAL with
 its text; Settings list this login session and change the password (IMAP
 takes the new one). axe-core checks each view (no serious or critical
@@ -26,6 +28,7 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+import time
 import unittest
 
 from dav_fixtures import DEBIAN_PYTHON, cal, curl
@@ -35,6 +38,7 @@ from webmail_browser import Browser
 
 BOB, BOB_PW = "bob@example.test", "bob-secret"
 ALICE, ALICE_PW = "alice@example.test", "alice-secret"
+PASSWORDS = {BOB: BOB_PW, ALICE: ALICE_PW}
 
 
 def capabilities(pr):
@@ -138,14 +142,30 @@ class WebmailPimTest(unittest.TestCase):
         b.find("#login-submit").click()
         b.wait_css("#view-contacts", timeout=60)
 
-    def dav_bodies(self, collection):
+    def dav_bodies(self, collection, user=BOB):
         """The iCalendar of every member of a CalDAV collection."""
-        r = curl(self.base, "PROPFIND", collection, None, {"Depth": "1"})
+        r = curl(self.base, "PROPFIND", collection, None, {"Depth": "1"},
+                 user, PASSWORDS[user])
         out = []
         for href in re.findall(r"<D:href>([^<]*)</D:href>", r.body.decode()):
             if href.rstrip("/") != collection.rstrip("/"):
-                out.append(curl(self.base, "GET", href).body.decode())
+                out.append(curl(self.base, "GET", href, user=user,
+                                password=PASSWORDS[user]).body.decode())
         return out
+
+    def wait_itip(self, user, uid, method, timeout=60):
+        """The scheduling message of method for uid in user's schedule
+        inbox (RFC 6638 §2.2), unfolded."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for t in self.dav_bodies(cal("inbox", user), user):
+                t = t.replace("\r\n ", "")
+                if f"UID:{uid}\r\n" in t and f"METHOD:{method}\r\n" in t:
+                    return t
+            if time.monotonic() > deadline:
+                self.fail(f"no {method} for {uid} in {user}'s inbox\n"
+                          + self.pr.log()[-3000:])
+            time.sleep(0.3)
 
     def khard_emails(self):
         root = os.path.join(self.tmp, "vdirsyncer")
@@ -427,48 +447,45 @@ class WebmailPimTest(unittest.TestCase):
         self.assertIn("PARTSTAT=ACCEPTED:mailto:bob@example.test", itip)
         self.assertIn("ORGANIZER:mailto:alice@example.test", itip)
 
-        # an event with a guest: the invitation (iMIP REQUEST) reaches her
+        # an event with a guest: the server schedules it (the webmail asks
+        # with sendSchedulingMessages): alice is an account here, so the
+        # REQUEST goes into her schedule inbox and her calendar has a copy
         b.find("#event-new").click()
         b.wait_css("#ev-title").send_keys("Kickoff")
         b.find("#ev-guests").send_keys("alice@example.test")
         b.find("#ev-save").click()
         b.wait(lambda d: has_text(b, ".cal-event", "Kickoff"),
                what="kickoff event")
-        msgs = self.pr.wait_messages(ALICE, 2, timeout=60)
-        self.assertEqual(len(msgs), 2, self.pr.log()[-3000:])
-        invite = email.message_from_bytes(msgs[-1],
-                                          policy=email.policy.default)
-        self.assertEqual(invite["Subject"], "Invitation: Kickoff")
-        cal_part = next(p for p in invite.walk()
-                        if p.get_content_type() == "text/calendar")
-        self.assertEqual(cal_part.get_param("method"), "REQUEST")
-        itip = cal_part.get_content().replace("\r\n ", "")
-        for want in ("METHOD:REQUEST\r\n", "SUMMARY:Kickoff\r\n",
-                     "ORGANIZER:mailto:bob@example.test\r\n",
-                     "PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:"
-                     "alice@example.test\r\n", "DTSTART"):
-            self.assertIn(want, itip)
         stored = [x.replace("\r\n ", "") for x in self.dav_bodies(cal())
                   if "Kickoff" in x]
         self.assertEqual(len(stored), 1)
         self.assertIn("mailto:alice@example.test", stored[0])
         uid = re.search(r"^UID:(.*?)\r?$", stored[0], re.M).group(1)
-        self.assertIn(f"UID:{uid}\r\n", itip)
-        # deleted: the guest hears it is off (iMIP CANCEL)
+        itip = self.wait_itip(ALICE, uid, "REQUEST")
+        for want in ("METHOD:REQUEST\r\n", "SUMMARY:Kickoff\r\n",
+                     "ORGANIZER:mailto:bob@example.test\r\n",
+                     "mailto:alice@example.test\r\n", "DTSTART"):
+            self.assertIn(want, itip)
+        copy = [x for x in self.dav_bodies(cal(user=ALICE), ALICE)
+                if f"UID:{uid}" in x]
+        self.assertEqual(len(copy), 1, "alice's copy")
+        # deleted: the guest hears it is off (CANCEL), her copy cancelled
         click_with_text(b, ".cal-event", "Kickoff")
         b.wait_css("#ev-delete").click()
         b.driver.switch_to.alert.accept()
         b.wait(lambda d: not has_text(b, ".cal-event", "Kickoff"),
                what="kickoff deleted")
-        msgs = self.pr.wait_messages(ALICE, 3, timeout=60)
-        cancel = email.message_from_bytes(msgs[-1],
-                                          policy=email.policy.default)
-        self.assertEqual(cancel["Subject"], "Cancelled: Kickoff")
-        itip = next(p for p in cancel.walk() if p.get_content_type() ==
-                    "text/calendar").get_content().replace("\r\n ", "")
-        for want in ("METHOD:CANCEL\r\n", f"UID:{uid}\r\n",
-                     "STATUS:CANCELLED\r\n"):
+        itip = self.wait_itip(ALICE, uid, "CANCEL")
+        for want in ("METHOD:CANCEL\r\n", "STATUS:CANCELLED\r\n"):
             self.assertIn(want, itip)
+        copy = [x.replace("\r\n ", "")
+                for x in self.dav_bodies(cal(user=ALICE), ALICE)
+                if f"UID:{uid}" in x]
+        self.assertEqual(len(copy), 1, "alice's copy")
+        self.assertIn("STATUS:CANCELLED\r\n", copy[0])
+        # the webmail mailed nothing itself: alice has only the REPLY
+        # invite-1's organizer received above
+        self.assertEqual(len(self.pr.wait_messages(ALICE, 1, timeout=5)), 1)
 
         # tasks: add one, tick it off (reached by the keyboard: g then t)
         b.js("document.activeElement.blur()")

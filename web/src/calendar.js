@@ -14,8 +14,7 @@ import { h, clear, toast, announce } from './dom.js';
 import { accountsWith, tagCollections, collKey, sharedLabel, setErrorText, resultOf } from './share.js';
 import { browserZone, naiveStr, toInstant, toBrowserNaive, occurrences, DAY } from './caltime.js';
 import { eventDialog } from './calform.js';
-import { sendReply, sendRequest, sendCancel, organizerOf } from './imip.js';
-import { guestsOf } from './calform.js';
+import { sendReply } from './imip.js';
 
 const MODES = [['month', 'Month'], ['week', 'Week'], ['day', 'Day']];
 const HOUR_PX = 44; // the time axis: an hour's height (as in style.css)
@@ -308,7 +307,7 @@ export class CalendarView {
       onDelete: ev.id && !readOnly ? () => this.remove(ev) : null,
       // an invitation in someone else's calendar is theirs to answer
       onReply: own ? async (pid, status) => {
-        if (!await this.save(ev, { [`participants/${pid}/participationStatus`]: status })) return false;
+        if (!await this.save(ev, { [`participants/${pid}/participationStatus`]: status }, undefined, ev.acct, false)) return false;
         try {
           const to = await sendReply(this.app, ev, status);
           if (to) announce(`Your answer was sent to ${to}`);
@@ -318,7 +317,12 @@ export class CalendarView {
     });
   }
 
-  async save(ev, patch, calendarId, accountId = ev.acct || this.jmap.accountId) {
+  // In the user's own calendars the server schedules what the change
+  // means for the guests of an event the user organizes (REQUEST to
+  // those invited or changed, CANCEL to those taken off: its CalDAV
+  // scheduling, sendSchedulingMessages); an answer to an invitation
+  // (schedule false) is mailed by sendReply.
+  async save(ev, patch, calendarId, accountId = ev.acct || this.jmap.accountId, schedule = true) {
     let args;
     if (!ev.id) args = { create: { new: { ...patch, calendarIds: { [calendarId]: true } } } };
     else {
@@ -327,41 +331,26 @@ export class CalendarView {
     }
     let id = ev.id;
     try {
+      if (schedule && accountId === this.jmap.accountId) args.sendSchedulingMessages = true;
       const res = await this.jmap.call('CalendarEvent/set', { accountId, ...args });
       const err = (res.notCreated && res.notCreated.new) || (res.notUpdated && res.notUpdated[ev.id]);
       if (err) { toast(`Not saved: ${setErrorText(err)}`, true); return false; }
       if (!id) id = res.created.new.id;
     } catch (err) { toast(`Not saved: ${err.message}`, true); return false; }
     announce('Event saved');
-    if (accountId === this.jmap.accountId && (patch.participants || (ev.participants && patch.sequence))) await this.invite(id);
     await this.load();
     return true;
   }
 
-  // Mails the invitation (iMIP REQUEST) of an event the user organizes
-  // to its guests, as the server has it now.
-  async invite(id) {
-    try {
-      const got = await this.jmap.call('CalendarEvent/get', { ids: [id] });
-      const ev = got.list[0];
-      const guests = ev ? guestsOf(ev) : [];
-      if (!guests.length || (organizerOf(ev) || '').toLowerCase() !== this.jmap.username.toLowerCase()) return;
-      await sendRequest(this.app, ev, guests);
-      announce(`Invitations sent to ${guests.join(', ')}`);
-    } catch (err) { toast(`Saved, but the invitations were not sent: ${err.message}`, true); }
-  }
-
   async remove(ev) {
     try {
-      const res = await this.jmap.call('CalendarEvent/set', { accountId: ev.acct, destroy: [ev.id] });
+      // the server tells the guests of an event the user organizes
+      const res = await this.jmap.call('CalendarEvent/set', {
+        accountId: ev.acct, destroy: [ev.id], sendSchedulingMessages: ev.acct === this.jmap.accountId });
       const err = res.notDestroyed && res.notDestroyed[ev.id];
       if (err) { toast(`Not deleted: ${setErrorText(err)}`, true); return false; }
     } catch (err) { toast(err.message, true); return false; }
     announce('Event deleted');
-    const guests = guestsOf(ev);
-    if (guests.length && ev.acct === this.jmap.accountId && (organizerOf(ev) || '').toLowerCase() === this.jmap.username.toLowerCase()) {
-      try { await sendCancel(this.app, ev, guests); } catch (err) { toast(`Deleted, but the guests were not told: ${err.message}`, true); }
-    }
     await this.load();
     return true;
   }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toInstant, occurrences, durationMs, msToDuration, naive } from '../src/caltime.js';
 import { readRules, writeRules, BEGIN, END } from '../src/sieverules.js';
-import { replyCalendar, requestCalendar, organizerOf } from '../src/imip.js';
+import { replyCalendar, organizerOf } from '../src/imip.js';
 
 const iso = (ms) => new Date(ms).toISOString();
 
@@ -94,17 +94,3 @@ test('the iMIP REPLY names the UID, the organizer and the PARTSTAT, folded at 75
   for (const line of ics.split('\r\n')) assert.ok(new TextEncoder().encode(line).length <= 75, line);
 });
 
-test('the iMIP REQUEST carries the start in its zone, the rule and every guest', () => {
-  const ev = { uid: 'k-1', sequence: 1, title: 'Kickoff', start: '2026-12-08T10:00:00',
-    timeZone: 'America/New_York', duration: 'PT1H', locations: { l: { name: 'Room 4' } },
-    recurrenceRules: [{ frequency: 'weekly', interval: 2 }] };
-  const ics = requestCalendar(ev, { name: 'Bob', email: 'bob@example.test' },
-    ['alice@example.test', 'carl@example.org'], new Date(Date.UTC(2026, 11, 7)));
-  for (const want of ['METHOD:REQUEST', 'UID:k-1', 'SEQUENCE:1', 'DTSTART;TZID=America/New_York:20261208T100000',
-    'DURATION:PT1H', 'RRULE:FREQ=WEEKLY;INTERVAL=2', 'LOCATION:Room 4', 'ORGANIZER;CN="Bob":mailto:bob@example.test',
-    'ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:carl@example.org'])
-    assert.ok(ics.replace(/\r\n /g, '').includes(`${want}\r\n`), want);
-  const allDay = requestCalendar({ ...ev, showWithoutTime: true, timeZone: null, recurrenceRules: null },
-    { email: 'bob@example.test' }, ['a@b.c']);
-  assert.ok(allDay.includes('DTSTART;VALUE=DATE:20261208\r\n'));
-});
