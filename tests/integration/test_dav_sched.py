@@ -162,7 +162,18 @@ class DavSchedTest(unittest.TestCase):
         self.assertIn(r.status, (201, 204), r)
         _, copy = self.find_uid(BOB, uid)
         self.assertIn("STATUS:CANCELLED", copy)
-        self.assertIn("METHOD:CANCEL", "".join(self.inbox(BOB)))
+        # the uninvite (RFC 5546 §3.2.5): a CANCEL naming bob alone, the
+        # event itself not cancelled, its SEQUENCE raised
+        cancels = [unfold(m) for m in self.inbox(BOB)
+                   if "METHOD:CANCEL" in m and f"UID:{uid}" in m]
+        self.assertEqual(len(cancels), 1, cancels)
+        attendees = re.findall(r"^ATTENDEE[^\r\n]*", cancels[0], re.M)
+        self.assertEqual(len(attendees), 1, attendees)
+        self.assertTrue(attendees[0].lower().endswith("mailto:" + BOB))
+        self.assertNotIn("STATUS:CANCELLED", cancels[0])
+        seq = re.search(r"^SEQUENCE:(\d+)", cancels[0], re.M)
+        self.assertIsNotNone(seq, cancels[0])
+        self.assertGreater(int(seq.group(1)), 0)
 
     def test_delete_cancels_and_declines(self):
         path = cal(user=ALICE) + "del.ics"

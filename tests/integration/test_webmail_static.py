@@ -26,7 +26,8 @@ def dist_assets():
     index = os.path.join(DIST, "index.html")
     if not os.path.exists(index):
         raise AssertionError(f"{index} is missing: run `make web`")
-    text = open(index, encoding="utf-8").read()
+    with open(index, encoding="utf-8") as f:
+        text = f.read()
     return text, re.findall(r'(?:src|href)="/(assets/[^"]+)"', text)
 
 
@@ -107,7 +108,8 @@ class WebmailStaticTest(unittest.TestCase):
         self.assertGreater(len(every), len(self.assets))
         for name in every:
             self.assertRegex(name, r"^assets/[a-z]+-[A-Z0-9]{8}\.(js|css)$")
-            raw = open(os.path.join(DIST, name), "rb").read()
+            with open(os.path.join(DIST, name), "rb") as f:
+                raw = f.read()
             resp, body = self.get("/" + name)
             self.assertEqual(resp.status, 200)
             self.assertEqual(body, raw)
