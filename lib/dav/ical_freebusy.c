@@ -265,8 +265,8 @@ void ical_freebusy_write_reply(struct ical_freebusy *fb, time_t now,
 static void request_attendees(icalcomponent *c, struct pool *pool,
                               struct ical_fb_request *r)
 {
-	size_t n = (size_t)icalcomponent_count_properties(
-	    c, ICAL_ATTENDEE_PROPERTY);
+	size_t n =
+	    (size_t)icalcomponent_count_properties(c, ICAL_ATTENDEE_PROPERTY);
 	r->attendees = pool_alloc(pool, (n + 1) * sizeof(*r->attendees));
 	r->attendee_count = 0;
 	for (icalproperty *p =

@@ -52,8 +52,8 @@ static int64_t time_of(icalcomponent *c, icalproperty_kind kind, int64_t offset,
 static void attendees_read(icalcomponent *c, struct pool *pool,
                            struct ical_item *item)
 {
-	size_t n = (size_t)icalcomponent_count_properties(
-	    c, ICAL_ATTENDEE_PROPERTY);
+	size_t n =
+	    (size_t)icalcomponent_count_properties(c, ICAL_ATTENDEE_PROPERTY);
 	item->attendees = pool_alloc(pool, (n + 1) * sizeof(*item->attendees));
 	item->attendee_count = 0;
 	for (icalproperty *p =
