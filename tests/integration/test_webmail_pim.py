@@ -307,16 +307,7 @@ class WebmailPimTest(unittest.TestCase):
             "#contact-list").text, what="no match")
         # completion in the composer
         b.find("#view-mail").click()
-        b.wait_css(".compose-btn").click()
-        to = b.wait_css(".compose input[id^=c-to-]")
-        to.send_keys("zoe")
-        opts = b.wait(lambda d: [o.text for o in b.finds(
-            ".completions li[role=option]")], what="completion")
-        self.assertIn("Zoe Q. Example <zoe@example.org>", opts)
-        from selenium.webdriver.common.keys import Keys
-        to.send_keys(Keys.ESCAPE)
-        to.send_keys(Keys.ESCAPE)
-        b.wait(lambda d: not b.finds(".compose"), what="compose closed")
+        self.assertIn("Zoe Q. Example <zoe@example.org>", b.completions("zoe"))
 
         # calendar: an event in New York time, every week
         b.find("#view-calendar").click()

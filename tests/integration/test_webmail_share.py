@@ -252,16 +252,7 @@ class WebmailShareTest(unittest.TestCase):
                                  "Carol Shared"))
 
         # the composer offers her card's address
-        b.wait_css(".compose-btn").click()
-        to = b.wait_css(".compose input[id^=c-to-]")
-        to.send_keys("carol")
-        opts = b.wait(lambda d: [o.text for o in b.finds(
-            ".completions li[role=option]")], what="completion")
-        self.assertIn("Carol Shared <carol@example.org>", opts)
-        from selenium.webdriver.common.keys import Keys
-        to.send_keys(Keys.ESCAPE)
-        to.send_keys(Keys.ESCAPE)
-        b.wait(lambda d: not b.finds(".compose"), what="compose closed")
+        self.assertIn("Carol Shared <carol@example.org>", b.completions("carol"))
 
         # calendar: her events beside bob's, told apart, owner listed
         b.find("#view-calendar").click()

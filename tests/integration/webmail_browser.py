@@ -132,6 +132,20 @@ class Browser:
         except NoAlertPresentException:
             return None
 
+    def completions(self, prefix):
+        """What a new message's To field offers for prefix (the webmail's
+        address completion); the message is closed again."""
+        from selenium.webdriver.common.keys import Keys
+        self.wait_css(".compose-btn").click()
+        to = self.wait_css(".compose input[id^=c-to-]")
+        to.send_keys(prefix)
+        opts = self.wait(lambda d: [o.text for o in self.finds(
+            ".completions li[role=option]")], what="completion")
+        to.send_keys(Keys.ESCAPE)
+        to.send_keys(Keys.ESCAPE)
+        self.wait(lambda d: not self.finds(".compose"), what="compose closed")
+        return opts
+
     def shot(self, name):
         """Saves a screenshot into ARTIFACTS; returns its path."""
         os.makedirs(ARTIFACTS, exist_ok=True)
